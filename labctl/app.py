@@ -1,0 +1,90 @@
+"""Apps: what a researcher declares in an app folder's ``__init__.py``.
+
+    app = labctl.App(players_per_group=2, num_rounds=1, roles=["trustor", "trustee"])
+
+    class Player(labctl.Player): ...
+    class Group(labctl.Group): ...
+
+    def creating_session(subsession): ...      # optional: treatments and matching
+
+    page_sequence = [Send, WaitForTrustor, SendBack, ResultsWait, Results]
+
+``AppSpec`` is the loaded form of that module, built by the project loader.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .pages import Page, WaitPage
+from .records import Group, Player, Subsession
+
+__all__ = ["MATCHINGS", "App", "AppSpec"]
+
+#: how groups are formed in each round
+MATCHINGS = {
+    "fixed": "the same groups every round, in participant order",
+    "random": "new random groups every round",
+}
+
+
+@dataclass
+class App:
+    """An app's settings: group size, rounds, roles and matching."""
+
+    #: defaults to the app folder's name; if given it must be that name
+    name: str | None = None
+    #: ``None`` puts every participant of the session in one group
+    players_per_group: int | None = None
+    num_rounds: int = 1
+    #: one role name per position in the group (``id_in_group`` 1, 2, ...)
+    roles: list[str] = field(default_factory=list)
+    matching: str = "fixed"
+    doc: str = ""
+
+    def __post_init__(self) -> None:
+        frame = sys._getframe(2)
+        self.defined_at: tuple[str, int] = (frame.f_code.co_filename, frame.f_lineno)
+
+
+@dataclass
+class AppSpec:
+    """An app as loaded from its folder: settings, model classes, pages and hooks."""
+
+    name: str
+    folder: Path
+    module: ModuleType
+    settings: App
+    player_class: type[Player]
+    group_class: type[Group]
+    subsession_class: type[Subsession]
+    page_sequence: list[type[Page] | type[WaitPage]]
+    creating_session: Callable[[Subsession], Any] | None = None
+
+    @property
+    def num_rounds(self) -> int:
+        return self.settings.num_rounds
+
+    @property
+    def players_per_group(self) -> int | None:
+        return self.settings.players_per_group
+
+    @property
+    def init_file(self) -> Path:
+        return self.folder / "__init__.py"
+
+    def template_path(self, page: type[Page]) -> Path:
+        """Where a page's template lives: the app folder, ``<PageClass>.html`` by default."""
+        return self.folder / page.template_file()
+
+    def model_class(self, form_model: str) -> type[Player] | type[Group] | None:
+        return {"player": self.player_class, "group": self.group_class}.get(form_model)
+
+    def constants(self) -> Any:
+        """The module's ``C`` class of constants, if it declares one (offered to templates)."""
+        return getattr(self.module, "C", None)

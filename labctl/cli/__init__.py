@@ -1,0 +1,38 @@
+"""The ``labctl`` command: a thin typer layer over the library, one module per area."""
+
+from __future__ import annotations
+
+import typer
+
+from .. import __version__
+from . import scaffold, validate
+
+app = typer.Typer(
+    name="labctl",
+    help="Run interactive economic and psychology experiments in a lab.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"labctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="Show labctl's version and exit."),
+) -> None:
+    """Run interactive economic and psychology experiments in a lab."""
+
+
+validate.register(app)
+scaffold.register(app)
+
+
+def main() -> None:
+    app()

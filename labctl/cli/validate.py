@@ -1,0 +1,73 @@
+"""``labctl validate``: every problem as a table, or the tree of each session type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from rich.tree import Tree
+
+from ..money import format_money
+from ..problems import Problem
+from ..project import Project, load_project
+from ..session_type import SessionType
+from .console import console, reports_errors
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+
+
+@reports_errors
+def validate(
+    project_dir: Path = typer.Argument(Path("."), help="The project folder (holds sessions.py).",
+                                       show_default="current folder"),
+) -> None:
+    """Check sessions.py and every app; list each mistake with file, line and fix.
+
+    Example: labctl validate sample_sessions
+    """
+    project = load_project(project_dir)
+    try:
+        problems = project.problems()
+        if problems:
+            console.print(problem_table(problems, project.root))
+            console.print(f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+                          "[/] found; fix them and run `labctl validate` again.")
+            raise typer.Exit(1)
+        for session_type in project.session_types:
+            console.print(session_tree(project, session_type))
+        console.print(f"[bold green]OK:[/] {len(project.session_types)} session type(s), "
+                      f"{len(project.apps)} app(s), no problems.")
+    finally:
+        project.unload()
+
+
+def problem_table(problems: list[Problem], root: Path) -> Table:
+    table = Table(title="Problems", show_lines=True, expand=True)
+    table.add_column("Code", style="bold red", no_wrap=True)
+    table.add_column("Where", style="cyan", overflow="fold")
+    table.add_column("What is wrong", overflow="fold")
+    table.add_column("How to fix it", style="green", overflow="fold")
+    for problem in problems:
+        table.add_row(problem.code, problem.location.display(root), problem.message, problem.hint)
+    return table
+
+
+def session_tree(project: Project, session_type: SessionType) -> Tree:
+    """The subsessions of a session type in order, with group sizes and pages."""
+    count = project.participant_count(session_type)
+    pay = format_money(session_type.fixed_pay, session_type.currency)
+    paid_in = (f", payoffs in points at {session_type.money_per_point} minor units per point"
+               if session_type.pays_points else "")
+    tree = Tree(f"[bold]{session_type.name}[/] — {session_type.title}: {count} participants, "
+                f"fixed pay {pay}{paid_in}, batch '{session_type.batch_name}'")
+    for spec, round_number in project.subsession_plan(session_type):
+        label = spec.name if spec.num_rounds == 1 else f"{spec.name} round {round_number}"
+        size = spec.players_per_group
+        groups = (f"{count // size} groups of {size}" if size else f"one group of {count}")
+        roles = f", roles {', '.join(spec.settings.roles)}" if spec.settings.roles else ""
+        node = tree.add(f"[cyan]{label}[/] — {groups}{roles}")
+        node.add("pages: " + " → ".join(page.__name__ for page in spec.page_sequence))
+    return tree

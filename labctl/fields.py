@@ -1,0 +1,424 @@
+"""Typed fields that players, groups and subsessions declare.
+
+A field is a class attribute of a model class::
+
+    class Player(labctl.Player):
+        age = fields.Integer(min=18, max=99, label="How old are you?")
+        sent = fields.Money(min=0, max=1000)
+
+Declaring never raises: a field with a mistake (min above max, empty choices, a widget that does
+not fit) records it and ``labctl validate`` reports every such mistake at once, at the line of
+the declaration. At run time a field parses what a browser posted (``parse``) and checks values
+(``check``), raising ``FieldValueError`` with a message meant for the participant.
+"""
+
+from __future__ import annotations
+
+import decimal
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .errors import FieldValueError
+
+__all__ = [
+    "Boolean",
+    "Choice",
+    "Decimal",
+    "Field",
+    "FieldProblem",
+    "Integer",
+    "Money",
+    "Text",
+]
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """A mistake in a field declaration, found without raising."""
+
+    code: str
+    message: str
+    hint: str
+
+
+def _caller_line() -> tuple[str, int]:
+    """File and line of the researcher's declaration (the frame that called the constructor)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "") == __name__:
+        frame = frame.f_back
+    if frame is None:
+        return ("<unknown>", 0)
+    return (frame.f_code.co_filename, frame.f_lineno)
+
+
+_MISSING: Any = object()
+
+
+class Field:
+    """Base of every field type: label, required, initial value, widget and choices."""
+
+    type_name: ClassVar[str] = "field"
+    sql_type: ClassVar[str] = "TEXT"
+    widgets: ClassVar[tuple[str, ...]] = ()
+    default_widget: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        *,
+        label: str | None = None,
+        required: bool = True,
+        initial: Any = None,
+        widget: str | None = None,
+        choices: Iterable[Any] | None = None,
+        help_text: str = "",
+    ) -> None:
+        self.name = ""
+        self.label = label
+        self.required = required
+        self.initial = initial
+        self.widget = widget
+        self.help_text = help_text
+        self.choices: list[tuple[Any, str]] | None = _normalise_choices(choices)
+        self._choices_raw = choices
+        self.defined_at = _caller_line()
+
+    # -- descriptor protocol: values live on the record, not on the class ---------------------
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        return instance._values.get(self.name, self.initial)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        if value is not None:
+            value = self.coerce(value)
+        instance._values[self.name] = value
+        instance._dirty.add(self.name)
+
+    # -- declaration checks ----------------------------------------------------------------
+    @property
+    def display_label(self) -> str:
+        return self.label if self.label is not None else self.name.replace("_", " ").capitalize()
+
+    @property
+    def effective_widget(self) -> str:
+        if self.widget:
+            return self.widget
+        if self._choices_raw is not None and self.default_widget in ("number", "text"):
+            return "radio"
+        return self.default_widget
+
+    def problems(self) -> list[FieldProblem]:
+        """Every mistake in this declaration (empty when it is fine)."""
+        found: list[FieldProblem] = []
+        if self._choices_raw is not None and not self.choices:
+            found.append(FieldProblem(
+                "LC141", f"field '{self.name}' has empty choices",
+                "list at least one choice, or remove choices=",
+            ))
+        if self.choices:
+            for value, _label in self.choices:
+                try:
+                    self.coerce(value)
+                except (FieldValueError, TypeError, ValueError):
+                    found.append(FieldProblem(
+                        "LC143", f"choice {value!r} of field '{self.name}' is not a valid "
+                        f"{self.type_name}", f"give choices of type {self.type_name}",
+                    ))
+        if self.widget is not None and self.widget not in self.widgets:
+            found.append(FieldProblem(
+                "LC144", f"widget '{self.widget}' does not fit {self.type_name} field "
+                f"'{self.name}'", "use one of: " + ", ".join(self.widgets),
+            ))
+        if self.widget in ("radio", "select", "radio_horizontal") and self.choices is None:
+            found.append(FieldProblem(
+                "LC144", f"widget '{self.widget}' of field '{self.name}' needs choices",
+                "add choices=[...] or use another widget",
+            ))
+        if self.initial is not None:
+            try:
+                self.check(self.coerce(self.initial))
+            except (FieldValueError, TypeError, ValueError) as exc:
+                detail = exc.message if isinstance(exc, FieldValueError) else str(exc)
+                found.append(FieldProblem(
+                    "LC143", f"initial value {self.initial!r} of field '{self.name}' is not "
+                    f"valid: {detail}", "change initial= to a value the field accepts",
+                ))
+        return found
+
+    # -- run time --------------------------------------------------------------------------
+    def coerce(self, value: Any) -> Any:
+        """Turn a Python value into this field's type, or raise ``FieldValueError``."""
+        raise NotImplementedError
+
+    def parse(self, raw: str | None, *, minor_digits: int = 2) -> Any:
+        """Read what a browser posted; ``None`` or empty means no answer.
+
+        Raises ``FieldValueError`` with a message a participant can act on.
+        """
+        if raw is None or raw.strip() == "":
+            if self.required:
+                raise FieldValueError(self.name, "Please answer this question.")
+            return None
+        value = self.parse_text(raw.strip(), minor_digits)
+        self.check(value)
+        return value
+
+    def parse_text(self, text: str, minor_digits: int) -> Any:
+        return self.coerce(text)
+
+    def check(self, value: Any) -> None:
+        """Check a value of the right type against choices and bounds."""
+        if self.choices is not None and value not in [c for c, _ in self.choices]:
+            raise FieldValueError(self.name, "Please choose one of the options.")
+
+    def choice_values(self) -> list[Any]:
+        return [value for value, _ in self.choices or []]
+
+
+def _normalise_choices(choices: Iterable[Any] | None) -> list[tuple[Any, str]] | None:
+    """Accept ``[1, 2]`` or ``[(1, 'One'), (2, 'Two')]``; keep the declared order."""
+    if choices is None:
+        return None
+    normalised: list[tuple[Any, str]] = []
+    for item in choices:
+        if isinstance(item, (tuple, list)) and len(item) == 2:
+            normalised.append((item[0], str(item[1])))
+        else:
+            normalised.append((item, str(item)))
+    return normalised
+
+
+class _Number(Field):
+    """Shared bounds logic of Integer, Decimal and Money."""
+
+    widgets = ("number", "slider", "radio", "select", "radio_horizontal")
+    default_widget = "number"
+
+    def __init__(self, *, min: Any = None, max: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.min = min
+        self.max = max
+
+    def problems(self) -> list[FieldProblem]:
+        found = super().problems()
+        bounds = {}
+        for bound_name in ("min", "max"):
+            bound = getattr(self, bound_name)
+            if bound is None:
+                continue
+            try:
+                bounds[bound_name] = self.coerce(bound)
+            except (FieldValueError, TypeError, ValueError):
+                found.append(FieldProblem(
+                    "LC140", f"{bound_name}={bound!r} of field '{self.name}' is not a valid "
+                    f"{self.type_name}", f"write {bound_name} as a {self.type_name}",
+                ))
+        if "min" in bounds and "max" in bounds and bounds["min"] > bounds["max"]:
+            found.append(FieldProblem(
+                "LC140", f"field '{self.name}' has min={self.min!r} above max={self.max!r}",
+                "swap them or correct one of them",
+            ))
+        if self.widget == "slider" and (self.min is None or self.max is None):
+            found.append(FieldProblem(
+                "LC144", f"slider field '{self.name}' needs both min and max",
+                "add min= and max=, or use widget='number'",
+            ))
+        return found
+
+    def check(self, value: Any) -> None:
+        super().check(value)
+        if self.min is not None and value < self.coerce(self.min):
+            raise FieldValueError(self.name, f"Please enter a value of at least "
+                                  f"{self.describe(self.coerce(self.min))}.")
+        if self.max is not None and value > self.coerce(self.max):
+            raise FieldValueError(self.name, f"Please enter a value of at most "
+                                  f"{self.describe(self.coerce(self.max))}.")
+
+    def describe(self, value: Any) -> str:
+        return str(value)
+
+
+class Integer(_Number):
+    """A whole number."""
+
+    type_name = "integer"
+    sql_type = "INTEGER"
+
+    def coerce(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise FieldValueError(self.name, "Please enter a whole number.")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, (decimal.Decimal, float)) and value == int(value):
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+        raise FieldValueError(self.name, "Please enter a whole number.")
+
+
+class Decimal(_Number):
+    """A number with decimals, kept exact as ``decimal.Decimal`` (stored as text)."""
+
+    type_name = "decimal"
+    sql_type = "TEXT"
+
+    def __init__(self, *, places: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.places = places
+
+    def coerce(self, value: Any) -> decimal.Decimal:
+        if isinstance(value, (bool, float)):
+            # floats are refused so that 0.1 stays 0.1; a browser posts text anyway.
+            raise FieldValueError(self.name, "Please enter a number.")
+        try:
+            number = decimal.Decimal(str(value).strip().replace(",", "."))
+        except decimal.InvalidOperation:
+            raise FieldValueError(self.name, "Please enter a number.") from None
+        if not number.is_finite():
+            raise FieldValueError(self.name, "Please enter a number.")
+        return number
+
+    def check(self, value: Any) -> None:
+        super().check(value)
+        if self.places is not None and value != value.quantize(decimal.Decimal(1).scaleb(
+                -self.places), rounding=decimal.ROUND_DOWN):
+            raise FieldValueError(self.name, f"Please use at most {self.places} decimal places.")
+
+
+class Money(_Number):
+    """An amount in minor currency units (cents), or in points when the session pays points.
+
+    Values are ``int``. In a form the participant types the amount in major units (``10.50``)
+    and it is stored as ``1050``; bounds are declared in minor units like every amount.
+    """
+
+    type_name = "money"
+    sql_type = "INTEGER"
+
+    def coerce(self, value: Any) -> int:
+        if isinstance(value, (bool, float)):
+            raise FieldValueError(self.name, "Please enter an amount.")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, decimal.Decimal) and value == int(value):
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+        raise FieldValueError(self.name, "Please enter an amount.")
+
+    def parse_text(self, text: str, minor_digits: int) -> int:
+        try:
+            amount = decimal.Decimal(text.replace(",", "."))
+        except decimal.InvalidOperation:
+            raise FieldValueError(self.name, "Please enter an amount.") from None
+        if not amount.is_finite():
+            raise FieldValueError(self.name, "Please enter an amount.")
+        minor = amount.scaleb(minor_digits)
+        if minor != minor.to_integral_value():
+            raise FieldValueError(self.name, f"Please use at most {minor_digits} decimal places.")
+        return int(minor)
+
+
+class Text(Field):
+    """Free text, optionally bounded in length or limited to choices."""
+
+    type_name = "text"
+    sql_type = "TEXT"
+    widgets = ("text", "textarea", "radio", "select", "radio_horizontal")
+    default_widget = "text"
+
+    def __init__(self, *, max_length: int | None = 10_000, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = max_length
+
+    def coerce(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise FieldValueError(self.name, "Please enter text.")
+        return value
+
+    def check(self, value: Any) -> None:
+        super().check(value)
+        if self.max_length is not None and len(value) > self.max_length:
+            raise FieldValueError(self.name, f"Please keep it under {self.max_length} characters.")
+
+
+class Boolean(Field):
+    """Yes or no. As a required checkbox it must be ticked (e.g. a consent box)."""
+
+    type_name = "boolean"
+    sql_type = "INTEGER"
+    widgets = ("radio", "radio_horizontal", "checkbox", "select")
+    default_widget = "radio_horizontal"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", None)
+        super().__init__(**kwargs)
+        if self.choices is None:
+            self.choices = [(True, "Yes"), (False, "No")]
+
+    def coerce(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise FieldValueError(self.name, "Please answer yes or no.")
+
+    def parse(self, raw: str | None, *, minor_digits: int = 2) -> Any:
+        if self.effective_widget == "checkbox":
+            ticked = raw is not None and raw.strip() != ""
+            if self.required and not ticked:
+                raise FieldValueError(self.name, "Please tick this box to continue.")
+            return self.coerce(raw) if ticked else False
+        return super().parse(raw, minor_digits=minor_digits)
+
+
+class Choice(Field):
+    """One of a fixed list of options; values are all integers or all text."""
+
+    type_name = "choice"
+    widgets = ("radio", "radio_horizontal", "select")
+    default_widget = "radio"
+
+    def __init__(self, *, choices: Iterable[Any], **kwargs: Any) -> None:
+        super().__init__(choices=choices, **kwargs)
+
+    @property
+    def sql_type(self) -> str:  # type: ignore[override]
+        values = self.choice_values()
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return "INTEGER"
+        return "TEXT"
+
+    def coerce(self, value: Any) -> Any:
+        for choice in self.choice_values():
+            if value == choice or (isinstance(value, str) and value == str(choice)):
+                return choice
+        if not self.choices:
+            return value
+        raise FieldValueError(self.name, "Please choose one of the options.")
+
+    def problems(self) -> list[FieldProblem]:
+        found = super().problems()
+        values = self.choice_values()
+        kinds = {type(v) for v in values}
+        if len(kinds) > 1 or (kinds and not kinds <= {int, str}):
+            found.append(FieldProblem(
+                "LC143", f"choices of field '{self.name}' mix types or use a type other than "
+                "int or str", "make every choice value an int, or every one a str",
+            ))
+        return found

@@ -1,0 +1,69 @@
+"""Money as integers in minor units, and the exact points-to-money conversion.
+
+Amounts are never floats: ``1000`` in EUR is EUR 10.00, in JPY it is JPY 1000. When a session
+type pays in points, a participant's points are converted once, at the end, with an exact
+rational rate, and rounded half up to the currency's minor unit. Rounding once (not per round)
+means a participant is never paid less than their points are worth because of rounding drift.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+# ISO 4217 codes a lab is likely to pay in, with their number of minor-unit digits.
+MINOR_UNITS: dict[str, int] = {
+    "AUD": 2, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0, "CNY": 2, "CZK": 2, "DKK": 2,
+    "EUR": 2, "GBP": 2, "HKD": 2, "HUF": 2, "IDR": 2, "ILS": 2, "INR": 2, "ISK": 0,
+    "JPY": 0, "KRW": 0, "KWD": 3, "MXN": 2, "NOK": 2, "NZD": 2, "PLN": 2, "RON": 2,
+    "RUB": 2, "SEK": 2, "SGD": 2, "THB": 2, "TRY": 2, "TWD": 2, "UAH": 2, "USD": 2,
+    "ZAR": 2, "BHD": 3, "JOD": 3, "OMR": 3, "TND": 3, "VND": 0, "PHP": 2, "MYR": 2,
+}
+
+
+def is_currency(code: object) -> bool:
+    """True for an ISO 4217 code labctl knows the minor units of."""
+    return isinstance(code, str) and code in MINOR_UNITS
+
+
+def format_money(amount: int, currency: str) -> str:
+    """``format_money(1050, 'EUR') == 'EUR 10.50'``; negative amounts keep their sign."""
+    digits = MINOR_UNITS[currency]
+    sign = "-" if amount < 0 else ""
+    whole, minor = divmod(abs(int(amount)), 10**digits)
+    if digits == 0:
+        return f"{currency} {sign}{whole:,}"
+    return f"{currency} {sign}{whole:,}.{minor:0{digits}d}"
+
+
+def format_points(points: int) -> str:
+    """Points are whole numbers shown with a unit, e.g. ``'120 points'``."""
+    return f"{points:,} point{'s' if abs(points) != 1 else ''}"
+
+
+def parse_rate(value: object) -> Fraction:
+    """Read a money-per-point rate exactly: ``'0.5'``, ``Decimal('0.5')``, ``1`` or a Fraction.
+
+    Floats are refused because 0.1 is not 0.1 in binary; write the rate as a string.
+    """
+    if isinstance(value, (bool, float)):
+        raise ValueError("write the rate as a string such as '0.5' or as a Fraction, not a float")
+    if isinstance(value, (int, Fraction)):
+        rate = Fraction(value)
+    elif isinstance(value, (str, Decimal)):
+        try:
+            rate = Fraction(Decimal(value))
+        except (InvalidOperation, ValueError) as exc:
+            raise ValueError(f"{value!r} is not a number") from exc
+    else:
+        raise ValueError(f"{value!r} is not a number")
+    if rate <= 0:
+        raise ValueError("the rate must be greater than zero")
+    return rate
+
+
+def points_to_money(points: int, money_per_point: Fraction) -> int:
+    """Convert a participant's total points to minor units, rounding half up once."""
+    exact = Fraction(points) * money_per_point
+    floor = exact.numerator // exact.denominator
+    return floor + 1 if exact - floor >= Fraction(1, 2) else floor

@@ -1,0 +1,96 @@
+"""Pages and wait pages: the screens of an app, in the order of its ``page_sequence``.
+
+A page is a class; its hooks are static methods that receive the player::
+
+    class Offer(labctl.Page):
+        form_model = "group"
+        form_fields = ["amount_offered"]
+        timeout_seconds = 60
+        timeout_submission = {"amount_offered": 0}
+
+        @staticmethod
+        def is_displayed(player):
+            return player.role == "proposer"
+
+A wait page holds players until their group (or, with ``wait_for_all_groups``, the whole
+subsession) has arrived, runs ``after_all_players_arrive`` once, and releases them together.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from .records import Group, Player, Subsession
+
+__all__ = ["Page", "WaitPage"]
+
+
+class _SequenceItem:
+    """What pages and wait pages share: a name, a display condition, a source location."""
+
+    _defined_at: ClassVar[tuple[str, int]] = ("<unknown>", 0)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        frame = sys._getframe(1)
+        cls._defined_at = (frame.f_code.co_filename, frame.f_lineno)
+
+    @classmethod
+    def page_name(cls) -> str:
+        return cls.__name__
+
+    @staticmethod
+    def is_displayed(player: Player) -> bool:
+        """Show this page to this player? Skipped pages are not visited at all."""
+        return True
+
+
+class Page(_SequenceItem):
+    """A screen with an optional form of the app's fields, validated on the server."""
+
+    #: whose fields the form sets: ``"player"`` or ``"group"``
+    form_model: ClassVar[str] = "player"
+    #: the fields of ``form_model`` shown as the form, in this order
+    form_fields: ClassVar[list[str]] = []
+    #: the template file in the app folder; default ``<ClassName>.html``
+    template_name: ClassVar[str | None] = None
+    #: seconds before the page submits itself; ``None`` for no timeout
+    timeout_seconds: ClassVar[int | None] = None
+    #: the values submitted at timeout, by field; unlisted fields keep their initial value
+    timeout_submission: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def template_file(cls) -> str:
+        return cls.template_name or f"{cls.__name__}.html"
+
+    @staticmethod
+    def vars_for_template(player: Player) -> dict[str, Any]:
+        """Extra variables for the template."""
+        return {}
+
+    @staticmethod
+    def error_message(player: Player, values: dict[str, Any]) -> str | dict[str, str] | None:
+        """Check the submitted values together; return a message, or a message per field."""
+        return None
+
+    @staticmethod
+    def before_next_page(player: Player, timed_out: bool) -> None:
+        """Runs once after a valid submit (or a timeout), in the same transaction."""
+
+
+class WaitPage(_SequenceItem):
+    """Holds players until everyone it waits for has arrived, then releases them together."""
+
+    #: wait for the whole subsession instead of the player's group
+    wait_for_all_groups: ClassVar[bool] = False
+    #: form groups in order of arrival here (must be the app's first page)
+    group_by_arrival_time: ClassVar[bool] = False
+    title_text: ClassVar[str] = "Please wait"
+    body_text: ClassVar[str] = "Waiting for the other participants."
+
+    @staticmethod
+    def after_all_players_arrive(group_or_subsession: Group | Subsession) -> None:
+        """Runs exactly once when the last player arrives; gets the group, or the subsession
+        when ``wait_for_all_groups`` is set."""

@@ -1,0 +1,215 @@
+"""Loading a project: ``sessions.py`` and its app folders, imported in isolation.
+
+Each loaded project gets its own package name (``_labctl_project_<n>``) whose ``__path__`` is
+the project folder, so two projects with an app called ``trust`` can be loaded in one process
+and an app can use relative imports (``from .bots import ...``). The researcher's exceptions
+never escape as a labctl traceback: they become problems located at the researcher's own file
+and line, reported by ``labctl validate``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import math
+import re
+import sys
+import traceback
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .app import App, AppSpec
+from .errors import ProjectError, ValidationFailed
+from .pages import Page, WaitPage
+from .problems import Problem
+from .records import Group, Player, Subsession
+from .session_type import SessionType
+
+__all__ = ["Project", "load_project"]
+
+_package_numbers = itertools.count(1)
+APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass
+class Project:
+    """A loaded project: its session types, its apps by name, and what failed to load."""
+
+    root: Path
+    package: str
+    session_types: list[SessionType] = field(default_factory=list)
+    apps: dict[str, AppSpec] = field(default_factory=dict)
+    load_problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def sessions_file(self) -> Path:
+        return self.root / "sessions.py"
+
+    def session_type(self, name: str) -> SessionType:
+        for session_type in self.session_types:
+            if session_type.name == name:
+                return session_type
+        known = ", ".join(st.name for st in self.session_types) or "none"
+        raise ProjectError(f"no session type '{name}' in {self.sessions_file}",
+                           f"session types declared: {known}")
+
+    def participant_count(self, session_type: SessionType) -> int:
+        """The session type's participants, or the fewest that fill every group in it."""
+        if session_type.num_participants is not None:
+            return session_type.num_participants
+        sizes = [self.apps[name].players_per_group or 1 for name in session_type.app_sequence
+                 if name in self.apps]
+        return math.lcm(*sizes) if sizes else 1
+
+    def subsession_plan(self, session_type: SessionType) -> list[tuple[AppSpec, int]]:
+        """The subsessions of a session in order: (app, round number) for every app round."""
+        return [(self.apps[name], round_number) for name in session_type.app_sequence
+                for round_number in range(1, self.apps[name].num_rounds + 1)]
+
+    def problems(self) -> list[Problem]:
+        """Every problem of the project: loading failures and every validation rule."""
+        from .validation import validate_project
+
+        return validate_project(self)
+
+    def require_valid(self) -> Project:
+        """Raise ``ValidationFailed`` with every problem, or return the project."""
+        problems = self.problems()
+        if problems:
+            raise ValidationFailed(problems)
+        return self
+
+    def unload(self) -> None:
+        """Forget the project's modules so that the next load sees edited files."""
+        for name in [n for n in sys.modules if n == self.package
+                     or n.startswith(self.package + ".")]:
+            del sys.modules[name]
+
+
+def load_project(root: str | Path) -> Project:
+    """Import a project's ``sessions.py`` and every app folder, collecting load problems.
+
+    Raises ``ProjectError`` only when the folder is not a project at all.
+    """
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise ProjectError(f"{root} is not a folder", "give the folder that holds sessions.py")
+    if not (root / "sessions.py").is_file():
+        raise ProjectError(f"{root} has no sessions.py",
+                           "run labctl in a project folder, or create one with "
+                           "`labctl new-project DIR`")
+    package = f"_labctl_project_{next(_package_numbers)}"
+    package_module = types.ModuleType(package)
+    package_module.__path__ = [str(root)]
+    package_module.__file__ = None
+    sys.modules[package] = package_module
+    project = Project(root=root, package=package)
+    _load_session_types(project)
+    for folder in _app_folders(root):
+        _load_app(project, folder)
+    return project
+
+
+def _app_folders(root: Path) -> list[Path]:
+    return sorted(
+        path for path in root.iterdir()
+        if path.is_dir() and (path / "__init__.py").is_file()
+        and not path.name.startswith(("_", "."))
+    )
+
+
+def _import(project: Project, name: str, file: Path) -> types.ModuleType | None:
+    """Import one of the researcher's modules; on failure record where their code broke."""
+    try:
+        return importlib.import_module(f"{project.package}.{name}")
+    except SyntaxError as exc:
+        where = (exc.filename or str(file), exc.lineno or 0)
+        project.load_problems.append(Problem.at(
+            "LC101", where, f"syntax error: {exc.msg}", "fix the Python syntax on this line"))
+    except Exception as exc:
+        project.load_problems.append(Problem.at(
+            "LC102", _researcher_frame(exc, project.root, file),
+            f"importing {file.relative_to(project.root)} raised {type(exc).__name__}: {exc}",
+            "fix the code on this line; it runs when the project is loaded"))
+    return None
+
+
+def _researcher_frame(exc: BaseException, root: Path, fallback: Path) -> tuple[str, int]:
+    """The innermost traceback frame in the researcher's project, not in labctl or Python."""
+    found: tuple[str, int] = (str(fallback), 0)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        try:
+            Path(frame.filename).resolve().relative_to(root)
+        except ValueError:
+            continue
+        found = (frame.filename, frame.lineno or 0)
+    return found
+
+
+def _load_session_types(project: Project) -> None:
+    module = _import(project, "sessions", project.sessions_file)
+    if module is None:
+        return
+    declared = getattr(module, "SESSION_TYPES", None)
+    if not isinstance(declared, (list, tuple)) or not declared:
+        project.load_problems.append(Problem.at(
+            "LC103", project.sessions_file,
+            "sessions.py declares no SESSION_TYPES list",
+            "add SESSION_TYPES = [SessionType(name=..., app_sequence=[...])]"))
+        return
+    for item in declared:
+        if isinstance(item, SessionType):
+            project.session_types.append(item)
+        else:
+            project.load_problems.append(Problem.at(
+                "LC103", project.sessions_file,
+                f"SESSION_TYPES holds {item!r}, which is not a SessionType",
+                "list only SessionType(...) objects"))
+
+
+def _load_app(project: Project, folder: Path) -> None:
+    name = folder.name
+    init_file = folder / "__init__.py"
+    if not name.isidentifier():
+        project.load_problems.append(Problem.at(
+            "LC120", init_file, f"app folder '{name}' is not a valid app name",
+            "rename the folder: lowercase letters, digits and _, starting with a letter"))
+        return
+    module = _import(project, name, init_file)
+    if module is None:
+        return
+    settings = getattr(module, "app", None)
+    if not isinstance(settings, App):
+        project.load_problems.append(Problem.at(
+            "LC124", init_file, f"app '{name}' declares no `app = labctl.App(...)`",
+            "add e.g. app = labctl.App(players_per_group=2, num_rounds=1)"))
+        return
+    classes = {}
+    for attr, base in (("Player", Player), ("Group", Group), ("Subsession", Subsession)):
+        declared = getattr(module, attr, base)
+        if not (isinstance(declared, type) and issubclass(declared, base)):
+            project.load_problems.append(Problem.at(
+                "LC125", init_file, f"{attr} in app '{name}' is not a subclass of labctl.{attr}",
+                f"declare it as `class {attr}(labctl.{attr}):`"))
+            declared = base
+        classes[attr] = declared
+    project.apps[name] = AppSpec(
+        name=name, folder=folder, module=module, settings=settings,
+        player_class=classes["Player"], group_class=classes["Group"],
+        subsession_class=classes["Subsession"],
+        page_sequence=_page_sequence(module),
+        creating_session=getattr(module, "creating_session", None),
+    )
+
+
+def _page_sequence(module: types.ModuleType) -> list:
+    """The declared page_sequence as a list; anything else counts as empty (reported LC130)."""
+    declared = getattr(module, "page_sequence", None)
+    return list(declared) if isinstance(declared, (list, tuple)) else []
+
+
+def is_sequence_item(item: object) -> bool:
+    """True for a Page or WaitPage subclass, which is what a page_sequence may hold."""
+    return isinstance(item, type) and issubclass(item, (Page, WaitPage)) and item not in (
+        Page, WaitPage)

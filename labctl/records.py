@@ -1,0 +1,225 @@
+"""The records an app's code works with: Player, Group, Subsession, Participant and Session.
+
+A researcher subclasses ``Player``, ``Group`` and ``Subsession`` to declare fields; the engine
+creates the instances and binds them to a ``Navigator`` that finds related records (the other
+players of a group, the same participant in an earlier round). Nothing here touches storage, so
+hooks can be unit-tested with records built by hand.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from .errors import ModelError
+from .fields import Field, Money
+
+if TYPE_CHECKING:
+    from .session_type import SessionType
+
+
+class Navigator(Protocol):
+    """What the engine provides so that records can reach their neighbours."""
+
+    def player_in_round(self, player: Player, round_number: int) -> Player: ...
+
+    def group_players(self, group: Group) -> list[Player]: ...
+
+    def subsession_groups(self, subsession: Subsession) -> list[Group]: ...
+
+
+class Record:
+    """A row of an app's table: declared fields plus the engine's built-in attributes."""
+
+    _fields: ClassVar[dict[str, Field]] = {}
+    _defined_at: ClassVar[tuple[str, int]] = ("<unknown>", 0)
+    builtin_names: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        collected: dict[str, Field] = {}
+        for base in reversed(cls.__mro__[1:]):
+            collected.update(getattr(base, "_fields", {}))
+        collected.update({k: v for k, v in vars(cls).items() if isinstance(v, Field)})
+        cls._fields = collected
+        frame = sys._getframe(1)
+        cls._defined_at = (frame.f_code.co_filename, frame.f_lineno)
+
+    def __init__(self, **values: Any) -> None:
+        self._values: dict[str, Any] = {}
+        self._dirty: set[str] = set()
+        self._navigator: Navigator | None = None
+        for name, value in values.items():
+            if name not in self._fields and name not in self.builtin_names:
+                raise ModelError(f"{type(self).__name__} has no field '{name}'")
+            setattr(self, name, value)
+        self._dirty.clear()
+
+    @classmethod
+    def declared_fields(cls) -> dict[str, Field]:
+        """The fields a researcher declared, in declaration order, plus the built-in ones."""
+        return dict(cls._fields)
+
+    def field_values(self) -> dict[str, Any]:
+        """Every field's current value (initial where nothing was set)."""
+        return {name: getattr(self, name) for name in self._fields}
+
+    def changed_fields(self) -> dict[str, Any]:
+        """Fields set since the record was loaded: what the engine writes back."""
+        return {name: self._values.get(name) for name in sorted(self._dirty)}
+
+    def _nav(self) -> Navigator:
+        if self._navigator is None:
+            raise ModelError(
+                f"this {type(self).__name__} is not part of a running session",
+                "related records are available inside page and wait-page hooks",
+            )
+        return self._navigator
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.field_values().items())
+        return f"<{type(self).__name__} {shown}>"
+
+
+class Player(Record):
+    """One participant inside one subsession (one round of one app).
+
+    Built-in: ``id_in_group``, ``role``, ``round_number``, ``payoff`` (an amount in minor units,
+    or points), ``participant``, ``group``, ``subsession``, ``session``.
+    """
+
+    payoff = Money(initial=0, label="Payoff")
+    builtin_names = frozenset({
+        "id", "id_in_group", "role", "round_number", "participant", "group", "subsession",
+        "session", "payoff", "in_round", "in_rounds", "in_previous_rounds", "in_all_rounds",
+        "get_others_in_group", "field_values", "changed_fields", "declared_fields",
+    })
+
+    id_in_group: int = 0
+    role: str = ""
+    round_number: int = 1
+    participant: Participant
+    group: Group
+    subsession: Subsession
+    session: Session
+
+    def in_round(self, round_number: int) -> Player:
+        """The same participant's player record in another round of this app."""
+        return self._nav().player_in_round(self, round_number)
+
+    def in_rounds(self, first: int, last: int) -> list[Player]:
+        return [self.in_round(n) for n in range(first, last + 1)]
+
+    def in_previous_rounds(self) -> list[Player]:
+        return self.in_rounds(1, self.round_number - 1)
+
+    def in_all_rounds(self) -> list[Player]:
+        return self.in_rounds(1, self.round_number)
+
+    def get_others_in_group(self) -> list[Player]:
+        return [p for p in self.group.get_players() if p.id_in_group != self.id_in_group]
+
+
+class Group(Record):
+    """The players of one subsession who interact."""
+
+    builtin_names = frozenset({
+        "id", "id_in_subsession", "round_number", "subsession", "session", "get_players",
+        "get_player_by_id", "get_player_by_role", "field_values", "changed_fields",
+        "declared_fields",
+    })
+
+    id_in_subsession: int = 0
+    round_number: int = 1
+    subsession: Subsession
+    session: Session
+
+    def get_players(self) -> list[Player]:
+        """The group's players ordered by ``id_in_group``."""
+        return sorted(self._nav().group_players(self), key=lambda p: p.id_in_group)
+
+    def get_player_by_id(self, id_in_group: int) -> Player:
+        for player in self.get_players():
+            if player.id_in_group == id_in_group:
+                return player
+        raise ModelError(f"group {self.id_in_subsession} has no player {id_in_group}")
+
+    def get_player_by_role(self, role: str) -> Player:
+        for player in self.get_players():
+            if player.role == role:
+                return player
+        raise ModelError(f"group {self.id_in_subsession} has no player with role '{role}'",
+                         "check the roles declared in the app")
+
+
+class Subsession(Record):
+    """One round of one app inside a session."""
+
+    builtin_names = frozenset({
+        "id", "round_number", "session", "get_groups", "get_players", "group_matrix",
+        "set_group_matrix", "field_values", "changed_fields", "declared_fields",
+    })
+
+    round_number: int = 1
+    session: Session
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        self.group_matrix: list[list[int]] | None = None
+
+    def get_groups(self) -> list[Group]:
+        return sorted(self._nav().subsession_groups(self), key=lambda g: g.id_in_subsession)
+
+    def get_players(self) -> list[Player]:
+        return [p for g in self.get_groups() for p in g.get_players()]
+
+    def set_group_matrix(self, matrix: list[list[int]]) -> None:
+        """Set this round's groups in ``creating_session``: lists of participant numbers.
+
+        ``[[1, 3], [2, 4]]`` puts participants 1 and 3 together and 2 and 4 together
+        (participant numbers count from 1 in the order of the session's participants).
+        """
+        self.group_matrix = [list(row) for row in matrix]
+
+
+class Participant:
+    """A person in a session, across every app and round."""
+
+    def __init__(
+        self, code: str, id_in_session: int, label: str | None = None,
+        vars: dict[str, Any] | None = None, payoff: int = 0,
+    ) -> None:
+        self.code = code
+        self.id_in_session = id_in_session
+        self.label = label
+        self.vars: dict[str, Any] = dict(vars or {})
+        #: the total bonus: the sum of this participant's player payoffs (minor units or points)
+        self.payoff = payoff
+
+    def __repr__(self) -> str:
+        return f"<Participant {self.id_in_session} {self.code}>"
+
+
+class Session:
+    """One event in the lab, made from a session type."""
+
+    def __init__(
+        self, code: str, session_type: SessionType, params: dict[str, Any] | None = None,
+        vars: dict[str, Any] | None = None,
+    ) -> None:
+        self.code = code
+        self.session_type = session_type
+        #: the treatments: the session type's params, overridden per session where given
+        self.params: dict[str, Any] = {**session_type.params, **(params or {})}
+        self.vars: dict[str, Any] = dict(vars or {})
+
+    @property
+    def currency(self) -> str:
+        return self.session_type.currency
+
+    @property
+    def fixed_pay(self) -> int:
+        return self.session_type.fixed_pay
+
+    def __repr__(self) -> str:
+        return f"<Session {self.code} {self.session_type.name}>"

@@ -1,0 +1,356 @@
+"""The rules of ``labctl validate``: every mistake in a project, found at once.
+
+Each rule has a stable code (``LC1xx``), reports the researcher's file and line, says what is
+wrong and how to fix it. Codes by area:
+
+    LC10x  loading: syntax errors, exceptions on import, SESSION_TYPES
+    LC11x  session types: names, app_sequence, pay, participants, currency, params
+    LC12x  apps: names, rounds, group size, roles, matching, model classes, hooks
+    LC13x  pages: page_sequence, form fields, templates, timeouts, wait pages
+    LC14x  fields: bounds, choices, names, initial values, widgets
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import keyword
+import re
+
+import jinja2
+
+from .app import MATCHINGS, AppSpec
+from .fields import Field
+from .money import MINOR_UNITS, is_currency, parse_rate
+from .pages import Page, WaitPage
+from .problems import Problem
+from .project import APP_NAME_PATTERN, Project, is_sequence_item
+from .records import Group, Player, Record, Subsession
+from .session_type import SessionType
+
+__all__ = ["RESERVED_APP_NAMES", "validate_project"]
+
+#: app names that would clash with labctl's own URLs, tables or CLI words
+RESERVED_APP_NAMES = frozenset({
+    "admin", "api", "app", "batch", "export", "group", "labctl", "p", "participant", "player",
+    "room", "rooms", "session", "sessions", "static", "subsession", "test", "tests", "ws",
+})
+SESSION_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def validate_project(project: Project) -> list[Problem]:
+    """Every problem in the project, sorted by file and line."""
+    problems = list(project.load_problems)
+    problems += _session_type_problems(project)
+    for spec in project.apps.values():
+        problems += _app_problems(spec)
+        problems += _page_problems(spec)
+        for model in (spec.player_class, spec.group_class, spec.subsession_class):
+            problems += _field_problems(model)
+    return sorted(set(problems), key=Problem.sort_key)
+
+
+# -- session types ---------------------------------------------------------------------------
+
+def _session_type_problems(project: Project) -> list[Problem]:
+    found: list[Problem] = []
+    seen: dict[str, SessionType] = {}
+    for st in project.session_types:
+        where = st.defined_at
+        if st.name in seen:
+            found.append(Problem.at(
+                "LC110", where, f"session type name '{st.name}' is used twice",
+                f"rename one of them; the first is at line {seen[st.name].defined_at[1]}"))
+        else:
+            seen[st.name] = st
+        if not isinstance(st.name, str) or not SESSION_NAME_PATTERN.match(st.name):
+            found.append(Problem.at(
+                "LC111", where, f"session type name {st.name!r} is not a valid name",
+                "use lowercase letters, digits and _, starting with a letter"))
+        if st.batch is not None and (not isinstance(st.batch, str)
+                                     or not SESSION_NAME_PATTERN.match(st.batch)):
+            found.append(Problem.at(
+                "LC111", where, f"batch name {st.batch!r} is not a valid name",
+                "use lowercase letters, digits and _, starting with a letter"))
+        found += _app_sequence_problems(project, st)
+        found += _pay_problems(st)
+        found += _participant_count_problems(project, st)
+        found += _params_problems(st)
+    return found
+
+
+def _app_sequence_problems(project: Project, st: SessionType) -> list[Problem]:
+    where = st.defined_at
+    if not isinstance(st.app_sequence, (list, tuple)) or not st.app_sequence:
+        return [Problem.at("LC115", where, f"session type '{st.name}' has an empty app_sequence",
+                           "list the apps to play in order, e.g. app_sequence=['trust']")]
+    found: list[Problem] = []
+    for position, name in enumerate(st.app_sequence):
+        if not isinstance(name, str):
+            found.append(Problem.at("LC115", where, f"app_sequence holds {name!r}, not an "
+                                    "app name", "write app names as strings"))
+            continue
+        if name in st.app_sequence[:position]:
+            found.append(Problem.at(
+                "LC119", where, f"app '{name}' appears twice in the app_sequence of "
+                f"'{st.name}'", "use num_rounds for repetition, or copy the app under a new name"))
+        if not (project.root / name / "__init__.py").is_file():
+            close = difflib.get_close_matches(name, _app_folder_names(project), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else (
+                f"create it with `labctl new-app {name}`")
+            found.append(Problem.at(
+                "LC112", where, f"app '{name}' in the app_sequence of '{st.name}' does not "
+                "exist", hint))
+    return found
+
+
+def _app_folder_names(project: Project) -> list[str]:
+    return sorted(p.parent.name for p in project.root.glob("*/__init__.py"))
+
+
+def _pay_problems(st: SessionType) -> list[Problem]:
+    found: list[Problem] = []
+    where = st.defined_at
+    if not _is_int(st.fixed_pay) or st.fixed_pay < 0:
+        found.append(Problem.at(
+            "LC113", where, f"fixed_pay={st.fixed_pay!r} of '{st.name}' is not a whole, "
+            "non-negative amount", "give it in minor units, e.g. fixed_pay=1000 for 10.00"))
+    if not is_currency(st.currency):
+        close = difflib.get_close_matches(str(st.currency).upper(), list(MINOR_UNITS), n=1)
+        found.append(Problem.at(
+            "LC116", where, f"currency {st.currency!r} of '{st.name}' is not a known ISO 4217 "
+            "code", f"did you mean '{close[0]}'?" if close else "use a code such as 'EUR'"))
+    if st.money_per_point is not None:
+        try:
+            parse_rate(st.money_per_point)
+        except ValueError as exc:
+            found.append(Problem.at(
+                "LC117", where, f"money_per_point={st.money_per_point!r} of '{st.name}' is "
+                f"invalid: {exc}", "e.g. money_per_point='0.5' pays half a cent per point"))
+    return found
+
+
+def _participant_count_problems(project: Project, st: SessionType) -> list[Problem]:
+    where = st.defined_at
+    count = st.num_participants
+    if count is None:
+        return []
+    if not _is_int(count) or count < 1:
+        return [Problem.at("LC114", where, f"num_participants={count!r} of '{st.name}' is not "
+                           "a positive whole number", "e.g. num_participants=20")]
+    found: list[Problem] = []
+    for name in st.app_sequence if isinstance(st.app_sequence, (list, tuple)) else []:
+        spec = project.apps.get(name) if isinstance(name, str) else None
+        size = spec.players_per_group if spec else None
+        if _is_int(size) and size > 0 and count % size:
+            found.append(Problem.at(
+                "LC114", where, f"{count} participants of '{st.name}' do not divide into "
+                f"groups of {size} in app '{name}'",
+                f"use a multiple of {size}, e.g. {count + size - count % size}"))
+    return found
+
+
+def _params_problems(st: SessionType) -> list[Problem]:
+    if not isinstance(st.params, dict) or not all(isinstance(k, str) for k in st.params):
+        return [Problem.at("LC118", st.defined_at, f"params of '{st.name}' must be a dict with "
+                           "text keys", "e.g. params={'endowment': 1000}")]
+    try:
+        json.dumps(st.params, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        return [Problem.at("LC118", st.defined_at, f"params of '{st.name}' cannot be stored: "
+                           f"{exc}", "use only numbers, text, booleans, lists and dicts")]
+    return []
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# -- apps ------------------------------------------------------------------------------------
+
+def _app_problems(spec: AppSpec) -> list[Problem]:
+    settings = spec.settings
+    where = settings.defined_at
+    found: list[Problem] = []
+    if not APP_NAME_PATTERN.match(spec.name) or spec.name in RESERVED_APP_NAMES or \
+            keyword.iskeyword(spec.name):
+        found.append(Problem.at(
+            "LC120", spec.init_file, f"app name '{spec.name}' is invalid or reserved",
+            "rename the folder: lowercase letters, digits and _, and not one of "
+            + ", ".join(sorted(RESERVED_APP_NAMES))))
+    if settings.name is not None and settings.name != spec.name:
+        found.append(Problem.at(
+            "LC124", where, f"App(name={settings.name!r}) differs from its folder '{spec.name}'",
+            "remove name= or rename the folder to match"))
+    if not _is_int(settings.num_rounds) or settings.num_rounds < 1:
+        found.append(Problem.at(
+            "LC121", where, f"num_rounds={settings.num_rounds!r} in app '{spec.name}' must be "
+            "a whole number of at least 1", "e.g. num_rounds=1"))
+    size = settings.players_per_group
+    if size is not None and (not _is_int(size) or size < 1):
+        found.append(Problem.at(
+            "LC122", where, f"players_per_group={size!r} in app '{spec.name}' must be a whole "
+            "number of at least 1, or None", "e.g. players_per_group=2"))
+    found += _role_problems(spec)
+    if settings.matching not in MATCHINGS:
+        found.append(Problem.at(
+            "LC124", where, f"matching={settings.matching!r} in app '{spec.name}' is unknown",
+            "use one of: " + ", ".join(MATCHINGS)
+            + " (or set groups in creating_session)"))
+    if spec.creating_session is not None and not callable(spec.creating_session):
+        found.append(Problem.at(
+            "LC126", spec.init_file, f"creating_session in app '{spec.name}' is not a function",
+            "define it as `def creating_session(subsession):`"))
+    return found
+
+
+def _role_problems(spec: AppSpec) -> list[Problem]:
+    roles = spec.settings.roles
+    where = spec.settings.defined_at
+    if not roles:
+        return []
+    if not isinstance(roles, (list, tuple)) or not all(
+            isinstance(r, str) and r.isidentifier() for r in roles):
+        return [Problem.at("LC123", where, f"roles of app '{spec.name}' must be names",
+                           "e.g. roles=['proposer', 'responder']")]
+    found: list[Problem] = []
+    if len(set(roles)) != len(roles):
+        found.append(Problem.at("LC123", where, f"roles of app '{spec.name}' repeat a name",
+                                "give each position in the group its own role name"))
+    if spec.players_per_group != len(roles):
+        found.append(Problem.at(
+            "LC123", where, f"app '{spec.name}' declares {len(roles)} roles for groups of "
+            f"{spec.players_per_group}", "declare one role per player in a group"))
+    return found
+
+
+# -- pages -----------------------------------------------------------------------------------
+
+def _page_problems(spec: AppSpec) -> list[Problem]:
+    if not spec.page_sequence:
+        return [Problem.at("LC130", spec.init_file, f"app '{spec.name}' has an empty or missing "
+                           "page_sequence", "add page_sequence = [YourPage, ...]")]
+    found: list[Problem] = []
+    names: set[str] = set()
+    for position, item in enumerate(spec.page_sequence):
+        if not is_sequence_item(item):
+            found.append(Problem.at(
+                "LC131", spec.init_file, f"page_sequence of '{spec.name}' holds {item!r}, which "
+                "is not a Page or WaitPage class", "list classes that subclass labctl.Page or "
+                "labctl.WaitPage"))
+            continue
+        if item.__name__ in names:
+            found.append(Problem.at(
+                "LC131", item._defined_at, f"page '{item.__name__}' appears twice in the "
+                f"page_sequence of '{spec.name}'", "make a subclass with its own name"))
+        names.add(item.__name__)
+        if issubclass(item, Page):
+            found += _form_problems(spec, item)
+            found += _template_problems(spec, item)
+            found += _timeout_problems(item)
+        else:
+            found += _wait_page_problems(spec, item, position)
+    return found
+
+
+def _form_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
+    model = spec.model_class(page.form_model)
+    if model is None:
+        return [Problem.at("LC137", page._defined_at, f"form_model={page.form_model!r} of page "
+                           f"'{page.__name__}' is invalid", "use 'player' or 'group'")]
+    declared = model.declared_fields()
+    found: list[Problem] = []
+    for name in page.form_fields:
+        if name == "payoff" or name not in declared:
+            close = difflib.get_close_matches(str(name), list(declared), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else (
+                f"declare it on {model.__name__} in app '{spec.name}'")
+            found.append(Problem.at(
+                "LC132", page._defined_at, f"page '{page.__name__}' has form field {name!r} "
+                f"that {page.form_model.capitalize()} does not declare", hint))
+    return found
+
+
+def _template_environment(spec: AppSpec) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(spec.folder), autoescape=True)
+
+
+def _template_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
+    path = spec.template_path(page)
+    if not path.is_file():
+        return [Problem.at("LC133", page._defined_at, f"page '{page.__name__}' has no template "
+                           f"{path.relative_to(spec.folder.parent)}",
+                           f"create {page.template_file()} in the app folder, or set "
+                           "template_name")]
+    try:
+        _template_environment(spec).parse(path.read_text(encoding="utf-8"))
+    except jinja2.TemplateSyntaxError as exc:
+        return [Problem.at("LC134", (str(path), exc.lineno), f"template syntax error: "
+                           f"{exc.message}", "fix the Jinja tag on this line")]
+    except UnicodeDecodeError:
+        return [Problem.at("LC134", path, "template is not UTF-8 text", "save it as UTF-8")]
+    return []
+
+
+def _timeout_problems(page: type[Page]) -> list[Problem]:
+    seconds = page.timeout_seconds
+    found: list[Problem] = []
+    if seconds is not None and (not isinstance(seconds, (int, float)) or isinstance(
+            seconds, bool) or seconds <= 0):
+        found.append(Problem.at("LC135", page._defined_at, f"timeout_seconds={seconds!r} of "
+                                f"page '{page.__name__}' must be a positive number",
+                                "e.g. timeout_seconds=60, or None for no timeout"))
+    if not isinstance(page.timeout_submission, dict):
+        return [*found, Problem.at(
+            "LC135", page._defined_at, f"timeout_submission of page '{page.__name__}' must be "
+            "a dict of field values", "e.g. timeout_submission={'offer': 0}")]
+    for name in page.timeout_submission:
+        if name not in page.form_fields:
+            found.append(Problem.at(
+                "LC135", page._defined_at, f"timeout_submission of page '{page.__name__}' sets "
+                f"{name!r}, which is not one of its form_fields", "list only form fields"))
+    return found
+
+
+def _wait_page_problems(spec: AppSpec, page: type[WaitPage], position: int) -> list[Problem]:
+    if not page.group_by_arrival_time:
+        return []
+    found: list[Problem] = []
+    if position != 0:
+        found.append(Problem.at(
+            "LC136", page._defined_at, f"wait page '{page.__name__}' groups by arrival time but "
+            "is not the first page of the app", "move it to the start of page_sequence"))
+    if page.wait_for_all_groups:
+        found.append(Problem.at(
+            "LC136", page._defined_at, f"wait page '{page.__name__}' cannot both group by "
+            "arrival time and wait for all groups", "drop one of the two settings"))
+    if spec.players_per_group is None:
+        found.append(Problem.at(
+            "LC136", page._defined_at, f"wait page '{page.__name__}' groups by arrival time but "
+            f"app '{spec.name}' has no players_per_group", "set players_per_group in App(...)"))
+    return found
+
+
+# -- fields ----------------------------------------------------------------------------------
+
+def _field_problems(model: type[Record]) -> list[Problem]:
+    base = next(b for b in (Player, Group, Subsession) if issubclass(model, b))
+    found: list[Problem] = []
+    for name, declared in model.declared_fields().items():
+        if base._fields.get(name) is declared:
+            continue  # labctl's own built-in field, e.g. payoff
+        found += _field_name_problems(model, base, name, declared)
+        found += [Problem.at(p.code, declared.defined_at, f"{model.__name__}: {p.message}", p.hint)
+                  for p in declared.problems()]
+    return found
+
+
+def _field_name_problems(model: type[Record], base: type[Record], name: str,
+                         declared: Field) -> list[Problem]:
+    if name.startswith("_") or not name.isidentifier() or keyword.iskeyword(name) or \
+            name in base.builtin_names or name.lower() == "id":
+        return [Problem.at("LC142", declared.defined_at, f"{model.__name__} field '{name}' uses "
+                           "a reserved or invalid name", "rename it; reserved: "
+                           + ", ".join(sorted(base.builtin_names)))]
+    return []
+

@@ -1,0 +1,70 @@
+"""Ultimatum game: the proposer offers a split of a pie; the responder accepts or both get nothing.
+
+Played for two rounds with a new random partner each round (matching="random").
+"""
+
+import labctl
+from labctl import fields
+
+
+class C:
+    PIE = 1000  # EUR 10.00, in cents
+
+
+app = labctl.App(players_per_group=2, num_rounds=2, roles=["proposer", "responder"],
+                 matching="random")
+
+
+class Group(labctl.Group):
+    amount_offered = fields.Money(
+        min=0, max=C.PIE, label="How much of the EUR 10.00 do you offer the responder?"
+    )
+    offer_accepted = fields.Boolean(label="Do you accept this offer?")
+
+
+class Player(labctl.Player):
+    pass
+
+
+class Offer(labctl.Page):
+    form_model = "group"
+    form_fields = ["amount_offered"]
+
+    @staticmethod
+    def is_displayed(player):
+        return player.role == "proposer"
+
+
+class WaitForOffer(labctl.WaitPage):
+    body_text = "Waiting for the proposer's offer."
+
+
+class Respond(labctl.Page):
+    form_model = "group"
+    form_fields = ["offer_accepted"]
+    timeout_seconds = 120
+    timeout_submission = {"offer_accepted": False}
+
+    @staticmethod
+    def is_displayed(player):
+        return player.role == "responder"
+
+
+class ResultsWait(labctl.WaitPage):
+    @staticmethod
+    def after_all_players_arrive(group):
+        proposer = group.get_player_by_role("proposer")
+        responder = group.get_player_by_role("responder")
+        if group.offer_accepted:
+            proposer.payoff = C.PIE - group.amount_offered
+            responder.payoff = group.amount_offered
+        else:
+            proposer.payoff = 0
+            responder.payoff = 0
+
+
+class Results(labctl.Page):
+    pass
+
+
+page_sequence = [Offer, WaitForOffer, Respond, ResultsWait, Results]
