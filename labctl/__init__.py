@@ -16,7 +16,6 @@ The public API a researcher writes experiments with::
     page_sequence = [Offer]
 """
 
-from __future__ import annotations
 
 from . import fields
 from .app import App

@@ -1,0 +1,108 @@
+"""Fields parse what a browser posts and check values with messages for the participant."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from labctl import fields
+from labctl.errors import FieldValueError
+
+
+def named(field, name="answer"):
+    field.__set_name__(object, name)
+    return field
+
+
+@pytest.mark.parametrize(("field", "raw", "expected"), [
+    (fields.Integer(), "42", 42),
+    (fields.Integer(min=-5), " -5 ", -5),
+    (fields.Decimal(), "3,25", D("3.25")),
+    (fields.Decimal(places=2), "0.10", D("0.10")),
+    (fields.Money(), "10.50", 1050),
+    (fields.Money(), "7", 700),
+    (fields.Text(), "  hello  ", "hello"),
+    (fields.Boolean(), "1", True),
+    (fields.Boolean(), "false", False),
+    (fields.Choice(choices=[1, 2, 3]), "2", 2),
+    (fields.Choice(choices=[("a", "Alpha"), ("b", "Beta")]), "b", "b"),
+    (fields.Text(choices=["x", "y"]), "y", "y"),
+])
+def test_parse_accepts_valid_input(field, raw, expected):
+    value = named(field).parse(raw)
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+@pytest.mark.parametrize(("field", "raw", "message"), [
+    (fields.Integer(), "4.5", "Please enter a whole number."),
+    (fields.Integer(), "abc", "Please enter a whole number."),
+    (fields.Integer(min=1, max=10), "0", "Please enter a value of at least 1."),
+    (fields.Integer(min=1, max=10), "11", "Please enter a value of at most 10."),
+    (fields.Integer(), "", "Please answer this question."),
+    (fields.Integer(), None, "Please answer this question."),
+    (fields.Decimal(), "NaN", "Please enter a number."),
+    (fields.Decimal(), "inf", "Please enter a number."),
+    (fields.Decimal(places=1), "1.25", "Please use at most 1 decimal places."),
+    (fields.Money(), "10.505", "Please use at most 2 decimal places."),
+    (fields.Money(max=1000), "10.01", "Please enter a value of at most 1000."),
+    (fields.Text(max_length=3), "abcd", "Please keep it under 3 characters."),
+    (fields.Boolean(), "maybe", "Please answer yes or no."),
+    (fields.Choice(choices=[1, 2]), "3", "Please choose one of the options."),
+    (fields.Integer(choices=[1, 2]), "3", "Please choose one of the options."),
+    (fields.Boolean(widget="checkbox"), None, "Please tick this box to continue."),
+])
+def test_parse_refuses_invalid_input_with_a_participant_message(field, raw, message):
+    with pytest.raises(FieldValueError) as caught:
+        named(field).parse(raw)
+    assert caught.value.message == message
+    assert caught.value.field_name == "answer"
+
+
+def test_optional_field_accepts_no_answer():
+    assert named(fields.Text(required=False)).parse("   ") is None
+
+
+def test_unticked_optional_checkbox_is_false():
+    assert named(fields.Boolean(widget="checkbox", required=False)).parse(None) is False
+
+
+def test_money_is_parsed_with_the_currency_minor_digits():
+    money = named(fields.Money())
+    assert money.parse("1500", minor_digits=0) == 1500
+    assert money.parse("1.234", minor_digits=3) == 1234
+    with pytest.raises(FieldValueError):
+        money.parse("1.5", minor_digits=0)
+
+
+@pytest.mark.parametrize("value", [0.1, True, "ten"])
+def test_money_never_accepts_floats_or_booleans(value):
+    with pytest.raises(FieldValueError):
+        named(fields.Money()).coerce(value)
+
+
+@pytest.mark.parametrize(("field", "widget"), [
+    (fields.Integer(), "number"),
+    (fields.Integer(choices=[1, 2]), "radio"),
+    (fields.Text(), "text"),
+    (fields.Text(widget="textarea"), "textarea"),
+    (fields.Boolean(), "radio_horizontal"),
+    (fields.Choice(choices=["a"]), "radio"),
+])
+def test_effective_widget_follows_type_and_choices(field, widget):
+    assert field.effective_widget == widget
+
+
+def test_display_label_defaults_to_the_field_name():
+    assert named(fields.Integer(), "years_of_study").display_label == "Years of study"
+    assert named(fields.Integer(label="Age?"), "age").display_label == "Age?"
+
+
+def test_choice_sql_type_follows_its_values():
+    assert fields.Choice(choices=[1, 2]).sql_type == "INTEGER"
+    assert fields.Choice(choices=["a", "b"]).sql_type == "TEXT"
+
+
+def test_declaration_records_the_researchers_line():
+    declared = fields.Integer()
+    assert declared.defined_at == (__file__, test_declaration_records_the_researchers_line
+                                   .__code__.co_firstlineno + 1)
