@@ -223,6 +223,17 @@ class _Number(Field):
                 "LC140", f"field '{self.name}' has min={self.min!r} above max={self.max!r}",
                 "swap them or correct one of them",
             ))
+        declared_bounds = [b for b in (self.min, self.max) if b is not None]
+        for value, _label in (self.choices or []) if len(bounds) == len(declared_bounds) else []:
+            try:
+                coerced = self.coerce(value)
+            except (FieldValueError, TypeError, ValueError):
+                continue  # reported above as a choice of the wrong type
+            if ("min" in bounds and coerced < bounds["min"]) or (
+                    "max" in bounds and coerced > bounds["max"]):
+                found.append(FieldProblem(
+                    "LC143", f"choice {value!r} of field '{self.name}' is outside its min and "
+                    "max", "remove the choice or widen the bounds"))
         if self.widget == "slider" and (self.min is None or self.max is None):
             found.append(FieldProblem(
                 "LC144", f"slider field '{self.name}' needs both min and max",

@@ -53,7 +53,7 @@ def parse_rate(value: object) -> Fraction:
     elif isinstance(value, (str, Decimal)):
         try:
             rate = Fraction(Decimal(value))
-        except (InvalidOperation, ValueError) as exc:
+        except (InvalidOperation, ValueError, ArithmeticError) as exc:
             raise ValueError(f"{value!r} is not a number") from exc
     else:
         raise ValueError(f"{value!r} is not a number")

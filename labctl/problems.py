@@ -25,5 +25,5 @@ class Problem:
         file, line = where
         return cls(code, SourceLocation(Path(file), line or None), message, hint)
 
-    def sort_key(self) -> tuple[str, int, str]:
-        return (str(self.location.file), self.location.line or 0, self.code)
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (str(self.location.file), self.location.line or 0, self.code, self.message)

@@ -10,6 +10,9 @@ and line, reported by ``labctl validate``.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import itertools
 import math
 import re
@@ -18,6 +21,7 @@ import traceback
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .app import App, AppSpec
 from .errors import ProjectError, ValidationFailed
@@ -29,7 +33,8 @@ from .session_type import SessionType
 __all__ = ["Project", "load_project"]
 
 _package_numbers = itertools.count(1)
-APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+PACKAGE_PREFIX = "_labctl_project_"
+APP_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @dataclass
@@ -99,7 +104,8 @@ def load_project(root: str | Path) -> Project:
         raise ProjectError(f"{root} has no sessions.py",
                            "run labctl in a project folder, or create one with "
                            "`labctl new-project DIR`")
-    package = f"_labctl_project_{next(_package_numbers)}"
+    _install_finder()
+    package = f"{PACKAGE_PREFIX}{next(_package_numbers)}"
     package_module = types.ModuleType(package)
     package_module.__path__ = [str(root)]
     package_module.__file__ = None
@@ -111,6 +117,35 @@ def load_project(root: str | Path) -> Project:
     return project
 
 
+class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
+    """Compiles the researcher's source on every load, ignoring ``__pycache__``.
+
+    Bytecode caches are checked against the file's size and mtime in whole seconds, so an edit
+    saved within the same second as the last load would otherwise be missed on reload.
+    """
+
+    def get_code(self, fullname: str) -> types.CodeType:
+        source = self.get_data(self.path)
+        return compile(source, self.path, "exec", dont_inherit=True)
+
+
+class _ProjectFinder(importlib.abc.MetaPathFinder):
+    """Gives modules inside a loaded project (``from .helpers import x``) the fresh loader."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if not fullname.startswith(PACKAGE_PREFIX) or "." not in fullname:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            spec.loader = _FreshSourceLoader(spec.loader.name, spec.loader.path)
+        return spec
+
+
+def _install_finder() -> None:
+    if not any(isinstance(finder, _ProjectFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _ProjectFinder())
+
+
 def _app_folders(root: Path) -> list[Path]:
     return sorted(
         path for path in root.iterdir()
@@ -120,10 +155,34 @@ def _app_folders(root: Path) -> list[Path]:
 
 
 def _import(project: Project, name: str, file: Path) -> types.ModuleType | None:
-    """Import one of the researcher's modules; on failure record where their code broke."""
+    """Import one of the researcher's modules; on failure record where their code broke.
+
+    The module is imported from ``file`` explicitly, so an app folder can never shadow
+    ``sessions.py`` (Python prefers a package over a module of the same name).
+    """
+    qualified = f"{project.package}.{name}"
     try:
-        return importlib.import_module(f"{project.package}.{name}")
+        spec = importlib.util.spec_from_file_location(
+            qualified, file, loader=_FreshSourceLoader(qualified, str(file)),
+            submodule_search_locations=[str(file.parent)] if file.name == "__init__.py"
+            else None)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[qualified] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[qualified]
+            raise
+        return module
     except SyntaxError as exc:
+        if not _is_project_file(exc.filename, project.root):
+            # raised at run time by the researcher's code (e.g. ast.literal_eval), not a typo
+            project.load_problems.append(Problem.at(
+                "LC102", _researcher_frame(exc, project.root, file),
+                f"importing {file.relative_to(project.root)} raised SyntaxError: {exc.msg}",
+                "fix the code on this line; it runs when the project is loaded"))
+            return None
         where = (exc.filename or str(file), exc.lineno or 0)
         project.load_problems.append(Problem.at(
             "LC101", where, f"syntax error: {exc.msg}", "fix the Python syntax on this line"))
@@ -139,12 +198,16 @@ def _researcher_frame(exc: BaseException, root: Path, fallback: Path) -> tuple[s
     """The innermost traceback frame in the researcher's project, not in labctl or Python."""
     found: tuple[str, int] = (str(fallback), 0)
     for frame in traceback.extract_tb(exc.__traceback__):
-        try:
-            Path(frame.filename).resolve().relative_to(root)
-        except ValueError:
-            continue
-        found = (frame.filename, frame.lineno or 0)
+        if _is_project_file(frame.filename, root):
+            found = (frame.filename, frame.lineno or 0)
     return found
+
+
+def _is_project_file(filename: str | None, root: Path) -> bool:
+    """A real file inside the project (not ``<string>`` or a library file)."""
+    if not filename or filename.startswith("<"):
+        return False
+    return Path(filename).resolve().is_relative_to(root)
 
 
 def _load_session_types(project: Project) -> None:
@@ -171,10 +234,11 @@ def _load_session_types(project: Project) -> None:
 def _load_app(project: Project, folder: Path) -> None:
     name = folder.name
     init_file = folder / "__init__.py"
-    if not name.isidentifier():
+    if not APP_NAME_PATTERN.fullmatch(name) or name == "sessions":
         project.load_problems.append(Problem.at(
             "LC120", init_file, f"app folder '{name}' is not a valid app name",
-            "rename the folder: lowercase letters, digits and _, starting with a letter"))
+            "rename the folder: lowercase letters, digits and _, starting with a letter, "
+            "and not 'sessions'"))
         return
     module = _import(project, name, init_file)
     if module is None:

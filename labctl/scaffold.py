@@ -60,7 +60,7 @@ def _summary(init: Path) -> str:
 
 def check_app_name(name: str) -> None:
     """Refuse names that cannot be an app folder, with the rule they broke."""
-    if not APP_NAME_PATTERN.match(name) or keyword.iskeyword(name):
+    if not APP_NAME_PATTERN.fullmatch(name) or keyword.iskeyword(name):
         raise ScaffoldError(f"'{name}' is not a valid app name",
                             "use lowercase letters, digits and _, starting with a letter")
     if name in RESERVED_APP_NAMES:
@@ -74,7 +74,7 @@ def create_project(target: Path) -> Path:
     if target.exists() and any(target.iterdir()):
         raise ScaffoldError(f"{target} already exists and is not empty",
                             "choose a new folder name")
-    if not APP_NAME_PATTERN.match(target.name.lower().replace("-", "_")):
+    if not APP_NAME_PATTERN.fullmatch(target.name.lower().replace("-", "_")):
         raise ScaffoldError(f"'{target.name}' is not a usable project folder name",
                             "start with a letter; use letters, digits, - and _")
     skeleton = templates_root() / PROJECT_SKELETON

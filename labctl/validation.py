@@ -15,11 +15,13 @@ from __future__ import annotations
 import difflib
 import json
 import keyword
+import math
 import re
 
 import jinja2
 
 from .app import MATCHINGS, AppSpec
+from .errors import FieldValueError
 from .fields import Field
 from .money import MINOR_UNITS, is_currency, parse_rate
 from .pages import Page, WaitPage
@@ -57,18 +59,18 @@ def _session_type_problems(project: Project) -> list[Problem]:
     seen: dict[str, SessionType] = {}
     for st in project.session_types:
         where = st.defined_at
-        if st.name in seen:
+        if isinstance(st.name, str) and st.name in seen:
             found.append(Problem.at(
                 "LC110", where, f"session type name '{st.name}' is used twice",
                 f"rename one of them; the first is at line {seen[st.name].defined_at[1]}"))
-        else:
+        elif isinstance(st.name, str):
             seen[st.name] = st
-        if not isinstance(st.name, str) or not SESSION_NAME_PATTERN.match(st.name):
+        if not isinstance(st.name, str) or not SESSION_NAME_PATTERN.fullmatch(st.name):
             found.append(Problem.at(
                 "LC111", where, f"session type name {st.name!r} is not a valid name",
                 "use lowercase letters, digits and _, starting with a letter"))
         if st.batch is not None and (not isinstance(st.batch, str)
-                                     or not SESSION_NAME_PATTERN.match(st.batch)):
+                                     or not SESSION_NAME_PATTERN.fullmatch(st.batch)):
             found.append(Problem.at(
                 "LC111", where, f"batch name {st.batch!r} is not a valid name",
                 "use lowercase letters, digits and _, starting with a letter"))
@@ -81,7 +83,10 @@ def _session_type_problems(project: Project) -> list[Problem]:
 
 def _app_sequence_problems(project: Project, st: SessionType) -> list[Problem]:
     where = st.defined_at
-    if not isinstance(st.app_sequence, (list, tuple)) or not st.app_sequence:
+    if not isinstance(st.app_sequence, (list, tuple)):
+        return [Problem.at("LC115", where, f"app_sequence of session type '{st.name}' is not a "
+                           "list", "list the apps to play in order, e.g. app_sequence=['trust']")]
+    if not st.app_sequence:
         return [Problem.at("LC115", where, f"session type '{st.name}' has an empty app_sequence",
                            "list the apps to play in order, e.g. app_sequence=['trust']")]
     found: list[Problem] = []
@@ -94,7 +99,8 @@ def _app_sequence_problems(project: Project, st: SessionType) -> list[Problem]:
             found.append(Problem.at(
                 "LC119", where, f"app '{name}' appears twice in the app_sequence of "
                 f"'{st.name}'", "use num_rounds for repetition, or copy the app under a new name"))
-        if not (project.root / name / "__init__.py").is_file():
+        if not APP_NAME_PATTERN.fullmatch(name) or not (
+                project.root / name / "__init__.py").is_file():
             close = difflib.get_close_matches(name, _app_folder_names(project), n=1)
             hint = f"did you mean '{close[0]}'?" if close else (
                 f"create it with `labctl new-app {name}`")
@@ -172,7 +178,7 @@ def _app_problems(spec: AppSpec) -> list[Problem]:
     settings = spec.settings
     where = settings.defined_at
     found: list[Problem] = []
-    if not APP_NAME_PATTERN.match(spec.name) or spec.name in RESERVED_APP_NAMES or \
+    if not APP_NAME_PATTERN.fullmatch(spec.name) or spec.name in RESERVED_APP_NAMES or \
             keyword.iskeyword(spec.name):
         found.append(Problem.at(
             "LC120", spec.init_file, f"app name '{spec.name}' is invalid or reserved",
@@ -192,7 +198,7 @@ def _app_problems(spec: AppSpec) -> list[Problem]:
             "LC122", where, f"players_per_group={size!r} in app '{spec.name}' must be a whole "
             "number of at least 1, or None", "e.g. players_per_group=2"))
     found += _role_problems(spec)
-    if settings.matching not in MATCHINGS:
+    if not isinstance(settings.matching, str) or settings.matching not in MATCHINGS:
         found.append(Problem.at(
             "LC124", where, f"matching={settings.matching!r} in app '{spec.name}' is unknown",
             "use one of: " + ", ".join(MATCHINGS)
@@ -217,7 +223,11 @@ def _role_problems(spec: AppSpec) -> list[Problem]:
     if len(set(roles)) != len(roles):
         found.append(Problem.at("LC123", where, f"roles of app '{spec.name}' repeat a name",
                                 "give each position in the group its own role name"))
-    if spec.players_per_group != len(roles):
+    if spec.players_per_group is None:
+        found.append(Problem.at(
+            "LC123", where, f"app '{spec.name}' declares roles but no players_per_group",
+            f"set players_per_group={len(roles)}, or remove roles"))
+    elif spec.players_per_group != len(roles):
         found.append(Problem.at(
             "LC123", where, f"app '{spec.name}' declares {len(roles)} roles for groups of "
             f"{spec.players_per_group}", "declare one role per player in a group"))
@@ -247,21 +257,30 @@ def _page_problems(spec: AppSpec) -> list[Problem]:
         if issubclass(item, Page):
             found += _form_problems(spec, item)
             found += _template_problems(spec, item)
-            found += _timeout_problems(item)
+            found += _timeout_problems(spec, item)
         else:
             found += _wait_page_problems(spec, item, position)
     return found
 
 
 def _form_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
-    model = spec.model_class(page.form_model)
+    model = spec.model_class(page.form_model) if isinstance(page.form_model, str) else None
     if model is None:
         return [Problem.at("LC137", page._defined_at, f"form_model={page.form_model!r} of page "
                            f"'{page.__name__}' is invalid", "use 'player' or 'group'")]
+    if not isinstance(page.form_fields, (list, tuple)) or not all(
+            isinstance(name, str) for name in page.form_fields):
+        return [Problem.at("LC132", page._defined_at, f"form_fields of page '{page.__name__}' "
+                           "must be a list of field names", "e.g. form_fields = ['offer']")]
     declared = model.declared_fields()
     found: list[Problem] = []
     for name in page.form_fields:
-        if name == "payoff" or name not in declared:
+        if name == "payoff":
+            found.append(Problem.at(
+                "LC132", page._defined_at, f"page '{page.__name__}' has 'payoff' as a form "
+                "field; payoffs are set by the app's code, not typed in by participants",
+                "remove it from form_fields and set player.payoff in a hook"))
+        elif name not in declared:
             close = difflib.get_close_matches(str(name), list(declared), n=1)
             hint = f"did you mean '{close[0]}'?" if close else (
                 f"declare it on {model.__name__} in app '{spec.name}'")
@@ -277,6 +296,9 @@ def _template_environment(spec: AppSpec) -> jinja2.Environment:
 
 def _template_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
     path = spec.template_path(page)
+    if not path.resolve().is_relative_to(spec.folder.resolve()):
+        return [Problem.at("LC133", page._defined_at, f"template_name of page '{page.__name__}' "
+                           "points outside the app folder", "keep templates in the app folder")]
     if not path.is_file():
         return [Problem.at("LC133", page._defined_at, f"page '{page.__name__}' has no template "
                            f"{path.relative_to(spec.folder.parent)}",
@@ -292,11 +314,11 @@ def _template_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
     return []
 
 
-def _timeout_problems(page: type[Page]) -> list[Problem]:
+def _timeout_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
     seconds = page.timeout_seconds
     found: list[Problem] = []
     if seconds is not None and (not isinstance(seconds, (int, float)) or isinstance(
-            seconds, bool) or seconds <= 0):
+            seconds, bool) or not math.isfinite(seconds) or seconds <= 0):
         found.append(Problem.at("LC135", page._defined_at, f"timeout_seconds={seconds!r} of "
                                 f"page '{page.__name__}' must be a positive number",
                                 "e.g. timeout_seconds=60, or None for no timeout"))
@@ -304,11 +326,20 @@ def _timeout_problems(page: type[Page]) -> list[Problem]:
         return [*found, Problem.at(
             "LC135", page._defined_at, f"timeout_submission of page '{page.__name__}' must be "
             "a dict of field values", "e.g. timeout_submission={'offer': 0}")]
-    for name in page.timeout_submission:
-        if name not in page.form_fields:
+    model = spec.model_class(page.form_model) if isinstance(page.form_model, str) else None
+    declared = model.declared_fields() if model else {}
+    for name, value in page.timeout_submission.items():
+        if not isinstance(page.form_fields, (list, tuple)) or name not in page.form_fields:
             found.append(Problem.at(
                 "LC135", page._defined_at, f"timeout_submission of page '{page.__name__}' sets "
                 f"{name!r}, which is not one of its form_fields", "list only form fields"))
+        elif name in declared and value is not None:
+            try:
+                declared[name].check(declared[name].coerce(value))
+            except FieldValueError as exc:
+                found.append(Problem.at(
+                    "LC135", page._defined_at, f"timeout_submission of page '{page.__name__}' "
+                    f"sets {name}={value!r}: {exc.message}", "give a value the field accepts"))
     return found
 
 

@@ -1,0 +1,614 @@
+"""The rules of ``labctl validate``: one small broken project per rule code.
+
+Every test writes a project into ``tmp_path``, loads it with ``labctl.load_project`` and checks
+``project.problems()``: the exact code, the exact ``file:line`` (relative to the project) and a
+fragment of the message. The projects are a valid baseline with one piece changed::
+
+    sessions.py          line 4: SessionType(name="demo", app_sequence=["game"])
+    game/__init__.py     line 4: app = labctl.App(players_per_group=2)
+                         line 8:     age = fields.Integer(min=0, max=120)   (in class Player)
+                         line 11: class Ask(labctl.Page)  with form_fields = ["age"] on line 12
+                         line 14 on: ``extra`` code, when a test adds some
+    game/Ask.html        the template of Ask
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+import labctl
+from labctl.project import Project
+
+SAMPLE_SESSIONS = Path(__file__).resolve().parent.parent / "sample_sessions"
+LABCTL_SOURCE = Path(labctl.__file__).resolve().parent
+
+GAME_INIT = """\
+import labctl
+from labctl import fields
+
+app = labctl.App({app})
+
+
+class Player(labctl.Player):
+    age = {field}
+
+
+class Ask(labctl.Page):
+    {page}
+{extra}
+
+page_sequence = {page_sequence}
+"""
+
+BASELINE = {
+    "session_type": 'name="demo", app_sequence=["game"]',
+    "app": "players_per_group=2",
+    "field": "fields.Integer(min=0, max=120)",
+    "page": 'form_fields = ["age"]',
+    "extra": "",
+    "page_sequence": "[Ask]",
+}
+ASK_HTML = "<p>Tell us your age.</p>\n{{ formfields() }}\n{{ next_button() }}\n"
+DEMO = BASELINE["session_type"]
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def sessions_py(*session_types: str) -> str:
+    """A sessions.py whose n-th SessionType(...) (from its arguments) is on line 3 + n."""
+    entries = "".join(f"    SessionType({arguments}),\n" for arguments in session_types)
+    return f"from labctl import SessionType\n\nSESSION_TYPES = [\n{entries}]\n"
+
+
+def game_init(**changes: str) -> str:
+    """The baseline app's ``__init__.py`` with some pieces (see BASELINE) replaced."""
+    unknown = set(changes) - set(BASELINE)
+    assert not unknown, f"no such piece: {unknown}"
+    return GAME_INIT.format(**{**BASELINE, **changes})
+
+
+def app_files(folder: str, **changes: str) -> dict[str, str]:
+    """The baseline app (``__init__.py`` and ``Ask.html``) written in ``folder``."""
+    return {f"{folder}/__init__.py": game_init(**changes), f"{folder}/Ask.html": ASK_HTML}
+
+
+def project_files(**changes: str) -> dict[str, str | bytes | None]:
+    """A valid minimal project with app ``game``, with some pieces (see BASELINE) replaced."""
+    session_type = changes.pop("session_type", DEMO)
+    return {"sessions.py": sessions_py(session_type), **app_files("game", **changes)}
+
+
+def write_project(root: Path, files: dict[str, str | bytes | None]) -> Path:
+    """Write ``relative path -> text`` under ``root``; bytes as is; None leaves it out."""
+    root.mkdir(parents=True, exist_ok=True)
+    for relative, content in files.items():
+        if content is None:
+            continue
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+class Reported(NamedTuple):
+    code: str
+    where: str
+    message: str
+    hint: str
+
+
+def reported(project: Project) -> list[Reported]:
+    return [Reported(p.code, p.location.display(project.root), p.message, p.hint)
+            for p in project.problems()]
+
+
+@pytest.fixture
+def load() -> Iterator[Callable[[Path], Project]]:
+    """``load(root)`` loads a project; every project loaded is unloaded after the test."""
+    loaded: list[Project] = []
+
+    def load_project(root: Path) -> Project:
+        project = labctl.load_project(root)
+        loaded.append(project)
+        return project
+
+    yield load_project
+    for project in loaded:
+        project.unload()
+
+
+@pytest.fixture
+def problems_of(tmp_path: Path, load) -> Callable[..., list[Reported]]:
+    """``problems_of(files)`` writes a project, loads it and returns what validate reports."""
+
+    def problems(files: dict[str, str | bytes | None], folder: str = "project") -> list[Reported]:
+        return reported(load(write_project(tmp_path / folder, files)))
+
+    return problems
+
+
+# -- one broken project per rule ---------------------------------------------------------------
+
+NO_APP_INIT = game_init().replace("app = labctl.App(", "settings = labctl.App(")
+WAIT_PAGE = "\n\nclass Gather(labctl.WaitPage):\n    group_by_arrival_time = True\n{}"  # line 15
+
+RULE_CASES = [
+    # LC10x loading
+    pytest.param(project_files(extra="\ndef broken(:\n    pass\n"),
+                 "LC101", "game/__init__.py:14", "syntax error: invalid syntax", id="LC101"),
+    pytest.param(project_files(extra="\nLIMIT = 100 / 0\n"),
+                 "LC102", "game/__init__.py:14",
+                 "importing game/__init__.py raised ZeroDivisionError: division by zero",
+                 id="LC102"),
+    pytest.param({**project_files(), "sessions.py": "from labctl import SessionType\n"},
+                 "LC103", "sessions.py", "sessions.py declares no SESSION_TYPES list",
+                 id="LC103-missing"),
+    pytest.param({**project_files(), "sessions.py": 'SESSION_TYPES = ["demo"]\n'},
+                 "LC103", "sessions.py", "SESSION_TYPES holds 'demo', which is not a SessionType",
+                 id="LC103-not-a-session-type"),
+    # LC11x session types
+    pytest.param({**project_files(), "sessions.py": sessions_py(DEMO, DEMO)},
+                 "LC110", "sessions.py:5", "session type name 'demo' is used twice", id="LC110"),
+    pytest.param(project_files(session_type='name="My demo", app_sequence=["game"]'),
+                 "LC111", "sessions.py:4", "session type name 'My demo' is not a valid name",
+                 id="LC111-name"),
+    pytest.param(project_files(session_type=f'{DEMO}, batch="Spring 2025"'),
+                 "LC111", "sessions.py:4", "batch name 'Spring 2025' is not a valid name",
+                 id="LC111-batch"),
+    pytest.param(project_files(session_type='name="demo", app_sequence=["game", "gmae"]'),
+                 "LC112", "sessions.py:4",
+                 "app 'gmae' in the app_sequence of 'demo' does not exist", id="LC112"),
+    pytest.param(project_files(session_type=f"{DEMO}, fixed_pay=-100"),
+                 "LC113", "sessions.py:4",
+                 "fixed_pay=-100 of 'demo' is not a whole, non-negative amount",
+                 id="LC113-negative"),
+    pytest.param(project_files(session_type=f"{DEMO}, fixed_pay=10.5"),
+                 "LC113", "sessions.py:4", "fixed_pay=10.5 of 'demo' is not a whole",
+                 id="LC113-float"),
+    pytest.param(project_files(session_type=f"{DEMO}, num_participants=5"),
+                 "LC114", "sessions.py:4",
+                 "5 participants of 'demo' do not divide into groups of 2 in app 'game'",
+                 id="LC114-indivisible"),
+    pytest.param(project_files(session_type=f"{DEMO}, num_participants=0"),
+                 "LC114", "sessions.py:4",
+                 "num_participants=0 of 'demo' is not a positive whole number",
+                 id="LC114-zero"),
+    pytest.param(project_files(session_type='name="demo", app_sequence=[]'),
+                 "LC115", "sessions.py:4", "session type 'demo' has an empty app_sequence",
+                 id="LC115-empty"),
+    pytest.param(project_files(session_type='name="demo", app_sequence=["game", 2]'),
+                 "LC115", "sessions.py:4", "app_sequence holds 2, not an app name",
+                 id="LC115-not-a-name"),
+    pytest.param(project_files(session_type=f'{DEMO}, currency="eur"'),
+                 "LC116", "sessions.py:4",
+                 "currency 'eur' of 'demo' is not a known ISO 4217 code", id="LC116"),
+    pytest.param(project_files(session_type=f"{DEMO}, money_per_point=0.5"),
+                 "LC117", "sessions.py:4",
+                 "money_per_point=0.5 of 'demo' is invalid: write the rate as a string",
+                 id="LC117-float"),
+    pytest.param(project_files(session_type=f'{DEMO}, money_per_point="0"'),
+                 "LC117", "sessions.py:4", "the rate must be greater than zero",
+                 id="LC117-zero"),
+    pytest.param(project_files(session_type=f'{DEMO}, params={{1: "one"}}'),
+                 "LC118", "sessions.py:4", "params of 'demo' must be a dict with text keys",
+                 id="LC118-keys"),
+    pytest.param(project_files(session_type=f'{DEMO}, params={{"rate": float("nan")}}'),
+                 "LC118", "sessions.py:4", "params of 'demo' cannot be stored",
+                 id="LC118-nan"),
+    pytest.param(project_files(session_type='name="demo", app_sequence=["game", "game"]'),
+                 "LC119", "sessions.py:4",
+                 "app 'game' appears twice in the app_sequence of 'demo'", id="LC119"),
+    # LC12x apps
+    pytest.param({**project_files(), **app_files("admin")},
+                 "LC120", "admin/__init__.py", "app name 'admin' is invalid or reserved",
+                 id="LC120-reserved"),
+    pytest.param({**project_files(), **app_files("my-game")},
+                 "LC120", "my-game/__init__.py", "app folder 'my-game' is not a valid app name",
+                 id="LC120-not-an-identifier"),
+    pytest.param(project_files(app="players_per_group=2, num_rounds=0"),
+                 "LC121", "game/__init__.py:4",
+                 "num_rounds=0 in app 'game' must be a whole number of at least 1", id="LC121"),
+    pytest.param(project_files(app="players_per_group=0"),
+                 "LC122", "game/__init__.py:4",
+                 "players_per_group=0 in app 'game' must be a whole number", id="LC122"),
+    pytest.param(project_files(app='players_per_group=2, roles=["proposer"]'),
+                 "LC123", "game/__init__.py:4", "app 'game' declares 1 roles for groups of 2",
+                 id="LC123-count"),
+    pytest.param(project_files(app='roles=["proposer", "responder"]'),
+                 "LC123", "game/__init__.py:4",
+                 "app 'game' declares roles but no players_per_group", id="LC123-no-group-size"),
+    pytest.param(project_files(app='players_per_group=2, roles=["first", "first"]'),
+                 "LC123", "game/__init__.py:4", "roles of app 'game' repeat a name",
+                 id="LC123-repeated"),
+    pytest.param(project_files(app='players_per_group=2, roles=["first mover", "second"]'),
+                 "LC123", "game/__init__.py:4", "roles of app 'game' must be names",
+                 id="LC123-not-names"),
+    pytest.param(project_files(app='players_per_group=2, matching="swap"'),
+                 "LC124", "game/__init__.py:4", "matching='swap' in app 'game' is unknown",
+                 id="LC124-matching"),
+    pytest.param(project_files(app='name="games", players_per_group=2'),
+                 "LC124", "game/__init__.py:4", "App(name='games') differs from its folder 'game'",
+                 id="LC124-name"),
+    pytest.param({**project_files(), "game/__init__.py": NO_APP_INIT},
+                 "LC124", "game/__init__.py", "app 'game' declares no `app = labctl.App(...)`",
+                 id="LC124-missing"),
+    pytest.param(project_files(extra="\nclass Group(labctl.Player):\n    pass\n"),
+                 "LC125", "game/__init__.py",
+                 "Group in app 'game' is not a subclass of labctl.Group", id="LC125"),
+    pytest.param(project_files(extra='\ncreating_session = "pairs"\n'),
+                 "LC126", "game/__init__.py", "creating_session in app 'game' is not a function",
+                 id="LC126"),
+    # LC13x pages
+    pytest.param(project_files(page_sequence="[]"),
+                 "LC130", "game/__init__.py", "app 'game' has an empty or missing page_sequence",
+                 id="LC130"),
+    pytest.param(project_files(page_sequence='[Ask, "Results"]'),
+                 "LC131", "game/__init__.py",
+                 "page_sequence of 'game' holds 'Results', which is not a Page or WaitPage",
+                 id="LC131-not-a-page"),
+    pytest.param(project_files(page_sequence="[Ask, Ask]"),
+                 "LC131", "game/__init__.py:11",
+                 "page 'Ask' appears twice in the page_sequence of 'game'", id="LC131-twice"),
+    pytest.param(project_files(page='form_fields = ["agee"]'),
+                 "LC132", "game/__init__.py:11",
+                 "page 'Ask' has form field 'agee' that Player does not declare",
+                 id="LC132-player"),
+    pytest.param(project_files(page='form_model = "group"\n    form_fields = ["age"]'),
+                 "LC132", "game/__init__.py:11",
+                 "page 'Ask' has form field 'age' that Group does not declare",
+                 id="LC132-group"),
+    pytest.param({**project_files(), "game/Ask.html": None},
+                 "LC133", "game/__init__.py:11", "page 'Ask' has no template game/Ask.html",
+                 id="LC133-default-name"),
+    pytest.param(project_files(page='form_fields = ["age"]\n    template_name = "Age.html"'),
+                 "LC133", "game/__init__.py:11", "page 'Ask' has no template game/Age.html",
+                 id="LC133-template-name"),
+    pytest.param({**project_files(), "game/Ask.html": "<p>Age</p>\n{{ formfields() }}\n"
+                                                      "{% nextbutton %}\n"},
+                 "LC134", "game/Ask.html:3",
+                 "template syntax error: Encountered unknown tag 'nextbutton'",
+                 id="LC134-syntax"),
+    pytest.param({**project_files(), "game/Ask.html": b"<p>\xe2ge</p>\n{{ formfields() }}\n"},
+                 "LC134", "game/Ask.html", "template is not UTF-8 text", id="LC134-encoding"),
+    pytest.param(project_files(page='form_fields = ["age"]\n    template_name = "../x.html"'),
+                 "LC133", "game/__init__.py:11",
+                 "template_name of page 'Ask' points outside the app folder",
+                 id="LC133-outside-app"),
+    pytest.param(project_files(page='form_fields = "age"'),
+                 "LC132", "game/__init__.py:11",
+                 "form_fields of page 'Ask' must be a list of field names",
+                 id="LC132-not-a-list"),
+    pytest.param(project_files(page='form_fields = ["age"]\n    timeout_seconds = 0'),
+                 "LC135", "game/__init__.py:11",
+                 "timeout_seconds=0 of page 'Ask' must be a positive number",
+                 id="LC135-seconds"),
+    pytest.param(project_files(page='form_fields = ["age"]\n    timeout_submission = {"agee": 1}'),
+                 "LC135", "game/__init__.py:11",
+                 "timeout_submission of page 'Ask' sets 'agee', which is not one of its "
+                 "form_fields", id="LC135-submission-field"),
+    pytest.param(project_files(page='form_fields = ["age"]\n    timeout_seconds = float("nan")'),
+                 "LC135", "game/__init__.py:11",
+                 "timeout_seconds=nan of page 'Ask' must be a positive number",
+                 id="LC135-nan"),
+    pytest.param(project_files(page='form_fields = ["age"]\n    timeout_submission = {"age": 500}'),
+                 "LC135", "game/__init__.py:11",
+                 "timeout_submission of page 'Ask' sets age=500: Please enter a value of at "
+                 "most 120.", id="LC135-submission-value"),
+    pytest.param(project_files(page='form_fields = ["age"]\n    timeout_submission = [30]'),
+                 "LC135", "game/__init__.py:11",
+                 "timeout_submission of page 'Ask' must be a dict", id="LC135-submission-type"),
+    pytest.param(project_files(extra=WAIT_PAGE.format(""), page_sequence="[Ask, Gather]"),
+                 "LC136", "game/__init__.py:15",
+                 "wait page 'Gather' groups by arrival time but is not the first page",
+                 id="LC136-not-first"),
+    pytest.param(project_files(extra=WAIT_PAGE.format("    wait_for_all_groups = True\n"),
+                               page_sequence="[Gather, Ask]"),
+                 "LC136", "game/__init__.py:15",
+                 "wait page 'Gather' cannot both group by arrival time and wait for all groups",
+                 id="LC136-all-groups"),
+    pytest.param(project_files(app="", extra=WAIT_PAGE.format(""), page_sequence="[Gather, Ask]"),
+                 "LC136", "game/__init__.py:15", "app 'game' has no players_per_group",
+                 id="LC136-no-group-size"),
+    pytest.param(project_files(page='form_model = "participant"\n    form_fields = ["age"]'),
+                 "LC137", "game/__init__.py:11",
+                 "form_model='participant' of page 'Ask' is invalid", id="LC137"),
+    # LC14x fields
+    pytest.param(project_files(field="fields.Integer(min=120, max=0)"),
+                 "LC140", "game/__init__.py:8", "Player: field 'age' has min=120 above max=0",
+                 id="LC140-min-above-max"),
+    pytest.param(project_files(field="fields.Money(min=0.5)"),
+                 "LC140", "game/__init__.py:8", "min=0.5 of field 'age' is not a valid money",
+                 id="LC140-bound-type"),
+    pytest.param(project_files(field="fields.Integer(choices=[])"),
+                 "LC141", "game/__init__.py:8", "Player: field 'age' has empty choices",
+                 id="LC141"),
+    pytest.param(project_files(extra="\n\nclass Group(labctl.Group):\n"
+                                     "    id_in_subsession = fields.Integer()\n"),
+                 "LC142", "game/__init__.py:16",
+                 "Group field 'id_in_subsession' uses a reserved or invalid name",
+                 id="LC142-builtin"),
+    pytest.param(project_files(extra="\n\nclass Subsession(labctl.Subsession):\n"
+                                     "    _secret = fields.Integer()\n"),
+                 "LC142", "game/__init__.py:16",
+                 "Subsession field '_secret' uses a reserved or invalid name",
+                 id="LC142-underscore"),
+    pytest.param(project_files(field="fields.Integer(min=0, max=120, initial=200)"),
+                 "LC143", "game/__init__.py:8",
+                 "initial value 200 of field 'age' is not valid: Please enter a value of at "
+                 "most 120.", id="LC143-initial"),
+    pytest.param(project_files(field='fields.Integer(choices=[18, 30, "old"])'),
+                 "LC143", "game/__init__.py:8", "choice 'old' of field 'age' is not a valid "
+                 "integer", id="LC143-choice"),
+    pytest.param(project_files(field="fields.Integer(min=0, max=120, choices=[18, 130])"),
+                 "LC143", "game/__init__.py:8", "choice 130 of field 'age' is outside its min "
+                 "and max", id="LC143-choice-out-of-bounds"),
+    pytest.param(project_files(field='fields.Choice(choices=[18, "old"])'),
+                 "LC143", "game/__init__.py:8", "choices of field 'age' mix types",
+                 id="LC143-mixed-choices"),
+    pytest.param(project_files(field='fields.Integer(min=0, max=120, widget="textarea")'),
+                 "LC144", "game/__init__.py:8",
+                 "widget 'textarea' does not fit integer field 'age'", id="LC144-widget"),
+    pytest.param(project_files(field='fields.Integer(min=0, widget="slider")'),
+                 "LC144", "game/__init__.py:8", "slider field 'age' needs both min and max",
+                 id="LC144-slider"),
+    pytest.param(project_files(field='fields.Integer(widget="radio")'),
+                 "LC144", "game/__init__.py:8", "widget 'radio' of field 'age' needs choices",
+                 id="LC144-radio"),
+]
+
+
+@pytest.mark.parametrize(("files", "code", "where", "fragment"), RULE_CASES)
+def test_rule_reports_its_code_at_the_researchers_line(problems_of, files, code, where,
+                                                       fragment):
+    found = problems_of(files)
+
+    assert [(p.code, p.where) for p in found] == [(code, where)]
+    assert fragment in found[0].message
+    assert found[0].hint  # every problem says how to fix it
+
+
+def test_every_rule_code_in_labctl_has_a_case():
+    codes_in_source = {
+        code for path in LABCTL_SOURCE.rglob("*.py")
+        for code in re.findall(r'"(LC\d{3})"', path.read_text(encoding="utf-8"))
+    }
+    codes_tested = {case.values[1] for case in RULE_CASES}
+
+    assert "LC101" in codes_in_source  # the scan itself works
+    assert codes_in_source == codes_tested
+
+
+def test_hints_name_the_likely_fix(problems_of):
+    (unknown_app,) = problems_of(
+        project_files(session_type='name="demo", app_sequence=["game", "gmae"]'), "app")
+    (unknown_field,) = problems_of(project_files(page='form_fields = ["agee"]'), "field")
+    (currency,) = problems_of(project_files(session_type=f'{DEMO}, currency="eur"'), "currency")
+    (duplicate,) = problems_of(
+        {**project_files(), "sessions.py": sessions_py(DEMO, DEMO)}, "duplicate")
+
+    assert unknown_app.hint == "did you mean 'game'?"
+    assert unknown_field.hint == "did you mean 'age'?"
+    assert currency.hint == "did you mean 'EUR'?"
+    assert "the first is at line 4" in duplicate.hint
+
+
+# -- whole projects ------------------------------------------------------------------------------
+
+
+def test_valid_minimal_project_has_no_problems(tmp_path, load):
+    project = load(write_project(tmp_path / "project", project_files()))
+
+    assert project.problems() == []
+    assert [st.name for st in project.session_types] == ["demo"]
+    assert list(project.apps) == ["game"]
+    assert list(project.apps["game"].player_class.declared_fields()) == ["payoff", "age"]
+
+
+def test_sample_sessions_have_no_problems(load):
+    project = load(SAMPLE_SESSIONS)
+
+    assert project.problems() == []
+    assert [st.name for st in project.session_types] == ["my_session"]
+    assert sorted(project.apps) == ["questionnaire", "trust", "ultimatum"]
+
+
+def test_every_mistake_is_reported_at_once_sorted_by_file_and_line(problems_of):
+    files = {
+        **project_files(
+            session_type=f'{DEMO}, fixed_pay=-1, currency="eur"',
+            app="players_per_group=2, num_rounds=0",
+            field="fields.Integer(min=120, max=0)",
+            page='form_fields = ["agee"]',
+        ),
+        "game/Ask.html": "<p>Age</p>\n{{ formfields() }}\n{% endif %}\n",
+        "survey/__init__.py": "import labctl\n\nQUESTIONS = open('questions.txt').read()\n",
+    }
+
+    found = problems_of(files)
+
+    assert [(p.code, p.where) for p in found] == [
+        ("LC134", "game/Ask.html:3"),
+        ("LC121", "game/__init__.py:4"),
+        ("LC140", "game/__init__.py:8"),
+        ("LC132", "game/__init__.py:11"),
+        ("LC113", "sessions.py:4"),
+        ("LC116", "sessions.py:4"),
+        ("LC102", "survey/__init__.py:3"),
+    ]
+    assert "FileNotFoundError" in found[-1].message
+
+
+LOAD_ERROR_CASES = [
+    pytest.param({**project_files(), "sessions.py": sessions_py(f"{DEMO},, fixed_pay=0")},
+                 "LC101", "sessions.py:4", "syntax error", id="syntax-sessions"),
+    pytest.param({**project_files(extra="\nfrom . import helpers\n"),
+                  "game/helpers.py": "def payoff(x):\n    return x +\n"},
+                 "LC101", "game/helpers.py:2", "syntax error", id="syntax-helper-module"),
+    pytest.param(project_files(session_type=f'{DEMO}, colour="red"'),
+                 "LC102", "sessions.py:4", "unexpected keyword argument 'colour'",
+                 id="raises-in-labctl-called-from-sessions"),
+    pytest.param(project_files(field="fields.Integer(minimum=0)"),
+                 "LC102", "game/__init__.py:8", "unexpected keyword argument 'minimum'",
+                 id="raises-in-labctl-called-from-app"),
+    pytest.param({**project_files(extra="\nfrom .helpers import RATE\n"),
+                  "game/helpers.py": "import math\n\nRATE = math.sqrt(-1)\n"},
+                 "LC102", "game/helpers.py:3", "raised ValueError: math domain error",
+                 id="raises-in-helper-module"),
+]
+
+
+@pytest.mark.parametrize(("files", "code", "where", "fragment"), LOAD_ERROR_CASES)
+def test_load_errors_point_at_the_researchers_file_not_labctl(problems_of, files, code, where,
+                                                              fragment):
+    found = problems_of(files)
+
+    assert [(p.code, p.where) for p in found] == [(code, where)]
+    assert fragment in found[0].message
+    assert "labctl/" not in found[0].where
+
+
+def test_two_projects_with_an_app_called_trust_load_side_by_side(tmp_path, load):
+    trust_init = (
+        "import labctl\nfrom labctl import fields\n\napp = labctl.App(players_per_group=2)\n\n\n"
+        "class Player(labctl.Player):\n    {name} = fields.Integer(min=0)\n\n\n"
+        "class Decide(labctl.Page):\n    form_fields = ['{name}']\n\n\n"
+        "page_sequence = [Decide]\n"
+    )
+
+    def trust_project(folder: str, field_name: str) -> Project:
+        return load(write_project(tmp_path / folder, {
+            "sessions.py": sessions_py('name="demo", app_sequence=["trust"]'),
+            "trust/__init__.py": trust_init.format(name=field_name),
+            "trust/Decide.html": ASK_HTML,
+        }))
+
+    first = trust_project("first", "sent")
+    second = trust_project("second", "returned")
+    first_trust, second_trust = first.apps["trust"], second.apps["trust"]
+
+    assert first.package != second.package
+    assert first_trust.module is not second_trust.module
+    assert sys.modules[f"{first.package}.trust"] is first_trust.module
+    assert sys.modules[f"{second.package}.trust"] is second_trust.module
+    assert Path(first_trust.module.__file__).parent == tmp_path / "first" / "trust"
+    assert list(first_trust.player_class.declared_fields()) == ["payoff", "sent"]
+    assert list(second_trust.player_class.declared_fields()) == ["payoff", "returned"]
+    assert first.problems() == []
+    assert second.problems() == []
+
+    first.unload()
+
+    assert not [name for name in sys.modules if name.startswith(first.package + ".")]
+    assert first.package not in sys.modules
+    assert sys.modules[f"{second.package}.trust"] is second_trust.module
+    assert second.problems() == []
+
+
+# -- regressions: bugs found while writing these tests ------------------------------------------
+
+
+def test_session_type_name_with_trailing_newline_is_invalid(problems_of):
+    found = problems_of(project_files(session_type='name="demo\\n", app_sequence=["game"]'))
+
+    assert [(p.code, p.where) for p in found] == [("LC111", "sessions.py:4")]
+
+
+def test_app_in_a_folder_the_loader_skips_is_reported(problems_of):
+    found = problems_of({**project_files(session_type='name="demo", app_sequence=["game", '
+                                                      '"_shared"]'),
+                         "_shared/__init__.py": ""})
+
+    assert [(p.code, p.where) for p in found] == [("LC112", "sessions.py:4")]
+
+
+CRASH_CASES = [
+    pytest.param(project_files(session_type='name=["demo"], app_sequence=["game"]'),
+                 "LC111", "sessions.py:4",
+                 id="LC111-list-name"),
+    pytest.param(project_files(session_type=f'{DEMO}, money_per_point="Infinity"'),
+                 "LC117", "sessions.py:4",
+                 id="LC117-infinity"),
+    pytest.param(project_files(app='players_per_group=2, matching=["fixed"]'),
+                 "LC124", "game/__init__.py:4",
+                 id="LC124-list-matching"),
+    pytest.param(project_files(page='form_model = ["player"]\n    form_fields = ["age"]'),
+                 "LC137", "game/__init__.py:11",
+                 id="LC137-list-form-model"),
+    pytest.param(project_files(page="form_fields = None"),
+                 "LC132", "game/__init__.py:11",
+                 id="LC132-form-fields-none"),
+]
+
+
+@pytest.mark.parametrize(("files", "code", "where"), CRASH_CASES)
+def test_wrongly_typed_setting_is_reported_not_raised(problems_of, files, code, where):
+    found = problems_of(files)
+
+    assert (code, where) in [(p.code, p.where) for p in found]
+
+
+def test_exception_in_generated_code_is_reported_at_the_researchers_line(tmp_path, load,
+                                                                         monkeypatch):
+    extra = ("\nimport dataclasses\n\n\n@dataclasses.dataclass(frozen=True)\nclass Cfg:\n"
+             "    rate: int = 1\n\n\nCFG = Cfg()\nCFG.rate = 2\n")  # the assignment is line 23
+    root = write_project(tmp_path / "project", project_files(extra=extra))
+    monkeypatch.chdir(root)
+
+    found = reported(load(Path(".")))
+
+    assert [(p.code, p.where) for p in found] == [("LC102", "game/__init__.py:23")]
+
+
+def test_syntax_error_raised_by_researcher_code_is_reported_at_their_line(problems_of):
+    found = problems_of(project_files(extra='\nimport ast\n\nLIMITS = ast.literal_eval("[1, 2")\n'))
+
+    assert [p.where for p in found] == ["game/__init__.py:16"]
+
+
+def test_app_folder_named_sessions_does_not_hide_sessions_py(tmp_path, load):
+    project = load(write_project(tmp_path / "project", {**project_files(),
+                                                        **app_files("sessions")}))
+
+    assert [st.name for st in project.session_types] == ["demo"]
+    assert "LC103" not in [p.code for p in project.problems()]
+
+
+def test_payoff_as_form_field_gets_a_useful_hint(problems_of):
+    (payoff,) = problems_of(project_files(page='form_fields = ["age", "payoff"]'))
+
+    assert (payoff.code, payoff.where) == ("LC132", "game/__init__.py:11")
+    assert "'payoff'" not in payoff.hint
+
+
+def test_problems_on_one_line_come_out_in_a_stable_order(problems_of):
+    files = project_files(page='form_fields = ["agee", "nme", "xyz", "qqq"]')
+
+    orders = {tuple(p.message for p in problems_of(files, f"copy{n}")) for n in range(5)}
+
+    assert len(orders) == 1
+
+
+def test_load_after_unload_sees_an_edit_made_within_the_same_second(tmp_path, load,
+                                                                    monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    root = write_project(tmp_path / "project", project_files(
+        session_type='name="before", app_sequence=["game"]'))
+    sessions = root / "sessions.py"
+    saved = sessions.stat()
+    load(root).unload()
+    sessions.write_text(sessions.read_text().replace('"before"', '"after_"'))
+    os.utime(sessions, ns=(saved.st_atime_ns, saved.st_mtime_ns))
+
+    project = load(root)
+
+    assert [st.name for st in project.session_types] == ["after_"]
