@@ -1,0 +1,235 @@
+"""The session engine: pure Python over a store, no HTTP.
+
+``Engine`` is the one entry point the server, the CLI and the tests use::
+
+    engine = Engine(project, SqliteStore("labctl.db"))
+    code = engine.create_session("my_session", num_participants=4)
+    with engine.view(participant_code) as page:      # what to show (and start if new)
+        ...
+    engine.submit(participant_code, page.index, {"sent_amount": "5.00"})
+
+Each call is one transaction. Participants moved by someone else's action (a wait page that
+released them) are announced on the hub channel ``participant:<code>`` after the commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import LabctlError
+from ..fields import Field
+from ..hub import Hub, InProcessHub
+from ..pages import Page
+from ..project import Project
+from ..records import Group, Participant, Player, Session, Subsession
+from ..session_type import SessionType
+from . import creation, progress
+from .flow import Step, build_steps
+from .payment import Payment, payment_of
+from .progress import FORM_ERROR, SubmitResult
+from .recordset import RecordSet
+from .tx import Tx, iso
+
+__all__ = ["FORM_ERROR", "Engine", "PageView", "Payment", "SubmitResult", "UnknownParticipant"]
+
+
+class UnknownParticipant(LabctlError):
+    """No participant has this code (a mistyped or foreign link)."""
+
+
+@dataclass
+class PageView:
+    """Everything needed to show a participant their current page."""
+
+    kind: str  # "page", "wait" or "finished"
+    index: int
+    total_steps: int
+    participant: Participant
+    session: Session
+    step: Step | None = None
+    player: Player | None = None
+    group: Group | None = None
+    subsession: Subsession | None = None
+    fields: list[Field] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    seconds_left: float | None = None
+    waiting_for: int = 0
+    payment: Payment | None = None
+
+    @property
+    def page(self) -> type[Page] | None:
+        return self.step.page if self.step else None  # type: ignore[return-value]
+
+
+class Engine:
+    """Creates sessions and moves participants through them; storage is behind ``store``."""
+
+    def __init__(self, project: Project, store: Any, hub: Hub | None = None,
+                 clock: Callable[[], float] = time.time, timeout_grace: float = 1.0) -> None:
+        self.project = project
+        self.store = store
+        self.hub: Hub = hub or InProcessHub()
+        self.clock = clock
+        self.timeout_grace = timeout_grace
+        self._steps: dict[str, list[Step]] = {}
+        for spec in project.apps.values():
+            store.sync_app(spec)
+
+    # -- sessions --------------------------------------------------------------------------
+    def steps(self, session_type: SessionType) -> list[Step]:
+        if session_type.name not in self._steps:
+            self._steps[session_type.name] = build_steps(self.project, session_type)
+        return self._steps[session_type.name]
+
+    def create_session(self, session_type_name: str, num_participants: int | None = None,
+                       labels: list[str] | None = None, seed: int | None = None) -> str:
+        """Create a session with its participants, subsessions and groups; returns its code."""
+        session_type = self.project.session_type(session_type_name)
+        count = num_participants or self.project.participant_count(session_type)
+        creation.check_participant_count(self.project, session_type, count)
+        seed = secrets.randbits(32) if seed is None else seed
+        now = self.clock()
+        with self.store.transaction():
+            code = creation.insert_session(self.store, session_type, count, seed, labels,
+                                           iso(now))
+            tx = self._tx(self.store.session_row(code), now)
+            creation.create_subsessions(tx, self.project, seed)
+        return code
+
+    def session_rows(self) -> list[dict[str, Any]]:
+        with self.store.reading():
+            return self.store.session_rows()
+
+    def participant_rows(self, session_code: str) -> list[dict[str, Any]]:
+        with self.store.reading():
+            return self.store.participants_of(session_code)
+
+    def session_type_of(self, session_code: str) -> SessionType:
+        with self.store.reading():
+            row = self.store.session_row(session_code)
+        if row is None:
+            raise LabctlError(f"no session '{session_code}' in {self.store.path}")
+        return self.project.session_type(row["session_type"])
+
+    # -- participants ----------------------------------------------------------------------
+    @contextmanager
+    def view(self, participant_code: str) -> Iterator[PageView]:
+        """The participant's current page (starting them if this is their first visit).
+
+        The transaction stays open while the caller renders, so templates can navigate
+        records; anything a hook changes is saved when the block ends.
+        """
+        with self.store.transaction():
+            row = self._participant(participant_code)
+            tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+            if row["step"] < 0:
+                self.store.update_participant(row["id"], {"started_at": tx.now_iso})
+                progress.enter(tx, row["id"], 0)
+                row = self.store.participant_by_id(row["id"])
+            yield self._page_view(tx, row)
+            tx.records.flush()
+        self._announce(tx)
+
+    def submit(self, participant_code: str, step: int | None, form: Mapping[str, str],
+               timed_out: bool = False) -> SubmitResult:
+        """Submit the form of the participant's current page; one transaction.
+
+        ``step`` is the step the page was shown at: a different one means a stale, replayed
+        or doubled submit, which changes nothing. A timeout counts only once the page's
+        deadline has passed (less a small grace for clock skew).
+        """
+        with self.store.transaction():
+            row = self._participant(participant_code)
+            tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+            expired = row["deadline"] is not None and tx.now >= row["deadline"] - \
+                self.timeout_grace
+            result = progress.submit(tx, row, step, form, timed_out=timed_out and expired)
+            if result.advanced:
+                tx.records.flush()
+        self._announce(tx)
+        return result
+
+    def expire_timeouts(self) -> int:
+        """Submit, with their timeout values, every page whose deadline has passed."""
+        with self.store.reading():
+            due = self.store.expired_deadlines(self.clock() - self.timeout_grace)
+        submitted = 0
+        for row in due:
+            result = self.submit(row["code"], row["step"], {}, timed_out=True)
+            if result.advanced:
+                self.hub.publish(f"participant:{row['code']}", {"type": "advance"})
+                submitted += 1
+        return submitted
+
+    def position(self, participant_code: str) -> dict[str, Any]:
+        """Where a participant is: what wait pages poll when WebSockets are blocked."""
+        with self.store.reading():
+            row = self._participant(participant_code)
+        return {"step": row["step"], "page": row["page"], "finished": row["finished_at"]
+                is not None}
+
+    def payments(self, session_code: str) -> list[Payment]:
+        session_type = self.session_type_of(session_code)
+        total = len(self.steps(session_type))
+        return [payment_of(session_type, row, total)
+                for row in self.participant_rows(session_code)]
+
+    # -- internals -------------------------------------------------------------------------
+    def _participant(self, code: str) -> dict[str, Any]:
+        row = self.store.participant_by_code(code) if isinstance(code, str) else None
+        if row is None:
+            raise UnknownParticipant("this link does not belong to any participant",
+                                     "check the link, or ask the experimenter for yours")
+        return row
+
+    def _tx(self, session_row: dict[str, Any], now: float) -> Tx:
+        session_type = self.project.session_type(session_row["session_type"])
+        records = RecordSet(self.store, self.project, session_type, session_row)
+        return Tx(self.store, records, self.steps(session_type), session_type, now,
+                  self.project.root)
+
+    def _announce(self, tx: Tx) -> None:
+        for code in tx.moved:
+            self.hub.publish(f"participant:{code}", {"type": "advance"})
+
+    def _page_view(self, tx: Tx, row: dict[str, Any]) -> PageView:
+        person = tx.records.participant(row["id"])
+        index = row["step"]
+        base = {"index": index, "total_steps": len(tx.steps), "participant": person,
+                "session": tx.records.session}
+        if index >= len(tx.steps):
+            person.payoff = row["bonus"] or 0
+            return PageView("finished", payment=payment_of(tx.session_type, row, len(tx.steps)),
+                            **base)
+        step = tx.steps[index]
+        player = tx.records.player(step.app, row["id"], step.round_number)
+        view = PageView("wait" if step.is_wait else "page", step=step, player=player,
+                        group=player.group, subsession=player.subsession, **base)
+        if step.is_wait:
+            view.waiting_for = self._waiting_for(tx, step, player)
+            return view
+        page: type[Page] = step.page  # type: ignore[assignment]
+        view.fields = progress.form_fields(page, player)
+        view.extra = dict(progress.call_hook(
+            page.vars_for_template, player, root=tx.root,
+            what=f"vars_for_template of {step.describe()}") or {})
+        if row["deadline"] is not None:
+            view.seconds_left = max(0.0, row["deadline"] - tx.now)
+        return view
+
+    def _waiting_for(self, tx: Tx, step: Step, player: Player) -> int:
+        if getattr(step.page, "group_by_arrival_time", False):
+            size = step.app.players_per_group or 1
+            waiting = len(tx.store.arrivals(tx.session_code, step.index))
+            return size - waiting % size if waiting % size else 0
+        if getattr(step.page, "wait_for_all_groups", False):
+            members = [r["id"] for r in tx.store.participants_of(tx.session_code)]
+        else:
+            members = [p.participant.id for p in player.group.get_players()]  # type: ignore
+        return len(members) - tx.store.arrival_count(tx.session_code, step.index, members)
+

@@ -1,0 +1,119 @@
+"""Creating a session: participants with unguessable codes, one subsession per app round,
+groups by the app's matching, and each app's ``creating_session`` hook.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from typing import Any
+
+from ..app import AppSpec
+from ..errors import LabctlError
+from ..project import Project
+from ..records import Subsession
+from ..session_type import SessionType
+from .hooks import call_hook
+from .matching import check_matrix, group_matrix, groups_by_arrival
+from .tx import Tx
+
+#: bytes of randomness in a participant code: 96 bits, 16 URL-safe characters
+PARTICIPANT_CODE_BYTES = 12
+
+
+def check_participant_count(project: Project, session_type: SessionType, count: int) -> None:
+    if count < 1:
+        raise LabctlError(f"a session needs at least 1 participant, not {count}")
+    for name in session_type.app_sequence:
+        size = project.apps[name].players_per_group
+        if size and count % size:
+            raise LabctlError(
+                f"{count} participants cannot form groups of {size} in app '{name}'",
+                f"use a multiple of {size}, e.g. -n {count + size - count % size}")
+
+
+def insert_session(store: Any, session_type: SessionType, count: int, seed: int,
+                   labels: list[str] | None, now_iso: str) -> str:
+    """Write the session and its participants; returns the session code."""
+    code = secrets.token_hex(4)
+    store.insert_session({"code": code, "session_type": session_type.name,
+                          "created_at": now_iso, "num_participants": count,
+                          "params": session_type.params, "seed": seed, "label": None})
+    for number in range(1, count + 1):
+        label = labels[number - 1] if labels and number <= len(labels) else None
+        store.insert_participant({
+            "session_code": code, "id_in_session": number,
+            "code": secrets.token_urlsafe(PARTICIPANT_CODE_BYTES), "label": label,
+            "vars": "{}", "step": -1, "bonus": 0})
+    return code
+
+
+def create_subsessions(tx: Tx, project: Project, seed: int) -> None:
+    """One subsession per app round, its groups and players, then ``creating_session``."""
+    rng = random.Random(seed)
+    participants = tx.store.participants_of(tx.session_code)
+    ids = {row["id_in_session"]: row["id"] for row in participants}
+    first_rounds: dict[str, list[list[int]]] = {}
+    for spec, round_number in project.subsession_plan(tx.session_type):
+        subsession_id = tx.store.insert_record(spec.name, "subsession", {
+            "session_code": tx.session_code, "round_number": round_number})
+        if groups_by_arrival(spec):
+            _insert_players(tx, spec, round_number, subsession_id, [[n] for n in ids], ids,
+                            grouped=False)
+        else:
+            matrix = group_matrix(spec, round_number, list(ids), rng, first_rounds.get(spec.name))
+            _insert_players(tx, spec, round_number, subsession_id, matrix, ids, grouped=True)
+        subsession = tx.records.subsession(spec, round_number)
+        if spec.creating_session is not None:
+            call_hook(spec.creating_session, subsession, root=tx.root,
+                      what=f"creating_session of app '{spec.name}'")
+            if subsession.group_matrix is not None and not groups_by_arrival(spec):
+                check_matrix(spec, subsession.group_matrix, len(ids))
+                _regroup(tx, spec, subsession, ids)
+        if round_number == 1:
+            first_rounds[spec.name] = _current_matrix(tx, spec, round_number, ids)
+    tx.records.flush()
+
+
+def _insert_players(tx: Tx, spec: AppSpec, round_number: int, subsession_id: int,
+                    matrix: list[list[int]], ids: dict[int, int], grouped: bool) -> None:
+    roles = spec.settings.roles
+    for group_number, members in enumerate(matrix, start=1):
+        group_id = tx.store.insert_record(spec.name, "group", {
+            "session_code": tx.session_code, "round_number": round_number,
+            "subsession_id": subsession_id, "id_in_subsession": group_number}) if grouped else None
+        for position, number in enumerate(members, start=1):
+            participant = tx.store.participant_by_id(ids[number])
+            tx.store.insert_record(spec.name, "player", {
+                "session_code": tx.session_code, "round_number": round_number,
+                "subsession_id": subsession_id, "group_id": group_id,
+                "participant_id": participant["id"], "participant_code": participant["code"],
+                "id_in_group": position if grouped else None,
+                "role": (roles[position - 1] if grouped and roles else None), "payoff": 0})
+
+
+def _regroup(tx: Tx, spec: AppSpec, subsession: Subsession, ids: dict[int, int]) -> None:
+    """Apply a group matrix set in creating_session, reusing the round's group rows."""
+    groups = subsession.get_groups()
+    matrix = subsession.group_matrix or []
+    while len(groups) < len(matrix):
+        groups.append(tx.records.new_group(spec, subsession.round_number))
+    for group, members in zip(groups, matrix, strict=False):
+        for position, number in enumerate(members, start=1):
+            player = tx.records.player(spec, ids[number], subsession.round_number)
+            tx.records.assign_group(spec, player, group, position)
+    for unused in groups[len(matrix):]:
+        tx.store.delete_record(spec.name, "group", unused.id)  # type: ignore[attr-defined]
+
+
+def _current_matrix(tx: Tx, spec: AppSpec, round_number: int, ids: dict[int, int]
+                    ) -> list[list[int]]:
+    numbers = {pid: number for number, pid in ids.items()}
+    rows = tx.store.round_rows(spec.name, "player", tx.session_code, round_number)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for row in rows:
+        if row["group_id"] is not None:
+            groups.setdefault(row["group_id"], []).append(
+                (row["id_in_group"], numbers[row["participant_id"]]))
+    return [[number for _, number in sorted(members)] for _, members in sorted(groups.items())]
+

@@ -1,0 +1,30 @@
+"""Calling the researcher's code: their exceptions become errors at their file and line."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import LabctlError, ResearcherCodeError, SourceLocation
+
+
+def call_hook(hook: Callable[..., Any], *args: Any, root: Path, what: str) -> Any:
+    """Run one hook; on an exception, raise ``ResearcherCodeError`` located in their code."""
+    try:
+        return hook(*args)
+    except LabctlError:
+        raise
+    except Exception as exc:
+        location = SourceLocation(Path(getattr(hook, "__code__", None).co_filename)
+                                  if hasattr(hook, "__code__") else root)
+        for frame in traceback.extract_tb(exc.__traceback__):
+            try:
+                Path(frame.filename).resolve().relative_to(root)
+            except ValueError:
+                continue
+            location = SourceLocation(Path(frame.filename), frame.lineno)
+        raise ResearcherCodeError(f"{what} raised {type(exc).__name__}: {exc}", location,
+                                  "fix the app's code; the participant's answer was not saved"
+                                  ) from exc

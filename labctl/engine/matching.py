@@ -1,0 +1,47 @@
+"""Group matching: which participants play together in each round of an app.
+
+- ``fixed``: groups in participant order in round 1, the same groups in every later round;
+- ``random``: a fresh random grouping every round (reproducible from the session's seed);
+- ``players_per_group=None``: everyone in one group;
+- ``group_by_arrival_time`` on the first wait page: no groups until people arrive there;
+- ``creating_session`` may replace any of these with ``subsession.set_group_matrix``.
+"""
+
+from __future__ import annotations
+
+import random
+
+from ..app import AppSpec
+from ..errors import ModelError
+
+
+def group_matrix(spec: AppSpec, round_number: int, participant_numbers: list[int],
+                 rng: random.Random, first_round: list[list[int]] | None) -> list[list[int]]:
+    """The groups of one round, as lists of participant numbers (1-based, session order)."""
+    size = spec.players_per_group or len(participant_numbers)
+    if spec.settings.matching == "fixed" and first_round is not None:
+        return [list(row) for row in first_round]
+    order = list(participant_numbers)
+    if spec.settings.matching == "random":
+        rng.shuffle(order)
+    return [order[i:i + size] for i in range(0, len(order), size)]
+
+
+def groups_by_arrival(spec: AppSpec) -> bool:
+    """Does this app form its groups as people arrive at its first (wait) page?"""
+    first = spec.page_sequence[0] if spec.page_sequence else None
+    return bool(getattr(first, "group_by_arrival_time", False))
+
+
+def check_matrix(spec: AppSpec, matrix: list[list[int]], count: int) -> None:
+    """A matrix set in creating_session must place every participant exactly once."""
+    placed = sorted(n for row in matrix for n in row)
+    if placed != list(range(1, count + 1)):
+        raise ModelError(
+            f"the group matrix set in creating_session of app '{spec.name}' does not place "
+            f"each of the {count} participants exactly once: {matrix}",
+            "list every participant number from 1 to the session size once")
+    size = spec.players_per_group
+    if size and any(len(row) != size for row in matrix):
+        raise ModelError(f"the group matrix of app '{spec.name}' has groups whose size is not "
+                         f"{size}: {matrix}", "make every group the app's players_per_group")

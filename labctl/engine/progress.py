@@ -1,0 +1,148 @@
+"""Moving participants through their steps: entering pages, submitting forms, timeouts.
+
+``enter`` places a participant on the first step at or after an index that they are shown,
+passing over pages whose ``is_displayed`` is false (a passed-over wait page still counts as an
+arrival, so nobody waits for a player who will never come). ``submit`` validates a form on the
+server, applies it, runs ``before_next_page`` and enters the next step, all in the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import FieldValueError
+from ..fields import Field
+from ..money import MINOR_UNITS
+from ..pages import Page
+from ..records import Group, Player
+from .hooks import call_hook
+from .tx import Tx
+from .wait import arrive
+
+#: the form key of errors that concern the whole form rather than one field
+FORM_ERROR = "__all__"
+
+
+@dataclass
+class SubmitResult:
+    """What happened to a submit: ``advanced``, ``invalid`` (with messages) or ``stale``."""
+
+    status: str
+    errors: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+    timed_out: bool = False
+
+    @property
+    def advanced(self) -> bool:
+        return self.status == "advanced"
+
+
+def enter(tx: Tx, participant_id: int, index: int) -> None:
+    """Put a participant on the first step from ``index`` on that they are shown."""
+    while index < len(tx.steps):
+        step = tx.steps[index]
+        player = tx.records.player(step.app, participant_id, step.round_number)
+        shown = call_hook(step.page.is_displayed, player, root=tx.root,
+                          what=f"is_displayed of {step.describe()}")
+        if not shown:
+            if step.is_wait:
+                arrive(tx, index, player, skipped=True)
+            index += 1
+            continue
+        _place(tx, participant_id, index, player)
+        if step.is_wait:
+            arrive(tx, index, player, skipped=False)
+        return
+    tx.store.update_participant(participant_id, {
+        "step": len(tx.steps), "app": None, "round_number": None, "page": None,
+        "deadline": None, "page_arrived_at": tx.now_iso, "finished_at": tx.now_iso})
+
+
+def _place(tx: Tx, participant_id: int, index: int, player: Player) -> None:
+    step = tx.steps[index]
+    timeout = getattr(step.page, "timeout_seconds", None)
+    tx.store.update_participant(participant_id, {
+        "step": index, "app": step.app.name, "round_number": step.round_number,
+        "page": step.name, "page_arrived_at": tx.now_iso,
+        "deadline": tx.now + timeout if timeout else None})
+    tx.store.insert_visit({
+        "session_code": tx.session_code, "participant_id": participant_id, "step": index,
+        "app": step.app.name, "round_number": step.round_number, "page": step.name,
+        "arrived_at": tx.now_iso, "timed_out": 0})
+
+
+def form_target(page: type[Page], player: Player) -> Player | Group:
+    """The record a page's form writes to."""
+    return player.group if page.form_model == "group" else player
+
+
+def form_fields(page: type[Page], player: Player) -> list[Field]:
+    model = type(form_target(page, player))
+    declared = model.declared_fields()
+    return [declared[name] for name in page.form_fields]
+
+
+def minor_digits(tx: Tx) -> int:
+    """How many decimals a participant types for money: 0 when the session pays points."""
+    return 0 if tx.session_type.pays_points else MINOR_UNITS[tx.session_type.currency]
+
+
+def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[str, str],
+           timed_out: bool) -> SubmitResult:
+    """Apply a form to the participant's current page, or refuse it as stale or invalid."""
+    index = row["step"]
+    if step_token != index or not 0 <= index < len(tx.steps) or tx.steps[index].is_wait:
+        return SubmitResult("stale")
+    step = tx.steps[index]
+    page: type[Page] = step.page  # type: ignore[assignment]
+    player = tx.records.player(step.app, row["id"], step.round_number)
+    target = form_target(page, player)
+    fields = form_fields(page, player)
+    if timed_out:
+        values = {f.name: page.timeout_submission.get(f.name, f.initial) for f in fields}
+    else:
+        values, errors = _parse(tx, fields, form)
+        if not errors:
+            errors = _page_errors(tx, page, player, values)
+        if errors:
+            raw = {f.name: str(form.get(f.name, "")) for f in fields}
+            return SubmitResult("invalid", errors=errors, values=raw)
+    for name, value in values.items():
+        setattr(target, name, value)
+    call_hook(page.before_next_page, player, timed_out, root=tx.root,
+              what=f"before_next_page of {step.describe()}")
+    tx.store.close_visit(row["id"], index, {
+        "submitted_at": tx.now_iso, "timed_out": int(timed_out),
+        "seconds": tx.seconds_since(row["page_arrived_at"])})
+    enter(tx, row["id"], index + 1)
+    return SubmitResult("advanced", timed_out=timed_out)
+
+
+def _parse(tx: Tx, fields: list[Field], form: Mapping[str, str]
+           ) -> tuple[dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    digits = minor_digits(tx)
+    for declared in fields:
+        raw = form.get(declared.name)
+        try:
+            values[declared.name] = declared.parse(None if raw is None else str(raw),
+                                                   minor_digits=digits)
+        except FieldValueError as exc:
+            errors[declared.name] = exc.message
+    return values, errors
+
+
+def _page_errors(tx: Tx, page: type[Page], player: Player, values: dict[str, Any]
+                 ) -> dict[str, str]:
+    """The page's own checks: a message for the whole form, or one per field."""
+    found = call_hook(page.error_message, player, dict(values), root=tx.root,
+                      what=f"error_message of page {page.__name__}")
+    if not found:
+        return {}
+    if isinstance(found, dict):
+        return {str(k): str(v) for k, v in found.items() if v}
+    return {FORM_ERROR: str(found)}

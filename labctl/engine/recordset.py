@@ -1,0 +1,163 @@
+"""A unit of work: the records one engine step loads, navigates and writes back.
+
+Inside one transaction, a ``RecordSet`` loads players, groups, subsessions and participants on
+demand (each at most once), serves as the records' ``Navigator``, and at the end writes back
+exactly the fields that changed, then recomputes the bonus of participants whose payoff changed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..app import AppSpec
+from ..errors import ModelError
+from ..project import Project
+from ..records import Group, Participant, Player, Record, Session, Subsession
+from ..session_type import SessionType
+
+
+class RecordSet:
+    """Records of one session loaded within one transaction; implements ``Navigator``."""
+
+    def __init__(self, store: Any, project: Project, session_type: SessionType,
+                 session_row: dict[str, Any]) -> None:
+        self.store = store
+        self.project = project
+        self.session = Session(session_row["code"], session_type,
+                               params=json.loads(session_row["params"] or "{}"),
+                               vars=json.loads(session_row["vars"] or "{}"))
+        self._session_vars = session_row["vars"] or "{}"
+        self._records: dict[tuple[str, str, int], Record] = {}
+        self._participants: dict[int, tuple[Participant, str]] = {}
+
+    # -- loading ---------------------------------------------------------------------------
+    def participant(self, participant_id: int) -> Participant:
+        if participant_id not in self._participants:
+            row = self.store.participant_by_id(participant_id)
+            person = Participant(row["code"], row["id_in_session"], row["label"],
+                                 json.loads(row["vars"] or "{}"), row["bonus"] or 0)
+            person.id = participant_id  # type: ignore[attr-defined]
+            self._participants[participant_id] = (person, row["vars"] or "{}")
+        return self._participants[participant_id][0]
+
+    def player(self, spec: AppSpec, participant_id: int, round_number: int) -> Player:
+        row = self.store.player_row(spec.name, participant_id, round_number)
+        if row is None:
+            raise ModelError(f"no player for participant {participant_id} in {spec.name} "
+                             f"round {round_number}")
+        return self._from_row(spec, "player", row)  # type: ignore[return-value]
+
+    def group(self, spec: AppSpec, group_id: int) -> Group:
+        cached = self._records.get((spec.name, "group", group_id))
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        return self._from_row(spec, "group",  # type: ignore[return-value]
+                              self.store.record_row(spec.name, "group", group_id))
+
+    def subsession(self, spec: AppSpec, round_number: int) -> Subsession:
+        rows = self.store.round_rows(spec.name, "subsession", self.session.code, round_number)
+        return self._from_row(spec, "subsession", rows[0])  # type: ignore[return-value]
+
+    def _from_row(self, spec: AppSpec, kind: str, row: dict[str, Any]) -> Record:
+        key = (spec.name, kind, row["id"])
+        if key in self._records:
+            return self._records[key]
+        cls = {"player": spec.player_class, "group": spec.group_class,
+               "subsession": spec.subsession_class}[kind]
+        record = cls.__new__(cls)
+        Record.__init__(record)
+        for name, field in cls.declared_fields().items():
+            value = row.get(name)
+            record._values[name] = field.coerce(value) if value is not None else None
+        record.id = row["id"]  # type: ignore[attr-defined]
+        record.round_number = row["round_number"]  # type: ignore[attr-defined]
+        record.session = self.session  # type: ignore[attr-defined]
+        record._navigator = self
+        record._app = spec  # type: ignore[attr-defined]
+        self._records[key] = record
+        if kind == "group":
+            record.id_in_subsession = row["id_in_subsession"]  # type: ignore[attr-defined]
+            record.subsession = self.subsession(spec, row["round_number"])  # type: ignore
+        elif kind == "subsession":
+            record.group_matrix = None  # type: ignore[attr-defined]
+        else:
+            self._bind_player(spec, record, row)  # type: ignore[arg-type]
+        return record
+
+    def _bind_player(self, spec: AppSpec, player: Player, row: dict[str, Any]) -> None:
+        player.id_in_group = row["id_in_group"] or 0
+        player.role = row["role"] or ""
+        player.participant = self.participant(row["participant_id"])
+        player.subsession = self.subsession(spec, row["round_number"])
+        player.group = (self.group(spec, row["group_id"])  # type: ignore[assignment]
+                        if row["group_id"] is not None else None)
+
+    def new_group(self, spec: AppSpec, round_number: int) -> Group:
+        """Create the next group of a round (used when groups form by arrival)."""
+        subsession = self.subsession(spec, round_number)
+        existing = self.store.round_rows(spec.name, "group", self.session.code, round_number)
+        group_id = self.store.insert_record(spec.name, "group", {
+            "session_code": self.session.code, "round_number": round_number,
+            "subsession_id": subsession.id,  # type: ignore[attr-defined]
+            "id_in_subsession": len(existing) + 1})
+        return self.group(spec, group_id)
+
+    def assign_group(self, spec: AppSpec, player: Player, group: Group, id_in_group: int) -> None:
+        """Put a player in a group at a position; the role follows from the position."""
+        roles = spec.settings.roles
+        role = roles[id_in_group - 1] if roles and id_in_group <= len(roles) else ""
+        self.store.update_record(spec.name, "player", player.id, {  # type: ignore[attr-defined]
+            "group_id": group.id, "id_in_group": id_in_group, "role": role})  # type: ignore
+        player.group = group
+        player.id_in_group = id_in_group
+        player.role = role
+
+    # -- Navigator -------------------------------------------------------------------------
+    def player_in_round(self, player: Player, round_number: int) -> Player:
+        spec: AppSpec = player._app  # type: ignore[attr-defined]
+        if not 1 <= round_number <= spec.num_rounds:
+            raise ModelError(f"app '{spec.name}' has no round {round_number}",
+                             f"rounds go from 1 to {spec.num_rounds}")
+        return self.player(spec, player.participant.id, round_number)  # type: ignore[attr-defined]
+
+    def group_players(self, group: Group) -> list[Player]:
+        spec: AppSpec = group._app  # type: ignore[attr-defined]
+        rows = self.store.group_player_rows(spec.name, group.id)  # type: ignore[attr-defined]
+        return [self._from_row(spec, "player", row) for row in rows]  # type: ignore[misc]
+
+    def subsession_groups(self, subsession: Subsession) -> list[Group]:
+        spec: AppSpec = subsession._app  # type: ignore[attr-defined]
+        rows = self.store.round_rows(spec.name, "group", self.session.code,
+                                     subsession.round_number)
+        return [self._from_row(spec, "group", row) for row in rows]  # type: ignore[misc]
+
+    # -- writing back ----------------------------------------------------------------------
+    def flush(self) -> None:
+        """Write every changed field, participant vars and session vars; update bonuses."""
+        payoff_changed: set[int] = set()
+        for (app, kind, record_id), record in self._records.items():
+            changes = record.changed_fields()
+            if changes:
+                self.store.update_record(app, kind, record_id, changes)
+                if kind == "player" and "payoff" in changes:
+                    payoff_changed.add(record.participant.id)  # type: ignore[attr-defined]
+                record._dirty.clear()
+        apps = list(self.project.apps)
+        for participant_id, (person, original) in self._participants.items():
+            changes: dict[str, Any] = {}
+            encoded = json.dumps(person.vars, sort_keys=True, default=str)
+            if encoded != json.dumps(json.loads(original), sort_keys=True):
+                changes["vars"] = encoded
+            if participant_id in payoff_changed:
+                person.payoff = self.store.sum_payoffs(
+                    [a for a in self.session.session_type.app_sequence if a in apps],
+                    participant_id)
+                changes["bonus"] = person.payoff
+            if changes:
+                self.store.update_participant(participant_id, changes)
+                self._participants[participant_id] = (person, changes.get("vars", original))
+        encoded = json.dumps(self.session.vars, sort_keys=True, default=str)
+        if encoded != json.dumps(json.loads(self._session_vars), sort_keys=True):
+            self.store.update_session(self.session.code, {"vars": encoded})
+            self._session_vars = encoded

@@ -1,0 +1,43 @@
+"""One engine step in one database transaction: what it loaded and whom it must notify."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..session_type import SessionType
+from .flow import Step
+from .recordset import RecordSet
+
+
+def iso(timestamp: float) -> str:
+    """ISO 8601 in UTC with microseconds: sortable, and read by Excel, R and pandas."""
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass
+class Tx:
+    store: Any
+    records: RecordSet
+    steps: list[Step]
+    session_type: SessionType
+    now: float
+    root: Path
+    #: participant codes whose page changed because of someone else's action
+    moved: set[str] = field(default_factory=set)
+
+    @property
+    def session_code(self) -> str:
+        return self.records.session.code
+
+    @property
+    def now_iso(self) -> str:
+        return iso(self.now)
+
+    def seconds_since(self, arrived_iso: str | None) -> float | None:
+        """Seconds from an ISO arrival time to now: the page timing written on submit."""
+        if not arrived_iso:
+            return None
+        return round(self.now - datetime.fromisoformat(arrived_iso).timestamp(), 6)

@@ -1,0 +1,61 @@
+"""The live-update hub: publish a message on a channel, every subscriber gets it.
+
+One small interface so that a multi-process deployment can later put a broker behind it without
+touching the engine. ``InProcessHub`` is the default: queues in this process, safe from threads
+and from gevent greenlets (gevent patches the lock and queue it uses).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import defaultdict
+from typing import Any, Protocol
+
+
+class Hub(Protocol):
+    def subscribe(self, channel: str) -> queue.Queue: ...
+
+    def unsubscribe(self, channel: str, inbox: queue.Queue) -> None: ...
+
+    def publish(self, channel: str, message: dict[str, Any]) -> int: ...
+
+
+class InProcessHub:
+    """Channels of in-memory queues; a slow subscriber never blocks a publisher."""
+
+    def __init__(self, max_queued: int = 100) -> None:
+        self._channels: dict[str, set[queue.Queue]] = defaultdict(set)
+        self._lock = threading.Lock()
+        self._max_queued = max_queued
+
+    def subscribe(self, channel: str) -> queue.Queue:
+        inbox: queue.Queue = queue.Queue(self._max_queued)
+        with self._lock:
+            self._channels[channel].add(inbox)
+        return inbox
+
+    def unsubscribe(self, channel: str, inbox: queue.Queue) -> None:
+        with self._lock:
+            subscribers = self._channels.get(channel)
+            if subscribers is not None:
+                subscribers.discard(inbox)
+                if not subscribers:
+                    del self._channels[channel]
+
+    def publish(self, channel: str, message: dict[str, Any]) -> int:
+        """Deliver to every subscriber; returns how many got it (full queues drop it)."""
+        with self._lock:
+            subscribers = list(self._channels.get(channel, ()))
+        delivered = 0
+        for inbox in subscribers:
+            try:
+                inbox.put_nowait(message)
+                delivered += 1
+            except queue.Full:
+                continue
+        return delivered
+
+    def subscriber_count(self, channel: str) -> int:
+        with self._lock:
+            return len(self._channels.get(channel, ()))

@@ -1,0 +1,49 @@
+"""The core schema, created and upgraded by append-only, versioned migrations.
+
+Never edit a migration that has shipped: add a new one. App tables (one per app and record kind,
+typed from the app's field declarations) are not migrations: ``app_tables.sync`` creates them
+and adds columns for newly declared fields whenever a project is served.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+core = Migrations("labctl")
+
+
+@core()
+def m001_core_tables(db: Database) -> None:
+    db["settings"].create({"key": str, "value": str}, pk="key")
+    db["sessions"].create({
+        "code": str, "session_type": str, "created_at": str, "num_participants": int,
+        "params": str, "vars": str, "seed": int, "label": str,
+    }, pk="code")
+    db["participants"].create({
+        "id": int, "session_code": str, "id_in_session": int, "code": str, "label": str,
+        "vars": str, "step": int, "app": str, "round_number": int, "page": str,
+        "page_arrived_at": str, "deadline": float, "started_at": str, "finished_at": str,
+        "bonus": int,
+    }, pk="id", foreign_keys=[("session_code", "sessions", "code")],
+        defaults={"step": -1, "bonus": 0, "vars": "{}"})
+    db["participants"].create_index(["code"], unique=True)
+    db["participants"].create_index(["session_code", "id_in_session"], unique=True)
+    db["participants"].create_index(["deadline"])
+    db["page_visits"].create({
+        "id": int, "session_code": str, "participant_id": int, "step": int, "app": str,
+        "round_number": int, "page": str, "arrived_at": str, "submitted_at": str,
+        "seconds": float, "timed_out": int,
+    }, pk="id", foreign_keys=[("participant_id", "participants", "id")])
+    db["page_visits"].create_index(["participant_id", "step"], unique=True)
+    db["wait_arrivals"].create({
+        "session_code": str, "step": int, "participant_id": int, "arrived_at": str,
+        "skipped": int,
+    }, pk=("session_code", "step", "participant_id"))
+    db["wait_releases"].create({
+        "session_code": str, "step": int, "group_key": str, "released_at": str,
+    }, pk=("session_code", "step", "group_key"))
+
+
+def apply(db: Database) -> None:
+    """Bring the core schema to the newest version."""
+    core.apply(db)

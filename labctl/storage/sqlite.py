@@ -1,0 +1,263 @@
+"""The SQLite store: one file per project, WAL, one writer at a time, plain SQL on hot paths.
+
+Measured (``../shared/SERVING.md``): a plain ``BEGIN`` from several threads fails with "database
+is locked" however long the busy timeout; ``BEGIN IMMEDIATE`` under one in-process lock does not.
+So every write runs inside ``transaction()``: the process-wide lock, then ``BEGIN IMMEDIATE``,
+then one COMMIT. Reads take the same lock (one connection, shared by threads and greenlets), and
+stay short because SQLite calls block the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..app import AppSpec
+from ..errors import LabctlError
+from . import app_tables, migrations
+
+
+class StorageError(LabctlError):
+    """The database cannot be used: locked by another program, read-only, disk full."""
+
+
+Row = dict[str, Any]
+
+
+def to_sql(value: Any) -> Any:
+    """Python field values as SQLite stores them: booleans as 0/1, decimals as exact text."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+class SqliteStore:
+    """Everything labctl keeps about sessions, in one SQLite file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.conn = sqlite3.connect(str(self.path), check_same_thread=False,
+                                        isolation_level=None, timeout=10)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA busy_timeout=10000")
+            self.db = Database(self.conn)
+            self._lock = threading.RLock()
+            self._depth = 0
+            with self._lock:
+                migrations.apply(self.db)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the database {self.path}: {exc}",
+                               "check that the folder is writable and the disk is not full"
+                               ) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    # -- transactions ----------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[SqliteStore]:
+        """One write transaction: the process lock, BEGIN IMMEDIATE, COMMIT or ROLLBACK.
+
+        Nested use joins the outer transaction, so an engine step is always one commit.
+        """
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StorageError(f"the database {self.path} is busy or read-only: {exc}",
+                                   "close other programs writing to it") from exc
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    self.conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    self.conn.execute("ROLLBACK")
+                    raise StorageError(f"could not save to {self.path}: {exc}",
+                                       "check free disk space and file permissions") from exc
+            finally:
+                self._depth = 0
+
+    @contextmanager
+    def reading(self) -> Iterator[SqliteStore]:
+        """Hold the connection for a consistent read (no transaction needed in WAL)."""
+        with self._lock:
+            yield self
+
+    def _one(self, sql: str, params: tuple | list = ()) -> Row | None:
+        row = self.conn.execute(sql, params).fetchone()
+        return dict(row) if row is not None else None
+
+    def _all(self, sql: str, params: tuple | list = ()) -> list[Row]:
+        return [dict(row) for row in self.conn.execute(sql, params).fetchall()]
+
+    def _insert(self, table: str, row: Row) -> int:
+        columns = ", ".join(f'"{c}"' for c in row)
+        marks = ", ".join("?" for _ in row)
+        cursor = self.conn.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})',
+                                   [to_sql(v) for v in row.values()])
+        return int(cursor.lastrowid or 0)
+
+    def _update(self, table: str, key: str, key_value: Any, changes: Row) -> None:
+        if not changes:
+            return
+        assignments = ", ".join(f'"{c}" = ?' for c in changes)
+        self.conn.execute(f'UPDATE "{table}" SET {assignments} WHERE "{key}" = ?',
+                          [*(to_sql(v) for v in changes.values()), key_value])
+
+    # -- settings and schema ---------------------------------------------------------------
+    def secret(self) -> str:
+        """The server's signing secret, made once and kept, so tokens survive a restart."""
+        with self.transaction():
+            row = self._one("SELECT value FROM settings WHERE key = 'secret'")
+            if row:
+                return str(row["value"])
+            value = secrets.token_hex(32)
+            self._insert("settings", {"key": "secret", "value": value})
+            return value
+
+    def sync_app(self, spec: AppSpec) -> None:
+        with self.transaction():
+            app_tables.sync(self.db, spec)
+
+    # -- sessions and participants ---------------------------------------------------------
+    def insert_session(self, row: Row) -> None:
+        self._insert("sessions", {**row, "params": json.dumps(row["params"]),
+                                  "vars": json.dumps(row.get("vars") or {})})
+
+    def session_row(self, code: str) -> Row | None:
+        return self._one("SELECT * FROM sessions WHERE code = ?", (code,))
+
+    def session_rows(self) -> list[Row]:
+        return self._all("SELECT * FROM sessions ORDER BY created_at, code")
+
+    def update_session(self, code: str, changes: Row) -> None:
+        self._update("sessions", "code", code, changes)
+
+    def insert_participant(self, row: Row) -> int:
+        return self._insert("participants", row)
+
+    def participant_by_code(self, code: str) -> Row | None:
+        return self._one("SELECT * FROM participants WHERE code = ?", (code,))
+
+    def participant_by_id(self, participant_id: int) -> Row | None:
+        return self._one("SELECT * FROM participants WHERE id = ?", (participant_id,))
+
+    def participants_of(self, session_code: str) -> list[Row]:
+        return self._all("SELECT * FROM participants WHERE session_code = ? "
+                         "ORDER BY id_in_session", (session_code,))
+
+    def update_participant(self, participant_id: int, changes: Row) -> None:
+        self._update("participants", "id", participant_id, changes)
+
+    def expired_deadlines(self, now: float) -> list[Row]:
+        return self._all("SELECT code, step FROM participants WHERE deadline IS NOT NULL "
+                         "AND deadline <= ? ORDER BY deadline", (now,))
+
+    # -- app records -----------------------------------------------------------------------
+    def insert_record(self, app: str, kind: str, row: Row) -> int:
+        return self._insert(app_tables.table_name(app, kind), row)
+
+    def record_row(self, app: str, kind: str, record_id: int) -> Row | None:
+        return self._one(f'SELECT * FROM "{app_tables.table_name(app, kind)}" WHERE id = ?',
+                         (record_id,))
+
+    def update_record(self, app: str, kind: str, record_id: int, changes: Row) -> None:
+        self._update(app_tables.table_name(app, kind), "id", record_id, changes)
+
+    def delete_record(self, app: str, kind: str, record_id: int) -> None:
+        self.conn.execute(f'DELETE FROM "{app_tables.table_name(app, kind)}" WHERE id = ?',
+                          (record_id,))
+
+    def player_row(self, app: str, participant_id: int, round_number: int) -> Row | None:
+        return self._one(f'SELECT * FROM "{app}_player" WHERE participant_id = ? '
+                         "AND round_number = ?", (participant_id, round_number))
+
+    def group_player_rows(self, app: str, group_id: int) -> list[Row]:
+        return self._all(f'SELECT * FROM "{app}_player" WHERE group_id = ? '
+                         "ORDER BY id_in_group", (group_id,))
+
+    def round_rows(self, app: str, kind: str, session_code: str, round_number: int) -> list[Row]:
+        order = {"subsession": "id", "group": "id_in_subsession", "player": "participant_id"}
+        return self._all(f'SELECT * FROM "{app}_{kind}" WHERE session_code = ? AND '
+                         f"round_number = ? ORDER BY {order[kind]}", (session_code, round_number))
+
+    def sum_payoffs(self, apps: list[str], participant_id: int) -> int:
+        total = 0
+        for app in apps:
+            row = self._one(f'SELECT COALESCE(SUM(payoff), 0) AS s FROM "{app}_player" '
+                            "WHERE participant_id = ?", (participant_id,))
+            total += int(row["s"]) if row else 0
+        return total
+
+    # -- page visits -----------------------------------------------------------------------
+    def insert_visit(self, row: Row) -> None:
+        self._insert("page_visits", row)
+
+    def close_visit(self, participant_id: int, step: int, changes: Row) -> None:
+        assignments = ", ".join(f'"{c}" = ?' for c in changes)
+        self.conn.execute(f"UPDATE page_visits SET {assignments} WHERE participant_id = ? AND "
+                          "step = ?", [*changes.values(), participant_id, step])
+
+    def visits_of(self, participant_id: int) -> list[Row]:
+        return self._all("SELECT * FROM page_visits WHERE participant_id = ? ORDER BY step",
+                         (participant_id,))
+
+    # -- wait pages ------------------------------------------------------------------------
+    def add_arrival(self, session_code: str, step: int, participant_id: int, when: str,
+                    skipped: bool) -> None:
+        self.conn.execute("INSERT OR IGNORE INTO wait_arrivals VALUES (?, ?, ?, ?, ?)",
+                          (session_code, step, participant_id, when, int(skipped)))
+
+    def arrivals(self, session_code: str, step: int) -> list[int]:
+        """Participant ids that arrived at a wait page, in order of arrival."""
+        rows = self.conn.execute("SELECT participant_id FROM wait_arrivals WHERE session_code = ?"
+                                 " AND step = ? ORDER BY arrived_at, rowid", (session_code, step))
+        return [row[0] for row in rows]
+
+    def arrival_count(self, session_code: str, step: int, participant_ids: list[int]) -> int:
+        """How many of these participants have arrived at a wait page."""
+        if not participant_ids:
+            return 0
+        marks = ", ".join("?" for _ in participant_ids)
+        row = self.conn.execute(
+            f"SELECT COUNT(*) FROM wait_arrivals WHERE session_code = ? AND step = ? AND "
+            f"participant_id IN ({marks})", (session_code, step, *participant_ids)).fetchone()
+        return int(row[0])
+
+    def add_release(self, session_code: str, step: int, group_key: str, when: str) -> bool:
+        """Record a release; False when this group was already released (exactly once)."""
+        cursor = self.conn.execute("INSERT OR IGNORE INTO wait_releases VALUES (?, ?, ?, ?)",
+                                   (session_code, step, group_key, when))
+        return cursor.rowcount == 1
+
+    def releases(self, session_code: str) -> list[Row]:
+        return self._all("SELECT * FROM wait_releases WHERE session_code = ? ORDER BY "
+                         "released_at", (session_code,))
