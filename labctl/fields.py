@@ -165,14 +165,17 @@ class Field:
                 raise FieldValueError(self.name, "Please answer this question.")
             return None
         value = self.parse_text(raw.strip(), minor_digits)
-        self.check(value)
+        self.check(value, minor_digits=minor_digits)
         return value
 
     def parse_text(self, text: str, minor_digits: int) -> Any:
         return self.coerce(text)
 
-    def check(self, value: Any) -> None:
-        """Check a value of the right type against choices and bounds."""
+    def check(self, value: Any, minor_digits: int = 2) -> None:
+        """Check a value of the right type against choices and bounds.
+
+        ``minor_digits`` says how amounts are typed, so that a money bound reads ``10.00``.
+        """
         if self.choices is not None and value not in [c for c, _ in self.choices]:
             raise FieldValueError(self.name, "Please choose one of the options.")
 
@@ -241,16 +244,17 @@ class _Number(Field):
             ))
         return found
 
-    def check(self, value: Any) -> None:
-        super().check(value)
+    def check(self, value: Any, minor_digits: int = 2) -> None:
+        super().check(value, minor_digits)
         if self.min is not None and value < self.coerce(self.min):
             raise FieldValueError(self.name, f"Please enter a value of at least "
-                                  f"{self.describe(self.coerce(self.min))}.")
+                                  f"{self.describe(self.coerce(self.min), minor_digits)}.")
         if self.max is not None and value > self.coerce(self.max):
             raise FieldValueError(self.name, f"Please enter a value of at most "
-                                  f"{self.describe(self.coerce(self.max))}.")
+                                  f"{self.describe(self.coerce(self.max), minor_digits)}.")
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: Any, minor_digits: int) -> str:
+        """A bound as the participant would type it."""
         return str(value)
 
 
@@ -297,8 +301,8 @@ class Decimal(_Number):
             raise FieldValueError(self.name, "Please enter a number.")
         return number
 
-    def check(self, value: Any) -> None:
-        super().check(value)
+    def check(self, value: Any, minor_digits: int = 2) -> None:
+        super().check(value, minor_digits)
         if self.places is not None and value != value.quantize(decimal.Decimal(1).scaleb(
                 -self.places), rounding=decimal.ROUND_DOWN):
             raise FieldValueError(self.name, f"Please use at most {self.places} decimal places.")
@@ -327,6 +331,9 @@ class Money(_Number):
             except ValueError:
                 pass
         raise FieldValueError(self.name, "Please enter an amount.")
+
+    def describe(self, value: Any, minor_digits: int) -> str:
+        return f"{decimal.Decimal(int(value)).scaleb(-minor_digits):.{minor_digits}f}"
 
     def parse_text(self, text: str, minor_digits: int) -> int:
         try:
@@ -358,8 +365,8 @@ class Text(Field):
             raise FieldValueError(self.name, "Please enter text.")
         return value
 
-    def check(self, value: Any) -> None:
-        super().check(value)
+    def check(self, value: Any, minor_digits: int = 2) -> None:
+        super().check(value, minor_digits)
         if self.max_length is not None and len(value) > self.max_length:
             raise FieldValueError(self.name, f"Please keep it under {self.max_length} characters.")
 

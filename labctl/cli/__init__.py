@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
-from . import scaffold, validate
+from . import run, scaffold, validate
 
 app = typer.Typer(
     name="labctl",
@@ -32,6 +32,7 @@ def _root(
 
 validate.register(app)
 scaffold.register(app)
+run.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,134 @@
+"""``labctl run``: create (or resume) a session and serve it on the lab LAN."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ..errors import LabctlError, ValidationFailed
+from .console import console, reports_errors
+from .validate import problem_table
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)
+
+
+@reports_errors
+def run(
+    session_type: str = typer.Argument(None, help="Session type from sessions.py to start.",
+                                       show_default=False),
+    participants: int = typer.Option(None, "--participants", "-n",
+                                     help="Number of participants (default: the session "
+                                     "type's num_participants)."),
+    host: str = typer.Option("0.0.0.0", "--host", help="Interface to listen on; the default "
+                             "serves every interface so lab PCs on the LAN can connect."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    db: Path = typer.Option(None, "--db", help="SQLite file (default: labctl.db in the "
+                            "project).", show_default=False),
+    project_dir: Path = typer.Option(Path("."), "--project", "-p",
+                                     help="The project folder (holds sessions.py)."),
+    resume: bool = typer.Option(False, "--resume", help="Serve the newest session in the "
+                                "database again instead of creating one."),
+    labels: str = typer.Option(None, "--labels", help="Participant labels: a comma-separated "
+                               "list, or @FILE with one label per line.", show_default=False),
+    qr: bool = typer.Option(None, "--qr/--no-qr", help="Print a QR code per participant link "
+                            "(default: when the terminal can show them and n <= 12).",
+                            show_default=False),
+) -> None:
+    """Create a session and serve it to the lab: prints the admin URL, password and links.
+
+    Example: labctl run my_session -n 4
+    """
+    from gevent import monkey
+
+    monkey.patch_all()
+    from ..engine import Engine
+    from ..project import load_project
+    from ..server import create_app
+    from ..server.serve import public_host, serve
+    from ..storage.sqlite import SqliteStore
+
+    project = load_project(project_dir)
+    try:
+        project.require_valid()
+    except ValidationFailed as exc:
+        console.print(problem_table(exc.problems, project.root))
+        raise
+    store = SqliteStore(db or project.root / "labctl.db")
+    engine = Engine(project, store)
+    code = _session_to_serve(engine, session_type, participants, _read_labels(labels), resume)
+    password = os.environ.get("LABCTL_ADMIN_PASSWORD") or secrets.token_urlsafe(9)
+    app = create_app(engine, admin_password=password)
+    base = f"http://{public_host(host)}"
+
+    def announce(bound_port: int) -> None:
+        url = f"{base}:{bound_port}"
+        _print_session(engine, code, url, password, qr)
+        console.print(f"Serving on {host}:{bound_port}. Press Ctrl+C to stop; "
+                      f"`labctl run --resume` continues.", highlight=False)
+        sys.stdout.flush()
+
+    try:
+        serve(app, engine, host, port, on_ready=announce)
+    except KeyboardInterrupt:
+        console.print("Stopped. Every answer is saved; `labctl run --resume` continues.")
+    finally:
+        store.close()
+
+
+def _read_labels(labels: str | None) -> list[str] | None:
+    if not labels:
+        return None
+    if labels.startswith("@"):
+        path = Path(labels[1:])
+        if not path.is_file():
+            raise LabctlError(f"label file {path} does not exist",
+                              "give a text file with one label per line")
+        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+    return [label.strip() for label in labels.split(",") if label.strip()]
+
+
+def _session_to_serve(engine, session_type: str | None, participants: int | None,
+                      labels: list[str] | None, resume: bool) -> str:
+    if resume:
+        rows = [r for r in engine.session_rows()
+                if session_type is None or r["session_type"] == session_type]
+        if not rows:
+            raise LabctlError(f"there is no session to resume in {engine.store.path}",
+                              "start one with `labctl run SESSION_TYPE`")
+        return rows[-1]["code"]
+    if not session_type:
+        names = ", ".join(st.name for st in engine.project.session_types)
+        raise LabctlError("give the session type to run", f"one of: {names}")
+    if labels and participants is None:
+        participants = len(labels)
+    return engine.create_session(session_type, participants, labels=labels)
+
+
+def _print_session(engine, code: str, url: str, password: str, qr: bool | None) -> None:
+    session_type = engine.session_type_of(code)
+    rows = engine.participant_rows(code)
+    console.print(f"\n[bold]Session {code}[/] — {session_type.title} "
+                  f"({len(rows)} participants)", highlight=False)
+    console.print(f"Admin:    {url}/admin/   password: [bold]{password}[/]", highlight=False)
+    table = Table(title="Participant links", show_lines=False)
+    table.add_column("#", justify="right")
+    table.add_column("Label")
+    table.add_column("Start URL", overflow="fold")
+    for row in rows:
+        table.add_row(str(row["id_in_session"]), row["label"] or "", f"{url}/p/{row['code']}/")
+    console.print(table)
+    show_qr = qr if qr is not None else (sys.stdout.isatty() and len(rows) <= 12)
+    if show_qr:
+        import segno
+
+        for row in rows:
+            console.print(f"#{row['id_in_session']} {row['label'] or ''}")
+            segno.make(f"{url}/p/{row['code']}/", error="l").terminal(compact=True)

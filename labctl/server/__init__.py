@@ -1,0 +1,94 @@
+"""The lab server: a thin Flask layer over the engine.
+
+``create_app(engine)`` builds the WSGI app: participant pages and their WebSocket, the admin
+pages, labctl's own static assets (nothing from a CDN: labs are often offline), error pages a
+participant can act on, and security headers on every response.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import jinja2
+from flask import Flask, redirect, render_template, request, url_for
+from flask_sock import Sock
+
+from ..engine import Engine, UnknownParticipant
+from ..errors import ResearcherCodeError
+from ..storage.sqlite import StorageError
+from . import admin, participant
+from .rendering import AppTemplateLoader
+from .security import add_security_headers
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("labctl.server")
+#: form posts are small; anything larger is refused before it is read
+MAX_BODY_BYTES = 256 * 1024
+
+
+def create_app(engine: Engine, admin_password: str | None = None,
+               config: dict[str, Any] | None = None) -> Flask:
+    """The Flask app serving ``engine``'s sessions."""
+    app = Flask(__name__)
+    secret = engine.store.secret()
+    app.config.update(
+        SECRET_KEY=secret, LABCTL_SECRET=secret, LABCTL_ADMIN_PASSWORD=admin_password,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES, SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax", SOCK_SERVER_OPTIONS={"ping_interval": 25},
+        **(config or {}))
+    app.extensions["labctl.engine"] = engine
+    app.jinja_env.autoescape = True
+    app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])
+    app.register_blueprint(participant.bp)
+    app.register_blueprint(admin.bp)
+    sock = Sock(app)
+    sock.route("/p/<code>/ws")(participant.participant_socket)
+    app.after_request(add_security_headers)
+    _register_error_pages(app)
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("admin.sessions"))
+
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    def page(status: int, title: str, message: str, back: bool = False):
+        code = (request.view_args or {}).get("code")
+        back_url = url_for("participant.show", code=code) if back and code else None
+        return render_template("labctl/error.html", title=title, message=message,
+                               back_url=back_url), status
+
+    @app.errorhandler(UnknownParticipant)
+    def unknown(_exc: UnknownParticipant):
+        return page(404, "Link not found", "This link does not belong to any participant. "
+                    "Check the link, or ask the experimenter for yours.")
+
+    @app.errorhandler(ResearcherCodeError)
+    def researcher_error(exc: ResearcherCodeError):
+        log.error("experiment code failed: %s", exc)
+        return page(500, "Something went wrong", "The experiment's code failed on this page. "
+                    "Your earlier answers are saved. Please tell the experimenter.", back=True)
+
+    @app.errorhandler(StorageError)
+    def storage_error(exc: StorageError):
+        log.error("storage failed: %s", exc)
+        return page(503, "Please wait a moment", "The lab server cannot save right now. "
+                    "Nothing you entered is lost; please try again in a moment.", back=True)
+
+    @app.errorhandler(413)
+    def too_large(_exc: Exception):
+        return page(413, "Too much data", "The form sent more data than a page accepts. "
+                    "Nothing was saved.", back=True)
+
+    @app.errorhandler(404)
+    def not_found(_exc: Exception):
+        return page(404, "Page not found", "There is no page at this address.")
+
+    @app.errorhandler(405)
+    def not_allowed(_exc: Exception):
+        return page(405, "Not allowed", "This address does not accept that kind of request.",
+                    back=True)

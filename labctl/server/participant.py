@@ -1,0 +1,116 @@
+"""Participant pages: one URL per participant; the server decides which page it shows.
+
+``GET /p/<code>/`` shows the current page (a reload or the back button lands there too);
+``POST /p/<code>/`` submits it, checked against the step it was shown at; the wait page listens
+on ``/p/<code>/ws`` and polls ``/p/<code>/position`` when WebSockets are blocked.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from simple_websocket import ConnectionClosed
+
+from ..engine import Engine, PageView, UnknownParticipant
+from .rendering import render_page
+from .security import csrf_ok, csrf_token
+
+bp = Blueprint("participant", __name__)
+PING_SECONDS = 20
+
+
+def engine() -> Engine:
+    return current_app.extensions["labctl.engine"]
+
+
+def secret() -> str:
+    return current_app.config["LABCTL_SECRET"]
+
+
+@bp.get("/p/<code>/")
+def show(code: str):
+    return _render(code)
+
+
+@bp.post("/p/<code>/")
+def submit(code: str):
+    form = request.form
+    if not csrf_ok(secret(), code, form.get("csrf_token")):
+        engine().position(code)  # an unknown code is a 404, not a CSRF error
+        return render_template(
+            "labctl/error.html", title="This form could not be accepted",
+            message="The form was not sent by this page (its security token is missing or "
+                    "wrong). Nothing was saved. Go back to your page and answer again.",
+            back_url=url_for(".show", code=code)), 400
+    step = _as_int(form.get("step"))
+    result = engine().submit(code, step, form.to_dict(), timed_out=form.get("timed_out") == "1")
+    if result.status == "invalid":
+        return _render(code, errors=result.errors, posted=result.values, step=step, status=422)
+    return redirect(url_for(".show", code=code), code=303)
+
+
+@bp.get("/p/<code>/position")
+def position(code: str):
+    response = jsonify(engine().position(code))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _as_int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _render(code: str, errors: dict[str, str] | None = None,
+            posted: dict[str, str] | None = None, step: int | None = None, status: int = 200):
+    with engine().view(code) as view:
+        if view.index != step:
+            errors, posted, status = None, None, 200
+        return _html(code, view, errors, posted), status
+
+
+def _html(code: str, view: PageView, errors: dict[str, str] | None,
+          posted: dict[str, str] | None) -> str:
+    if view.kind == "finished":
+        return render_template("labctl/finished.html", view=view, payment=view.payment,
+                               participant=view.participant)
+    if view.kind == "wait":
+        return render_template(
+            "labctl/wait.html", view=view, title=view.page.title_text,  # type: ignore[union-attr]
+            body=view.page.body_text,  # type: ignore[union-attr]
+            ws_url=url_for(".show", code=code) + "ws",
+            position_url=url_for(".position", code=code))
+    return render_page(view, csrf_token(secret(), code), errors, posted)
+
+
+def participant_socket(ws, code: str) -> None:
+    """Tell a participant's page the moment they are moved on (released from a wait page).
+
+    Subscribes before reading the position, so a release between the page load and the
+    socket's opening is never missed: the first message carries the current step.
+    """
+    hub = engine().hub
+    channel = f"participant:{code}"
+    inbox = hub.subscribe(channel)
+    try:
+        try:
+            here = engine().position(code)
+        except UnknownParticipant:
+            ws.close(reason=1008, message="unknown participant")
+            return
+        ws.send(json.dumps({"type": "position", **here}))
+        while True:
+            try:
+                message = inbox.get(timeout=PING_SECONDS)
+            except queue.Empty:
+                message = {"type": "ping"}
+            ws.send(json.dumps(message))
+    except ConnectionClosed:
+        pass
+    finally:
+        hub.unsubscribe(channel, inbox)
+

@@ -1,0 +1,144 @@
+"""Rendering a participant's page: the app's template inside labctl's layout, and its form.
+
+App templates are fragments that fill ``{% block title %}`` and ``{% block content %}``; the
+loader prefixes ``{% extends "labctl/page.html" %}`` on the template's first line, so error line
+numbers stay the researcher's. Forms are rendered from the field declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from flask import render_template
+from markupsafe import Markup
+
+from ..engine import FORM_ERROR, PageView
+from ..fields import Boolean, Field, Money
+from ..money import MINOR_UNITS, format_money, format_points
+from ..project import Project
+
+APP_PREFIX = "app:"
+LAYOUT = "labctl/page.html"
+
+
+class AppTemplateLoader(jinja2.BaseLoader):
+    """Finds ``app:<app>/<file>`` in the project's app folders, wrapped in labctl's layout."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        if not template.startswith(APP_PREFIX):
+            raise jinja2.TemplateNotFound(template)
+        app, _, name = template[len(APP_PREFIX):].partition("/")
+        spec = self.project.apps.get(app)
+        if spec is None:
+            raise jinja2.TemplateNotFound(template)
+        path = (spec.folder / name).resolve()
+        if not path.is_relative_to(spec.folder.resolve()) or not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        source = path.read_text(encoding="utf-8")
+        if "{% extends" not in source:
+            source = '{% extends "' + LAYOUT + '" %}' + source
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: _unchanged(path, mtime)
+
+
+def _unchanged(path: Path, mtime: float) -> bool:
+    try:
+        return path.stat().st_mtime == mtime
+    except OSError:
+        return False
+
+
+def money_formatter(view: PageView) -> Callable[[Any], str]:
+    """``money(amount)`` in templates: the session's currency, or points."""
+    session_type = view.session.session_type
+
+    def money(amount: Any) -> str:
+        if amount is None:
+            return ""
+        if session_type.pays_points:
+            return format_points(int(amount))
+        return format_money(int(amount), session_type.currency)
+
+    return money
+
+
+def input_value(field: Field, value: Any, minor_digits: int) -> str:
+    """A stored value as the participant types it: money in major units (1050 → 10.50)."""
+    if value is None:
+        return ""
+    if isinstance(field, Money):
+        return str(Decimal(int(value)).scaleb(-minor_digits)) if minor_digits else str(value)
+    if isinstance(field, Boolean):
+        return "1" if value else "0"
+    return str(value)
+
+
+def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
+                posted: dict[str, str] | None = None) -> str:
+    """The participant's current page: app template, form, timer, all inside the layout."""
+    errors = errors or {}
+    session_type = view.session.session_type
+    digits = 0 if session_type.pays_points else MINOR_UNITS[session_type.currency]
+    target = view.group if view.page and view.page.form_model == "group" else view.player
+
+    def field_context(field: Field) -> dict[str, Any]:
+        if posted is not None and field.name in posted:
+            value = posted[field.name]
+        else:
+            value = input_value(field, getattr(target, field.name, None), digits)
+        step = str(Decimal(1).scaleb(-digits)) if isinstance(field, Money) and digits else "1"
+        if field.type_name == "decimal":
+            step = "any"
+        return {"field": field, "value": value, "error": errors.get(field.name),
+                "choices": [(input_value(field, c, digits), label)
+                            for c, label in field.choices or []],
+                "step": step, "money_min": _bound(field, field_min(field), digits),
+                "money_max": _bound(field, field_max(field), digits)}
+
+    def formfield(name: str) -> Markup:
+        matches = [f for f in view.fields if f.name == name]
+        if not matches:
+            raise jinja2.UndefinedError(f"formfield('{name}'): '{name}' is not in this page's "
+                                        "form_fields")
+        return Markup(render_template("labctl/field.html", **field_context(matches[0])))
+
+    def formfields() -> Markup:
+        return Markup("".join(formfield(f.name) for f in view.fields))
+
+    def next_button(label: str = "Next") -> Markup:
+        return Markup(render_template("labctl/next_button.html", label=label))
+
+    page = view.page
+    context = {
+        "view": view, "player": view.player, "group": view.group,
+        "subsession": view.subsession, "participant": view.participant,
+        "session": view.session, "C": view.step.app.constants() if view.step else None,
+        "formfields": formfields, "formfield": formfield, "next_button": next_button,
+        "money": money_formatter(view), "csrf_token": csrf,
+        "form_error": errors.get(FORM_ERROR), "has_errors": bool(errors),
+        **view.extra,
+    }
+    template = f"{APP_PREFIX}{view.step.app.name}/{page.template_file()}"  # type: ignore
+    return render_template(template, **context)
+
+
+def field_min(field: Field) -> Any:
+    return getattr(field, "min", None)
+
+
+def field_max(field: Field) -> Any:
+    return getattr(field, "max", None)
+
+
+def _bound(field: Field, bound: Any, digits: int) -> str | None:
+    if bound is None:
+        return None
+    return input_value(field, bound, digits) if isinstance(field, Money) else str(bound)
