@@ -1,0 +1,162 @@
+"""Shared fixtures: the sample project, and live servers on 127.0.0.1 on a free port.
+
+Two kinds of live server:
+- ``live_server`` runs the Flask app in a thread of the test process (Werkzeug, threaded): real
+  HTTP and real WebSockets, with the engine at hand for assertions;
+- ``lab_process`` runs ``labctl run`` as a separate process (gevent, as in the lab), for tests
+  that kill the server or check what it prints.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_sessions"
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def sample_project(tmp_path: Path) -> Path:
+    """A fresh copy of sample_sessions/ (its own labctl.db)."""
+    target = tmp_path / "sample_sessions"
+    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    return target
+
+
+@dataclass
+class LiveServer:
+    """The lab server in a thread of this process."""
+
+    base_url: str
+    engine: object
+    session_code: str
+    codes: list[str]
+    server: object = field(repr=False)
+
+    def url(self, code: str, suffix: str = "") -> str:
+        return f"{self.base_url}/p/{code}/{suffix}"
+
+    def ws_url(self, code: str) -> str:
+        return self.base_url.replace("http://", "ws://") + f"/p/{code}/ws"
+
+
+@pytest.fixture
+def live_server(sample_project: Path, tmp_path: Path) -> Iterator[callable]:
+    """``live_server(project=None, session_type='my_session', n=4, admin_password=None)``."""
+    from werkzeug.serving import make_server
+
+    import labctl
+    from labctl.engine import Engine
+    from labctl.server import create_app
+    from labctl.storage.sqlite import SqliteStore
+
+    started: list[tuple[object, object, object]] = []
+
+    def start(project: Path | None = None, session_type: str = "my_session", n: int = 4,
+              admin_password: str | None = None, seed: int | None = 7) -> LiveServer:
+        loaded = labctl.load_project(project or sample_project)
+        store = SqliteStore(tmp_path / f"live{len(started)}.db")
+        engine = Engine(loaded, store)
+        code = engine.create_session(session_type, n, seed=seed)
+        app = create_app(engine, admin_password=admin_password)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        started.append((server, store, loaded))
+        codes = [row["code"] for row in engine.participant_rows(code)]
+        return LiveServer(f"http://127.0.0.1:{server.server_port}", engine, code, codes, server)
+
+    yield start
+    for server, store, loaded in started:
+        server.shutdown()
+        store.close()
+        loaded.unload()
+
+
+@dataclass
+class LabProcess:
+    """``labctl run`` in its own process, with what it printed parsed."""
+
+    proc: subprocess.Popen
+    base_url: str
+    password: str
+    session_code: str
+    codes: list[str]
+    output: str
+
+    def kill(self) -> None:
+        """SIGKILL: the server dies at once, as in a power cut."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def start_lab_process(project: Path, *args: str, port: int | None = None) -> LabProcess:
+    """Start ``labctl run`` on 127.0.0.1 and wait until it serves (bounded in time)."""
+    port = port or free_port()
+    command = [sys.executable, "-m", "labctl", "run", *args, "--host", "127.0.0.1",
+               "--port", str(port), "--project", str(project), "--no-qr"]
+    env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+    lines: list[str] = []
+    deadline = time.monotonic() + START_TIMEOUT
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("Serving on"):
+            break
+    output = "".join(lines)
+    if proc.poll() is not None or "Serving on" not in output:
+        proc.kill()
+        raise AssertionError(f"labctl run did not start:\n{output}")
+    threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe drained
+    password = re.search(r"password: (\S+)", output).group(1)
+    session_code = re.search(r"Session (\w+)", output).group(1)
+    codes = re.findall(r"/p/([\w-]+)/", output)
+    return LabProcess(proc, f"http://127.0.0.1:{port}", password, session_code, codes, output)
+
+
+@pytest.fixture
+def lab_process() -> Iterator[callable]:
+    """``lab_process(project, *run_args)`` starts ``labctl run``; stopped after the test."""
+    started: list[LabProcess] = []
+
+    def start(project: Path, *args: str, port: int | None = None) -> LabProcess:
+        lab = start_lab_process(project, *args, port=port)
+        started.append(lab)
+        return lab
+
+    yield start
+    for lab in started:
+        lab.stop()
