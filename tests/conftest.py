@@ -36,6 +36,12 @@ def free_port() -> int:
 
 
 @pytest.fixture
+def port() -> int:
+    """A port that was free a moment ago on 127.0.0.1."""
+    return free_port()
+
+
+@pytest.fixture
 def sample_project(tmp_path: Path) -> Path:
     """A fresh copy of sample_sessions/ (its own labctl.db)."""
     target = tmp_path / "sample_sessions"

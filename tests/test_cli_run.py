@@ -1,0 +1,63 @@
+"""``labctl run`` refuses what it cannot serve with one clear message (run as a process: it
+patches the interpreter with gevent, which must not happen inside the test process)."""
+
+import socket
+import subprocess
+import sys
+
+import pytest
+
+
+def run_labctl(*args, timeout=60):
+    return subprocess.run([sys.executable, "-m", "labctl", "run", *args, "--host", "127.0.0.1",
+                           "--no-qr"], capture_output=True, text=True, timeout=timeout,
+                          env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+
+
+def test_an_invalid_project_is_not_served(sample_project, port):
+    sessions = sample_project / "sessions.py"
+    sessions.write_text(sessions.read_text().replace("fixed_pay=1000", "fixed_pay=-1"))
+    result = run_labctl("my_session", "--project", str(sample_project), "--port", str(port))
+    assert result.returncode == 1
+    assert "LC113" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (sample_project / "labctl.db").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["nope"], "no session type 'nope'"),
+    ([], "give the session type to run"),
+    (["--resume"], "there is no session to resume"),
+    (["my_session", "-n", "3"], "3 participants cannot form groups of 2 in app 'trust'"),
+    (["my_session", "--labels", "@missing.txt"], "label file missing.txt does not exist"),
+])
+def test_bad_arguments_get_one_clear_line(sample_project, port, args, message):
+    result = run_labctl(*args, "--project", str(sample_project), "--port", str(port))
+    assert result.returncode == 1
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+
+
+def test_a_port_in_use_is_reported(sample_project):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_labctl("my_session", "--project", str(sample_project), "--port", str(port))
+    assert result.returncode == 1
+    assert f"port {port} is already in use" in result.stderr
+
+
+def test_labels_name_the_participants(sample_project, lab_process):
+    lab = lab_process(sample_project, "my_session", "--labels", "PC01,PC02,PC03,PC04")
+    for label in ("PC01", "PC02", "PC03", "PC04"):
+        assert label in lab.output
+    assert len(lab.codes) == 4
+
+
+def test_resume_serves_the_same_session(sample_project, lab_process):
+    first = lab_process(sample_project, "my_session", "-n", "4")
+    first.stop()
+    again = lab_process(sample_project, "--resume")
+    assert again.session_code == first.session_code
+    assert again.codes == first.codes
