@@ -15,7 +15,7 @@ from flask import Flask, redirect, render_template, request, url_for
 from flask_sock import Sock
 
 from ..engine import Engine, UnknownParticipant
-from ..errors import ResearcherCodeError
+from ..errors import LabctlError, ResearcherCodeError
 from ..storage.sqlite import StorageError
 from . import admin, participant
 from .rendering import AppTemplateLoader
@@ -78,6 +78,16 @@ def _register_error_pages(app: Flask) -> None:
         log.error("storage failed: %s", exc)
         return page(503, "Please wait a moment", "The lab server cannot save right now. "
                     "Nothing you entered is lost; please try again in a moment.", back=True)
+
+    @app.errorhandler(LabctlError)
+    def labctl_error(exc: LabctlError):
+        return page(400, "That did not work", str(exc), back=True)
+
+    @app.errorhandler(500)
+    def server_error(exc: Exception):
+        log.error("unexpected error: %r", getattr(exc, "original_exception", exc))
+        return page(500, "Something went wrong", "The lab server hit an unexpected error. "
+                    "Your earlier answers are saved. Please tell the experimenter.", back=True)
 
     @app.errorhandler(413)
     def too_large(_exc: Exception):
