@@ -53,7 +53,8 @@ def _caller_line() -> tuple[str, int]:
     return (frame.f_code.co_filename, frame.f_lineno)
 
 
-_MISSING: Any = object()
+#: decimal exponents beyond this are typing accidents or attacks, never answers
+MAX_MAGNITUDE = 30
 
 
 class Field:
@@ -297,7 +298,7 @@ class Decimal(_Number):
             number = decimal.Decimal(str(value).strip().replace(",", "."))
         except decimal.InvalidOperation:
             raise FieldValueError(self.name, "Please enter a number.") from None
-        if not number.is_finite():
+        if not number.is_finite() or abs(number.adjusted()) > MAX_MAGNITUDE:
             raise FieldValueError(self.name, "Please enter a number.")
         return number
 
@@ -340,7 +341,7 @@ class Money(_Number):
             amount = decimal.Decimal(text.replace(",", "."))
         except decimal.InvalidOperation:
             raise FieldValueError(self.name, "Please enter an amount.") from None
-        if not amount.is_finite():
+        if not amount.is_finite() or abs(amount.adjusted()) > MAX_MAGNITUDE:
             raise FieldValueError(self.name, "Please enter an amount.")
         minor = amount.scaleb(minor_digits)
         if minor != minor.to_integral_value():

@@ -179,7 +179,13 @@ class Subsession(Record):
         ``[[1, 3], [2, 4]]`` puts participants 1 and 3 together and 2 and 4 together
         (participant numbers count from 1 in the order of the session's participants).
         """
-        self.group_matrix = [list(row) for row in matrix]
+        self.group_matrix = [[_participant_number(member) for member in row] for row in matrix]
+
+
+def _participant_number(member: Any) -> Any:
+    """A matrix entry: a participant number, or a player (as oTree allows)."""
+    participant = getattr(member, "participant", None)
+    return participant.id_in_session if participant is not None else member
 
 
 class Participant:

@@ -90,7 +90,8 @@ class Engine:
                        labels: list[str] | None = None, seed: int | None = None) -> str:
         """Create a session with its participants, subsessions and groups; returns its code."""
         session_type = self.project.session_type(session_type_name)
-        count = num_participants or self.project.participant_count(session_type)
+        count = (self.project.participant_count(session_type) if num_participants is None
+                 else num_participants)
         creation.check_participant_count(self.project, session_type, count)
         seed = secrets.randbits(32) if seed is None else seed
         now = self.clock()

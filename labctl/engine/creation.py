@@ -15,6 +15,7 @@ from ..records import Subsession
 from ..session_type import SessionType
 from .hooks import call_hook
 from .matching import check_matrix, group_matrix, groups_by_arrival
+from .recordset import initial_values
 from .tx import Tx
 
 #: bytes of randomness in a participant code: 96 bits, 16 URL-safe characters
@@ -56,6 +57,7 @@ def create_subsessions(tx: Tx, project: Project, seed: int) -> None:
     first_rounds: dict[str, list[list[int]]] = {}
     for spec, round_number in project.subsession_plan(tx.session_type):
         subsession_id = tx.store.insert_record(spec.name, "subsession", {
+            **initial_values(spec.subsession_class),
             "session_code": tx.session_code, "round_number": round_number})
         if groups_by_arrival(spec):
             _insert_players(tx, spec, round_number, subsession_id, [[n] for n in ids], ids,
@@ -80,16 +82,18 @@ def _insert_players(tx: Tx, spec: AppSpec, round_number: int, subsession_id: int
     roles = spec.settings.roles
     for group_number, members in enumerate(matrix, start=1):
         group_id = tx.store.insert_record(spec.name, "group", {
-            "session_code": tx.session_code, "round_number": round_number,
+            **initial_values(spec.group_class), "session_code": tx.session_code,
+            "round_number": round_number,
             "subsession_id": subsession_id, "id_in_subsession": group_number}) if grouped else None
         for position, number in enumerate(members, start=1):
             participant = tx.store.participant_by_id(ids[number])
             tx.store.insert_record(spec.name, "player", {
-                "session_code": tx.session_code, "round_number": round_number,
+                **initial_values(spec.player_class), "session_code": tx.session_code,
+                "round_number": round_number,
                 "subsession_id": subsession_id, "group_id": group_id,
                 "participant_id": participant["id"], "participant_code": participant["code"],
                 "id_in_group": position if grouped else None,
-                "role": (roles[position - 1] if grouped and roles else None), "payoff": 0})
+                "role": (roles[position - 1] if grouped and roles else None)})
 
 
 def _regroup(tx: Tx, spec: AppSpec, subsession: Subsession, ids: dict[int, int]) -> None:

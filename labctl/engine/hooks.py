@@ -7,16 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import LabctlError, ResearcherCodeError, SourceLocation
+from ..errors import ResearcherCodeError, SourceLocation
 
 
 def call_hook(hook: Callable[..., Any], *args: Any, root: Path, what: str) -> Any:
     """Run one hook; on an exception, raise ``ResearcherCodeError`` located in their code."""
     try:
         return hook(*args)
-    except LabctlError:
+    except ResearcherCodeError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # their bug, or a labctl rule they broke (e.g. a float payoff)
         location = SourceLocation(Path(getattr(hook, "__code__", None).co_filename)
                                   if hasattr(hook, "__code__") else root)
         for frame in traceback.extract_tb(exc.__traceback__):
@@ -26,5 +26,5 @@ def call_hook(hook: Callable[..., Any], *args: Any, root: Path, what: str) -> An
                 continue
             location = SourceLocation(Path(frame.filename), frame.lineno)
         raise ResearcherCodeError(f"{what} raised {type(exc).__name__}: {exc}", location,
-                                  "fix the app's code; the participant's answer was not saved"
+                                  "fix the app's code; nothing of this step was saved"
                                   ) from exc

@@ -35,8 +35,9 @@ def groups_by_arrival(spec: AppSpec) -> bool:
 
 def check_matrix(spec: AppSpec, matrix: list[list[int]], count: int) -> None:
     """A matrix set in creating_session must place every participant exactly once."""
-    placed = sorted(n for row in matrix for n in row)
-    if placed != list(range(1, count + 1)):
+    placed = [n for row in matrix for n in row]
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in placed) or sorted(
+            placed) != list(range(1, count + 1)):
         raise ModelError(
             f"the group matrix set in creating_session of app '{spec.name}' does not place "
             f"each of the {count} participants exactly once: {matrix}",

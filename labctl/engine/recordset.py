@@ -17,6 +17,12 @@ from ..records import Group, Participant, Player, Record, Session, Subsession
 from ..session_type import SessionType
 
 
+def initial_values(model: type[Record]) -> dict[str, Any]:
+    """The declared initial values of a model's fields: what a new row starts with."""
+    return {name: field.initial for name, field in model.declared_fields().items()
+            if field.initial is not None}
+
+
 class RecordSet:
     """Records of one session loaded within one transaction; implements ``Navigator``."""
 
@@ -98,7 +104,8 @@ class RecordSet:
         subsession = self.subsession(spec, round_number)
         existing = self.store.round_rows(spec.name, "group", self.session.code, round_number)
         group_id = self.store.insert_record(spec.name, "group", {
-            "session_code": self.session.code, "round_number": round_number,
+            **initial_values(spec.group_class), "session_code": self.session.code,
+            "round_number": round_number,
             "subsession_id": subsession.id,  # type: ignore[attr-defined]
             "id_in_subsession": len(existing) + 1})
         return self.group(spec, group_id)

@@ -1,0 +1,103 @@
+"""Records as hooks see them in a running session: typed values, earlier rounds, vars.
+
+One app of three rounds with a field of every type; each round's form is submitted, and a later
+page reports (through ``vars_for_template``) what the hooks read back from the database.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+TYPES_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=None, num_rounds=3)
+
+
+class Player(labctl.Player):
+    count = fields.Integer(min=0, max=10)
+    share = fields.Decimal(places=2)
+    colour = fields.Choice(choices=["red", "green"])
+    agree = fields.Boolean(widget="checkbox")
+    note = fields.Text(required=False)
+
+
+class Ask(labctl.Page):
+    form_fields = ["count", "share", "colour", "agree", "note"]
+
+    @staticmethod
+    def before_next_page(player, timed_out):
+        player.participant.vars.setdefault("colours", []).append(player.colour)
+        player.session.vars["rounds_done"] = player.session.vars.get("rounds_done", 0) + 1
+
+
+class Report(labctl.Page):
+    @staticmethod
+    def vars_for_template(player):
+        return {
+            "values": [(p.count, p.share, p.colour, p.agree, p.note)
+                       for p in player.in_all_rounds()],
+            "earlier": [p.round_number for p in player.in_previous_rounds()],
+            "colours": list(player.participant.vars.get("colours", [])),
+            "rounds_done": player.session.vars.get("rounds_done"),
+        }
+
+
+page_sequence = [Ask, Report]
+"""
+
+FORMS = [
+    {"count": "3", "share": "0.10", "colour": "red", "agree": "on", "note": "first"},
+    {"count": "0", "share": "12,5", "colour": "green", "agree": "on"},
+    {"count": "10", "share": "-1", "colour": "red", "agree": "on", "note": "<b>third</b>"},
+]
+
+
+@pytest.fixture
+def typed(make_project, open_engine, driver_of):
+    project = make_project({"typed": TYPES_APP}, 'name="demo", app_sequence=["typed"]')
+    driver = driver_of(open_engine(project))
+    code = driver.codes(driver.engine.create_session("demo", 1))[0]
+    driver.look(code)
+    return driver, code
+
+
+def test_values_come_back_with_their_types_across_rounds(typed, dbfile):
+    driver, code = typed
+    reports = []
+    for form in FORMS:
+        reports.append(driver.advance(code, form).extra)
+        driver.advance(code)
+
+    last = reports[-1]
+    assert last["values"] == [(3, Decimal("0.10"), "red", True, "first"),
+                              (0, Decimal("12.5"), "green", True, None),
+                              (10, Decimal("-1"), "red", True, "<b>third</b>")]
+    assert [type(v) for v in last["values"][0]] == [int, Decimal, str, bool, str]
+    assert [report["earlier"] for report in reports] == [[], [1], [1, 2]]
+    assert last["colours"] == ["red", "green", "red"]
+    assert last["rounds_done"] == 3
+    assert dbfile.rows("SELECT count, share, colour, agree, note FROM typed_player "
+                       "ORDER BY round_number") == [
+        {"count": 3, "share": "0.10", "colour": "red", "agree": 1, "note": "first"},
+        {"count": 0, "share": "12.5", "colour": "green", "agree": 1, "note": None},
+        {"count": 10, "share": "-1", "colour": "red", "agree": 1, "note": "<b>third</b>"}]
+
+
+@pytest.mark.parametrize(("changes", "errors"), [
+    ({"share": "0.125"}, {"share": "Please use at most 2 decimal places."}),
+    ({"share": "a lot"}, {"share": "Please enter a number."}),
+    ({"agree": ""}, {"agree": "Please tick this box to continue."}),
+    ({"colour": "blue"}, {"colour": "Please choose one of the options."}),
+])
+def test_field_types_refuse_what_does_not_fit(typed, dbfile, changes, errors):
+    driver, code = typed
+    before = dbfile.snapshot()
+
+    result = driver.submit(code, {**FORMS[0], **changes})
+
+    assert (result.status, result.errors) == ("invalid", errors)
+    assert dbfile.snapshot() == before
