@@ -137,12 +137,14 @@ class Engine:
         self._announce(tx)
 
     def submit(self, participant_code: str, step: int | None, form: Mapping[str, str],
-               timed_out: bool = False) -> SubmitResult:
+               timed_out: bool = False, announce_self: bool = False) -> SubmitResult:
         """Submit the form of the participant's current page; one transaction.
 
         ``step`` is the step the page was shown at: a different one means a stale, replayed
-        or doubled submit, which changes nothing. A timeout counts only once the page's
-        deadline has passed (less a small grace for clock skew).
+        or doubled submit, which changes nothing. ``announce_self`` also tells the
+        participant's own page (used when the server submits a page that timed out). A
+        timeout counts only once the page's deadline has passed (less a small grace for clock
+        skew).
         """
         with self.store.transaction():
             row = self._participant(participant_code)
@@ -152,6 +154,8 @@ class Engine:
             result = progress.submit(tx, row, step, form, timed_out=timed_out and expired)
             if result.advanced:
                 tx.records.flush()
+                if announce_self:
+                    tx.moved.add(participant_code)
         self._announce(tx)
         return result
 
@@ -161,10 +165,9 @@ class Engine:
             due = self.store.expired_deadlines(self.clock() - self.timeout_grace)
         submitted = 0
         for row in due:
-            result = self.submit(row["code"], row["step"], {}, timed_out=True)
-            if result.advanced:
-                self.hub.publish(f"participant:{row['code']}", {"type": "advance"})
-                submitted += 1
+            result = self.submit(row["code"], row["step"], {}, timed_out=True,
+                                 announce_self=True)
+            submitted += result.advanced
         return submitted
 
     def position(self, participant_code: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 import jinja2
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, abort, redirect, render_template, request, url_for
 from flask_sock import Sock
 
 from ..engine import Engine, UnknownParticipant
@@ -19,7 +19,7 @@ from ..errors import LabctlError, ResearcherCodeError
 from ..storage.sqlite import StorageError
 from . import admin, participant
 from .rendering import AppTemplateLoader
-from .security import add_security_headers
+from .security import BodyLimit, add_security_headers
 
 __all__ = ["create_app"]
 
@@ -46,6 +46,12 @@ def create_app(engine: Engine, admin_password: str | None = None,
     sock = Sock(app)
     sock.route("/p/<code>/ws")(participant.participant_socket)
     app.after_request(add_security_headers)
+    app.wsgi_app = BodyLimit(app.wsgi_app, MAX_BODY_BYTES)  # type: ignore[method-assign]
+
+    @app.before_request
+    def refuse_oversized_chunked_bodies():
+        if request.environ.get(BodyLimit.MARK):
+            abort(413)
     _register_error_pages(app)
 
     @app.get("/")

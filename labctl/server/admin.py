@@ -9,7 +9,15 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from ..engine import Engine
 from ..money import format_money
@@ -75,6 +83,10 @@ def sessions():
 @bp.get("/sessions/<session_code>")
 @requires_admin
 def session_detail(session_code: str):
+    if not any(row["code"] == session_code for row in engine().session_rows()):
+        return render_template("labctl/error.html", title="Session not found",
+                               message=f"There is no session '{session_code}' in this lab's "
+                               "database.", back_url=url_for("admin.sessions")), 404
     session_type = engine().session_type_of(session_code)
     participants = engine().participant_rows(session_code)
     payments = {p.participant_code: p for p in engine().payments(session_code)}

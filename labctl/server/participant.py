@@ -31,6 +31,10 @@ def secret() -> str:
 
 @bp.get("/p/<code>/")
 def show(code: str):
+    if request.method == "HEAD":
+        # link previews and prefetchers must not start a participant's session
+        engine().position(code)
+        return "", 200
     return _render(code)
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Response
 
@@ -46,3 +49,32 @@ def add_security_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+class BodyLimit:
+    """WSGI middleware: a body sent without Content-Length (chunked) is limited too.
+
+    Flask's MAX_CONTENT_LENGTH refuses a declared length that is too large, but Werkzeug's
+    stream silently cuts a chunked body at the limit, and the cut form would be processed.
+    Here such a body is read up to one byte past the limit; if it is longer the request is
+    marked, and the app answers 413 without reading a field of it.
+    """
+
+    MARK = "labctl.body_too_large"
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        if not environ.get("CONTENT_LENGTH") and environ.get("REQUEST_METHOD") in (
+                "POST", "PUT", "PATCH", "DELETE"):
+            body = environ["wsgi.input"].read(self.limit + 1)
+            if len(body) > self.limit:
+                environ[self.MARK] = True
+                body = b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ["wsgi.input_terminated"] = False
+        return self.app(environ, start_response)

@@ -17,3 +17,13 @@ def test_labctl_run_prints_links_and_serves_them(sample_project, lab_process):
     response = requests.get(f"{lab.base_url}/p/{lab.codes[1]}/", timeout=10)
     assert response.status_code == 200
     assert (sample_project / "labctl.db").is_file()
+
+
+def test_a_link_preview_does_not_start_the_participant(live_server):
+    lab = live_server()
+    response = requests.head(lab.url(lab.codes[0]), timeout=10)
+    assert response.status_code == 200
+    row = lab.engine.participant_rows(lab.session_code)[0]
+    assert row["started_at"] is None
+    assert row["step"] == -1
+    assert requests.head(lab.url("not-a-code"), timeout=10).status_code == 404
