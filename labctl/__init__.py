@@ -24,6 +24,7 @@ from .money import format_money
 from .pages import Page, WaitPage
 from .project import Project, load_project
 from .records import Group, Participant, Player, Session, Subsession
+from .room import Room
 from .session_type import SessionType
 
 __version__ = "0.1.0"
@@ -36,6 +37,7 @@ __all__ = [
     "Participant",
     "Player",
     "Project",
+    "Room",
     "Session",
     "SessionType",
     "Subsession",

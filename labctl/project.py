@@ -28,6 +28,7 @@ from .errors import ProjectError, ValidationFailed
 from .pages import Page, WaitPage
 from .problems import Problem
 from .records import Group, Player, Subsession
+from .room import Room
 from .session_type import SessionType
 
 __all__ = ["Project", "load_project"]
@@ -45,6 +46,7 @@ class Project:
     package: str
     session_types: list[SessionType] = field(default_factory=list)
     apps: dict[str, AppSpec] = field(default_factory=dict)
+    rooms: list[Room] = field(default_factory=list)
     load_problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -58,6 +60,14 @@ class Project:
         known = ", ".join(st.name for st in self.session_types) or "none"
         raise ProjectError(f"no session type '{name}' in {self.sessions_file}",
                            f"session types declared: {known}")
+
+    def room(self, name: str) -> Room:
+        for room in self.rooms:
+            if room.name == name:
+                return room
+        known = ", ".join(r.name for r in self.rooms) or "none"
+        raise ProjectError(f"no room '{name}' in {self.sessions_file}",
+                           f"rooms declared in ROOMS: {known}")
 
     def participant_count(self, session_type: SessionType) -> int:
         """The session type's participants, or the fewest that fill every group in it."""
@@ -214,6 +224,7 @@ def _load_session_types(project: Project) -> None:
     module = _import(project, "sessions", project.sessions_file)
     if module is None:
         return
+    _load_rooms(project, module)
     declared = getattr(module, "SESSION_TYPES", None)
     if not isinstance(declared, (list, tuple)) or not declared:
         project.load_problems.append(Problem.at(
@@ -229,6 +240,22 @@ def _load_session_types(project: Project) -> None:
                 "LC103", project.sessions_file,
                 f"SESSION_TYPES holds {item!r}, which is not a SessionType",
                 "list only SessionType(...) objects"))
+
+
+def _load_rooms(project: Project, module: types.ModuleType) -> None:
+    declared = getattr(module, "ROOMS", [])
+    if not isinstance(declared, (list, tuple)):
+        project.load_problems.append(Problem.at(
+            "LC150", project.sessions_file, "ROOMS in sessions.py is not a list",
+            "write ROOMS = [Room(name='lab1', labels=['PC01', 'PC02'])]"))
+        return
+    for item in declared:
+        if isinstance(item, Room):
+            project.rooms.append(item)
+        else:
+            project.load_problems.append(Problem.at(
+                "LC150", project.sessions_file, f"ROOMS holds {item!r}, which is not a Room",
+                "list only Room(...) objects"))
 
 
 def _load_app(project: Project, folder: Path) -> None:

@@ -8,6 +8,7 @@ wrong and how to fix it. Codes by area:
     LC12x  apps: names, rounds, group size, roles, matching, model classes, hooks
     LC13x  pages: page_sequence, form fields, templates, timeouts, wait pages
     LC14x  fields: bounds, choices, names, initial values, widgets
+    LC15x  rooms: names, seat labels
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .pages import Page, WaitPage
 from .problems import Problem
 from .project import APP_NAME_PATTERN, Project, is_sequence_item
 from .records import Group, Player, Record, Subsession
+from .room import Room
 from .session_type import SessionType
 
 __all__ = ["RESERVED_APP_NAMES", "validate_project"]
@@ -38,12 +40,14 @@ RESERVED_APP_NAMES = frozenset({
     "room", "rooms", "session", "sessions", "static", "subsession", "test", "tests", "ws",
 })
 SESSION_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+SEAT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def validate_project(project: Project) -> list[Problem]:
     """Every problem in the project, sorted by file and line."""
     problems = list(project.load_problems)
     problems += _session_type_problems(project)
+    problems += _room_problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)
@@ -170,6 +174,51 @@ def _params_problems(st: SessionType) -> list[Problem]:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+# -- rooms -----------------------------------------------------------------------------------
+
+def _room_problems(project: Project) -> list[Problem]:
+    found: list[Problem] = []
+    seen: set[str] = set()
+    for room in project.rooms:
+        where = room.defined_at
+        if not isinstance(room.name, str) or not SESSION_NAME_PATTERN.fullmatch(room.name):
+            found.append(Problem.at("LC150", where, f"room name {room.name!r} is not a valid "
+                                    "name", "use lowercase letters, digits and _"))
+        elif room.name in seen:
+            found.append(Problem.at("LC150", where, f"room name '{room.name}' is used twice",
+                                    "give each room its own name"))
+        else:
+            seen.add(room.name)
+        found += _seat_problems(project, room)
+    return found
+
+
+def _seat_problems(project: Project, room: Room) -> list[Problem]:
+    where = room.defined_at
+    if room.labels_file and room.labels:
+        return [Problem.at("LC151", where, f"room '{room.name}' gives both labels and "
+                           "labels_file", "keep one of them")]
+    if room.labels_file and not (project.root / str(room.labels_file)).is_file():
+        return [Problem.at("LC151", where, f"labels_file {room.labels_file!r} of room "
+                           f"'{room.name}' does not exist", "create it: one label per line")]
+    if not room.labels_file and not isinstance(room.labels, (list, tuple)):
+        return [Problem.at("LC151", where, f"labels of room '{room.name}' must be a list",
+                           "e.g. labels=['PC01', 'PC02']")]
+    labels = room.seat_labels(project.root)
+    if not labels:
+        return [Problem.at("LC151", where, f"room '{room.name}' has no seats",
+                           "give labels=[...] or a labels_file with one label per line")]
+    found = []
+    bad = [label for label in labels if not SEAT_PATTERN.fullmatch(label)]
+    if bad:
+        found.append(Problem.at("LC151", where, f"seat label {bad[0]!r} of room '{room.name}' "
+                                "cannot be part of a URL", "use letters, digits, - and _"))
+    if len(set(labels)) != len(labels):
+        found.append(Problem.at("LC151", where, f"room '{room.name}' lists a seat label twice",
+                                "give each seat its own label"))
+    return found
 
 
 # -- apps ------------------------------------------------------------------------------------

@@ -61,3 +61,9 @@ def test_resume_serves_the_same_session(sample_project, lab_process):
     again = lab_process(sample_project, "--resume")
     assert again.session_code == first.session_code
     assert again.codes == first.codes
+
+
+def test_sigterm_stops_the_server_cleanly(sample_project, lab_process):
+    lab = lab_process(sample_project, "my_session")
+    lab.proc.terminate()
+    assert lab.proc.wait(timeout=15) == 0

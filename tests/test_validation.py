@@ -142,7 +142,31 @@ def problems_of(tmp_path: Path, load) -> Callable[..., list[Reported]]:
 NO_APP_INIT = game_init().replace("app = labctl.App(", "settings = labctl.App(")
 WAIT_PAGE = "\n\nclass Gather(labctl.WaitPage):\n    group_by_arrival_time = True\n{}"  # line 15
 
+def with_rooms(*rooms: str) -> dict[str, str | bytes | None]:
+    """The baseline project whose sessions.py also declares ROOMS; room n is on line 7 + n."""
+    text = ("from labctl import Room, SessionType\n\nSESSION_TYPES = [\n"
+            f"    SessionType({DEMO}),\n]\n\nROOMS = [\n"
+            + "".join(f"    Room({room}),\n" for room in rooms) + "]\n")
+    return {**project_files(), "sessions.py": text}
+
+
 RULE_CASES = [
+    pytest.param({**project_files(), "sessions.py": "from labctl import SessionType\n\n"
+                  f"SESSION_TYPES = [SessionType({DEMO})]\nROOMS = 'lab1'\n"},
+                 "LC150", "sessions.py", "ROOMS in sessions.py is not a list", id="LC150-type"),
+    pytest.param(with_rooms('name="Lab 1", labels=["PC01"]'), "LC150", "sessions.py:8",
+                 "room name 'Lab 1' is not a valid name", id="LC150-name"),
+    pytest.param(with_rooms('name="lab1", labels=["PC01"]', 'name="lab1", labels=["PC02"]'),
+                 "LC150", "sessions.py:9", "room name 'lab1' is used twice", id="LC150-twice"),
+    pytest.param(with_rooms('name="lab1"'), "LC151", "sessions.py:8",
+                 "room 'lab1' has no seats", id="LC151-empty"),
+    pytest.param(with_rooms('name="lab1", labels_file="seats.txt"'), "LC151", "sessions.py:8",
+                 "labels_file 'seats.txt' of room 'lab1' does not exist", id="LC151-file"),
+    pytest.param(with_rooms('name="lab1", labels=["PC01", "PC01"]'), "LC151", "sessions.py:8",
+                 "room 'lab1' lists a seat label twice", id="LC151-twice"),
+    pytest.param(with_rooms('name="lab1", labels=["PC 01"]'), "LC151", "sessions.py:8",
+                 "seat label 'PC 01' of room 'lab1' cannot be part of a URL",
+                 id="LC151-url"),
     # LC10x loading
     pytest.param(project_files(extra="\ndef broken(:\n    pass\n"),
                  "LC101", "game/__init__.py:14", "syntax error: invalid syntax", id="LC101"),

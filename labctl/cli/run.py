@@ -77,9 +77,10 @@ def run(
     try:
         serve(app, engine, host, port, on_ready=announce)
     except KeyboardInterrupt:
-        console.print("Stopped. Every answer is saved; `labctl run --resume` continues.")
+        pass
     finally:
         store.close()
+    console.print("Stopped. Every answer is saved; `labctl run --resume` continues.")
 
 
 def _read_labels(labels: str | None) -> list[str] | None:

@@ -28,7 +28,7 @@ from ..pages import Page
 from ..project import Project
 from ..records import Group, Participant, Player, Session, Subsession
 from ..session_type import SessionType
-from . import creation, progress
+from . import creation, monitor, progress, rooms
 from .flow import Step, build_steps
 from .payment import Payment, payment_of
 from .progress import FORM_ERROR, SubmitResult
@@ -36,6 +36,9 @@ from .recordset import RecordSet
 from .tx import Tx, iso
 
 __all__ = ["FORM_ERROR", "Engine", "PageView", "Payment", "SubmitResult", "UnknownParticipant"]
+
+UnknownSeat = rooms.UnknownSeat
+SessionFull = rooms.SessionFull
 
 
 class UnknownParticipant(LabctlError):
@@ -87,9 +90,19 @@ class Engine:
         return self._steps[session_type.name]
 
     def create_session(self, session_type_name: str, num_participants: int | None = None,
-                       labels: list[str] | None = None, seed: int | None = None) -> str:
-        """Create a session with its participants, subsessions and groups; returns its code."""
+                       labels: list[str] | None = None, seed: int | None = None,
+                       room: str | None = None) -> str:
+        """Create a session with its participants, subsessions and groups; returns its code.
+
+        In a ``room``, participants get their labels as seats join, the default size is the
+        room's, and the room's waiting seats are told the session is open.
+        """
         session_type = self.project.session_type(session_type_name)
+        if room is not None:
+            seats = self.project.room(room).seat_labels(self.project.root)
+            labels = None
+            if num_participants is None:
+                num_participants = len(seats)
         count = (self.project.participant_count(session_type) if num_participants is None
                  else num_participants)
         creation.check_participant_count(self.project, session_type, count)
@@ -97,10 +110,53 @@ class Engine:
         now = self.clock()
         with self.store.transaction():
             code = creation.insert_session(self.store, session_type, count, seed, labels,
-                                           iso(now))
+                                           iso(now), room)
             tx = self._tx(self.store.session_row(code), now)
             creation.create_subsessions(tx, self.project, seed)
+        if room is not None:
+            self.hub.publish(f"room:{room}", {"type": "advance"})
         return code
+
+    def join_room(self, room: str, label: str) -> str | None:
+        """The participant code for a seat, or ``None`` while no session is open there."""
+        rooms.check_seat(self.project, room, label)
+        with self.store.transaction():
+            row = self.store.room_session(room)
+            if row is None:
+                return None
+            code = rooms.claim_seat(self.store, row["code"], label)
+        self.hub.publish(f"monitor:{row['code']}", {"type": "update"})
+        return code
+
+    def room_is_open(self, room: str) -> bool:
+        self.project.room(room)
+        with self.store.reading():
+            return self.store.room_session(room) is not None
+
+    # -- the experimenter's live view and actions ------------------------------------------
+    def monitor(self, session_code: str) -> list[monitor.MonitorRow]:
+        """Every participant's status, page, time on page and whom they wait for."""
+        with self.store.reading():
+            row = self.store.session_row(session_code)
+            if row is None:
+                raise LabctlError(f"no session '{session_code}' in {self.store.path}")
+            return monitor.monitor_rows(self._tx(row, self.clock()))
+
+    def admin_advance(self, participant_code: str) -> str:
+        """Move a stuck participant past their page (timeout values) or wait page; logged."""
+        with self.store.transaction():
+            row = self._participant(participant_code)
+            tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+            monitor.log_action(tx, row, "advance")
+            done = monitor.advance(tx, row)
+            tx.moved.add(participant_code)
+            tx.records.flush()
+        self._announce(tx)
+        return done
+
+    def admin_actions(self, session_code: str) -> list[dict[str, Any]]:
+        with self.store.reading():
+            return self.store.actions_of(session_code)
 
     def session_rows(self) -> list[dict[str, Any]]:
         with self.store.reading():
@@ -200,6 +256,8 @@ class Engine:
     def _announce(self, tx: Tx) -> None:
         for code in tx.moved:
             self.hub.publish(f"participant:{code}", {"type": "advance"})
+        if tx.changed:
+            self.hub.publish(f"monitor:{tx.session_code}", {"type": "update"})
 
     def _page_view(self, tx: Tx, row: dict[str, Any]) -> PageView:
         person = tx.records.participant(row["id"])

@@ -42,6 +42,7 @@ class SubmitResult:
 
 def enter(tx: Tx, participant_id: int, index: int) -> None:
     """Put a participant on the first step from ``index`` on that they are shown."""
+    tx.changed = True
     while index < len(tx.steps):
         step = tx.steps[index]
         player = tx.records.player(step.app, participant_id, step.round_number)

@@ -27,6 +27,8 @@ class Tx:
     root: Path
     #: participant codes whose page changed because of someone else's action
     moved: set[str] = field(default_factory=set)
+    #: whether anyone's page changed (the live monitor is told after the commit)
+    changed: bool = False
 
     @property
     def session_code(self) -> str:

@@ -20,31 +20,36 @@ def arrive(tx: Tx, step_index: int, player: Player, skipped: bool) -> None:
     step = tx.steps[step_index]
     participant_id = player.participant.id  # type: ignore[attr-defined]
     tx.store.add_arrival(tx.session_code, step_index, participant_id, tx.now_iso, skipped)
-    page = step.page
-    if getattr(page, "group_by_arrival_time", False):
+    if getattr(step.page, "group_by_arrival_time", False):
         _form_groups_by_arrival(tx, step_index)
         return
-    if getattr(page, "wait_for_all_groups", False):
-        members = [row["id"] for row in tx.store.participants_of(tx.session_code)]
-        target: Any = player.subsession
-        key = "all"
-    else:
-        members = [p.participant.id for p in player.group.get_players()]  # type: ignore
-        target = player.group
-        key = f"group:{player.group.id}"  # type: ignore[attr-defined]
-    if tx.store.arrival_count(tx.session_code, step_index, members) == len(members):
+    key, target, members = wait_target(tx, step_index, player)
+    if tx.store.is_released(tx.session_code, step_index, key) or tx.store.arrival_count(
+            tx.session_code, step_index, members) == len(members):
         release(tx, step_index, key, target, members)
 
 
+def wait_target(tx: Tx, step_index: int, player: Player) -> tuple[str, Any, list[int]]:
+    """Whom a wait page waits for: (release key, hook argument, participant ids)."""
+    if getattr(tx.steps[step_index].page, "wait_for_all_groups", False):
+        members = [row["id"] for row in tx.store.participants_of(tx.session_code)]
+        return "all", player.subsession, members
+    members = [p.participant.id for p in player.group.get_players()]  # type: ignore
+    return f"group:{player.group.id}", player.group, members  # type: ignore[attr-defined]
+
+
 def release(tx: Tx, step_index: int, key: str, target: Any, members: list[int]) -> None:
-    """Run after_all_players_arrive once, then move every waiting member on."""
+    """Run after_all_players_arrive once, then move every waiting member on.
+
+    A group released before everyone arrived (by the experimenter) stays released: a member
+    arriving later passes straight through, and the hook does not run again.
+    """
     from .progress import enter
 
-    if not tx.store.add_release(tx.session_code, step_index, key, tx.now_iso):
-        return
     step = tx.steps[step_index]
-    call_hook(step.page.after_all_players_arrive, target, root=tx.root,  # type: ignore
-              what=f"after_all_players_arrive of {step.describe()}")
+    if tx.store.add_release(tx.session_code, step_index, key, tx.now_iso):
+        call_hook(step.page.after_all_players_arrive, target, root=tx.root,  # type: ignore
+                  what=f"after_all_players_arrive of {step.describe()}")
     for participant_id in members:
         row = tx.store.participant_by_id(participant_id)
         if row["step"] == step_index:

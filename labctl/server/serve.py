@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -57,6 +58,10 @@ def serve(app: Flask, engine: Engine, host: str, port: int,
         raise LabctlError(f"cannot listen on {host}:{port}: {exc.strerror}",
                           "check --host and --port") from exc
     sweeper = gevent.spawn(_sweep_timeouts, engine)
+    # Stop cleanly on SIGTERM (service managers, CI) and SIGINT, even where the shell started
+    # us in the background with SIGINT ignored; every answer is already committed.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        gevent.signal_handler(signum, server.stop)
     if on_ready is not None:
         on_ready(server.server_port)
     try:

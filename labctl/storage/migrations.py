@@ -44,6 +44,15 @@ def m001_core_tables(db: Database) -> None:
     }, pk=("session_code", "step", "group_key"))
 
 
+@core()
+def m002_rooms_and_admin_actions(db: Database) -> None:
+    db["sessions"].add_column("room", str)
+    db["admin_actions"].create({
+        "id": int, "session_code": str, "participant_code": str, "action": str,
+        "step": int, "page": str, "at": str,
+    }, pk="id", foreign_keys=[("session_code", "sessions", "code")])
+
+
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)

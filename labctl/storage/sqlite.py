@@ -158,6 +158,27 @@ class SqliteStore:
     def session_rows(self) -> list[Row]:
         return self._all("SELECT * FROM sessions ORDER BY created_at, code")
 
+    def room_session(self, room: str) -> Row | None:
+        """The newest session opened in a room (the one its seats join)."""
+        return self._one("SELECT * FROM sessions WHERE room = ? ORDER BY created_at DESC, "
+                         "rowid DESC LIMIT 1", (room,))
+
+    def participant_by_label(self, session_code: str, label: str) -> Row | None:
+        return self._one("SELECT * FROM participants WHERE session_code = ? AND label = ?",
+                         (session_code, label))
+
+    def free_participant(self, session_code: str) -> Row | None:
+        """The first participant no seat has claimed yet."""
+        return self._one("SELECT * FROM participants WHERE session_code = ? AND label IS NULL "
+                         "ORDER BY id_in_session LIMIT 1", (session_code,))
+
+    def log_action(self, row: Row) -> None:
+        self._insert("admin_actions", row)
+
+    def actions_of(self, session_code: str) -> list[Row]:
+        return self._all("SELECT * FROM admin_actions WHERE session_code = ? ORDER BY id",
+                         (session_code,))
+
     def update_session(self, code: str, changes: Row) -> None:
         self._update("sessions", "code", code, changes)
 
@@ -257,6 +278,10 @@ class SqliteStore:
         cursor = self.conn.execute("INSERT OR IGNORE INTO wait_releases VALUES (?, ?, ?, ?)",
                                    (session_code, step, group_key, when))
         return cursor.rowcount == 1
+
+    def is_released(self, session_code: str, step: int, group_key: str) -> bool:
+        return self._one("SELECT 1 AS x FROM wait_releases WHERE session_code = ? AND step = ? "
+                         "AND group_key = ?", (session_code, step, group_key)) is not None
 
     def releases(self, session_code: str) -> list[Row]:
         return self._all("SELECT * FROM wait_releases WHERE session_code = ? ORDER BY "

@@ -1,0 +1,88 @@
+"""A project's database as the commands that look back at sessions see it (export, sessions).
+
+Opening a ``SqliteStore`` on a path that does not exist would create an empty database, so a
+mistyped ``--db`` would export nothing without a word; these commands refuse instead, and say
+how a database comes to exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LabctlError
+from .storage.sqlite import SqliteStore
+
+__all__ = ["SessionSummary", "database_path", "open_database", "select_sessions",
+           "session_summaries"]
+
+#: what ``labctl run`` creates in the project folder when no ``--db`` is given
+DEFAULT_NAME = "labctl.db"
+
+
+def database_path(project_dir: str | Path = ".", db: str | Path | None = None) -> Path:
+    """The database a command works on: ``--db``, or ``labctl.db`` in the project folder."""
+    return Path(db) if db is not None else Path(project_dir) / DEFAULT_NAME
+
+
+def open_database(path: str | Path) -> SqliteStore:
+    """Open an existing database; a missing file is an error, never a new empty database."""
+    path = Path(path)
+    if not path.is_file():
+        raise LabctlError(f"no database at {path}",
+                          "run `labctl run SESSION_TYPE` first, or give the file with --db")
+    return SqliteStore(path)
+
+
+def select_sessions(store: SqliteStore, codes: list[str] | tuple[str, ...] = (),
+                    all_sessions: bool = False) -> list[str]:
+    """The session codes to work on, oldest first: the given ones, or every one when none are.
+
+    An unknown code is an error naming it, so a typo never silently exports less.
+    """
+    if codes and all_sessions:
+        raise LabctlError("give either --session or --all, not both",
+                          "leave both out to use every session")
+    with store.reading():
+        known = [row["code"] for row in store.session_rows()]
+    if not known:
+        raise LabctlError(f"there are no sessions in {store.path}",
+                          "run `labctl run SESSION_TYPE` first")
+    missing = [code for code in codes if code not in known]
+    if missing:
+        raise LabctlError(f"no session '{missing[0]}' in {store.path}",
+                          "`labctl sessions` lists the sessions it holds")
+    return [code for code in known if code in codes] if codes else known
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One line of ``labctl sessions``: a session and how far its participants are."""
+
+    code: str
+    session_type: str
+    created_at: str
+    participants: int
+    started: int
+    finished: int
+
+    @property
+    def status(self) -> str:
+        """``not started`` until someone opens their link, ``finished`` when all are done."""
+        if self.participants and self.finished == self.participants:
+            return "finished"
+        return "running" if self.started else "not started"
+
+
+def session_summaries(store: SqliteStore) -> list[SessionSummary]:
+    """Every session in the database, oldest first, with its participants' progress."""
+    summaries = []
+    with store.reading():
+        for row in store.session_rows():
+            people = store.participants_of(row["code"])
+            summaries.append(SessionSummary(
+                code=row["code"], session_type=row["session_type"],
+                created_at=row["created_at"], participants=len(people),
+                started=sum(1 for p in people if p["started_at"]),
+                finished=sum(1 for p in people if p["finished_at"])))
+    return summaries

@@ -1,0 +1,103 @@
+"""What the experimenter sees and does live: each participant's status, and the two actions
+that unstick a session (advance a participant, release a wait page), each logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..errors import LabctlError
+from .progress import submit
+from .tx import Tx
+from .wait import release, wait_target
+
+
+@dataclass(frozen=True)
+class MonitorRow:
+    id_in_session: int
+    code: str
+    label: str | None
+    status: str  # "not started", "playing", "waiting", "finished"
+    app: str | None
+    round_number: int | None
+    page: str | None
+    seconds_on_page: float | None
+    #: on a wait page: who has not arrived yet (labels, or participant numbers)
+    waiting_for: list[str]
+    bonus: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def monitor_rows(tx: Tx) -> list[MonitorRow]:
+    rows = tx.store.participants_of(tx.session_code)
+    names = {row["id"]: row["label"] or f"#{row['id_in_session']}" for row in rows}
+    return [_row(tx, row, names) for row in rows]
+
+
+def _row(tx: Tx, row: dict[str, Any], names: dict[int, str]) -> MonitorRow:
+    index = row["step"]
+    waiting: list[str] = []
+    if index < 0:
+        status = "not started"
+    elif index >= len(tx.steps):
+        status = "finished"
+    elif tx.steps[index].is_wait:
+        status = "waiting"
+        waiting = _absent(tx, index, row["id"], names)
+    else:
+        status = "playing"
+    arrived = row["page_arrived_at"]
+    seconds = (round(tx.now - datetime.fromisoformat(arrived).timestamp(), 1)
+               if arrived and status in ("playing", "waiting") else None)
+    return MonitorRow(row["id_in_session"], row["code"], row["label"], status, row["app"],
+                      row["round_number"], row["page"], seconds, waiting, row["bonus"] or 0)
+
+
+def _absent(tx: Tx, index: int, participant_id: int, names: dict[int, str]) -> list[str]:
+    step = tx.steps[index]
+    if getattr(step.page, "group_by_arrival_time", False):
+        return []
+    player = tx.records.player(step.app, participant_id, step.round_number)
+    _, _, members = wait_target(tx, index, player)
+    arrived = set(tx.store.arrivals(tx.session_code, index))
+    return [names[m] for m in members if m not in arrived]
+
+
+def advance(tx: Tx, row: dict[str, Any]) -> str:
+    """Move a stuck participant on: submit their page with its timeout values, or release
+    the wait page they are on. Returns what was done, for the log."""
+    index = row["step"]
+    if not 0 <= index < len(tx.steps):
+        raise LabctlError(f"participant {row['id_in_session']} is not on a page",
+                          "only a started, unfinished participant can be advanced")
+    step = tx.steps[index]
+    if step.is_wait:
+        release_wait(tx, row)
+        return "release"
+    result = submit(tx, row, index, {}, timed_out=True)
+    if not result.advanced:
+        raise LabctlError(f"participant {row['id_in_session']} could not be advanced")
+    return "advance"
+
+
+def release_wait(tx: Tx, row: dict[str, Any]) -> None:
+    """Release the wait page a participant is on, for their group (or everyone it waits for)."""
+    index = row["step"]
+    step = tx.steps[index]
+    if getattr(step.page, "group_by_arrival_time", False):
+        raise LabctlError("this wait page forms groups as people arrive",
+                          "it releases by itself when a full group has arrived")
+    player = tx.records.player(step.app, row["id"], step.round_number)
+    key, target, members = wait_target(tx, index, player)
+    release(tx, index, key, target, members)
+
+
+def log_action(tx: Tx, row: dict[str, Any], action: str) -> None:
+    step = tx.steps[row["step"]] if 0 <= row["step"] < len(tx.steps) else None
+    tx.store.log_action({"session_code": tx.session_code, "participant_code": row["code"],
+                         "action": action, "step": row["step"],
+                         "page": step.describe() if step else None, "at": tx.now_iso})
