@@ -13,8 +13,8 @@ from pathlib import Path
 from .errors import LabctlError
 from .storage.sqlite import SqliteStore
 
-__all__ = ["SessionSummary", "database_path", "open_database", "select_sessions",
-           "session_summaries"]
+__all__ = ["SessionSummary", "database_path", "list_sessions", "open_database",
+           "select_sessions", "session_summaries"]
 
 #: what ``labctl run`` creates in the project folder when no ``--db`` is given
 DEFAULT_NAME = "labctl.db"
@@ -86,3 +86,13 @@ def session_summaries(store: SqliteStore) -> list[SessionSummary]:
                 started=sum(1 for p in people if p["started_at"]),
                 finished=sum(1 for p in people if p["finished_at"])))
     return summaries
+
+
+def list_sessions(project_dir: str | Path = ".", db: str | Path | None = None
+                  ) -> list[SessionSummary]:
+    """``labctl sessions``: the sessions in a project's database (which must exist)."""
+    store = open_database(database_path(project_dir, db))
+    try:
+        return session_summaries(store)
+    finally:
+        store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
-from . import run, scaffold, validate
+from . import export, run, scaffold, sessions, validate
 
 app = typer.Typer(
     name="labctl",
@@ -33,6 +33,8 @@ def _root(
 validate.register(app)
 scaffold.register(app)
 run.register(app)
+export.register(app)
+sessions.register(app)
 
 
 def main() -> None:

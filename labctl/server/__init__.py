@@ -17,7 +17,7 @@ from flask_sock import Sock
 from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
 from ..storage.sqlite import StorageError
-from . import admin, participant
+from . import admin, participant, rooms
 from .rendering import AppTemplateLoader
 from .security import BodyLimit, add_security_headers
 
@@ -43,8 +43,11 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])
     app.register_blueprint(participant.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(rooms.bp)
     sock = Sock(app)
     sock.route("/p/<code>/ws")(participant.participant_socket)
+    sock.route("/room/<room>/<label>/ws")(rooms.seat_socket)
+    sock.route("/admin/sessions/<session_code>/ws")(admin.monitor_socket)
     app.after_request(add_security_headers)
     app.wsgi_app = BodyLimit(app.wsgi_app, MAX_BODY_BYTES)  # type: ignore[method-assign]
 

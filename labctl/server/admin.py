@@ -12,6 +12,7 @@ from typing import Any
 from flask import (
     Blueprint,
     current_app,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -20,7 +21,9 @@ from flask import (
 )
 
 from ..engine import Engine
+from ..errors import LabctlError
 from ..money import format_money
+from .live import relay
 from .security import csrf_ok, csrf_token, password_ok
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -76,27 +79,115 @@ def sessions():
         participants = engine().participant_rows(row["code"])
         summaries.append({**row, "count": len(participants),
                           "finished": sum(1 for p in participants if p["finished_at"])})
+    project = engine().project
+    rooms = [(room, room.seat_labels(project.root)) for room in project.rooms]
     return render_template("labctl/admin/sessions.html", sessions=summaries,
-                           csrf_token=_admin_csrf())
+                           session_types=project.session_types, rooms=rooms,
+                           csrf_token=_admin_csrf(), error=request.args.get("error"))
+
+
+@bp.post("/sessions")
+@requires_admin
+def create_session():
+    form = request.form
+    if not _csrf_ok():
+        return redirect(url_for("admin.sessions", error="The form expired; please try again."))
+    count = form.get("participants", "").strip()
+    try:
+        code = engine().create_session(
+            form.get("session_type", ""), int(count) if count else None,
+            room=form.get("room") or None)
+    except ValueError:
+        return redirect(url_for("admin.sessions", error=f"'{count}' is not a number of "
+                                "participants."), code=303)
+    except LabctlError as exc:
+        return redirect(url_for("admin.sessions", error=str(exc)), code=303)
+    return redirect(url_for("admin.session_detail", session_code=code), code=303)
+
+
+def _known_session(session_code: str) -> bool:
+    return any(row["code"] == session_code for row in engine().session_rows())
+
+
+def _missing_session(session_code: str):
+    return render_template("labctl/error.html", title="Session not found",
+                           message=f"There is no session '{session_code}' in this lab's "
+                           "database.", back_url=url_for("admin.sessions"),
+                           back_label="All sessions"), 404
 
 
 @bp.get("/sessions/<session_code>")
 @requires_admin
 def session_detail(session_code: str):
-    if not any(row["code"] == session_code for row in engine().session_rows()):
-        return render_template("labctl/error.html", title="Session not found",
-                               message=f"There is no session '{session_code}' in this lab's "
-                               "database.", back_url=url_for("admin.sessions")), 404
+    """The live monitor: every participant's page, time on page and whom they wait for."""
+    if not _known_session(session_code):
+        return _missing_session(session_code)
     session_type = engine().session_type_of(session_code)
-    participants = engine().participant_rows(session_code)
-    payments = {p.participant_code: p for p in engine().payments(session_code)}
-    total = sum(p.total for p in payments.values())
+    row = next(r for r in engine().session_rows() if r["code"] == session_code)
     return render_template(
         "labctl/admin/session.html", session_code=session_code, session_type=session_type,
-        participants=participants, payments=payments, total=format_money(total,
-                                                                         session_type.currency),
+        session_row=row, rows=engine().monitor(session_code),
+        actions=engine().admin_actions(session_code),
         fixed_pay=format_money(session_type.fixed_pay, session_type.currency),
         base_url=request.host_url.rstrip("/"), csrf_token=_admin_csrf())
+
+
+@bp.get("/sessions/<session_code>/monitor.json")
+@requires_admin
+def monitor_json(session_code: str):
+    if not _known_session(session_code):
+        return jsonify({"error": f"no session '{session_code}'"}), 404
+    response = jsonify({"participants": [r.as_dict() for r in engine().monitor(session_code)],
+                        "actions": engine().admin_actions(session_code)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/sessions/<session_code>/participants/<code>/advance")
+@requires_admin
+def advance(session_code: str, code: str):
+    """Advance a stuck participant (timeout values) or release the wait page they are on."""
+    if not _csrf_ok():
+        return _action_error(session_code, "The form expired; reload the monitor.")
+    try:
+        engine().admin_advance(code)
+    except LabctlError as exc:
+        return _action_error(session_code, str(exc))
+    return redirect(url_for("admin.session_detail", session_code=session_code), code=303)
+
+
+@bp.get("/sessions/<session_code>/payments")
+@requires_admin
+def payments(session_code: str):
+    """A printable payments sheet: label, fixed pay, bonus, total, with the sum."""
+    if not _known_session(session_code):
+        return _missing_session(session_code)
+    session_type = engine().session_type_of(session_code)
+    rows = engine().payments(session_code)
+    return render_template(
+        "labctl/admin/payments.html", session_code=session_code, session_type=session_type,
+        payments=rows, total=format_money(sum(p.total for p in rows), session_type.currency),
+        csrf_token=_admin_csrf())
+
+
+def monitor_socket(ws, session_code: str) -> None:
+    """Pushes an ``update`` whenever a participant of the session moves; the page refetches."""
+    if current_app.config.get("LABCTL_ADMIN_PASSWORD") and not session.get("admin"):
+        ws.close(reason=1008, message="log in first")
+        return
+    relay(ws, engine().hub, f"monitor:{session_code}", lambda: {"type": "update"})
+
+
+def _action_error(session_code: str, message: str):
+    return render_template("labctl/error.html", title="That action did not work",
+                           message=message, back_label="Back to the monitor",
+                           back_url=url_for("admin.session_detail",
+                                            session_code=session_code)), 400
+
+
+def _csrf_ok() -> bool:
+    return csrf_ok(current_app.config["LABCTL_SECRET"], ADMIN_SUBJECT,
+                   request.form.get("csrf_token"))
 
 
 def _admin_csrf() -> str:

@@ -7,18 +7,14 @@ on ``/p/<code>/ws`` and polls ``/p/<code>/position`` when WebSockets are blocked
 
 from __future__ import annotations
 
-import json
-import queue
-
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
-from simple_websocket import ConnectionClosed
 
 from ..engine import Engine, PageView, UnknownParticipant
+from .live import relay
 from .rendering import render_page
 from .security import csrf_ok, csrf_token
 
 bp = Blueprint("participant", __name__)
-PING_SECONDS = 20
 
 
 def engine() -> Engine:
@@ -92,29 +88,11 @@ def _html(code: str, view: PageView, errors: dict[str, str] | None,
 
 
 def participant_socket(ws, code: str) -> None:
-    """Tell a participant's page the moment they are moved on (released from a wait page).
-
-    Subscribes before reading the position, so a release between the page load and the
-    socket's opening is never missed: the first message carries the current step.
-    """
-    hub = engine().hub
-    channel = f"participant:{code}"
-    inbox = hub.subscribe(channel)
+    """Tell a participant's page the moment they are moved on (released from a wait page)."""
     try:
-        try:
-            here = engine().position(code)
-        except UnknownParticipant:
-            ws.close(reason=1008, message="unknown participant")
-            return
-        ws.send(json.dumps({"type": "position", **here}))
-        while True:
-            try:
-                message = inbox.get(timeout=PING_SECONDS)
-            except queue.Empty:
-                message = {"type": "ping"}
-            ws.send(json.dumps(message))
-    except ConnectionClosed:
-        pass
-    finally:
-        hub.unsubscribe(channel, inbox)
-
+        engine().position(code)
+    except UnknownParticipant:
+        ws.close(reason=1008, message="unknown participant")
+        return
+    relay(ws, engine().hub, f"participant:{code}",
+          lambda: {"type": "position", **engine().position(code)})

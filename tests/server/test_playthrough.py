@@ -58,9 +58,14 @@ def test_four_participants_play_to_the_end_and_are_paid_what_they_earned(
     admin = admin_login(lab.base_url, PASSWORD)
     detail = admin.get(f"{lab.base_url}/admin/sessions/{lab.session_code}", timeout=HTTP_TIMEOUT)
     assert detail.status_code == 200
-    total = re.search(r'id="payments-total">([^<]+)<', detail.text).group(1)
-    assert total == eur(sum(FIXED_PAY + bonus for bonus in expected.values()))
     for code in lab.codes:
         row = re.search(rf'/p/{re.escape(code)}/</a></td>.*?</tr>', detail.text, re.S).group(0)
-        assert "finished" in row
-        assert f'<td class="num">{eur(FIXED_PAY + expected[code])}</td>' in row
+        assert ">finished<" in row
+        assert f'<td class="num">{expected[code]}</td>' in row  # the bonus, in cents
+    sheet = admin.get(f"{lab.base_url}/admin/sessions/{lab.session_code}/payments",
+                      timeout=HTTP_TIMEOUT)
+    total = re.search(r'id="payments-total">([^<]+)<', sheet.text).group(1)
+    assert total == eur(sum(FIXED_PAY + bonus for bonus in expected.values()))
+    for number, code in enumerate(lab.codes, start=1):
+        row = re.search(rf'<td class="num">{number}</td>.*?</tr>', sheet.text, re.S).group(0)
+        assert f"<strong>{eur(FIXED_PAY + expected[code])}</strong>" in row

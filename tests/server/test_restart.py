@@ -97,9 +97,9 @@ def test_a_killed_server_resumes_with_every_answer_and_every_participant_in_plac
                           allow_redirects=False)
     assert closed.status_code == 302  # labctl run always puts the admin behind its password
     admin = admin_login(again.base_url, again.password)
-    detail = admin.get(f"{again.base_url}/admin/sessions/{lab.session_code}",
-                       timeout=HTTP_TIMEOUT)
-    total = re.search(r'id="payments-total">([^<]+)<', detail.text).group(1)
+    sheet = admin.get(f"{again.base_url}/admin/sessions/{lab.session_code}/payments",
+                      timeout=HTTP_TIMEOUT)
+    total = re.search(r'id="payments-total">([^<]+)<', sheet.text).group(1)
     assert total == eur(sum(FIXED_PAY + bonus for bonus in expected.values()))
 
 

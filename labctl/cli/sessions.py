@@ -1,0 +1,60 @@
+"""``labctl sessions``: the sessions in a project's database and how far each has got."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ..database import SessionSummary, database_path, list_sessions
+from .console import console, reports_errors
+
+STATUS_STYLES = {"not started": "dim", "running": "yellow", "finished": "green"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sessions")(sessions)
+
+
+@reports_errors
+def sessions(
+    db: Path = typer.Option(None, "--db", help="SQLite file (default: labctl.db in the "
+                            "project).", show_default=False),
+    project_dir: Path = typer.Option(Path("."), "--project", "-p",
+                                     help="The project folder (holds sessions.py)."),
+) -> None:
+    """List the sessions in the project's database with their status.
+
+    Example: labctl sessions --project sample_sessions
+    """
+    summaries = list_sessions(project_dir, db)
+    if not summaries:
+        console.print(f"No sessions in {database_path(project_dir, db)} yet; "
+                      "`labctl run SESSION_TYPE` starts one.", highlight=False)
+        return
+    console.print(sessions_table(summaries))
+
+
+def sessions_table(summaries: list[SessionSummary]) -> Table:
+    table = Table(title="Sessions")
+    table.add_column("Code", style="bold", no_wrap=True)
+    table.add_column("Session type")
+    table.add_column("Created (UTC)", no_wrap=True)
+    for heading in ("Participants", "Started", "Finished"):
+        table.add_column(heading, justify="right")
+    table.add_column("Status", no_wrap=True)
+    for summary in summaries:
+        table.add_row(summary.code, summary.session_type, _when(summary.created_at),
+                      str(summary.participants), str(summary.started), str(summary.finished),
+                      f"[{STATUS_STYLES[summary.status]}]{summary.status}[/]")
+    return table
+
+
+def _when(iso: str | None) -> str:
+    """``2023-11-14T22:13:20.000000+00:00`` as ``2023-11-14 22:13``."""
+    try:
+        return datetime.fromisoformat(iso or "").strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso or ""

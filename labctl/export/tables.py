@@ -1,0 +1,270 @@
+"""The tables of an export, built from session snapshots: wide, per app, timings, payments.
+
+Cells hold Python values (``None``, ``bool``, ``int``, ``float``, ``Decimal``, ``str``); how
+they are written is ``files``' business, so CSV and JSON show the same content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine.payment import Payment
+from ..money import format_money
+from ..project import Project
+from ..storage.sqlite import SqliteStore
+from .snapshot import AppLayout, Row, SessionSnapshot, app_layout, read_session
+
+#: ``progress(what, done, total)``: told after each session is read and each file written
+Progress = Callable[[str, int, int], None]
+
+PARTICIPANT_COLUMNS = [
+    "participant.id_in_session", "participant.code", "participant.label",
+    "participant.started_at", "participant.finished_at", "participant.bonus",
+    "participant.payment", "participant.payment_formatted", "participant.vars",
+]
+SESSION_COLUMNS = [
+    "session.code", "session.session_type", "session.label", "session.room",
+    "session.created_at", "session.num_participants", "session.currency", "session.fixed_pay",
+    "session.params", "session.vars",
+]
+#: who a row of a long table is about
+WHO_COLUMNS = ["session.code", "participant.id_in_session", "participant.code",
+               "participant.label"]
+TIMING_COLUMNS = [*WHO_COLUMNS, "step", "app", "round_number", "page", "is_wait_page",
+                  "arrived_at", "submitted_at", "seconds", "timed_out"]
+PAYMENT_COLUMNS = [*WHO_COLUMNS, "started", "finished", "currency", "fixed_pay",
+                   "bonus_points", "bonus", "total", "fixed_pay_formatted", "bonus_formatted",
+                   "total_formatted"]
+#: the label of a session's total row in the payments table (which has no participant code)
+TOTAL_LABEL = "Total"
+
+
+@dataclass
+class Table:
+    """Rows with a fixed column order; a row may leave out columns that do not apply to it."""
+
+    columns: list[str]
+    rows: list[Row]
+
+
+class Results:
+    """The stored data of some sessions, read once, as every table of the export."""
+
+    def __init__(self, project: Project, sessions: list[SessionSnapshot],
+                 layouts: dict[str, AppLayout]) -> None:
+        self.project = project
+        self.sessions = sessions
+        self.layouts = layouts
+
+    @property
+    def apps(self) -> list[str]:
+        """Every app of the sessions, in app_sequence order (first seen first)."""
+        return list(self.layouts)
+
+    # -- the wide table: a row per participant ---------------------------------------------
+    def wide(self) -> Table:
+        columns = [*PARTICIPANT_COLUMNS, *SESSION_COLUMNS]
+        for layout in self.layouts.values():
+            for round_number in range(1, layout.num_rounds + 1):
+                for kind, kind_columns in layout.kinds():
+                    columns += [f"{layout.name}.{round_number}.{kind}.{c.name}"
+                                for c in kind_columns]
+        rows = []
+        for session in self.sessions:
+            for person in session.participants:
+                row = {**participant_cells(session, person), **session_cells(session)}
+                for app in session.apps:
+                    for round_number, records in self._rounds(session, app, person["id"]):
+                        for kind, kind_columns in self.layouts[app].kinds():
+                            row.update({f"{app}.{round_number}.{kind}.{c.name}":
+                                        c.value(records[kind]) for c in kind_columns})
+                rows.append(row)
+        return Table(columns, rows)
+
+    # -- a tidy table per app: a row per player per round ----------------------------------
+    def app_table(self, app: str) -> Table:
+        columns = [*WHO_COLUMNS, "round_number"]
+        for kind, kind_columns in self.layouts[app].kinds():
+            columns += [f"{kind}.{c.name}" for c in kind_columns]
+        rows = []
+        for session in self.sessions:
+            if app not in session.apps:
+                continue
+            for round_number in range(1, self.layouts[app].num_rounds + 1):
+                for person in session.participants:
+                    records = session.records(app, person["id"], round_number)
+                    row = {**who_cells(session, person), "round_number": round_number}
+                    for kind, kind_columns in self.layouts[app].kinds():
+                        row.update({f"{kind}.{c.name}": c.value(records[kind])
+                                    for c in kind_columns})
+                    rows.append(row)
+        return Table(columns, rows)
+
+    def app_tables(self) -> dict[str, Table]:
+        return {app: self.app_table(app) for app in self.apps}
+
+    # -- page timings: a row per page visit ------------------------------------------------
+    def page_timings(self) -> Table:
+        rows = []
+        for session in self.sessions:
+            for person, visit in _visits_in_order(session):
+                rows.append({**who_cells(session, person), **timing_cells(session, visit)})
+        return Table(list(TIMING_COLUMNS), rows)
+
+    # -- payments: a row per participant, then a total row per session ---------------------
+    def payments(self) -> Table:
+        rows = []
+        for session in self.sessions:
+            for person in session.participants:
+                payment = session.payments[person["id"]]
+                rows.append({**who_cells(session, person),
+                             "started": person["started_at"] is not None,
+                             "finished": payment.finished,
+                             **amount_cells(session, [payment])})
+            rows.append({"session.code": session.code, "participant.label": TOTAL_LABEL,
+                         **amount_cells(session, list(session.payments.values()))})
+        return Table(list(PAYMENT_COLUMNS), rows)
+
+    def payments_json(self) -> dict[str, Any]:
+        table = self.payments()
+        sessions = []
+        for session in self.sessions:
+            rows = [r for r in table.rows if r["session.code"] == session.code]
+            sessions.append({
+                "code": session.code, "session_type": session.session_type.name,
+                "currency": session.session_type.currency,
+                "participants": [_unprefixed(r, "session.code") for r in rows[:-1]],
+                "total": _unprefixed(rows[-1], *WHO_COLUMNS)})
+        return {"format_version": 1, "sessions": sessions}
+
+    # -- everything, nested ----------------------------------------------------------------
+    def as_json(self) -> dict[str, Any]:
+        """Sessions, their participants, and per participant every app round and page."""
+        return {"format_version": 1,
+                "sessions": [self._session_json(session) for session in self.sessions]}
+
+    def _session_json(self, session: SessionSnapshot) -> dict[str, Any]:
+        out = _unprefixed(session_cells(session))
+        out["params"], out["vars"] = _parse_json(out["params"]), _parse_json(out["vars"])
+        visits: dict[int, list[Row]] = {}
+        for person, visit in _visits_in_order(session):
+            visits.setdefault(person["id"], []).append(timing_cells(session, visit))
+        out["participants"] = []
+        for person in session.participants:
+            entry = _unprefixed(participant_cells(session, person))
+            entry["vars"] = _parse_json(entry["vars"])
+            entry["apps"] = {}
+            for app in session.apps:
+                entry["apps"][app] = [
+                    {"round_number": round_number,
+                     **{kind: {c.name: c.value(records[kind]) for c in kind_columns}
+                        for kind, kind_columns in self.layouts[app].kinds()}}
+                    for round_number, records in self._rounds(session, app, person["id"])]
+            entry["page_timings"] = visits.get(person["id"], [])
+            out["participants"].append(entry)
+        return out
+
+    def _rounds(self, session: SessionSnapshot, app: str, participant_id: int
+                ) -> list[tuple[int, dict[str, Row | None]]]:
+        return [(n, session.records(app, participant_id, n))
+                for n in range(1, self.layouts[app].num_rounds + 1)]
+
+
+def load_results(store: SqliteStore, project: Project, session_codes: list[str],
+                 progress: Progress | None = None, total: int | None = None) -> Results:
+    """Read the sessions, in the order given, and the column layout of each of their apps."""
+    sessions = []
+    for done, code in enumerate(session_codes, start=1):
+        sessions.append(read_session(store, project, code))
+        if progress:
+            progress(f"read session {code}", done, total or len(session_codes))
+    layouts: dict[str, AppLayout] = {}
+    with store.reading():
+        for session in sessions:
+            for app in session.apps:
+                if app not in layouts:
+                    layouts[app] = app_layout(store, project.apps[app])
+    return Results(project, sessions, layouts)
+
+
+# -- cells -----------------------------------------------------------------------------------
+
+
+def who_cells(session: SessionSnapshot, person: Row) -> Row:
+    return {"session.code": session.code, "participant.id_in_session": person["id_in_session"],
+            "participant.code": person["code"], "participant.label": person["label"]}
+
+
+def participant_cells(session: SessionSnapshot, person: Row) -> Row:
+    payment = session.payments[person["id"]]
+    return {
+        "participant.id_in_session": person["id_in_session"], "participant.code": person["code"],
+        "participant.label": person["label"], "participant.started_at": person["started_at"],
+        "participant.finished_at": person["finished_at"], "participant.bonus": payment.bonus,
+        "participant.payment": payment.total,
+        "participant.payment_formatted": payment.shown(payment.total),
+        "participant.vars": person["vars"] or "{}",
+    }
+
+
+def session_cells(session: SessionSnapshot) -> Row:
+    row, session_type = session.row, session.session_type
+    return {
+        "session.code": row["code"], "session.session_type": row["session_type"],
+        "session.label": row.get("label"), "session.room": row.get("room"),
+        "session.created_at": row["created_at"],
+        "session.num_participants": row["num_participants"],
+        "session.currency": session_type.currency, "session.fixed_pay": session_type.fixed_pay,
+        "session.params": row["params"] or "{}", "session.vars": row.get("vars") or "{}",
+    }
+
+
+def timing_cells(session: SessionSnapshot, visit: Row) -> Row:
+    return {"step": visit["step"], "app": visit["app"], "round_number": visit["round_number"],
+            "page": visit["page"], "is_wait_page": session.is_wait_page(visit["step"]),
+            "arrived_at": visit["arrived_at"], "submitted_at": visit["submitted_at"],
+            "seconds": visit["seconds"],
+            "timed_out": None if visit["timed_out"] is None else bool(visit["timed_out"])}
+
+
+def amount_cells(session: SessionSnapshot, payments: list[Payment]) -> Row:
+    """Fixed pay, bonus and total of one participant, or summed over several (a total row).
+
+    ``bonus`` is money (minor units); ``bonus_points`` the points it was converted from, when
+    the session type pays points.
+    """
+    session_type = session.session_type
+    currency = session_type.currency
+    fixed = sum(p.fixed_pay for p in payments)
+    bonus = sum(p.bonus_money for p in payments)
+    total = sum(p.total for p in payments)
+    return {"currency": currency, "fixed_pay": fixed,
+            "bonus_points": sum(p.bonus for p in payments) if session_type.pays_points
+            else None, "bonus": bonus, "total": total,
+            "fixed_pay_formatted": format_money(fixed, currency),
+            "bonus_formatted": format_money(bonus, currency),
+            "total_formatted": format_money(total, currency)}
+
+
+def _visits_in_order(session: SessionSnapshot) -> list[tuple[Row, Row]]:
+    """(participant, visit) pairs by participant number, then step."""
+    people = {p["id"]: p for p in session.participants}
+    pairs = [(people[v["participant_id"]], v) for v in session.visits
+             if v["participant_id"] in people]
+    return sorted(pairs, key=lambda pair: (pair[0]["id_in_session"], pair[1]["step"]))
+
+
+def _unprefixed(row: Row, *leave_out: str) -> Row:
+    """``participant.code`` -> ``code``: the keys of a nested JSON object."""
+    return {name.split(".", 1)[-1]: value for name, value in row.items()
+            if name not in leave_out}
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text

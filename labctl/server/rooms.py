@@ -1,0 +1,84 @@
+"""Room URLs: lab PCs open their seat's URL once; it joins whatever session is open there.
+
+``/room/<room>/`` lets a person pick their seat; ``/room/<room>/<label>/`` is a seat's stable
+URL: it goes to the seat's participant, or waits (WebSocket, polling as fallback) until the
+experimenter opens a session in the room.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+
+from ..engine import Engine, SessionFull, UnknownSeat
+from ..errors import ProjectError
+from .live import relay
+
+bp = Blueprint("rooms", __name__, url_prefix="/room")
+
+
+def engine() -> Engine:
+    return current_app.extensions["labctl.engine"]
+
+
+@bp.get("/<room>/")
+def pick_seat(room: str):
+    try:
+        found = engine().project.room(room)
+    except ProjectError:
+        return _error(404, "Room not found", f"There is no room '{room}' in this lab.")
+    labels = found.seat_labels(engine().project.root)
+    return render_template("labctl/room_pick.html", room=found, labels=labels)
+
+
+@bp.get("/<room>/seat")
+def chosen_seat(room: str):
+    label = (request.args.get("label") or "").strip()
+    return redirect(url_for(".seat", room=room, label=label or "-"), code=303)
+
+
+@bp.get("/<room>/<label>/")
+def seat(room: str, label: str):
+    try:
+        code = engine().join_room(room, label)
+    except ProjectError:
+        return _error(404, "Room not found", f"There is no room '{room}' in this lab.")
+    except UnknownSeat as exc:
+        return _error(404, "Unknown seat", f"{exc}. Please check the label and try again.",
+                      url_for(".pick_seat", room=room))
+    except SessionFull as exc:
+        return _error(409, "The session is full", f"{exc}.")
+    if code is not None:
+        return redirect(url_for("participant.show", code=code), code=303)
+    found = engine().project.room(room)
+    return render_template(
+        "labctl/wait.html", view=None, index=-1, title=f"Welcome to {found.title}",
+        body=f"Seat {label}: please wait, the session will start in a moment.",
+        ws_url=url_for(".seat", room=room, label=label) + "ws",
+        position_url=url_for(".status", room=room))
+
+
+@bp.get("/<room>/status")
+def status(room: str):
+    try:
+        is_open = engine().room_is_open(room)
+    except ProjectError:
+        return jsonify({"error": f"no room '{room}'"}), 404
+    response = jsonify({"step": 0 if is_open else -1, "open": is_open})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def seat_socket(ws, room: str, label: str) -> None:
+    """Tell a waiting seat the moment a session opens in its room."""
+    try:
+        engine().project.room(room)
+    except ProjectError:
+        ws.close(reason=1008, message="unknown room")
+        return
+    relay(ws, engine().hub, f"room:{room}",
+          lambda: {"type": "position", "step": 0 if engine().room_is_open(room) else -1})
+
+
+def _error(status: int, title: str, message: str, back_url: str | None = None):
+    return render_template("labctl/error.html", title=title, message=message,
+                           back_url=back_url), status

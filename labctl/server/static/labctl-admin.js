@@ -1,0 +1,109 @@
+/* labctl's live monitor: refetches the participants' table whenever the server says someone
+   moved (WebSocket), or every 5 s when WebSockets are blocked. Built with textContent only. */
+(function () {
+  "use strict";
+  var box = document.getElementById("monitor");
+  if (!box) { return; }
+  var jsonUrl = box.getAttribute("data-json-url");
+  var wsUrl = box.getAttribute("data-ws-url");
+  var actionUrl = box.getAttribute("data-action-url");
+  var baseUrl = box.getAttribute("data-base-url");
+  var csrf = box.getAttribute("data-csrf");
+  var state = document.getElementById("live-state");
+  var pending = null;
+  var pollTimer = null;
+  var attempts = 0;
+
+  function cell(text, className) {
+    var td = document.createElement("td");
+    td.textContent = text === null || text === undefined ? "" : String(text);
+    if (className) { td.className = className; }
+    return td;
+  }
+
+  function actionCell(row) {
+    var td = document.createElement("td");
+    td.className = "no-print";
+    if (row.status !== "playing" && row.status !== "waiting") { return td; }
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = actionUrl + encodeURIComponent(row.code) + "/advance";
+    var token = document.createElement("input");
+    token.type = "hidden"; token.name = "csrf_token"; token.value = csrf;
+    var button = document.createElement("button");
+    button.type = "submit"; button.className = "button secondary";
+    button.textContent = row.status === "waiting" ? "Release wait page" : "Advance";
+    form.appendChild(token); form.appendChild(button); td.appendChild(form);
+    return td;
+  }
+
+  function render(data) {
+    var tbody = document.querySelector("#participants tbody");
+    var fresh = document.createElement("tbody");
+    data.participants.forEach(function (row) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-code", row.code);
+      tr.appendChild(cell(row.id_in_session, "num"));
+      tr.appendChild(cell(row.label));
+      var link = document.createElement("td");
+      var a = document.createElement("a");
+      a.href = "/p/" + encodeURIComponent(row.code) + "/"; a.className = "code";
+      a.textContent = baseUrl + "/p/" + row.code + "/";
+      link.appendChild(a); tr.appendChild(link);
+      tr.appendChild(cell(row.app));
+      tr.appendChild(cell(row.round_number, "num"));
+      tr.appendChild(cell(row.page));
+      tr.appendChild(cell(row.seconds_on_page === null ? "" : Math.floor(row.seconds_on_page) + " s", "num"));
+      var status = row.status + (row.waiting_for.length ? " for " + row.waiting_for.join(", ") : "");
+      tr.appendChild(cell(status, "status-" + row.status.replace(" ", "-")));
+      tr.appendChild(cell(row.bonus, "num"));
+      tr.appendChild(actionCell(row));
+      fresh.appendChild(tr);
+    });
+    tbody.parentNode.replaceChild(fresh, tbody);
+  }
+
+  function refresh() {
+    pending = null;
+    var request = new XMLHttpRequest();
+    request.open("GET", jsonUrl, true);
+    request.setRequestHeader("Accept", "application/json");
+    request.onload = function () {
+      if (request.status === 200) { render(JSON.parse(request.responseText)); }
+    };
+    request.send();
+  }
+
+  function soon() {  // many moves at once (a wait page releasing 30 people) cost one fetch
+    if (pending === null) { pending = window.setTimeout(refresh, 300); }
+  }
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket;
+    try { socket = new WebSocket(scheme + window.location.host + wsUrl); } catch (e) { poll(); return; }
+    socket.onopen = function () {
+      attempts = 0;
+      if (state) { state.textContent = "Updates live."; }
+      if (pollTimer !== null) { window.clearInterval(pollTimer); pollTimer = null; }
+    };
+    socket.onmessage = function (event) {
+      var message = {};
+      try { message = JSON.parse(event.data); } catch (ignored) { return; }
+      if (message.type === "update") { soon(); }
+    };
+    socket.onclose = function () {
+      if (state) { state.textContent = "Live updates interrupted; refreshing every 5 s."; }
+      poll();
+      attempts += 1;
+      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, attempts)));
+    };
+  }
+
+  function poll() {
+    if (pollTimer === null) { pollTimer = window.setInterval(refresh, 5000); }
+  }
+
+  connect();
+  window.setInterval(refresh, 10000);  // keeps "time on page" moving
+}());
