@@ -4,7 +4,7 @@ Run it with `labctl run my_session -n 4` in this folder. Amounts are in minor un
 currency: fixed_pay=1000 is EUR 10.00.
 """
 
-from labctl import SessionType
+from labctl import Room, SessionType
 
 SESSION_TYPES = [
     SessionType(
@@ -18,4 +18,10 @@ SESSION_TYPES = [
         doc="A 2-player trust game, a 2-player ultimatum game played twice with new partners, "
         "and a short questionnaire. EUR 10.00 for showing up plus what the games pay.",
     ),
+]
+
+# The lab's seats: set each lab PC up once with its seat URL, e.g. /room/lab1/PC03/, and run
+# `labctl run my_session --room lab1`: the waiting PCs join the session as it opens.
+ROOMS = [
+    Room(name="lab1", display_name="Economics lab", labels_file="lab1_seats.txt"),
 ]

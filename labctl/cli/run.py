@@ -37,6 +37,8 @@ def run(
                                 "database again instead of creating one."),
     labels: str = typer.Option(None, "--labels", help="Participant labels: a comma-separated "
                                "list, or @FILE with one label per line.", show_default=False),
+    room: str = typer.Option(None, "--room", help="Open the session in this room (from ROOMS "
+                             "in sessions.py): its seats' URLs join it.", show_default=False),
     qr: bool = typer.Option(None, "--qr/--no-qr", help="Print a QR code per participant link "
                             "(default: when the terminal can show them and n <= 12).",
                             show_default=False),
@@ -62,7 +64,8 @@ def run(
         raise
     store = SqliteStore(db or project.root / "labctl.db")
     engine = Engine(project, store)
-    code = _session_to_serve(engine, session_type, participants, _read_labels(labels), resume)
+    code = _session_to_serve(engine, session_type, participants, _read_labels(labels), resume,
+                             room)
     password = os.environ.get("LABCTL_ADMIN_PASSWORD") or secrets.token_urlsafe(9)
     app = create_app(engine, admin_password=password)
     base = f"http://{public_host(host)}"
@@ -97,7 +100,7 @@ def _read_labels(labels: str | None) -> list[str] | None:
 
 
 def _session_to_serve(engine, session_type: str | None, participants: int | None,
-                      labels: list[str] | None, resume: bool) -> str:
+                      labels: list[str] | None, resume: bool, room: str | None) -> str:
     if resume:
         rows = [r for r in engine.session_rows()
                 if session_type is None or r["session_type"] == session_type]
@@ -108,9 +111,12 @@ def _session_to_serve(engine, session_type: str | None, participants: int | None
     if not session_type:
         names = ", ".join(st.name for st in engine.project.session_types)
         raise LabctlError("give the session type to run", f"one of: {names}")
+    if labels and room:
+        raise LabctlError("--labels and --room cannot be combined",
+                          "in a room, participants take the labels of the seats they join")
     if labels and participants is None:
         participants = len(labels)
-    return engine.create_session(session_type, participants, labels=labels)
+    return engine.create_session(session_type, participants, labels=labels, room=room)
 
 
 def _print_session(engine, code: str, url: str, password: str, qr: bool | None) -> None:
@@ -126,6 +132,12 @@ def _print_session(engine, code: str, url: str, password: str, qr: bool | None) 
     for row in rows:
         table.add_row(str(row["id_in_session"]), row["label"] or "", f"{url}/p/{row['code']}/")
     console.print(table)
+    room = next((r["room"] for r in engine.session_rows() if r["code"] == code), None)
+    if room:
+        seats = engine.project.room(room).seat_labels(engine.project.root)
+        console.print(f"Room:     {url}/room/{room}/   (seat URLs: {url}/room/{room}/LABEL/, "
+                      f"e.g. {url}/room/{room}/{seats[0]}/; {len(seats)} seats)",
+                      highlight=False)
     show_qr = qr if qr is not None else (sys.stdout.isatty() and len(rows) <= 12)
     if show_qr:
         import segno
