@@ -35,7 +35,7 @@ from .admin import engine, requires_admin
 
 bp = Blueprint("downloads", __name__, url_prefix="/admin")
 
-MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
              "zip": "application/zip"}
 APP_PREFIX = "app-"
 
@@ -50,7 +50,7 @@ def download(session_code: str, kind: str, fmt: str) -> Response:
     make = _maker(results, kind, fmt)
     if make is None:
         abort(404)
-    return Response(make(), mimetype=MIMETYPES[fmt], headers={
+    return Response(make(), content_type=CONTENT_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{session_code}_{kind}.{fmt}"',
         "Cache-Control": "no-store"})
 
