@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 
 class Hub(Protocol):
-    def subscribe(self, channel: str) -> queue.Queue: ...
+    def subscribe(self, channel: str, inbox: queue.Queue | None = None) -> queue.Queue: ...
 
     def unsubscribe(self, channel: str, inbox: queue.Queue) -> None: ...
 
@@ -29,8 +29,9 @@ class InProcessHub:
         self._lock = threading.Lock()
         self._max_queued = max_queued
 
-    def subscribe(self, channel: str) -> queue.Queue:
-        inbox: queue.Queue = queue.Queue(self._max_queued)
+    def subscribe(self, channel: str, inbox: queue.Queue | None = None) -> queue.Queue:
+        """A queue receiving the channel's messages; pass ``inbox`` to merge channels."""
+        inbox = inbox if inbox is not None else queue.Queue(self._max_queued)
         with self._lock:
             self._channels[channel].add(inbox)
         return inbox

@@ -27,6 +27,8 @@ class Navigator(Protocol):
 
     def subsession_groups(self, subsession: Subsession) -> list[Group]: ...
 
+    def shared(self, player: Player, scope: str) -> Any: ...
+
 
 class Record:
     """A row of an app's table: declared fields plus the engine's built-in attributes."""
@@ -93,6 +95,7 @@ class Player(Record):
         "id", "id_in_group", "role", "round_number", "participant", "group", "subsession",
         "session", "payoff", "in_round", "in_rounds", "in_previous_rounds", "in_all_rounds",
         "get_others_in_group", "field_values", "changed_fields", "declared_fields",
+        "group_data", "batch_data", "study_data",
     })
 
     id_in_group: int = 0
@@ -115,6 +118,21 @@ class Player(Record):
 
     def in_all_rounds(self) -> list[Player]:
         return self.in_rounds(1, self.round_number)
+
+    @property
+    def group_data(self) -> Any:
+        """This player's group's shared document (see ``labctl.shared``)."""
+        return self._nav().shared(self, "group")
+
+    @property
+    def batch_data(self) -> Any:
+        """The shared document of every participant in the session's batch."""
+        return self._nav().shared(self, "batch")
+
+    @property
+    def study_data(self) -> Any:
+        """This participant's own shared document, across apps and pages."""
+        return self._nav().shared(self, "study")
 
     def get_others_in_group(self) -> list[Player]:
         return [p for p in self.group.get_players() if p.id_in_group != self.id_in_group]

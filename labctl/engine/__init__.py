@@ -14,6 +14,7 @@ released them) are announced on the hub channel ``participant:<code>`` after the
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -21,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import shared
 from ..errors import LabctlError
 from ..fields import Field
 from ..hub import Hub, InProcessHub
@@ -28,7 +30,7 @@ from ..pages import Page
 from ..project import Project
 from ..records import Group, Participant, Player, Session, Subsession
 from ..session_type import SessionType
-from . import creation, monitor, progress, rooms
+from . import creation, monitor, progress, rooms, shared_access
 from .flow import Step, build_steps
 from .payment import Payment, payment_of
 from .progress import FORM_ERROR, SubmitResult
@@ -239,6 +241,111 @@ class Engine:
         return [payment_of(session_type, row, total)
                 for row in self.participant_rows(session_code)]
 
+    # -- live shared data (batch, group, study) -------------------------------------------
+    def shared_target(self, participant_code: str, scope: str) -> shared_access.Target:
+        """The document a participant reaches in ``scope`` where they are now."""
+        with self.store.reading():
+            row = self._participant(participant_code)
+            tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+            return shared_access.target_of_participant(tx, row, scope)
+
+    def shared_read(self, target: shared_access.Target) -> tuple[int, Any]:
+        with self.store.reading():
+            return shared.read(self.store, target.scope, target.key)
+
+    def shared_change(self, participant_code: str, target: shared_access.Target,
+                      base_version: Any, *, patch: Any = None, replace: Any = None
+                      ) -> shared.ChangeResult:
+        """A participant's change to a document they reach; refused if the version is stale.
+
+        The target is re-derived in the transaction: a participant who moved on since the
+        socket opened cannot write into the group they left.
+        """
+        with self.store.transaction():
+            row = self._participant(participant_code)
+            tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+            current = shared_access.target_of_participant(tx, row, target.scope)
+            if current != target:
+                raise shared.SharedDataError(
+                    f"this page's {target.scope} data is no longer yours",
+                    "reload the page to reach your current data")
+            result = shared_access.apply_change(tx, target, base_version, participant_code,
+                                                patch=patch, replace=replace,
+                                                shown_as=self._sender_name(tx, row))
+        self._announce(tx)
+        return result
+
+    def shared_message(self, participant_code: str, target: shared_access.Target, body: Any,
+                       to: Any = None) -> None:
+        """A message to the other members (or one, by ``id_in_group``): logged, not data."""
+        if not isinstance(body, (str, int, float, bool, dict, list)) or len(
+                json.dumps(body)) > 10_000:
+            raise shared.SharedDataError("a message must be JSON under 10,000 characters")
+        with self.store.transaction():
+            row = self._participant(participant_code)
+            tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+            channel = target.channel
+            recipient = None
+            if to is not None:
+                if target.scope != "group":
+                    raise shared.SharedDataError("direct messages go to a member of your group")
+                recipient = self._member_code(tx, row, to)
+                channel = f"shared-direct:{recipient}"
+            self.store.add_shared_message({
+                "scope": target.scope, "key": target.key, "sender": participant_code,
+                "recipient": recipient, "body": json.dumps(body), "at": tx.now_iso})
+            sender = self._sender_name(tx, row)
+        self.hub.publish(channel, {"type": "message", "store": target.scope, "from": sender,
+                                   "body": body, "direct": recipient is not None})
+
+    def _member_code(self, tx: Tx, row: dict[str, Any], id_in_group: Any) -> str:
+        step = tx.steps[row["step"]]
+        player = tx.records.player(step.app, row["id"], step.round_number)
+        for member in player.group.get_players():  # type: ignore[union-attr]
+            if member.id_in_group == id_in_group:
+                return member.participant.code
+        raise shared.SharedDataError(f"your group has no member {id_in_group!r}")
+
+    def _sender_name(self, tx: Tx, row: dict[str, Any]) -> dict[str, Any]:
+        """How a message's sender is shown: position and role in the group, and label."""
+        sender: dict[str, Any] = {"label": row["label"], "id_in_session": row["id_in_session"]}
+        if 0 <= row["step"] < len(tx.steps):
+            step = tx.steps[row["step"]]
+            player = tx.records.player(step.app, row["id"], step.round_number)
+            sender.update(id_in_group=player.id_in_group, role=player.role)
+        return sender
+
+    def batch_documents(self) -> list[dict[str, Any]]:
+        """Every batch of the project's session types with its document and version."""
+        names = sorted({st.batch_name for st in self.project.session_types})
+        with self.store.reading():
+            found = []
+            for name in names:
+                version, doc = shared.read(self.store, "batch", name)
+                found.append({"batch": name, "version": version, "doc": doc})
+            return found
+
+    def admin_replace_batch(self, batch: str, base_version: Any, doc: Any) -> shared.ChangeResult:
+        """The experimenter edits batch data: versioned like any change, author ``admin``."""
+        if batch not in {st.batch_name for st in self.project.session_types}:
+            raise shared.SharedDataError(f"there is no batch '{batch}' in this project")
+        target = shared_access.Target("batch", batch, False)
+        with self.store.transaction():
+            result = shared.change(self.store, "batch", batch, base_version, author="admin",
+                                   now_iso=iso(self.clock()), replace=doc)
+        if result.accepted:
+            self.hub.publish(target.channel, {"type": "change", "store": "batch",
+                                              "version": result.version,
+                                              "patch": result.patch, "author": "admin"})
+        return result
+
+    def group_documents(self, session_code: str) -> list[dict[str, Any]]:
+        """The session's group documents (read-only in the monitor)."""
+        prefix = f"{session_code}/"
+        with self.store.reading():
+            return [{"key": r["key"], "version": r["version"], "doc": json.loads(r["doc"])}
+                    for r in self.store.shared_docs("group") if r["key"].startswith(prefix)]
+
     # -- internals -------------------------------------------------------------------------
     def _participant(self, code: str) -> dict[str, Any]:
         row = self.store.participant_by_code(code) if isinstance(code, str) else None
@@ -250,10 +357,15 @@ class Engine:
     def _tx(self, session_row: dict[str, Any], now: float) -> Tx:
         session_type = self.project.session_type(session_row["session_type"])
         records = RecordSet(self.store, self.project, session_type, session_row)
-        return Tx(self.store, records, self.steps(session_type), session_type, now,
-                  self.project.root)
+        tx = Tx(self.store, records, self.steps(session_type), session_type, now,
+                self.project.root)
+        records.shared_access = lambda player, scope: shared_access.SharedDoc(
+            tx, shared_access.target_of_player(tx, player, scope))
+        return tx
 
     def _announce(self, tx: Tx) -> None:
+        for channel, message in tx.published:
+            self.hub.publish(channel, message)
         for code in tx.moved:
             self.hub.publish(f"participant:{code}", {"type": "advance"})
         if tx.changed:

@@ -36,6 +36,8 @@ class RecordSet:
         self._session_vars = session_row["vars"] or "{}"
         self._records: dict[tuple[str, str, int], Record] = {}
         self._participants: dict[int, tuple[Participant, str]] = {}
+        #: set by the engine: ``(player, scope) -> SharedDoc``
+        self.shared_access: Any = None
 
     # -- loading ---------------------------------------------------------------------------
     def participant(self, participant_id: int) -> Participant:
@@ -132,6 +134,11 @@ class RecordSet:
         spec: AppSpec = group._app  # type: ignore[attr-defined]
         rows = self.store.group_player_rows(spec.name, group.id)  # type: ignore[attr-defined]
         return [self._from_row(spec, "player", row) for row in rows]  # type: ignore[misc]
+
+    def shared(self, player: Player, scope: str) -> Any:
+        if self.shared_access is None:
+            raise ModelError("shared data is available inside a running session")
+        return self.shared_access(player, scope)
 
     def subsession_groups(self, subsession: Subsession) -> list[Group]:
         spec: AppSpec = subsession._app  # type: ignore[attr-defined]

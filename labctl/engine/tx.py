@@ -29,6 +29,8 @@ class Tx:
     moved: set[str] = field(default_factory=set)
     #: whether anyone's page changed (the live monitor is told after the commit)
     changed: bool = False
+    #: hub messages to send after the commit: (channel, message)
+    published: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def session_code(self) -> str:

@@ -17,7 +17,7 @@ from flask_sock import Sock
 from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
 from ..storage.sqlite import StorageError
-from . import admin, participant, rooms
+from . import admin, participant, rooms, shared_socket
 from .rendering import AppTemplateLoader
 from .security import BodyLimit, add_security_headers
 
@@ -46,6 +46,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.register_blueprint(rooms.bp)
     sock = Sock(app)
     sock.route("/p/<code>/ws")(participant.participant_socket)
+    sock.route("/p/<code>/shared")(shared_socket.shared_socket)
     sock.route("/room/<room>/<label>/ws")(rooms.seat_socket)
     sock.route("/admin/sessions/<session_code>/ws")(admin.monitor_socket)
     app.after_request(add_security_headers)

@@ -53,6 +53,22 @@ def m002_rooms_and_admin_actions(db: Database) -> None:
     }, pk="id", foreign_keys=[("session_code", "sessions", "code")])
 
 
+@core()
+def m003_shared_data(db: Database) -> None:
+    db["shared_docs"].create({
+        "scope": str, "key": str, "version": int, "doc": str, "updated_at": str,
+    }, pk=("scope", "key"))
+    db["shared_history"].create({
+        "id": int, "scope": str, "key": str, "version": int, "author": str, "kind": str,
+        "patch": str, "at": str,
+    }, pk="id")
+    db["shared_history"].create_index(["scope", "key", "version"], unique=True)
+    db["shared_messages"].create({
+        "id": int, "scope": str, "key": str, "sender": str, "recipient": str, "body": str,
+        "at": str,
+    }, pk="id")
+
+
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)

@@ -251,6 +251,34 @@ class SqliteStore:
         return self._all("SELECT * FROM page_visits WHERE participant_id = ? ORDER BY step",
                          (participant_id,))
 
+    # -- shared data -----------------------------------------------------------------------
+    def shared_doc(self, scope: str, key: str) -> Row | None:
+        return self._one("SELECT * FROM shared_docs WHERE scope = ? AND key = ?", (scope, key))
+
+    def save_shared_doc(self, scope: str, key: str, version: int, doc: str, at: str) -> None:
+        self.conn.execute("INSERT INTO shared_docs VALUES (?, ?, ?, ?, ?) ON CONFLICT(scope, key)"
+                          " DO UPDATE SET version = excluded.version, doc = excluded.doc, "
+                          "updated_at = excluded.updated_at", (scope, key, version, doc, at))
+
+    def add_shared_history(self, row: Row) -> None:
+        self._insert("shared_history", row)
+
+    def shared_history(self, scope: str | None = None) -> list[Row]:
+        if scope is None:
+            return self._all("SELECT * FROM shared_history ORDER BY id")
+        return self._all("SELECT * FROM shared_history WHERE scope = ? ORDER BY id", (scope,))
+
+    def shared_docs(self, scope: str | None = None) -> list[Row]:
+        if scope is None:
+            return self._all("SELECT * FROM shared_docs ORDER BY scope, key")
+        return self._all("SELECT * FROM shared_docs WHERE scope = ? ORDER BY key", (scope,))
+
+    def add_shared_message(self, row: Row) -> None:
+        self._insert("shared_messages", row)
+
+    def shared_messages(self) -> list[Row]:
+        return self._all("SELECT * FROM shared_messages ORDER BY id")
+
     # -- wait pages ------------------------------------------------------------------------
     def add_arrival(self, session_code: str, step: int, participant_id: int, when: str,
                     skipped: bool) -> None:

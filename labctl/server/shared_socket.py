@@ -1,0 +1,155 @@
+"""The shared-data WebSocket of a participant's page: ``/p/<code>/shared``.
+
+Messages are JSON. The page sends ``subscribe`` (store: batch, group or study), ``patch`` or
+``replace`` (with the version it was made on and an ``id``), ``message`` (to the group, or to one
+member with ``to``: their id_in_group; or to the batch) and ``ping``. The server answers
+``snapshot``, ``ack``, ``conflict`` (with the current version and document), ``error``, and
+pushes every accepted ``change`` (version, patch, author) and every ``message``.
+
+A participant's socket reaches only their own batch, group and study documents: the engine
+derives the keys from the participant. A request naming any other key is refused and logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from typing import Any
+
+from flask import current_app
+from simple_websocket import ConnectionClosed
+
+from ..engine import Engine, UnknownParticipant
+from ..errors import LabctlError
+from ..shared import SCOPES
+from .live import PING_SECONDS
+
+log = logging.getLogger("labctl.shared")
+MAX_MESSAGE_BYTES = 64 * 1024
+
+
+def shared_socket(ws: Any, code: str) -> None:
+    engine: Engine = current_app.extensions["labctl.engine"]
+    try:
+        engine.position(code)
+    except UnknownParticipant:
+        ws.close(reason=1008, message="unknown participant")
+        return
+    Connection(ws, engine, code).run()
+
+
+class Connection:
+    """One page's socket: a reader (this greenlet) and a forwarder of hub messages."""
+
+    def __init__(self, ws: Any, engine: Engine, code: str) -> None:
+        self.ws = ws
+        self.engine = engine
+        self.code = code
+        self.inbox: queue.Queue = queue.Queue(200)
+        self.channels: dict[str, Any] = {}  # scope -> Target
+        self.send_lock = threading.Lock()
+        self.open = True
+
+    def run(self) -> None:
+        self.engine.hub.subscribe(f"shared-direct:{self.code}", self.inbox)
+        forwarder = threading.Thread(target=self._forward, daemon=True)
+        forwarder.start()
+        try:
+            while True:
+                raw = self.ws.receive(timeout=PING_SECONDS * 3)
+                if raw is None:
+                    continue
+                self._handle(raw)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.open = False
+            self.engine.hub.unsubscribe(f"shared-direct:{self.code}", self.inbox)
+            for target in self.channels.values():
+                self.engine.hub.unsubscribe(target.channel, self.inbox)
+            try:
+                self.inbox.put_nowait({"type": "closed"})  # stops the forwarder
+            except queue.Full:
+                pass
+
+    def send(self, message: dict[str, Any]) -> None:
+        with self.send_lock:
+            self.ws.send(json.dumps(message))
+
+    def _forward(self) -> None:
+        while self.open:
+            try:
+                message = self.inbox.get(timeout=PING_SECONDS)
+            except queue.Empty:
+                message = {"type": "ping"}
+            if message.get("type") == "closed":
+                return
+            try:
+                self.send(message)
+            except (ConnectionClosed, OSError):
+                return
+
+    def _handle(self, raw: str | bytes) -> None:
+        request: Any = None
+        try:
+            if len(raw) > MAX_MESSAGE_BYTES:
+                raise LabctlError("message too large")
+            request = json.loads(raw)
+            if not isinstance(request, dict):
+                raise LabctlError("each message must be a JSON object")
+            self._dispatch(request)
+        except (ValueError, LabctlError) as exc:
+            self.send({"type": "error", "id": _request_id(request), "message": str(exc)})
+
+    def _dispatch(self, request: dict[str, Any]) -> None:
+        op = request.get("op")
+        if op == "ping":
+            self.send({"type": "pong"})
+            return
+        scope = request.get("store")
+        if scope not in SCOPES:
+            raise LabctlError(f"unknown store {scope!r}: use batch, group or study")
+        target = self._target(scope, request.get("key"))
+        if op == "subscribe":
+            self._subscribe(target)
+        elif op in ("patch", "replace"):
+            result = self.engine.shared_change(
+                self.code, target, request.get("version"),
+                patch=request.get("patch") if op == "patch" else None,
+                replace=request.get("doc") if op == "replace" else None)
+            if result.accepted:
+                self.send({"type": "ack", "id": request.get("id"), "store": scope,
+                           "version": result.version})
+            else:
+                self.send({"type": "conflict", "id": request.get("id"), "store": scope,
+                           "version": result.version, "doc": result.doc,
+                           "reason": result.reason})
+        elif op == "message":
+            if scope == "study":
+                raise LabctlError("messages go to the group or the batch")
+            self.engine.shared_message(self.code, target, request.get("body"),
+                                       request.get("to"))
+        else:
+            raise LabctlError(f"unknown op {op!r}")
+
+    def _target(self, scope: str, key: Any) -> Any:
+        target = self.engine.shared_target(self.code, scope)
+        if key is not None and key != target.key:
+            log.warning("participant %s asked for %s data %r, which is not theirs; refused",
+                        self.code, scope, key)
+            raise LabctlError(f"that {scope} data is not yours", "refused and logged")
+        return target
+
+    def _subscribe(self, target: Any) -> None:
+        if target.scope not in self.channels:
+            self.engine.hub.subscribe(target.channel, self.inbox)
+            self.channels[target.scope] = target
+        version, doc = self.engine.shared_read(target)
+        self.send({"type": "snapshot", "store": target.scope, "key": target.key,
+                   "version": version, "doc": doc, "closed": target.closed})
+
+
+def _request_id(request: Any) -> Any:
+    return request.get("id") if isinstance(request, dict) else None
