@@ -12,6 +12,7 @@ derives the keys from the participant. A request naming any other key is refused
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -69,10 +70,8 @@ class Connection:
             self.engine.hub.unsubscribe(f"shared-direct:{self.code}", self.inbox)
             for target in self.channels.values():
                 self.engine.hub.unsubscribe(target.channel, self.inbox)
-            try:
+            with contextlib.suppress(queue.Full):
                 self.inbox.put_nowait({"type": "closed"})  # stops the forwarder
-            except queue.Full:
-                pass
 
     def send(self, message: dict[str, Any]) -> None:
         with self.send_lock:
