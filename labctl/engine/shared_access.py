@@ -90,6 +90,8 @@ def apply_change(tx: Tx, target: Target, base_version: Any, author: str, *,
         tx.published.append((target.channel, {
             "type": "change", "store": target.scope, "version": result.version,
             "patch": result.patch, "author": shown_as if shown_as is not None else author}))
+        if target.scope == "group":  # the monitor shows group data live
+            tx.published.append((f"monitor:{tx.session_code}", {"type": "update"}))
     return result
 
 

@@ -6,6 +6,7 @@ Behind a password whenever one is configured (``labctl run`` always sets one and
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -81,9 +82,37 @@ def sessions():
                           "finished": sum(1 for p in participants if p["finished_at"])})
     project = engine().project
     rooms = [(room, room.seat_labels(project.root)) for room in project.rooms]
+    batches = [{**b, "json": json.dumps(b["doc"], indent=2, ensure_ascii=False)}
+               for b in engine().batch_documents()]
     return render_template("labctl/admin/sessions.html", sessions=summaries,
-                           session_types=project.session_types, rooms=rooms,
-                           csrf_token=_admin_csrf(), error=request.args.get("error"))
+                           session_types=project.session_types, rooms=rooms, batches=batches,
+                           csrf_token=_admin_csrf(), error=request.args.get("error"),
+                           notice=request.args.get("notice"))
+
+
+@bp.post("/batches/<batch>")
+@requires_admin
+def edit_batch(batch: str):
+    """Replace a batch's data; refused when someone changed it since the form was loaded."""
+    if not _csrf_ok():
+        return redirect(url_for("admin.sessions", error="The form expired; please try again."),
+                        code=303)
+    try:
+        doc = json.loads(request.form.get("doc", ""))
+        version = int(request.form.get("version", ""))
+    except ValueError as exc:
+        return redirect(url_for("admin.sessions", error=f"Batch data of '{batch}' was not "
+                                f"saved: it is not valid JSON ({exc})."), code=303)
+    try:
+        result = engine().admin_replace_batch(batch, version, doc)
+    except LabctlError as exc:
+        return redirect(url_for("admin.sessions", error=str(exc)), code=303)
+    if not result.accepted:
+        return redirect(url_for("admin.sessions", error=f"Batch data of '{batch}' changed "
+                                f"while you edited it (now version {result.version}); "
+                                "nothing was saved. Review it and save again."), code=303)
+    return redirect(url_for("admin.sessions", notice=f"Batch data of '{batch}' saved as "
+                            f"version {result.version}."), code=303)
 
 
 @bp.post("/sessions")
@@ -127,6 +156,8 @@ def session_detail(session_code: str):
     return render_template(
         "labctl/admin/session.html", session_code=session_code, session_type=session_type,
         session_row=row, rows=engine().monitor(session_code),
+        groups=[{**g, "json": json.dumps(g["doc"], indent=2, ensure_ascii=False)}
+                for g in engine().group_documents(session_code)],
         actions=engine().admin_actions(session_code),
         fixed_pay=format_money(session_type.fixed_pay, session_type.currency),
         base_url=request.host_url.rstrip("/"), csrf_token=_admin_csrf())
@@ -138,7 +169,8 @@ def monitor_json(session_code: str):
     if not _known_session(session_code):
         return jsonify({"error": f"no session '{session_code}'"}), 404
     response = jsonify({"participants": [r.as_dict() for r in engine().monitor(session_code)],
-                        "actions": engine().admin_actions(session_code)})
+                        "actions": engine().admin_actions(session_code),
+                        "groups": engine().group_documents(session_code)})
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -61,6 +61,28 @@
       fresh.appendChild(tr);
     });
     tbody.parentNode.replaceChild(fresh, tbody);
+    renderGroups(data.groups || []);
+  }
+
+  function renderGroups(groups) {
+    var box = document.getElementById("group-data");
+    if (!box) { return; }
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    if (!groups.length) {
+      var none = document.createElement("p");
+      none.className = "muted"; none.textContent = "No group has shared data yet.";
+      box.appendChild(none);
+      return;
+    }
+    groups.forEach(function (group) {
+      var title = document.createElement("h3");
+      title.className = "code";
+      title.textContent = group.key + " (version " + group.version + ")";
+      var body = document.createElement("pre");
+      body.className = "code";
+      body.textContent = JSON.stringify(group.doc, null, 2);
+      box.appendChild(title); box.appendChild(body);
+    });
   }
 
   function refresh() {
