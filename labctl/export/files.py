@@ -104,7 +104,7 @@ def write_results(store: SqliteStore, project: Project, out_dir: str | Path,
     app and ``page_timings.csv``; or, with fmt json, all of it nested in ``results.json``."""
     check_format(fmt)
     out = _out_dir(out_dir)
-    files = 1 if fmt == "json" else 2 + len(_apps_of(store, project, session_codes))
+    files = 1 if fmt == "json" else 7 + len(_apps_of(store, project, session_codes))
     total = len(session_codes) + files
     results = load_results(store, project, session_codes, progress, total)
     jobs: list[tuple[str, Callable[[], bytes]]]
@@ -115,6 +115,8 @@ def write_results(store: SqliteStore, project: Project, out_dir: str | Path,
         jobs += [(app_file_name(app), lambda app=app: csv_bytes(results.app_table(app)))
                  for app in results.apps]
         jobs.append((TIMINGS_FILE, lambda: csv_bytes(results.page_timings())))
+        jobs += [(name, lambda table=table: csv_bytes(table))
+                 for name, table in results.shared_tables().items()]
     written: list[Path] = []
     for name, make in jobs:
         written.append(_write(out / name, make()))

@@ -14,7 +14,18 @@ from typing import Any
 from ..engine.payment import Payment
 from ..money import format_money
 from ..project import Project
+from ..shared import SCOPES
 from ..storage.sqlite import SqliteStore
+from .shared_data import (
+    DOCUMENT_COLUMNS,
+    DOCUMENTS_FILE,
+    HISTORY_COLUMNS,
+    MESSAGE_COLUMNS,
+    MESSAGES_FILE,
+    SharedData,
+    history_file,
+    read_shared,
+)
 from .snapshot import AppLayout, Row, SessionSnapshot, app_layout, read_session
 
 #: ``progress(what, done, total)``: told after each session is read and each file written
@@ -54,10 +65,20 @@ class Results:
     """The stored data of some sessions, read once, as every table of the export."""
 
     def __init__(self, project: Project, sessions: list[SessionSnapshot],
-                 layouts: dict[str, AppLayout]) -> None:
+                 layouts: dict[str, AppLayout], shared: SharedData | None = None) -> None:
         self.project = project
         self.sessions = sessions
         self.layouts = layouts
+        self.shared = shared or SharedData([], [], [])
+
+    # -- live shared data: a tidy table per store, final documents, messages ----------------
+    def shared_tables(self) -> dict[str, Table]:
+        tables = {history_file(scope): Table(list(HISTORY_COLUMNS),
+                                             self.shared.history_of(scope))
+                  for scope in SCOPES}
+        tables[DOCUMENTS_FILE] = Table(list(DOCUMENT_COLUMNS), self.shared.documents)
+        tables[MESSAGES_FILE] = Table(list(MESSAGE_COLUMNS), self.shared.messages)
+        return tables
 
     @property
     def apps(self) -> list[str]:
@@ -144,7 +165,8 @@ class Results:
     def as_json(self) -> dict[str, Any]:
         """Sessions, their participants, and per participant every app round and page."""
         return {"format_version": 1,
-                "sessions": [self._session_json(session) for session in self.sessions]}
+                "sessions": [self._session_json(session) for session in self.sessions],
+                "shared_data": self.shared.as_json()}
 
     def _session_json(self, session: SessionSnapshot) -> dict[str, Any]:
         out = _unprefixed(session_cells(session))
@@ -187,7 +209,10 @@ def load_results(store: SqliteStore, project: Project, session_codes: list[str],
             for app in session.apps:
                 if app not in layouts:
                     layouts[app] = app_layout(store, project.apps[app])
-    return Results(project, sessions, layouts)
+    shared = read_shared(store, {s.session_type.batch_name for s in sessions},
+                         {s.code for s in sessions},
+                         {p["code"] for s in sessions for p in s.participants})
+    return Results(project, sessions, layouts, shared)
 
 
 # -- cells -----------------------------------------------------------------------------------

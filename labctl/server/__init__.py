@@ -17,7 +17,7 @@ from flask_sock import Sock
 from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
 from ..storage.sqlite import StorageError
-from . import admin, participant, rooms, shared_socket
+from . import admin, downloads, participant, rooms, shared_socket
 from .rendering import AppTemplateLoader
 from .security import BodyLimit, add_security_headers
 
@@ -44,6 +44,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.register_blueprint(participant.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(rooms.bp)
+    app.register_blueprint(downloads.bp)
     sock = Sock(app)
     sock.route("/p/<code>/ws")(participant.participant_socket)
     sock.route("/p/<code>/shared")(shared_socket.shared_socket)

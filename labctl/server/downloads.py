@@ -75,7 +75,8 @@ def _maker(results: Results, kind: str, fmt: str) -> Callable[[], bytes] | None:
         ("results", "zip"): lambda: _zip({
             WIDE_FILE: csv_bytes(results.wide()), **_app_files(results),
             TIMINGS_FILE: csv_bytes(results.page_timings()),
-            PAYMENTS_FILE: csv_bytes(results.payments())}),
+            PAYMENTS_FILE: csv_bytes(results.payments()),
+            **{name: csv_bytes(table) for name, table in results.shared_tables().items()}}),
     }
     return makers.get((kind, fmt))
 

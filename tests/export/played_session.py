@@ -158,3 +158,7 @@ def play(engine: Engine, clock: FakeClock | None, session_code: str, answers: An
     raise AssertionError("the session did not finish")
 
 
+
+#: the shared-data files every CSV export ends with, in this order
+SHARED_FILES = ["batch_data.csv", "group_data.csv", "study_data.csv", "shared_documents.csv",
+                "shared_messages.csv"]

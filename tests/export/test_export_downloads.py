@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 import requests
-from played_session import Answers, play
+from played_session import SHARED_FILES, Answers, play
 
 from labctl.export import load_results, write_results
 from labctl.server import downloads
@@ -84,7 +84,8 @@ def test_the_wide_csv_download_is_the_file_the_cli_writes(lab, tmp_path):
     archive = zipfile.ZipFile(io.BytesIO(http.get(url(lab, "results.zip"),
                                                   timeout=TIMEOUT).content))
     assert archive.namelist() == ["results_wide.csv", "trust.csv", "ultimatum.csv",
-                                  "questionnaire.csv", "page_timings.csv", "payments.csv"]
+                                  "questionnaire.csv", "page_timings.csv", "payments.csv",
+                                  *SHARED_FILES]
     for path in written:
         assert archive.read(path.name) == path.read_bytes()
     assert zipfile.ZipFile(io.BytesIO(http.get(url(lab, "apps.zip"), timeout=TIMEOUT).content)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from played_session import HYPERLINK, MULTILINE, UNICODE, Played
+from played_session import HYPERLINK, MULTILINE, SHARED_FILES, UNICODE, Played
 
 from labctl.export import load_results, write_results
 from labctl.money import format_money
@@ -125,7 +125,7 @@ def exported(played: Played, tmp_path):
 def test_the_csv_export_writes_the_wide_table_a_table_per_app_and_the_timings(exported):
     assert [path.name for path in exported] == [
         "results_wide.csv", "trust.csv", "ultimatum.csv", "questionnaire.csv",
-        "page_timings.csv"]
+        "page_timings.csv", *SHARED_FILES]
 
 
 def test_the_wide_csv_has_every_column_in_a_stable_order(played, exported):
@@ -201,7 +201,7 @@ def test_the_tidy_table_of_each_app_has_a_row_per_player_per_round(played, expor
 
 
 def test_page_timings_have_a_row_per_page_visit_with_its_seconds(played, exported):
-    header, rows = read_csv(exported[-1])
+    header, rows = read_csv(next(p for p in exported if p.name == "page_timings.csv"))
     assert header == ["session.code", "participant.id_in_session", "participant.code",
                       "participant.label", "step", "app", "round_number", "page",
                       "is_wait_page", "arrived_at", "submitted_at", "seconds", "timed_out"]
@@ -280,6 +280,6 @@ def test_progress_is_reported_up_to_the_total(played, tmp_path):
     seen: list[tuple[str, int, int]] = []
     write_results(played.store, played.project, tmp_path / "out",
                   [played.code, played.idle_code], progress=lambda *a: seen.append(a))
-    assert [done for _, done, _ in seen] == list(range(1, 8))  # 2 sessions, 5 files
-    assert {total for _, _, total in seen} == {7}
-    assert seen[-1][0] == "wrote page_timings.csv"
+    assert [done for _, done, _ in seen] == list(range(1, 13))  # 2 sessions, 10 files
+    assert {total for _, _, total in seen} == {12}
+    assert seen[-1][0] == "wrote shared_messages.csv"
