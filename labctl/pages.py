@@ -58,7 +58,8 @@ class Page(_SequenceItem):
     template_name: ClassVar[str | None] = None
     #: seconds before the page submits itself; ``None`` for no timeout
     timeout_seconds: ClassVar[int | None] = None
-    #: the values submitted at timeout, by field; unlisted fields keep their initial value
+    #: the values submitted at timeout, or when the experimenter advances the participant from
+    #: the monitor, by field; unlisted fields keep their initial value
     timeout_submission: ClassVar[dict[str, Any]] = {}
 
     @classmethod

@@ -144,13 +144,25 @@ class Engine:
                 raise LabctlError(f"no session '{session_code}' in {self.store.path}")
             return monitor.monitor_rows(self._tx(row, self.clock()))
 
-    def admin_advance(self, participant_code: str) -> str:
-        """Move a stuck participant past their page (timeout values) or wait page; logged."""
+    def admin_advance(self, participant_code: str, session_code: str | None = None,
+                      step: int | None = None) -> str:
+        """Move a stuck participant past their page (timeout values) or wait page; logged.
+
+        ``session_code`` and ``step`` are what the monitor showed: a participant of another
+        session, or one who moved on since (a doubled click), is refused and nothing changes.
+        """
         with self.store.transaction():
             row = self._participant(participant_code)
+            if session_code is not None and row["session_code"] != session_code:
+                raise LabctlError(f"participant {participant_code} is not in session "
+                                  f"{session_code}", "use the monitor of their session")
+            if step is not None and row["step"] != step:
+                raise LabctlError(f"participant {row['id_in_session']} has moved on since the "
+                                  "monitor showed them; nothing was done",
+                                  "look at the monitor again before acting")
             tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
-            monitor.log_action(tx, row, "advance")
             done = monitor.advance(tx, row)
+            monitor.log_action(tx, row, done)
             tx.moved.add(participant_code)
             tx.records.flush()
         self._announce(tx)

@@ -18,6 +18,8 @@ from .wait import release, wait_target
 class MonitorRow:
     id_in_session: int
     code: str
+    #: the step the monitor saw: actions carry it, so a doubled click changes nothing
+    step: int
     label: str | None
     status: str  # "not started", "playing", "waiting", "finished"
     app: str | None
@@ -53,7 +55,7 @@ def _row(tx: Tx, row: dict[str, Any], names: dict[int, str]) -> MonitorRow:
     arrived = row["page_arrived_at"]
     seconds = (round(tx.now - datetime.fromisoformat(arrived).timestamp(), 1)
                if arrived and status in ("playing", "waiting") else None)
-    return MonitorRow(row["id_in_session"], row["code"], row["label"], status, row["app"],
+    return MonitorRow(row["id_in_session"], row["code"], index, row["label"], status, row["app"],
                       row["round_number"], row["page"], seconds, waiting, row["bonus"] or 0)
 
 
@@ -78,10 +80,26 @@ def advance(tx: Tx, row: dict[str, Any]) -> str:
     if step.is_wait:
         release_wait(tx, row)
         return "release"
+    missing = [name for name in step.page.form_fields  # type: ignore[union-attr]
+               if step.page.timeout_submission.get(name) is None  # type: ignore[union-attr]
+               and _initial(tx, row, name) is None]
+    if missing:
+        raise LabctlError(
+            f"page {step.name} declares no timeout value for {', '.join(missing)}, so "
+            f"participant {row['id_in_session']} cannot be advanced without an answer",
+            "declare timeout_submission on the page, or ask the participant to answer")
     result = submit(tx, row, index, {}, timed_out=True)
     if not result.advanced:
         raise LabctlError(f"participant {row['id_in_session']} could not be advanced")
     return "advance"
+
+
+def _initial(tx: Tx, row: dict[str, Any], name: str) -> Any:
+    step = tx.steps[row["step"]]
+    player = tx.records.player(step.app, row["id"], step.round_number)
+    model = player.group if step.page.form_model == "group" else player  # type: ignore
+    declared = type(model).declared_fields()[name]
+    return declared.initial if declared.required else ""
 
 
 def release_wait(tx: Tx, row: dict[str, Any]) -> None:
@@ -97,6 +115,7 @@ def release_wait(tx: Tx, row: dict[str, Any]) -> None:
 
 
 def log_action(tx: Tx, row: dict[str, Any], action: str) -> None:
+    """Log an action at the step it was taken on (``row`` is read before the action)."""
     step = tx.steps[row["step"]] if 0 <= row["step"] < len(tx.steps) else None
     tx.store.log_action({"session_code": tx.session_code, "participant_code": row["code"],
                          "action": action, "step": row["step"],

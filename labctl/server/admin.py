@@ -181,8 +181,12 @@ def advance(session_code: str, code: str):
     """Advance a stuck participant (timeout values) or release the wait page they are on."""
     if not _csrf_ok():
         return _action_error(session_code, "The form expired; reload the monitor.")
+    step = request.form.get("step", "")
+    if not step.lstrip("-").isdigit():
+        return _action_error(session_code, "The form did not say which page it was for; "
+                             "reload the monitor.")
     try:
-        engine().admin_advance(code)
+        engine().admin_advance(code, session_code=session_code, step=int(step))
     except LabctlError as exc:
         return _action_error(session_code, str(exc))
     return redirect(url_for("admin.session_detail", session_code=session_code), code=303)

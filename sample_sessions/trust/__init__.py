@@ -34,6 +34,8 @@ class Player(labctl.Player):
 class Send(labctl.Page):
     form_model = "group"
     form_fields = ["sent_amount"]
+    # used if the experimenter advances a participant who cannot go on
+    timeout_submission = {"sent_amount": 0}
 
     @staticmethod
     def is_displayed(player):
@@ -47,6 +49,7 @@ class WaitForTrustor(labctl.WaitPage):
 class SendBack(labctl.Page):
     form_model = "group"
     form_fields = ["sent_back_amount"]
+    timeout_submission = {"sent_back_amount": 0}
 
     @staticmethod
     def is_displayed(player):

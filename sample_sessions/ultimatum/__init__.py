@@ -29,6 +29,8 @@ class Player(labctl.Player):
 class Offer(labctl.Page):
     form_model = "group"
     form_fields = ["amount_offered"]
+    # used if the experimenter advances a proposer who cannot go on
+    timeout_submission = {"amount_offered": 0}
 
     @staticmethod
     def is_displayed(player):

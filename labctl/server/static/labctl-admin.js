@@ -30,6 +30,9 @@
     form.action = actionUrl + encodeURIComponent(row.code) + "/advance";
     var token = document.createElement("input");
     token.type = "hidden"; token.name = "csrf_token"; token.value = csrf;
+    var step = document.createElement("input");
+    step.type = "hidden"; step.name = "step"; step.value = String(row.step);
+    form.appendChild(step);
     var button = document.createElement("button");
     button.type = "submit"; button.className = "button secondary";
     button.textContent = row.status === "waiting" ? "Release wait page" : "Advance";
