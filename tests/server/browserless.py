@@ -15,6 +15,7 @@ Every loop is bounded in passes and in time; every request has a timeout.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import websocket
 
 #: seconds any one HTTP request or WebSocket read may take
 HTTP_TIMEOUT = 10.0
@@ -405,3 +407,16 @@ def admin_login(base_url: str, password: str) -> requests.Session:
         allow_redirects=False)
     assert response.status_code == 302, response.text
     return http
+
+
+def next_message(ws: websocket.WebSocket, seconds: float = 5.0) -> dict:
+    """The next message on a socket other than a keep-alive ping, within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    for _ in range(20):
+        left = deadline - time.monotonic()
+        assert left > 0, f"no message within {seconds} s"
+        ws.settimeout(left)
+        message = json.loads(ws.recv())
+        if message.get("type") != "ping":
+            return message
+    raise AssertionError("only pings on the socket")

@@ -10,11 +10,11 @@ participant 1 the trustor; 3 and 4 likewise.
 from __future__ import annotations
 
 import html
-import json
 import re
 import time
 from pathlib import Path
 
+import browserless
 import pytest
 import requests
 import websocket
@@ -99,16 +99,7 @@ def ws_url(base_url: str, path: str) -> str:
 
 
 def next_message(ws: websocket.WebSocket, seconds: float = UPDATE_SECONDS) -> dict:
-    """The next message other than a keep-alive ping, within ``seconds``."""
-    deadline = time.monotonic() + seconds
-    for _ in range(20):
-        left = deadline - time.monotonic()
-        assert left > 0, f"no message within {seconds} s"
-        ws.settimeout(left)
-        message = json.loads(ws.recv())
-        if message.get("type") != "ping":
-            return message
-    raise AssertionError("only pings on the socket")
+    return browserless.next_message(ws, seconds)
 
 
 def monitor_socket(base_url: str, session_code: str,

@@ -8,10 +8,10 @@ The sample project's room ``lab1`` ("Economics lab") has the seats PC01..PC08.
 from __future__ import annotations
 
 import html
-import json
 import re
 import time
 
+import browserless
 import pytest
 import requests
 import websocket
@@ -35,16 +35,7 @@ def ws_base(base_url: str) -> str:
 
 
 def next_message(ws: websocket.WebSocket, seconds: float = OPEN_SECONDS) -> dict:
-    """The next message other than a keep-alive ping, within ``seconds``."""
-    deadline = time.monotonic() + seconds
-    for _ in range(20):
-        left = deadline - time.monotonic()
-        assert left > 0, f"no message within {seconds} s"
-        ws.settimeout(left)
-        message = json.loads(ws.recv())
-        if message.get("type") != "ping":
-            return message
-    raise AssertionError("only pings on the socket")
+    return browserless.next_message(ws, seconds)
 
 
 def close_frame(ws: websocket.WebSocket) -> tuple[int, bytes]:

@@ -4,9 +4,9 @@ polling fallback) tells the same."""
 
 from __future__ import annotations
 
-import json
 import time
 
+import browserless
 import pytest
 import requests
 import websocket
@@ -26,16 +26,7 @@ QUIET_SECONDS = 0.5
 
 
 def next_message(ws: websocket.WebSocket, seconds: float = RELEASE_SECONDS) -> dict:
-    """The next message other than a keep-alive ping, within ``seconds``."""
-    deadline = time.monotonic() + seconds
-    for _ in range(20):
-        left = deadline - time.monotonic()
-        assert left > 0, f"no message within {seconds} s"
-        ws.settimeout(left)
-        message = json.loads(ws.recv())
-        if message.get("type") != "ping":
-            return message
-    raise AssertionError("only pings on the socket")
+    return browserless.next_message(ws, seconds)
 
 
 def assert_quiet(ws: websocket.WebSocket) -> None:
