@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from .. import __version__
-from . import export, run, scaffold, sessions, validate
+from . import export, run, scaffold, sessions, test_session, validate
 
 app = typer.Typer(
     name="labctl",
@@ -35,6 +35,7 @@ scaffold.register(app)
 run.register(app)
 export.register(app)
 sessions.register(app)
+test_session.register(app)
 
 
 def main() -> None:

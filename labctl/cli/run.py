@@ -39,6 +39,8 @@ def run(
                                "list, or @FILE with one label per line.", show_default=False),
     room: str = typer.Option(None, "--room", help="Open the session in this room (from ROOMS "
                              "in sessions.py): its seats' URLs join it.", show_default=False),
+    seed: int = typer.Option(None, "--seed", help="Seed random matching, for a session that "
+                             "can be replayed exactly.", show_default=False),
     qr: bool = typer.Option(None, "--qr/--no-qr", help="Print a QR code per participant link "
                             "(default: when the terminal can show them and n <= 12).",
                             show_default=False),
@@ -65,7 +67,7 @@ def run(
     store = SqliteStore(db or project.root / "labctl.db")
     engine = Engine(project, store)
     code = _session_to_serve(engine, session_type, participants, _read_labels(labels), resume,
-                             room)
+                             room, seed)
     password = os.environ.get("LABCTL_ADMIN_PASSWORD") or secrets.token_urlsafe(9)
     app = create_app(engine, admin_password=password)
     base = f"http://{public_host(host)}"
@@ -100,7 +102,8 @@ def _read_labels(labels: str | None) -> list[str] | None:
 
 
 def _session_to_serve(engine, session_type: str | None, participants: int | None,
-                      labels: list[str] | None, resume: bool, room: str | None) -> str:
+                      labels: list[str] | None, resume: bool, room: str | None,
+                      seed: int | None = None) -> str:
     if resume:
         rows = [r for r in engine.session_rows()
                 if session_type is None or r["session_type"] == session_type]
@@ -116,7 +119,8 @@ def _session_to_serve(engine, session_type: str | None, participants: int | None
                           "in a room, participants take the labels of the seats they join")
     if labels and participants is None:
         participants = len(labels)
-    return engine.create_session(session_type, participants, labels=labels, room=room)
+    return engine.create_session(session_type, participants, labels=labels, room=room,
+                                 seed=seed)
 
 
 def _print_session(engine, code: str, url: str, password: str, qr: bool | None) -> None:

@@ -1,0 +1,71 @@
+"""Automatic bots: valid random answers drawn from the field declarations.
+
+Every value respects the field's type, choices, bounds, decimals and length, so it can only be
+refused by a page's own ``error_message``; then the bot tries again with values drawn closer to
+the field's minimum (an error such as "no more than you received" is usually about an upper
+limit the field does not declare).
+"""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from ..fields import Boolean, Field, Integer, Money, Text
+from ..fields import Decimal as DecimalField
+
+#: the spread of a number field that declares no maximum (in units as typed)
+DEFAULT_SPAN = 100
+
+
+def typed_value(field: Field, rng: random.Random, shrink: int, minor_digits: int) -> str:
+    """A value for ``field`` as a participant would type it; ``shrink`` narrows the range."""
+    if field.choices:
+        value, _ = rng.choice(field.choices)
+        if isinstance(field, Boolean):
+            return "1" if value else "0"
+        if isinstance(field, Money):
+            return _money_text(int(value), minor_digits)
+        return str(value)
+    if isinstance(field, Boolean):
+        return "1" if (field.required and field.effective_widget == "checkbox") or \
+            rng.random() < 0.5 else "0"
+    if isinstance(field, Text):
+        limit = field.max_length or 40
+        return f"bot answer {rng.randint(1, 999)}"[:limit]
+    return _number(field, rng, shrink, minor_digits)
+
+
+def _number(field: Field, rng: random.Random, shrink: int, minor_digits: int) -> str:
+    low = getattr(field, "min", None)
+    high = getattr(field, "max", None)
+    if isinstance(field, Money):
+        scale = 10 ** minor_digits
+        low_minor = int(low) if low is not None else 0
+        high_minor = int(high) if high is not None else low_minor + DEFAULT_SPAN * scale
+        high_minor = low_minor + (high_minor - low_minor) // (2 ** shrink)
+        return _money_text(rng.randint(low_minor, high_minor), minor_digits)
+    if isinstance(field, Integer):
+        low_int = int(low) if low is not None else 0
+        high_int = int(high) if high is not None else low_int + DEFAULT_SPAN
+        return str(rng.randint(low_int, low_int + (high_int - low_int) // (2 ** shrink)))
+    assert isinstance(field, DecimalField)
+    places = field.places if field.places is not None else 2
+    low_d = Decimal(str(low)) if low is not None else Decimal(0)
+    high_d = Decimal(str(high)) if high is not None else low_d + DEFAULT_SPAN
+    step = Decimal(1).scaleb(-places)
+    steps = int((high_d - low_d) / step) // (2 ** shrink)
+    return str(low_d + step * rng.randint(0, max(steps, 0)))
+
+
+def _money_text(minor: int, minor_digits: int) -> str:
+    return f"{Decimal(minor).scaleb(-minor_digits):.{minor_digits}f}" if minor_digits else \
+        str(minor)
+
+
+def automatic_values(fields: list[Field], rng: random.Random, attempt: int,
+                     minor_digits: int) -> dict[str, Any]:
+    """A whole form of valid values; later attempts draw closer to each field's minimum."""
+    shrink = min(attempt, 12)
+    return {f.name: typed_value(f, rng, shrink, minor_digits) for f in fields}

@@ -1,0 +1,315 @@
+"""``labctl test``: N bots play a whole session through the real server, concurrently.
+
+The server is ``labctl run`` in its own process, on 127.0.0.1 on a free port, with a temporary
+database. Each bot is a thread (a greenlet under gevent) that GETs its page, submits it, and
+waits on its WebSocket on wait pages, exactly like a browser. Before each step the runner
+reads the bot's player, group and participant from the database, so checks see what the
+server stored. The first failure stops every bot and is reported with the session type, app,
+round, page and participant; a failure in the app's own code carries the researcher's file and
+line from the server's log.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..app import AppSpec
+from ..engine.recordset import RecordSet
+from ..errors import LabctlError
+from ..money import MINOR_UNITS
+from ..pages import WaitPage
+from ..project import Project
+from ..storage.sqlite import SqliteStore
+from .api import Bot, BotCheckFailed, Submission
+from .auto import automatic_values
+from .client import Page, ParticipantClient
+from .server_process import ServerProcess
+
+#: how long a bot waits on one wait page before it reports itself stuck
+WAIT_SECONDS = 60.0
+#: how often an automatic bot redraws a form a page's own check refused
+AUTO_ATTEMPTS = 20
+
+
+class BotFailure(LabctlError):
+    """A bot could not finish: where it was, and what went wrong."""
+
+
+@dataclass
+class TestReport:
+    session_type: str
+    participants: int
+    pages_submitted: int = 0
+    finished: int = 0
+    failures: list[str] = field(default_factory=list)
+    session_code: str = ""
+    db_path: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.finished == self.participants
+
+
+Progress = Callable[[TestReport], None]
+
+
+def run_bots(project: Project, session_type: str, participants: int | None = None,
+             seed: int | None = None, workdir: Path | None = None,
+             progress: Progress | None = None) -> TestReport:
+    """Play a session of ``session_type`` with bots; returns what happened."""
+    declared = project.session_type(session_type)
+    count = participants or project.participant_count(declared)
+    seed = random.SystemRandom().randrange(2**31) if seed is None else seed
+    bots = {name: _bot_class(project, project.apps[name]) for name in declared.app_sequence}
+    report = TestReport(session_type, count)
+    started = time.monotonic()
+    with ServerProcess(project.root, session_type, count, seed, workdir) as server:
+        report.session_code, report.db_path = server.session_code, server.db_path
+        store = SqliteStore(server.db_path)
+        try:
+            team = Team(project, declared.name, store, server, bots, seed, report, progress)
+            team.play()
+        finally:
+            store.close()
+        if report.failures:
+            report.failures = [_with_server_log(f, server.log()) for f in report.failures]
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _bot_class(project: Project, spec: AppSpec) -> type[Bot] | None:
+    """The app's ``bots.PlayerBot``, or ``None`` for automatic bots."""
+    if not (spec.folder / "bots.py").is_file():
+        return None
+    try:
+        module = importlib.import_module(f"{project.package}.{spec.name}.bots")
+    except Exception as exc:
+        raise BotFailure(f"app '{spec.name}': importing bots.py raised "
+                         f"{type(exc).__name__}: {exc}", "fix the app's bots.py") from exc
+    found = getattr(module, "PlayerBot", None)
+    if not (isinstance(found, type) and issubclass(found, Bot)):
+        raise BotFailure(f"app '{spec.name}': bots.py declares no PlayerBot(labctl.bots.Bot)",
+                         "add class PlayerBot(Bot) with a play_round method")
+    return found
+
+
+def _with_server_log(failure: str, log: str) -> str:
+    """Add the server's account of a failure in the app's code (file and line)."""
+    causes = [line.strip() for line in log.splitlines() if "experiment code failed" in line]
+    return failure + (f"\n  server: {causes[-1]}" if causes else "")
+
+
+class Team:
+    """The bots of one session, each in its own thread."""
+
+    def __init__(self, project: Project, session_type: str, store: SqliteStore,
+                 server: ServerProcess, bots: dict[str, type[Bot] | None], seed: int,
+                 report: TestReport, progress: Progress | None) -> None:
+        self.project = project
+        self.session_type = project.session_type(session_type)
+        self.store = store
+        self.server = server
+        self.bots = bots
+        self.seed = seed
+        self.report = report
+        self.progress = progress
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        digits = MINOR_UNITS[self.session_type.currency]
+        self.minor_digits = 0 if self.session_type.pays_points else digits
+
+    def play(self) -> None:
+        rows = self.store.participants_of(self.server.session_code)
+        threads = [threading.Thread(target=self._play_one, args=(row,), daemon=True)
+                   for row in rows]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + WAIT_SECONDS * 10
+        for thread in threads:
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
+        if any(thread.is_alive() for thread in threads):
+            self.fail("the bots did not finish within the time limit")
+
+    def fail(self, message: str) -> None:
+        with self.lock:
+            self.report.failures.append(message)
+        self.stop.set()
+
+    def counted(self, pages: int = 0, finished: int = 0) -> None:
+        with self.lock:
+            self.report.pages_submitted += pages
+            self.report.finished += finished
+        if self.progress:
+            self.progress(self.report)
+
+    def _play_one(self, row: dict[str, Any]) -> None:
+        player = PlayerRun(self, row)
+        try:
+            player.play()
+        except (BotFailure, BotCheckFailed, LabctlError) as exc:
+            self._fail_unless_stopped(player.where() + str(exc))
+        except Exception as exc:  # a bug in a bots.py, or the server going away
+            self._fail_unless_stopped(player.where() + f"{type(exc).__name__}: {exc}")
+
+    def _fail_unless_stopped(self, message: str) -> None:
+        """Report a failure, unless it only follows from another bot's (the first counts)."""
+        if not self.stop.is_set():
+            self.fail(message)
+
+
+class PlayerRun:
+    """One participant's bot through the whole session."""
+
+    def __init__(self, team: Team, row: dict[str, Any]) -> None:
+        self.team = team
+        self.row = row
+        self.client = ParticipantClient(team.server.base_url, row["code"])
+        self.rng = random.Random(f"{team.seed}:{row['id_in_session']}")
+        self.page: Page | None = None
+        #: the page the bot is submitting, checking or waiting on: where a failure happened
+        self.at = "before the first page"
+
+    def where(self) -> str:
+        return (f"session type {self.team.session_type.name}, participant "
+                f"{self.row['id_in_session']}, {self.at}: ")
+
+    def _mark(self, page: Page) -> None:
+        if page.app:
+            self.at = f"app {page.app}, round {page.round_number}, page {page.name}"
+
+    def play(self) -> None:
+        self.page = self.client.current()
+        for spec, round_number in self.team.project.subsession_plan(self.team.session_type):
+            self._play_round(spec, round_number)
+            if self.team.stop.is_set():
+                return
+        self._settle()
+        if self.page.kind != "finished":
+            raise BotFailure(f"the session ended for the bots but the server shows "
+                             f"{self.page.kind} page {self.page.name}")
+        self.team.counted(finished=1)
+
+    def _play_round(self, spec: AppSpec, round_number: int) -> None:
+        bot_class = self.team.bots[spec.name]
+        bot = bot_class() if bot_class else None
+        plan: Iterator[Any] | None = None
+        pending: Submission | None = None
+        if bot is not None:
+            self._refresh(bot, spec, round_number)
+            plan = iter(bot.play_round() or ())
+            pending = self._next(plan, bot, spec, round_number)
+        while not self.team.stop.is_set():
+            self._settle()
+            if self.page.app != spec.name or self.page.round_number != round_number:
+                break
+            pending = self._submit(spec, round_number, bot, plan, pending)
+        if pending is not None and not self.team.stop.is_set():
+            raise BotFailure(f"the bot of app {spec.name} round {round_number} yielded page "
+                             f"{pending.page.__name__}, which was not shown to it")
+
+    def _settle(self) -> None:
+        """Wait while on wait pages; fail on an error page."""
+        assert self.page is not None
+        while self.page.kind == "wait" and not self.team.stop.is_set():
+            self._mark(self.page)
+            if not self.client.wait_until_moved(self.page, WAIT_SECONDS, self.team.stop):
+                if self.team.stop.is_set():
+                    return
+                raise BotFailure(f"stuck on wait page {self.page.name} for {WAIT_SECONDS:.0f} s")
+            self.page = self.client.current()
+        if self.page.kind == "error":
+            raise BotFailure(f"the server answered {self.page.status}: "
+                             f"{' '.join(self.page.errors()) or 'an error page'}")
+
+    def _submit(self, spec: AppSpec, round_number: int, bot: Bot | None,
+                plan: Iterator[Any] | None, pending: Submission | None) -> Submission | None:
+        page = self.page
+        assert page is not None
+        self._mark(page)
+        page_class = next(p for p in spec.page_sequence if p.__name__ == page.name)
+        fields = list(page_class.form_fields)
+        if bot is None:
+            self._auto_submit(spec, page_class)
+            return None
+        if pending is None or pending.page.__name__ != page.name:
+            if not fields:  # a page without a form the bot did not mention: Next
+                self._post({}, expect_error=None)
+                return pending
+            expected = pending.page.__name__ if pending else "nothing more"
+            raise BotFailure(f"the server shows page {page.name}, but the bot yielded "
+                             f"{expected}")
+        self._post(pending.values, expect_error=pending.error)
+        self._refresh(bot, spec, round_number)
+        return self._next(plan, bot, spec, round_number)
+
+    def _post(self, values: dict[str, Any], expect_error: str | None) -> None:
+        assert self.page is not None
+        shown = self.page
+        after = self.client.submit(shown, values)
+        if expect_error is not None:
+            if after.status != 422 or after.step != shown.step:
+                raise BotFailure(f"submitting {values} should have been refused with "
+                                 f"'{expect_error}', but it was accepted")
+            if not any(expect_error in message for message in after.errors()):
+                raise BotFailure(f"submitting {values} was refused with {after.errors()}, not "
+                                 f"with '{expect_error}'")
+            self.page = after
+            return
+        if after.status == 422:
+            raise BotFailure(f"submitting {values} was refused: {'; '.join(after.errors())}")
+        self.page = after
+        self.team.counted(pages=1)
+
+    def _auto_submit(self, spec: AppSpec, page_class: type) -> None:
+        assert self.page is not None
+        player_fields = self._form_fields(spec, page_class)
+        for attempt in range(AUTO_ATTEMPTS):
+            values = automatic_values(player_fields, self.rng, attempt, self.team.minor_digits)
+            after = self.client.submit(self.page, values)
+            if after.status != 422:
+                self.page = after
+                self.team.counted(pages=1)
+                return
+        raise BotFailure(f"page {self.page.name} refused {AUTO_ATTEMPTS} forms of valid random "
+                         f"values, the last with: {'; '.join(after.errors())}; write a bots.py "
+                         "for this app")
+
+    def _form_fields(self, spec: AppSpec, page_class: type) -> list[Any]:
+        model = spec.model_class(page_class.form_model)
+        declared = model.declared_fields() if model else {}
+        return [declared[name] for name in page_class.form_fields]
+
+    def _next(self, plan: Iterator[Any] | None, bot: Bot, spec: AppSpec,
+              round_number: int) -> Submission | None:
+        if plan is None:
+            return None
+        with self.team.store.reading():
+            try:
+                item = next(plan)
+            except StopIteration:
+                return None
+        submission = Submission.of(item)
+        if issubclass(submission.page, WaitPage):
+            raise BotFailure(f"the bot yielded wait page {submission.page.__name__}; bots "
+                             "wait on wait pages by themselves")
+        return submission
+
+    def _refresh(self, bot: Bot, spec: AppSpec, round_number: int) -> None:
+        """Give the bot its records as the server stored them now."""
+        store = self.team.store
+        with store.reading():
+            session_row = store.session_row(self.team.server.session_code)
+            records = RecordSet(store, self.team.project, self.team.session_type, session_row)
+            player = records.player(spec, self.row["id"], round_number)
+        bot.player, bot.group = player, player.group
+        bot.participant, bot.session = player.participant, player.session
+        bot.round_number = round_number
+        bot.html = self.page.html if self.page else ""

@@ -1,0 +1,79 @@
+"""``labctl test``: bots play a whole session through the real server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from ..errors import LabctlError, ValidationFailed
+from .console import console, err_console, reports_errors
+from .validate import problem_table
+
+
+def register(app: typer.Typer) -> None:
+    app.command("test")(test)
+
+
+@reports_errors
+def test(
+    session_type: str = typer.Argument(..., help="Session type from sessions.py to play."),
+    participants: int = typer.Option(None, "--participants", "-n",
+                                     help="Number of bots (default: the session type's)."),
+    seed: int = typer.Option(None, "--seed", help="Make matching and automatic bots' "
+                             "answers reproducible.", show_default=False),
+    export: Path = typer.Option(None, "--export", help="Write the played data into this folder, "
+                                "like `labctl export results`.", show_default=False),
+    project_dir: Path = typer.Option(Path("."), "--project", "-p",
+                                     help="The project folder (holds sessions.py)."),
+) -> None:
+    """Play a whole session with bots through the real server; exit 1 on any failure.
+
+    Example: labctl test my_session -n 8
+    """
+    from ..bots import run_bots
+    from ..project import load_project
+
+    project = load_project(project_dir)
+    try:
+        project.require_valid()
+    except ValidationFailed as exc:
+        console.print(problem_table(exc.problems, project.root))
+        raise
+    count = participants or project.participant_count(project.session_type(session_type))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True) as bar:
+        finished = bar.add_task("participants finished", total=count)
+        pages = bar.add_task("pages submitted", total=None)
+
+        def show(report) -> None:
+            bar.update(finished, completed=report.finished)
+            bar.update(pages, completed=report.pages_submitted)
+
+        workdir = export.resolve() if export else None
+        if workdir:
+            workdir.mkdir(parents=True, exist_ok=True)
+        report = run_bots(project, session_type, count, seed, workdir=workdir, progress=show)
+    if export and report.db_path:
+        _export(project, report, export)
+    if not report.ok:
+        for failure in report.failures or ["not every bot finished"]:
+            err_console.print(f"[bold red]FAILED[/] {failure}", highlight=False, markup=True)
+        raise typer.Exit(1)
+    console.print(f"[bold green]OK[/] {report.finished} bots played {session_type} "
+                  f"({report.pages_submitted} pages) in {report.seconds:.1f} s.")
+
+
+def _export(project, report, out: Path) -> None:
+    from ..export import write_results
+    from ..storage.sqlite import SqliteStore
+
+    store = SqliteStore(report.db_path)
+    try:
+        written = write_results(store, project, out, [report.session_code])
+    except LabctlError:
+        store.close()
+        raise
+    store.close()
+    console.print(f"Wrote {len(written)} files to {out}")
