@@ -399,7 +399,10 @@ class Boolean(Field):
 
     def parse(self, raw: str | None, *, minor_digits: int = 2) -> Any:
         if self.effective_widget == "checkbox":
-            ticked = raw is not None and raw.strip() != ""
+            # a browser sends a ticked box's value and nothing for an unticked one; a forged
+            # "0" or "false" must not pass a required box (a consent box, say)
+            ticked = raw is not None and raw.strip().lower() not in ("", "0", "false", "off",
+                                                                    "no")
             if self.required and not ticked:
                 raise FieldValueError(self.name, "Please tick this box to continue.")
             return self.coerce(raw) if ticked else False

@@ -54,7 +54,8 @@ def _summary(init: Path) -> str:
     text = init.read_text(encoding="utf-8").lstrip()
     for quote in ('"""', "'''"):
         if text.startswith(quote):
-            return text[3:].split("\n", 1)[0].strip().rstrip(".")
+            first = text[3:].split("\n", 1)[0]
+            return first.split(quote, 1)[0].strip().rstrip(".")
     return ""
 
 

@@ -51,6 +51,8 @@ def test_parse_accepts_valid_input(field, raw, expected):
     (fields.Choice(choices=[1, 2]), "3", "Please choose one of the options."),
     (fields.Integer(choices=[1, 2]), "3", "Please choose one of the options."),
     (fields.Boolean(widget="checkbox"), None, "Please tick this box to continue."),
+    (fields.Boolean(widget="checkbox"), "0", "Please tick this box to continue."),
+    (fields.Boolean(widget="checkbox"), "false", "Please tick this box to continue."),
 ])
 def test_parse_refuses_invalid_input_with_a_participant_message(field, raw, message):
     with pytest.raises(FieldValueError) as caught:

@@ -13,6 +13,8 @@ class Player(labctl.Player):
 
 class Question(labctl.Page):
     form_fields = ["answer"]
+    # what is submitted if the experimenter advances a participant who cannot go on
+    timeout_submission = {"answer": 0}
 
 
 class Results(labctl.Page):

@@ -9,7 +9,7 @@ limit the field does not declare).
 from __future__ import annotations
 
 import random
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from ..fields import Boolean, Field, Integer, Money, Text
@@ -21,6 +21,8 @@ DEFAULT_SPAN = 100
 
 def typed_value(field: Field, rng: random.Random, shrink: int, minor_digits: int) -> str:
     """A value for ``field`` as a participant would type it; ``shrink`` narrows the range."""
+    if isinstance(field, Boolean) and field.effective_widget == "checkbox":
+        return "1" if field.required or rng.random() < 0.5 else ""
     if field.choices:
         value, _ = rng.choice(field.choices)
         if isinstance(field, Boolean):
@@ -28,13 +30,19 @@ def typed_value(field: Field, rng: random.Random, shrink: int, minor_digits: int
         if isinstance(field, Money):
             return _money_text(int(value), minor_digits)
         return str(value)
-    if isinstance(field, Boolean):
-        return "1" if (field.required and field.effective_widget == "checkbox") or \
-            rng.random() < 0.5 else "0"
     if isinstance(field, Text):
         limit = field.max_length or 40
         return f"bot answer {rng.randint(1, 999)}"[:limit]
     return _number(field, rng, shrink, minor_digits)
+
+
+def _lowest(low: Any, high: Any, span: Any) -> Any:
+    """Where a range starts: its min, else 0, else (a negative max and no min) max - span."""
+    if low is not None:
+        return low
+    if high is not None and high < 0:
+        return high - span
+    return 0
 
 
 def _number(field: Field, rng: random.Random, shrink: int, minor_digits: int) -> str:
@@ -42,19 +50,24 @@ def _number(field: Field, rng: random.Random, shrink: int, minor_digits: int) ->
     high = getattr(field, "max", None)
     if isinstance(field, Money):
         scale = 10 ** minor_digits
-        low_minor = int(low) if low is not None else 0
+        low_minor = int(_lowest(low, None if high is None else int(high), DEFAULT_SPAN * scale))
         high_minor = int(high) if high is not None else low_minor + DEFAULT_SPAN * scale
         high_minor = low_minor + (high_minor - low_minor) // (2 ** shrink)
         return _money_text(rng.randint(low_minor, high_minor), minor_digits)
     if isinstance(field, Integer):
-        low_int = int(low) if low is not None else 0
+        low_int = int(_lowest(low, None if high is None else int(high), DEFAULT_SPAN))
         high_int = int(high) if high is not None else low_int + DEFAULT_SPAN
         return str(rng.randint(low_int, low_int + (high_int - low_int) // (2 ** shrink)))
     assert isinstance(field, DecimalField)
-    places = field.places if field.places is not None else 2
-    low_d = Decimal(str(low)) if low is not None else Decimal(0)
-    high_d = Decimal(str(high)) if high is not None else low_d + DEFAULT_SPAN
+    places = field.places if field.places is not None else max(
+        [2, *(-int(Decimal(str(b)).as_tuple().exponent) for b in (low, high) if b is not None)])
     step = Decimal(1).scaleb(-places)
+    high_d = Decimal(str(high)) if high is not None else None
+    # the first value on the field's grid of decimals at or above its min
+    low_d = Decimal(str(_lowest(None if low is None else Decimal(str(low)), high_d,
+                                DEFAULT_SPAN))).quantize(step, rounding=ROUND_CEILING)
+    if high_d is None:
+        high_d = low_d + DEFAULT_SPAN
     steps = int((high_d - low_d) / step) // (2 ** shrink)
     return str(low_d + step * rng.randint(0, max(steps, 0)))
 

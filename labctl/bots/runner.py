@@ -63,8 +63,13 @@ Progress = Callable[[TestReport], None]
 
 def run_bots(project: Project, session_type: str, participants: int | None = None,
              seed: int | None = None, workdir: Path | None = None,
-             progress: Progress | None = None) -> TestReport:
-    """Play a session of ``session_type`` with bots; returns what happened."""
+             progress: Progress | None = None,
+             finished: Callable[[TestReport], None] | None = None) -> TestReport:
+    """Play a session of ``session_type`` with bots; returns what happened.
+
+    ``finished`` runs while the test database still exists (e.g. to export it); it is
+    removed afterwards unless ``workdir`` was given.
+    """
     declared = project.session_type(session_type)
     count = participants or project.participant_count(declared)
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
@@ -81,6 +86,8 @@ def run_bots(project: Project, session_type: str, participants: int | None = Non
             store.close()
         if report.failures:
             report.failures = [_with_server_log(f, server.log()) for f in report.failures]
+        if finished is not None:
+            finished(report)
     report.seconds = time.monotonic() - started
     return report
 

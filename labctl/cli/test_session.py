@@ -51,12 +51,9 @@ def test(
             bar.update(finished, completed=report.finished)
             bar.update(pages, completed=report.pages_submitted)
 
-        workdir = export.resolve() if export else None
-        if workdir:
-            workdir.mkdir(parents=True, exist_ok=True)
-        report = run_bots(project, session_type, count, seed, workdir=workdir, progress=show)
-    if export and report.db_path:
-        _export(project, report, export)
+        report = run_bots(project, session_type, count, seed, progress=show,
+                          finished=(lambda done: _export(project, done, export))
+                          if export else None)
     if not report.ok:
         for failure in report.failures or ["not every bot finished"]:
             err_console.print(f"[bold red]FAILED[/] {failure}", highlight=False, markup=True)

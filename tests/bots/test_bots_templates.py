@@ -33,8 +33,6 @@ def test_new_app_list_shows_each_template_with_its_summary(cli):
         assert line.split(None, 1) == [template.name, template.summary], line
 
 
-@pytest.mark.xfail(strict=True, reason="scaffold._summary: a one-line docstring keeps its "
-                   "closing quotes, so `new-app --list` shows 'from scratch.\"\"\"' for blank")
 def test_a_one_line_docstring_is_summarised_without_its_quotes():
     blank = next(t for t in list_templates() if t.name == "blank")
     assert blank.summary == "Blank: one question and a results page, to start an app from scratch"
