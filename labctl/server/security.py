@@ -28,7 +28,9 @@ def csrf_token(secret: str, subject: str) -> str:
 
 
 def csrf_ok(secret: str, subject: str, token: object) -> bool:
-    return isinstance(token, str) and hmac.compare_digest(csrf_token(secret, subject), token)
+    """Constant-time check; any text is compared as bytes (a forged token may be non-ASCII)."""
+    return isinstance(token, str) and hmac.compare_digest(
+        csrf_token(secret, subject).encode(), token.encode("utf-8", "surrogatepass"))
 
 
 def password_ok(expected: str, given: object) -> bool:

@@ -9,6 +9,7 @@ stay short because SQLite calls block the event loop.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sqlite3
@@ -92,18 +93,29 @@ class SqliteStore:
             self._depth = 1
             try:
                 yield self
+            except sqlite3.Error as exc:  # a full disk, an I/O error: nothing was saved
+                self._rollback()
+                raise StorageError(f"could not save to {self.path}: {exc}",
+                                   "check free disk space and file permissions") from exc
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             else:
                 try:
                     self.conn.execute("COMMIT")
                 except sqlite3.Error as exc:
-                    self.conn.execute("ROLLBACK")
+                    self._rollback()
                     raise StorageError(f"could not save to {self.path}: {exc}",
                                        "check free disk space and file permissions") from exc
             finally:
                 self._depth = 0
+
+    def _rollback(self) -> None:
+        """Roll back, unless SQLite already did (it does on SQLITE_FULL and some I/O errors);
+        a failing ROLLBACK must never hide the error that caused it."""
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
 
     @contextmanager
     def reading(self) -> Iterator[SqliteStore]:

@@ -144,7 +144,7 @@ def submit_opinions(person: Participant, bot: SampleBot, record: bool):
 
 
 def test_a_full_disk_saves_nothing_keeps_serving_and_the_session_continues(lab):
-    """What holds on a full disk, whatever the status (see the xfail test below)."""
+    """What holds on a full disk, whatever the status (and the 503 test below)."""
     server, people, bot = lab
     person = at_opinions(server, people, bot)
     db = LabDb(server.engine.store.path)
@@ -162,15 +162,6 @@ def test_a_full_disk_saves_nothing_keeps_serving_and_the_session_continues(lab):
     finish_and_check(server, people, bot)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "labctl bug: a write that fails with SQLITE_FULL inside SqliteStore.transaction() is not "
-    "turned into a StorageError. SQLite has already rolled the transaction back, so the "
-    "handler's own ROLLBACK raises 'cannot rollback - no transaction is active', which "
-    "replaces the original error; the participant gets the generic 500 page ('unexpected "
-    "error') instead of the 503 'cannot save right now', and the experimenter's one-line error "
-    "is \"unexpected error: OperationalError('cannot rollback - no transaction is active')\" "
-    "(the full disk shows only deep in the chained traceback). Only BEGIN and COMMIT failures "
-    "are wrapped (labctl/storage/sqlite.py, transaction())."))
 def test_a_full_disk_is_the_503_cannot_save_page_with_a_clear_log(lab, caplog):
     server, people, bot = lab
     person = at_opinions(server, people, bot)
