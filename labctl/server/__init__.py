@@ -18,7 +18,7 @@ from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
 from ..storage.sqlite import StorageError
 from . import admin, downloads, participant, rooms, shared_socket
-from .rendering import AppTemplateLoader
+from .rendering import APP_PREFIX, AppTemplateLoader
 from .security import BodyLimit, add_security_headers
 
 __all__ = ["create_app"]
@@ -41,6 +41,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.extensions["labctl.engine"] = engine
     app.jinja_env.autoescape = True
     app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])
+    _compile_app_templates(app, engine)
     app.register_blueprint(participant.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(rooms.bp)
@@ -64,6 +65,16 @@ def create_app(engine: Engine, admin_password: str | None = None,
         return redirect(url_for("admin.sessions"))
 
     return app
+
+
+def _compile_app_templates(app: Flask, engine: Engine) -> None:
+    """Compile every page template now: a template edited (or broken) while a session runs
+    changes nothing until the next start, like the project's Python code."""
+    app.jinja_env.auto_reload = False
+    for spec in engine.project.apps.values():
+        for page in spec.page_sequence:
+            if hasattr(page, "template_file") and spec.template_path(page).is_file():
+                app.jinja_env.get_template(f"{APP_PREFIX}{spec.name}/{page.template_file()}")
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """A project broken while ``labctl run`` serves it never takes the running server down: labctl
-loads ``sessions.py`` and the apps' Python when it starts, so editing them into invalid Python
-mid-session changes nothing for the participants, who play on to the end; the break is reported
-at the next start instead, before anything is served."""
+loads ``sessions.py``, the apps' Python and their page templates when it starts, so editing
+them into invalid code mid-session changes nothing for the participants, who play on to the
+end; the break is reported at the next start instead, before anything is served."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def test_breaking_the_python_of_a_running_project_changes_nothing_until_the_next
     play(people, bot, stop_step=RESPOND_1)
     for path in [sample_project / "sessions.py", *sample_project.glob("*/__init__.py")]:
         path.write_text(BROKEN, encoding="utf-8")
+    for path in sample_project.glob("*/*.html"):  # templates not shown yet, too
+        path.write_text("{% if %}{{ broken", encoding="utf-8")
 
     finished = play(people, bot)
     expected = bot.expected_bonuses(LabDb(sample_project / "labctl.db"), lab.session_code)
