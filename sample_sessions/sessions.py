@@ -1,7 +1,8 @@
 """The sample session of the labctl spec: a trust game, two ultimatum games, a questionnaire.
 
 Run it with `labctl run my_session -n 4` in this folder. Amounts are in minor units of the
-currency: fixed_pay=1000 is EUR 10.00.
+currency: fixed_pay=1000 is EUR 10.00. `labctl run pd_chat -n 4` plays a prisoner's dilemma in
+pairs who chat first (live shared data).
 """
 
 from labctl import Room, SessionType
@@ -17,6 +18,18 @@ SESSION_TYPES = [
         params={"trust_multiplier": 3},
         doc="A 2-player trust game, a 2-player ultimatum game played twice with new partners, "
         "and a short questionnaire. EUR 10.00 for showing up plus what the games pay.",
+    ),
+    SessionType(
+        name="pd_chat",
+        display_name="Prisoner's dilemma with chat",
+        fixed_pay=500,
+        currency="EUR",
+        app_sequence=["prisoners_dilemma"],
+        num_participants=4,
+        batch="pd_study",
+        doc="A one-shot prisoner's dilemma in pairs who may chat first. Every session of the "
+        "batch 'pd_study' continues its rotation of the two framings, so they stay balanced "
+        "across days. EUR 5.00 for showing up plus EUR 0.00 to 5.00 from the game.",
     ),
 ]
 
