@@ -71,6 +71,17 @@ class PageView:
         return self.step.page if self.step else None  # type: ignore[return-value]
 
 
+@dataclass
+class Outbox:
+    """What a committed transaction announces: its Tx's moves and changes, and messages."""
+
+    txs: list[Tx] = field(default_factory=list)
+    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def publish(self, channel: str, message: dict[str, Any]) -> None:
+        self.messages.append((channel, message))
+
+
 class Engine:
     """Creates sessions and moves participants through them; storage is behind ``store``."""
 
@@ -110,24 +121,25 @@ class Engine:
         creation.check_participant_count(self.project, session_type, count)
         seed = secrets.randbits(32) if seed is None else seed
         now = self.clock()
-        with self.store.transaction():
+        with self._committing() as outbox:
             code = creation.insert_session(self.store, session_type, count, seed, labels,
                                            iso(now), room)
             tx = self._tx(self.store.session_row(code), now)
+            outbox.txs.append(tx)  # e.g. batch data changed in creating_session
             creation.create_subsessions(tx, self.project, seed)
-        if room is not None:
-            self.hub.publish(f"room:{room}", {"type": "advance"})
+            if room is not None:
+                outbox.publish(f"room:{room}", {"type": "advance"})
         return code
 
     def join_room(self, room: str, label: str) -> str | None:
         """The participant code for a seat, or ``None`` while no session is open there."""
         rooms.check_seat(self.project, room, label)
-        with self.store.transaction():
+        with self._committing() as outbox:
             row = self.store.room_session(room)
             if row is None:
                 return None
             code = rooms.claim_seat(self.store, row["code"], label)
-        self.hub.publish(f"monitor:{row['code']}", {"type": "update"})
+            outbox.publish(f"monitor:{row['code']}", {"type": "update"})
         return code
 
     def room_is_open(self, room: str) -> bool:
@@ -151,7 +163,7 @@ class Engine:
         ``session_code`` and ``step`` are what the monitor showed: a participant of another
         session, or one who moved on since (a doubled click), is refused and nothing changes.
         """
-        with self.store.transaction():
+        with self._committing() as outbox:
             row = self._participant(participant_code)
             if session_code is not None and row["session_code"] != session_code:
                 raise LabctlError(f"participant {participant_code} is not in session "
@@ -161,11 +173,11 @@ class Engine:
                                   "monitor showed them; nothing was done",
                                   "look at the monitor again before acting")
             tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+            outbox.txs.append(tx)
             done = monitor.advance(tx, row)
             monitor.log_action(tx, row, done)
             tx.moved.add(participant_code)
             tx.records.flush()
-        self._announce(tx)
         return done
 
     def admin_actions(self, session_code: str) -> list[dict[str, Any]]:
@@ -195,16 +207,16 @@ class Engine:
         The transaction stays open while the caller renders, so templates can navigate
         records; anything a hook changes is saved when the block ends.
         """
-        with self.store.transaction():
+        with self._committing() as outbox:
             row = self._participant(participant_code)
             tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+            outbox.txs.append(tx)
             if row["step"] < 0:
                 self.store.update_participant(row["id"], {"started_at": tx.now_iso})
                 progress.enter(tx, row["id"], 0)
                 row = self.store.participant_by_id(row["id"])
             yield self._page_view(tx, row)
             tx.records.flush()
-        self._announce(tx)
 
     def submit(self, participant_code: str, step: int | None, form: Mapping[str, str],
                timed_out: bool = False, announce_self: bool = False) -> SubmitResult:
@@ -216,9 +228,10 @@ class Engine:
         timeout counts only once the page's deadline has passed (less a small grace for clock
         skew).
         """
-        with self.store.transaction():
+        with self._committing() as outbox:
             row = self._participant(participant_code)
             tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+            outbox.txs.append(tx)
             expired = row["deadline"] is not None and tx.now >= row["deadline"] - \
                 self.timeout_grace
             result = progress.submit(tx, row, step, form, timed_out=timed_out and expired)
@@ -226,7 +239,6 @@ class Engine:
                 tx.records.flush()
                 if announce_self:
                     tx.moved.add(participant_code)
-        self._announce(tx)
         return result
 
     def expire_timeouts(self) -> int:
@@ -273,9 +285,10 @@ class Engine:
         The target is re-derived in the transaction: a participant who moved on since the
         socket opened cannot write into the group they left.
         """
-        with self.store.transaction():
+        with self._committing() as outbox:
             row = self._participant(participant_code)
             tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+            outbox.txs.append(tx)
             current = shared_access.target_of_participant(tx, row, target.scope)
             if current != target:
                 raise shared.SharedDataError(
@@ -284,7 +297,6 @@ class Engine:
             result = shared_access.apply_change(tx, target, base_version, participant_code,
                                                 patch=patch, replace=replace,
                                                 shown_as=self._sender_name(tx, row))
-        self._announce(tx)
         return result
 
     def shared_message(self, participant_code: str, target: shared_access.Target, body: Any,
@@ -293,9 +305,10 @@ class Engine:
         if not isinstance(body, (str, int, float, bool, dict, list)) or len(
                 json.dumps(body)) > 10_000:
             raise shared.SharedDataError("a message must be JSON under 10,000 characters")
-        with self.store.transaction():
+        with self._committing() as outbox:
             row = self._participant(participant_code)
             tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+            outbox.txs.append(tx)
             channel = target.channel
             recipient = None
             if to is not None:
@@ -306,9 +319,9 @@ class Engine:
             self.store.add_shared_message({
                 "scope": target.scope, "key": target.key, "sender": participant_code,
                 "recipient": recipient, "body": json.dumps(body), "at": tx.now_iso})
-            sender = self._sender_name(tx, row)
-        self.hub.publish(channel, {"type": "message", "store": target.scope, "from": sender,
-                                   "body": body, "direct": recipient is not None})
+            outbox.publish(channel, {"type": "message", "store": target.scope,
+                                     "from": self._sender_name(tx, row), "body": body,
+                                     "direct": recipient is not None})
 
     def _member_code(self, tx: Tx, row: dict[str, Any], id_in_group: Any) -> str:
         step = tx.steps[row["step"]]
@@ -342,13 +355,13 @@ class Engine:
         if batch not in {st.batch_name for st in self.project.session_types}:
             raise shared.SharedDataError(f"there is no batch '{batch}' in this project")
         target = shared_access.Target("batch", batch, False)
-        with self.store.transaction():
+        with self._committing() as outbox:
             result = shared.change(self.store, "batch", batch, base_version, author="admin",
                                    now_iso=iso(self.clock()), replace=doc)
-        if result.accepted:
-            self.hub.publish(target.channel, {"type": "change", "store": "batch",
-                                              "version": result.version,
-                                              "patch": result.patch, "author": "admin"})
+            if result.accepted:
+                outbox.publish(target.channel, {"type": "change", "store": "batch",
+                                                "version": result.version,
+                                                "patch": result.patch, "author": "admin"})
         return result
 
     def group_documents(self, session_code: str) -> list[dict[str, Any]]:
@@ -357,6 +370,20 @@ class Engine:
         with self.store.reading():
             return [{"key": r["key"], "version": r["version"], "doc": json.loads(r["doc"])}
                     for r in self.store.shared_docs("group") if r["key"].startswith(prefix)]
+
+    @contextmanager
+    def _committing(self) -> Iterator[Outbox]:
+        """One transaction; its messages leave right after the commit, still under the
+        store's lock, so that every channel sees changes in commit order (version 2 is never
+        pushed after version 3)."""
+        outbox = Outbox()
+        with self.store.reading():
+            with self.store.transaction():
+                yield outbox
+            for tx in outbox.txs:
+                self._announce(tx)
+            for channel, message in outbox.messages:
+                self.hub.publish(channel, message)
 
     # -- internals -------------------------------------------------------------------------
     def _participant(self, code: str) -> dict[str, Any]:
