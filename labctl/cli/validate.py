@@ -66,7 +66,9 @@ def session_tree(project: Project, session_type: SessionType) -> Tree:
     for spec, round_number in project.subsession_plan(session_type):
         label = spec.name if spec.num_rounds == 1 else f"{spec.name} round {round_number}"
         size = spec.players_per_group
-        groups = (f"{count // size} groups of {size}" if size else f"one group of {count}")
+        number = count // size if size else 1
+        groups = (f"{number} group{'s' if number != 1 else ''} of {size}" if size
+                  else f"one group of {count}")
         roles = f", roles {', '.join(spec.settings.roles)}" if spec.settings.roles else ""
         node = tree.add(f"[cyan]{label}[/] — {groups}{roles}")
         node.add("pages: " + " → ".join(page.__name__ for page in spec.page_sequence))

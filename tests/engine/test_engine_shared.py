@@ -318,11 +318,6 @@ def test_batch_data_survives_from_one_session_to_the_next(engine, sample, open_e
     assert reopened.shared_read(target) == (3, {"next_treatment": 2, "notes": ["monday"]})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Engine.create_session never announces tx.published: batch (or group) data changed in "
-    "creating_session is committed but its 'change' message is never sent, so the live pages "
-    "of an earlier session of the same batch keep an old version until the next change or "
-    "conflict."))
 def test_batch_changes_made_in_creating_session_reach_live_pages(engine):
     listener: queue.Queue = engine.hub.subscribe("shared:batch:pd_study")
     engine.create_session("pd_chat", 2)

@@ -274,13 +274,6 @@ def test_eight_writers_at_once_each_change_lands_exactly_once(lab):
     assert lab.doc("group", lab.key(2)) == (0, {})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Engine.shared_change publishes a change after its transaction has committed, outside the "
-    "store's lock (Engine._announce): when two changes commit back to back on two server "
-    "threads, the later version can be pushed first, so pages receive v3 before v2. A client "
-    "that applies patches as they arrive corrupts its copy; labctl-shared.js holds early ones "
-    "back and asks for a snapshot if the gap stays open. Publishing in commit order (e.g. under "
-    "a per-channel lock taken inside the transaction) would fix it."))
 def test_changes_reach_pages_in_version_order(lab):
     """Deterministic: the publish of version 1 is held back while version 2 commits."""
     writer, other, observer = lab.socket(1), lab.socket(2), lab.socket(2)
