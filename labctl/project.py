@@ -189,7 +189,7 @@ def _import(project: Project, name: str, file: Path) -> types.ModuleType | None:
         if not _is_project_file(exc.filename, project.root):
             # raised at run time by the researcher's code (e.g. ast.literal_eval), not a typo
             project.load_problems.append(Problem.at(
-                "LC102", _researcher_frame(exc, project.root, file),
+                "LC102", researcher_frame(exc, project.root, file),
                 f"importing {file.relative_to(project.root)} raised SyntaxError: {exc.msg}",
                 "fix the code on this line; it runs when the project is loaded"))
             return None
@@ -198,13 +198,13 @@ def _import(project: Project, name: str, file: Path) -> types.ModuleType | None:
             "LC101", where, f"syntax error: {exc.msg}", "fix the Python syntax on this line"))
     except Exception as exc:
         project.load_problems.append(Problem.at(
-            "LC102", _researcher_frame(exc, project.root, file),
+            "LC102", researcher_frame(exc, project.root, file),
             f"importing {file.relative_to(project.root)} raised {type(exc).__name__}: {exc}",
             "fix the code on this line; it runs when the project is loaded"))
     return None
 
 
-def _researcher_frame(exc: BaseException, root: Path, fallback: Path) -> tuple[str, int]:
+def researcher_frame(exc: BaseException, root: Path, fallback: Path) -> tuple[str, int]:
     """The innermost traceback frame in the researcher's project, not in labctl or Python."""
     found: tuple[str, int] = (str(fallback), 0)
     for frame in traceback.extract_tb(exc.__traceback__):

@@ -55,6 +55,7 @@ def create_subsessions(tx: Tx, project: Project, seed: int) -> None:
     rng = random.Random(seed)
     participants = tx.store.participants_of(tx.session_code)
     ids = {row["id_in_session"]: row["id"] for row in participants}
+    codes = {row["id"]: row["code"] for row in participants}
     first_rounds: dict[str, list[list[int]]] = {}
     for spec, round_number in project.subsession_plan(tx.session_type):
         subsession_id = tx.store.insert_record(spec.name, "subsession", {
@@ -62,10 +63,11 @@ def create_subsessions(tx: Tx, project: Project, seed: int) -> None:
             "session_code": tx.session_code, "round_number": round_number})
         if groups_by_arrival(spec):
             _insert_players(tx, spec, round_number, subsession_id, [[n] for n in ids], ids,
-                            grouped=False)
+                            codes, grouped=False)
         else:
             matrix = group_matrix(spec, round_number, list(ids), rng, first_rounds.get(spec.name))
-            _insert_players(tx, spec, round_number, subsession_id, matrix, ids, grouped=True)
+            _insert_players(tx, spec, round_number, subsession_id, matrix, ids, codes,
+                            grouped=True)
         subsession = tx.records.subsession(spec, round_number)
         if spec.creating_session is not None:
             call_hook(spec.creating_session, subsession, root=tx.root,
@@ -79,7 +81,8 @@ def create_subsessions(tx: Tx, project: Project, seed: int) -> None:
 
 
 def _insert_players(tx: Tx, spec: AppSpec, round_number: int, subsession_id: int,
-                    matrix: list[list[int]], ids: dict[int, int], grouped: bool) -> None:
+                    matrix: list[list[int]], ids: dict[int, int], codes: dict[int, str],
+                    grouped: bool) -> None:
     roles = spec.settings.roles
     for group_number, members in enumerate(matrix, start=1):
         group_id = tx.store.insert_record(spec.name, "group", {
@@ -87,12 +90,11 @@ def _insert_players(tx: Tx, spec: AppSpec, round_number: int, subsession_id: int
             "round_number": round_number,
             "subsession_id": subsession_id, "id_in_subsession": group_number}) if grouped else None
         for position, number in enumerate(members, start=1):
-            participant = tx.store.participant_by_id(ids[number])
             tx.store.insert_record(spec.name, "player", {
                 **initial_values(spec.player_class), "session_code": tx.session_code,
                 "round_number": round_number,
                 "subsession_id": subsession_id, "group_id": group_id,
-                "participant_id": participant["id"], "participant_code": participant["code"],
+                "participant_id": ids[number], "participant_code": codes[ids[number]],
                 "id_in_group": position if grouped else None,
                 "role": (roles[position - 1] if grouped and roles else None)})
 

@@ -35,14 +35,9 @@ def group_key(session_code: str, app: str, round_number: int, id_in_subsession: 
 
 def target_of_player(tx: Tx, player: Player, scope: str) -> Target:
     """The document of ``scope`` for this player (their group in their app round)."""
-    if scope == "batch":
-        return Target("batch", tx.session_type.batch_name, False)
-    if scope == "study":
-        row = tx.store.participant_by_id(player.participant.id)  # type: ignore[attr-defined]
-        return Target("study", row["code"], row["step"] >= len(tx.steps))
     if scope != "group":
-        raise SharedDataError(f"there is no shared store '{scope}'",
-                              "use 'batch', 'group' or 'study'")
+        row = tx.store.participant_by_id(player.participant.id)  # type: ignore[attr-defined]
+        return _participant_target(tx, row, scope)
     if player.group is None:
         raise SharedDataError("this player has no group yet",
                               "group data exists once groups are formed")
@@ -66,15 +61,17 @@ def target_of_participant(tx: Tx, row: dict[str, Any], scope: str) -> Target:
         step = tx.steps[index]
         player = tx.records.player(step.app, row["id"], step.round_number)
         return target_of_player(tx, player, scope)
-    player_like = _Anchor(row["id"])
-    return target_of_player(tx, player_like, scope)  # type: ignore[arg-type]
+    return _participant_target(tx, row, scope)
 
 
-class _Anchor:
-    """Just enough of a player for the batch and study scopes."""
-
-    def __init__(self, participant_id: int) -> None:
-        self.participant = type("P", (), {"id": participant_id})()
+def _participant_target(tx: Tx, row: dict[str, Any], scope: str) -> Target:
+    """The batch and study documents depend on the participant alone, not where they are."""
+    if scope == "batch":
+        return Target("batch", tx.session_type.batch_name, False)
+    if scope == "study":
+        return Target("study", row["code"], row["step"] >= len(tx.steps))
+    raise SharedDataError(f"there is no shared store '{scope}'",
+                          "use 'batch', 'group' or 'study'")
 
 
 def apply_change(tx: Tx, target: Target, base_version: Any, author: str, *,
