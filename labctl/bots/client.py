@@ -72,7 +72,7 @@ class ParticipantClient:
         try:
             socket = websocket.create_connection(ws_url, timeout=min(5.0, seconds))
         except (OSError, websocket.WebSocketException):
-            return self._poll(page, deadline)
+            return self._poll(page, deadline, stop)
         waited = 0
         try:
             while time.monotonic() < deadline and not stop.is_set():

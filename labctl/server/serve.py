@@ -23,6 +23,11 @@ from ..errors import LabctlError
 
 log = logging.getLogger("labctl.server")
 SWEEP_SECONDS = 1.0
+#: connections the kernel queues before the server accepts them. gevent's default, 128, is
+#: overrun when a whole room (or a thousand online participants) connects at once: the
+#: clients' SYNs are dropped and retried a second later, which shows as 1 s and 3 s spikes
+#: in page load times. Linux caps it at net.core.somaxconn (4096 on current kernels).
+LISTEN_BACKLOG = 2048
 
 
 def lan_address() -> str:
@@ -48,7 +53,8 @@ def serve(app: Flask, engine: Engine, host: str, port: int,
     import gevent
     from gevent.pywsgi import WSGIServer
 
-    server = WSGIServer((host, port), app, log=None, error_log=sys.stderr)
+    server = WSGIServer((host, port), app, log=None, error_log=sys.stderr,
+                        backlog=LISTEN_BACKLOG)
     try:
         server.start()
     except OSError as exc:
