@@ -2,7 +2,8 @@
 
 Run it with `labctl run my_session -n 4` in this folder. Amounts are in minor units of the
 currency: fixed_pay=1000 is EUR 10.00. `labctl run pd_chat -n 4` plays a prisoner's dilemma in
-pairs who chat first (live shared data).
+pairs who chat first (live shared data). `labctl run public_goods -n 8` plays a public goods
+game in groups of four (the load benchmark uses its groups to time group-data fan-out).
 """
 
 from labctl import Room, SessionType
@@ -30,6 +31,17 @@ SESSION_TYPES = [
         doc="A one-shot prisoner's dilemma in pairs who may chat first. Every session of the "
         "batch 'pd_study' continues its rotation of the two framings, so they stay balanced "
         "across days. EUR 5.00 for showing up plus EUR 0.00 to 5.00 from the game.",
+    ),
+    SessionType(
+        name="public_goods",
+        display_name="Public goods game in groups of four",
+        fixed_pay=500,
+        currency="EUR",
+        app_sequence=["public_goods"],
+        num_participants=4,
+        doc="Three rounds of a public goods game in fixed groups of four: each round every "
+        "member has EUR 10.00 and contributes to a group account that is doubled and split "
+        "equally. EUR 5.00 for showing up plus what the three rounds pay.",
     ),
 ]
 

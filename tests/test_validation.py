@@ -442,8 +442,9 @@ def test_sample_sessions_have_no_problems(load):
     project = load(SAMPLE_SESSIONS)
 
     assert project.problems() == []
-    assert [st.name for st in project.session_types] == ["my_session", "pd_chat"]
-    assert sorted(project.apps) == ["prisoners_dilemma", "questionnaire", "trust", "ultimatum"]
+    assert [st.name for st in project.session_types] == ["my_session", "pd_chat", "public_goods"]
+    assert sorted(project.apps) == ["prisoners_dilemma", "public_goods", "questionnaire", "trust",
+                                    "ultimatum"]
 
 
 def test_every_mistake_is_reported_at_once_sorted_by_file_and_line(problems_of):

@@ -38,6 +38,12 @@ def test_the_sample_session_passes_with_its_bots(cli, sample_project):
     assert not list(sample_project.glob("*.db*"))
 
 
+def test_the_sample_public_goods_game_passes_in_groups_of_four(cli, sample_project):
+    result = cli("test", "public_goods", "-n", 8, "--seed", 1, "--project", sample_project)
+    # 3 rounds of Contribute and Results, 2 refused submits that do not count: 8 bots x 6 pages
+    assert _ok(result, 8, "public_goods") == 48
+
+
 def test_a_project_from_every_template_validates_and_passes(cli, templates_project):
     templates = {t.name for t in list_templates()}
     assert {"blank", "trust", "ultimatum", "public_goods", "prisoners_dilemma",
