@@ -1,15 +1,24 @@
 """Load benchmark of labctl: `labctl run` in its own process, N simulated participants here.
 
-    python benchmarks/lab_load.py [--participants 50 200 1000] [--runs 3] [--smoke]
-                                  [--out benchmarks/results.json]
+    python benchmarks/lab_load.py [--participants 48 200 1000] [--runs 3] [--think 2 8]
+                                  [--smoke] [--out benchmarks/results.json]
 
-Each run starts ``python -m labctl run my_session -n N`` on 127.0.0.1 (sample project, temporary
-database), then drives N participants from this process as gevent greenlets over HTTP and
-WebSockets: first a group-data fan-out phase (every participant subscribes to its "group"
-document on /p/<code>/shared, one member per group patches it), then the whole sample session
-(trust, ultimatum twice, questionnaire). Every run is bounded by a deadline. A separate in-process
-phase times ``labctl.export.write_results`` on a database of many player rows. Each figure is the
-median over --runs runs; figures go to JSON (--out) and to a table on the terminal.
+Each run has three phases, each against servers started as separate processes on 127.0.0.1
+(sample project, temporary databases), with N participants driven from this process as gevent
+greenlets over HTTP and WebSockets:
+
+1. play: ``labctl run my_session -n N``; every participant plays the whole sample session
+   (trust, ultimatum twice, questionnaire), pausing a think time drawn uniformly from --think
+   before each page submit (a seeded RNG per participant). --think 0 0 is a closed-loop
+   stampede, which measures throughput; a lab's latency needs people who read and think.
+2. fan-out: ``labctl run public_goods -n N`` (groups of 4); every participant subscribes to its
+   "group" document on /p/<code>/shared, one member per group patches it, and the time until
+   the 3 others received the change is measured.
+3. bots: ``labctl test my_session -n N``, timed as a whole (bots through the real server).
+
+Every phase is bounded in time. A separate in-process phase times
+``labctl.export.write_results`` on a database of many player rows. Each figure is the median
+over --runs runs; figures go to JSON (--out) and to a table on the terminal.
 """
 
 from gevent import monkey
@@ -24,6 +33,7 @@ import random  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
 import socket  # noqa: E402
 import sqlite3  # noqa: E402
 import statistics  # noqa: E402
@@ -41,9 +51,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PROJECT = ROOT / "sample_sessions"
 MAX_PARTICIPANTS = 1000
+GROUP_SIZE = 4  # public_goods groups; N must be a multiple of it (and so even, for my_session)
+DEFAULT_SIZES = [48, 200, 1000]
+SMOKE_SIZE = 8
+DEFAULT_THINK = (2.0, 8.0)
+SMOKE_THINK = (0.05, 0.25)
 RUN_DEADLINE = 120.0
 SMOKE_DEADLINE = 20.0
+#: the play deadline grows by this many MAX think times: my_session's longest chain of thinks
+#: one after the other is 11 (a member waits while the other thinks); 14 leaves room
+DEADLINE_THINKS = 14
+FANOUT_DEADLINE = 120.0
 FANOUT_ROUNDS = 3
+BOTS_TIMEOUT = 300.0
+SMOKE_BOTS_TIMEOUT = 45.0
+#: browsers poll a wait page's position every 15 s even with the socket up (labctl.js)
+SAFETY_POLL_SECONDS = 15.0
 
 _MAIN = re.compile(r'<main[^>]*\bdata-kind="(?P<kind>[^"]*)" data-step="(?P<step>-?\d+)"\s*'
                    r'data-app="(?P<app>[^"]*)" data-round="(?P<round>[^"]*)"\s*'
@@ -72,9 +95,13 @@ FIGURES = [  # key, label, unit
     ("wait_release_p99_ms", "wait-page release p99", "ms"),
     ("fanout_p50_ms", "group-data fan-out p50", "ms"),
     ("fanout_p99_ms", "group-data fan-out p99", "ms"),
-    ("server_peak_rss_mb", "server peak RSS (VmHWM)", "MB"),
+    ("fanout_group_size", "fan-out group size", ""),
+    ("server_peak_rss_mb", "server peak RSS (VmHWM, play or fan-out)", "MB"),
     ("bots_finished", "participants finished", ""),
     ("run_seconds", "play phase duration", "s"),
+    ("bots_test_s", "labctl test my_session -n N", "s"),
+    ("bots_test_passed", "labctl test passed", ""),
+    ("server_errors", "server log lines with errors", ""),
 ]
 
 
@@ -93,9 +120,10 @@ def free_port():
 
 
 class Server:
-    """``labctl run`` as a separate process, with its own temporary database."""
+    """``labctl run SESSION_TYPE`` as a separate process, with its own temporary database."""
 
-    def __init__(self, participants, seed, workdir):
+    def __init__(self, session_type, participants, seed, workdir):
+        self.session_type = session_type
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.db = Path(workdir) / "bench.db"
@@ -105,7 +133,7 @@ class Server:
         self.lines = []
 
     def start(self, deadline):
-        command = [sys.executable, "-m", "labctl", "run", "my_session", "-n", str(self.n),
+        command = [sys.executable, "-m", "labctl", "run", self.session_type, "-n", str(self.n),
                    "--seed", str(self.seed), "--host", "127.0.0.1", "--port", str(self.port),
                    "--db", str(self.db), "--project", str(PROJECT), "--no-qr"]
         env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1",
@@ -128,15 +156,15 @@ class Server:
             return [row[0] for row in db.execute(
                 "SELECT code FROM participants ORDER BY id_in_session")]
 
-    def groups(self):
-        """{(app, round): {participant_code: group_id}}, read-only from the database."""
-        result = {}
+    def members(self, app, rnd=1):
+        """{group_id: [participant codes]} of one app round, read-only from the database
+        (the groups are the server's: matching may be random)."""
+        members = {}
         with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as db:
-            for app in ("trust", "ultimatum"):
-                for code, rnd, gid in db.execute(
-                        f"SELECT participant_code, round_number, group_id FROM {app}_player"):
-                    result.setdefault((app, rnd), {})[code] = gid
-        return result
+            for code, gid in db.execute(f"SELECT participant_code, group_id FROM {app}_player "
+                                        "WHERE round_number = ?", (rnd,)):
+                members.setdefault(gid, []).append(code)
+        return members
 
     def peak_rss_mb(self):
         try:
@@ -146,6 +174,14 @@ class Server:
         except OSError:
             return None
         return None
+
+    def error_lines(self):
+        """Lines the server printed while serving that report a failure: a load must not
+        cause any. (Before "Serving on" come the participant links, random text.)"""
+        serving = next((i for i, line in enumerate(self.lines) if line.startswith("Serving on")),
+                       len(self.lines))
+        return [line.rstrip() for line in self.lines[serving:]
+                if "Traceback" in line or "ERROR" in line or "Error" in line]
 
     def stop(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -157,15 +193,31 @@ class Server:
                 self.proc.wait(timeout=5)
 
 
+@contextlib.contextmanager
+def running(session_type, n, seed, deadline):
+    """A started server in a temporary folder, stopped and removed on the way out."""
+    workdir = tempfile.mkdtemp(prefix="labctl-bench-")
+    server = Server(session_type, n, seed, workdir)
+    try:
+        server.start(deadline)
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 class Bot:
     """One simulated participant."""
 
-    def __init__(self, base, code, seed, stats, deadline):
+    def __init__(self, base, code, seed, stats, deadline, think=(0.0, 0.0)):
         self.base = base
         self.code = code
         self.url = f"{base}/p/{code}/"
         self.http = requests.Session()
         self.rng = random.Random(seed)
+        # its own generator, so that the answers do not depend on the think range
+        self.think_rng = random.Random(seed)
+        self.think = think
         self.stats = stats
         self.deadline = deadline
         self.finished = False
@@ -174,6 +226,7 @@ class Bot:
         self.waits = {}
         self.shared = None
         self.group_version = 0
+        self.acked = set()
 
     def timeout(self):
         return max(0.5, min(30.0, self.deadline - time.monotonic()))
@@ -213,6 +266,13 @@ class Bot:
                 self.group_version = message["version"]
                 return
 
+    def patch_group(self, round_index):
+        """Send this round's benchmark change, made on the version last seen."""
+        self.shared.send(json.dumps({
+            "op": "patch", "store": "group", "version": self.group_version,
+            "id": 10 + round_index,
+            "patch": [{"op": "add", "path": f"/bench{round_index}", "value": round_index}]}))
+
     def listen_shared(self, received):
         """Record when each benchmark change arrives: received[(code, round)] = time."""
         try:
@@ -221,6 +281,7 @@ class Bot:
                 message = json.loads(self.shared.recv())
                 if message.get("type") in ("ack", "conflict") and "version" in message:
                     self.group_version = max(self.group_version, message["version"])
+                    self.acked.add(message.get("id"))
                 if message.get("type") == "change" and message.get("store") == "group":
                     now = time.monotonic()
                     self.group_version = max(self.group_version,
@@ -238,12 +299,18 @@ class Bot:
 
     # -- the session --------------------------------------------------------------------------
     def wait_for_release(self, page):
-        """Wait on the participant's socket until the wait page releases; returns the time."""
+        """Wait on the participant's socket until the wait page releases; returns the time.
+
+        Polls the position only as often as a browser's safety net does (every 15 s): the
+        socket's first message is the position, so a release before it opened is not missed,
+        and polling more often would add load that a lab's browsers do not make.
+        """
         ws_url = self.base.replace("http://", "ws://") + f"/p/{self.code}/ws"
         sock = websocket.create_connection(ws_url, timeout=self.timeout())
         try:
             while time.monotonic() < self.deadline:
-                sock.settimeout(max(0.1, min(2.0, self.deadline - time.monotonic())))
+                sock.settimeout(max(0.1, min(SAFETY_POLL_SECONDS,
+                                             self.deadline - time.monotonic())))
                 try:
                     message = json.loads(sock.recv())
                 except websocket.WebSocketTimeoutException:
@@ -257,6 +324,13 @@ class Bot:
             raise RuntimeError("deadline reached on a wait page")
         finally:
             sock.close()
+
+    def think_pause(self):
+        """Read and answer the page: a uniform draw from the think range, within the deadline."""
+        low, high = self.think
+        pause = self.think_rng.uniform(low, high)
+        if pause > 0:
+            gevent.sleep(max(0.0, min(pause, self.deadline - time.monotonic())))
 
     def play(self, first_page, first_start):
         page, start = first_page, first_start
@@ -277,6 +351,7 @@ class Bot:
                 raise RuntimeError(f"unexpected page kind {page['kind']}")
             answer = ANSWERS.get(page["page"], lambda r: {})(self.rng)
             step = page["step"]
+            self.think_pause()
             page, start, end = self.post(page, answer)
             self.stats["pages"] += 1
             if page["kind"] != "wait":
@@ -298,71 +373,37 @@ SEQUENCE = ([("trust", 1, p) for p in ["Send", "WaitForTrustor", "SendBack", "Re
                                                              "ResultsWait", "Results"]]
             + [("questionnaire", 1, p) for p in ["Demographics", "Opinions"]])
 WAIT_STEPS = {i for i, (_, _, p) in enumerate(SEQUENCE) if "Wait" in p}
+MS = 1000.0
 
 
-def one_run(n, seed, deadline_seconds):
-    """One server, n participants: returns the run's figures and the number of bots finished."""
-    workdir = tempfile.mkdtemp(prefix="labctl-bench-")
-    server = Server(n, seed, workdir)
-    hard_deadline = time.monotonic() + deadline_seconds
+def arrive(bots, deadline, shared=False):
+    """Every participant opens its link (and its shared-data socket): {code: first GET}."""
+    firsts = {}
+
+    def one(bot):
+        firsts[bot.code] = bot.get()
+        if shared:
+            bot.open_shared()
+
+    jobs = [gevent.spawn(one, bot) for bot in bots]
+    gevent.joinall(jobs, timeout=max(0.1, deadline - time.monotonic()))
+    for job in jobs:
+        if not job.successful():
+            raise RuntimeError(f"a participant could not arrive: {job.exception}")
+    return firsts
+
+
+def play_phase(n, seed, think, deadline_seconds):
+    """my_session played to the end by n participants who think before each submit."""
+    deadline = time.monotonic() + deadline_seconds
     stats = {"load": [], "submit": [], "pages": 0}
-    try:
-        server.start(hard_deadline)
-        codes = server.codes()
-        bots = [Bot(server.base, code, seed * 100_000 + i, stats, hard_deadline)
-                for i, code in enumerate(codes)]
+    with running("my_session", n, seed, deadline) as server:
+        bots = [Bot(server.base, code, seed * 100_000 + i, stats, deadline, think)
+                for i, code in enumerate(server.codes())]
         # server start: launch to the first participant page served
         first = bots[0].get()
         server_start = first[2] - server.launched
-        firsts = {bots[0].code: first}
-
-        def arrive(bot):
-            if bot.code not in firsts:
-                firsts[bot.code] = bot.get()
-            bot.open_shared()
-
-        jobs = [gevent.spawn(arrive, bot) for bot in bots]
-        gevent.joinall(jobs, timeout=max(0.1, hard_deadline - time.monotonic()))
-        for job in jobs:
-            if not job.successful():
-                raise RuntimeError(f"a participant could not arrive: {job.exception}")
-
-        # group-data fan-out: one writer per trust group, the others listen
-        groups = server.groups()
-        trust_groups = {}
-        for code, gid in groups[("trust", 1)].items():
-            trust_groups.setdefault(gid, []).append(code)
-        by_code = {bot.code: bot for bot in bots}
-        received = {}
-        listeners = [gevent.spawn(bot.listen_shared, received) for bot in bots]
-        fanout = []
-        for round_index in range(FANOUT_ROUNDS):
-            sent = {}
-            for gid, members in trust_groups.items():
-                writer = by_code[members[0]]
-                sent[gid] = time.monotonic()
-                writer.shared.send(json.dumps({
-                    "op": "patch", "store": "group", "version": writer.group_version,
-                    "id": 10 + round_index,
-                    "patch": [{"op": "add", "path": f"/bench{round_index}",
-                               "value": round_index}]}))
-            limit = min(hard_deadline, time.monotonic() + 5)
-            others = [(gid, code) for gid, members in trust_groups.items()
-                      for code in members[1:]]
-            while time.monotonic() < limit and not all(
-                    (code, round_index) in received for _, code in others):
-                gevent.sleep(0.005)
-            for gid, members in trust_groups.items():
-                times = [received.get((code, round_index)) for code in members[1:]]
-                if times and all(t is not None for t in times):
-                    fanout.append(max(times) - sent[gid])
-            gevent.sleep(0.05)  # let the writers see their own change (version)
-        gevent.killall(listeners, timeout=2)
-        for bot in bots:
-            bot.close_shared()
-        group_size = max(len(m) for m in trust_groups.values())
-
-        # the session
+        firsts = {bots[0].code: first, **arrive(bots[1:], deadline)}
         play_start = time.monotonic()
 
         def play(bot):
@@ -373,50 +414,137 @@ def one_run(n, seed, deadline_seconds):
                 bot.error = repr(exc)
 
         jobs = [gevent.spawn(play, bot) for bot in bots]
-        gevent.joinall(jobs, timeout=max(0.1, hard_deadline - time.monotonic()))
+        gevent.joinall(jobs, timeout=max(0.1, deadline - time.monotonic()))
         gevent.killall(jobs, timeout=2)
         play_seconds = time.monotonic() - play_start
-        peak_rss = server.peak_rss_mb()
-
-        # wait-page release: per group and wait page, the last member's release minus the
-        # start of the request of the member who arrived last
-        groups = server.groups()
-        releases = []
-        for step in sorted(WAIT_STEPS):
-            app, rnd, _ = SEQUENCE[step]
-            members_by_group = {}
-            for code, gid in groups.get((app, rnd), {}).items():
-                members_by_group.setdefault(gid, []).append(code)
-            for members in members_by_group.values():
-                entries = [by_code[c].waits.get(step) for c in members]
-                if all(entries):
-                    releases.append(max(e[1] for e in entries) - max(e[0] for e in entries))
-        finished = sum(bot.finished for bot in bots)
-        errors = sorted({bot.error for bot in bots if bot.error})[:3]
-        ms = 1000.0
+        releases = release_latencies(server, {bot.code: bot for bot in bots})
         return {
-            "participants": n,
             "server_start_s": server_start,
             "pages_per_s": stats["pages"] / play_seconds if play_seconds else None,
-            "page_load_p50_ms": _scaled(percentile(stats["load"], 50), ms),
-            "page_load_p99_ms": _scaled(percentile(stats["load"], 99), ms),
-            "page_submit_p50_ms": _scaled(percentile(stats["submit"], 50), ms),
-            "page_submit_p99_ms": _scaled(percentile(stats["submit"], 99), ms),
-            "wait_release_p50_ms": _scaled(percentile(releases, 50), ms),
-            "wait_release_p99_ms": _scaled(percentile(releases, 99), ms),
-            "fanout_p50_ms": _scaled(percentile(fanout, 50), ms),
-            "fanout_p99_ms": _scaled(percentile(fanout, 99), ms),
-            "fanout_group_size": group_size,
-            "fanout_samples": len(fanout),
+            "page_load_p50_ms": _scaled(percentile(stats["load"], 50), MS),
+            "page_load_p99_ms": _scaled(percentile(stats["load"], 99), MS),
+            "page_submit_p50_ms": _scaled(percentile(stats["submit"], 50), MS),
+            "page_submit_p99_ms": _scaled(percentile(stats["submit"], 99), MS),
+            "wait_release_p50_ms": _scaled(percentile(releases, 50), MS),
+            "wait_release_p99_ms": _scaled(percentile(releases, 99), MS),
             "wait_release_samples": len(releases),
-            "server_peak_rss_mb": peak_rss,
-            "bots_finished": finished,
+            "play_server_rss_mb": server.peak_rss_mb(),
+            "bots_finished": sum(bot.finished for bot in bots),
             "run_seconds": play_seconds,
-            "errors": errors,
+            "errors": sorted({bot.error for bot in bots if bot.error})[:3],
+            "server_error_lines": server.error_lines()[:20],
         }
-    finally:
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def release_latencies(server, by_code):
+    """Per group and wait page: the last member's release minus the start of the request of
+    the member who arrived last."""
+    releases = []
+    for step in sorted(WAIT_STEPS):
+        app, rnd, _ = SEQUENCE[step]
+        for members in server.members(app, rnd).values():
+            entries = [by_code[c].waits.get(step) for c in members]
+            if all(entries):
+                releases.append(max(e[1] for e in entries) - max(e[0] for e in entries))
+    return releases
+
+
+def fanout_phase(n, seed, deadline_seconds):
+    """public_goods (groups of 4): one writer per group patches the group document, the time
+    until all other members received it is one sample; FANOUT_ROUNDS rounds."""
+    deadline = time.monotonic() + deadline_seconds
+    stats = {"load": [], "submit": [], "pages": 0}
+    with running("public_goods", n, seed, deadline) as server:
+        bots = [Bot(server.base, code, seed * 100_000 + i, stats, deadline)
+                for i, code in enumerate(server.codes())]
+        arrive(bots, deadline, shared=True)
+        groups = server.members("public_goods")
+        by_code = {bot.code: bot for bot in bots}
+        received = {}
+        listeners = [gevent.spawn(bot.listen_shared, received) for bot in bots]
+        fanout = []
+        for round_index in range(FANOUT_ROUNDS):
+            fanout += fanout_round(groups, by_code, received, round_index, deadline)
+        gevent.killall(listeners, timeout=2)
+        for bot in bots:
+            bot.close_shared()
+        return {
+            "fanout_p50_ms": _scaled(percentile(fanout, 50), MS),
+            "fanout_p99_ms": _scaled(percentile(fanout, 99), MS),
+            "fanout_group_size": max(len(m) for m in groups.values()),
+            "fanout_samples": len(fanout),
+            "fanout_expected": len(groups) * FANOUT_ROUNDS,
+            "fanout_server_rss_mb": server.peak_rss_mb(),
+            "fanout_server_error_lines": server.error_lines()[:20],
+        }
+
+
+def fanout_round(groups, by_code, received, round_index, deadline):
+    """Each group's first member patches; returns the fan-out time of every group whose other
+    members all received the change within 5 s. Waits for the writers' acks, so that the next
+    round's patch is made on the version it follows."""
+    sent = {}
+    for gid, members in groups.items():
+        sent[gid] = time.monotonic()
+        by_code[members[0]].patch_group(round_index)
+    limit = min(deadline, time.monotonic() + 5)
+    others = [code for members in groups.values() for code in members[1:]]
+    writers = [by_code[members[0]] for members in groups.values()]
+    while time.monotonic() < limit and not (
+            all((code, round_index) in received for code in others)
+            and all(10 + round_index in writer.acked for writer in writers)):
+        gevent.sleep(0.005)
+    samples = []
+    for gid, members in groups.items():
+        times = [received.get((code, round_index)) for code in members[1:]]
+        if times and all(t is not None for t in times):
+            samples.append(max(times) - sent[gid])
+    return samples
+
+
+def bots_test_phase(n, seed, timeout):
+    """Wall time of ``labctl test my_session -n N`` as a user runs it; a timeout is a failure.
+
+    Runs in a session of its own, so that on a timeout the test's own server goes too.
+    """
+    command = [sys.executable, "-m", "labctl", "test", "my_session", "-n", str(n),
+               "--seed", str(seed), "--project", str(PROJECT)]
+    start = time.monotonic()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, cwd=str(ROOT), start_new_session=True,
+                            env={**os.environ, "COLUMNS": "200"})
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+        passed = proc.returncode == 0
+    except subprocess.TimeoutExpired:
+        stop_group(proc)
+        output, passed = f"timed out after {timeout:g} s", False
+    return {"bots_test_s": time.monotonic() - start, "bots_test_passed": passed,
+            "bots_test_output": output.strip().splitlines()[-5:]}
+
+
+def stop_group(proc):
+    """End a timed-out child and everything it started (its session), politely first."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=5)
+
+
+def one_run(n, seed, think, deadline_seconds, fanout_deadline, bots_timeout):
+    """The three phases of one run, each against its own server: the run's figures."""
+    figures = {"participants": n, **play_phase(n, seed, think, deadline_seconds)}
+    figures.update(fanout_phase(n, seed, fanout_deadline))
+    figures.update(bots_test_phase(n, seed, bots_timeout))
+    rss = [figures["play_server_rss_mb"], figures["fanout_server_rss_mb"]]
+    figures["server_peak_rss_mb"] = max((v for v in rss if v is not None), default=None)
+    figures["server_errors"] = (len(figures["server_error_lines"])
+                                + len(figures["fanout_server_error_lines"]))
+    return figures
 
 
 def _scaled(value, factor):
@@ -492,79 +620,124 @@ def median(values):
     return statistics.median(values) if values else None
 
 
+def summarize(per_run):
+    """Each figure over the runs: the median of numbers; a yes/no holds only if it held in
+    every run (a single failed ``labctl test`` is a failure)."""
+    summary = {}
+    for key, value in per_run[0].items():
+        if isinstance(value, bool):
+            summary[key] = all(r[key] for r in per_run)
+        elif isinstance(value, (int, float)) or value is None:
+            summary[key] = median([r[key] for r in per_run])
+    return summary
+
+
+def cell(value, unit):
+    """A table cell: counts without decimals, yes/no for checks, "-" for what was not measured."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if unit == "":
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+    return f"{value:,.1f} {unit}"
+
+
 def show(results):
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"labctl load benchmark (median of {results['runs']} run(s))")
+    think = results["think_s"]
+    table = Table(title=f"labctl load benchmark (median of {results['runs']} run(s); think time "
+                        f"{think['min']:g} to {think['max']:g} s before each submit)")
     table.add_column("figure")
     for block in results["participants"]:
         table.add_column(f"N = {block['participants']}", justify="right")
     for key, label, unit in FIGURES:
-        cells = []
-        for block in results["participants"]:
-            value = block["median"].get(key)
-            cells.append("-" if value is None else f"{value:,.1f} {unit}".strip())
-        table.add_row(label, *cells)
+        table.add_row(label, *[cell(block["median"].get(key), unit)
+                               for block in results["participants"]])
     export = results["export"]
-    table.add_row("fan-out group size", *[str(b["median"].get("fanout_group_size"))
-                                          for b in results["participants"]])
     console = Console()
     console.print(table)
     console.print(f"export of {export['export_rows']:,} player rows: "
                   f"{export['export_s']:.2f} s (median of {export['runs']})")
 
 
+def settings(args, parser):
+    """Sizes, runs, export rows, think range and time limits from the command line."""
+    smoke = args.smoke
+    sizes = [SMOKE_SIZE] if smoke else args.participants
+    for n in sizes:
+        if not GROUP_SIZE <= n <= MAX_PARTICIPANTS or n % GROUP_SIZE:
+            parser.error(f"participants must be a multiple of {GROUP_SIZE} (the public goods "
+                         f"groups), {GROUP_SIZE} to {MAX_PARTICIPANTS}: {n}")
+    think = tuple(args.think) if args.think else (SMOKE_THINK if smoke else DEFAULT_THINK)
+    if not 0 <= think[0] <= think[1]:
+        parser.error(f"--think needs 0 <= MIN <= MAX: {think[0]:g} {think[1]:g}")
+    base = SMOKE_DEADLINE if smoke else RUN_DEADLINE
+    return {
+        "sizes": sizes,
+        "runs": 1 if smoke else max(1, args.runs),
+        "export_rows": args.export_rows or (2_000 if smoke else 100_000),
+        "think": think,
+        "deadline": args.deadline or base + DEADLINE_THINKS * think[1],
+        "fanout_deadline": SMOKE_DEADLINE if smoke else FANOUT_DEADLINE,
+        "bots_timeout": args.bots_timeout or (SMOKE_BOTS_TIMEOUT if smoke else BOTS_TIMEOUT),
+        "out": args.out,
+    }
+
+
+def measure(n, plan):
+    """Every run of one size, reported as it ends; the size's block of the results."""
+    per_run = []
+    for run in range(plan["runs"]):
+        figures = one_run(n, run + 1, plan["think"], plan["deadline"], plan["fanout_deadline"],
+                          plan["bots_timeout"])
+        print(f"N={n} run {run + 1}/{plan['runs']}: {figures['bots_finished']}/{n} finished in "
+              f"{figures['run_seconds']:.1f} s; labctl test "
+              f"{'passed' if figures['bots_test_passed'] else 'FAILED'} in "
+              f"{figures['bots_test_s']:.1f} s {' '.join(figures['errors'])}", file=sys.stderr)
+        per_run.append(figures)
+    return {"participants": n, "median": summarize(per_run), "runs": per_run}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--participants", type=int, nargs="+", default=[50, 200, 1000])
+    parser.add_argument("--participants", type=int, nargs="+", default=DEFAULT_SIZES,
+                        help="sizes, each a multiple of 4 (default 48 200 1000)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--think", type=float, nargs=2, metavar=("MIN", "MAX"), default=None,
+                        help="seconds a participant thinks before each submit, drawn "
+                        "uniformly (default 2 8; 0.05 0.25 with --smoke; 0 0: a stampede)")
     parser.add_argument("--smoke", action="store_true",
-                        help="N = 10, one run, 2,000 export rows, seconds (for CI)")
+                        help=f"N = {SMOKE_SIZE}, one run, 2,000 export rows, seconds (for CI)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
     parser.add_argument("--deadline", type=float, default=None,
-                        help="seconds per run (default 120; 20 with --smoke)")
+                        help=f"seconds for a run's play phase (default 120, with --smoke "
+                        f"20, plus {DEADLINE_THINKS} x the MAX think time)")
+    parser.add_argument("--bots-timeout", type=float, default=None,
+                        help="seconds `labctl test` may take (default 300; 45 with --smoke)")
     parser.add_argument("--export-rows", type=int, default=None)
-    args = parser.parse_args(argv)
-    if args.smoke:
-        sizes, runs, export_rows = [10], 1, 2_000
-        deadline = args.deadline or SMOKE_DEADLINE
-    else:
-        sizes, runs, export_rows = args.participants, max(1, args.runs), 100_000
-        deadline = args.deadline or RUN_DEADLINE
-    if args.export_rows:
-        export_rows = args.export_rows
-    for n in sizes:
-        if not 2 <= n <= MAX_PARTICIPANTS or n % 2:
-            parser.error(f"participants must be even, 2 to {MAX_PARTICIPANTS}: {n}")
+    plan = settings(parser.parse_args(argv), parser)
 
-    results = {"runs": runs, "deadline_s": deadline, "participants": []}
-    all_finished = True
-    for n in sizes:
-        per_run = []
-        for run in range(runs):
-            figures = one_run(n, seed=run + 1, deadline_seconds=deadline)
-            print(f"N={n} run {run + 1}/{runs}: {figures['bots_finished']}/{n} finished in "
-                  f"{figures['run_seconds']:.1f} s {' '.join(figures['errors'])}", file=sys.stderr)
-            per_run.append(figures)
-            all_finished &= figures["bots_finished"] == n
-        keys = [k for k, v in per_run[0].items() if isinstance(v, (int, float)) or v is None]
-        results["participants"].append({
-            "participants": n,
-            "median": {k: median([r[k] for r in per_run]) for k in keys},
-            "runs": per_run,
-        })
-    export_runs = [export_phase(export_rows) for _ in range(1 if args.smoke else runs)]
+    results = {"runs": plan["runs"],
+               "think_s": {"min": plan["think"][0], "max": plan["think"][1]},
+               "deadline_s": plan["deadline"],
+               "participants": [measure(n, plan) for n in plan["sizes"]]}
+    export_runs = [export_phase(plan["export_rows"]) for _ in range(plan["runs"])]
     results["export"] = {"runs": len(export_runs),
                          "export_rows": export_runs[0]["export_rows"],
                          "export_s": median([r["export_s"] for r in export_runs]),
                          "export_build_s": median([r["export_build_s"] for r in export_runs])}
-    results["all_finished"] = all_finished
-    out = Path(args.out)
+    results["all_finished"] = all(run["bots_finished"] == block["participants"]
+                                  for block in results["participants"] for run in block["runs"])
+    results["bots_test_passed"] = all(block["median"]["bots_test_passed"]
+                                      for block in results["participants"])
+    out = Path(plan["out"])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     show(results)
-    return 0 if all_finished else 1
+    return 0 if results["all_finished"] and results["bots_test_passed"] else 1
 
 
 if __name__ == "__main__":

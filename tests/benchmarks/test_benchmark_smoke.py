@@ -1,4 +1,4 @@
-"""The load benchmark's smoke mode (N = 10, seconds) runs in CI so that it cannot rot."""
+"""The load benchmark's smoke mode (N = 8, seconds) runs in CI so that it cannot rot."""
 
 import json
 import subprocess
@@ -10,20 +10,34 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "lab_load.py"
 FIGURES = ["server_start_s", "pages_per_s", "page_load_p50_ms", "page_load_p99_ms",
            "page_submit_p50_ms", "page_submit_p99_ms", "wait_release_p50_ms",
            "wait_release_p99_ms", "fanout_p50_ms", "fanout_p99_ms", "fanout_group_size",
-           "server_peak_rss_mb", "bots_finished"]
+           "server_peak_rss_mb", "bots_finished", "bots_test_s"]
+#: pages each participant of my_session submits (trust 2, ultimatum 2 x 2, questionnaire 2)
+SUBMITS = 8
 
 
-def test_smoke_mode_plays_the_sample_session_and_reports_every_figure(tmp_path):
+def test_smoke_mode_plays_the_sample_sessions_and_reports_every_figure(tmp_path):
     out = tmp_path / "results.json"
-    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--out", str(out)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--think", "0.1", "0.2",
+                           "--out", str(out)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads(out.read_text())
     assert results["all_finished"] is True
+    assert results["think_s"] == {"min": 0.1, "max": 0.2}
+    assert "think time 0.1 to 0.2 s" in " ".join(done.stdout.split())
     (block,) = results["participants"]
-    assert block["participants"] == 10
+    assert block["participants"] == 8
+    figures = block["median"]
     for key in FIGURES:
-        assert block["median"][key] is not None, key
-    assert block["median"]["bots_finished"] == 10
+        assert figures[key] is not None, key
+    assert figures["bots_finished"] == 8
+    # every participant thought at least 0.1 s before each of its submits
+    assert figures["run_seconds"] >= SUBMITS * 0.1
+    # fan-out in the public goods groups: each writer's change reached its 3 fellow members
+    assert figures["fanout_group_size"] == 4
+    assert figures["fanout_samples"] == figures["fanout_expected"] == 2 * 3
+    # `labctl test my_session -n 8` played through its own server and passed
+    assert figures["bots_test_passed"] is True
+    assert 0 < figures["bots_test_s"] < 45
+    assert figures["server_errors"] == 0, block["runs"][0]["server_error_lines"]
     assert results["export"]["export_rows"] >= 2_000
     assert results["export"]["export_s"] is not None
