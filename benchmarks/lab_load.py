@@ -333,8 +333,14 @@ class Bot:
             gevent.sleep(max(0.0, min(pause, self.deadline - time.monotonic())))
 
     def play(self, first_page, first_start):
+        """Play to the end, noting for each wait page when this participant reached it (the
+        start of the request that brought it there) and when it was let through.
+
+        A submit that lands on a wait page passed the wait pages before it when it returned;
+        the wait page it landed on is passed only at its own release, which may come a whole
+        think time of the others later.
+        """
         page, start = first_page, first_start
-        previous_step = -1
         while time.monotonic() < self.deadline:
             if page["kind"] == "finished":
                 self.finished = True
@@ -342,10 +348,11 @@ class Bot:
             if page["kind"] == "wait":
                 released = self.wait_for_release(page)
                 self.stats["pages"] += 1
-                page, _, _ = self.get()
+                self.waits[page["step"]] = (start, released)
+                step = page["step"]
+                page, start, _ = self.get()
                 self.stats["pages"] += 1
-                self.passed(previous_step, page["step"], start, released)
-                previous_step = page["step"]
+                self.passed(step, page["step"], released, released)
                 continue
             if page["kind"] != "page":
                 raise RuntimeError(f"unexpected page kind {page['kind']}")
@@ -354,9 +361,7 @@ class Bot:
             self.think_pause()
             page, start, end = self.post(page, answer)
             self.stats["pages"] += 1
-            if page["kind"] != "wait":
-                self.passed(step, page["step"], start, end)
-            previous_step = step
+            self.passed(step, page["step"], start, end)
         raise RuntimeError("deadline reached")
 
     def passed(self, from_step, to_step, start, released):

@@ -13,25 +13,32 @@ FIGURES = ["server_start_s", "pages_per_s", "page_load_p50_ms", "page_load_p99_m
            "server_peak_rss_mb", "bots_finished", "bots_test_s"]
 #: pages each participant of my_session submits (trust 2, ultimatum 2 x 2, questionnaire 2)
 SUBMITS = 8
+#: (group, wait page) pairs of my_session with 8 participants: 4 pairs x (trust 2 + ultimatum
+#: 2 rounds x 2)
+WAIT_RELEASES = 4 * (2 + 2 * 2)
 
 
 def test_smoke_mode_plays_the_sample_sessions_and_reports_every_figure(tmp_path):
     out = tmp_path / "results.json"
-    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--think", "0.1", "0.2",
+    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--think", "0.4", "0.6",
                            "--out", str(out)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads(out.read_text())
     assert results["all_finished"] is True
-    assert results["think_s"] == {"min": 0.1, "max": 0.2}
-    assert "think time 0.1 to 0.2 s" in " ".join(done.stdout.split())
+    assert results["think_s"] == {"min": 0.4, "max": 0.6}
+    assert "think time 0.4 to 0.6 s" in " ".join(done.stdout.split())
     (block,) = results["participants"]
     assert block["participants"] == 8
     figures = block["median"]
     for key in FIGURES:
         assert figures[key] is not None, key
     assert figures["bots_finished"] == 8
-    # every participant thought at least 0.1 s before each of its submits
-    assert figures["run_seconds"] >= SUBMITS * 0.1
+    # every participant thought at least 0.4 s before each of its submits
+    assert figures["run_seconds"] >= SUBMITS * 0.4
+    # every release was timed, from the last member's submit: never counting the think time
+    # of a member who had yet to arrive
+    assert figures["wait_release_samples"] == WAIT_RELEASES
+    assert figures["wait_release_p99_ms"] < 400
     # fan-out in the public goods groups: each writer's change reached its 3 fellow members
     assert figures["fanout_group_size"] == 4
     assert figures["fanout_samples"] == figures["fanout_expected"] == 2 * 3
