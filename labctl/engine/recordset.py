@@ -35,6 +35,11 @@ class RecordSet:
                                vars=json.loads(session_row["vars"] or "{}"))
         self._session_vars = session_row["vars"] or "{}"
         self._records: dict[tuple[str, str, int], Record] = {}
+        #: (app, participant id, round) -> player, and (app, round) -> subsession: one step
+        #: asks for the same few records many times (each page's hooks, the wait page, the
+        #: next page), and each would otherwise be a query
+        self._players: dict[tuple[str, int, int], Player] = {}
+        self._subsessions: dict[tuple[str, int], Subsession] = {}
         self._participants: dict[int, tuple[Participant, str]] = {}
         #: set by the engine: ``(player, scope) -> SharedDoc``
         self.shared_access: Any = None
@@ -50,11 +55,14 @@ class RecordSet:
         return self._participants[participant_id][0]
 
     def player(self, spec: AppSpec, participant_id: int, round_number: int) -> Player:
-        row = self.store.player_row(spec.name, participant_id, round_number)
-        if row is None:
-            raise ModelError(f"no player for participant {participant_id} in {spec.name} "
-                             f"round {round_number}")
-        return self._from_row(spec, "player", row)  # type: ignore[return-value]
+        key = (spec.name, participant_id, round_number)
+        if key not in self._players:
+            row = self.store.player_row(spec.name, participant_id, round_number)
+            if row is None:
+                raise ModelError(f"no player for participant {participant_id} in {spec.name} "
+                                 f"round {round_number}")
+            self._players[key] = self._from_row(spec, "player", row)  # type: ignore[assignment]
+        return self._players[key]
 
     def group(self, spec: AppSpec, group_id: int) -> Group:
         cached = self._records.get((spec.name, "group", group_id))
@@ -64,8 +72,13 @@ class RecordSet:
                               self.store.record_row(spec.name, "group", group_id))
 
     def subsession(self, spec: AppSpec, round_number: int) -> Subsession:
-        rows = self.store.round_rows(spec.name, "subsession", self.session.code, round_number)
-        return self._from_row(spec, "subsession", rows[0])  # type: ignore[return-value]
+        key = (spec.name, round_number)
+        if key not in self._subsessions:
+            rows = self.store.round_rows(spec.name, "subsession", self.session.code,
+                                         round_number)
+            self._subsessions[key] = self._from_row(  # type: ignore[assignment]
+                spec, "subsession", rows[0])
+        return self._subsessions[key]
 
     def _from_row(self, spec: AppSpec, kind: str, row: dict[str, Any]) -> Record:
         key = (spec.name, kind, row["id"])
@@ -160,8 +173,8 @@ class RecordSet:
         apps = list(self.project.apps)
         for participant_id, (person, original) in self._participants.items():
             changes: dict[str, Any] = {}
-            encoded = json.dumps(person.vars, sort_keys=True, default=str)
-            if encoded != json.dumps(json.loads(original), sort_keys=True):
+            encoded = _changed_vars(person.vars, original)
+            if encoded is not None:
                 changes["vars"] = encoded
             if participant_id in payoff_changed:
                 person.payoff = self.store.sum_payoffs(
@@ -171,7 +184,18 @@ class RecordSet:
             if changes:
                 self.store.update_participant(participant_id, changes)
                 self._participants[participant_id] = (person, changes.get("vars", original))
-        encoded = json.dumps(self.session.vars, sort_keys=True, default=str)
-        if encoded != json.dumps(json.loads(self._session_vars), sort_keys=True):
+        encoded = _changed_vars(self.session.vars, self._session_vars)
+        if encoded is not None:
             self.store.update_session(self.session.code, {"vars": encoded})
             self._session_vars = encoded
+
+
+def _changed_vars(current: dict[str, Any], stored: str) -> str | None:
+    """The JSON to store for ``vars`` if they differ from what was loaded, else ``None``.
+
+    Most participants never get vars; their empty dict is settled without encoding anything.
+    """
+    if not current and stored in ("{}", ""):
+        return None
+    encoded = json.dumps(current, sort_keys=True, default=str)
+    return None if encoded == json.dumps(json.loads(stored), sort_keys=True) else encoded

@@ -31,6 +31,7 @@ class Tx:
     changed: bool = False
     #: hub messages to send after the commit: (channel, message)
     published: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    _now_iso: str | None = field(default=None, repr=False)
 
     @property
     def session_code(self) -> str:
@@ -38,7 +39,10 @@ class Tx:
 
     @property
     def now_iso(self) -> str:
-        return iso(self.now)
+        """``now`` as stored: formatted once, though a step writes it into several rows."""
+        if self._now_iso is None:
+            self._now_iso = iso(self.now)
+        return self._now_iso
 
     def seconds_since(self, arrived_iso: str | None) -> float | None:
         """Seconds from an ISO arrival time to now: the page timing written on submit."""

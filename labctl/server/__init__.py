@@ -19,7 +19,7 @@ from ..errors import LabctlError, ResearcherCodeError
 from ..storage.sqlite import StorageError
 from . import admin, downloads, participant, rooms, shared_socket
 from .rendering import APP_PREFIX, AppTemplateLoader
-from .security import BodyLimit, add_security_headers
+from .security import AdminOnlySessions, BodyLimit, add_security_headers
 
 __all__ = ["create_app"]
 
@@ -39,7 +39,9 @@ def create_app(engine: Engine, admin_password: str | None = None,
         SESSION_COOKIE_SAMESITE="Lax", SOCK_SERVER_OPTIONS={"ping_interval": 25},
         **(config or {}))
     app.extensions["labctl.engine"] = engine
+    app.session_interface = AdminOnlySessions()
     app.jinja_env.autoescape = True
+    app.jinja_env.globals["static_url"] = static_url
     app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])
     _compile_app_templates(app, engine)
     app.register_blueprint(participant.bp)
@@ -65,6 +67,12 @@ def create_app(engine: Engine, admin_password: str | None = None,
         return redirect(url_for("admin.sessions"))
 
     return app
+
+
+def static_url(filename: str) -> str:
+    """The URL of one of labctl's static files. Every page links two: built as Flask's
+    ``url_for('static', ...)`` would (under the app's root), without its routing lookups."""
+    return f"{request.script_root}/static/{filename}"
 
 
 def _compile_app_templates(app: Flask, engine: Engine) -> None:

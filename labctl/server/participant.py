@@ -7,6 +7,8 @@ on ``/p/<code>/ws`` and polls ``/p/<code>/position`` when WebSockets are blocked
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from ..engine import Engine, PageView, UnknownParticipant
@@ -48,7 +50,7 @@ def submit(code: str):
     result = engine().submit(code, step, form.to_dict(), timed_out=form.get("timed_out") == "1")
     if result.status == "invalid":
         return _render(code, errors=result.errors, posted=result.values, step=step, status=422)
-    return redirect(url_for(".show", code=code), code=303)
+    return redirect(_page_url(code), code=303)
 
 
 @bp.get("/p/<code>/position")
@@ -56,6 +58,11 @@ def position(code: str):
     response = jsonify(engine().position(code))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _page_url(code: str) -> str:
+    """``url_for(".show", code=code)`` without its routing lookups (one per submit)."""
+    return f"{request.script_root}/p/{quote(code, safe='')}/"
 
 
 def _as_int(value: object) -> int | None:
@@ -82,7 +89,7 @@ def _html(code: str, view: PageView, errors: dict[str, str] | None,
         return render_template(
             "labctl/wait.html", view=view, title=view.page.title_text,  # type: ignore[union-attr]
             body=view.page.body_text,  # type: ignore[union-attr]
-            ws_url=url_for(".show", code=code) + "ws",
+            ws_url=_page_url(code) + "ws",
             position_url=url_for(".position", code=code))
     return render_page(view, csrf_token(secret(), code), errors, posted)
 

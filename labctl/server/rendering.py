@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from flask import render_template
+from flask import current_app, render_template
 from markupsafe import Markup
 
 from ..engine import FORM_ERROR, PageView
@@ -108,13 +108,13 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
         if not matches:
             raise jinja2.UndefinedError(f"formfield('{name}'): '{name}' is not in this page's "
                                         "form_fields")
-        return Markup(render_template("labctl/field.html", **field_context(matches[0])))
+        return Markup(_fragment("labctl/field.html").render(field_context(matches[0])))
 
     def formfields() -> Markup:
         return Markup("".join(formfield(f.name) for f in view.fields))
 
     def next_button(label: str = "Next") -> Markup:
-        return Markup(render_template("labctl/next_button.html", label=label))
+        return Markup(_fragment("labctl/next_button.html").render(label=label))
 
     page = view.page
     context = {
@@ -128,6 +128,13 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
     }
     template = f"{APP_PREFIX}{view.step.app.name}/{page.template_file()}"  # type: ignore
     return render_template(template, **context)
+
+
+def _fragment(name: str) -> jinja2.Template:
+    """A part of a page (one form field, the Next button), rendered straight from Jinja:
+    Flask's ``render_template`` would add its context processors and signals to every field
+    of every page, which the fragment never uses."""
+    return current_app.jinja_env.get_template(name)
 
 
 def field_min(field: Field) -> Any:
