@@ -208,14 +208,8 @@ class Engine:
         records; anything a hook changes is saved when the block ends.
         """
         with self._committing() as outbox:
-            row = self._participant(participant_code)
-            tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
-            outbox.txs.append(tx)
-            if row["step"] < 0:
-                self.store.update_participant(row["id"], {"started_at": tx.now_iso})
-                progress.enter(tx, row["id"], 0)
-                row = self.store.participant_by_id(row["id"])
-            yield self._page_view(tx, row)
+            tx, row = self._step_tx(participant_code, outbox)
+            yield self._page_view(tx, self._started(tx, row))
             tx.records.flush()
 
     def submit(self, participant_code: str, step: int | None, form: Mapping[str, str],
@@ -229,16 +223,52 @@ class Engine:
         skew).
         """
         with self._committing() as outbox:
-            row = self._participant(participant_code)
-            tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
-            outbox.txs.append(tx)
-            expired = row["deadline"] is not None and tx.now >= row["deadline"] - \
-                self.timeout_grace
-            result = progress.submit(tx, row, step, form, timed_out=timed_out and expired)
+            tx, row = self._step_tx(participant_code, outbox)
+            result = self._submit(tx, row, step, form, timed_out)
+            if result.advanced and announce_self:
+                tx.moved.add(participant_code)
+        return result
+
+    @contextmanager
+    def answer(self, participant_code: str, step: int | None, form: Mapping[str, str],
+               timed_out: bool = False) -> Iterator[tuple[SubmitResult, PageView]]:
+        """Submit the current page and show the page the participant is on afterwards: the
+        next one, or the same one again when the form was refused or stale.
+
+        One transaction and one set of loaded records for both, so the answer to a form is
+        the next page at the cost of one request (the records of the next page are mostly
+        those just written). Renders inside the block, like ``view``.
+        """
+        with self._committing() as outbox:
+            tx, row = self._step_tx(participant_code, outbox)
+            result = self._submit(tx, row, step, form, timed_out)
             if result.advanced:
-                tx.records.flush()
-                if announce_self:
-                    tx.moved.add(participant_code)
+                row = self._participant(participant_code)
+            yield result, self._page_view(tx, self._started(tx, row))
+            tx.records.flush()
+
+    def _started(self, tx: Tx, row: dict[str, Any]) -> dict[str, Any]:
+        """The participant's row, after starting them on their first page if this is their
+        first visit (a form posted before any page was shown starts them too)."""
+        if row["step"] >= 0:
+            return row
+        self.store.update_participant(row["id"], {"started_at": tx.now_iso})
+        progress.enter(tx, row["id"], 0)
+        return self.store.participant_by_id(row["id"])
+
+    def _step_tx(self, participant_code: str, outbox: Outbox) -> tuple[Tx, dict[str, Any]]:
+        """The participant's row and a Tx of their session, announced after the commit."""
+        row = self._participant(participant_code)
+        tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+        outbox.txs.append(tx)
+        return tx, row
+
+    def _submit(self, tx: Tx, row: dict[str, Any], step: int | None, form: Mapping[str, str],
+                timed_out: bool) -> SubmitResult:
+        expired = row["deadline"] is not None and tx.now >= row["deadline"] - self.timeout_grace
+        result = progress.submit(tx, row, step, form, timed_out=timed_out and expired)
+        if result.advanced:
+            tx.records.flush()
         return result
 
     def expire_timeouts(self) -> int:

@@ -1,15 +1,18 @@
 """Participant pages: one URL per participant; the server decides which page it shows.
 
 ``GET /p/<code>/`` shows the current page (a reload or the back button lands there too);
-``POST /p/<code>/`` submits it, checked against the step it was shown at; the wait page listens
-on ``/p/<code>/ws`` and polls ``/p/<code>/position`` when WebSockets are blocked.
+``POST /p/<code>/`` submits it, checked against the step it was shown at, and answers with the
+page the participant is on now: the next page, or the same one with its errors (no redirect, so
+a page costs one round trip; the step check makes a re-sent form harmless, and labctl.js turns
+the history entry into a plain GET so a reload never re-posts). The wait page listens on
+``/p/<code>/ws`` and polls ``/p/<code>/position`` when WebSockets are blocked.
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from ..engine import Engine, PageView, UnknownParticipant
 from .live import relay
@@ -47,10 +50,11 @@ def submit(code: str):
                     "wrong). Nothing was saved. Go back to your page and answer again.",
             back_url=url_for(".show", code=code)), 400
     step = _as_int(form.get("step"))
-    result = engine().submit(code, step, form.to_dict(), timed_out=form.get("timed_out") == "1")
-    if result.status == "invalid":
-        return _render(code, errors=result.errors, posted=result.values, step=step, status=422)
-    return redirect(_page_url(code), code=303)
+    with engine().answer(code, step, form.to_dict(),
+                         timed_out=form.get("timed_out") == "1") as (result, view):
+        if result.status == "invalid":
+            return _html(code, view, result.errors, result.values), 422
+        return _html(code, view, None, None)
 
 
 @bp.get("/p/<code>/position")
@@ -72,12 +76,9 @@ def _as_int(value: object) -> int | None:
         return None
 
 
-def _render(code: str, errors: dict[str, str] | None = None,
-            posted: dict[str, str] | None = None, step: int | None = None, status: int = 200):
+def _render(code: str):
     with engine().view(code) as view:
-        if view.index != step:
-            errors, posted, status = None, None, 200
-        return _html(code, view, errors, posted), status
+        return _html(code, view, None, None)
 
 
 def _html(code: str, view: PageView, errors: dict[str, str] | None,

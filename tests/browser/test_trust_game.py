@@ -247,3 +247,19 @@ def test_a_page_logs_no_console_error(lab, open_page) -> None:
     while time.monotonic() < deadline and not problems.all():
         page.wait_for_timeout(100)
     assert_no_problems(person, ignore=lambda _: False)
+
+
+def test_reloading_the_answer_to_a_form_sends_no_form_again(two_people) -> None:
+    """The answer to a form is the next page itself (no redirect); labctl.js makes its history
+    entry a GET, so a reload asks nothing and fetches the page the server has the person on."""
+    trustor, _ = two_people
+    trustor.open()
+    trustor.submit("sent_amount", "4.00")
+    on_wait_page(trustor)
+    documents: list[tuple[str, str]] = []
+    trustor.page.on("request", lambda request: documents.append((request.method, request.url))
+                    if request.resource_type == "document" else None)
+    trustor.page.reload()
+    on_wait_page(trustor)
+    assert documents == [("GET", trustor.url)]
+    assert_no_problems(trustor)

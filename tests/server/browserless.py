@@ -3,7 +3,8 @@ back through its own sqlite3 connection: what the server tests drive and assert 
 
 - ``Participant(base_url, code)`` GETs its page over real HTTP, reads what a browser would see
   (title, hidden CSRF token and step, field values, error messages, wait page, payment) and
-  POSTs forms, never following redirects unless asked;
+  POSTs forms (the answer is the page the participant is on next), never following redirects
+  unless asked;
 - ``SampleBot`` knows what each participant of ``sample_sessions`` answers, keeps every answer
   it submitted, and computes the payment those answers earn; ``play`` drives participants with
   it up to a step;
@@ -257,7 +258,7 @@ class SampleBot:
         number = self.codes.index(participant.code)
         values = self.answers(number, page)
         response = participant.submit(values, page)
-        assert response.status_code == 303, (page, values, response.status_code, response.text)
+        assert_moved_on(response, page)
         self.submitted.append(Submitted(participant.code, page.step, values))  # type: ignore
 
     def answer_of(self, code: str, step: int, name: str) -> str:
@@ -285,6 +286,29 @@ class SampleBot:
                     bonus[proposer] += PIE - offered
                     bonus[responder] += offered
         return bonus
+
+
+def assert_moved_on(response: requests.Response, page: Page) -> Page:
+    """The answer to an accepted form: the page after ``page`` (a later step, or the end)."""
+    after = parse_page(response)
+    assert response.status_code == 200, (str(page), response.status_code, response.text[:500])
+    assert after.kind == "finished" or (after.step is not None and page.step is not None
+                                        and after.step > page.step), (str(page), str(after))
+    return after
+
+
+def assert_current_page(response: requests.Response, participant: Participant) -> Page:
+    """The answer to a refused or stale form: the participant's current page, as the server
+    has it (not the page the form came from), and the whole of it."""
+    shown = parse_page(response)
+    assert response.status_code == 200, (response.status_code, response.text[:500])
+    position = participant.position()
+    if position["finished"]:
+        assert shown.kind == "finished", str(shown)
+    else:
+        assert shown.step == position["step"], (str(shown), position)
+    assert response.text.rstrip().endswith("</html>")
+    return shown
 
 
 def play(participants: list[Participant], bot: SampleBot, stop_step: int = FINISHED,

@@ -52,7 +52,7 @@
     function moveOn() {
       if (moved) { return; }
       moved = true;
-      window.location.reload();
+      window.location.replace(window.location.href);  // a GET, even after a POST
     }
     function checkPosition() {
       var request = new XMLHttpRequest();
@@ -99,6 +99,12 @@
       var output = slider.parentElement.querySelector("output");
       slider.addEventListener("input", function () { output.textContent = slider.value; });
     });
+  }
+
+  // The answer to a form is the next page itself (no redirect): make its history entry a
+  // plain GET, so that a reload or the back button never asks to send the form again.
+  if (window.history && window.history.replaceState) {
+    window.history.replaceState(null, "", window.location.href);
   }
 
   onReady(function () {
