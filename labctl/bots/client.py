@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import html
+import http.client
 import json
 import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-import requests
 import websocket
 
 _MAIN = re.compile(r'<main[^>]*\bdata-kind="(?P<kind>[^"]*)" data-step="(?P<step>-?\d+)"\s*'
@@ -38,6 +39,52 @@ class Page:
             self.html)]
 
 
+@dataclass
+class Response:
+    status: int
+    text: str
+
+
+class Connection:
+    """One kept-alive HTTP connection, as a browser holds to the lab server.
+
+    Plain ``http.client``: a thousand bots on one core spend their time in the HTTP client, and
+    requests' per-call work (proxy settings from the environment, cookie jars, adapters) is
+    several times the cost of the request itself. A connection the server closed (idle
+    timeout, restart) is reopened once; re-sending a form is safe, as the server ignores a
+    form for a step the participant has left.
+    """
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.timeout = timeout
+        self._conn: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> Response:
+        body = urlencode(form) if form is not None else None
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if form is not None \
+            else {}
+        for attempt in (1, 2):
+            if self._conn is None:
+                self._conn = http.client.HTTPConnection(self.host, self.port,
+                                                        timeout=self.timeout)
+            try:
+                self._conn.request(method, path, body=body, headers=headers)
+                answer = self._conn.getresponse()
+                return Response(answer.status, answer.read().decode("utf-8", "replace"))
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
 class ParticipantClient:
     """One participant's connection to the lab server."""
 
@@ -45,22 +92,24 @@ class ParticipantClient:
         self.base_url = base_url.rstrip("/")
         self.code = code
         self.timeout = timeout
-        self.http = requests.Session()
+        self.http = Connection(self.base_url, timeout)
 
     @property
     def url(self) -> str:
         return f"{self.base_url}/p/{self.code}/"
 
+    @property
+    def path(self) -> str:
+        return f"/p/{self.code}/"
+
     def current(self) -> Page:
-        response = self.http.get(self.url, timeout=self.timeout)
-        return self._page(response)
+        return self._page(self.http.request("GET", self.path))
 
     def submit(self, page: Page, values: dict[str, Any]) -> Page:
         """Post a form for the page shown; returns the page shown next (or the refusal)."""
         form = {"csrf_token": page.csrf or "", "step": str(page.step), **{
             name: str(value) for name, value in values.items()}}
-        response = self.http.post(self.url, data=form, timeout=self.timeout)
-        return self._page(response)
+        return self._page(self.http.request("POST", self.path, form))
 
     def wait_until_moved(self, page: Page, seconds: float,
                          stop: threading.Event | None = None) -> bool:
@@ -101,16 +150,16 @@ class ParticipantClient:
         return False
 
     def _moved(self, page: Page) -> bool:
-        response = self.http.get(self.url + "position", timeout=self.timeout)
-        return response.status_code == 200 and response.json().get("step") != page.step
+        response = self.http.request("GET", self.path + "position")
+        return response.status == 200 and json.loads(response.text).get("step") != page.step
 
-    def _page(self, response: requests.Response) -> Page:
+    def _page(self, response: Response) -> Page:
         text = response.text
         marker = _MAIN.search(text)
         csrf = _CSRF.search(text)
         if marker is None:
-            return Page("error", -1, "", None, "", text, response.status_code, None)
+            return Page("error", -1, "", None, "", text, response.status, None)
         round_text = marker.group("round")
         return Page(marker.group("kind"), int(marker.group("step")), marker.group("app"),
                     int(round_text) if round_text else None, marker.group("page"), text,
-                    response.status_code, csrf.group(1) if csrf else None)
+                    response.status, csrf.group(1) if csrf else None)

@@ -1,12 +1,12 @@
 """``labctl test``: N bots play a whole session through the real server, concurrently.
 
 The server is ``labctl run`` in its own process, on 127.0.0.1 on a free port, with a temporary
-database. Each bot is a thread (a greenlet under gevent) that GETs its page, submits it, and
-waits on its WebSocket on wait pages, exactly like a browser. Before each step the runner
-reads the bot's player, group and participant from the database, so checks see what the
-server stored. The first failure stops every bot and is reported with the session type, app,
-round, page and participant; a failure in the app's own code carries the researcher's file and
-line from the server's log.
+database. Each bot is a thread (a greenlet when run as the ``labctl`` program) that GETs its
+page, submits it, and waits on its WebSocket on wait pages, exactly like a browser. Before each
+step the runner reads the bot's player, group and participant from the database, so checks see
+what the server stored. The first failure stops every bot and is reported with the session
+type, app, round, page and participant; a failure in the app's own code carries the
+researcher's file and line from the server's log.
 """
 
 from __future__ import annotations
@@ -165,6 +165,8 @@ class Team:
             self._fail_unless_stopped(player.where() + str(exc))
         except Exception as exc:  # a bug in a bots.py, or the server going away
             self._fail_unless_stopped(player.where() + f"{type(exc).__name__}: {exc}")
+        finally:
+            player.client.http.close()
 
     def _fail_unless_stopped(self, message: str) -> None:
         """Report a failure, unless it only follows from another bot's (the first counts)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from .. import __version__
@@ -39,4 +41,15 @@ test_session.register(app)
 
 
 def main() -> None:
+    """The ``labctl`` program.
+
+    ``labctl test`` plays up to thousands of bots at once. Run as a program, it plays them as
+    gevent greenlets in one thread, which costs a fraction of a thread each; the server it
+    tests runs in its own process either way. Invoked in-process (tests, typer's CliRunner)
+    nothing is patched and the bots are ordinary threads.
+    """
+    if sys.argv[1:2] == ["test"]:
+        from gevent import monkey
+
+        monkey.patch_all()
     app()
