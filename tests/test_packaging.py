@@ -1,12 +1,21 @@
-"""The wheel carries the app templates, so `labctl new-project` works from a plain install."""
+"""A plain install works: the wheel carries the app templates (`labctl new-project`), and every
+module labctl imports is a runtime dependency (`labctl test`)."""
 
+import ast
+import re
 import shutil
 import subprocess
 import sys
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: the test that reads pyproject.toml is skipped
+    tomllib = None
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,3 +34,48 @@ def test_wheel_ships_app_templates(tmp_path):
     assert "labctl/app_templates/blank/__init__.py" in names
     assert "labctl/py.typed" in names
     assert not any("__pycache__" in name for name in names)
+
+
+def _imported_packages() -> set[str]:
+    """Top-level names of every third-party module that labctl's own code imports."""
+    found: set[str] = set()
+    for path in (ROOT / "labctl").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return {name for name in found
+            if name not in sys.stdlib_module_names and name not in ("labctl", "__future__")}
+
+
+def _declared_closure() -> set[str]:
+    """The runtime dependencies of pyproject.toml and all that they require, normalized."""
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    todo = [re.split(r"[<>=!~\[; ]", spec, maxsplit=1)[0] for spec in declared]
+    closure: set[str] = set()
+    while todo:
+        name = todo.pop().lower().replace("_", "-")
+        if name in closure:
+            continue
+        closure.add(name)
+        try:
+            requirements = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:  # left out by its marker on this platform
+            continue
+        for requirement in requirements:
+            if "extra ==" not in requirement:
+                todo.append(re.split(r"[<>=!~\[; (]", requirement, maxsplit=1)[0])
+    return closure
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is Python 3.11+")
+def test_every_module_labctl_imports_comes_with_a_plain_install():
+    """`pip install labctl` (no test extra) must bring every module labctl imports: a
+    module only the test extra brings breaks `labctl test` for researchers."""
+    distributions = metadata.packages_distributions()
+    closure = _declared_closure()
+    missing = {module: distributions.get(module) for module in _imported_packages()
+               if not any(d.lower().replace("_", "-") in closure
+                          for d in distributions.get(module, []))}
+    assert missing == {}, "imported by labctl but not a runtime dependency in pyproject.toml"
