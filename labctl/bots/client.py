@@ -65,19 +65,19 @@ class Connection:
         body = urlencode(form) if form is not None else None
         headers = {"Content-Type": "application/x-www-form-urlencoded"} if form is not None \
             else {}
-        for attempt in (1, 2):
-            if self._conn is None:
-                self._conn = http.client.HTTPConnection(self.host, self.port,
-                                                        timeout=self.timeout)
-            try:
-                self._conn.request(method, path, body=body, headers=headers)
-                answer = self._conn.getresponse()
-                return Response(answer.status, answer.read().decode("utf-8", "replace"))
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return self._send(method, path, body, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.close()
+            return self._send(method, path, body, headers)
+
+    def _send(self, method: str, path: str, body: str | None,
+              headers: dict[str, str]) -> Response:
+        if self._conn is None:
+            self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        self._conn.request(method, path, body=body, headers=headers)
+        answer = self._conn.getresponse()
+        return Response(answer.status, answer.read().decode("utf-8", "replace"))
 
     def close(self) -> None:
         if self._conn is not None:

@@ -67,32 +67,27 @@ def lab(shared_server, participants_of) -> Lab:
                SampleBot(server.codes), server.engine.store.secret())
 
 
-def assert_on_page(response: requests.Response, participant: Participant) -> None:
-    """The participant's current page, whatever the form claimed to come from."""
-    assert_current_page(response, participant)
-
-
 # -- stale, replayed and doubled submits ----------------------------------------------------------
 
 
 def test_a_doubled_submit_changes_nothing_the_second_time(lab):
     page = lab.trustor.get()
     form = lab.trustor.form(page, {"sent_amount": "3.00"})
-    assert_on_page(lab.trustor.post(form), lab.trustor)
+    assert_current_page(lab.trustor.post(form), lab.trustor)
     after_first = lab.db.snapshot()
     assert lab.db.participant(lab.trustor.code)["step"] == TRUST_RESULTS_WAIT
     assert lab.db.group_of("trust", lab.trustor.code)["sent_amount"] == 300
 
-    assert_on_page(lab.trustor.post(form), lab.trustor)
+    assert_current_page(lab.trustor.post(form), lab.trustor)
     assert lab.db.snapshot() == after_first
     assert lab.trustor.get().step == TRUST_RESULTS_WAIT
 
 
 def test_a_replayed_earlier_page_changes_nothing_and_lands_on_the_current_page(lab):
     send = lab.trustor.get()
-    assert_on_page(lab.trustor.submit({"sent_amount": "3.00"}, send), lab.trustor)
+    assert_current_page(lab.trustor.submit({"sent_amount": "3.00"}, send), lab.trustor)
     send_back = lab.trustee.get()
-    assert_on_page(lab.trustee.submit({"sent_back_amount": "2.50"}, send_back), lab.trustee)
+    assert_current_page(lab.trustee.submit({"sent_back_amount": "2.50"}, send_back), lab.trustee)
     assert lab.db.participant(lab.trustor.code)["step"] == TRUST_RESULTS
     before = lab.db.snapshot()
 
@@ -102,7 +97,7 @@ def test_a_replayed_earlier_page_changes_nothing_and_lands_on_the_current_page(l
                (lab.trustor, {**lab.trustor.form(send, {"sent_back_amount": "0.00"}),
                               "step": str(SEND_BACK)})]
     for person, form in replays:
-        assert_on_page(person.post(form), person)
+        assert_current_page(person.post(form), person)
     assert lab.db.snapshot() == before
     group = lab.db.group_of("trust", lab.trustor.code)
     assert (group["sent_amount"], group["sent_back_amount"]) == (300, 250)
@@ -118,8 +113,8 @@ def test_a_submit_on_a_wait_page_changes_nothing(lab):
     token = csrf_token(lab.secret, lab.trustee.code)  # what the trustee's forms carry
     before = lab.db.snapshot()
     form = {"csrf_token": token, "step": str(page.step), "sent_back_amount": "1.00"}
-    assert_on_page(lab.trustee.post(form), lab.trustee)
-    assert_on_page(lab.trustee.post({**form, "step": str(SEND_BACK)}), lab.trustee)
+    assert_current_page(lab.trustee.post(form), lab.trustee)
+    assert_current_page(lab.trustee.post({**form, "step": str(SEND_BACK)}), lab.trustee)
     assert lab.db.snapshot() == before
     assert lab.trustee.get().kind == "wait"
 
@@ -134,7 +129,7 @@ def test_a_step_token_that_is_not_the_current_step_is_stale(lab, step):
     else:
         form["step"] = step
     before = lab.db.snapshot()
-    assert_on_page(lab.trustor.post(form), lab.trustor)
+    assert_current_page(lab.trustor.post(form), lab.trustor)
     assert lab.db.snapshot() == before
     assert lab.db.group_of("trust", lab.trustor.code)["sent_amount"] is None
 
@@ -224,7 +219,7 @@ def test_a_body_over_the_size_limit_is_refused_before_it_is_read(lab):
     assert lab.db.snapshot() == before
     # the same form without the padding is fine
     del form["padding"]
-    assert_on_page(lab.trustor.post(form), lab.trustor)
+    assert_current_page(lab.trustor.post(form), lab.trustor)
 
 
 # -- invalid answers ----------------------------------------------------------------------------
@@ -263,7 +258,7 @@ def test_an_invalid_amount_comes_back_with_its_message_and_changes_nothing(lab, 
 
 
 def test_a_pages_own_check_comes_back_on_its_field_and_changes_nothing(lab):
-    assert_on_page(lab.trustor.submit({"sent_amount": "2.00"}), lab.trustor)
+    assert_current_page(lab.trustor.submit({"sent_amount": "2.00"}), lab.trustor)
     page = lab.trustee.get()  # received 3 x 2.00 = 6.00
     before = lab.db.snapshot()
 
@@ -275,7 +270,7 @@ def test_a_pages_own_check_comes_back_on_its_field_and_changes_nothing(lab):
     assert lab.db.snapshot() == before
     assert lab.db.group_of("trust", lab.trustee.code)["sent_back_amount"] is None
 
-    assert_on_page(lab.trustee.post(lab.trustee.form(page, {"sent_back_amount": "6.00"})),
+    assert_current_page(lab.trustee.post(lab.trustee.form(page, {"sent_back_amount": "6.00"})),
                    lab.trustee)
     assert lab.db.group_of("trust", lab.trustee.code)["sent_back_amount"] == 600
 
@@ -349,7 +344,7 @@ def post_chunked(participant: Participant, page, padding_bytes: int) -> requests
 
 
 def test_a_small_chunked_body_is_accepted(lab):
-    assert_on_page(post_chunked(lab.trustor, lab.trustor.get(), 65536), lab.trustor)
+    assert_current_page(post_chunked(lab.trustor, lab.trustor.get(), 65536), lab.trustor)
     assert lab.db.group_of("trust", lab.trustor.code)["sent_amount"] == 300
 
 
@@ -382,7 +377,7 @@ def test_a_submit_after_the_end_changes_nothing(lab):
         response = lab.trustor.post(lab.trustor.form(first, {"sent_amount": "9.00",
                                                              "trust_general": "1"},
                                                      step=str(step)))
-        assert_on_page(response, lab.trustor)
+        assert_current_page(response, lab.trustor)
     assert lab.trustor.get().kind == "finished"
     assert lab.db.snapshot() == before  # reloading the finished page changes nothing either
 
