@@ -407,13 +407,17 @@ class Engine:
         store's lock, so that every channel sees changes in commit order (version 2 is never
         pushed after version 3)."""
         outbox = Outbox()
-        with self.store.reading():
-            with self.store.transaction():
-                yield outbox
+        try:
+            with self.store.reading():
+                with self.store.transaction():
+                    yield outbox
+                for tx in outbox.txs:
+                    self._announce(tx)
+                for channel, message in outbox.messages:
+                    self.hub.publish(channel, message)
+        finally:
             for tx in outbox.txs:
-                self._announce(tx)
-            for channel, message in outbox.messages:
-                self.hub.publish(channel, message)
+                tx.records.release()
 
     # -- internals -------------------------------------------------------------------------
     def _participant(self, code: str) -> dict[str, Any]:

@@ -44,6 +44,20 @@ class RecordSet:
         #: set by the engine: ``(player, scope) -> SharedDoc``
         self.shared_access: Any = None
 
+    def release(self) -> None:
+        """Forget the loaded records once the transaction is over.
+
+        Records point at this set (to navigate) and it points at them (its caches), a cycle
+        that only Python's cycle collector could free: with hundreds of requests in flight
+        that made full collections of ~200 ms every few seconds, stalling every page. After
+        this the records still navigate, reloading what they need.
+        """
+        self._records.clear()
+        self._players.clear()
+        self._subsessions.clear()
+        self._participants.clear()
+        self.shared_access = None
+
     # -- loading ---------------------------------------------------------------------------
     def participant(self, participant_id: int) -> Participant:
         if participant_id not in self._participants:

@@ -6,6 +6,8 @@ page reports (through ``vars_for_template``) what the hooks read back from the d
 
 from __future__ import annotations
 
+import gc
+import weakref
 from decimal import Decimal
 
 import pytest
@@ -101,3 +103,45 @@ def test_field_types_refuse_what_does_not_fit(typed, dbfile, changes, errors):
 
     assert (result.status, result.errors) == ("invalid", errors)
     assert dbfile.snapshot() == before
+
+
+@pytest.fixture
+def no_cycle_collector():
+    """Only reference counting frees objects while the test runs."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def test_a_steps_records_are_freed_without_the_cycle_collector(engine, driver,
+                                                               no_cycle_collector):
+    """A step's records and the set that loaded them point at each other; left to Python's
+    cycle collector, a busy server paused for full collections (see ``serve``). The engine
+    breaks the cycle when the transaction ends: reference counting alone frees them."""
+    session = engine.create_session("my_session", 4, seed=3)
+    code = driver.codes(session)[0]
+    with engine.view(code) as view:
+        player = weakref.ref(view.player)
+        group = weakref.ref(view.group)
+        records = weakref.ref(view.player._navigator)
+        assert view.group.get_players()  # navigating loads (and caches) the other members
+    with engine.answer(code, view.index, {"sent_amount": "3"}) as (result, after):
+        assert result.advanced
+        answered = weakref.ref(after.player)
+    del view, after
+    assert player() is None
+    assert group() is None
+    assert records() is None
+    assert answered() is None
+
+
+def test_records_still_navigate_after_their_transaction(engine, driver):
+    session = engine.create_session("my_session", 4, seed=3)
+    code = driver.codes(session)[0]
+    with engine.view(code) as view:
+        player = view.player
+    assert [p.id_in_group for p in player.group.get_players()] == [1, 2]
+    assert player.in_round(1).id == player.id
