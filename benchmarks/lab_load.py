@@ -27,6 +27,7 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
+import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -42,9 +43,9 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from urllib.parse import urlencode, urlsplit  # noqa: E402
 
 import gevent  # noqa: E402
-import requests  # noqa: E402
 import websocket  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,14 +207,64 @@ def running(session_type, n, seed, deadline):
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+class Browser:
+    """One participant's kept-alive HTTP connection, as cheap as a client can be.
+
+    The simulated participants share the server's cores, so every millisecond of client CPU is
+    one the server does not get, and a busy client reads its responses late: both show up as
+    server latency although a lab's browsers run on their own machines. requests costs several
+    times what plain ``http.client`` does per call (proxy settings from the environment, cookie
+    jars, adapters). A redirect is followed, as a browser follows the 303 after a form.
+    """
+
+    def __init__(self, base):
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+        self.conn = None
+
+    def request(self, method, path, form=None, timeout=30.0):
+        """(status, text) of the answer, after following redirects (up to 3)."""
+        for _ in range(4):
+            status, location, text = self._send(method, path, form, timeout)
+            if status not in (301, 302, 303) or not location:
+                return status, text
+            method, path, form = "GET", urlsplit(location).path, None
+        return status, text
+
+    def _send(self, method, path, form, timeout):
+        body = urlencode(form) if form is not None else None
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+            self.conn.timeout = timeout
+            if self.conn.sock is not None:
+                self.conn.sock.settimeout(timeout)
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                answer = self.conn.getresponse()
+                return (answer.status, answer.getheader("Location"),
+                        answer.read().decode("utf-8", "replace"))
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()  # the server closed a kept-alive connection: reopen once
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
 class Bot:
     """One simulated participant."""
 
     def __init__(self, base, code, seed, stats, deadline, think=(0.0, 0.0)):
         self.base = base
         self.code = code
-        self.url = f"{base}/p/{code}/"
-        self.http = requests.Session()
+        self.path = f"/p/{code}/"
+        self.http = Browser(base)
         self.rng = random.Random(seed)
         # its own generator, so that the answers do not depend on the think range
         self.think_rng = random.Random(seed)
@@ -233,7 +284,7 @@ class Bot:
 
     def get(self):
         start = time.monotonic()
-        response = self.http.get(self.url, timeout=self.timeout())
+        response = self.http.request("GET", self.path, timeout=self.timeout())
         end = time.monotonic()
         self.stats["load"].append(end - start)
         return self.parse(response), start, end
@@ -241,17 +292,18 @@ class Bot:
     def post(self, page, values):
         form = {"csrf_token": page["csrf"], "step": str(page["step"]), **values}
         start = time.monotonic()
-        response = self.http.post(self.url, data=form, timeout=self.timeout())
+        response = self.http.request("POST", self.path, form, timeout=self.timeout())
         end = time.monotonic()
         self.stats["submit"].append(end - start)
         return self.parse(response), start, end
 
     @staticmethod
     def parse(response):
-        marker = _MAIN.search(response.text)
-        if response.status_code != 200 or marker is None:
-            raise RuntimeError(f"unexpected response {response.status_code}")
-        csrf = _CSRF.search(response.text)
+        status, text = response
+        marker = _MAIN.search(text)
+        if status != 200 or marker is None:
+            raise RuntimeError(f"unexpected response {status}")
+        csrf = _CSRF.search(text)
         return {"kind": marker.group("kind"), "step": int(marker.group("step")),
                 "page": marker.group("page"), "csrf": csrf.group(1) if csrf else ""}
 
@@ -314,8 +366,9 @@ class Bot:
                 try:
                     message = json.loads(sock.recv())
                 except websocket.WebSocketTimeoutException:
-                    position = self.http.get(self.url + "position", timeout=self.timeout())
-                    if position.status_code == 200 and position.json().get("step") != page["step"]:
+                    status, text = self.http.request("GET", self.path + "position",
+                                                     timeout=self.timeout())
+                    if status == 200 and json.loads(text).get("step") != page["step"]:
                         return time.monotonic()
                     continue
                 if message.get("type") == "advance" or (
