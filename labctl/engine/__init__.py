@@ -224,6 +224,8 @@ class Engine:
         """
         with self._committing() as outbox:
             tx, row = self._step_tx(participant_code, outbox)
+            if announce_self:
+                tx.actor = None
             result = self._submit(tx, row, step, form, timed_out)
             if result.advanced and announce_self:
                 tx.moved.add(participant_code)
@@ -260,6 +262,7 @@ class Engine:
         """The participant's row and a Tx of their session, announced after the commit."""
         row = self._participant(participant_code)
         tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
+        tx.actor = row["id"]
         outbox.txs.append(tx)
         return tx, row
 

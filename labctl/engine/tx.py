@@ -27,6 +27,9 @@ class Tx:
     root: Path
     #: participant codes whose page changed because of someone else's action
     moved: set[str] = field(default_factory=set)
+    #: the participant (id) whose own browser made this request: the answer shows them their
+    #: page, so they are never told to move (``None`` for the server's own actions)
+    actor: int | None = None
     #: whether anyone's page changed (the live monitor is told after the commit)
     changed: bool = False
     #: hub messages to send after the commit: (channel, message)

@@ -56,7 +56,8 @@ def release(tx: Tx, step_index: int, key: str, target: Any, members: list[int]) 
             tx.store.close_visit(participant_id, step_index, {
                 "submitted_at": tx.now_iso, "timed_out": 0,
                 "seconds": tx.seconds_since(row["page_arrived_at"])})
-            tx.moved.add(row["code"])
+            if participant_id != tx.actor:
+                tx.moved.add(row["code"])
             enter(tx, participant_id, step_index + 1)
 
 

@@ -136,6 +136,24 @@ def test_a_group_waits_until_its_last_member_arrives(gather, driver_of, dbfile):
     assert [driver.look(code).kind for code in codes[4:]] == ["page"] * 4
 
 
+def test_the_release_tells_the_waiting_members_and_not_the_one_who_caused_it(gather,
+                                                                             driver_of):
+    """The last member's own answer shows them their next page; an "advance" on their socket
+    would be stale by the time they reach the next wait page."""
+    _, engine = gather(4)
+    driver = driver_of(engine)
+    codes = driver.codes(engine.create_session("demo", seed=1))
+    for code in codes[:3]:
+        driver.advance(code)
+    inboxes = {code: engine.hub.subscribe(f"participant:{code}") for code in codes}
+
+    driver.advance(codes[3])
+
+    told = {code: [inbox.get_nowait() for _ in range(inbox.qsize())]
+            for code, inbox in inboxes.items()}
+    assert told == {**{code: [{"type": "advance"}] for code in codes[:3]}, codes[3]: []}
+
+
 @pytest.mark.parametrize("skipper_first", [True, False], ids=["skipper-first", "skipper-last"])
 def test_a_member_who_does_not_see_the_wait_page_does_not_hold_the_group(
         gather, driver_of, dbfile, skipper_first):
