@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import http.client
 import json
 import re
+import select
 import threading
 import time
 from dataclasses import dataclass
@@ -93,6 +95,7 @@ class ParticipantClient:
         self.code = code
         self.timeout = timeout
         self.http = Connection(self.base_url, timeout)
+        self._socket: websocket.WebSocket | None = None
 
     @property
     def url(self) -> str:
@@ -114,33 +117,72 @@ class ParticipantClient:
     def wait_until_moved(self, page: Page, seconds: float,
                          stop: threading.Event | None = None) -> bool:
         """Wait on the participant's WebSocket until they leave ``page``'s step (or ``stop``
-        is set, when another bot failed)."""
+        is set, when another bot failed).
+
+        The socket is opened on the first wait page and kept for the next ones, as one
+        participant's channel serves them all: a thousand bots would otherwise make five
+        thousand handshakes, a large share of what ``labctl test`` costs the server. What
+        arrived on it while the bot was on other pages is read first; an "advance" among it
+        may be stale (the last member to arrive is told too), so the position decides.
+        """
         deadline = time.monotonic() + seconds
         stop = stop or threading.Event()
-        ws_url = self.base_url.replace("http://", "ws://") + f"/p/{self.code}/ws"
-        try:
-            socket = websocket.create_connection(ws_url, timeout=min(5.0, seconds))
-        except (OSError, websocket.WebSocketException):
-            return self._poll(page, deadline, stop)
-        waited = 0
-        try:
-            while time.monotonic() < deadline and not stop.is_set():
-                socket.settimeout(max(0.1, min(1.0, deadline - time.monotonic())))
-                try:
-                    message = json.loads(socket.recv())
-                except websocket.WebSocketTimeoutException:
-                    waited += 1
-                    if waited % 5 == 0 and self._moved(page):  # a message lost is no trap
-                        return True
-                    continue
-                if message.get("type") == "advance" or (
-                        message.get("type") == "position" and message.get("step") != page.step):
+        for attempt in (1, 2):
+            reused = self._socket is not None
+            try:
+                socket = self._open_socket(min(5.0, seconds))
+                if reused and self._told_to_advance(socket) and self._moved(page):
                     return True
-            return False
-        except (OSError, websocket.WebSocketException):
-            return self._poll(page, deadline, stop)
-        finally:
-            socket.close()
+                return self._listen(socket, page, deadline, stop)
+            except (OSError, websocket.WebSocketException):
+                self._close_socket()
+                if not reused or attempt == 2:  # the server refuses sockets: poll instead
+                    return self._poll(page, deadline, stop)
+        raise AssertionError("unreachable")
+
+    def _open_socket(self, timeout: float) -> websocket.WebSocket:
+        if self._socket is None:
+            ws_url = self.base_url.replace("http://", "ws://") + f"/p/{self.code}/ws"
+            self._socket = websocket.create_connection(ws_url, timeout=timeout)
+        return self._socket
+
+    def _told_to_advance(self, socket: websocket.WebSocket) -> bool:
+        """Read the messages already waiting on the socket; whether one says "advance"."""
+        told = False
+        waiting = select.poll()  # not select.select: a thousand bots' descriptors pass 1024
+        waiting.register(socket.sock, select.POLLIN)
+        while waiting.poll(0):
+            message = json.loads(socket.recv())
+            told = told or message.get("type") == "advance"
+        return told
+
+    def _listen(self, socket: websocket.WebSocket, page: Page, deadline: float,
+                stop: threading.Event) -> bool:
+        waited = 0
+        while time.monotonic() < deadline and not stop.is_set():
+            socket.settimeout(max(0.1, min(1.0, deadline - time.monotonic())))
+            try:
+                message = json.loads(socket.recv())
+            except websocket.WebSocketTimeoutException:
+                waited += 1
+                if waited % 5 == 0 and self._moved(page):  # a message lost is no trap
+                    return True
+                continue
+            if message.get("type") == "advance" or (
+                    message.get("type") == "position" and message.get("step") != page.step):
+                return True
+        return False
+
+    def _close_socket(self) -> None:
+        if self._socket is not None:
+            with contextlib.suppress(OSError, websocket.WebSocketException):
+                self._socket.close()
+            self._socket = None
+
+    def close(self) -> None:
+        """Close the participant's HTTP connection and socket (a browser tab closing)."""
+        self._close_socket()
+        self.http.close()
 
     def _poll(self, page: Page, deadline: float, stop: threading.Event) -> bool:
         while time.monotonic() < deadline and not stop.is_set():

@@ -166,7 +166,7 @@ class Team:
         except Exception as exc:  # a bug in a bots.py, or the server going away
             self._fail_unless_stopped(player.where() + f"{type(exc).__name__}: {exc}")
         finally:
-            player.client.http.close()
+            player.client.close()
 
     def _fail_unless_stopped(self, message: str) -> None:
         """Report a failure, unless it only follows from another bot's (the first counts)."""

@@ -1,13 +1,18 @@
-"""The bots' HTTP connection: kept alive like a browser's, reopened when the server closed it."""
+"""The bots' connections: HTTP kept alive like a browser's and reopened when the server closed
+it; one WebSocket for all of a participant's wait pages, reopened when it was dropped."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
-from labctl.bots.client import Connection
+from labctl.bots.client import Connection, ParticipantClient
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_sessions"
 
 
 class ClosingHandler(BaseHTTPRequestHandler):
@@ -67,3 +72,78 @@ def test_a_server_that_is_gone_is_an_error_not_a_hang():
     connection = Connection("http://127.0.0.1:9", timeout=2)  # the discard port: refused
     with pytest.raises(OSError):
         connection.request("GET", "/p/abc/")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """The sample project served in this process; yields (base URL, participant codes)."""
+    import shutil
+
+    from werkzeug.serving import make_server
+
+    import labctl
+    from labctl.engine import Engine
+    from labctl.server import create_app
+    from labctl.storage.sqlite import SqliteStore
+
+    project = tmp_path / "sample_sessions"
+    shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    loaded = labctl.load_project(project)
+    store = SqliteStore(tmp_path / "labctl.db")
+    engine = Engine(loaded, store)
+    server = make_server("127.0.0.1", 0, create_app(engine), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    session = engine.create_session("my_session", 4, seed=7)
+    codes = [row["code"] for row in engine.participant_rows(session)]
+    yield f"http://127.0.0.1:{server.server_port}", codes
+    server.shutdown()
+    store.close()
+    loaded.unload()
+
+
+def trustor_waiting(base_url, codes):
+    """The trustor of group 1 after sending: waiting for the trustee, who has not come yet."""
+    trustor, trustee = (ParticipantClient(base_url, code, timeout=10) for code in codes[:2])
+    waiting = trustor.submit(trustor.current(), {"sent_amount": "1.00"})
+    assert (waiting.kind, waiting.name) == ("wait", "WaitForTrustor")
+    return trustor, trustee, waiting
+
+
+def test_one_socket_serves_every_wait_page_and_what_came_meanwhile_is_read(lab):
+    base_url, codes = lab
+    trustor, trustee, waiting = trustor_waiting(base_url, codes)
+    try:
+        assert trustor.wait_until_moved(waiting, 0.3) is False  # nobody released it yet
+        opened = trustor._socket
+        assert opened is not None
+        # released while the bot is not listening: the "advance" waits on the socket
+        assert trustee.current().name == "SendBack"
+        assert trustor.wait_until_moved(waiting, 5) is True
+        results_wait = trustor.current()
+        assert (results_wait.kind, results_wait.name) == ("wait", "ResultsWait")
+
+        assert trustee.submit(trustee.current(), {"sent_back_amount": "0.50"}).name == "Results"
+        assert trustor.wait_until_moved(results_wait, 5) is True
+        assert trustor._socket is opened
+        assert trustor.current().name == "Results"
+    finally:
+        trustor.close()
+        trustee.close()
+    assert trustor._socket is None
+
+
+def test_a_kept_socket_the_server_closed_is_opened_again(lab):
+    base_url, codes = lab
+    trustor, trustee, waiting = trustor_waiting(base_url, codes)
+    try:
+        assert trustor.wait_until_moved(waiting, 0.3) is False
+        dropped = trustor._socket
+        dropped.sock.shutdown(socket.SHUT_RDWR)  # as if the server had dropped it
+
+        assert trustee.current().name == "SendBack"
+        assert trustor.wait_until_moved(waiting, 5) is True
+        assert trustor._socket is not dropped
+    finally:
+        trustor.close()
+        trustee.close()
