@@ -263,6 +263,7 @@ class Engine:
         row = self._participant(participant_code)
         tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
         tx.actor = row["id"]
+        tx.records.know_participant(row)
         outbox.txs.append(tx)
         return tx, row
 

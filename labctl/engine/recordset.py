@@ -61,12 +61,18 @@ class RecordSet:
     # -- loading ---------------------------------------------------------------------------
     def participant(self, participant_id: int) -> Participant:
         if participant_id not in self._participants:
-            row = self.store.participant_by_id(participant_id)
-            person = Participant(row["code"], row["id_in_session"], row["label"],
-                                 json.loads(row["vars"] or "{}"), row["bonus"] or 0)
-            person.id = participant_id  # type: ignore[attr-defined]
-            self._participants[participant_id] = (person, row["vars"] or "{}")
+            self.know_participant(self.store.participant_by_id(participant_id))
         return self._participants[participant_id][0]
+
+    def know_participant(self, row: dict[str, Any]) -> None:
+        """Take a participant's row the engine has just read (the one whose request this
+        is), rather than reading it again when a record asks for its participant."""
+        if row["id"] in self._participants:
+            return
+        person = Participant(row["code"], row["id_in_session"], row["label"],
+                             json.loads(row["vars"] or "{}"), row["bonus"] or 0)
+        person.id = row["id"]  # type: ignore[attr-defined]
+        self._participants[row["id"]] = (person, row["vars"] or "{}")
 
     def player(self, spec: AppSpec, participant_id: int, round_number: int) -> Player:
         key = (spec.name, participant_id, round_number)
