@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 
 from ..engine import Engine, PageView, UnknownParticipant
 from .live import relay
-from .rendering import render_page
+from .rendering import compiled, render_page
 from .security import csrf_ok, csrf_token
 
 bp = Blueprint("participant", __name__)
@@ -84,11 +84,11 @@ def _render(code: str):
 def _html(code: str, view: PageView, errors: dict[str, str] | None,
           posted: dict[str, str] | None) -> str:
     if view.kind == "finished":
-        return render_template("labctl/finished.html", view=view, payment=view.payment,
+        return render_template(compiled("labctl/finished.html"), view=view, payment=view.payment,
                                participant=view.participant)
     if view.kind == "wait":
         return render_template(
-            "labctl/wait.html", view=view, title=view.page.title_text,  # type: ignore[union-attr]
+            compiled("labctl/wait.html"), view=view, title=view.page.title_text,  # type: ignore[union-attr]
             body=view.page.body_text,  # type: ignore[union-attr]
             ws_url=_page_url(code) + "ws",
             position_url=url_for(".position", code=code))

@@ -127,14 +127,25 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
         **view.extra,
     }
     template = f"{APP_PREFIX}{view.step.app.name}/{page.template_file()}"  # type: ignore
-    return render_template(template, **context)
+    return render_template(compiled(template), **context)
+
+
+def compiled(name: str) -> jinja2.Template:
+    """A template as compiled at start: templates never reload while a session runs (see
+    ``create_app``), so the lookup, with its loader checks and cache lock, is done once."""
+    cache: dict[str, jinja2.Template] = current_app.extensions.setdefault(
+        "labctl.templates", {})
+    template = cache.get(name)
+    if template is None:
+        template = cache[name] = current_app.jinja_env.get_template(name)
+    return template
 
 
 def _fragment(name: str) -> jinja2.Template:
     """A part of a page (one form field, the Next button), rendered straight from Jinja:
     Flask's ``render_template`` would add its context processors and signals to every field
     of every page, which the fragment never uses."""
-    return current_app.jinja_env.get_template(name)
+    return compiled(name)
 
 
 def field_min(field: Field) -> Any:

@@ -53,12 +53,17 @@ SECURITY_HEADERS = {
 
 
 def add_security_headers(response: Response) -> Response:
+    """Every header above that the response does not set itself, and ``no-store`` on pages.
+
+    One pass over the response's headers (each ``in`` test would be another), on every page.
+    """
     headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
     for name, value in SECURITY_HEADERS.items():
-        if name not in headers:
-            headers[name] = value
-    if "Cache-Control" not in headers and response.mimetype == "text/html":
-        headers["Cache-Control"] = "no-store"
+        if name.lower() not in present:
+            headers.add(name, value)
+    if "cache-control" not in present and response.mimetype == "text/html":
+        headers.add("Cache-Control", "no-store")
     return response
 
 
