@@ -20,6 +20,10 @@ _MAIN = re.compile(r'<main[^>]*\bdata-kind="(?P<kind>[^"]*)" data-step="(?P<step
                    r'data-app="(?P<app>[^"]*)" data-round="(?P<round>[^"]*)"\s*'
                    r'data-page="(?P<page>[^"]*)"')
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+#: seconds between two position checks while the socket is quiet, as a browser's wait page
+#: makes (labctl.js): a safety net only, since the socket's first message is the position and
+#: a socket that breaks raises; more often, and a thousand waiting bots load the server
+SAFETY_POLL_SECONDS = 15
 _ERROR = re.compile(r'class="(?:error|alert)"[^>]*>\s*(.*?)\s*</(?:p|div)>', re.S)
 
 
@@ -165,7 +169,7 @@ class ParticipantClient:
                 message = json.loads(socket.recv())
             except websocket.WebSocketTimeoutException:
                 waited += 1
-                if waited % 5 == 0 and self._moved(page):  # a message lost is no trap
+                if waited % SAFETY_POLL_SECONDS == 0 and self._moved(page):
                     return True
                 continue
             if message.get("type") == "advance" or (
