@@ -13,7 +13,8 @@ greenlets over HTTP and WebSockets:
    stampede, which measures throughput; a lab's latency needs people who read and think.
 2. fan-out: ``labctl run public_goods -n N`` (groups of 4); every participant subscribes to its
    "group" document on /p/<code>/shared, one member per group patches it, and the time until
-   the 3 others received the change is measured.
+   the 3 others received the change is measured: three rounds with the writers spread over
+   5 s (a lab's pace), then three with every group's patch sent at the same instant (a burst).
 3. bots: ``labctl test my_session -n N``, timed as a whole (bots through the real server).
 
 Every phase is bounded in time. A separate in-process phase times
@@ -64,6 +65,11 @@ SMOKE_DEADLINE = 20.0
 DEADLINE_THINKS = 14
 FANOUT_DEADLINE = 120.0
 FANOUT_ROUNDS = 3
+#: in the spread rounds each group's writer patches at a uniformly random moment within this
+#: many seconds (as people move a slider or type in a chat: N/4 writers, one change each per
+#: window); the burst rounds send every group's patch at the same instant
+FANOUT_SPREAD_S = 5.0
+SMOKE_FANOUT_SPREAD_S = 0.5
 BOTS_TIMEOUT = 300.0
 SMOKE_BOTS_TIMEOUT = 45.0
 #: browsers poll a wait page's position every 15 s even with the socket up (labctl.js)
@@ -94,8 +100,10 @@ FIGURES = [  # key, label, unit
     ("page_submit_p99_ms", "page submit (POST) p99", "ms"),
     ("wait_release_p50_ms", "wait-page release p50", "ms"),
     ("wait_release_p99_ms", "wait-page release p99", "ms"),
-    ("fanout_p50_ms", "group-data fan-out p50", "ms"),
-    ("fanout_p99_ms", "group-data fan-out p99", "ms"),
+    ("fanout_p50_ms", "group-data fan-out p50 (writers spread)", "ms"),
+    ("fanout_p99_ms", "group-data fan-out p99 (writers spread)", "ms"),
+    ("fanout_burst_p50_ms", "group-data fan-out p50 (all groups at once)", "ms"),
+    ("fanout_burst_p99_ms", "group-data fan-out p99 (all groups at once)", "ms"),
     ("fanout_group_size", "fan-out group size", ""),
     ("server_peak_rss_mb", "server peak RSS (VmHWM, play or fan-out)", "MB"),
     ("bots_finished", "participants finished", ""),
@@ -507,9 +515,11 @@ def release_latencies(server, by_code):
     return releases
 
 
-def fanout_phase(n, seed, deadline_seconds):
+def fanout_phase(n, seed, deadline_seconds, spread_s=FANOUT_SPREAD_S):
     """public_goods (groups of 4): one writer per group patches the group document, the time
-    until all other members received it is one sample; FANOUT_ROUNDS rounds."""
+    until all other members received it is one sample. FANOUT_ROUNDS rounds with the writers
+    spread over ``spread_s`` seconds (a lab's pace), then FANOUT_ROUNDS with every group's
+    patch sent at once (a burst: throughput more than latency)."""
     deadline = time.monotonic() + deadline_seconds
     stats = {"load": [], "submit": [], "pages": 0}
     with running("public_goods", n, seed, deadline) as server:
@@ -520,32 +530,45 @@ def fanout_phase(n, seed, deadline_seconds):
         by_code = {bot.code: bot for bot in bots}
         received = {}
         listeners = [gevent.spawn(bot.listen_shared, received) for bot in bots]
-        fanout = []
+        rng = random.Random(seed)
+        spread, burst = [], []
         for round_index in range(FANOUT_ROUNDS):
-            fanout += fanout_round(groups, by_code, received, round_index, deadline)
+            spread += fanout_round(groups, by_code, received, round_index, deadline,
+                                   rng, spread_s)
+        for round_index in range(FANOUT_ROUNDS, 2 * FANOUT_ROUNDS):
+            burst += fanout_round(groups, by_code, received, round_index, deadline)
         gevent.killall(listeners, timeout=2)
         for bot in bots:
             bot.close_shared()
         return {
-            "fanout_p50_ms": _scaled(percentile(fanout, 50), MS),
-            "fanout_p99_ms": _scaled(percentile(fanout, 99), MS),
+            "fanout_p50_ms": _scaled(percentile(spread, 50), MS),
+            "fanout_p99_ms": _scaled(percentile(spread, 99), MS),
+            "fanout_burst_p50_ms": _scaled(percentile(burst, 50), MS),
+            "fanout_burst_p99_ms": _scaled(percentile(burst, 99), MS),
+            "fanout_spread_s": spread_s,
             "fanout_group_size": max(len(m) for m in groups.values()),
-            "fanout_samples": len(fanout),
-            "fanout_expected": len(groups) * FANOUT_ROUNDS,
+            "fanout_samples": len(spread) + len(burst),
+            "fanout_expected": len(groups) * FANOUT_ROUNDS * 2,
             "fanout_server_rss_mb": server.peak_rss_mb(),
             "fanout_server_error_lines": server.error_lines()[:20],
         }
 
 
-def fanout_round(groups, by_code, received, round_index, deadline):
-    """Each group's first member patches; returns the fan-out time of every group whose other
-    members all received the change within 5 s. Waits for the writers' acks, so that the next
-    round's patch is made on the version it follows."""
+def fanout_round(groups, by_code, received, round_index, deadline, rng=None, spread_s=0.0):
+    """Each group's first member patches, at once or at a random moment within ``spread_s``;
+    returns the fan-out time of every group whose other members all received the change
+    within 5 s of its patch. Waits for the writers' acks, so that the next round's patch is
+    made on the version it follows."""
     sent = {}
-    for gid, members in groups.items():
+
+    def patch(gid, writer):
         sent[gid] = time.monotonic()
-        by_code[members[0]].patch_group(round_index)
-    limit = min(deadline, time.monotonic() + 5)
+        writer.patch_group(round_index)
+
+    senders = [gevent.spawn_later(rng.uniform(0, spread_s) if spread_s else 0, patch, gid,
+                                  by_code[members[0]]) for gid, members in groups.items()]
+    limit = min(deadline, time.monotonic() + spread_s + 5)
+    gevent.joinall(senders, timeout=max(0.1, limit - time.monotonic()))
     others = [code for members in groups.values() for code in members[1:]]
     writers = [by_code[members[0]] for members in groups.values()]
     while time.monotonic() < limit and not (
@@ -555,7 +578,7 @@ def fanout_round(groups, by_code, received, round_index, deadline):
     samples = []
     for gid, members in groups.items():
         times = [received.get((code, round_index)) for code in members[1:]]
-        if times and all(t is not None for t in times):
+        if gid in sent and times and all(t is not None for t in times):
             samples.append(max(times) - sent[gid])
     return samples
 
@@ -593,10 +616,11 @@ def stop_group(proc):
         proc.communicate(timeout=5)
 
 
-def one_run(n, seed, think, deadline_seconds, fanout_deadline, bots_timeout):
+def one_run(n, seed, think, deadline_seconds, fanout_deadline, bots_timeout,
+            fanout_spread=FANOUT_SPREAD_S):
     """The three phases of one run, each against its own server: the run's figures."""
     figures = {"participants": n, **play_phase(n, seed, think, deadline_seconds)}
-    figures.update(fanout_phase(n, seed, fanout_deadline))
+    figures.update(fanout_phase(n, seed, fanout_deadline, fanout_spread))
     figures.update(bots_test_phase(n, seed, bots_timeout))
     rss = [figures["play_server_rss_mb"], figures["fanout_server_rss_mb"]]
     figures["server_peak_rss_mb"] = max((v for v in rss if v is not None), default=None)
@@ -740,6 +764,7 @@ def settings(args, parser):
         "think": think,
         "deadline": args.deadline or base + DEADLINE_THINKS * think[1],
         "fanout_deadline": SMOKE_DEADLINE if smoke else FANOUT_DEADLINE,
+        "fanout_spread": SMOKE_FANOUT_SPREAD_S if smoke else FANOUT_SPREAD_S,
         "bots_timeout": args.bots_timeout or (SMOKE_BOTS_TIMEOUT if smoke else BOTS_TIMEOUT),
         "out": args.out,
     }
@@ -750,7 +775,7 @@ def measure(n, plan):
     per_run = []
     for run in range(plan["runs"]):
         figures = one_run(n, run + 1, plan["think"], plan["deadline"], plan["fanout_deadline"],
-                          plan["bots_timeout"])
+                          plan["bots_timeout"], plan["fanout_spread"])
         print(f"N={n} run {run + 1}/{plan['runs']}: {figures['bots_finished']}/{n} finished in "
               f"{figures['run_seconds']:.1f} s; labctl test "
               f"{'passed' if figures['bots_test_passed'] else 'FAILED'} in "
