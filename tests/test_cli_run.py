@@ -67,3 +67,21 @@ def test_sigterm_stops_the_server_cleanly(sample_project, lab_process):
     lab = lab_process(sample_project, "my_session")
     lab.proc.terminate()
     assert lab.proc.wait(timeout=15) == 0
+
+
+def raw_request(base_url, head):
+    """Send a request's head as written, return the status line of the answer."""
+    host, port = base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(head)
+        return conn.makefile("rb").readline().decode().strip()
+
+
+def test_the_served_header_lines_are_read_and_a_malformed_one_refused(sample_project,
+                                                                       lab_process):
+    lab = lab_process(sample_project, "my_session")
+    path = f"/p/{lab.codes[0]}/".encode()
+    assert raw_request(lab.base_url, b"GET " + path + b" HTTP/1.1\r\nHost: lab\r\n"
+                       b"Connection: close\r\n\r\n") == "HTTP/1.1 200 OK"
+    assert raw_request(lab.base_url, b"GET " + path + b" HTTP/1.1\r\nHost : lab\r\n"
+                       b"Connection: close\r\n\r\n").startswith("HTTP/1.1 400")

@@ -1,15 +1,22 @@
-"""How ``labctl run`` serves: small writes leave at once (no Nagle delay), and Python's cycle
+"""How ``labctl run`` serves: small writes leave at once (no Nagle delay); header lines are
+read without the email parser, and what a browser would not send is refused; Python's cycle
 collector neither rescans what was loaded at start nor runs a young collection every 700
 allocations."""
 
 from __future__ import annotations
 
 import gc
+import io
 import socket
 
 import pytest
 
-from labctl.server.serve import GC_YOUNG_THRESHOLD, settle_garbage_collector, without_nagle
+from labctl.server.serve import (
+    GC_YOUNG_THRESHOLD,
+    read_headers,
+    settle_garbage_collector,
+    without_nagle,
+)
 
 
 def test_a_participants_connection_sends_small_writes_at_once():
@@ -55,3 +62,38 @@ def test_what_was_loaded_before_serving_is_frozen_out_of_collection(collector_se
     assert id(loaded_at_start) not in collected  # never scanned again
     later = [["an answer"]]
     assert any(o is later for o in gc.get_objects())  # what comes later is collected as usual
+
+
+def headers_of(raw: bytes):
+    from gevent.pywsgi import OldMessage
+
+    return read_headers(io.BytesIO(raw), OldMessage)
+
+
+def test_header_lines_are_read_as_gevent_reads_them():
+    message = headers_of(b"Host: lab.local:8000\r\nContent-Type: application/x-www-form-"
+                         b"urlencoded\r\ncontent-length:  12 \r\nCookie: a=1; b=2\r\n\r\n"
+                         b"step=3&x=1")
+    assert message.status == ""
+    assert message.get("host") == "lab.local:8000"
+    assert message.typeheader == "application/x-www-form-urlencoded"
+    assert message.getheader("Content-Length") == "12"
+    assert list(message.headers) == [
+        "Host: lab.local:8000\r\n", "Content-Type: application/x-www-form-urlencoded\r\n",
+        "content-length: 12\r\n", "Cookie: a=1; b=2\r\n"]
+
+
+def test_a_header_section_ended_by_the_connection_closing_is_what_arrived():
+    assert headers_of(b"Host: lab\r\n").get("Host") == "lab"
+
+
+@pytest.mark.parametrize("raw, status", [
+    (b"Host lab\r\n\r\n", "Malformed header line"),
+    (b"Host : lab\r\n\r\n", "Malformed header line"),  # smuggling: refused by RFC 9112
+    (b"X-A: 1\r\n  folded\r\n\r\n", "Malformed header line"),
+    (b": nameless\r\n\r\n", "Malformed header line"),
+    (b"X-A: " + b"a" * 70_000 + b"\r\n\r\n", "Line too long"),
+    (b"".join(b"X-%d: 1\r\n" % n for n in range(101)) + b"\r\n", "Too many headers"),
+])
+def test_a_header_section_a_browser_would_not_send_is_refused(raw, status):
+    assert headers_of(raw).status == status
