@@ -18,7 +18,7 @@ from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
 from ..storage.sqlite import StorageError
 from . import admin, downloads, participant, rooms, shared_socket
-from .rendering import APP_PREFIX, AppTemplateLoader
+from .rendering import APP_PREFIX, AppTemplateLoader, title_text
 from .security import AdminOnlySessions, BodyLimit, add_security_headers
 
 __all__ = ["create_app"]
@@ -42,6 +42,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.session_interface = AdminOnlySessions()
     app.jinja_env.autoescape = True
     app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.filters["title_text"] = title_text
     app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])
     _compile_app_templates(app, engine)
     app.register_blueprint(participant.bp)

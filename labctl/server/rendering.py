@@ -56,6 +56,15 @@ def _unchanged(path: Path, mtime: float) -> bool:
         return False
 
 
+def title_text(title: Markup) -> str:
+    """A page's ``<title>``: its title block without tags. ``striptags`` costs a regex pass
+    and an unescape on every page, though nearly every title is plain words; those are only
+    collapsed to single spaces, which is all ``striptags`` would do to them."""
+    if "<" not in title and "&" not in title:
+        return " ".join(title.split())
+    return Markup(title).striptags()
+
+
 def money_formatter(view: PageView) -> Callable[[Any], str]:
     """``money(amount)`` in templates: the session's currency, or points."""
     session_type = view.session.session_type

@@ -107,3 +107,17 @@ def test_a_link_with_markup_in_it_is_not_reflected_raw(lab, code):
     assert [r.status_code for r in responses] == [404, 405, 413, 404]
     for response in responses[:3]:
         assert_never_raw(response.text, code)
+
+
+@pytest.mark.parametrize("block", [
+    "Your offer", "  Round 2\n   of 3 ", "Tom &amp; Jerry", "Results: <em>round</em> 1",
+    "&lt;script&gt;alert(1)&lt;/script&gt;", "It&#39;s &#34;yours&#34;", "<!-- note -->Done",
+])
+def test_a_page_title_is_its_title_block_without_tags_as_striptags_makes_it(block):
+    from markupsafe import Markup, escape
+
+    from labctl.server.rendering import title_text
+
+    title = title_text(Markup(block))
+    assert title == Markup(block).striptags()
+    assert "<" not in str(escape(title))
