@@ -13,6 +13,7 @@ import contextlib
 import errno
 import gc
 import logging
+import re
 import signal
 import socket
 import sys
@@ -68,6 +69,8 @@ def without_nagle(connection: socket.socket) -> socket.socket:
 #: limits of a request's header section, as Python's http.client has them
 MAX_HEADER_LINE = 65536
 MAX_HEADERS = 100
+#: a header name is an RFC 9110 token: no spaces, no separators
+HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def read_headers(rfile: Any, message_class: Callable[[], Any]) -> Any:
@@ -91,7 +94,7 @@ def read_headers(rfile: Any, message_class: Callable[[], Any]) -> Any:
             message.status = "Too many headers"
             return message
         name, colon, value = line.decode("iso-8859-1").partition(":")
-        if not colon or not name or name != name.strip() or not name.isprintable():
+        if not colon or not HEADER_NAME.fullmatch(name):
             message.status = "Malformed header line"
             return message
         message[name] = value.strip(" \t\r\n")

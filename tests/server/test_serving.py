@@ -92,6 +92,8 @@ def test_a_header_section_ended_by_the_connection_closing_is_what_arrived():
     (b"Host : lab\r\n\r\n", "Malformed header line"),  # smuggling: refused by RFC 9112
     (b"X-A: 1\r\n  folded\r\n\r\n", "Malformed header line"),
     (b": nameless\r\n\r\n", "Malformed header line"),
+    (b"X A: 1\r\n\r\n", "Malformed header line"),
+    (b"X(A): 1\r\n\r\n", "Malformed header line"),
     (b"X-A: " + b"a" * 70_000 + b"\r\n\r\n", "Line too long"),
     (b"".join(b"X-%d: 1\r\n" % n for n in range(101)) + b"\r\n", "Too many headers"),
 ])
