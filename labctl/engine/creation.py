@@ -22,6 +22,19 @@ from .tx import Tx
 PARTICIPANT_CODE_BYTES = 12
 
 
+def participant_code() -> str:
+    """A new participant code (URL-safe base64) that starts with a letter or digit.
+
+    A code starting with ``-`` is shown in CSV exports with the apostrophe that keeps
+    spreadsheets from reading a cell as a formula (``'-Ab…``), so analysts matching codes
+    against links had to strip it; one code in 32 would start so, and is drawn again instead.
+    """
+    while True:
+        code = secrets.token_urlsafe(PARTICIPANT_CODE_BYTES)
+        if code[0].isalnum():
+            return code
+
+
 def check_participant_count(project: Project, session_type: SessionType, count: int) -> None:
     if count < 1:
         raise LabctlError(f"a session needs at least 1 participant, not {count}")
@@ -45,7 +58,7 @@ def insert_session(store: Any, session_type: SessionType, count: int, seed: int,
         label = labels[number - 1] if labels and number <= len(labels) else None
         store.insert_participant({
             "session_code": code, "id_in_session": number,
-            "code": secrets.token_urlsafe(PARTICIPANT_CODE_BYTES), "label": label,
+            "code": participant_code(), "label": label,
             "vars": "{}", "step": -1, "bonus": 0})
     return code
 

@@ -205,6 +205,15 @@ def test_participant_codes_are_long_random_and_distinct(engine):
                for code in codes)
 
 
+def test_a_participant_code_never_starts_with_what_a_spreadsheet_reads_as_a_formula(
+        monkeypatch):
+    from labctl.engine import creation
+
+    drawn = iter(["-Ab3dEf6hIj9kLm0", "_Ab3dEf6hIj9kLm0", "xAb3dEf6hIj9kLm0"])
+    monkeypatch.setattr(creation.secrets, "token_urlsafe", lambda nbytes: next(drawn))
+    assert creation.participant_code() == "xAb3dEf6hIj9kLm0"
+
+
 LABCTL_ERROR_APP = """\
 import labctl
 from labctl import fields
