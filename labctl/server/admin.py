@@ -211,6 +211,11 @@ def monitor_socket(ws, session_code: str) -> None:
     if current_app.config.get("LABCTL_ADMIN_PASSWORD") and not session.get("admin"):
         ws.close(reason=1008, message="log in first")
         return
+    try:
+        engine().session_type_of(session_code)
+    except LabctlError:  # a mistyped or deleted session would otherwise just stay quiet
+        ws.close(reason=1008, message="no such session")
+        return
     relay(ws, engine().hub, f"monitor:{session_code}", lambda: {"type": "update"})
 
 

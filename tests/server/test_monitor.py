@@ -260,6 +260,13 @@ def test_the_monitor_of_an_unknown_session_is_a_404(lab, admin):
                          timeout=HTTP_TIMEOUT)
     assert (response.status_code, response.json()) == (404, {"error": "no session "
                                                                       "'nosuchsession'"})
+    ws = monitor_socket(lab.base_url, "nosuchsession", admin)
+    try:
+        opcode, data = ws.recv_data(control_frame=True)
+    finally:
+        ws.close()
+    assert opcode == websocket.ABNF.OPCODE_CLOSE, (opcode, data)
+    assert (int.from_bytes(data[:2], "big"), data[2:]) == (1008, b"no such session")
 
 
 # -- Advance ------------------------------------------------------------------------------------
