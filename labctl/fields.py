@@ -55,6 +55,9 @@ def _caller_line() -> tuple[str, int]:
 
 #: decimal exponents beyond this are typing accidents or attacks, never answers
 MAX_MAGNITUDE = 30
+#: whole numbers (and amounts in minor units) are stored as SQLite's 64-bit INTEGER, which
+#: ends at about 9.2 x 10**18: a larger answer would fail when saved, so it is refused as typed
+INTEGER_DIGITS = 18
 
 
 class Field:
@@ -265,6 +268,13 @@ class Integer(_Number):
     type_name = "integer"
     sql_type = "INTEGER"
 
+    def parse_text(self, text: str, minor_digits: int) -> int:
+        digits = text.lstrip("+-").lstrip("0")
+        if digits.isdigit() and len(digits) > INTEGER_DIGITS:
+            raise FieldValueError(self.name, f"Please enter a number of at most "
+                                  f"{INTEGER_DIGITS} digits.")
+        return self.coerce(text)
+
     def coerce(self, value: Any) -> int:
         if isinstance(value, bool):
             raise FieldValueError(self.name, "Please enter a whole number.")
@@ -346,6 +356,10 @@ class Money(_Number):
         minor = amount.scaleb(minor_digits)
         if minor != minor.to_integral_value():
             raise FieldValueError(self.name, f"Please use at most {minor_digits} decimal places.")
+        if abs(minor) >= 10 ** INTEGER_DIGITS:
+            raise FieldValueError(self.name, f"Please enter an amount of at most "
+                                  f"{INTEGER_DIGITS - minor_digits} digits before the "
+                                  "decimal point.")
         return int(minor)
 
 
