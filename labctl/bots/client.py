@@ -124,10 +124,11 @@ class ParticipantClient:
         is set, when another bot failed).
 
         The socket is opened on the first wait page and kept for the next ones, as one
-        participant's channel serves them all: a thousand bots would otherwise make five
-        thousand handshakes, a large share of what ``labctl test`` costs the server. What
-        arrived on it while the bot was on other pages is read first; an "advance" among it
-        may be stale (the last member to arrive is told too), so the position decides.
+        participant's channel serves them all: a thousand bots would otherwise make thousands
+        of handshakes, a large share of what ``labctl test`` costs the server. What arrived on
+        it while the bot was on other pages is read first; an "advance" among it may be about
+        a page the bot has left since, so the position decides. An "advance" that was stale
+        after all only costs the caller a look at its page, which is still this wait page.
         """
         deadline = time.monotonic() + seconds
         stop = stop or threading.Event()
