@@ -262,6 +262,14 @@ class _Number(Field):
         return str(value)
 
 
+def _storable(field: Field, number: int, message: str) -> int:
+    """``number`` if SQLite's INTEGER holds it; set by a hook or typed, a larger one would only
+    fail when the step is saved (the hook's line is reported instead)."""
+    if abs(number) >= 10 ** INTEGER_DIGITS:
+        raise FieldValueError(field.name, message)
+    return number
+
+
 class Integer(_Number):
     """A whole number."""
 
@@ -276,6 +284,10 @@ class Integer(_Number):
         return self.coerce(text)
 
     def coerce(self, value: Any) -> int:
+        return _storable(self, self._whole(value), f"Please enter a number of at most "
+                         f"{INTEGER_DIGITS} digits.")
+
+    def _whole(self, value: Any) -> int:
         if isinstance(value, bool):
             raise FieldValueError(self.name, "Please enter a whole number.")
         if isinstance(value, int):
@@ -330,6 +342,10 @@ class Money(_Number):
     sql_type = "INTEGER"
 
     def coerce(self, value: Any) -> int:
+        return _storable(self, self._minor_units(value), f"An amount has at most "
+                         f"{INTEGER_DIGITS} digits in minor units.")
+
+    def _minor_units(self, value: Any) -> int:
         if isinstance(value, (bool, float)):
             raise FieldValueError(self.name, "Please enter an amount.")
         if isinstance(value, int):

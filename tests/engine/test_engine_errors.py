@@ -44,6 +44,8 @@ class Gather(labctl.WaitPage):
         group.total = sum(p.answer for p in group.get_players())
         if group.total == 99:
             raise ValueError("unlucky total")  # AFTER_ALL_PLAYERS_ARRIVE
+        if group.total == 77:
+            group.total = 10 ** 20  # TOO_LARGE_TO_STORE
 
 
 class Done(labctl.Page):
@@ -128,6 +130,22 @@ def test_after_all_players_arrive_raising_rolls_back_the_last_arrival(broken, db
     assert dbfile.rows("SELECT * FROM wait_releases") == []
     assert driver.advance(codes[1], {"answer": "48"}).page == "Done"
     assert dbfile.value("SELECT total FROM broken_group") == 98
+
+
+def test_a_hook_setting_a_number_too_large_to_store_is_located_at_its_line(broken, dbfile):
+    """SQLite's INTEGER ends near 9.2 x 10**18: the assignment is refused where it is made,
+    not when the step is saved (which showed only a generic error)."""
+    driver, codes, app_file = broken
+    driver.advance(codes[0], {"answer": "40"})
+    before = dbfile.snapshot()
+
+    with pytest.raises(ResearcherCodeError) as raised:
+        driver.submit(codes[1], {"answer": "37"})
+
+    assert_points_at(raised.value, app_file, "TOO_LARGE_TO_STORE",
+                     "after_all_players_arrive of broken, page Gather raised FieldValueError: "
+                     "total: Please enter a number of at most 18 digits.")
+    assert dbfile.snapshot() == before
 
 
 def test_vars_for_template_raising_is_located(broken, dbfile):
