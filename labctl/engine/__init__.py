@@ -154,7 +154,8 @@ class Engine:
             row = self.store.session_row(session_code)
             if row is None:
                 raise LabctlError(f"no session '{session_code}' in {self.store.path}")
-            return monitor.monitor_rows(self._tx(row, self.clock()))
+            with self._reading_tx(row) as tx:
+                return monitor.monitor_rows(tx)
 
     def admin_advance(self, participant_code: str, session_code: str | None = None,
                       step: int | None = None) -> str:
@@ -304,8 +305,8 @@ class Engine:
         """The document a participant reaches in ``scope`` where they are now."""
         with self.store.reading():
             row = self._participant(participant_code)
-            tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
-            return shared_access.target_of_participant(tx, row, scope)
+            with self._reading_tx(self.store.session_row(row["session_code"])) as tx:
+                return shared_access.target_of_participant(tx, row, scope)
 
     def shared_read(self, target: shared_access.Target) -> tuple[int, Any]:
         with self.store.reading():
@@ -439,6 +440,16 @@ class Engine:
         records.shared_access = lambda player, scope: shared_access.SharedDoc(
             tx, shared_access.target_of_player(tx, player, scope))
         return tx
+
+    @contextmanager
+    def _reading_tx(self, session_row: dict[str, Any]) -> Iterator[Tx]:
+        """A Tx that only reads (the monitor, a shared-data socket opening); its records are
+        released afterwards, as ``_committing`` releases those of a step."""
+        tx = self._tx(session_row, self.clock())
+        try:
+            yield tx
+        finally:
+            tx.records.release()
 
     def _announce(self, tx: Tx) -> None:
         for channel, message in tx.published:

@@ -145,3 +145,23 @@ def test_records_still_navigate_after_their_transaction(engine, driver):
         player = view.player
     assert [p.id_in_group for p in player.group.get_players()] == [1, 2]
     assert player.in_round(1).id == player.id
+
+
+def live_record_sets() -> int:
+    from labctl.engine.recordset import RecordSet
+
+    return sum(isinstance(o, RecordSet) for o in gc.get_objects())
+
+
+def test_reading_the_monitor_or_a_shared_target_leaves_no_records_behind(
+        engine, driver, no_cycle_collector):
+    session = engine.create_session("my_session", 4, seed=3)
+    codes = driver.codes(session)
+    for code in codes:
+        driver.look(code)
+    before = live_record_sets()
+
+    assert len(engine.monitor(session)) == 4
+    assert engine.shared_target(codes[0], "group").scope == "group"
+
+    assert live_record_sets() == before
