@@ -85,3 +85,11 @@ def test_the_served_header_lines_are_read_and_a_malformed_one_refused(sample_pro
                        b"Connection: close\r\n\r\n") == "HTTP/1.1 200 OK"
     assert raw_request(lab.base_url, b"GET " + path + b" HTTP/1.1\r\nHost : lab\r\n"
                        b"Connection: close\r\n\r\n").startswith("HTTP/1.1 400")
+
+
+def test_a_large_session_prints_every_link_on_a_line_of_its_own(sample_project, lab_process):
+    lab = lab_process(sample_project, "my_session", "-n", "120")
+    lines = [line for line in lab.output.splitlines() if "/p/" in line]
+    assert len(lab.codes) == len(set(lab.codes)) == len(lines) == 120
+    assert [line.split()[0] for line in lines] == [str(n) for n in range(1, 121)]
+    assert all(line.endswith(f"/p/{code}/") for line, code in zip(lines, lab.codes, strict=True))

@@ -6,6 +6,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -123,19 +124,37 @@ def _session_to_serve(engine, session_type: str | None, participants: int | None
                                  seed=seed)
 
 
+#: up to this many participants their links are a table; more are plain lines, the same
+#: columns: laying out a table of 1,000 rows takes rich half a second of the server's start
+LINKS_TABLE_ROWS = 100
+
+
+def _print_links(rows: list[dict[str, Any]], url: str) -> None:
+    if len(rows) <= LINKS_TABLE_ROWS:
+        table = Table(title="Participant links", show_lines=False)
+        table.add_column("#", justify="right")
+        table.add_column("Label")
+        table.add_column("Start URL", overflow="fold")
+        for row in rows:
+            table.add_row(str(row["id_in_session"]), row["label"] or "",
+                          f"{url}/p/{row['code']}/")
+        console.print(table)
+        return
+    width = max(len("Label"), *(len(row["label"] or "") for row in rows))
+    lines = [f"{'#':>5}  {'Label':<{width}}  Start URL"] + [
+        f"{row['id_in_session']:>5}  {row['label'] or '':<{width}}  {url}/p/{row['code']}/"
+        for row in rows]
+    console.print("Participant links", style="italic", justify="center")
+    console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+
+
 def _print_session(engine, code: str, url: str, password: str, qr: bool | None) -> None:
     session_type = engine.session_type_of(code)
     rows = engine.participant_rows(code)
     console.print(f"\n[bold]Session {code}[/] — {session_type.title} "
                   f"({len(rows)} participants)", highlight=False)
     console.print(f"Admin:    {url}/admin/   password: [bold]{password}[/]", highlight=False)
-    table = Table(title="Participant links", show_lines=False)
-    table.add_column("#", justify="right")
-    table.add_column("Label")
-    table.add_column("Start URL", overflow="fold")
-    for row in rows:
-        table.add_row(str(row["id_in_session"]), row["label"] or "", f"{url}/p/{row['code']}/")
-    console.print(table)
+    _print_links(rows, url)
     room = next((r["room"] for r in engine.session_rows() if r["code"] == code), None)
     if room:
         seats = engine.project.room(room).seat_labels(engine.project.root)
