@@ -7,6 +7,7 @@ compared in constant time, and each wrong attempt is slowed down to make guessin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import io
@@ -23,8 +24,12 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 WRONG_PASSWORD_DELAY = 1.0
 
 
+@functools.lru_cache(maxsize=8192)
 def csrf_token(secret: str, subject: str) -> str:
-    """The token a form for ``subject`` (a participant code, or the admin) must carry."""
+    """The token a form for ``subject`` (a participant code, or the admin) must carry.
+
+    Remembered per participant: every submit checks one and renders one, and the HMAC would
+    otherwise be computed twice per page for the same code."""
     return hmac.new(secret.encode(), f"csrf:{subject}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
@@ -75,7 +80,8 @@ class AdminOnlySessions(SecureCookieSessionInterface):
     """
 
     def open_session(self, app: Any, request: Request) -> SecureCookieSession | None:
-        if self.get_cookie_name(app) not in request.cookies:
+        if "HTTP_COOKIE" not in request.environ or self.get_cookie_name(
+                app) not in request.cookies:  # not parsing a header that is not there
             return self.session_class()
         return super().open_session(app, request)
 
