@@ -276,16 +276,16 @@ class Integer(_Number):
     type_name = "integer"
     sql_type = "INTEGER"
 
+    TOO_LONG = f"Please enter a number of at most {INTEGER_DIGITS} digits."
+
     def parse_text(self, text: str, minor_digits: int) -> int:
         digits = text.lstrip("+-").lstrip("0")
-        if digits.isdigit() and len(digits) > INTEGER_DIGITS:
-            raise FieldValueError(self.name, f"Please enter a number of at most "
-                                  f"{INTEGER_DIGITS} digits.")
+        if digits.isdigit() and len(digits) > INTEGER_DIGITS:  # before int() reads them all
+            raise FieldValueError(self.name, self.TOO_LONG)
         return self.coerce(text)
 
     def coerce(self, value: Any) -> int:
-        return _storable(self, self._whole(value), f"Please enter a number of at most "
-                         f"{INTEGER_DIGITS} digits.")
+        return _storable(self, self._whole(value), self.TOO_LONG)
 
     def _whole(self, value: Any) -> int:
         if isinstance(value, bool):
@@ -372,11 +372,8 @@ class Money(_Number):
         minor = amount.scaleb(minor_digits)
         if minor != minor.to_integral_value():
             raise FieldValueError(self.name, f"Please use at most {minor_digits} decimal places.")
-        if abs(minor) >= 10 ** INTEGER_DIGITS:
-            raise FieldValueError(self.name, f"Please enter an amount of at most "
-                                  f"{INTEGER_DIGITS - minor_digits} digits before the "
-                                  "decimal point.")
-        return int(minor)
+        return _storable(self, int(minor), f"Please enter an amount of at most "
+                         f"{INTEGER_DIGITS - minor_digits} digits before the decimal point.")
 
 
 class Text(Field):

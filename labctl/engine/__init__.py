@@ -321,9 +321,7 @@ class Engine:
         socket opened cannot write into the group they left.
         """
         with self._committing() as outbox:
-            row = self._participant(participant_code)
-            tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
-            outbox.txs.append(tx)
+            tx, row = self._step_tx(participant_code, outbox)
             current = shared_access.target_of_participant(tx, row, target.scope)
             if current != target:
                 raise shared.SharedDataError(
@@ -341,9 +339,7 @@ class Engine:
                 json.dumps(body)) > 10_000:
             raise shared.SharedDataError("a message must be JSON under 10,000 characters")
         with self._committing() as outbox:
-            row = self._participant(participant_code)
-            tx = self._tx(self.store.session_row(row["session_code"]), self.clock())
-            outbox.txs.append(tx)
+            tx, row = self._step_tx(participant_code, outbox)
             channel = target.channel
             recipient = None
             if to is not None:

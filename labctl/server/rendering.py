@@ -117,13 +117,15 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
         if not matches:
             raise jinja2.UndefinedError(f"formfield('{name}'): '{name}' is not in this page's "
                                         "form_fields")
-        return Markup(_fragment("labctl/field.html").render(field_context(matches[0])))
+        # straight from Jinja: Flask's render_template would add its context processors and
+        # signals to every field of every page, which a fragment never uses
+        return Markup(compiled("labctl/field.html").render(field_context(matches[0])))
 
     def formfields() -> Markup:
         return Markup("".join(formfield(f.name) for f in view.fields))
 
     def next_button(label: str = "Next") -> Markup:
-        return Markup(_fragment("labctl/next_button.html").render(label=label))
+        return Markup(compiled("labctl/next_button.html").render(label=label))
 
     page = view.page
     context = {
@@ -148,13 +150,6 @@ def compiled(name: str) -> jinja2.Template:
     if template is None:
         template = cache[name] = current_app.jinja_env.get_template(name)
     return template
-
-
-def _fragment(name: str) -> jinja2.Template:
-    """A part of a page (one form field, the Next button), rendered straight from Jinja:
-    Flask's ``render_template`` would add its context processors and signals to every field
-    of every page, which the fragment never uses."""
-    return compiled(name)
 
 
 def field_min(field: Field) -> Any:
