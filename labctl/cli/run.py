@@ -50,9 +50,9 @@ def run(
 
     Example: labctl run my_session -n 4
     """
-    from gevent import monkey
+    from ..greenlets import patch_all
 
-    monkey.patch_all()
+    patch_all()
     from ..engine import Engine
     from ..project import load_project
     from ..server import create_app
