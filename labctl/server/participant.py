@@ -65,7 +65,7 @@ def position(code: str):
 
 
 def _page_url(code: str) -> str:
-    """``url_for(".show", code=code)`` without its routing lookups (one per submit)."""
+    """``url_for(".show", code=code)`` without its routing lookups (two per wait page)."""
     return f"{request.script_root}/p/{quote(code, safe='')}/"
 
 
@@ -84,14 +84,13 @@ def _render(code: str):
 def _html(code: str, view: PageView, errors: dict[str, str] | None,
           posted: dict[str, str] | None) -> str:
     if view.kind == "finished":
-        return render_template(compiled("labctl/finished.html"), view=view, payment=view.payment,
-                               participant=view.participant)
+        return compiled("labctl/finished.html").render(
+            view=view, payment=view.payment, participant=view.participant)
     if view.kind == "wait":
-        return render_template(
-            compiled("labctl/wait.html"), view=view, title=view.page.title_text,  # type: ignore[union-attr]
+        return compiled("labctl/wait.html").render(
+            view=view, title=view.page.title_text,  # type: ignore[union-attr]
             body=view.page.body_text,  # type: ignore[union-attr]
-            ws_url=_page_url(code) + "ws",
-            position_url=url_for(".position", code=code))
+            ws_url=_page_url(code) + "ws", position_url=_page_url(code) + "position")
     return render_page(view, csrf_token(secret(), code), errors, posted)
 
 
