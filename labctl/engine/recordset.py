@@ -41,6 +41,9 @@ class RecordSet:
         self._players: dict[tuple[str, int, int], Player] = {}
         self._subsessions: dict[tuple[str, int], Subsession] = {}
         self._participants: dict[int, tuple[Participant, str]] = {}
+        #: (app, group id) -> its players: a wait page asks for its group's members when the
+        #: participant arrives and again to say how many are still missing
+        self._members: dict[tuple[str, int], list[Player]] = {}
         #: set by the engine: ``(player, scope) -> SharedDoc``
         self.shared_access: Any = None
 
@@ -56,6 +59,7 @@ class RecordSet:
         self._players.clear()
         self._subsessions.clear()
         self._participants.clear()
+        self._members.clear()
         self.shared_access = None
 
     # -- loading ---------------------------------------------------------------------------
@@ -151,6 +155,7 @@ class RecordSet:
         role = roles[id_in_group - 1] if roles and id_in_group <= len(roles) else ""
         self.store.update_record(spec.name, "player", player.id, {  # type: ignore[attr-defined]
             "group_id": group.id, "id_in_group": id_in_group, "role": role})  # type: ignore
+        self._members.clear()
         player.group = group
         player.id_in_group = id_in_group
         player.role = role
@@ -165,8 +170,12 @@ class RecordSet:
 
     def group_players(self, group: Group) -> list[Player]:
         spec: AppSpec = group._app  # type: ignore[attr-defined]
-        rows = self.store.group_player_rows(spec.name, group.id)  # type: ignore[attr-defined]
-        return [self._from_row(spec, "player", row) for row in rows]  # type: ignore[misc]
+        key = (spec.name, group.id)  # type: ignore[attr-defined]
+        if key not in self._members:
+            rows = self.store.group_player_rows(spec.name, key[1])
+            self._members[key] = [self._from_row(spec, "player", row)  # type: ignore[misc]
+                                  for row in rows]
+        return list(self._members[key])
 
     def shared(self, player: Player, scope: str) -> Any:
         if self.shared_access is None:
