@@ -243,12 +243,14 @@ class SqliteStore:
                          f"round_number = ? ORDER BY {order[kind]}", (session_code, round_number))
 
     def sum_payoffs(self, apps: list[str], participant_id: int) -> int:
-        total = 0
-        for app in apps:
-            row = self._one(f'SELECT COALESCE(SUM(payoff), 0) AS s FROM "{app}_player" '
-                            "WHERE participant_id = ?", (participant_id,))
-            total += int(row["s"]) if row else 0
-        return total
+        """A participant's payoffs over ``apps``: one statement for all of them (it runs on
+        every page that sets a payoff)."""
+        if not apps:
+            return 0
+        parts = " + ".join(f'(SELECT COALESCE(SUM(payoff), 0) FROM "{app}_player" '
+                           "WHERE participant_id = ?)" for app in apps)
+        row = self._one(f"SELECT {parts} AS s", [participant_id] * len(apps))
+        return int(row["s"]) if row else 0
 
     # -- page visits -----------------------------------------------------------------------
     def insert_visit(self, row: Row) -> None:
