@@ -109,6 +109,9 @@ class LabProcess:
     session_code: str
     codes: list[str]
     output: str
+    #: what the server printed after "Serving on" (read on, so the pipe never fills)
+    later: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
 
     def kill(self) -> None:
         """SIGKILL: the server dies at once, as in a power cut."""
@@ -146,11 +149,13 @@ def start_lab_process(project: Path, *args: str, port: int | None = None) -> Lab
     if proc.poll() is not None or "Serving on" not in output:
         proc.kill()
         raise AssertionError(f"labctl run did not start:\n{output}")
-    threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep the pipe drained
     password = re.search(r"password: (\S+)", output).group(1)
     session_code = re.search(r"Session (\w+)", output).group(1)
     codes = re.findall(r"/p/([\w-]+)/", output)
-    return LabProcess(proc, f"http://127.0.0.1:{port}", password, session_code, codes, output)
+    lab = LabProcess(proc, f"http://127.0.0.1:{port}", password, session_code, codes, output)
+    lab.reader = threading.Thread(target=lambda: lab.later.extend(proc.stdout), daemon=True)
+    lab.reader.start()
+    return lab
 
 
 @pytest.fixture

@@ -128,6 +128,11 @@ def serve(app: Flask, engine: Engine, host: str, port: int,
         def MessageClass(self, rfile: Any, *_: Any) -> Any:  # gevent calls it by this name
             return read_headers(rfile, OldMessage)
 
+        def log_request(self) -> None:
+            """No access log: every participant URL carries the participant's code, so the log
+            would list everyone's link. gevent formats the line even when the server has no
+            log (``log=None``), with a date on every request; nothing is formatted here."""
+
     class LabServer(WSGIServer):
         def handle(self, connection: socket.socket, address: object) -> None:
             super().handle(without_nagle(connection), address)

@@ -1,13 +1,14 @@
 """How ``labctl run`` serves: small writes leave at once (no Nagle delay); header lines are
 read without the email parser, and what a browser would not send is refused; Python's cycle
 collector neither rescans what was loaded at start nor runs a young collection every 700
-allocations."""
+allocations; no request is logged (each URL holds a participant's code)."""
 
 from __future__ import annotations
 
 import gc
 import io
 import socket
+from urllib.request import urlopen
 
 import pytest
 
@@ -99,3 +100,17 @@ def test_a_header_section_ended_by_the_connection_closing_is_what_arrived():
 ])
 def test_a_header_section_a_browser_would_not_send_is_refused(raw, status):
     assert headers_of(raw).status == status
+
+
+def test_requests_are_not_logged_since_every_participant_url_carries_a_code(sample_project,
+                                                                             lab_process):
+    lab = lab_process(sample_project, "my_session", "-n", "2")
+    code = lab.codes[0]
+    for path in (f"/p/{code}/", f"/p/{code}/position"):
+        with urlopen(lab.base_url + path, timeout=10) as answer:
+            assert answer.status == 200
+    lab.stop()
+    lab.reader.join(timeout=10)
+    printed = "".join(lab.later)
+    assert "Stopped." in printed  # what the server printed after serving was read
+    assert code not in printed
