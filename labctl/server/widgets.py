@@ -1,4 +1,5 @@
-"""A form field as HTML: label, input of the field's widget, help text and error message.
+"""Form fields as HTML (label, input of the field's widget, help text and error message), and
+the button that submits the page.
 
 Written in Python rather than as a Jinja template: a field is rendered for every field of
 every page, and a template rendered on its own builds a fresh context from all of Jinja's and
@@ -119,3 +120,9 @@ def _input(shown: FieldInput, name: str, widget: str, attrs: _Attributes) -> str
                 f'step="{shown.step}" inputmode="decimal"{bounds}{attrs.both}>')
     return (f'\n  <input type="text" name="{name}" id="id_{name}" value="{value}"'
             f"{max_length}{attrs.both}>")
+
+
+def render_next_button(label: str = "Next") -> Markup:
+    """The page's submit button; templates call it as ``{{ next_button("Continue") }}``."""
+    return Markup('<div class="actions"><button type="submit" class="button" '
+                  f'id="next-button">{escape(label)}</button></div>')

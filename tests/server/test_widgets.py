@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 import pytest
 
 from labctl import fields
-from labctl.server.widgets import FieldInput, render_field
+from labctl.server.widgets import FieldInput, render_field, render_next_button
 
 
 class Elements(HTMLParser):
@@ -130,3 +130,11 @@ def test_everything_a_researcher_or_participant_wrote_is_escaped():
 def _named(field):
     field.name = "answer"
     return field
+
+
+def test_the_next_button_submits_the_form_with_its_label_escaped():
+    assert Elements(render_next_button()).one("button") == {
+        "type": "submit", "class": "button", "id": "next-button"}
+    assert Elements(render_next_button()).text == ["Next"]
+    assert "<b>" not in render_next_button("<b>Go</b>")
+    assert Elements(render_next_button("<b>Go</b>")).text == ["<b>Go</b>"]
