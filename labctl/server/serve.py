@@ -24,6 +24,7 @@ from flask import Flask
 
 from ..engine import Engine
 from ..errors import LabctlError
+from ..storage.checkpoints import LOG_LIMIT_PAGES, Checkpointer
 
 log = logging.getLogger("labctl.server")
 SWEEP_SECONDS = 1.0
@@ -122,6 +123,7 @@ def serve(app: Flask, engine: Engine, host: str, port: int,
           on_ready: Callable[[int], None] | None = None) -> None:
     """Serve until interrupted; pages past their timeout are submitted every second."""
     import gevent
+    from gevent.monkey import get_original
     from gevent.pywsgi import OldMessage, WSGIHandler, WSGIServer
 
     class LabHandler(WSGIHandler):
@@ -148,6 +150,9 @@ def serve(app: Flask, engine: Engine, host: str, port: int,
         raise LabctlError(f"cannot listen on {host}:{port}: {exc.strerror}",
                           "check --host and --port") from exc
     sweeper = gevent.spawn(_sweep_timeouts, engine)
+    checkpointer = Checkpointer(engine.store.path, get_original("threading", "Event")())
+    engine.store.checkpoint_at(LOG_LIMIT_PAGES)
+    gevent.get_hub().threadpool.spawn(checkpointer.run)  # a thread for the server's lifetime
     # Stop cleanly on SIGTERM (service managers, CI) and SIGINT, even where the shell started
     # us in the background with SIGINT ignored; every answer is already committed.
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -160,6 +165,18 @@ def serve(app: Flask, engine: Engine, host: str, port: int,
     finally:
         sweeper.kill()
         server.stop(timeout=2)
+        _stop_copying(checkpointer)
+
+
+def _stop_copying(checkpointer: Checkpointer) -> None:
+    """Let a copy under way finish before the store closes (bounded: a copy takes ms)."""
+    import gevent
+
+    checkpointer.stop()
+    for _ in range(1000):
+        if checkpointer.stopped:
+            return
+        gevent.sleep(0.01)
 
 
 def _sweep_timeouts(engine: Engine) -> None:

@@ -110,6 +110,13 @@ class SqliteStore:
             finally:
                 self._depth = 0
 
+    def checkpoint_at(self, pages: int) -> None:
+        """Let this connection copy the write-ahead log into the database only once the log
+        holds ``pages`` (SQLite's default is 1,000): the server has a thread do it sooner,
+        off its serving thread (``checkpoints.py``)."""
+        with self._lock:
+            self.conn.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+
     def _rollback(self) -> None:
         """Roll back, unless SQLite already did (it does on SQLITE_FULL and some I/O errors);
         a failing ROLLBACK must never hide the error that caused it."""
