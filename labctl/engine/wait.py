@@ -24,8 +24,10 @@ def arrive(tx: Tx, step_index: int, player: Player, skipped: bool) -> None:
         _form_groups_by_arrival(tx, step_index)
         return
     key, target, members = wait_target(tx, step_index, player)
-    if tx.store.is_released(tx.session_code, step_index, key) or tx.store.arrival_count(
-            tx.session_code, step_index, members) == len(members):
+    # everyone there is the usual reason, so it is asked first: a group released early by the
+    # experimenter is the exception, and the last to arrive need not ask
+    if tx.store.arrival_count(tx.session_code, step_index, members) == len(
+            members) or tx.store.is_released(tx.session_code, step_index, key):
         release(tx, step_index, key, target, members)
 
 
