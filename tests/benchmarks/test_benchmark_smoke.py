@@ -50,3 +50,18 @@ def test_smoke_mode_plays_the_sample_sessions_and_reports_every_figure(tmp_path)
     assert figures["server_errors"] == 0, block["runs"][0]["server_error_lines"]
     assert results["export"]["export_rows"] >= 2_000
     assert results["export"]["export_s"] is not None
+
+
+PAGE_COST = SCRIPT.parent / "page_cost.py"
+
+
+def test_the_page_cost_harness_plays_every_participant_to_the_end():
+    done = subprocess.run([sys.executable, str(PAGE_COST), "--participants", "4", "--runs",
+                           "1"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    first, best = done.stdout.strip().splitlines()
+    requests = int(first.split()[2])
+    # 4 first pages and 4 x 8 submits, and at most one load after each wait page a
+    # participant waited on (trust 2, ultimatum 2 rounds x 2: the last to arrive goes on)
+    assert 4 + 4 * SUBMITS <= requests <= 4 + 4 * SUBMITS + 4 * (2 + 2 * 2)
+    assert best.startswith("best: ") and best.endswith(" ms CPU per request")
