@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from labctl.storage.checkpoints import Checkpointer
+from labctl.storage.checkpoints import Checkpointer, StopSignal
 from labctl.storage.sqlite import SqliteStore
 
 PAGE = 4096
@@ -69,7 +69,7 @@ def test_the_thread_copies_the_log_into_the_database_file(store, tmp_path):
     store.checkpoint_at(100_000)
     write_rows(store, 300)
     assert rows_in_file_alone(store, tmp_path) == 0  # all of it is still in the log
-    checkpointer = Checkpointer(store.path, threading.Event(), every=0.01)
+    checkpointer = Checkpointer(store.path, StopSignal(threading.Lock), every=0.01)
     thread = start(checkpointer)
     wait_for(lambda: checkpointer.copies >= 2)
     checkpointer.stop()
@@ -79,7 +79,7 @@ def test_the_thread_copies_the_log_into_the_database_file(store, tmp_path):
 
 
 def test_stopping_does_not_wait_for_the_next_copy(store):
-    checkpointer = Checkpointer(store.path, threading.Event(), every=60.0)
+    checkpointer = Checkpointer(store.path, StopSignal(threading.Lock), every=60.0)
     thread = start(checkpointer)
     started = time.monotonic()
     checkpointer.stop()
@@ -91,7 +91,7 @@ def test_stopping_does_not_wait_for_the_next_copy(store):
 def test_the_log_stays_bounded_while_writes_and_copies_go_on_together(store):
     limit = 60
     store.checkpoint_at(limit)
-    checkpointer = Checkpointer(store.path, threading.Event(), every=0.005)
+    checkpointer = Checkpointer(store.path, StopSignal(threading.Lock), every=0.005)
     thread = start(checkpointer)
     try:
         for batch in range(20):  # bounded: 2,000 transactions
@@ -108,7 +108,20 @@ def test_the_log_stays_bounded_while_writes_and_copies_go_on_together(store):
 
 def test_a_database_that_cannot_be_opened_stops_the_thread_with_a_logged_error(tmp_path,
                                                                                  caplog):
-    checkpointer = Checkpointer(tmp_path / "missing" / "lab.db", threading.Event())
+    checkpointer = Checkpointer(tmp_path / "missing" / "lab.db", StopSignal(threading.Lock))
     checkpointer.run()
     assert checkpointer.stopped and checkpointer.copies == 0
     assert "cannot copy the write-ahead log" in caplog.text
+
+
+def test_a_stop_signal_wakes_its_waiter_from_another_thread():
+    signal = StopSignal(threading.Lock)
+    assert signal.wait(0.01) is False
+    woken = []
+    waiter = threading.Thread(target=lambda: woken.append(signal.wait(30)))
+    waiter.start()
+    signal.set()
+    signal.set()  # a second set changes nothing
+    waiter.join(timeout=5)
+    assert woken == [True]
+    assert signal.wait(0) is True  # and it stays set

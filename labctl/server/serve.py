@@ -24,7 +24,7 @@ from flask import Flask
 
 from ..engine import Engine
 from ..errors import LabctlError
-from ..storage.checkpoints import LOG_LIMIT_PAGES, Checkpointer
+from ..storage.checkpoints import LOG_LIMIT_PAGES, Checkpointer, StopSignal
 
 log = logging.getLogger("labctl.server")
 SWEEP_SECONDS = 1.0
@@ -150,7 +150,8 @@ def serve(app: Flask, engine: Engine, host: str, port: int,
         raise LabctlError(f"cannot listen on {host}:{port}: {exc.strerror}",
                           "check --host and --port") from exc
     sweeper = gevent.spawn(_sweep_timeouts, engine)
-    checkpointer = Checkpointer(engine.store.path, get_original("threading", "Event")())
+    checkpointer = Checkpointer(engine.store.path,
+                                StopSignal(get_original("_thread", "allocate_lock")))
     engine.store.checkpoint_at(LOG_LIMIT_PAGES)
     gevent.get_hub().threadpool.spawn(checkpointer.run)  # a thread for the server's lifetime
     # Stop cleanly on SIGTERM (service managers, CI) and SIGINT, even where the shell started

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +32,38 @@ LOG_LIMIT_PAGES = 8000
 COPY_SECONDS = 0.25
 
 
-class Checkpointer:
-    """Copies a database's log into its file, from the thread that calls ``run``.
+class StopSignal:
+    """An event for one thread to wait on with a timeout and another to set.
 
-    ``stopping`` is a ``threading.Event`` that blocks that thread only: in a gevent-patched
-    process, the original one (``gevent.monkey.get_original``), not gevent's. Setting it
-    makes ``run`` return at once.
+    Built on a lock from ``allocate_lock``: in a gevent-patched process the original
+    ``_thread.allocate_lock`` (``gevent.monkey.get_original``), so that waiting blocks the
+    copying thread only, where a patched ``threading.Event`` would be made of gevent's locks.
     """
 
-    def __init__(self, path: str | Path, stopping: Any, every: float = COPY_SECONDS) -> None:
+    def __init__(self, allocate_lock: Callable[[], Any]) -> None:
+        self._lock = allocate_lock()
+        self._lock.acquire()
+        self._set = False
+
+    def set(self) -> None:
+        if not self._set:
+            self._set = True
+            self._lock.release()
+
+    def wait(self, seconds: float) -> bool:
+        """Whether the signal was set, waiting up to ``seconds`` for it."""
+        if self._lock.acquire(timeout=seconds):
+            self._lock.release()
+            return True
+        return False
+
+
+class Checkpointer:
+    """Copies a database's log into its file, from the thread that calls ``run``; setting
+    ``stopping`` makes ``run`` return at once."""
+
+    def __init__(self, path: str | Path, stopping: StopSignal,
+                 every: float = COPY_SECONDS) -> None:
         self.path = Path(path)
         self.stopping = stopping
         self.every = every
