@@ -125,3 +125,20 @@ def test_a_stop_signal_wakes_its_waiter_from_another_thread():
     waiter.join(timeout=5)
     assert woken == [True]
     assert signal.wait(0) is True  # and it stays set
+
+
+def test_a_failing_copy_is_logged_once_until_copies_work_again(store, caplog):
+    checkpointer = Checkpointer(store.path, StopSignal(threading.Lock))
+    broken = sqlite3.connect(store.path)
+    broken.close()  # every statement on it fails, as on a full disk
+    working = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        checkpointer.copy(broken)
+        checkpointer.copy(broken)
+        assert caplog.text.count("could not copy the write-ahead log") == 1
+        checkpointer.copy(working)
+        assert checkpointer.copies == 1
+        checkpointer.copy(broken)
+        assert caplog.text.count("could not copy the write-ahead log") == 2
+    finally:
+        working.close()

@@ -68,6 +68,7 @@ class Checkpointer:
         self.stopping = stopping
         self.every = every
         self.copies = 0
+        self.failing = False
         self.stopped = False
 
     def run(self) -> None:
@@ -90,9 +91,13 @@ class Checkpointer:
         needs goes into the database file."""
         try:
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            self.copies += 1
         except sqlite3.Error as exc:  # a full disk: the server's own checkpoint remains
-            log.error("could not copy the write-ahead log into %s: %s", self.path, exc)
+            if not self.failing:  # once, not four times a second while the disk is full
+                log.error("could not copy the write-ahead log into %s: %s", self.path, exc)
+            self.failing = True
+            return
+        self.copies += 1
+        self.failing = False
 
     def stop(self) -> None:
         self.stopping.set()
