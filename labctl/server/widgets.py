@@ -36,6 +36,7 @@ class FieldInput:
 
 
 def render_field(shown: FieldInput) -> Markup:
+    """The field's whole block, as ``{{ formfield("name") }}`` puts it in a page."""
     field = shown.field
     name = escape(field.name)
     widget = field.effective_widget
