@@ -32,7 +32,6 @@ import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import re  # noqa: E402
 import secrets  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
@@ -48,6 +47,7 @@ from urllib.parse import urlencode, urlsplit  # noqa: E402
 
 import gevent  # noqa: E402
 import websocket  # noqa: E402
+from sample_answers import ANSWERS, CSRF, PAGE_MARKER  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,22 +74,6 @@ BOTS_TIMEOUT = 300.0
 SMOKE_BOTS_TIMEOUT = 45.0
 #: browsers poll a wait page's position every 15 s even with the socket up (labctl.js)
 SAFETY_POLL_SECONDS = 15.0
-
-_MAIN = re.compile(r'<main[^>]*\bdata-kind="(?P<kind>[^"]*)" data-step="(?P<step>-?\d+)"\s*'
-                   r'data-app="(?P<app>[^"]*)" data-round="(?P<round>[^"]*)"\s*'
-                   r'data-page="(?P<page>[^"]*)"')
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-# the sample session's form pages and valid answers (see sample_sessions/*/__init__.py)
-ANSWERS = {
-    "Send": lambda r: {"sent_amount": f"{r.randint(0, 10)}.00"},
-    "SendBack": lambda r: {"sent_back_amount": "0.00"},
-    "Offer": lambda r: {"amount_offered": f"{r.randint(0, 10)}.00"},
-    "Respond": lambda r: {"offer_accepted": r.choice(["1", "0"])},
-    "Demographics": lambda r: {"age": str(r.randint(18, 60)), "gender": "no_answer",
-                               "field_of_study": "economics"},
-    "Opinions": lambda r: {"trust_general": str(r.randint(1, 7)), "comments": ""},
-}
 
 FIGURES = [  # key, label, unit
     ("server_start_s", "server start (launch to first page served)", "s"),
@@ -310,10 +294,10 @@ class Bot:
     @staticmethod
     def parse(response):
         status, text = response
-        marker = _MAIN.search(text)
+        marker = PAGE_MARKER.search(text)
         if status != 200 or marker is None:
             raise RuntimeError(f"unexpected response {status}")
-        csrf = _CSRF.search(text)
+        csrf = CSRF.search(text)
         return {"kind": marker.group("kind"), "step": int(marker.group("step")),
                 "page": marker.group("page"), "csrf": csrf.group(1) if csrf else ""}
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import shutil
 import sys
 import tempfile
@@ -31,24 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sample_answers import ANSWERS, CSRF, PAGE_MARKER  # noqa: E402
+
 from labctl.engine import Engine  # noqa: E402
 from labctl.project import load_project  # noqa: E402
 from labctl.server import create_app  # noqa: E402
 from labctl.storage.sqlite import SqliteStore  # noqa: E402
-
-MARKER = re.compile(r'data-kind="(?P<kind>[^"]*)" data-step="(?P<step>-?\d+)"'
-                    r'.*?data-page="(?P<page>[^"]*)"', re.S)
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-#: valid answers for the forms of the sample session's pages
-ANSWERS = {
-    "Send": lambda rng: {"sent_amount": f"{rng.randint(0, 10)}.00"},
-    "SendBack": lambda rng: {"sent_back_amount": "0.00"},
-    "Offer": lambda rng: {"amount_offered": f"{rng.randint(0, 10)}.00"},
-    "Respond": lambda rng: {"offer_accepted": rng.choice(["1", "0"])},
-    "Demographics": lambda rng: {"age": str(rng.randint(18, 60)), "gender": "no_answer",
-                                 "field_of_study": "economics"},
-    "Opinions": lambda rng: {"trust_general": str(rng.randint(1, 7)), "comments": ""},
-}
 
 
 def play(client, codes: list[str], rng: random.Random) -> int:
@@ -64,7 +51,7 @@ def play(client, codes: list[str], rng: random.Random) -> int:
             if html is None or 'data-kind="wait"' in html:
                 html = client.get(f"/p/{code}/").get_data(as_text=True)
                 requests += 1
-            marker = MARKER.search(html)
+            marker = PAGE_MARKER.search(html)
             if marker is None:
                 raise SystemExit(f"participant {code} got a page without labctl's marker")
             if marker["kind"] != "page":

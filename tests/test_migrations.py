@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from labctl.storage import migrations
-from labctl.storage.sqlite import SqliteStore
+from labctl.storage.sqlite import DUE_PAGES, SqliteStore
 
 
 def indexes(path: Path) -> set[str]:
@@ -50,8 +50,7 @@ def test_the_timeout_sweep_finds_due_pages_through_the_index(tmp_path):
                                                "deadline": deadline})
         assert [row["code"] for row in store.expired_deadlines(5.0)] == ["p5", "p2"]
         plan = " ".join(row[3] for row in store.conn.execute(
-            "EXPLAIN QUERY PLAN SELECT code, step FROM participants "
-            "WHERE deadline IS NOT NULL AND deadline <= ? ORDER BY deadline", (5.0,)))
+            f"EXPLAIN QUERY PLAN {DUE_PAGES}", (5.0,)))
         assert "USING INDEX idx_participants_deadline_set" in plan
     finally:
         store.close()

@@ -65,7 +65,7 @@ def position(code: str):
 
 
 def _page_url(code: str) -> str:
-    """``url_for(".show", code=code)`` without its routing lookups (two per wait page)."""
+    """``url_for(".show", code=code)`` without its routing lookups (one per wait page)."""
     return f"{request.script_root}/p/{quote(code, safe='')}/"
 
 
@@ -87,10 +87,11 @@ def _html(code: str, view: PageView, errors: dict[str, str] | None,
         return compiled("labctl/finished.html").render(
             view=view, payment=view.payment, participant=view.participant)
     if view.kind == "wait":
+        page_url = _page_url(code)
         return compiled("labctl/wait.html").render(
             view=view, title=view.page.title_text,  # type: ignore[union-attr]
             body=view.page.body_text,  # type: ignore[union-attr]
-            ws_url=_page_url(code) + "ws", position_url=_page_url(code) + "position")
+            ws_url=page_url + "ws", position_url=page_url + "position")
     return render_page(view, csrf_token(secret(), code), errors, posted)
 
 

@@ -32,6 +32,9 @@ class StorageError(LabctlError):
 
 
 Row = dict[str, Any]
+#: participants whose page's deadline has passed (served by the partial deadline index)
+DUE_PAGES = ("SELECT code, step FROM participants WHERE deadline IS NOT NULL "
+             "AND deadline <= ? ORDER BY deadline")
 
 
 def to_sql(value: Any) -> Any:
@@ -218,8 +221,7 @@ class SqliteStore:
         self._update("participants", "id", participant_id, changes)
 
     def expired_deadlines(self, now: float) -> list[Row]:
-        return self._all("SELECT code, step FROM participants WHERE deadline IS NOT NULL "
-                         "AND deadline <= ? ORDER BY deadline", (now,))
+        return self._all(DUE_PAGES, (now,))
 
     # -- app records -----------------------------------------------------------------------
     def insert_record(self, app: str, kind: str, row: Row) -> int:

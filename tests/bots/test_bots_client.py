@@ -6,13 +6,10 @@ from __future__ import annotations
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
 from labctl.bots.client import Connection, ParticipantClient
-
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_sessions"
 
 
 class ClosingHandler(BaseHTTPRequestHandler):
@@ -75,31 +72,10 @@ def test_a_server_that_is_gone_is_an_error_not_a_hang():
 
 
 @pytest.fixture
-def lab(tmp_path):
-    """The sample project served in this process; yields (base URL, participant codes)."""
-    import shutil
-
-    from werkzeug.serving import make_server
-
-    import labctl
-    from labctl.engine import Engine
-    from labctl.server import create_app
-    from labctl.storage.sqlite import SqliteStore
-
-    project = tmp_path / "sample_sessions"
-    shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    loaded = labctl.load_project(project)
-    store = SqliteStore(tmp_path / "labctl.db")
-    engine = Engine(loaded, store)
-    server = make_server("127.0.0.1", 0, create_app(engine), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    session = engine.create_session("my_session", 4, seed=7)
-    codes = [row["code"] for row in engine.participant_rows(session)]
-    yield f"http://127.0.0.1:{server.server_port}", codes
-    server.shutdown()
-    store.close()
-    loaded.unload()
+def lab(live_server):
+    """The sample project served in this process: (base URL, participant codes)."""
+    served = live_server()
+    return served.base_url, served.codes
 
 
 def trustor_waiting(base_url, codes):

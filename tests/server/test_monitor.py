@@ -102,6 +102,16 @@ def next_message(ws: websocket.WebSocket, seconds: float = UPDATE_SECONDS) -> di
     return browserless.next_message(ws, seconds)
 
 
+def closing_frame(ws: websocket.WebSocket) -> tuple[int, bytes]:
+    """The status code and reason of the close frame the server sends first."""
+    try:
+        opcode, data = ws.recv_data(control_frame=True)
+    finally:
+        ws.close()
+    assert opcode == websocket.ABNF.OPCODE_CLOSE, (opcode, data)
+    return int.from_bytes(data[:2], "big"), data[2:]
+
+
 def monitor_socket(base_url: str, session_code: str,
                    http: requests.Session | None = None) -> websocket.WebSocket:
     """The monitor's WebSocket, with the admin's login cookie when ``http`` is given."""
@@ -189,12 +199,7 @@ def test_the_monitor_refuses_without_the_admin_login(lab):
     for cookie in (None, "session=forged"):
         ws = websocket.create_connection(ws_url(lab.base_url, f"{base}/ws"),
                                          timeout=UPDATE_SECONDS, cookie=cookie)
-        try:
-            opcode, data = ws.recv_data(control_frame=True)
-        finally:
-            ws.close()
-        assert opcode == websocket.ABNF.OPCODE_CLOSE, (opcode, data)
-        assert (int.from_bytes(data[:2], "big"), data[2:]) == (1008, b"log in first")
+        assert closing_frame(ws) == (1008, b"log in first")
 
     # an action without the login does nothing, even with the admin's form token
     token = admin_csrf(monitor_page(admin_login(lab.base_url, PASSWORD), lab.base_url,
@@ -261,12 +266,7 @@ def test_the_monitor_of_an_unknown_session_is_a_404(lab, admin):
     assert (response.status_code, response.json()) == (404, {"error": "no session "
                                                                       "'nosuchsession'"})
     ws = monitor_socket(lab.base_url, "nosuchsession", admin)
-    try:
-        opcode, data = ws.recv_data(control_frame=True)
-    finally:
-        ws.close()
-    assert opcode == websocket.ABNF.OPCODE_CLOSE, (opcode, data)
-    assert (int.from_bytes(data[:2], "big"), data[2:]) == (1008, b"no such session")
+    assert closing_frame(ws) == (1008, b"no such session")
 
 
 # -- Advance ------------------------------------------------------------------------------------
