@@ -13,6 +13,35 @@ from collections import defaultdict
 from typing import Any, Protocol
 
 
+class Channel:
+    """Every hub channel's name, built in one place: publishers and subscribers must agree."""
+
+    @staticmethod
+    def participant(code: str) -> str:
+        """A participant's open page: told to move when someone else moved them."""
+        return f"participant:{code}"
+
+    @staticmethod
+    def monitor(session_code: str) -> str:
+        """A session's live monitor: told that someone's status changed."""
+        return f"monitor:{session_code}"
+
+    @staticmethod
+    def room(room: str) -> str:
+        """A room's waiting seats: told that a session opened there."""
+        return f"room:{room}"
+
+    @staticmethod
+    def shared(scope: str, key: str) -> str:
+        """Everyone who reaches one shared-data document."""
+        return f"shared:{scope}:{key}"
+
+    @staticmethod
+    def direct(code: str) -> str:
+        """Shared-data messages addressed to one participant."""
+        return f"shared-direct:{code}"
+
+
 class Hub(Protocol):
     def subscribe(self, channel: str, inbox: queue.Queue | None = None) -> queue.Queue: ...
 

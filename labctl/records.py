@@ -121,7 +121,7 @@ class Player(Record):
 
     @property
     def group_data(self) -> Any:
-        """This player's group's shared document (see ``labctl.shared``)."""
+        """This player's group's shared document (see ``labctl.engine.shared_data``)."""
         return self._nav().shared(self, "group")
 
     @property

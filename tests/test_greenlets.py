@@ -15,7 +15,7 @@ PROBE = textwrap.dedent("""
         return real(**selection)
 
     metadata.entry_points = counted
-    from labctl.greenlets import patch_all
+    from labctl.cli.greenlets import patch_all
 
     patch_all()
     import socket, threading, time

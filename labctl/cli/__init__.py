@@ -49,7 +49,7 @@ def main() -> None:
     nothing is patched and the bots are ordinary threads.
     """
     if sys.argv[1:2] == ["test"]:
-        from ..greenlets import patch_all
+        from .greenlets import patch_all
 
         patch_all()
     app()

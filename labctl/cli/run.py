@@ -50,7 +50,7 @@ def run(
 
     Example: labctl run my_session -n 4
     """
-    from ..greenlets import patch_all
+    from .greenlets import patch_all
 
     patch_all()
     from ..engine import Engine

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..database import SessionSummary, database_path, list_sessions
+from ..storage.database import SessionSummary, database_path, list_sessions
 from .console import console, reports_errors
 
 STATUS_STYLES = {"not started": "dim", "running": "yellow", "finished": "green"}

@@ -22,15 +22,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import shared
 from ..errors import LabctlError
 from ..fields import Field
-from ..hub import Hub, InProcessHub
+from ..hub import Channel, Hub, InProcessHub
 from ..pages import Page
 from ..project import Project
 from ..records import Group, Participant, Player, Session, Subsession
 from ..session_type import SessionType
 from . import creation, monitor, progress, rooms, shared_access
+from . import shared_data as shared
 from .flow import Step, build_steps
 from .payment import Payment, payment_of
 from .progress import FORM_ERROR, SubmitResult
@@ -128,7 +128,7 @@ class Engine:
             outbox.txs.append(tx)  # e.g. batch data changed in creating_session
             creation.create_subsessions(tx, self.project, seed)
             if room is not None:
-                outbox.publish(f"room:{room}", {"type": "advance"})
+                outbox.publish(Channel.room(room), {"type": "advance"})
         return code
 
     def join_room(self, room: str, label: str) -> str | None:
@@ -139,7 +139,7 @@ class Engine:
             if row is None:
                 return None
             code = rooms.claim_seat(self.store, row["code"], label)
-            outbox.publish(f"monitor:{row['code']}", {"type": "update"})
+            outbox.publish(Channel.monitor(row['code']), {"type": "update"})
         return code
 
     def room_is_open(self, room: str) -> bool:
@@ -346,7 +346,7 @@ class Engine:
                 if target.scope != "group":
                     raise shared.SharedDataError("direct messages go to a member of your group")
                 recipient = self._member_code(tx, row, to)
-                channel = f"shared-direct:{recipient}"
+                channel = Channel.direct(recipient)
             self.store.add_shared_message({
                 "scope": target.scope, "key": target.key, "sender": participant_code,
                 "recipient": recipient, "body": json.dumps(body), "at": tx.now_iso})
@@ -451,9 +451,9 @@ class Engine:
         for channel, message in tx.published:
             self.hub.publish(channel, message)
         for code in tx.moved:
-            self.hub.publish(f"participant:{code}", {"type": "advance"})
+            self.hub.publish(Channel.participant(code), {"type": "advance"})
         if tx.changed:
-            self.hub.publish(f"monitor:{tx.session_code}", {"type": "update"})
+            self.hub.publish(Channel.monitor(tx.session_code), {"type": "update"})
 
     def _page_view(self, tx: Tx, row: dict[str, Any]) -> PageView:
         person = tx.records.participant(row["id"])

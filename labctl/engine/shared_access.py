@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import shared
+from ..hub import Channel
 from ..records import Player
-from ..shared import ChangeResult, SharedDataError
+from . import shared_data as shared
+from .shared_data import ChangeResult, SharedDataError
 from .tx import Tx
 
 
@@ -26,7 +27,7 @@ class Target:
 
     @property
     def channel(self) -> str:
-        return f"shared:{self.scope}:{self.key}"
+        return Channel.shared(self.scope, self.key)
 
 
 def group_key(session_code: str, app: str, round_number: int, id_in_subsession: int) -> str:
@@ -88,7 +89,7 @@ def apply_change(tx: Tx, target: Target, base_version: Any, author: str, *,
             "type": "change", "store": target.scope, "version": result.version,
             "patch": result.patch, "author": shown_as if shown_as is not None else author}))
         if target.scope == "group":  # the monitor shows group data live
-            tx.published.append((f"monitor:{tx.session_code}", {"type": "update"}))
+            tx.published.append((Channel.monitor(tx.session_code), {"type": "update"}))
     return result
 
 

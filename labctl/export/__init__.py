@@ -33,8 +33,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..database import database_path, open_database, select_sessions
 from ..project import Project, load_project
+from ..storage.database import database_path, open_database, select_sessions
 from ..storage.sqlite import SqliteStore
 from .files import (
     FORMATS,

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..shared import SCOPES
+from ..engine.shared_data import SCOPES
 from ..storage.sqlite import SqliteStore
 
 Row = dict[str, Any]

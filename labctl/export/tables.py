@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.payment import Payment
+from ..engine.shared_data import SCOPES
 from ..money import format_money
 from ..project import Project
-from ..shared import SCOPES
 from ..storage.sqlite import SqliteStore
 from .shared_data import (
     DOCUMENT_COLUMNS,

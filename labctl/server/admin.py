@@ -23,6 +23,7 @@ from flask import (
 
 from ..engine import Engine
 from ..errors import LabctlError
+from ..hub import Channel
 from ..money import format_money
 from .live import relay
 from .security import csrf_ok, csrf_token, password_ok
@@ -216,7 +217,7 @@ def monitor_socket(ws, session_code: str) -> None:
     except LabctlError:  # a mistyped or deleted session would otherwise just stay quiet
         ws.close(reason=1008, message="no such session")
         return
-    relay(ws, engine().hub, f"monitor:{session_code}", lambda: {"type": "update"})
+    relay(ws, engine().hub, Channel.monitor(session_code), lambda: {"type": "update"})
 
 
 def _action_error(session_code: str, message: str):

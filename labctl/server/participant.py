@@ -15,6 +15,7 @@ from urllib.parse import quote
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from ..engine import Engine, PageView, UnknownParticipant
+from ..hub import Channel
 from .live import relay
 from .rendering import compiled, render_page
 from .security import csrf_ok, csrf_token
@@ -102,5 +103,5 @@ def participant_socket(ws, code: str) -> None:
     except UnknownParticipant:
         ws.close(reason=1008, message="unknown participant")
         return
-    relay(ws, engine().hub, f"participant:{code}",
+    relay(ws, engine().hub, Channel.participant(code),
           lambda: {"type": "position", **engine().position(code)})

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from ..engine import Engine, SessionFull, UnknownSeat
 from ..errors import ProjectError
+from ..hub import Channel
 from .live import relay
 
 bp = Blueprint("rooms", __name__, url_prefix="/room")
@@ -75,7 +76,7 @@ def seat_socket(ws, room: str, label: str) -> None:
     except ProjectError:
         ws.close(reason=1008, message="unknown room")
         return
-    relay(ws, engine().hub, f"room:{room}",
+    relay(ws, engine().hub, Channel.room(room),
           lambda: {"type": "position", "step": 0 if engine().room_is_open(room) else -1})
 
 

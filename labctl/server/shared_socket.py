@@ -23,8 +23,9 @@ from flask import current_app
 from simple_websocket import ConnectionClosed
 
 from ..engine import Engine, UnknownParticipant
+from ..engine.shared_data import SCOPES
 from ..errors import LabctlError
-from ..shared import SCOPES
+from ..hub import Channel
 from .live import PING_SECONDS
 
 log = logging.getLogger("labctl.shared")
@@ -54,7 +55,7 @@ class Connection:
         self.open = True
 
     def run(self) -> None:
-        self.engine.hub.subscribe(f"shared-direct:{self.code}", self.inbox)
+        self.engine.hub.subscribe(Channel.direct(self.code), self.inbox)
         forwarder = threading.Thread(target=self._forward, daemon=True)
         forwarder.start()
         try:
@@ -67,7 +68,7 @@ class Connection:
             pass
         finally:
             self.open = False
-            self.engine.hub.unsubscribe(f"shared-direct:{self.code}", self.inbox)
+            self.engine.hub.unsubscribe(Channel.direct(self.code), self.inbox)
             for target in self.channels.values():
                 self.engine.hub.unsubscribe(target.channel, self.inbox)
             with contextlib.suppress(queue.Full):

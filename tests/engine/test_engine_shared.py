@@ -15,8 +15,8 @@ from collections import Counter
 import pytest
 
 from labctl.engine.shared_access import group_key
+from labctl.engine.shared_data import SharedDataError
 from labctl.errors import ResearcherCodeError
-from labctl.shared import SharedDataError
 
 # Each page runs one command on the group's document, typed as the page's answer:
 # "set /path <json>", "remove /path", "patch <json ops>", "replace <json doc>", "boom"
@@ -91,7 +91,7 @@ page_sequence = [First, Second, Third]
 LOOK_BACK = """
 import labctl
 from labctl import fields
-from labctl.shared import SharedDataError
+from labctl.engine.shared_data import SharedDataError
 
 
 app = labctl.App(players_per_group=2, num_rounds=2)
@@ -152,7 +152,7 @@ def commands(make_project, open_engine):
 
 def group_doc(engine, session_code: str, app: str = "commands", round_number: int = 1,
               group: int = 1) -> tuple[int, object]:
-    from labctl import shared
+    from labctl.engine import shared_data as shared
 
     with engine.store.reading():
         return shared.read(engine.store, "group", group_key(session_code, app, round_number,

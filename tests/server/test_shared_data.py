@@ -133,7 +133,7 @@ class Lab:
                 if key is None or row["key"] == key]
 
     def doc(self, scope: str, key: str) -> tuple[int, Any]:
-        from labctl import shared
+        from labctl.engine import shared_data as shared
 
         with self.engine.store.reading():
             return shared.read(self.engine.store, scope, key)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LabctlError
-from .storage.sqlite import SqliteStore
+from ..errors import LabctlError
+from .sqlite import SqliteStore
 
 __all__ = ["SessionSummary", "database_path", "list_sessions", "open_database",
            "select_sessions", "session_summaries"]

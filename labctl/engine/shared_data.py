@@ -20,7 +20,7 @@ from typing import Any
 import jsonpatch
 import jsonpointer
 
-from .errors import LabctlError
+from ..errors import LabctlError
 
 SCOPES = ("batch", "group", "study")
 #: a shared document is live state, not a file store
