@@ -28,6 +28,20 @@ class Step:
         return issubclass(self.page, WaitPage)
 
     @property
+    def form_page(self) -> type[Page]:
+        """The page of a step that is not a wait page."""
+        if not issubclass(self.page, Page):
+            raise TypeError(f"{self.describe()} is a wait page")
+        return self.page
+
+    @property
+    def wait_page(self) -> type[WaitPage]:
+        """The page of a step that is a wait page."""
+        if not issubclass(self.page, WaitPage):
+            raise TypeError(f"{self.describe()} is not a wait page")
+        return self.page
+
+    @property
     def name(self) -> str:
         return self.page.__name__
 

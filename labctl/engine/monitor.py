@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import LabctlError
-from .progress import submit
+from .progress import form_target, move_on, submit
+from .store import Row
 from .tx import Tx
-from .wait import release, wait_target
+from .wait import forms_groups_by_arrival, release, wait_target
+
+#: where a participant is, as the monitor shows it
+MonitorStatus = Literal["not started", "playing", "waiting", "finished"]
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,7 @@ class MonitorRow:
     #: the step the monitor saw: actions carry it, so a doubled click changes nothing
     step: int
     label: str | None
-    status: str  # "not started", "playing", "waiting", "finished"
+    status: MonitorStatus
     app: str | None
     round_number: int | None
     page: str | None
@@ -40,9 +44,10 @@ def monitor_rows(tx: Tx) -> list[MonitorRow]:
     return [_row(tx, row, names) for row in rows]
 
 
-def _row(tx: Tx, row: dict[str, Any], names: dict[int, str]) -> MonitorRow:
+def _row(tx: Tx, row: Row, names: dict[int, str]) -> MonitorRow:
     index = row["step"]
     waiting: list[str] = []
+    status: MonitorStatus
     if index < 0:
         status = "not started"
     elif index >= len(tx.steps):
@@ -61,7 +66,7 @@ def _row(tx: Tx, row: dict[str, Any], names: dict[int, str]) -> MonitorRow:
 
 def _absent(tx: Tx, index: int, participant_id: int, names: dict[int, str]) -> list[str]:
     step = tx.steps[index]
-    if getattr(step.page, "group_by_arrival_time", False):
+    if forms_groups_by_arrival(step):
         return []
     player = tx.records.player(step.app, participant_id, step.round_number)
     _, _, members = wait_target(tx, index, player)
@@ -69,7 +74,7 @@ def _absent(tx: Tx, index: int, participant_id: int, names: dict[int, str]) -> l
     return [names[m] for m in members if m not in arrived]
 
 
-def advance(tx: Tx, row: dict[str, Any]) -> str:
+def advance(tx: Tx, row: Row) -> str:
     """Move a stuck participant on: submit their page with its timeout values, or release
     the wait page they are on. Returns what was done, for the log."""
     index = row["step"]
@@ -80,8 +85,9 @@ def advance(tx: Tx, row: dict[str, Any]) -> str:
     if step.is_wait:
         release_wait(tx, row)
         return "release"
-    missing = [name for name in step.page.form_fields  # type: ignore[union-attr]
-               if step.page.timeout_submission.get(name) is None  # type: ignore[union-attr]
+    page = step.form_page
+    missing = [name for name in page.form_fields
+               if page.timeout_submission.get(name) is None
                and _initial(tx, row, name) is None]
     if missing:
         raise LabctlError(
@@ -94,27 +100,26 @@ def advance(tx: Tx, row: dict[str, Any]) -> str:
     return "advance"
 
 
-def _initial(tx: Tx, row: dict[str, Any], name: str) -> Any:
+def _initial(tx: Tx, row: Row, name: str) -> Any:
     step = tx.steps[row["step"]]
     player = tx.records.player(step.app, row["id"], step.round_number)
-    model = player.group if step.page.form_model == "group" else player  # type: ignore
-    declared = type(model).declared_fields()[name]
+    declared = type(form_target(step.form_page, player)).declared_fields()[name]
     return declared.initial if declared.required else ""
 
 
-def release_wait(tx: Tx, row: dict[str, Any]) -> None:
+def release_wait(tx: Tx, row: Row) -> None:
     """Release the wait page a participant is on, for their group (or everyone it waits for)."""
     index = row["step"]
     step = tx.steps[index]
-    if getattr(step.page, "group_by_arrival_time", False):
+    if forms_groups_by_arrival(step):
         raise LabctlError("this wait page forms groups as people arrive",
                           "it releases by itself when a full group has arrived")
     player = tx.records.player(step.app, row["id"], step.round_number)
     key, target, members = wait_target(tx, index, player)
-    release(tx, index, key, target, members)
+    move_on(tx, release(tx, index, key, target, members), index)
 
 
-def log_action(tx: Tx, row: dict[str, Any], action: str) -> None:
+def log_action(tx: Tx, row: Row, action: str) -> None:
     """Log an action at the step it was taken on (``row`` is read before the action)."""
     step = tx.steps[row["step"]] if 0 <= row["step"] < len(tx.steps) else None
     tx.store.log_action({"session_code": tx.session_code, "participant_code": row["code"],

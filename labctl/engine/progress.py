@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import FieldValueError
 from ..fields import Field
@@ -26,11 +26,16 @@ from .wait import arrive
 FORM_ERROR = "__all__"
 
 
+#: what happened to a submit: the participant moved on, the form was refused (with messages),
+#: or it was for a step they are no longer on (a stale, replayed or doubled submit)
+SubmitStatus = Literal["advanced", "invalid", "stale"]
+
+
 @dataclass
 class SubmitResult:
-    """What happened to a submit: ``advanced``, ``invalid`` (with messages) or ``stale``."""
+    """What happened to a submit, with the form's errors and values when it was refused."""
 
-    status: str
+    status: SubmitStatus
     errors: dict[str, str] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
     timed_out: bool = False
@@ -41,7 +46,8 @@ class SubmitResult:
 
 
 def enter(tx: Tx, participant_id: int, index: int) -> None:
-    """Put a participant on the first step from ``index`` on that they are shown."""
+    """Put a participant on the first step from ``index`` on that they are shown; everyone a
+    wait page releases on the way enters their next step too."""
     tx.changed = True
     while index < len(tx.steps):
         step = tx.steps[index]
@@ -50,16 +56,22 @@ def enter(tx: Tx, participant_id: int, index: int) -> None:
                           what=f"is_displayed of {step.describe()}")
         if not shown:
             if step.is_wait:
-                arrive(tx, index, player, skipped=True)
+                move_on(tx, arrive(tx, index, player, skipped=True), index)
             index += 1
             continue
         _place(tx, participant_id, index, player)
         if step.is_wait:
-            arrive(tx, index, player, skipped=False)
+            move_on(tx, arrive(tx, index, player, skipped=False), index)
         return
     tx.store.update_participant(participant_id, {
         "step": len(tx.steps), "app": None, "round_number": None, "page": None,
         "deadline": None, "page_arrived_at": tx.now_iso, "finished_at": tx.now_iso})
+
+
+def move_on(tx: Tx, released: list[int], index: int) -> None:
+    """Enter the step after a wait page for each participant it released."""
+    for participant_id in released:
+        enter(tx, participant_id, index + 1)
 
 
 def _place(tx: Tx, participant_id: int, index: int, player: Player) -> None:
@@ -98,7 +110,7 @@ def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[st
     if step_token != index or not 0 <= index < len(tx.steps) or tx.steps[index].is_wait:
         return SubmitResult("stale")
     step = tx.steps[index]
-    page: type[Page] = step.page  # type: ignore[assignment]
+    page = step.form_page
     player = tx.records.player(step.app, row["id"], step.round_number)
     target = form_target(page, player)
     fields = form_fields(page, player)

@@ -8,6 +8,8 @@ exactly the fields that changed, then recomputes the bonus of participants whose
 from __future__ import annotations
 
 import json
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from ..app import AppSpec
@@ -24,7 +26,13 @@ def initial_values(model: type[Record]) -> dict[str, Any]:
 
 
 class RecordSet:
-    """Records of one session loaded within one transaction; implements ``Navigator``."""
+    """Records of one session loaded within one transaction; implements ``Navigator``.
+
+    The set holds its records (its caches) and the records hold its ``links``, which hold
+    the set only weakly: no reference cycle, so reference counting frees a step's records as
+    soon as the step is over, without waiting for Python's cycle collector (whose full
+    collections, with hundreds of requests in flight, paused every page).
+    """
 
     def __init__(self, store: Any, project: Project, session_type: SessionType,
                  session_row: dict[str, Any]) -> None:
@@ -45,22 +53,9 @@ class RecordSet:
         #: participant arrives and again to say how many are still missing
         self._members: dict[tuple[str, int], list[Player]] = {}
         #: set by the engine: ``(player, scope) -> SharedDoc``
-        self.shared_access: Any = None
-
-    def release(self) -> None:
-        """Forget the loaded records once the transaction is over.
-
-        Records point at this set (to navigate) and it points at them (its caches), a cycle
-        that only Python's cycle collector could free: with hundreds of requests in flight
-        that made full collections of ~200 ms every few seconds, stalling every page. After
-        this the records still navigate, reloading what they need.
-        """
-        self._records.clear()
-        self._players.clear()
-        self._subsessions.clear()
-        self._participants.clear()
-        self._members.clear()
-        self.shared_access = None
+        self.shared_access: Callable[[Player, str], Any] | None = None
+        #: what the loaded records navigate through (see ``RecordLinks``)
+        self.links = RecordLinks(self, store, project, session_type, session_row)
 
     # -- loading ---------------------------------------------------------------------------
     def participant(self, participant_id: int) -> Participant:
@@ -118,7 +113,7 @@ class RecordSet:
         record.id = row["id"]  # type: ignore[attr-defined]
         record.round_number = row["round_number"]  # type: ignore[attr-defined]
         record.session = self.session  # type: ignore[attr-defined]
-        record._navigator = self
+        record._navigator = self.links
         record._app = spec  # type: ignore[attr-defined]
         self._records[key] = record
         if kind == "group":
@@ -228,3 +223,30 @@ def _changed_vars(current: dict[str, Any], stored: str) -> str | None:
         return None
     encoded = json.dumps(current, sort_keys=True, default=str)
     return None if encoded == json.dumps(json.loads(stored), sort_keys=True) else encoded
+
+
+class RecordLinks:
+    """The ``Navigator`` a set's records point at: their set while it lives (cached, inside
+    the step's transaction); after the step, a fresh set for each navigation, so records kept
+    past their transaction still reach their neighbours, reloading them."""
+
+    def __init__(self, records: RecordSet, store: Any, project: Project,
+                 session_type: SessionType, session_row: dict[str, Any]) -> None:
+        self._records = weakref.ref(records)
+        self._reload = (store, project, session_type, session_row)
+
+    def _set(self) -> RecordSet:
+        records = self._records()
+        return records if records is not None else RecordSet(*self._reload)
+
+    def player_in_round(self, player: Player, round_number: int) -> Player:
+        return self._set().player_in_round(player, round_number)
+
+    def group_players(self, group: Group) -> list[Player]:
+        return self._set().group_players(group)
+
+    def subsession_groups(self, subsession: Subsession) -> list[Group]:
+        return self._set().subsession_groups(subsession)
+
+    def shared(self, player: Player, scope: str) -> Any:
+        return self._set().shared(player, scope)

@@ -4,6 +4,10 @@ Exactly once holds under concurrency because arrivals and the release are writte
 transaction as the submit that caused them, transactions run one at a time (BEGIN IMMEDIATE
 under one lock), and the release row has a unique key: a second release of the same group at
 the same step inserts nothing and runs nothing.
+
+Releasing does not move anyone itself: ``arrive`` and ``release`` return the participants
+released, and the caller (``progress.enter``) enters their next page. So this module needs
+nothing of ``progress``, and ``progress`` imports it.
 """
 
 from __future__ import annotations
@@ -11,69 +15,81 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import Player
+from .flow import Step
 from .hooks import call_hook
 from .tx import Tx
 
 
-def arrive(tx: Tx, step_index: int, player: Player, skipped: bool) -> None:
-    """Note that a player reached (or passed over) a wait page; release if they were last."""
+def forms_groups_by_arrival(step: Step) -> bool:
+    """Whether the step is a wait page that forms groups in order of arrival."""
+    return step.is_wait and step.wait_page.group_by_arrival_time
+
+
+def arrive(tx: Tx, step_index: int, player: Player, skipped: bool) -> list[int]:
+    """Note that a player reached (or passed over) a wait page; release if they were last.
+
+    Returns the participants released, whom the caller moves to the next step."""
     step = tx.steps[step_index]
-    participant_id = player.participant.id  # type: ignore[attr-defined]
+    participant_id = player.participant.id
     tx.store.add_arrival(tx.session_code, step_index, participant_id, tx.now_iso, skipped)
-    if getattr(step.page, "group_by_arrival_time", False):
-        _form_groups_by_arrival(tx, step_index)
-        return
+    if forms_groups_by_arrival(step):
+        return _form_groups_by_arrival(tx, step_index)
     key, target, members = wait_target(tx, step_index, player)
     # everyone there is the usual reason, so it is asked first: a group released early by the
     # experimenter is the exception, and the last to arrive need not ask
     if tx.store.arrival_count(tx.session_code, step_index, members) == len(
             members) or tx.store.is_released(tx.session_code, step_index, key):
-        release(tx, step_index, key, target, members)
+        return release(tx, step_index, key, target, members)
+    return []
 
 
 def wait_target(tx: Tx, step_index: int, player: Player) -> tuple[str, Any, list[int]]:
     """Whom a wait page waits for: (release key, hook argument, participant ids)."""
-    if getattr(tx.steps[step_index].page, "wait_for_all_groups", False):
+    if tx.steps[step_index].wait_page.wait_for_all_groups:
         members = [row["id"] for row in tx.store.participants_of(tx.session_code)]
         return "all", player.subsession, members
-    members = [p.participant.id for p in player.group.get_players()]  # type: ignore
-    return f"group:{player.group.id}", player.group, members  # type: ignore[attr-defined]
+    group = player.group
+    members = [p.participant.id for p in group.get_players()]
+    return f"group:{group.id}", group, members
 
 
-def release(tx: Tx, step_index: int, key: str, target: Any, members: list[int]) -> None:
-    """Run after_all_players_arrive once, then move every waiting member on.
+def release(tx: Tx, step_index: int, key: str, target: Any, members: list[int]) -> list[int]:
+    """Run after_all_players_arrive once, and close the wait page of every member on it.
 
-    A group released before everyone arrived (by the experimenter) stays released: a member
-    arriving later passes straight through, and the hook does not run again.
+    Returns those members, whom the caller moves to the next step. A group released before
+    everyone arrived (by the experimenter) stays released: a member arriving later passes
+    straight through, and the hook does not run again.
     """
-    from .progress import enter
-
     step = tx.steps[step_index]
     if tx.store.add_release(tx.session_code, step_index, key, tx.now_iso):
-        call_hook(step.page.after_all_players_arrive, target, root=tx.root,  # type: ignore
+        call_hook(step.wait_page.after_all_players_arrive, target, root=tx.root,
                   what=f"after_all_players_arrive of {step.describe()}")
+    released = []
     for participant_id in members:
         row = tx.store.participant_by_id(participant_id)
-        if row["step"] == step_index:
+        if row is not None and row["step"] == step_index:
             tx.store.close_visit(participant_id, step_index, {
                 "submitted_at": tx.now_iso, "timed_out": 0,
                 "seconds": tx.seconds_since(row["page_arrived_at"])})
             if participant_id != tx.actor:
                 tx.moved.add(row["code"])
-            enter(tx, participant_id, step_index + 1)
+            released.append(participant_id)
+    return released
 
 
-def _form_groups_by_arrival(tx: Tx, step_index: int) -> None:
+def _form_groups_by_arrival(tx: Tx, step_index: int) -> list[int]:
     """Group players in order of arrival, as soon as a full group is waiting."""
     step = tx.steps[step_index]
     spec = step.app
     size = spec.players_per_group or 1
     waiting = [pid for pid in tx.store.arrivals(tx.session_code, step_index)
                if tx.records.player(spec, pid, step.round_number).group is None]
+    released: list[int] = []
     while len(waiting) >= size:
         members, waiting = waiting[:size], waiting[size:]
         group = tx.records.new_group(spec, step.round_number)
         for position, participant_id in enumerate(members, start=1):
             player = tx.records.player(spec, participant_id, step.round_number)
             tx.records.assign_group(spec, player, group, position)
-        release(tx, step_index, f"group:{group.id}", group, members)  # type: ignore[attr-defined]
+        released += release(tx, step_index, f"group:{group.id}", group, members)
+    return released

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
@@ -47,7 +47,7 @@ def to_sql(value: Any) -> Any:
 
 
 class SqliteStore:
-    """Everything labctl keeps about sessions, in one SQLite file."""
+    """Everything labctl keeps about sessions, in one SQLite file: the engine's ``Store``."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -68,6 +68,11 @@ class SqliteStore:
             raise StorageError(f"cannot open the database {self.path}: {exc}",
                                "check that the folder is writable and the disk is not full"
                                ) from exc
+
+    @property
+    def location(self) -> str:
+        """The database file, as messages name it."""
+        return str(self.path)
 
     def close(self) -> None:
         with self._lock:
@@ -270,10 +275,6 @@ class SqliteStore:
         self.conn.execute(f"UPDATE page_visits SET {assignments} WHERE participant_id = ? AND "
                           "step = ?", [*changes.values(), participant_id, step])
 
-    def visits_of(self, participant_id: int) -> list[Row]:
-        return self._all("SELECT * FROM page_visits WHERE participant_id = ? ORDER BY step",
-                         (participant_id,))
-
     # -- shared data -----------------------------------------------------------------------
     def shared_doc(self, scope: str, key: str) -> Row | None:
         return self._one("SELECT * FROM shared_docs WHERE scope = ? AND key = ?", (scope, key))
@@ -337,3 +338,10 @@ class SqliteStore:
     def releases(self, session_code: str) -> list[Row]:
         return self._all("SELECT * FROM wait_releases WHERE session_code = ? ORDER BY "
                          "released_at", (session_code,))
+
+
+if TYPE_CHECKING:  # the type checker proves that SqliteStore is a Store
+    from ..engine.store import Store
+
+    def _is_a_store(store: SqliteStore) -> Store:
+        return store

@@ -118,9 +118,9 @@ def no_cycle_collector():
 
 def test_a_steps_records_are_freed_without_the_cycle_collector(engine, driver,
                                                                no_cycle_collector):
-    """A step's records and the set that loaded them point at each other; left to Python's
-    cycle collector, a busy server paused for full collections (see ``serve``). The engine
-    breaks the cycle when the transaction ends: reference counting alone frees them."""
+    """A step's records and the set that loaded them must form no reference cycle: left to
+    Python's cycle collector, a busy server paused for full collections (see ``serve``).
+    Reference counting alone frees them, and the set, once the step is over."""
     session = engine.create_session("my_session", 4, seed=3)
     code = driver.codes(session)[0]
     with engine.view(code) as view:
@@ -136,6 +136,7 @@ def test_a_steps_records_are_freed_without_the_cycle_collector(engine, driver,
     assert group() is None
     assert records() is None
     assert answered() is None
+    assert live_record_sets() == 0
 
 
 def test_records_still_navigate_after_their_transaction(engine, driver):

@@ -1,0 +1,101 @@
+"""What every part of the engine stands on: the project, the store, the hub, the clock, and
+one transaction per call with its announcements sent after the commit."""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import LabctlError
+from ..hub import Hub, InProcessHub
+from ..project import Project
+from ..session_type import SessionType
+from . import shared_access
+from .flow import Step, build_steps
+from .outbox import Outbox
+from .recordset import RecordSet
+from .store import Row, Store
+from .tx import Tx
+
+
+class UnknownParticipant(LabctlError):
+    """No participant has this code (a mistyped or foreign link)."""
+
+
+class EngineCore:
+    """The engine's state and its transactions; the actions are in the mixins of ``Engine``."""
+
+    def __init__(self, project: Project, store: Store, hub: Hub | None = None,
+                 clock: Callable[[], float] = time.time, timeout_grace: float = 1.0) -> None:
+        self.project = project
+        self.store = store
+        self.hub: Hub = hub or InProcessHub()
+        self.clock = clock
+        self.timeout_grace = timeout_grace
+        self._steps: dict[str, list[Step]] = {}
+        for spec in project.apps.values():
+            store.sync_app(spec)
+
+    def steps(self, session_type: SessionType) -> list[Step]:
+        """The session type's steps (app rounds' pages in order), built once."""
+        if session_type.name not in self._steps:
+            self._steps[session_type.name] = build_steps(self.project, session_type)
+        return self._steps[session_type.name]
+
+    @contextmanager
+    def _committing(self) -> Iterator[Outbox]:
+        """One transaction; its messages leave right after the commit, still under the
+        store's lock (see ``outbox``)."""
+        outbox = Outbox()
+        with self.store.reading():
+            with self.store.transaction():
+                yield outbox
+            outbox.send(self.hub)
+
+    def _participant(self, code: str) -> Row:
+        row = self.store.participant_by_code(code) if isinstance(code, str) else None
+        if row is None:
+            raise UnknownParticipant("this link does not belong to any participant",
+                                     "check the link, or ask the experimenter for yours")
+        return row
+
+    def _session(self, session_code: str) -> Row:
+        row = self.store.session_row(session_code)
+        if row is None:
+            raise LabctlError(f"no session '{session_code}' in {self.store.location}")
+        return row
+
+    def _tx(self, session_row: Row, now: float) -> Tx:
+        session_type = self.project.session_type(session_row["session_type"])
+        records = RecordSet(self.store, self.project, session_type, session_row)
+        tx = Tx(self.store, records, self.steps(session_type), session_type, now,
+                self.project.root)
+        records.shared_access = _shared_docs_of(tx)
+        return tx
+
+    def _step_tx(self, participant_code: str, outbox: Outbox) -> tuple[Tx, Row]:
+        """The participant's row and a Tx of their session, announced after the commit."""
+        row = self._participant(participant_code)
+        tx = self._tx(self._session(row["session_code"]), self.clock())
+        tx.actor = row["id"]
+        tx.records.know_participant(row)
+        outbox.txs.append(tx)
+        return tx, row
+
+
+def _shared_docs_of(tx: Tx) -> Callable[[Any, str], shared_access.SharedDoc]:
+    """How a Tx's records reach shared documents; holds the Tx weakly, so records, their set
+    and the Tx form no reference cycle and are freed as soon as the step is over."""
+    reference = weakref.ref(tx)
+
+    def shared_doc(player: Any, scope: str) -> shared_access.SharedDoc:
+        current = reference()
+        if current is None:
+            raise LabctlError("shared data is available while a page's step is running")
+        return shared_access.SharedDoc(current,
+                                       shared_access.target_of_player(current, player, scope))
+
+    return shared_doc

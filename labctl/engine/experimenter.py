@@ -1,0 +1,82 @@
+"""The experimenter's live view and actions: the monitor, unsticking a participant, the
+action log, and the batch and group documents."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import LabctlError
+from . import monitor, shared_data
+from .core import EngineCore
+from .shared_access import Target
+from .store import Row
+from .tx import iso
+
+
+class ExperimenterActions(EngineCore):
+    def monitor(self, session_code: str) -> list[monitor.MonitorRow]:
+        """Every participant's status, page, time on page and whom they wait for."""
+        with self.store.reading():
+            tx = self._tx(self._session(session_code), self.clock())
+            return monitor.monitor_rows(tx)
+
+    def admin_advance(self, participant_code: str, session_code: str | None = None,
+                      step: int | None = None) -> str:
+        """Move a stuck participant past their page (timeout values) or wait page; logged.
+
+        ``session_code`` and ``step`` are what the monitor showed: a participant of another
+        session, or one who moved on since (a doubled click), is refused and nothing changes.
+        """
+        with self._committing() as outbox:
+            row = self._participant(participant_code)
+            if session_code is not None and row["session_code"] != session_code:
+                raise LabctlError(f"participant {participant_code} is not in session "
+                                  f"{session_code}", "use the monitor of their session")
+            if step is not None and row["step"] != step:
+                raise LabctlError(f"participant {row['id_in_session']} has moved on since the "
+                                  "monitor showed them; nothing was done",
+                                  "look at the monitor again before acting")
+            tx = self._tx(self._session(row["session_code"]), self.clock())
+            outbox.txs.append(tx)
+            done = monitor.advance(tx, row)
+            monitor.log_action(tx, row, done)
+            tx.moved.add(participant_code)
+            tx.records.flush()
+        return done
+
+    def admin_actions(self, session_code: str) -> list[Row]:
+        with self.store.reading():
+            return self.store.actions_of(session_code)
+
+    def batch_documents(self) -> list[dict[str, Any]]:
+        """Every batch of the project's session types with its document and version."""
+        names = sorted({st.batch_name for st in self.project.session_types})
+        with self.store.reading():
+            found = []
+            for name in names:
+                version, doc = shared_data.read(self.store, "batch", name)
+                found.append({"batch": name, "version": version, "doc": doc})
+            return found
+
+    def admin_replace_batch(self, batch: str, base_version: Any, doc: Any
+                            ) -> shared_data.ChangeResult:
+        """The experimenter edits batch data: versioned like any change, author ``admin``."""
+        if batch not in {st.batch_name for st in self.project.session_types}:
+            raise shared_data.SharedDataError(f"there is no batch '{batch}' in this project")
+        target = Target("batch", batch, False)
+        with self._committing() as outbox:
+            result = shared_data.change(self.store, "batch", batch, base_version,
+                                        author="admin", now_iso=iso(self.clock()), replace=doc)
+            if result.accepted:
+                outbox.publish(target.channel, {"type": "change", "store": "batch",
+                                                "version": result.version,
+                                                "patch": result.patch, "author": "admin"})
+        return result
+
+    def group_documents(self, session_code: str) -> list[dict[str, Any]]:
+        """The session's group documents (read-only in the monitor)."""
+        prefix = f"{session_code}/"
+        with self.store.reading():
+            return [{"key": r["key"], "version": r["version"], "doc": json.loads(r["doc"])}
+                    for r in self.store.shared_docs("group") if r["key"].startswith(prefix)]

@@ -1,0 +1,80 @@
+"""What a participant is shown now: their page with its form, a wait page, or the end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..fields import Field
+from ..pages import Page
+from ..records import Group, Participant, Player, Session, Subsession
+from . import progress
+from .flow import Step
+from .payment import Payment, payment_of
+from .store import Row
+from .tx import Tx
+from .wait import forms_groups_by_arrival, wait_target
+
+#: a page with a form, a wait page, or the end of the session
+PageKind = Literal["page", "wait", "finished"]
+
+
+@dataclass
+class PageView:
+    """Everything needed to show a participant their current page."""
+
+    kind: PageKind
+    index: int
+    total_steps: int
+    participant: Participant
+    session: Session
+    step: Step | None = None
+    player: Player | None = None
+    group: Group | None = None
+    subsession: Subsession | None = None
+    fields: list[Field] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    seconds_left: float | None = None
+    waiting_for: int = 0
+    payment: Payment | None = None
+
+    @property
+    def page(self) -> type[Page] | None:
+        return self.step.page if self.step else None
+
+
+def page_view(tx: Tx, row: Row) -> PageView:
+    """The view of the step a participant's row is on, with the hooks' variables."""
+    person = tx.records.participant(row["id"])
+    index = row["step"]
+    total = len(tx.steps)
+    if index >= total:
+        person.payoff = row["bonus"] or 0
+        return PageView("finished", index, total, person, tx.records.session,
+                        payment=payment_of(tx.session_type, row, total))
+    step = tx.steps[index]
+    player = tx.records.player(step.app, row["id"], step.round_number)
+    view = PageView("wait" if step.is_wait else "page", index, total, person,
+                    tx.records.session, step=step, player=player, group=player.group,
+                    subsession=player.subsession)
+    if step.is_wait:
+        view.waiting_for = waiting_for(tx, step, player)
+        return view
+    page = step.page
+    view.fields = progress.form_fields(page, player)
+    view.extra = dict(progress.call_hook(
+        page.vars_for_template, player, root=tx.root,
+        what=f"vars_for_template of {step.describe()}") or {})
+    if row["deadline"] is not None:
+        view.seconds_left = max(0.0, row["deadline"] - tx.now)
+    return view
+
+
+def waiting_for(tx: Tx, step: Step, player: Player) -> int:
+    """How many participants the wait page still waits for."""
+    if forms_groups_by_arrival(step):
+        size = step.app.players_per_group or 1
+        waiting = len(tx.store.arrivals(tx.session_code, step.index))
+        return size - waiting % size if waiting % size else 0
+    _, _, members = wait_target(tx, step.index, player)
+    return len(members) - tx.store.arrival_count(tx.session_code, step.index, members)

@@ -1,0 +1,229 @@
+"""The store: what the engine needs from a database, and nothing of how it keeps it.
+
+The engine sees only these Protocols. ``labctl.storage.sqlite.SqliteStore`` is the real
+implementation; a second one (PostgreSQL) is written from this module alone. The contract, for
+every method:
+
+- **Rows are plain dicts** of column name to value: text, integers (amounts are integers in
+  minor units or points), floats (``deadline``, ``seconds``) or ``None``. JSON columns
+  (``params``, ``vars``, ``doc``, ``patch``, ``body``) are returned as the JSON text stored.
+  Timestamps are ISO 8601 text in UTC as the engine wrote them (``tx.iso``); ``deadline`` is
+  a Unix time.
+- **Every call runs inside** ``reading()`` **or** ``transaction()``. A transaction is atomic:
+  on an exception nothing of it is kept. Transactions never interleave: one commits before the
+  next begins (the engine relies on this for exactly-once wait-page releases), and a nested
+  ``transaction()`` joins the outer one. ``reading()`` sees a consistent state and excludes
+  transactions while it is held.
+- **Failures of the database itself** (locked, read-only, full disk) raise
+  ``labctl.errors.StorageError``-like ``LabctlError``s with a message a researcher can act on;
+  a missing row is ``None`` or an empty list, never an exception.
+
+The tables are those of ``labctl.storage.migrations`` (``sessions``, ``participants``,
+``page_visits``, ``wait_arrivals``, ``wait_releases``, ``admin_actions``, ``shared_docs``,
+``shared_history``, ``shared_messages``, ``settings``) plus one table per app and record kind
+(``labctl.storage.app_tables``): their columns are the row keys below.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from ..app import AppSpec
+
+#: one row of a table, column name to value
+Row = dict[str, Any]
+
+
+class Transactions(Protocol):
+    """Atomic writes and consistent reads (see the module's contract)."""
+
+    @property
+    def location(self) -> str:
+        """Where the data is, as a researcher would find it (a file path, a database URL)."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[object]:
+        """One atomic write: commits when the block ends, keeps nothing if it raises."""
+        ...
+
+    def reading(self) -> AbstractContextManager[object]:
+        """A consistent read; no transaction commits while it is held."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Settings(Protocol):
+    def secret(self) -> str:
+        """The server's signing secret: made on first use, then the same for this database,
+        so that signed tokens survive a restart."""
+        ...
+
+
+class Sessions(Protocol):
+    """Table ``sessions``: code, session_type, created_at, num_participants, params (JSON),
+    vars (JSON), seed, label, room."""
+
+    def insert_session(self, row: Row) -> None:
+        """Insert a session; ``params`` and ``vars`` are given as dicts and stored as JSON."""
+        ...
+
+    def session_row(self, code: str) -> Row | None: ...
+
+    def session_rows(self) -> list[Row]:
+        """Every session, oldest first (by created_at, then code)."""
+        ...
+
+    def update_session(self, code: str, changes: Row) -> None: ...
+
+    def room_session(self, room: str) -> Row | None:
+        """The newest session opened in a room (the one its seats join)."""
+        ...
+
+
+class Participants(Protocol):
+    """Table ``participants``: id (assigned on insert), session_code, id_in_session, code
+    (unique), label, vars (JSON), step (-1 before the first page), app, round_number, page,
+    page_arrived_at, deadline (Unix time or None), started_at, finished_at, bonus."""
+
+    def insert_participant(self, row: Row) -> int:
+        """Insert a participant; returns their new ``id``."""
+        ...
+
+    def participant_by_code(self, code: str) -> Row | None: ...
+
+    def participant_by_id(self, participant_id: int) -> Row | None: ...
+
+    def participant_by_label(self, session_code: str, label: str) -> Row | None: ...
+
+    def free_participant(self, session_code: str) -> Row | None:
+        """The participant with the lowest id_in_session whose label is still None."""
+        ...
+
+    def participants_of(self, session_code: str) -> list[Row]:
+        """A session's participants ordered by id_in_session."""
+        ...
+
+    def update_participant(self, participant_id: int, changes: Row) -> None: ...
+
+    def expired_deadlines(self, now: float) -> list[Row]:
+        """``code`` and ``step`` of every participant whose deadline is set and ``<= now``,
+        earliest deadline first (the timeout sweep runs this every second: keep it indexed)."""
+        ...
+
+
+class AppRecords(Protocol):
+    """One table per app and kind (``labctl.storage.app_tables``): the built-in columns plus
+    one column per declared field. Booleans are stored as 0/1 and decimals as exact text."""
+
+    def sync_app(self, spec: AppSpec) -> None:
+        """Create the app's tables, or add columns for fields declared since; never drops."""
+        ...
+
+    def insert_record(self, app: str, kind: str, row: Row) -> int:
+        """Insert a subsession, group or player row; returns its new ``id``."""
+        ...
+
+    def record_row(self, app: str, kind: str, record_id: int) -> Row | None: ...
+
+    def update_record(self, app: str, kind: str, record_id: int, changes: Row) -> None: ...
+
+    def delete_record(self, app: str, kind: str, record_id: int) -> None: ...
+
+    def player_row(self, app: str, participant_id: int, round_number: int) -> Row | None: ...
+
+    def group_player_rows(self, app: str, group_id: int) -> list[Row]:
+        """A group's players ordered by id_in_group."""
+        ...
+
+    def round_rows(self, app: str, kind: str, session_code: str, round_number: int
+                   ) -> list[Row]:
+        """A session's rows of one kind in one round: subsessions by id, groups by
+        id_in_subsession, players by participant_id."""
+        ...
+
+    def sum_payoffs(self, apps: list[str], participant_id: int) -> int:
+        """A participant's payoffs summed over the player tables of ``apps`` (0 if none)."""
+        ...
+
+
+class PageVisits(Protocol):
+    """Table ``page_visits``: one row per participant and step they were shown."""
+
+    def insert_visit(self, row: Row) -> None: ...
+
+    def close_visit(self, participant_id: int, step: int, changes: Row) -> None:
+        """Set submitted_at, seconds and timed_out of the visit of this participant and step."""
+        ...
+
+
+class WaitPages(Protocol):
+    """Tables ``wait_arrivals`` and ``wait_releases``, each keyed so that a second insert of
+    the same arrival or release changes nothing."""
+
+    def add_arrival(self, session_code: str, step: int, participant_id: int, when: str,
+                    skipped: bool) -> None:
+        """Note an arrival at a wait page; a repeated arrival is ignored."""
+        ...
+
+    def arrivals(self, session_code: str, step: int) -> list[int]:
+        """Participant ids that arrived at a wait page, in order of arrival."""
+        ...
+
+    def arrival_count(self, session_code: str, step: int, participant_ids: list[int]) -> int:
+        """How many of these participants have arrived at a wait page."""
+        ...
+
+    def add_release(self, session_code: str, step: int, group_key: str, when: str) -> bool:
+        """Record a release; False when this group was already released (exactly once)."""
+        ...
+
+    def is_released(self, session_code: str, step: int, group_key: str) -> bool: ...
+
+    def releases(self, session_code: str) -> list[Row]:
+        """A session's releases in the order they happened."""
+        ...
+
+
+class SharedData(Protocol):
+    """Tables ``shared_docs`` (scope, key, version, doc JSON, updated_at), ``shared_history``
+    (id, scope, key, version, author, kind, patch JSON, at; unique per scope, key and version)
+    and ``shared_messages`` (id, scope, key, sender, recipient, body JSON, at)."""
+
+    def shared_doc(self, scope: str, key: str) -> Row | None: ...
+
+    def save_shared_doc(self, scope: str, key: str, version: int, doc: str, at: str) -> None:
+        """Insert the document, or replace its version, doc and updated_at."""
+        ...
+
+    def shared_docs(self, scope: str | None = None) -> list[Row]:
+        """Documents of one scope ordered by key, or of every scope by scope and key."""
+        ...
+
+    def add_shared_history(self, row: Row) -> None: ...
+
+    def shared_history(self, scope: str | None = None) -> list[Row]:
+        """Accepted changes in the order they were made (of one scope, or all)."""
+        ...
+
+    def add_shared_message(self, row: Row) -> None: ...
+
+    def shared_messages(self) -> list[Row]:
+        """Every message in the order sent."""
+        ...
+
+
+class AdminLog(Protocol):
+    """Table ``admin_actions``: id, session_code, participant_code, action, step, page, at."""
+
+    def log_action(self, row: Row) -> None: ...
+
+    def actions_of(self, session_code: str) -> list[Row]:
+        """A session's logged actions in the order taken."""
+        ...
+
+
+class Store(Transactions, Settings, Sessions, Participants, AppRecords, PageVisits, WaitPages,
+            SharedData, AdminLog, Protocol):
+    """Everything the engine keeps: the union of the areas above."""
