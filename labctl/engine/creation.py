@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import secrets
-from typing import Any
 
 from ..app import AppSpec
 from ..errors import LabctlError
@@ -16,6 +15,7 @@ from ..session_type import SessionType
 from .hooks import call_hook
 from .matching import check_matrix, group_matrix, groups_by_arrival
 from .recordset import initial_values
+from .store import Store
 from .tx import Tx
 
 #: bytes of randomness in a participant code: 96 bits, 16 URL-safe characters
@@ -46,7 +46,7 @@ def check_participant_count(project: Project, session_type: SessionType, count: 
                 f"use a multiple of {size}, e.g. -n {count + size - count % size}")
 
 
-def insert_session(store: Any, session_type: SessionType, count: int, seed: int,
+def insert_session(store: Store, session_type: SessionType, count: int, seed: int,
                    labels: list[str] | None, now_iso: str, room: str | None = None) -> str:
     """Write the session and its participants; returns the session code."""
     code = secrets.token_hex(4)

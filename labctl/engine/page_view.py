@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..fields import Field
-from ..pages import Page
+from ..pages import Page, WaitPage
 from ..records import Group, Participant, Player, Session, Subsession
 from . import progress
 from .flow import Step
@@ -39,7 +39,7 @@ class PageView:
     payment: Payment | None = None
 
     @property
-    def page(self) -> type[Page] | None:
+    def page(self) -> type[Page] | type[WaitPage] | None:
         return self.step.page if self.step else None
 
 
@@ -60,7 +60,7 @@ def page_view(tx: Tx, row: Row) -> PageView:
     if step.is_wait:
         view.waiting_for = waiting_for(tx, step, player)
         return view
-    page = step.page
+    page = step.form_page
     view.fields = progress.form_fields(page, player)
     view.extra = dict(progress.call_hook(
         page.vars_for_template, player, root=tx.root,

@@ -17,6 +17,7 @@ from ..errors import ModelError
 from ..project import Project
 from ..records import Group, Participant, Player, Record, Session, Subsession
 from ..session_type import SessionType
+from .store import Store
 
 
 def initial_values(model: type[Record]) -> dict[str, Any]:
@@ -34,7 +35,7 @@ class RecordSet:
     collections, with hundreds of requests in flight, paused every page).
     """
 
-    def __init__(self, store: Any, project: Project, session_type: SessionType,
+    def __init__(self, store: Store, project: Project, session_type: SessionType,
                  session_row: dict[str, Any]) -> None:
         self.store = store
         self.project = project
@@ -60,8 +61,14 @@ class RecordSet:
     # -- loading ---------------------------------------------------------------------------
     def participant(self, participant_id: int) -> Participant:
         if participant_id not in self._participants:
-            self.know_participant(self.store.participant_by_id(participant_id))
+            self.know_participant(_found(self.store.participant_by_id(participant_id),
+                                         f"participant {participant_id}"))
         return self._participants[participant_id][0]
+
+    def participant_row(self, participant_id: int) -> dict[str, Any]:
+        """A participant's row as stored now (read afresh: steps move participants)."""
+        return _found(self.store.participant_by_id(participant_id),
+                      f"participant {participant_id}")
 
     def know_participant(self, row: dict[str, Any]) -> None:
         """Take a participant's row the engine has just read (the one whose request this
@@ -87,8 +94,9 @@ class RecordSet:
         cached = self._records.get((spec.name, "group", group_id))
         if cached is not None:
             return cached  # type: ignore[return-value]
-        return self._from_row(spec, "group",  # type: ignore[return-value]
-                              self.store.record_row(spec.name, "group", group_id))
+        row = _found(self.store.record_row(spec.name, "group", group_id),
+                     f"group {group_id} of app '{spec.name}'")
+        return self._from_row(spec, "group", row)  # type: ignore[return-value]
 
     def subsession(self, spec: AppSpec, round_number: int) -> Subsession:
         key = (spec.name, round_number)
@@ -196,22 +204,31 @@ class RecordSet:
                 record._dirty.clear()
         apps = list(self.project.apps)
         for participant_id, (person, original) in self._participants.items():
-            changes: dict[str, Any] = {}
+            person_changes: dict[str, Any] = {}
             encoded = _changed_vars(person.vars, original)
             if encoded is not None:
-                changes["vars"] = encoded
+                person_changes["vars"] = encoded
             if participant_id in payoff_changed:
                 person.payoff = self.store.sum_payoffs(
                     [a for a in self.session.session_type.app_sequence if a in apps],
                     participant_id)
-                changes["bonus"] = person.payoff
-            if changes:
-                self.store.update_participant(participant_id, changes)
-                self._participants[participant_id] = (person, changes.get("vars", original))
+                person_changes["bonus"] = person.payoff
+            if person_changes:
+                self.store.update_participant(participant_id, person_changes)
+                self._participants[participant_id] = (
+                    person, person_changes.get("vars", original))
         encoded = _changed_vars(self.session.vars, self._session_vars)
         if encoded is not None:
             self.store.update_session(self.session.code, {"vars": encoded})
             self._session_vars = encoded
+
+
+def _found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """A row the session's own records point at; missing, the database was changed by hand."""
+    if row is None:
+        raise ModelError(f"{what} is missing from the database",
+                         "restore the database from a backup; it was changed outside labctl")
+    return row
 
 
 def _changed_vars(current: dict[str, Any], stored: str) -> str | None:
@@ -230,7 +247,7 @@ class RecordLinks:
     the step's transaction); after the step, a fresh set for each navigation, so records kept
     past their transaction still reach their neighbours, reloading them."""
 
-    def __init__(self, records: RecordSet, store: Any, project: Project,
+    def __init__(self, records: RecordSet, store: Store, project: Project,
                  session_type: SessionType, session_row: dict[str, Any]) -> None:
         self._records = weakref.ref(records)
         self._reload = (store, project, session_type, session_row)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import LabctlError
 from ..project import Project
+from .store import Participants
 
 
 class UnknownSeat(LabctlError):
@@ -23,7 +22,7 @@ def check_seat(project: Project, room_name: str, label: str) -> None:
                           "check the label on the PC, or ask the experimenter")
 
 
-def claim_seat(store: Any, session_code: str, label: str) -> str:
+def claim_seat(store: Participants, session_code: str, label: str) -> str:
     """The participant code of this seat: its own if it has one, else the next free one."""
     mine = store.participant_by_label(session_code, label)
     if mine is not None:

@@ -37,8 +37,8 @@ def group_key(session_code: str, app: str, round_number: int, id_in_subsession: 
 def target_of_player(tx: Tx, player: Player, scope: str) -> Target:
     """The document of ``scope`` for this player (their group in their app round)."""
     if scope != "group":
-        row = tx.store.participant_by_id(player.participant.id)  # type: ignore[attr-defined]
-        return _participant_target(tx, row, scope)
+        return _participant_target(tx, tx.records.participant_row(player.participant.id),
+                                   scope)
     if player.group is None:
         raise SharedDataError("this player has no group yet",
                               "group data exists once groups are formed")
@@ -48,7 +48,7 @@ def target_of_player(tx: Tx, player: Player, scope: str) -> Target:
     last = max(s.index for s in tx.steps
                if s.app.name == spec.name and s.round_number == player.round_number)
     members = [p.participant.id for p in player.group.get_players()]  # type: ignore
-    closed = all(tx.store.participant_by_id(m)["step"] > last for m in members)
+    closed = all(tx.records.participant_row(m)["step"] > last for m in members)
     return Target("group", key, closed)
 
 

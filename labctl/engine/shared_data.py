@@ -21,6 +21,7 @@ import jsonpatch
 import jsonpointer
 
 from ..errors import LabctlError
+from .store import SharedData
 
 SCOPES = ("batch", "group", "study")
 #: a shared document is live state, not a file store
@@ -42,7 +43,7 @@ class ChangeResult:
     reason: str = ""
 
 
-def read(store: Any, scope: str, key: str) -> tuple[int, Any]:
+def read(store: SharedData, scope: str, key: str) -> tuple[int, Any]:
     """The document's version and content; a document never written is version 0, ``{}``."""
     row = store.shared_doc(scope, key)
     if row is None:
@@ -50,7 +51,7 @@ def read(store: Any, scope: str, key: str) -> tuple[int, Any]:
     return int(row["version"]), json.loads(row["doc"])
 
 
-def change(store: Any, scope: str, key: str, base_version: Any, *, author: str, now_iso: str,
+def change(store: SharedData, scope: str, key: str, base_version: Any, *, author: str, now_iso: str,
            patch: Any = None, replace: Any = None) -> ChangeResult:
     """Apply a patch or a replacement made on ``base_version``; call inside a transaction."""
     if scope not in SCOPES:

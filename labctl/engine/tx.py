@@ -10,6 +10,7 @@ from typing import Any
 from ..session_type import SessionType
 from .flow import Step
 from .recordset import RecordSet
+from .store import Store
 
 
 def iso(timestamp: float) -> str:
@@ -19,7 +20,7 @@ def iso(timestamp: float) -> str:
 
 @dataclass
 class Tx:
-    store: Any
+    store: Store
     records: RecordSet
     steps: list[Step]
     session_type: SessionType

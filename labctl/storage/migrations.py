@@ -14,40 +14,40 @@ core = Migrations("labctl")
 
 @core()
 def m001_core_tables(db: Database) -> None:
-    db["settings"].create({"key": str, "value": str}, pk="key")
-    db["sessions"].create({
+    db.table("settings").create({"key": str, "value": str}, pk="key")
+    db.table("sessions").create({
         "code": str, "session_type": str, "created_at": str, "num_participants": int,
         "params": str, "vars": str, "seed": int, "label": str,
     }, pk="code")
-    db["participants"].create({
+    db.table("participants").create({
         "id": int, "session_code": str, "id_in_session": int, "code": str, "label": str,
         "vars": str, "step": int, "app": str, "round_number": int, "page": str,
         "page_arrived_at": str, "deadline": float, "started_at": str, "finished_at": str,
         "bonus": int,
     }, pk="id", foreign_keys=[("session_code", "sessions", "code")],
         defaults={"step": -1, "bonus": 0, "vars": "{}"})
-    db["participants"].create_index(["code"], unique=True)
-    db["participants"].create_index(["session_code", "id_in_session"], unique=True)
-    db["participants"].create_index(["deadline"])
-    db["page_visits"].create({
+    db.table("participants").create_index(["code"], unique=True)
+    db.table("participants").create_index(["session_code", "id_in_session"], unique=True)
+    db.table("participants").create_index(["deadline"])
+    db.table("page_visits").create({
         "id": int, "session_code": str, "participant_id": int, "step": int, "app": str,
         "round_number": int, "page": str, "arrived_at": str, "submitted_at": str,
         "seconds": float, "timed_out": int,
     }, pk="id", foreign_keys=[("participant_id", "participants", "id")])
-    db["page_visits"].create_index(["participant_id", "step"], unique=True)
-    db["wait_arrivals"].create({
+    db.table("page_visits").create_index(["participant_id", "step"], unique=True)
+    db.table("wait_arrivals").create({
         "session_code": str, "step": int, "participant_id": int, "arrived_at": str,
         "skipped": int,
     }, pk=("session_code", "step", "participant_id"))
-    db["wait_releases"].create({
+    db.table("wait_releases").create({
         "session_code": str, "step": int, "group_key": str, "released_at": str,
     }, pk=("session_code", "step", "group_key"))
 
 
 @core()
 def m002_rooms_and_admin_actions(db: Database) -> None:
-    db["sessions"].add_column("room", str)
-    db["admin_actions"].create({
+    db.table("sessions").add_column("room", str)
+    db.table("admin_actions").create({
         "id": int, "session_code": str, "participant_code": str, "action": str,
         "step": int, "page": str, "at": str,
     }, pk="id", foreign_keys=[("session_code", "sessions", "code")])
@@ -55,15 +55,15 @@ def m002_rooms_and_admin_actions(db: Database) -> None:
 
 @core()
 def m003_shared_data(db: Database) -> None:
-    db["shared_docs"].create({
+    db.table("shared_docs").create({
         "scope": str, "key": str, "version": int, "doc": str, "updated_at": str,
     }, pk=("scope", "key"))
-    db["shared_history"].create({
+    db.table("shared_history").create({
         "id": int, "scope": str, "key": str, "version": int, "author": str, "kind": str,
         "patch": str, "at": str,
     }, pk="id")
-    db["shared_history"].create_index(["scope", "key", "version"], unique=True)
-    db["shared_messages"].create({
+    db.table("shared_history").create_index(["scope", "key", "version"], unique=True)
+    db.table("shared_messages").create({
         "id": int, "scope": str, "key": str, "sender": str, "recipient": str, "body": str,
         "at": str,
     }, pk="id")
