@@ -267,3 +267,13 @@ class RecordLinks:
 
     def shared(self, player: Player, scope: str) -> Any:
         return self._set().shared(player, scope)
+
+
+def stored_player(store: Store, project: Project, session_code: str, spec: AppSpec,
+                  participant_id: int, round_number: int) -> Player:
+    """A player as stored now, read outside any step (what the bots check their records
+    against); its neighbours load when navigated to."""
+    with store.reading():
+        row = _found(store.session_row(session_code), f"session {session_code}")
+        records = RecordSet(store, project, project.session_type(row["session_type"]), row)
+        return records.player(spec, participant_id, round_number)
