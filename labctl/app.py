@@ -14,13 +14,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .declarations import declaration_site
 from .pages import Page, WaitPage
 from .records import Group, Player, Subsession
 
@@ -48,8 +48,7 @@ class App:
     doc: str = ""
 
     def __post_init__(self) -> None:
-        frame = sys._getframe(2)
-        self.defined_at: tuple[str, int] = (frame.f_code.co_filename, frame.f_lineno)
+        self.defined_at: tuple[str, int] = declaration_site()
 
 
 @dataclass

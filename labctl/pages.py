@@ -18,8 +18,9 @@ subsession) has arrived, runs ``after_all_players_arrive`` once, and releases th
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from .declarations import UNKNOWN_SITE, declaration_site
 
 if TYPE_CHECKING:
     from .records import Group, Player, Subsession
@@ -30,12 +31,11 @@ __all__ = ["Page", "WaitPage"]
 class _SequenceItem:
     """What pages and wait pages share: a name, a display condition, a source location."""
 
-    _defined_at: ClassVar[tuple[str, int]] = ("<unknown>", 0)
+    _defined_at: ClassVar[tuple[str, int]] = UNKNOWN_SITE
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        frame = sys._getframe(1)
-        cls._defined_at = (frame.f_code.co_filename, frame.f_lineno)
+        cls._defined_at = declaration_site()
 
     @classmethod
     def page_name(cls) -> str:

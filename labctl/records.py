@@ -8,9 +8,9 @@ hooks can be unit-tested with records built by hand.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from .declarations import UNKNOWN_SITE, declaration_site
 from .errors import ModelError
 from .fields import Field, Money
 
@@ -34,7 +34,7 @@ class Record:
     """A row of an app's table: declared fields plus the engine's built-in attributes."""
 
     _fields: ClassVar[dict[str, Field]] = {}
-    _defined_at: ClassVar[tuple[str, int]] = ("<unknown>", 0)
+    _defined_at: ClassVar[tuple[str, int]] = UNKNOWN_SITE
     builtin_names: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -44,8 +44,7 @@ class Record:
             collected.update(getattr(base, "_fields", {}))
         collected.update({k: v for k, v in vars(cls).items() if isinstance(v, Field)})
         cls._fields = collected
-        frame = sys._getframe(1)
-        cls._defined_at = (frame.f_code.co_filename, frame.f_lineno)
+        cls._defined_at = declaration_site()
 
     def __init__(self, **values: Any) -> None:
         self._values: dict[str, Any] = {}

@@ -12,11 +12,11 @@ Constructing a session type never raises: ``labctl validate`` reports every mist
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from .declarations import declaration_site
 from .money import parse_rate
 
 __all__ = ["SessionType"]
@@ -43,8 +43,7 @@ class SessionType:
     doc: str = ""
 
     def __post_init__(self) -> None:
-        frame = sys._getframe(2)
-        self.defined_at: tuple[str, int] = (frame.f_code.co_filename, frame.f_lineno)
+        self.defined_at: tuple[str, int] = declaration_site()
 
     @property
     def title(self) -> str:
