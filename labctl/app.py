@@ -22,7 +22,7 @@ from typing import Any
 
 from .declarations import declaration_site
 from .pages import Page, WaitPage
-from .records import Group, Player, Subsession
+from .records import KINDS, Group, Player, Record, Subsession
 
 __all__ = ["MATCHINGS", "App", "AppSpec"]
 
@@ -80,6 +80,17 @@ class AppSpec:
     def template_path(self, page: type[Page]) -> Path:
         """Where a page's template lives: the app folder, ``<PageClass>.html`` by default."""
         return self.folder / page.template_file()
+
+    def record_class(self, kind: str) -> type[Record]:
+        """The app's model class of a record kind (one of ``KINDS``)."""
+        classes: dict[str, type[Record]] = {"player": self.player_class,
+                                            "group": self.group_class,
+                                            "subsession": self.subsession_class}
+        return classes[kind]
+
+    def record_classes(self) -> list[tuple[str, type[Record]]]:
+        """Each record kind with the app's model class for it, in the order of ``KINDS``."""
+        return [(kind, self.record_class(kind)) for kind in KINDS]
 
     def model_class(self, form_model: str) -> type[Player] | type[Group] | None:
         return {"player": self.player_class, "group": self.group_class}.get(form_model)

@@ -18,6 +18,24 @@ if TYPE_CHECKING:
     from .session_type import SessionType
 
 
+#: the kinds of record an app declares, in the one order labctl lists them: the order every export
+#: shows their columns in (a row is about a participant's player, then its group, then its
+#: subsession). App tables have no foreign keys between them, so creating them in this order is
+#: as good as any.
+KINDS = ("player", "group", "subsession")
+
+#: the columns the engine keeps in each kind's app table, with their Python types; every other
+#: column is a declared field. They are reserved: a field of that name would overwrite them.
+BUILTIN_COLUMNS: dict[str, dict[str, type]] = {
+    "player": {"id": int, "session_code": str, "round_number": int, "subsession_id": int,
+               "group_id": int, "participant_id": int, "participant_code": str,
+               "id_in_group": int, "role": str},
+    "group": {"id": int, "session_code": str, "round_number": int, "subsession_id": int,
+              "id_in_subsession": int},
+    "subsession": {"id": int, "session_code": str, "round_number": int},
+}
+
+
 class Navigator(Protocol):
     """What the engine provides so that records can reach their neighbours."""
 

@@ -361,6 +361,11 @@ RULE_CASES = [
                  "LC142", "game/__init__.py:16",
                  "Group field 'id_in_subsession' uses a reserved or invalid name",
                  id="LC142-builtin"),
+    pytest.param(project_files(extra="\n\nclass Group(labctl.Group):\n"
+                                     "    subsession_id = fields.Integer()\n"),
+                 "LC142", "game/__init__.py:16",
+                 "Group field 'subsession_id' uses a reserved or invalid name",
+                 id="LC142-engine-column"),
     pytest.param(project_files(extra="\n\nclass Subsession(labctl.Subsession):\n"
                                      "    _secret = fields.Integer()\n"),
                  "LC142", "game/__init__.py:16",
