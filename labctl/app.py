@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +22,13 @@ from types import ModuleType
 from typing import Any
 
 from .declarations import declaration_site
-from .pages import Page, WaitPage
+from .pages import Page, WaitPage, form_model_kind
 from .records import KINDS, Group, Player, Record, Subsession
 
-__all__ = ["MATCHINGS", "App", "AppSpec"]
+__all__ = ["APP_NAME_PATTERN", "MATCHINGS", "App", "AppSpec"]
+
+#: what an app (and so its folder) may be called
+APP_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 
 #: how groups are formed in each round
 MATCHINGS = {
@@ -92,8 +96,11 @@ class AppSpec:
         """Each record kind with the app's model class for it, in the order of ``KINDS``."""
         return [(kind, self.record_class(kind)) for kind in KINDS]
 
-    def model_class(self, form_model: str) -> type[Player] | type[Group] | None:
-        return {"player": self.player_class, "group": self.group_class}.get(form_model)
+    def model_class(self, form_model: object) -> type[Record] | None:
+        """The model class a form with this ``form_model`` writes to; ``None`` when it names
+        no record a form can write to."""
+        kind = form_model_kind(form_model)
+        return self.record_class(kind) if kind is not None else None
 
     def constants(self) -> Any:
         """The module's ``C`` class of constants, if it declares one (offered to templates)."""

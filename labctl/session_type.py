@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from .declarations import declaration_site
-from .money import parse_rate
+from .money import MINOR_UNITS, parse_rate
 
 __all__ = ["SessionType"]
 
@@ -56,6 +56,12 @@ class SessionType:
     @property
     def pays_points(self) -> bool:
         return self.money_per_point is not None
+
+    @property
+    def minor_digits(self) -> int:
+        """How many decimals a participant types for money: 0 when the session pays points,
+        else the currency's minor-unit digits (2 for EUR, 0 for JPY)."""
+        return 0 if self.pays_points else MINOR_UNITS[self.currency]
 
     @property
     def rate(self) -> Fraction | None:

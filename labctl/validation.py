@@ -18,19 +18,22 @@ import json
 import keyword
 import math
 import re
+from typing import TYPE_CHECKING
 
 import jinja2
 
-from .app import MATCHINGS, AppSpec
+from .app import APP_NAME_PATTERN, MATCHINGS, AppSpec
 from .errors import FieldValueError
 from .fields import Field
 from .money import MINOR_UNITS, is_currency, parse_rate
-from .pages import Page, WaitPage
+from .pages import Page, WaitPage, is_sequence_item
 from .problems import Problem
-from .project import APP_NAME_PATTERN, Project, is_sequence_item
 from .records import BUILTIN_COLUMNS, Group, Player, Record, Subsession
 from .room import Room
 from .session_type import SessionType
+
+if TYPE_CHECKING:  # only for annotations: loading a project runs validation, not the reverse
+    from .project import Project
 
 __all__ = ["RESERVED_APP_NAMES", "validate_project"]
 
@@ -313,7 +316,7 @@ def _page_problems(spec: AppSpec) -> list[Problem]:
 
 
 def _form_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
-    model = spec.model_class(page.form_model) if isinstance(page.form_model, str) else None
+    model = spec.model_class(page.form_model)
     if model is None:
         return [Problem.at("LC137", page._defined_at, f"form_model={page.form_model!r} of page "
                            f"'{page.__name__}' is invalid", "use 'player' or 'group'")]
@@ -375,7 +378,7 @@ def _timeout_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
         return [*found, Problem.at(
             "LC135", page._defined_at, f"timeout_submission of page '{page.__name__}' must be "
             "a dict of field values", "e.g. timeout_submission={'offer': 0}")]
-    model = spec.model_class(page.form_model) if isinstance(page.form_model, str) else None
+    model = spec.model_class(page.form_model)
     declared = model.declared_fields() if model else {}
     for name, value in page.timeout_submission.items():
         if not isinstance(page.form_fields, (list, tuple)) or name not in page.form_fields:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import LabctlError
+from ..pages import form_target
 from .progress import submit
 from .tx import Tx
 from .wait import release, wait_target
@@ -97,7 +98,7 @@ def advance(tx: Tx, row: dict[str, Any]) -> str:
 def _initial(tx: Tx, row: dict[str, Any], name: str) -> Any:
     step = tx.steps[row["step"]]
     player = tx.records.player(step.app, row["id"], step.round_number)
-    model = player.group if step.page.form_model == "group" else player  # type: ignore
+    model = form_target(step.page, player)  # type: ignore[arg-type]
     declared = type(model).declared_fields()[name]
     return declared.initial if declared.required else ""
 
