@@ -14,15 +14,17 @@ The public API a researcher writes experiments with::
         form_fields = ["offer"]
 
     page_sequence = [Offer]
+
+``__all__`` is exactly that API: what an app's ``__init__.py`` or a project's ``sessions.py``
+writes. Tooling is imported from its own module: ``labctl.project.load_project`` and
+``Project``, ``labctl.errors.LabctlError``, ``labctl.engine.Engine``, ...
 """
 
 
 from . import fields
 from .app import App
-from .errors import LabctlError
 from .money import format_money
 from .pages import Page, WaitPage
-from .project import Project, load_project
 from .records import Group, Participant, Player, Session, Subsession
 from .room import Room
 from .session_type import SessionType
@@ -32,11 +34,9 @@ __version__ = "0.1.0"
 __all__ = [
     "App",
     "Group",
-    "LabctlError",
     "Page",
     "Participant",
     "Player",
-    "Project",
     "Room",
     "Session",
     "SessionType",
@@ -45,5 +45,4 @@ __all__ = [
     "__version__",
     "fields",
     "format_money",
-    "load_project",
 ]

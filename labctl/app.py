@@ -14,17 +14,21 @@
 
 from __future__ import annotations
 
-import sys
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .pages import Page, WaitPage
-from .records import Group, Player, Subsession
+from .declarations import declaration_site
+from .pages import Page, WaitPage, form_model_kind
+from .records import KINDS, Group, Player, Record, Subsession
 
-__all__ = ["MATCHINGS", "App", "AppSpec"]
+__all__ = ["APP_NAME_PATTERN", "MATCHINGS", "App", "AppSpec"]
+
+#: what an app (and so its folder) may be called
+APP_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 
 #: how groups are formed in each round
 MATCHINGS = {
@@ -48,8 +52,7 @@ class App:
     doc: str = ""
 
     def __post_init__(self) -> None:
-        frame = sys._getframe(2)
-        self.defined_at: tuple[str, int] = (frame.f_code.co_filename, frame.f_lineno)
+        self.defined_at: tuple[str, int] = declaration_site()
 
 
 @dataclass
@@ -82,8 +85,22 @@ class AppSpec:
         """Where a page's template lives: the app folder, ``<PageClass>.html`` by default."""
         return self.folder / page.template_file()
 
-    def model_class(self, form_model: str) -> type[Player] | type[Group] | None:
-        return {"player": self.player_class, "group": self.group_class}.get(form_model)
+    def record_class(self, kind: str) -> type[Record]:
+        """The app's model class of a record kind (one of ``KINDS``)."""
+        classes: dict[str, type[Record]] = {"player": self.player_class,
+                                            "group": self.group_class,
+                                            "subsession": self.subsession_class}
+        return classes[kind]
+
+    def record_classes(self) -> list[tuple[str, type[Record]]]:
+        """Each record kind with the app's model class for it, in the order of ``KINDS``."""
+        return [(kind, self.record_class(kind)) for kind in KINDS]
+
+    def model_class(self, form_model: object) -> type[Record] | None:
+        """The model class a form with this ``form_model`` writes to; ``None`` when it names
+        no record a form can write to."""
+        kind = form_model_kind(form_model)
+        return self.record_class(kind) if kind is not None else None
 
     def constants(self) -> Any:
         """The module's ``C`` class of constants, if it declares one (offered to templates)."""

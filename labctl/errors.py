@@ -4,13 +4,24 @@ Every error a researcher can meet says what is wrong, where (file and line when 
 what to do about it. The CLI turns any ``LabctlError`` into one red line and exit code 1;
 anything else is a bug in labctl itself.
 
-    LabctlError
-    ├── ProjectError            the project folder itself is unusable (no sessions.py, ...)
-    ├── ResearcherCodeError     the researcher's code raised or has a syntax error
-    ├── ValidationFailed        ``labctl validate`` found problems (carries all of them)
-    ├── ScaffoldError           new-project / new-app refused (exists, bad name, ...)
-    └── ModelError              a declaration is used wrongly at run time (bad field value, ...)
-        └── FieldValueError     a value does not fit a field's type or constraints
+Every subclass in the package, with the module that defines it (most live here; a few live
+with the code that raises them). ``tests/test_module_structure.py`` fails when a subclass is
+missing here, drawn under the wrong parent or drawn in the wrong module::
+
+    LabctlError                                     labctl.errors
+    ├── ProjectError            labctl.errors               the project folder is unusable
+    ├── ResearcherCodeError     labctl.errors               the researcher's code raised
+    ├── ValidationFailed        labctl.errors               ``labctl validate`` found problems
+    ├── ScaffoldError           labctl.errors               new-project / new-app refused
+    ├── ModelError              labctl.errors               a declaration used wrongly at run time
+    │   └── FieldValueError     labctl.errors               a value does not fit a field
+    ├── StorageError            labctl.storage.sqlite       the database is locked, read-only, full
+    ├── UnknownParticipant      labctl.engine.core          no participant has this code
+    ├── SharedDataError         labctl.engine.shared_data   a shared-data change can never apply
+    ├── UnknownSeat             labctl.engine.rooms         a label that is not one of the seats
+    ├── SessionFull             labctl.engine.rooms         every participant already has a seat
+    ├── BotCheckFailed          labctl.bots.api             an ``expect`` in a bot did not hold
+    └── BotFailure              labctl.bots.runner          a bot could not finish
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ the declaration. At run time a field parses what a browser posted (``parse``) an
 from __future__ import annotations
 
 import decimal
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .declarations import declaration_site
 from .errors import FieldValueError
 
 __all__ = [
@@ -41,16 +41,6 @@ class FieldProblem:
     code: str
     message: str
     hint: str
-
-
-def _caller_line() -> tuple[str, int]:
-    """File and line of the researcher's declaration (the frame that called the constructor)."""
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_globals.get("__name__", "") == __name__:
-        frame = frame.f_back
-    if frame is None:
-        return ("<unknown>", 0)
-    return (frame.f_code.co_filename, frame.f_lineno)
 
 
 #: decimal exponents beyond this are typing accidents or attacks, never answers
@@ -86,7 +76,7 @@ class Field:
         self.help_text = help_text
         self.choices: list[tuple[Any, str]] | None = _normalise_choices(choices)
         self._choices_raw = choices
-        self.defined_at = _caller_line()
+        self.defined_at = declaration_site()
 
     # -- descriptor protocol: values live on the record, not on the class ---------------------
     def __set_name__(self, owner: type, name: str) -> None:

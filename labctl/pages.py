@@ -18,28 +18,28 @@ subsession) has arrived, runs ``after_all_players_arrive`` once, and releases th
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from .declarations import UNKNOWN_SITE, declaration_site
 
 if TYPE_CHECKING:
     from .records import Group, Player, Subsession
 
-__all__ = ["Page", "WaitPage"]
+__all__ = ["FORM_MODELS", "Page", "WaitPage", "form_model_kind", "form_target",
+           "is_sequence_item"]
+
+#: what a page's ``form_model`` may name: the kinds of record a form can write to
+FORM_MODELS = ("player", "group")
 
 
 class _SequenceItem:
     """What pages and wait pages share: a name, a display condition, a source location."""
 
-    _defined_at: ClassVar[tuple[str, int]] = ("<unknown>", 0)
+    _defined_at: ClassVar[tuple[str, int]] = UNKNOWN_SITE
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        frame = sys._getframe(1)
-        cls._defined_at = (frame.f_code.co_filename, frame.f_lineno)
-
-    @classmethod
-    def page_name(cls) -> str:
-        return cls.__name__
+        cls._defined_at = declaration_site()
 
     @staticmethod
     def is_displayed(player: Player) -> bool:
@@ -95,3 +95,21 @@ class WaitPage(_SequenceItem):
     def after_all_players_arrive(group_or_subsession: Group | Subsession) -> None:
         """Runs exactly once when the last player arrives; gets the group, or the subsession
         when ``wait_for_all_groups`` is set."""
+
+
+def is_sequence_item(item: object) -> bool:
+    """True for a Page or WaitPage subclass, which is what a page_sequence may hold."""
+    return isinstance(item, type) and issubclass(item, (Page, WaitPage)) and item not in (
+        Page, WaitPage)
+
+
+def form_model_kind(form_model: object) -> str | None:
+    """The kind of record a ``form_model`` makes a form write to (one of ``FORM_MODELS``), or
+    ``None`` when it names none (``labctl validate`` reports that as LC137)."""
+    return form_model if isinstance(form_model, str) and form_model in FORM_MODELS else None
+
+
+def form_target(page: type[Page], player: Player) -> Player | Group:
+    """The record a page's form writes to: the player's group when the page's ``form_model``
+    is ``"group"``, otherwise the player."""
+    return player.group if form_model_kind(page.form_model) == "group" else player

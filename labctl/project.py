@@ -15,7 +15,6 @@ import importlib.machinery
 import importlib.util
 import itertools
 import math
-import re
 import sys
 import traceback
 import types
@@ -23,19 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .app import App, AppSpec
+from .app import APP_NAME_PATTERN, App, AppSpec
 from .errors import ProjectError, ValidationFailed
-from .pages import Page, WaitPage
 from .problems import Problem
 from .records import Group, Player, Subsession
 from .room import Room
 from .session_type import SessionType
+from .validation import validate_project
 
 __all__ = ["Project", "load_project"]
 
 _package_numbers = itertools.count(1)
 PACKAGE_PREFIX = "_labctl_project_"
-APP_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @dataclass
@@ -84,8 +82,6 @@ class Project:
 
     def problems(self) -> list[Problem]:
         """Every problem of the project: loading failures and every validation rule."""
-        from .validation import validate_project
-
         return validate_project(self)
 
     def require_valid(self) -> Project:
@@ -298,9 +294,3 @@ def _page_sequence(module: types.ModuleType) -> list:
     """The declared page_sequence as a list; anything else counts as empty (reported LC130)."""
     declared = getattr(module, "page_sequence", None)
     return list(declared) if isinstance(declared, (list, tuple)) else []
-
-
-def is_sequence_item(item: object) -> bool:
-    """True for a Page or WaitPage subclass, which is what a page_sequence may hold."""
-    return isinstance(item, type) and issubclass(item, (Page, WaitPage)) and item not in (
-        Page, WaitPage)

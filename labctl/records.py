@@ -8,14 +8,32 @@ hooks can be unit-tested with records built by hand.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from .declarations import UNKNOWN_SITE, declaration_site
 from .errors import ModelError
 from .fields import Field, Money
 
 if TYPE_CHECKING:
     from .session_type import SessionType
+
+
+#: the kinds of record an app declares, in the one order labctl lists them: the order every export
+#: shows their columns in (a row is about a participant's player, then its group, then its
+#: subsession). App tables have no foreign keys between them, so creating them in this order is
+#: as good as any.
+KINDS = ("player", "group", "subsession")
+
+#: the columns the engine keeps in each kind's app table, with their Python types; every other
+#: column is a declared field. They are reserved: a field of that name would overwrite them.
+BUILTIN_COLUMNS: dict[str, dict[str, type]] = {
+    "player": {"id": int, "session_code": str, "round_number": int, "subsession_id": int,
+               "group_id": int, "participant_id": int, "participant_code": str,
+               "id_in_group": int, "role": str},
+    "group": {"id": int, "session_code": str, "round_number": int, "subsession_id": int,
+              "id_in_subsession": int},
+    "subsession": {"id": int, "session_code": str, "round_number": int},
+}
 
 
 class Navigator(Protocol):
@@ -34,7 +52,7 @@ class Record:
     """A row of an app's table: declared fields plus the engine's built-in attributes."""
 
     _fields: ClassVar[dict[str, Field]] = {}
-    _defined_at: ClassVar[tuple[str, int]] = ("<unknown>", 0)
+    _defined_at: ClassVar[tuple[str, int]] = UNKNOWN_SITE
     builtin_names: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -44,8 +62,7 @@ class Record:
             collected.update(getattr(base, "_fields", {}))
         collected.update({k: v for k, v in vars(cls).items() if isinstance(v, Field)})
         cls._fields = collected
-        frame = sys._getframe(1)
-        cls._defined_at = (frame.f_code.co_filename, frame.f_lineno)
+        cls._defined_at = declaration_site()
 
     def __init__(self, **values: Any) -> None:
         self._values: dict[str, Any] = {}

@@ -9,9 +9,10 @@ second one. Constructing a room never raises; ``labctl validate`` reports its mi
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .declarations import declaration_site
 
 __all__ = ["Room"]
 
@@ -26,8 +27,7 @@ class Room:
     labels_file: str | None = None
 
     def __post_init__(self) -> None:
-        frame = sys._getframe(2)
-        self.defined_at: tuple[str, int] = (frame.f_code.co_filename, frame.f_lineno)
+        self.defined_at: tuple[str, int] = declaration_site()
 
     @property
     def title(self) -> str:

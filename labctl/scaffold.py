@@ -12,8 +12,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .app import APP_NAME_PATTERN
 from .errors import ScaffoldError
-from .project import APP_NAME_PATTERN
 from .validation import RESERVED_APP_NAMES
 
 __all__ = ["AppTemplate", "create_app", "create_project", "list_templates", "templates_root"]

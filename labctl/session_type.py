@@ -12,12 +12,12 @@ Constructing a session type never raises: ``labctl validate`` reports every mist
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .money import parse_rate
+from .declarations import declaration_site
+from .money import MINOR_UNITS, parse_rate
 
 __all__ = ["SessionType"]
 
@@ -43,8 +43,7 @@ class SessionType:
     doc: str = ""
 
     def __post_init__(self) -> None:
-        frame = sys._getframe(2)
-        self.defined_at: tuple[str, int] = (frame.f_code.co_filename, frame.f_lineno)
+        self.defined_at: tuple[str, int] = declaration_site()
 
     @property
     def title(self) -> str:
@@ -57,6 +56,12 @@ class SessionType:
     @property
     def pays_points(self) -> bool:
         return self.money_per_point is not None
+
+    @property
+    def minor_digits(self) -> int:
+        """How many decimals a participant types for money: 0 when the session pays points,
+        else the currency's minor-unit digits (2 for EUR, 0 for JPY)."""
+        return 0 if self.pays_points else MINOR_UNITS[self.currency]
 
     @property
     def rate(self) -> Fraction | None:

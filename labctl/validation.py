@@ -18,19 +18,22 @@ import json
 import keyword
 import math
 import re
+from typing import TYPE_CHECKING
 
 import jinja2
 
-from .app import MATCHINGS, AppSpec
+from .app import APP_NAME_PATTERN, MATCHINGS, AppSpec
 from .errors import FieldValueError
 from .fields import Field
 from .money import MINOR_UNITS, is_currency, parse_rate
-from .pages import Page, WaitPage
+from .pages import Page, WaitPage, is_sequence_item
 from .problems import Problem
-from .project import APP_NAME_PATTERN, Project, is_sequence_item
-from .records import Group, Player, Record, Subsession
+from .records import BUILTIN_COLUMNS, Group, Player, Record, Subsession
 from .room import Room
 from .session_type import SessionType
+
+if TYPE_CHECKING:  # only for annotations: loading a project runs validation, not the reverse
+    from .project import Project
 
 __all__ = ["RESERVED_APP_NAMES", "validate_project"]
 
@@ -51,8 +54,8 @@ def validate_project(project: Project) -> list[Problem]:
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)
-        for model in (spec.player_class, spec.group_class, spec.subsession_class):
-            problems += _field_problems(model)
+        for kind, model in spec.record_classes():
+            problems += _field_problems(kind, model)
     return sorted(set(problems), key=Problem.sort_key)
 
 
@@ -313,7 +316,7 @@ def _page_problems(spec: AppSpec) -> list[Problem]:
 
 
 def _form_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
-    model = spec.model_class(page.form_model) if isinstance(page.form_model, str) else None
+    model = spec.model_class(page.form_model)
     if model is None:
         return [Problem.at("LC137", page._defined_at, f"form_model={page.form_model!r} of page "
                            f"'{page.__name__}' is invalid", "use 'player' or 'group'")]
@@ -375,7 +378,7 @@ def _timeout_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
         return [*found, Problem.at(
             "LC135", page._defined_at, f"timeout_submission of page '{page.__name__}' must be "
             "a dict of field values", "e.g. timeout_submission={'offer': 0}")]
-    model = spec.model_class(page.form_model) if isinstance(page.form_model, str) else None
+    model = spec.model_class(page.form_model)
     declared = model.declared_fields() if model else {}
     for name, value in page.timeout_submission.items():
         if not isinstance(page.form_fields, (list, tuple)) or name not in page.form_fields:
@@ -413,24 +416,30 @@ def _wait_page_problems(spec: AppSpec, page: type[WaitPage], position: int) -> l
 
 # -- fields ----------------------------------------------------------------------------------
 
-def _field_problems(model: type[Record]) -> list[Problem]:
+def _field_problems(kind: str, model: type[Record]) -> list[Problem]:
     base = next(b for b in (Player, Group, Subsession) if issubclass(model, b))
     found: list[Problem] = []
     for name, declared in model.declared_fields().items():
         if base._fields.get(name) is declared:
             continue  # labctl's own built-in field, e.g. payoff
-        found += _field_name_problems(model, base, name, declared)
+        found += _field_name_problems(model, reserved_names(kind, base), name, declared)
         found += [Problem.at(p.code, declared.defined_at, f"{model.__name__}: {p.message}", p.hint)
                   for p in declared.problems()]
     return found
 
 
-def _field_name_problems(model: type[Record], base: type[Record], name: str,
+def reserved_names(kind: str, base: type[Record]) -> frozenset[str]:
+    """What a field of a kind of record may not be called: the engine's columns of its table
+    and the attributes every such record has."""
+    return base.builtin_names | frozenset(BUILTIN_COLUMNS[kind])
+
+
+def _field_name_problems(model: type[Record], reserved: frozenset[str], name: str,
                          declared: Field) -> list[Problem]:
     if name.startswith("_") or not name.isidentifier() or keyword.iskeyword(name) or \
-            name in base.builtin_names or name.lower() == "id":
+            name in reserved or name.lower() == "id":
         return [Problem.at("LC142", declared.defined_at, f"{model.__name__} field '{name}' uses "
                            "a reserved or invalid name", "rename it; reserved: "
-                           + ", ".join(sorted(base.builtin_names)))]
+                           + ", ".join(sorted(reserved)))]
     return []
 

@@ -71,8 +71,8 @@ def live_server(sample_project: Path, tmp_path: Path) -> Iterator[callable]:
     """``live_server(project=None, session_type='my_session', n=4, admin_password=None)``."""
     from werkzeug.serving import make_server
 
-    import labctl
     from labctl.engine import Engine
+    from labctl.project import load_project
     from labctl.server import create_app
     from labctl.storage.sqlite import SqliteStore
 
@@ -80,7 +80,7 @@ def live_server(sample_project: Path, tmp_path: Path) -> Iterator[callable]:
 
     def start(project: Path | None = None, session_type: str = "my_session", n: int = 4,
               admin_password: str | None = None, seed: int | None = 7) -> LiveServer:
-        loaded = labctl.load_project(project or sample_project)
+        loaded = load_project(project or sample_project)
         store = SqliteStore(tmp_path / f"live{len(started)}.db")
         engine = Engine(loaded, store)
         code = engine.create_session(session_type, n, seed=seed)

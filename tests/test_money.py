@@ -6,6 +6,7 @@ from fractions import Fraction
 import pytest
 
 from labctl.money import format_money, format_points, parse_rate, points_to_money
+from labctl.session_type import SessionType
 
 
 @pytest.mark.parametrize(("amount", "currency", "shown"), [
@@ -52,3 +53,12 @@ def test_parse_rate_refuses_floats_and_non_positive(rate):
 ])
 def test_points_to_money(points, rate, money):
     assert points_to_money(points, rate) == money
+
+
+@pytest.mark.parametrize(("currency", "money_per_point", "digits"), [
+    ("EUR", None, 2), ("JPY", None, 0), ("KWD", None, 3), ("EUR", "0.5", 0), ("KWD", 1, 0)])
+def test_a_session_type_says_how_many_decimals_are_typed_for_money(currency, money_per_point,
+                                                                    digits):
+    session_type = SessionType(name="s", app_sequence=["a"], currency=currency,
+                               money_per_point=money_per_point)
+    assert session_type.minor_digits == digits

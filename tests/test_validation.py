@@ -1,6 +1,6 @@
 """The rules of ``labctl validate``: one small broken project per rule code.
 
-Every test writes a project into ``tmp_path``, loads it with ``labctl.load_project`` and checks
+Every test writes a project into ``tmp_path``, loads it with ``load_project`` and checks
 ``project.problems()``: the exact code, the exact ``file:line`` (relative to the project) and a
 fragment of the message. The projects are a valid baseline with one piece changed::
 
@@ -24,7 +24,7 @@ from typing import NamedTuple
 import pytest
 
 import labctl
-from labctl.project import Project
+from labctl.project import Project, load_project
 
 SAMPLE_SESSIONS = Path(__file__).resolve().parent.parent / "sample_sessions"
 LABCTL_SOURCE = Path(labctl.__file__).resolve().parent
@@ -117,12 +117,12 @@ def load() -> Iterator[Callable[[Path], Project]]:
     """``load(root)`` loads a project; every project loaded is unloaded after the test."""
     loaded: list[Project] = []
 
-    def load_project(root: Path) -> Project:
-        project = labctl.load_project(root)
+    def load_one(root: Path) -> Project:
+        project = load_project(root)
         loaded.append(project)
         return project
 
-    yield load_project
+    yield load_one
     for project in loaded:
         project.unload()
 
@@ -361,6 +361,11 @@ RULE_CASES = [
                  "LC142", "game/__init__.py:16",
                  "Group field 'id_in_subsession' uses a reserved or invalid name",
                  id="LC142-builtin"),
+    pytest.param(project_files(extra="\n\nclass Group(labctl.Group):\n"
+                                     "    subsession_id = fields.Integer()\n"),
+                 "LC142", "game/__init__.py:16",
+                 "Group field 'subsession_id' uses a reserved or invalid name",
+                 id="LC142-engine-column"),
     pytest.param(project_files(extra="\n\nclass Subsession(labctl.Subsession):\n"
                                      "    _secret = fields.Integer()\n"),
                  "LC142", "game/__init__.py:16",

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..errors import LabctlError
-from .progress import form_target, move_on, submit
+from ..pages import form_target
+from .progress import move_on, submit
 from .store import Row
 from .tx import Tx
 from .wait import forms_groups_by_arrival, release, wait_target

@@ -15,9 +15,8 @@ from typing import Any, Literal
 
 from ..errors import FieldValueError
 from ..fields import Field
-from ..money import MINOR_UNITS
-from ..pages import Page
-from ..records import Group, Player
+from ..pages import Page, form_target
+from ..records import Player
 from .hooks import call_hook
 from .tx import Tx
 from .wait import arrive
@@ -87,11 +86,6 @@ def _place(tx: Tx, participant_id: int, index: int, player: Player) -> None:
         "arrived_at": tx.now_iso, "timed_out": 0})
 
 
-def form_target(page: type[Page], player: Player) -> Player | Group:
-    """The record a page's form writes to."""
-    return player.group if page.form_model == "group" else player
-
-
 def form_fields(page: type[Page], player: Player) -> list[Field]:
     model = type(form_target(page, player))
     declared = model.declared_fields()
@@ -100,7 +94,7 @@ def form_fields(page: type[Page], player: Player) -> list[Field]:
 
 def minor_digits(tx: Tx) -> int:
     """How many decimals a participant types for money: 0 when the session pays points."""
-    return 0 if tx.session_type.pays_points else MINOR_UNITS[tx.session_type.currency]
+    return tx.session_type.minor_digits
 
 
 def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[str, str],

@@ -111,8 +111,7 @@ class RecordSet:
         key = (spec.name, kind, row["id"])
         if key in self._records:
             return self._records[key]
-        cls = {"player": spec.player_class, "group": spec.group_class,
-               "subsession": spec.subsession_class}[kind]
+        cls = spec.record_class(kind)
         record = cls.__new__(cls)
         Record.__init__(record)
         for name, field in cls.declared_fields().items():

@@ -19,16 +19,14 @@ from ..engine.payment import Payment, payment_of
 from ..errors import LabctlError
 from ..fields import Field
 from ..project import Project
+from ..records import BUILTIN_COLUMNS, KINDS
 from ..session_type import SessionType
 from ..storage.sqlite import SqliteStore
 
 Row = dict[str, Any]
-KINDS = ("player", "group", "subsession")
 
-#: columns the engine keeps in every app table; every other column is a field
-_ENGINE_COLUMNS = {"id", "session_code", "round_number", "subsession_id", "group_id",
-                   "participant_id", "participant_code", "id_in_group", "role",
-                   "id_in_subsession"}
+#: columns the engine keeps in any app table; every other column is a field
+_ENGINE_COLUMNS = frozenset(name for columns in BUILTIN_COLUMNS.values() for name in columns)
 #: the engine's columns an export shows, per record kind, before the fields
 _SHOWN_ENGINE_COLUMNS = {"player": ["id_in_group", "role"], "group": ["id_in_subsession"],
                          "subsession": []}
@@ -69,17 +67,13 @@ class AppLayout:
 
 def app_layout(store: SqliteStore, spec: AppSpec) -> AppLayout:
     """Engine columns, then declared fields in declaration order, then leftover columns."""
-    models = {"player": spec.player_class, "group": spec.group_class,
-              "subsession": spec.subsession_class}
     columns: dict[str, list[Column]] = {}
-    for kind in KINDS:
-        declared = models[kind].declared_fields()
+    for kind, model in spec.record_classes():
+        declared = model.declared_fields()
         found = [Column(name) for name in _SHOWN_ENGINE_COLUMNS[kind]]
         found += [Column(name, field) for name, field in declared.items()]
-        table = store.db[f"{spec.name}_{kind}"]
-        if table.exists():
-            found += [Column(c.name) for c in table.columns
-                      if c.name not in _ENGINE_COLUMNS and c.name not in declared]
+        found += [Column(name) for name in store.app_columns(spec.name, kind)
+                  if name not in _ENGINE_COLUMNS and name not in declared]
         columns[kind] = found
     return AppLayout(spec.name, spec.num_rounds, columns)
 
@@ -137,23 +131,16 @@ def read_session(store: SqliteStore, project: Project, code: str) -> SessionSnap
         groups: dict[str, dict[int, Row]] = {}
         subsessions: dict[str, dict[int, Row]] = {}
         for app in session_type.app_sequence:
-            players[app] = {(r["participant_id"], r["round_number"]): r for r in _rows(
-                store, f"{app}_player", code, "round_number, participant_id")}
-            groups[app] = {r["id"]: r for r in _rows(store, f"{app}_group", code, "id")}
-            subsessions[app] = {r["round_number"]: r for r in _rows(
-                store, f"{app}_subsession", code, "round_number")}
-        visits = _rows(store, "page_visits", code, "participant_id, step")
+            players[app] = {(r["participant_id"], r["round_number"]): r
+                            for r in store.app_rows(app, "player", code)}
+            groups[app] = {r["id"]: r for r in store.app_rows(app, "group", code)}
+            subsessions[app] = {r["round_number"]: r
+                                for r in store.app_rows(app, "subsession", code)}
+        visits = store.session_visits(code)
     steps = build_steps(project, session_type)
     payments = {p["id"]: payment_of(session_type, p, len(steps)) for p in participants}
     return SessionSnapshot(row, session_type, participants, players, groups, subsessions,
                            visits, steps, payments)
-
-
-def _rows(store: SqliteStore, table: str, session_code: str, order: str) -> list[Row]:
-    if not store.db[table].exists():  # an app added to the session type after the session ran
-        return []
-    return list(store.db[table].rows_where("session_code = ?", [session_code],
-                                           order_by=order))
 
 
 def session_type_of(project: Project, row: Row) -> SessionType:

@@ -10,31 +10,21 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from ..app import AppSpec
+from ..records import BUILTIN_COLUMNS
 
-KINDS = ("subsession", "group", "player")
-
-_BUILTIN_COLUMNS: dict[str, dict[str, type]] = {
-    "subsession": {"id": int, "session_code": str, "round_number": int},
-    "group": {"id": int, "session_code": str, "round_number": int, "subsession_id": int,
-              "id_in_subsession": int},
-    "player": {"id": int, "session_code": str, "round_number": int, "subsession_id": int,
-               "group_id": int, "participant_id": int, "participant_code": str,
-               "id_in_group": int, "role": str},
-}
 _SQL_TO_PYTHON = {"INTEGER": int, "TEXT": str, "REAL": float}
 
 
 def table_name(app: str, kind: str) -> str:
+    """The table of an app's records of one kind: ``trust_player``. Nothing else spells it."""
     return f"{app}_{kind}"
 
 
 def sync(db: Database, spec: AppSpec) -> None:
     """Create the app's tables, or add columns for fields declared since they were made."""
-    models = {"subsession": spec.subsession_class, "group": spec.group_class,
-              "player": spec.player_class}
-    for kind in KINDS:
-        columns: dict[str, type] = dict(_BUILTIN_COLUMNS[kind])
-        for name, field in models[kind].declared_fields().items():
+    for kind, model in spec.record_classes():
+        columns: dict[str, type] = dict(BUILTIN_COLUMNS[kind])
+        for name, field in model.declared_fields().items():
             columns[name] = _SQL_TO_PYTHON[field.sql_type]
         table = db[table_name(spec.name, kind)]
         if not table.exists():

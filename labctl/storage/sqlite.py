@@ -244,16 +244,19 @@ class SqliteStore:
                           (record_id,))
 
     def player_row(self, app: str, participant_id: int, round_number: int) -> Row | None:
-        return self._one(f'SELECT * FROM "{app}_player" WHERE participant_id = ? '
+        table = app_tables.table_name(app, "player")
+        return self._one(f'SELECT * FROM "{table}" WHERE participant_id = ? '
                          "AND round_number = ?", (participant_id, round_number))
 
     def group_player_rows(self, app: str, group_id: int) -> list[Row]:
-        return self._all(f'SELECT * FROM "{app}_player" WHERE group_id = ? '
+        table = app_tables.table_name(app, "player")
+        return self._all(f'SELECT * FROM "{table}" WHERE group_id = ? '
                          "ORDER BY id_in_group", (group_id,))
 
     def round_rows(self, app: str, kind: str, session_code: str, round_number: int) -> list[Row]:
         order = {"subsession": "id", "group": "id_in_subsession", "player": "participant_id"}
-        return self._all(f'SELECT * FROM "{app}_{kind}" WHERE session_code = ? AND '
+        table = app_tables.table_name(app, kind)
+        return self._all(f'SELECT * FROM "{table}" WHERE session_code = ? AND '
                          f"round_number = ? ORDER BY {order[kind]}", (session_code, round_number))
 
     def sum_payoffs(self, apps: list[str], participant_id: int) -> int:
@@ -261,8 +264,9 @@ class SqliteStore:
         every page that sets a payoff)."""
         if not apps:
             return 0
-        parts = " + ".join(f'(SELECT COALESCE(SUM(payoff), 0) FROM "{app}_player" '
-                           "WHERE participant_id = ?)" for app in apps)
+        tables = [app_tables.table_name(app, "player") for app in apps]
+        parts = " + ".join(f'(SELECT COALESCE(SUM(payoff), 0) FROM "{table}" '
+                           "WHERE participant_id = ?)" for table in tables)
         row = self._one(f"SELECT {parts} AS s", [participant_id] * len(apps))
         return int(row["s"]) if row else 0
 
@@ -339,6 +343,37 @@ class SqliteStore:
         return self._all("SELECT * FROM wait_releases WHERE session_code = ? ORDER BY "
                          "released_at", (session_code,))
 
+    # -- what an export reads --------------------------------------------------------------
+    # Named reads, so that the export never reaches into sqlite-utils (``store.db[...]``):
+    # this class stays the one place that knows how app tables are queried.
+
+    def app_columns(self, app: str, kind: str) -> list[str]:
+        """The columns an app's table holds now, in table order; ``[]`` when it has none.
+
+        An export shows the declared fields and also the columns of fields removed since
+        (a removed field keeps its column and data). An app added to the session type after
+        the session ran may have no table at all.
+        """
+        table = app_tables.table_name(app, kind)
+        return [row["name"] for row in self._all(f'PRAGMA table_info("{table}")')]
+
+    def app_rows(self, app: str, kind: str, session_code: str) -> list[Row]:
+        """A session's rows of one app table, by round (players by participant within a
+        round, groups by id); ``[]`` when the table does not exist, because the app was added
+        to the session type after the session ran."""
+        table = app_tables.table_name(app, kind)
+        if self._one("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?",
+                     (table,)) is None:
+            return []
+        order = {"player": "round_number, participant_id", "group": "id",
+                 "subsession": "round_number"}[kind]
+        return self._all(f'SELECT * FROM "{table}" WHERE session_code = ? ORDER BY {order}',
+                         (session_code,))
+
+    def session_visits(self, session_code: str) -> list[Row]:
+        """Every page visit of a session, by participant and step (the timings export)."""
+        return self._all("SELECT * FROM page_visits WHERE session_code = ? "
+                         "ORDER BY participant_id, step", (session_code,))
 
 if TYPE_CHECKING:  # the type checker proves that SqliteStore is a Store
     from ..engine.store import Store

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-import labctl
 from labctl.bots.client import ParticipantClient
+from labctl.project import load_project
 from labctl.scaffold import list_templates, templates_root
 
 TEMPLATES = [t.name for t in list_templates()]
@@ -64,7 +64,7 @@ def test_each_template_is_complete(template):
 
 @pytest.mark.parametrize("template", GAMES)
 def test_every_form_page_can_be_advanced_by_the_experimenter(templates_project, template):
-    project = labctl.load_project(templates_project)
+    project = load_project(templates_project)
     try:
         spec = project.apps[f"my_{template}"]
         for page in spec.page_sequence:

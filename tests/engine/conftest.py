@@ -23,10 +23,9 @@ from typing import Any
 
 import pytest
 
-import labctl
 from labctl.engine import Engine, SubmitResult
 from labctl.pages import Page
-from labctl.project import Project
+from labctl.project import Project, load_project
 from labctl.storage.sqlite import SqliteStore
 
 SAMPLE_SESSIONS = Path(__file__).resolve().parents[2] / "sample_sessions"
@@ -75,13 +74,13 @@ def load() -> Iterator[Callable[[Path], Project]]:
     """``load(root)`` loads a project; every project loaded is unloaded after the test."""
     loaded: list[Project] = []
 
-    def load_project(root: Path) -> Project:
-        project = labctl.load_project(root)
+    def load_one(root: Path) -> Project:
+        project = load_project(root)
         assert project.load_problems == [], project.load_problems
         loaded.append(project)
         return project
 
-    yield load_project
+    yield load_one
     for project in loaded:
         project.unload()
 

@@ -16,15 +16,14 @@ from pathlib import Path
 import pytest
 from played_session import Answers, FakeClock, Played, play
 
-import labctl
 from labctl.engine import Engine
-from labctl.project import Project
+from labctl.project import Project, load_project
 from labctl.storage.sqlite import SqliteStore
 
 
 @pytest.fixture
 def played(sample_project: Path) -> Iterator[Played]:
-    project = labctl.load_project(sample_project)
+    project = load_project(sample_project)
     db = sample_project / "labctl.db"
     store = SqliteStore(db)
     clock = FakeClock()
@@ -88,7 +87,7 @@ def points_project(tmp_path: Path) -> Iterator[Callable[[], tuple[Path, Project]
         (root / "earn" / "__init__.py").write_text(POINTS_APP, encoding="utf-8")
         (root / "earn" / "Earn.html").write_text("{{ formfields() }}{{ next_button() }}\n",
                                                  encoding="utf-8")
-        project = labctl.load_project(root)
+        project = load_project(root)
         assert project.problems() == [], project.problems()
         loaded.append(project)
         return root, project

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import json
 
-import labctl
 from labctl.engine import Engine
 from labctl.export import csv_cell, load_results, write_results
+from labctl.project import load_project
 from labctl.storage.sqlite import SqliteStore
 
 
@@ -17,7 +17,7 @@ def read_csv(path):
 
 
 def test_every_change_of_every_store_is_exported_in_order(sample_project, tmp_path):
-    project = labctl.load_project(sample_project)
+    project = load_project(sample_project)
     store = SqliteStore(tmp_path / "lab.db")
     engine = Engine(project, store)
     code = engine.create_session("my_session", 4, seed=3)

@@ -68,8 +68,8 @@ def lab(tmp_path_factory):
 
     from werkzeug.serving import make_server
 
-    import labctl
     from labctl.engine import Engine
+    from labctl.project import load_project
     from labctl.server import create_app
     from labctl.storage.sqlite import SqliteStore
 
@@ -77,7 +77,7 @@ def lab(tmp_path_factory):
     project = root / "sample_sessions"
     sample = Path(__file__).resolve().parents[2] / "sample_sessions"
     shutil.copytree(sample, project, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    loaded = labctl.load_project(project)
+    loaded = load_project(project)
     store = SqliteStore(root / "labctl.db")
     engine = Engine(loaded, store)
     session_code = engine.create_session("my_session", 4, seed=7)

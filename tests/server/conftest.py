@@ -53,15 +53,15 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory
     lab server kept for the whole module (a server per test costs half a second to stop)."""
     from werkzeug.serving import make_server
 
-    import labctl
     from labctl.engine import Engine
+    from labctl.project import load_project
     from labctl.server import create_app
     from labctl.storage.sqlite import SqliteStore
 
     root = tmp_path_factory.mktemp("shared")
     project = root / "sample_sessions"
     shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    loaded = labctl.load_project(project)
+    loaded = load_project(project)
     store = SqliteStore(root / "labctl.db")
     engine = Engine(loaded, store)
     server = make_server("127.0.0.1", 0, create_app(engine), threaded=True)
