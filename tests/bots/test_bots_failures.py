@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test runs labctl test: bots against a server process
+
 FAILED = re.compile(r"FAILED session type (?P<session_type>\w+), participant (?P<participant>\d+)"
                     r", app (?P<app>\w+), round (?P<round>\d+), page (?P<page>\w+): "
                     r"(?P<message>.*)")
