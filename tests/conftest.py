@@ -86,7 +86,10 @@ def live_server(sample_project: Path, tmp_path: Path) -> Iterator[callable]:
         code = engine.create_session(session_type, n, seed=seed)
         app = create_app(engine, admin_password=admin_password)
         server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        # a short poll interval: shutdown() waits for the loop's next poll (0.5 s by default,
+        # paid by every test that starts a server)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                                  daemon=True)
         thread.start()
         started.append((server, store, loaded))
         codes = [row["code"] for row in engine.participant_rows(code)]

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test runs labctl run as a process
+
 
 def run_labctl(*args, timeout=60):
     return subprocess.run([sys.executable, "-m", "labctl", "run", *args, "--host", "127.0.0.1",

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds the wheel and installs it in a fresh environment
+
 try:
     import tomllib
 except ImportError:  # Python 3.10: the test that reads pyproject.toml is skipped

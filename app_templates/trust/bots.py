@@ -21,11 +21,12 @@ class PlayerBot(Bot):
                              error=f"at most {typed(C.ENDOWMENT)}")
             yield Send, {"sent_amount": typed(SENT)}
         else:
-            expect(self.group.sent_amount == SENT,
-                   f"the trustee sees {self.group.sent_amount} sent, not {SENT}")
             too_much = typed(received + 1)
             yield Submission(SendBack, {"sent_back_amount": too_much},
                              error="cannot send back more than you received")
+            # checked once SendBack is shown: before that the trustor may not have sent yet
+            expect(self.group.sent_amount == SENT,
+                   f"the trustee sees {self.group.sent_amount} sent, not {SENT}")
             yield SendBack, {"sent_back_amount": typed(SENT_BACK)}
         yield Results
         if self.player.role == "trustor":

@@ -1,7 +1,9 @@
 """Trust game: the trustor sends part of an endowment, it is multiplied, the trustee returns some.
 
-Berg, Dickhaut and McCabe (1995). Both players start with C.ENDOWMENT; what the trustor sends is
-multiplied by the session's `trust_multiplier` (default 3) before it reaches the trustee.
+Berg, Dickhaut and McCabe (1995). Both players start with C.ENDOWMENT. What the trustor sends
+is multiplied by C.MULTIPLIER before it reaches the trustee (a session type may set another
+multiplier with params={"trust_multiplier": 2}); the trustee sends back any part of what they
+received. All amounts are whole cents, so every payoff is exact.
 """
 
 import labctl
@@ -10,14 +12,15 @@ from labctl import fields
 
 class C:
     ENDOWMENT = 1000  # EUR 10.00, in cents
-    DEFAULT_MULTIPLIER = 3
+    MULTIPLIER = 3  # the default; a session type's params may override it
 
 
 app = labctl.App(players_per_group=2, num_rounds=1, roles=["trustor", "trustee"])
 
 
 def multiplier(session):
-    return session.params.get("trust_multiplier", C.DEFAULT_MULTIPLIER)
+    """The session's `trust_multiplier` parameter, or C.MULTIPLIER when it sets none."""
+    return session.params.get("trust_multiplier", C.MULTIPLIER)
 
 
 class Group(labctl.Group):
@@ -34,12 +37,16 @@ class Player(labctl.Player):
 class Send(labctl.Page):
     form_model = "group"
     form_fields = ["sent_amount"]
-    # used if the experimenter advances a participant who cannot go on
+    # used if the experimenter advances a trustor who cannot go on
     timeout_submission = {"sent_amount": 0}
 
     @staticmethod
     def is_displayed(player):
         return player.role == "trustor"
+
+    @staticmethod
+    def vars_for_template(player):
+        return {"multiplier": multiplier(player.session)}
 
 
 class WaitForTrustor(labctl.WaitPage):
@@ -57,13 +64,13 @@ class SendBack(labctl.Page):
 
     @staticmethod
     def vars_for_template(player):
-        return {"tripled": player.group.sent_amount * multiplier(player.session),
+        return {"received": player.group.sent_amount * multiplier(player.session),
                 "multiplier": multiplier(player.session)}
 
     @staticmethod
     def error_message(player, values):
-        available = player.group.sent_amount * multiplier(player.session)
-        if values["sent_back_amount"] > available:
+        received = player.group.sent_amount * multiplier(player.session)
+        if values["sent_back_amount"] > received:
             return {"sent_back_amount": "You cannot send back more than you received."}
         return None
 

@@ -1,6 +1,8 @@
 """Ultimatum game: the proposer offers a split of a pie; the responder accepts or both get nothing.
 
-Played for two rounds with a new random partner each round (matching="random").
+Güth, Schmittberger and Schwarze (1982). Played for C.NUM_ROUNDS rounds with a new random
+partner (and role) each round (matching="random"). The responder's page has a timeout: an offer
+not answered in time counts as rejected.
 """
 
 import labctl
@@ -9,15 +11,17 @@ from labctl import fields
 
 class C:
     PIE = 1000  # EUR 10.00, in cents
+    NUM_ROUNDS = 2
+    RESPOND_SECONDS = 120
 
 
-app = labctl.App(players_per_group=2, num_rounds=2, roles=["proposer", "responder"],
+app = labctl.App(players_per_group=2, num_rounds=C.NUM_ROUNDS, roles=["proposer", "responder"],
                  matching="random")
 
 
 class Group(labctl.Group):
     amount_offered = fields.Money(
-        min=0, max=C.PIE, label="How much of the EUR 10.00 do you offer the responder?"
+        min=0, max=C.PIE, label="How much of the pie do you offer the responder?"
     )
     offer_accepted = fields.Boolean(label="Do you accept this offer?")
 
@@ -44,7 +48,7 @@ class WaitForOffer(labctl.WaitPage):
 class Respond(labctl.Page):
     form_model = "group"
     form_fields = ["offer_accepted"]
-    timeout_seconds = 120
+    timeout_seconds = C.RESPOND_SECONDS
     timeout_submission = {"offer_accepted": False}
 
     @staticmethod

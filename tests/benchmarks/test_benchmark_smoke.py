@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the load benchmark: servers and a client in processes of their own
+
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "lab_load.py"
 
 FIGURES = ["server_start_s", "pages_per_s", "page_load_p50_ms", "page_load_p99_ms",

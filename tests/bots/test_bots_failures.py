@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test runs labctl test: bots against a server process
+
 FAILED = re.compile(r"FAILED session type (?P<session_type>\w+), participant (?P<participant>\d+)"
                     r", app (?P<app>\w+), round (?P<round>\d+), page (?P<page>\w+): "
                     r"(?P<message>.*)")
@@ -40,7 +42,8 @@ def _role_of(export: Path, app: str, participant: str, round_number: str) -> str
 
 
 @pytest.mark.parametrize(("app", "old", "new", "role", "round_number", "message"), [
-    ("trust", "C.ENDOWMENT - sent + back if", "C.ENDOWMENT - sent + back + 1 if", "trustor",
+    ("trust", "expected = C.ENDOWMENT - SENT + SENT_BACK",
+     "expected = C.ENDOWMENT - SENT + SENT_BACK + 1", "trustor",
      "1", "trustor payoff 900, expected 901"),
     ("ultimatum", "expected = C.PIE - offer if accepted else 0",
      "expected = C.PIE - offer if accepted else self.round_number - 1", "proposer", "2",
@@ -118,8 +121,8 @@ def test_a_bot_yielding_a_page_the_server_does_not_show_fails_clearly(
 
 def test_a_trustee_bot_yielding_the_trustors_page_fails_clearly(cli, sample_project):
     _replace(sample_project / "trust" / "bots.py",
-             'yield SendBack, {"sent_back_amount": "3.00"}',
-             'yield Send, {"sent_amount": "3.00"}')
+             'yield SendBack, {"sent_back_amount": typed(SENT_BACK)}',
+             'yield Send, {"sent_amount": typed(SENT_BACK)}')
     result = cli("test", "my_session", "--seed", 1, "--project", sample_project)
     failed = _failed(result)
     assert failed.group("app", "page") == ("trust", "SendBack")

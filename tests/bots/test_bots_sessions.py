@@ -12,7 +12,11 @@ import csv
 import re
 from pathlib import Path
 
+import pytest
+
 from labctl.scaffold import list_templates
+
+pytestmark = pytest.mark.slow  # each test runs labctl test: bots against a server process
 
 OK_LINE = re.compile(r"^OK (\d+) bots played (\w+) \((\d+) pages\) in [\d.]+ s\.$", re.M)
 

@@ -16,6 +16,8 @@ import time
 
 import pytest
 
+pytestmark = pytest.mark.slow  # headless Chromium against labctl run in its own process
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixture skips with the reason (or fails under CI)

@@ -152,4 +152,4 @@ def test_vars_for_template_reach_the_page(engine, driver):
 
     seen = driver.look(trustee)
 
-    assert (seen.page, seen.extra) == ("SendBack", {"tripled": 750, "multiplier": 3})
+    assert (seen.page, seen.extra) == ("SendBack", {"received": 750, "multiplier": 3})

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from browserless import FIXED_PAY, RESPOND_1, LabDb, Participant, SampleBot, eur, play
 
+pytestmark = pytest.mark.slow  # labctl run as a process, started twice
+
 BROKEN = "def broken(:\n    this is not Python\n"
 
 

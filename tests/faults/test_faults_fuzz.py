@@ -30,6 +30,8 @@ from browserless import HTTP_TIMEOUT, SEND, LabDb, Participant, parse_page
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.slow  # hypothesis examples against labctl run in its own process
+
 SETTINGS = settings(max_examples=40, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])

@@ -57,6 +57,8 @@ from browserless import (
     stored_form,
 )
 
+pytestmark = pytest.mark.slow  # a server process is killed at points across a whole session
+
 KILL_POINTS = int(os.environ.get("LABCTL_KILL_POINTS", "20"))
 SEEDS = ([int(os.environ["LABCTL_KILL_SEED"])] if os.environ.get("LABCTL_KILL_SEED")
          else list(range(int(os.environ.get("LABCTL_KILL_SEEDS", "1")))))

@@ -356,6 +356,7 @@ def test_a_chunked_body_over_the_size_limit_is_refused_too(lab):
     assert lab.db.snapshot() == before
 
 
+@pytest.mark.slow  # labctl run as a process
 def test_a_chunked_body_over_the_size_limit_is_refused_by_labctl_run(sample_project,
                                                                       lab_process):
     lab = lab_process(sample_project, "my_session", "-n", "4")

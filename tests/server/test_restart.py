@@ -10,6 +10,7 @@ import threading
 import time
 from urllib.parse import urlparse
 
+import pytest
 import requests
 import websocket
 from browserless import (
@@ -36,6 +37,8 @@ from browserless import (
     play,
     stored_form,
 )
+
+pytestmark = pytest.mark.slow  # kills labctl run and starts it again with --resume
 
 
 def test_a_killed_server_resumes_with_every_answer_and_every_participant_in_place(

@@ -231,6 +231,7 @@ def test_the_seat_picker_lists_the_seats_and_leads_to_the_seat_url(lab):
     assert re.search(r'<td class="num">8</td></tr>', sessions.text)
 
 
+@pytest.mark.slow  # labctl run as a process
 def test_labctl_run_in_a_room_prints_the_room_url_and_seats_join(sample_project, lab_process):
     lab = lab_process(sample_project, "my_session", "--room", "lab1", "-n", "2")
     room_url = f"{lab.base_url}/room/lab1/"

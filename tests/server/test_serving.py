@@ -102,6 +102,7 @@ def test_a_header_section_a_browser_would_not_send_is_refused(raw, status):
     assert headers_of(raw).status == status
 
 
+@pytest.mark.slow  # labctl run as a process
 def test_requests_are_not_logged_since_every_participant_url_carries_a_code(sample_project,
                                                                              lab_process):
     lab = lab_process(sample_project, "my_session", "-n", "2")

@@ -1,5 +1,6 @@
 """The two live-server fixtures start and serve a participant page."""
 
+import pytest
 import requests
 
 
@@ -10,6 +11,7 @@ def test_live_server_serves_a_page(live_server):
     assert "Trust game" in response.text
 
 
+@pytest.mark.slow  # labctl run as a process
 def test_labctl_run_prints_links_and_serves_them(sample_project, lab_process):
     lab = lab_process(sample_project, "my_session", "-n", "4")
     assert len(lab.codes) == 4

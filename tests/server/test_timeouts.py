@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 import websocket
 from browserless import (
     HTTP_TIMEOUT,
@@ -136,6 +137,7 @@ def test_the_browsers_timed_out_submit_after_the_deadline_uses_the_timeout_value
     assert lab.engine.expire_timeouts() == 0
 
 
+@pytest.mark.slow  # labctl run as a process
 def test_labctl_run_sweeps_late_pages_by_itself(sample_project, lab_process, participants_of):
     lab = lab_process(sample_project, "my_session", "-n", "4")
     people = participants_of(lab.base_url, lab.codes)

@@ -93,6 +93,7 @@ def test_a_wait_page_is_released_over_its_websocket(live_server, participants_of
                          LabDb(lab.engine.store.path))
 
 
+@pytest.mark.slow  # labctl run as a process
 def test_a_wait_page_is_released_over_its_websocket_under_gevent(sample_project, lab_process,
                                                                  participants_of):
     lab = lab_process(sample_project, "my_session", "-n", "4")
