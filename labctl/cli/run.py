@@ -56,7 +56,8 @@ def run(
     from ..engine import Engine
     from ..project import load_project
     from ..server import create_app
-    from ..server.serve import public_host, serve
+    from ..server.lan import public_host
+    from ..server.serve import serve
     from ..storage.sqlite import SqliteStore
 
     project = load_project(project_dir)
@@ -125,7 +126,7 @@ def _session_to_serve(engine, session_type: str | None, participants: int | None
 
 
 #: up to this many participants their links are a table; more are plain lines, the same
-#: columns: laying out a table of 1,000 rows takes rich half a second of the server's start
+#: columns: rich is slow to lay out a table of a thousand rows, and the server waits for it
 LINKS_TABLE_ROWS = 100
 
 
