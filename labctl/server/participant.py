@@ -17,7 +17,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 from ..engine import Engine, PageView, UnknownParticipant
 from ..hub import Channel
 from .live import relay
-from .rendering import compiled, render_page
+from .rendering import FINISHED_TEMPLATE, WAIT_TEMPLATE, compiled, render_page
 from .security import csrf_ok, csrf_token
 
 bp = Blueprint("participant", __name__)
@@ -85,11 +85,11 @@ def _render(code: str):
 def _html(code: str, view: PageView, errors: dict[str, str] | None,
           posted: dict[str, str] | None) -> str:
     if view.kind == "finished":
-        return compiled("labctl/finished.html").render(
+        return compiled(FINISHED_TEMPLATE).render(
             view=view, payment=view.payment, participant=view.participant)
     if view.kind == "wait":
         page_url = _page_url(code)
-        return compiled("labctl/wait.html").render(
+        return compiled(WAIT_TEMPLATE).render(
             view=view, title=view.page.title_text,  # type: ignore[union-attr]
             body=view.page.body_text,  # type: ignore[union-attr]
             ws_url=page_url + "ws", position_url=page_url + "position")
