@@ -16,9 +16,8 @@ from urllib.parse import urlencode, urlsplit
 
 import websocket
 
-_MAIN = re.compile(r'<main[^>]*\bdata-kind="(?P<kind>[^"]*)" data-step="(?P<step>-?\d+)"\s*'
-                   r'data-app="(?P<app>[^"]*)" data-round="(?P<round>[^"]*)"\s*'
-                   r'data-page="(?P<page>[^"]*)"')
+from ..page_marker import PAGE_MARKER
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 #: seconds between two position checks while the socket is quiet, as a browser's wait page
 #: makes (labctl.js): a safety net only, since the socket's first message is the position and
@@ -202,7 +201,7 @@ class ParticipantClient:
 
     def _page(self, response: Response) -> Page:
         text = response.text
-        marker = _MAIN.search(text)
+        marker = PAGE_MARKER.search(text)
         csrf = _CSRF.search(text)
         if marker is None:
             return Page("error", -1, "", None, "", text, response.status, None)

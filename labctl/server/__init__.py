@@ -25,6 +25,7 @@ from .rendering import (
     AppTemplateLoader,
     TemplateCache,
     app_template_name,
+    page_marker,
     title_text,
 )
 from .security import AdminOnlySessions, BodyLimit, add_security_headers
@@ -51,6 +52,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.session_interface = AdminOnlySessions()
     app.jinja_env.autoescape = True
     app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["page_marker"] = page_marker
     app.jinja_env.filters["title_text"] = title_text
     app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])
     _compile_templates(templates, engine)

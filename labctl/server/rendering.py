@@ -14,11 +14,12 @@ from typing import Any
 
 import jinja2
 from flask import current_app
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..engine import FORM_ERROR, PageView
 from ..fields import Boolean, Field, Money
 from ..money import MINOR_UNITS, format_money, format_points
+from ..page_marker import attributes as marker_attributes
 from ..project import Project
 from .widgets import FieldInput, render_field, render_next_button
 
@@ -74,6 +75,16 @@ def title_text(title: Markup) -> str:
     if "<" not in title and "&" not in title:
         return " ".join(title.split())
     return Markup(title).striptags()
+
+
+def page_marker(view: PageView) -> Markup:
+    """The attributes of ``<main>`` that tell the bots which page this is: the format is
+    ``labctl.page_marker``'s, which the bots' client reads it with."""
+    step = view.step
+    return Markup(marker_attributes({
+        "kind": view.kind, "step": view.index, "app": step.app.name if step else "",
+        "round": step.round_number if step else "", "page": step.name if step else ""},
+        escape))
 
 
 def money_formatter(view: PageView) -> Callable[[Any], str]:
