@@ -18,6 +18,7 @@ from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
 from ..storage.sqlite import StorageError
 from . import admin, downloads, participant, rooms, shared_socket
+from .current import ENGINE
 from .rendering import (
     FINISHED_TEMPLATE,
     TEMPLATE_CACHE,
@@ -48,7 +49,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES, SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SOCK_SERVER_OPTIONS={"ping_interval": 25},
         **(config or {}))
-    app.extensions["labctl.engine"] = engine
+    app.extensions[ENGINE] = engine
     app.session_interface = AdminOnlySessions()
     app.jinja_env.autoescape = True
     app.jinja_env.globals["static_url"] = static_url

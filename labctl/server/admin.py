@@ -21,19 +21,15 @@ from flask import (
     url_for,
 )
 
-from ..engine import Engine
 from ..errors import LabctlError
 from ..hub import Channel
 from ..money import format_money
+from .current import engine
 from .live import relay
 from .security import csrf_ok, csrf_token, password_ok
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN_SUBJECT = "admin"
-
-
-def engine() -> Engine:
-    return current_app.extensions["labctl.engine"]
 
 
 def requires_admin(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -31,7 +31,8 @@ from ..export import (
     load_results,
     table_json,
 )
-from .admin import engine, requires_admin
+from .admin import requires_admin
+from .current import engine
 
 bp = Blueprint("downloads", __name__, url_prefix="/admin")
 

@@ -14,17 +14,14 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
-from ..engine import Engine, PageView, UnknownParticipant
+from ..engine import PageView, UnknownParticipant
 from ..hub import Channel
+from .current import engine
 from .live import relay
 from .rendering import FINISHED_TEMPLATE, WAIT_TEMPLATE, compiled, render_page
 from .security import csrf_ok, csrf_token
 
 bp = Blueprint("participant", __name__)
-
-
-def engine() -> Engine:
-    return current_app.extensions["labctl.engine"]
 
 
 def secret() -> str:

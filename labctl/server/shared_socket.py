@@ -19,13 +19,13 @@ import queue
 import threading
 from typing import Any
 
-from flask import current_app
 from simple_websocket import ConnectionClosed
 
 from ..engine import Engine, UnknownParticipant
 from ..engine.shared_data import SCOPES
 from ..errors import LabctlError
 from ..hub import Channel
+from .current import engine as current_engine
 from .live import PING_SECONDS
 
 log = logging.getLogger("labctl.shared")
@@ -33,7 +33,7 @@ MAX_MESSAGE_BYTES = 64 * 1024
 
 
 def shared_socket(ws: Any, code: str) -> None:
-    engine: Engine = current_app.extensions["labctl.engine"]
+    engine = current_engine()
     try:
         engine.position(code)
     except UnknownParticipant:

@@ -13,6 +13,7 @@ import pytest
 import labctl
 from labctl.engine import Engine
 from labctl.server import create_app
+from labctl.server.current import ENGINE
 from labctl.server.rendering import (
     FINISHED_TEMPLATE,
     TEMPLATE_CACHE,
@@ -41,7 +42,7 @@ def app(tmp_path_factory: pytest.TempPathFactory):
 
 def test_every_template_a_participant_page_renders_is_compiled_by_create_app(app):
     cache = app.extensions[TEMPLATE_CACHE]
-    project = app.extensions["labctl.engine"].project
+    project = app.extensions[ENGINE].project
     expected = {WAIT_TEMPLATE, FINISHED_TEMPLATE} | {
         app_template_name(spec.name, page.template_file())
         for spec in project.apps.values() for page in spec.page_sequence
@@ -84,7 +85,7 @@ def test_flask_s_own_way_of_adding_a_global_is_refused_too(app):
 
 
 def test_pages_still_render_after_freezing(app):
-    engine = app.extensions["labctl.engine"]
+    engine = app.extensions[ENGINE]
     code = engine.participant_rows(engine.session_rows()[-1]["code"])[0]["code"]
     page = app.test_client().get(f"/p/{code}/")
     assert page.status_code == 200
