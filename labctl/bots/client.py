@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 import websocket
 
 from ..page_marker import PAGE_MARKER
+from ..participant_urls import POSITION, SOCKET, participant_path, participant_url
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 #: seconds between two position checks while the socket is quiet, as a browser's wait page
@@ -96,17 +97,15 @@ class ParticipantClient:
     def __init__(self, base_url: str, code: str, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.code = code
+        #: the participant's page on the server (its sub-paths are added to it)
+        self.path = participant_path(code)
         self.timeout = timeout
         self.http = Connection(self.base_url, timeout)
         self._socket: websocket.WebSocket | None = None
 
     @property
     def url(self) -> str:
-        return f"{self.base_url}/p/{self.code}/"
-
-    @property
-    def path(self) -> str:
-        return f"/p/{self.code}/"
+        return participant_url(self.base_url, self.code)
 
     def current(self) -> Page:
         return self._page(self.http.request("GET", self.path))
@@ -146,7 +145,8 @@ class ParticipantClient:
 
     def _open_socket(self, timeout: float) -> websocket.WebSocket:
         if self._socket is None:
-            ws_url = self.base_url.replace("http://", "ws://") + f"/p/{self.code}/ws"
+            ws_url = participant_url(self.base_url.replace("http://", "ws://"), self.code,
+                                     SOCKET)
             self._socket = websocket.create_connection(ws_url, timeout=timeout)
         return self._socket
 
@@ -196,7 +196,7 @@ class ParticipantClient:
         return False
 
     def _moved(self, page: Page) -> bool:
-        response = self.http.request("GET", self.path + "position")
+        response = self.http.request("GET", self.path + POSITION)
         return response.status == 200 and json.loads(response.text).get("step") != page.step
 
     def _page(self, response: Response) -> Page:

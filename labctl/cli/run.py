@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from ..errors import LabctlError, ValidationFailed
+from ..participant_urls import participant_url
 from .console import console, reports_errors
 from .validate import problem_table
 
@@ -138,12 +139,13 @@ def _print_links(rows: list[dict[str, Any]], url: str) -> None:
         table.add_column("Start URL", overflow="fold")
         for row in rows:
             table.add_row(str(row["id_in_session"]), row["label"] or "",
-                          f"{url}/p/{row['code']}/")
+                          participant_url(url, row["code"]))
         console.print(table)
         return
     width = max(len("Label"), *(len(row["label"] or "") for row in rows))
     lines = [f"{'#':>5}  {'Label':<{width}}  Start URL"] + [
-        f"{row['id_in_session']:>5}  {row['label'] or '':<{width}}  {url}/p/{row['code']}/"
+        f"{row['id_in_session']:>5}  {row['label'] or '':<{width}}  "
+        f"{participant_url(url, row['code'])}"
         for row in rows]
     console.print("Participant links", style="italic", justify="center")
     console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
@@ -168,4 +170,4 @@ def _print_session(engine, code: str, url: str, password: str, qr: bool | None) 
 
         for row in rows:
             console.print(f"#{row['id_in_session']} {row['label'] or ''}")
-            segno.make(f"{url}/p/{row['code']}/", error="l").terminal(compact=True)
+            segno.make(participant_url(url, row["code"]), error="l").terminal(compact=True)

@@ -16,6 +16,7 @@ from flask_sock import Sock
 
 from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
+from ..participant_urls import SHARED_ROUTE, SOCKET_ROUTE
 from ..storage.sqlite import StorageError
 from . import admin, downloads, participant, rooms, shared_socket
 from .current import ENGINE
@@ -62,8 +63,8 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.register_blueprint(rooms.bp)
     app.register_blueprint(downloads.bp)
     sock = Sock(app)
-    sock.route("/p/<code>/ws")(participant.participant_socket)
-    sock.route("/p/<code>/shared")(shared_socket.shared_socket)
+    sock.route(SOCKET_ROUTE)(participant.participant_socket)
+    sock.route(SHARED_ROUTE)(shared_socket.shared_socket)
     sock.route("/room/<room>/<label>/ws")(rooms.seat_socket)
     sock.route("/admin/sessions/<session_code>/ws")(admin.monitor_socket)
     app.after_request(add_security_headers)
