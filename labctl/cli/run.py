@@ -11,10 +11,10 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from ..errors import LabctlError, ValidationFailed
+from ..errors import LabctlError
 from ..participant_urls import participant_url
 from .console import console, reports_errors
-from .validate import problem_table
+from .validate import load_valid_project
 
 
 def register(app: typer.Typer) -> None:
@@ -55,18 +55,12 @@ def run(
 
     patch_all()
     from ..engine import Engine
-    from ..project import load_project
     from ..server import create_app
     from ..server.lan import public_host
     from ..server.serve import serve
     from ..storage.sqlite import SqliteStore
 
-    project = load_project(project_dir)
-    try:
-        project.require_valid()
-    except ValidationFailed as exc:
-        console.print(problem_table(exc.problems, project.root))
-        raise
+    project = load_valid_project(project_dir)
     store = SqliteStore(db or project.root / "labctl.db")
     engine = Engine(project, store)
     code = _session_to_serve(engine, session_type, participants, _read_labels(labels), resume,
