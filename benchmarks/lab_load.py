@@ -49,13 +49,6 @@ import gevent  # noqa: E402
 import websocket  # noqa: E402
 from sample_answers import ANSWERS, CSRF, PAGE_MARKER  # noqa: E402
 
-from labctl.participant_urls import (  # noqa: E402
-    SHARED,
-    SOCKET,
-    participant_path,
-    participant_url,
-)
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PROJECT = ROOT / "sample_sessions"
@@ -264,7 +257,7 @@ class Bot:
     def __init__(self, base, code, seed, stats, deadline, think=(0.0, 0.0)):
         self.base = base
         self.code = code
-        self.path = participant_path(code)
+        self.path = f"/p/{code}/"
         self.http = Browser(base)
         self.rng = random.Random(seed)
         # its own generator, so that the answers do not depend on the think range
@@ -310,7 +303,7 @@ class Bot:
 
     # -- group-data fan-out -------------------------------------------------------------------
     def open_shared(self):
-        ws_url = participant_url(self.base.replace("http://", "ws://"), self.code, SHARED)
+        ws_url = self.base.replace("http://", "ws://") + f"/p/{self.code}/shared"
         self.shared = websocket.create_connection(ws_url, timeout=self.timeout())
         self.shared.send(json.dumps({"op": "subscribe", "store": "group", "id": 1}))
         while True:
@@ -358,7 +351,7 @@ class Bot:
         socket's first message is the position, so a release before it opened is not missed,
         and polling more often would add load that a lab's browsers do not make.
         """
-        ws_url = participant_url(self.base.replace("http://", "ws://"), self.code, SOCKET)
+        ws_url = self.base.replace("http://", "ws://") + f"/p/{self.code}/ws"
         sock = websocket.create_connection(ws_url, timeout=self.timeout())
         try:
             while time.monotonic() < self.deadline:

@@ -33,7 +33,6 @@ sys.path.insert(0, str(ROOT))
 from sample_answers import ANSWERS, CSRF, PAGE_MARKER  # noqa: E402
 
 from labctl.engine import Engine  # noqa: E402
-from labctl.participant_urls import participant_path  # noqa: E402
 from labctl.project import load_project  # noqa: E402
 from labctl.server import create_app  # noqa: E402
 from labctl.storage.sqlite import SqliteStore  # noqa: E402
@@ -50,7 +49,7 @@ def play(client, codes: list[str], rng: random.Random) -> int:
                 continue
             html = shown.get(code)
             if html is None or 'data-kind="wait"' in html:
-                html = client.get(participant_path(code)).get_data(as_text=True)
+                html = client.get(f"/p/{code}/").get_data(as_text=True)
                 requests += 1
             marker = PAGE_MARKER.search(html)
             if marker is None:
@@ -59,7 +58,7 @@ def play(client, codes: list[str], rng: random.Random) -> int:
                 finished.update([code] if marker["kind"] == "finished" else [])
                 shown[code] = html
                 continue
-            answer = client.post(participant_path(code), data={
+            answer = client.post(f"/p/{code}/", data={
                 "csrf_token": CSRF.search(html).group(1), "step": marker["step"],
                 **ANSWERS.get(marker["page"], lambda _: {})(rng)})
             requests += 1

@@ -31,3 +31,18 @@ def test_the_bots_client_reads_pages_with_the_owner_s_pattern():
     assert (shown.kind, shown.step, shown.app, shown.round_number, shown.name) == (
         "page", 3, "trust", 1, "Send")
     assert client.PAGE_MARKER is PAGE_MARKER
+
+
+def test_the_benchmarks_copy_of_the_pattern_reads_what_the_server_writes():
+    """The benchmarks keep their own copy (they also run against older commits)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "sample_answers.py"
+    spec = importlib.util.spec_from_file_location("sample_answers_copy", path)
+    sample_answers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sample_answers)
+    written = {"kind": "page", "step": 12, "app": "survey", "round": 3, "page": "Opinions"}
+    html = f'<main class="container" id="main" {attributes(written, escape)}>'
+    assert sample_answers.PAGE_MARKER.search(html).groupdict() == PAGE_MARKER.search(
+        html).groupdict() == {name: str(value) for name, value in written.items()}
