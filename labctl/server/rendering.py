@@ -23,7 +23,8 @@ from ..page_marker import attributes as marker_attributes
 from ..project import Project
 from .widgets import FieldInput, render_field, render_next_button
 
-APP_PREFIX = "app:"
+#: the Jinja names of an app's template files: ``app:<app>/<file>``
+APP_TEMPLATE_PREFIX = "app:"
 LAYOUT = "labctl/page.html"
 #: labctl's own templates that participant pages render from the ``TemplateCache``
 WAIT_TEMPLATE = "labctl/wait.html"
@@ -40,9 +41,9 @@ class AppTemplateLoader(jinja2.BaseLoader):
 
     def get_source(self, environment: jinja2.Environment, template: str
                    ) -> tuple[str, str, Callable[[], bool]]:
-        if not template.startswith(APP_PREFIX):
+        if not template.startswith(APP_TEMPLATE_PREFIX):
             raise jinja2.TemplateNotFound(template)
-        app, _, name = template[len(APP_PREFIX):].partition("/")
+        app, _, name = template[len(APP_TEMPLATE_PREFIX):].partition("/")
         spec = self.project.apps.get(app)
         if spec is None:
             raise jinja2.TemplateNotFound(template)
@@ -58,7 +59,7 @@ class AppTemplateLoader(jinja2.BaseLoader):
 
 def app_template_name(app: str, file: str) -> str:
     """The name an app's template file goes by in the Jinja environment."""
-    return f"{APP_PREFIX}{app}/{file}"
+    return f"{APP_TEMPLATE_PREFIX}{app}/{file}"
 
 
 def _unchanged(path: Path, mtime: float) -> bool:

@@ -39,10 +39,10 @@ def shared_socket(ws: Any, code: str) -> None:
     except UnknownParticipant:
         ws.close(reason=1008, message="unknown participant")
         return
-    Connection(ws, engine, code).run()
+    SharedDataSocket(ws, engine, code).run()
 
 
-class Connection:
+class SharedDataSocket:
     """One page's socket: a reader (this greenlet) and a forwarder of hub messages."""
 
     def __init__(self, ws: Any, engine: Engine, code: str) -> None:
