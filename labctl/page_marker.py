@@ -3,9 +3,11 @@ round and page. The one owner of its format, for the side that writes it and the
 read it.
 
 The server writes it as attributes of the page's ``<main>`` element (``labctl/base.html`` calls
-``labctl.server.rendering.page_marker``); the bots' client and the benchmarks find it with
-``PAGE_MARKER``. Both are built from ``ATTRIBUTES``, so they cannot drift apart. No import
-beyond the standard library: the bots' process reads pages without loading the server.
+``labctl.server.rendering.page_marker``); the bots' client finds it with ``PAGE_MARKER``.
+Both are built from ``ATTRIBUTES``, so they cannot drift apart. ``benchmarks/sample_answers.py``
+keeps a copy of the pattern, as the benchmarks also measure older commits (a test checks it).
+No import beyond the standard library: the bots' process reads pages without loading the
+server.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Where a participant's pages live: one URL per participant, ``/p/<code>/``, and its sub-paths.
 
-The one owner of that shape: the server's routes, the links ``labctl run`` prints, the bots'
-client and the benchmarks all build their URLs here. (The browser scripts under
-``labctl/server/static`` are handed the URLs they need in the page, except the admin monitor's
-links, ``labctl-admin.js``, which repeats ``/p/<code>/``.) No import beyond the standard
-library: the bots' process builds URLs without loading the server.
+The one owner of that shape: the server's routes, the links ``labctl run`` prints and the bots'
+client build their URLs here. Outside Python: the wait page is handed its socket and position
+URLs, but ``labctl-admin.js`` (the monitor's links) and ``labctl-shared.js`` repeat
+``/p/<code>/``; ``benchmarks/`` builds its own URLs, as it also measures older commits. No
+import beyond the standard library: the bots' process builds URLs without loading the server.
 """
 
 from __future__ import annotations
