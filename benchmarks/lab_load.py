@@ -207,7 +207,7 @@ class Browser:
     server latency although a lab's browsers run on their own machines. requests costs several
     times what plain ``http.client`` does per call (proxy settings from the environment, cookie
     jars, adapters). A redirect is followed, as a browser follows the 303 after a form.
-    Not ``labctl.bots.client.Connection``: the benchmark also measures older commits (the
+    Not ``labctl.bots.client.HttpConnection``: the benchmark also measures older commits (the
     "before" of RESULTS.md), which lack it and answered forms with a 303.
     """
 

@@ -4,7 +4,10 @@ sample_sessions/*/__init__.py)."""
 
 import re
 
-#: labctl's marker on every participant page: what kind of page, at which step, of which app
+#: labctl's marker on every participant page: what kind of page, at which step, of which app.
+#: A copy of ``labctl.page_marker.PAGE_MARKER`` (which owns the format), not an import: the
+#: benchmarks also measure older commits, which lack that module; a test checks it still reads
+#: what the server writes. The benchmarks build participant URLs themselves for the same reason.
 PAGE_MARKER = re.compile(r'<main[^>]*\bdata-kind="(?P<kind>[^"]*)" '
                          r'data-step="(?P<step>-?\d+)"\s*'
                          r'data-app="(?P<app>[^"]*)" data-round="(?P<round>[^"]*)"\s*'

@@ -16,7 +16,7 @@ from .app import APP_NAME_PATTERN
 from .errors import ScaffoldError
 from .validation import RESERVED_APP_NAMES
 
-__all__ = ["AppTemplate", "create_app", "create_project", "list_templates", "templates_root"]
+__all__ = ["AppTemplate", "create_app_folder", "create_project", "list_templates", "templates_root"]
 
 PROJECT_SKELETON = "_project"
 FIRST_APP = "my_app"
@@ -81,11 +81,11 @@ def create_project(target: Path) -> Path:
     skeleton = templates_root() / PROJECT_SKELETON
     shutil.copytree(skeleton, target, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__"))
-    create_app(target, FIRST_APP, "blank")
+    create_app_folder(target, FIRST_APP, "blank")
     return target
 
 
-def create_app(project_dir: Path, name: str, template: str = "blank") -> Path:
+def create_app_folder(project_dir: Path, name: str, template: str = "blank") -> Path:
     """Copy an app template into a project as app ``name``; refuse to overwrite."""
     project_dir = Path(project_dir)
     if not (project_dir / "sessions.py").is_file():

@@ -60,10 +60,14 @@ class LiveServer:
     server: object = field(repr=False)
 
     def url(self, code: str, suffix: str = "") -> str:
-        return f"{self.base_url}/p/{code}/{suffix}"
+        from labctl.participant_urls import participant_url
+
+        return participant_url(self.base_url, code, suffix)
 
     def ws_url(self, code: str) -> str:
-        return self.base_url.replace("http://", "ws://") + f"/p/{code}/ws"
+        from labctl.participant_urls import SOCKET, participant_url
+
+        return participant_url(self.base_url.replace("http://", "ws://"), code, SOCKET)
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from urllib.parse import urlencode, urlsplit
 
 import websocket
 
-_MAIN = re.compile(r'<main[^>]*\bdata-kind="(?P<kind>[^"]*)" data-step="(?P<step>-?\d+)"\s*'
-                   r'data-app="(?P<app>[^"]*)" data-round="(?P<round>[^"]*)"\s*'
-                   r'data-page="(?P<page>[^"]*)"')
+from ..page_marker import PAGE_MARKER
+from ..participant_urls import POSITION, SOCKET, participant_path, participant_url
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 #: seconds between two position checks while the socket is quiet, as a browser's wait page
 #: makes (labctl.js): a safety net only, since the socket's first message is the position and
@@ -28,7 +28,7 @@ _ERROR = re.compile(r'class="(?:error|alert)"[^>]*>\s*(.*?)\s*</(?:p|div)>', re.
 
 
 @dataclass
-class Page:
+class ShownPage:
     """What the server shows a participant now."""
 
     kind: str  # "page", "wait", "finished", or "error"
@@ -51,7 +51,7 @@ class Response:
     text: str
 
 
-class Connection:
+class HttpConnection:
     """One kept-alive HTTP connection, as a browser holds to the lab server.
 
     Plain ``http.client``: a thousand bots on one core spend their time in the HTTP client, and
@@ -97,28 +97,26 @@ class ParticipantClient:
     def __init__(self, base_url: str, code: str, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.code = code
+        #: the participant's page on the server (its sub-paths are added to it)
+        self.path = participant_path(code)
         self.timeout = timeout
-        self.http = Connection(self.base_url, timeout)
+        self.http = HttpConnection(self.base_url, timeout)
         self._socket: websocket.WebSocket | None = None
 
     @property
     def url(self) -> str:
-        return f"{self.base_url}/p/{self.code}/"
+        return participant_url(self.base_url, self.code)
 
-    @property
-    def path(self) -> str:
-        return f"/p/{self.code}/"
-
-    def current(self) -> Page:
+    def current(self) -> ShownPage:
         return self._page(self.http.request("GET", self.path))
 
-    def submit(self, page: Page, values: dict[str, Any]) -> Page:
+    def submit(self, page: ShownPage, values: dict[str, Any]) -> ShownPage:
         """Post a form for the page shown; returns the page shown next (or the refusal)."""
         form = {"csrf_token": page.csrf or "", "step": str(page.step), **{
             name: str(value) for name, value in values.items()}}
         return self._page(self.http.request("POST", self.path, form))
 
-    def wait_until_moved(self, page: Page, seconds: float,
+    def wait_until_moved(self, page: ShownPage, seconds: float,
                          stop: threading.Event | None = None) -> bool:
         """Wait on the participant's WebSocket until they leave ``page``'s step (or ``stop``
         is set, when another bot failed).
@@ -147,7 +145,8 @@ class ParticipantClient:
 
     def _open_socket(self, timeout: float) -> websocket.WebSocket:
         if self._socket is None:
-            ws_url = self.base_url.replace("http://", "ws://") + f"/p/{self.code}/ws"
+            ws_url = participant_url(self.base_url.replace("http://", "ws://"), self.code,
+                                     SOCKET)
             self._socket = websocket.create_connection(ws_url, timeout=timeout)
         return self._socket
 
@@ -161,7 +160,7 @@ class ParticipantClient:
             told = told or message.get("type") == "advance"
         return told
 
-    def _listen(self, socket: websocket.WebSocket, page: Page, deadline: float,
+    def _listen(self, socket: websocket.WebSocket, page: ShownPage, deadline: float,
                 stop: threading.Event) -> bool:
         waited = 0
         while time.monotonic() < deadline and not stop.is_set():
@@ -189,24 +188,24 @@ class ParticipantClient:
         self._close_socket()
         self.http.close()
 
-    def _poll(self, page: Page, deadline: float, stop: threading.Event) -> bool:
+    def _poll(self, page: ShownPage, deadline: float, stop: threading.Event) -> bool:
         while time.monotonic() < deadline and not stop.is_set():
             if self._moved(page):
                 return True
             time.sleep(0.5)
         return False
 
-    def _moved(self, page: Page) -> bool:
-        response = self.http.request("GET", self.path + "position")
+    def _moved(self, page: ShownPage) -> bool:
+        response = self.http.request("GET", self.path + POSITION)
         return response.status == 200 and json.loads(response.text).get("step") != page.step
 
-    def _page(self, response: Response) -> Page:
+    def _page(self, response: Response) -> ShownPage:
         text = response.text
-        marker = _MAIN.search(text)
+        marker = PAGE_MARKER.search(text)
         csrf = _CSRF.search(text)
         if marker is None:
-            return Page("error", -1, "", None, "", text, response.status, None)
+            return ShownPage("error", -1, "", None, "", text, response.status, None)
         round_text = marker.group("round")
-        return Page(marker.group("kind"), int(marker.group("step")), marker.group("app"),
+        return ShownPage(marker.group("kind"), int(marker.group("step")), marker.group("app"),
                     int(round_text) if round_text else None, marker.group("page"), text,
                     response.status, csrf.group(1) if csrf else None)

@@ -29,7 +29,7 @@ from ..project import Project
 from ..storage.sqlite import SqliteStore
 from .api import Bot, BotCheckFailed, Submission
 from .auto import automatic_values
-from .client import Page, ParticipantClient
+from .client import ParticipantClient, ShownPage
 from .server_process import ServerProcess
 
 #: how long a bot waits on one wait page before it reports itself stuck
@@ -182,7 +182,7 @@ class PlayerRun:
         self.row = row
         self.client = ParticipantClient(team.server.base_url, row["code"])
         self.rng = random.Random(f"{team.seed}:{row['id_in_session']}")
-        self.page: Page | None = None
+        self.page: ShownPage | None = None
         #: the page the bot is submitting, checking or waiting on: where a failure happened
         self.at = "before the first page"
 
@@ -190,7 +190,7 @@ class PlayerRun:
         return (f"session type {self.team.session_type.name}, participant "
                 f"{self.row['id_in_session']}, {self.at}: ")
 
-    def _mark(self, page: Page) -> None:
+    def _mark(self, page: ShownPage) -> None:
         if page.app:
             self.at = f"app {page.app}, round {page.round_number}, page {page.name}"
 

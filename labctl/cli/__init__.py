@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .. import __version__
-from . import export, run, scaffold, sessions, test_session, validate
+from . import export, play, run, scaffold, sessions, validate
 
 app = typer.Typer(
     name="labctl",
@@ -37,7 +37,7 @@ scaffold.register(app)
 run.register(app)
 export.register(app)
 sessions.register(app)
-test_session.register(app)
+play.register(app)
 
 
 def main() -> None:

@@ -13,11 +13,11 @@ from typing import Any
 def patch_all() -> None:
     """``gevent.monkey.patch_all()``, without re-reading every installed package's metadata.
 
-    gevent announces each module it patches (25 events) to plugins registered as
-    entry points, and Python looks those up by scanning the metadata of every installed
-    package, each time: measured at 0.29 s of a 1.3 s server start, paid by the server and
-    again by ``labctl test``, one after the other. Here the scan is made once for the whole
-    patching; the plugins see the same entry points as they would otherwise.
+    Why: gevent announces each module it patches to plugins registered as entry points, and
+    Python looks those up by scanning the metadata of every installed package, each time: a
+    large share of the server's start, paid by the server and again by ``labctl test``, one
+    after the other (figures: ``benchmarks/RESULTS.md``). Here the scan is made once for the
+    whole patching; the plugins see the same entry points as they would otherwise.
     """
     from gevent import monkey
 

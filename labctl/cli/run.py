@@ -11,9 +11,10 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from ..errors import LabctlError, ValidationFailed
+from ..errors import LabctlError
+from ..participant_urls import participant_url
 from .console import console, reports_errors
-from .validate import problem_table
+from .validate import load_valid_project
 
 
 def register(app: typer.Typer) -> None:
@@ -54,17 +55,12 @@ def run(
 
     patch_all()
     from ..engine import Engine
-    from ..project import load_project
     from ..server import create_app
-    from ..server.serve import public_host, serve
+    from ..server.lan import public_host
+    from ..server.serve import serve
     from ..storage.sqlite import SqliteStore
 
-    project = load_project(project_dir)
-    try:
-        project.require_valid()
-    except ValidationFailed as exc:
-        console.print(problem_table(exc.problems, project.root))
-        raise
+    project = load_valid_project(project_dir)
     store = SqliteStore(db or project.root / "labctl.db")
     engine = Engine(project, store)
     code = _session_to_serve(engine, session_type, participants, _read_labels(labels), resume,
@@ -125,7 +121,7 @@ def _session_to_serve(engine, session_type: str | None, participants: int | None
 
 
 #: up to this many participants their links are a table; more are plain lines, the same
-#: columns: laying out a table of 1,000 rows takes rich half a second of the server's start
+#: columns: rich is slow to lay out a table of a thousand rows, and the server waits for it
 LINKS_TABLE_ROWS = 100
 
 
@@ -137,12 +133,13 @@ def _print_links(rows: list[dict[str, Any]], url: str) -> None:
         table.add_column("Start URL", overflow="fold")
         for row in rows:
             table.add_row(str(row["id_in_session"]), row["label"] or "",
-                          f"{url}/p/{row['code']}/")
+                          participant_url(url, row["code"]))
         console.print(table)
         return
     width = max(len("Label"), *(len(row["label"] or "") for row in rows))
     lines = [f"{'#':>5}  {'Label':<{width}}  Start URL"] + [
-        f"{row['id_in_session']:>5}  {row['label'] or '':<{width}}  {url}/p/{row['code']}/"
+        f"{row['id_in_session']:>5}  {row['label'] or '':<{width}}  "
+        f"{participant_url(url, row['code'])}"
         for row in rows]
     console.print("Participant links", style="italic", justify="center")
     console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
@@ -167,4 +164,4 @@ def _print_session(engine, code: str, url: str, password: str, qr: bool | None) 
 
         for row in rows:
             console.print(f"#{row['id_in_session']} {row['label'] or ''}")
-            segno.make(f"{url}/p/{row['code']}/", error="l").terminal(compact=True)
+            segno.make(participant_url(url, row["code"]), error="l").terminal(compact=True)

@@ -51,7 +51,7 @@ def new_app(
         return
     if not name:
         raise typer.BadParameter("give the new app's name, e.g. `labctl new-app trust`")
-    target = scaffold.create_app(project_dir, name, template)
+    target = scaffold.create_app_folder(project_dir, name, template)
     console.print(f"[green]Created app[/] {target} from template '{template}'")
     console.print(f"Next: add '{name}' to an app_sequence in sessions.py, edit "
                   f"{target / '__init__.py'}, then run `labctl validate`.")

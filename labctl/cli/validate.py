@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
+from ..errors import ValidationFailed
 from ..money import format_money
 from ..problems import Problem
 from ..project import Project, load_project
@@ -42,6 +43,18 @@ def validate(
                       f"{len(project.apps)} app(s), no problems.")
     finally:
         project.unload()
+
+
+def load_valid_project(project_dir: Path) -> Project:
+    """The project in ``project_dir``, for a command that runs it (``run``, ``test``); if it
+    has problems, they are printed as a table and ``ValidationFailed`` is raised."""
+    project = load_project(project_dir)
+    try:
+        project.require_valid()
+    except ValidationFailed as exc:
+        console.print(problem_table(exc.problems, project.root))
+        raise
+    return project
 
 
 def problem_table(problems: list[Problem], root: Path) -> Table:

@@ -16,9 +16,20 @@ from flask_sock import Sock
 
 from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
+from ..participant_urls import SHARED_ROUTE, SOCKET_ROUTE
 from ..storage.sqlite import StorageError
 from . import admin, downloads, participant, rooms, shared_socket
-from .rendering import APP_PREFIX, AppTemplateLoader, title_text
+from .current import ENGINE
+from .rendering import (
+    FINISHED_TEMPLATE,
+    TEMPLATE_CACHE,
+    WAIT_TEMPLATE,
+    AppTemplateLoader,
+    TemplateCache,
+    app_template_name,
+    page_marker,
+    title_text,
+)
 from .security import AdminOnlySessions, BodyLimit, add_security_headers
 
 __all__ = ["create_app"]
@@ -32,26 +43,28 @@ def create_app(engine: Engine, admin_password: str | None = None,
                config: dict[str, Any] | None = None) -> Flask:
     """The Flask app serving ``engine``'s sessions."""
     app = Flask(__name__)
+    templates = TemplateCache(app.jinja_env)  # first: every template loaded chains its globals
     secret = engine.store.secret()
     app.config.update(
         SECRET_KEY=secret, LABCTL_SECRET=secret, LABCTL_ADMIN_PASSWORD=admin_password,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES, SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax", SOCK_SERVER_OPTIONS={"ping_interval": 25},
         **(config or {}))
-    app.extensions["labctl.engine"] = engine
+    app.extensions[ENGINE] = engine
     app.session_interface = AdminOnlySessions()
     app.jinja_env.autoescape = True
     app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["page_marker"] = page_marker
     app.jinja_env.filters["title_text"] = title_text
     app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])
-    _compile_app_templates(app, engine)
+    _compile_templates(templates, engine)
     app.register_blueprint(participant.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(rooms.bp)
     app.register_blueprint(downloads.bp)
     sock = Sock(app)
-    sock.route("/p/<code>/ws")(participant.participant_socket)
-    sock.route("/p/<code>/shared")(shared_socket.shared_socket)
+    sock.route(SOCKET_ROUTE)(participant.participant_socket)
+    sock.route(SHARED_ROUTE)(shared_socket.shared_socket)
     sock.route("/room/<room>/<label>/ws")(rooms.seat_socket)
     sock.route("/admin/sessions/<session_code>/ws")(admin.monitor_socket)
     app.after_request(add_security_headers)
@@ -67,6 +80,8 @@ def create_app(engine: Engine, admin_password: str | None = None,
     def index():
         return redirect(url_for("admin.sessions"))
 
+    templates.freeze()  # last: the environment's globals are complete
+    app.extensions[TEMPLATE_CACHE] = templates
     return app
 
 
@@ -76,14 +91,17 @@ def static_url(filename: str) -> str:
     return f"{request.script_root}/static/{filename}"
 
 
-def _compile_app_templates(app: Flask, engine: Engine) -> None:
-    """Compile every page template now: a template edited (or broken) while a session runs
-    changes nothing until the next start, like the project's Python code."""
-    app.jinja_env.auto_reload = False
+def _compile_templates(templates: TemplateCache, engine: Engine) -> None:
+    """Compile every template a participant page renders now: a template edited (or broken)
+    while a session runs changes nothing until the next start, like the project's Python
+    code."""
+    templates.environment.auto_reload = False
+    for name in (WAIT_TEMPLATE, FINISHED_TEMPLATE):
+        templates.add(name)
     for spec in engine.project.apps.values():
         for page in spec.page_sequence:
             if hasattr(page, "template_file") and spec.template_path(page).is_file():
-                app.jinja_env.get_template(f"{APP_PREFIX}{spec.name}/{page.template_file()}")
+                templates.add(app_template_name(spec.name, page.template_file()))
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -21,19 +21,16 @@ from flask import (
     url_for,
 )
 
-from ..engine import Engine
 from ..errors import LabctlError
 from ..hub import Channel
 from ..money import format_money
+from ..storage.database import participant_counts
+from .current import engine
 from .live import relay
 from .security import csrf_ok, csrf_token, password_ok
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN_SUBJECT = "admin"
-
-
-def engine() -> Engine:
-    return current_app.extensions["labctl.engine"]
 
 
 def requires_admin(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -79,8 +76,8 @@ def sessions():
     summaries = []
     for row in rows:
         participants = engine().participant_rows(row["code"])
-        summaries.append({**row, "count": len(participants),
-                          "finished": sum(1 for p in participants if p["finished_at"])})
+        count, _, finished = participant_counts(participants)
+        summaries.append({**row, "count": count, "finished": finished})
     project = engine().project
     rooms = [(room, room.seat_labels(project.root)) for room in project.rooms]
     batches = [{**b, "json": json.dumps(b["doc"], indent=2, ensure_ascii=False)}

@@ -31,13 +31,15 @@ from ..export import (
     load_results,
     table_json,
 )
-from .admin import engine, requires_admin
+from .admin import requires_admin
+from .current import engine
 
 bp = Blueprint("downloads", __name__, url_prefix="/admin")
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
              "zip": "application/zip"}
-APP_PREFIX = "app-"
+#: the download kinds of one app's table: ``app-<name>``
+APP_TABLE_KIND_PREFIX = "app-"
 
 
 @bp.get("/sessions/<session_code>/export/<kind>.<fmt>")
@@ -57,8 +59,8 @@ def download(session_code: str, kind: str, fmt: str) -> Response:
 
 def _maker(results: Results, kind: str, fmt: str) -> Callable[[], bytes] | None:
     """How to make the file of this kind and format, or None when there is no such file."""
-    if kind.startswith(APP_PREFIX):
-        app = kind.removeprefix(APP_PREFIX)
+    if kind.startswith(APP_TABLE_KIND_PREFIX):
+        app = kind.removeprefix(APP_TABLE_KIND_PREFIX)
         if app not in results.apps:
             return None
         return {"csv": lambda: csv_bytes(results.app_table(app)),

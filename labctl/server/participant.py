@@ -10,28 +10,24 @@ the history entry into a plain GET so a reload never re-posts). The wait page li
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
-from ..engine import Engine, PageView, UnknownParticipant
+from ..engine import PageView, UnknownParticipant
 from ..hub import Channel
+from ..participant_urls import POSITION, POSITION_ROUTE, ROUTE, SOCKET, participant_path
+from .current import engine
 from .live import relay
-from .rendering import compiled, render_page
+from .rendering import FINISHED_TEMPLATE, WAIT_TEMPLATE, compiled, render_page
 from .security import csrf_ok, csrf_token
 
 bp = Blueprint("participant", __name__)
-
-
-def engine() -> Engine:
-    return current_app.extensions["labctl.engine"]
 
 
 def secret() -> str:
     return current_app.config["LABCTL_SECRET"]
 
 
-@bp.get("/p/<code>/")
+@bp.get(ROUTE)
 def show(code: str):
     if request.method == "HEAD":
         # link previews and prefetchers must not start a participant's session
@@ -40,7 +36,7 @@ def show(code: str):
     return _render(code)
 
 
-@bp.post("/p/<code>/")
+@bp.post(ROUTE)
 def submit(code: str):
     form = request.form
     if not csrf_ok(secret(), code, form.get("csrf_token")):
@@ -58,7 +54,7 @@ def submit(code: str):
         return _html(code, view, None, None)
 
 
-@bp.get("/p/<code>/position")
+@bp.get(POSITION_ROUTE)
 def position(code: str):
     response = jsonify(engine().position(code))
     response.headers["Cache-Control"] = "no-store"
@@ -67,7 +63,7 @@ def position(code: str):
 
 def _page_url(code: str) -> str:
     """``url_for(".show", code=code)`` without its routing lookups (one per wait page)."""
-    return f"{request.script_root}/p/{quote(code, safe='')}/"
+    return request.script_root + participant_path(code)
 
 
 def _as_int(value: object) -> int | None:
@@ -85,14 +81,14 @@ def _render(code: str):
 def _html(code: str, view: PageView, errors: dict[str, str] | None,
           posted: dict[str, str] | None) -> str:
     if view.kind == "finished":
-        return compiled("labctl/finished.html").render(
+        return compiled(FINISHED_TEMPLATE).render(
             view=view, payment=view.payment, participant=view.participant)
     if view.kind == "wait":
         page_url = _page_url(code)
-        return compiled("labctl/wait.html").render(
+        return compiled(WAIT_TEMPLATE).render(
             view=view, title=view.page.title_text,  # type: ignore[union-attr]
             body=view.page.body_text,  # type: ignore[union-attr]
-            ws_url=page_url + "ws", position_url=page_url + "position")
+            ws_url=page_url + SOCKET, position_url=page_url + POSITION)
     return render_page(view, csrf_token(secret(), code), errors, posted)
 
 

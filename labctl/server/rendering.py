@@ -14,16 +14,23 @@ from typing import Any
 
 import jinja2
 from flask import current_app
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..engine import FORM_ERROR, PageView
 from ..fields import Boolean, Field, Money
 from ..money import MINOR_UNITS, format_money, format_points
+from ..page_marker import attributes as marker_attributes
 from ..project import Project
 from .widgets import FieldInput, render_field, render_next_button
 
-APP_PREFIX = "app:"
+#: the Jinja names of an app's template files: ``app:<app>/<file>``
+APP_TEMPLATE_PREFIX = "app:"
 LAYOUT = "labctl/page.html"
+#: labctl's own templates that participant pages render from the ``TemplateCache``
+WAIT_TEMPLATE = "labctl/wait.html"
+FINISHED_TEMPLATE = "labctl/finished.html"
+#: where ``create_app`` keeps the app's ``TemplateCache`` (``app.extensions``)
+TEMPLATE_CACHE = "labctl.templates"
 
 
 class AppTemplateLoader(jinja2.BaseLoader):
@@ -34,9 +41,9 @@ class AppTemplateLoader(jinja2.BaseLoader):
 
     def get_source(self, environment: jinja2.Environment, template: str
                    ) -> tuple[str, str, Callable[[], bool]]:
-        if not template.startswith(APP_PREFIX):
+        if not template.startswith(APP_TEMPLATE_PREFIX):
             raise jinja2.TemplateNotFound(template)
-        app, _, name = template[len(APP_PREFIX):].partition("/")
+        app, _, name = template[len(APP_TEMPLATE_PREFIX):].partition("/")
         spec = self.project.apps.get(app)
         if spec is None:
             raise jinja2.TemplateNotFound(template)
@@ -48,6 +55,11 @@ class AppTemplateLoader(jinja2.BaseLoader):
             source = '{% extends "' + LAYOUT + '" %}' + source
         mtime = path.stat().st_mtime
         return source, str(path), lambda: _unchanged(path, mtime)
+
+
+def app_template_name(app: str, file: str) -> str:
+    """The name an app's template file goes by in the Jinja environment."""
+    return f"{APP_TEMPLATE_PREFIX}{app}/{file}"
 
 
 def _unchanged(path: Path, mtime: float) -> bool:
@@ -64,6 +76,16 @@ def title_text(title: Markup) -> str:
     if "<" not in title and "&" not in title:
         return " ".join(title.split())
     return Markup(title).striptags()
+
+
+def page_marker(view: PageView) -> Markup:
+    """The attributes of ``<main>`` that tell the bots which page this is: the format is
+    ``labctl.page_marker``'s, which the bots' client reads it with."""
+    step = view.step
+    return Markup(marker_attributes({
+        "kind": view.kind, "step": view.index, "app": step.app.name if step else "",
+        "round": step.round_number if step else "", "page": step.name if step else ""},
+        escape))
 
 
 def money_formatter(view: PageView) -> Callable[[Any], str]:
@@ -136,30 +158,111 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
         "form_error": errors.get(FORM_ERROR), "has_errors": bool(errors),
         **view.extra,
     }
-    template = f"{APP_PREFIX}{view.step.app.name}/{page.template_file()}"  # type: ignore
-    return compiled(template).render(context)
+    name = app_template_name(view.step.app.name, page.template_file())  # type: ignore
+    return compiled(name).render(context)
+
+
+class TemplateCacheFrozen(RuntimeError):
+    """A template or a Jinja global was added after the app was created, or a template asked
+    for that was not compiled then: the key is named, as nothing would otherwise see it."""
+
+
+class FreezableGlobals(dict):
+    """The Jinja environment's globals: refuse every change once ``frozen`` is set.
+
+    The cached templates hold a copy of them, so a global added later would silently be
+    missing from participant pages; it fails loudly instead."""
+
+    frozen = False
+
+    def _refuse(self, key: object) -> None:
+        if self.frozen:
+            raise TemplateCacheFrozen(f"Jinja global {key!r} added after the app was created; "
+                                      "add it in create_app, before the template cache is "
+                                      "frozen")
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._refuse(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._refuse(key)
+        super().__delitem__(key)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self._refuse(key)
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key in dict(*args, **kwargs):
+            self._refuse(key)
+        super().update(*args, **kwargs)
+
+    def __ior__(self, other: Any) -> FreezableGlobals:  # type: ignore[override]
+        self.update(other)
+        return self
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self._refuse(key)
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        self._refuse(next(reversed(self), None))
+        return super().popitem()
+
+    def clear(self) -> None:
+        self._refuse(next(iter(self), None))
+        super().clear()
+
+
+class TemplateCache(dict):
+    """The one cache of compiled templates that participant pages render, name -> template.
+
+    Filled by ``create_app`` (``add``), then ``freeze``: templates never reload while a
+    session runs, so the lookup, with its loader checks and cache lock, is done once. Freezing
+    also copies each template's globals into a plain dict: Jinja keeps them as a ``ChainMap``
+    over the environment's (so that globals added later show) and copies that, key by key in
+    Python, into every render's context. After freezing, adding a template or a global raises
+    ``TemplateCacheFrozen`` naming it, and so does asking for a template that is not here.
+    """
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__()
+        self.environment = environment
+        self.frozen = False
+        self.globals = FreezableGlobals(environment.globals)
+        environment.globals = self.globals  # before any template is loaded: they chain to it
+
+    def add(self, name: str) -> None:
+        """Compile template ``name`` (from the environment's loaders) into the cache."""
+        self[name] = self.environment.get_template(name)
+
+    def __setitem__(self, name: str, template: jinja2.Template) -> None:
+        if self.frozen:
+            raise TemplateCacheFrozen(f"template {name!r} added after the app was created; "
+                                      "add it in create_app, before the cache is frozen")
+        super().__setitem__(name, template)
+
+    def __missing__(self, name: str) -> jinja2.Template:
+        raise TemplateCacheFrozen(f"template {name!r} was not compiled when the app was "
+                                  "created")
+
+    def freeze(self) -> None:
+        """No template or global is added from now on; each template's globals become final."""
+        for template in self.values():
+            template.globals = dict(template.globals)
+        self.frozen = True
+        self.globals.frozen = True
 
 
 def compiled(name: str) -> jinja2.Template:
-    """A template as compiled at start: templates never reload while a session runs (see
-    ``create_app``), so the lookup, with its loader checks and cache lock, is done once.
-
-    Its globals are copied into a plain dict: Jinja keeps them as a ``ChainMap`` over the
-    environment's (so that globals added later show), and copies that, key by key in Python,
-    into every render's context: 22% of rendering a page (callgrind). The environment's globals
-    are complete once the app is created (``create_app``).
+    """A participant page's template from the app's ``TemplateCache`` (see ``create_app``).
 
     Participant pages render it directly rather than through Flask's ``render_template``,
     whose context processors and signals add nothing a page uses (``request``, ``session``
-    and ``url_for`` are the environment's globals either way) and cost 2% of a page."""
-    cache: dict[str, jinja2.Template] = current_app.extensions.setdefault(
-        "labctl.templates", {})
-    template = cache.get(name)
-    if template is None:
-        template = current_app.jinja_env.get_template(name)
-        template.globals = dict(template.globals)
-        cache[name] = template
-    return template
+    and ``url_for`` are the environment's globals either way)."""
+    return current_app.extensions[TEMPLATE_CACHE][name]
 
 
 def field_min(field: Field) -> Any:

@@ -7,18 +7,15 @@ experimenter opens a session in the room.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
-from ..engine import Engine, SessionFull, UnknownSeat
+from ..engine import SessionFull, UnknownSeat
 from ..errors import ProjectError
 from ..hub import Channel
+from .current import engine
 from .live import relay
 
 bp = Blueprint("rooms", __name__, url_prefix="/room")
-
-
-def engine() -> Engine:
-    return current_app.extensions["labctl.engine"]
 
 
 @bp.get("/<room>/")

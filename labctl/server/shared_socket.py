@@ -19,13 +19,13 @@ import queue
 import threading
 from typing import Any
 
-from flask import current_app
 from simple_websocket import ConnectionClosed
 
 from ..engine import Engine, UnknownParticipant
 from ..engine.shared_data import SCOPES
 from ..errors import LabctlError
 from ..hub import Channel
+from .current import engine as current_engine
 from .live import PING_SECONDS
 
 log = logging.getLogger("labctl.shared")
@@ -33,16 +33,16 @@ MAX_MESSAGE_BYTES = 64 * 1024
 
 
 def shared_socket(ws: Any, code: str) -> None:
-    engine: Engine = current_app.extensions["labctl.engine"]
+    engine = current_engine()
     try:
         engine.position(code)
     except UnknownParticipant:
         ws.close(reason=1008, message="unknown participant")
         return
-    Connection(ws, engine, code).run()
+    SharedDataSocket(ws, engine, code).run()
 
 
-class Connection:
+class SharedDataSocket:
     """One page's socket: a reader (this greenlet) and a forwarder of hub messages."""
 
     def __init__(self, ws: Any, engine: Engine, code: str) -> None:

@@ -7,14 +7,16 @@ how a database comes to exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import LabctlError
 from .sqlite import SqliteStore
 
 __all__ = ["SessionSummary", "database_path", "list_sessions", "open_database",
-           "select_sessions", "session_summaries"]
+           "participant_counts", "select_sessions", "session_summaries"]
 
 #: what ``labctl run`` creates in the project folder when no ``--db`` is given
 DEFAULT_NAME = "labctl.db"
@@ -74,17 +76,28 @@ class SessionSummary:
         return "running" if self.started else "not started"
 
 
+def participant_counts(people: Iterable[Mapping[str, Any]]) -> tuple[int, int, int]:
+    """How far a session has got, from its participant rows: ``(participants, started,
+    finished)``, as ``labctl sessions`` and the admin's list of sessions show them."""
+    participants = started = finished = 0
+    for person in people:
+        participants += 1
+        started += 1 if person["started_at"] else 0
+        finished += 1 if person["finished_at"] else 0
+    return participants, started, finished
+
+
 def session_summaries(store: SqliteStore) -> list[SessionSummary]:
     """Every session in the database, oldest first, with its participants' progress."""
     summaries = []
     with store.reading():
         for row in store.session_rows():
-            people = store.participants_of(row["code"])
+            participants, started, finished = participant_counts(
+                store.participants_of(row["code"]))
             summaries.append(SessionSummary(
                 code=row["code"], session_type=row["session_type"],
-                created_at=row["created_at"], participants=len(people),
-                started=sum(1 for p in people if p["started_at"]),
-                finished=sum(1 for p in people if p["finished_at"])))
+                created_at=row["created_at"], participants=participants, started=started,
+                finished=finished))
     return summaries
 
 

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from labctl.bots.client import Connection, ParticipantClient
+from labctl.bots.client import HttpConnection, ParticipantClient
 
 
 class ClosingHandler(BaseHTTPRequestHandler):
@@ -53,7 +53,7 @@ def closing_server():
 
 
 def test_a_connection_the_server_closed_is_reopened_for_the_next_request(closing_server):
-    connection = Connection(closing_server, timeout=5)
+    connection = HttpConnection(closing_server, timeout=5)
     try:
         first = connection.request("GET", "/p/abc/")
         second = connection.request("POST", "/p/abc/", {"step": "3", "amount": "5.00 €"})
@@ -66,7 +66,7 @@ def test_a_connection_the_server_closed_is_reopened_for_the_next_request(closing
 
 
 def test_a_server_that_is_gone_is_an_error_not_a_hang():
-    connection = Connection("http://127.0.0.1:9", timeout=2)  # the discard port: refused
+    connection = HttpConnection("http://127.0.0.1:9", timeout=2)  # the discard port: refused
     with pytest.raises(OSError):
         connection.request("GET", "/p/abc/")
 

@@ -29,6 +29,8 @@ from typing import Any
 import requests
 import websocket
 
+from labctl.participant_urls import POSITION, participant_url
+
 #: seconds any one HTTP request or WebSocket read may take
 HTTP_TIMEOUT = 10.0
 #: bounds of every loop that plays a session: passes over all participants, and seconds
@@ -169,13 +171,13 @@ class Participant:
 
     @property
     def url(self) -> str:
-        return f"{self.base_url}/p/{self.code}/"
+        return participant_url(self.base_url, self.code)
 
     def get(self) -> Page:
         return parse_page(self.http.get(self.url, timeout=HTTP_TIMEOUT))
 
     def position(self) -> dict[str, Any]:
-        response = self.http.get(self.url + "position", timeout=HTTP_TIMEOUT)
+        response = self.http.get(self.url + POSITION, timeout=HTTP_TIMEOUT)
         assert response.status_code == 200, response.text
         return response.json()
 

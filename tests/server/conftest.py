@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from browserless import Participant
 
+from labctl.participant_urls import SOCKET, participant_url
+
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_sessions"
 
 
@@ -40,10 +42,10 @@ class SessionOnServer:
     codes: list[str]
 
     def url(self, code: str, suffix: str = "") -> str:
-        return f"{self.base_url}/p/{code}/{suffix}"
+        return participant_url(self.base_url, code, suffix)
 
     def ws_url(self, code: str) -> str:
-        return self.base_url.replace("http://", "ws://") + f"/p/{code}/ws"
+        return participant_url(self.base_url.replace("http://", "ws://"), code, SOCKET)
 
 
 @pytest.fixture(scope="module")

@@ -124,3 +124,13 @@ def test_an_unknown_session_in_the_admin_is_refused_with_its_name(lab):
     response = http.get(f"{lab.base_url}/admin/sessions/nosuchsession", timeout=HTTP_TIMEOUT)
     assert response.status_code == 404
     assert "no session &#39;nosuchsession&#39;" in response.text
+
+
+def test_participants_started_and_finished_are_counted_from_their_rows():
+    from labctl.storage.database import participant_counts
+
+    rows = [{"started_at": None, "finished_at": None},
+            {"started_at": "2024-05-01T10:00:00", "finished_at": None},
+            {"started_at": "2024-05-01T10:00:00", "finished_at": "2024-05-01T10:20:00"}]
+    assert participant_counts(rows) == (3, 2, 1)
+    assert participant_counts([]) == (0, 0, 0)

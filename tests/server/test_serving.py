@@ -12,7 +12,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from labctl.server.serve import (
+from labctl.server.tuning import (
     GC_YOUNG_THRESHOLD,
     read_headers,
     settle_garbage_collector,

@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from ..errors import LabctlError, ValidationFailed
+from ..errors import LabctlError
 from .console import console, err_console, reports_errors
-from .validate import problem_table
+from .validate import load_valid_project
 
 
 def register(app: typer.Typer) -> None:
@@ -33,14 +33,8 @@ def test(
     Example: labctl test my_session -n 8
     """
     from ..bots import run_bots
-    from ..project import load_project
 
-    project = load_project(project_dir)
-    try:
-        project.require_valid()
-    except ValidationFailed as exc:
-        console.print(problem_table(exc.problems, project.root))
-        raise
+    project = load_valid_project(project_dir)
     count = participants or project.participant_count(project.session_type(session_type))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as bar:

@@ -1,0 +1,39 @@
+"""Where a participant's pages live: one URL per participant, ``/p/<code>/``, and its sub-paths.
+
+The one owner of that shape: the server's routes, the links ``labctl run`` prints and the bots'
+client build their URLs here. Outside Python: the wait page is handed its socket and position
+URLs, but ``labctl-admin.js`` (the monitor's links) and ``labctl-shared.js`` repeat
+``/p/<code>/``; ``benchmarks/`` builds its own URLs, as it also measures older commits. No
+import beyond the standard library: the bots' process builds URLs without loading the server.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+__all__ = ["POSITION", "POSITION_ROUTE", "ROUTE", "SHARED", "SHARED_ROUTE", "SOCKET",
+           "SOCKET_ROUTE", "participant_path", "participant_url"]
+
+PREFIX = "/p/"
+#: the sub-path of the page's WebSocket, which tells the page when the participant moves on
+SOCKET = "ws"
+#: the sub-path of the shared-data WebSocket (``labctl-shared.js``)
+SHARED = "shared"
+#: the sub-path answering where the participant is now (JSON), when WebSockets are blocked
+POSITION = "position"
+
+#: the participant's page, as a Flask route rule (GET shows it, POST submits it)
+ROUTE = f"{PREFIX}<code>/"
+SOCKET_ROUTE = ROUTE + SOCKET
+SHARED_ROUTE = ROUTE + SHARED
+POSITION_ROUTE = ROUTE + POSITION
+
+
+def participant_path(code: str, sub: str = "") -> str:
+    """The path of participant ``code``'s page, or of one of its ``sub``-paths."""
+    return f"{PREFIX}{quote(code, safe='')}/{sub}"
+
+
+def participant_url(base_url: str, code: str, sub: str = "") -> str:
+    """The full URL: ``base_url`` (``http://host:port``, or ``ws://...``) and the path."""
+    return base_url.rstrip("/") + participant_path(code, sub)
