@@ -18,13 +18,6 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 #: line from matching itself)
 OUTSIDE = re.compile(r"\.\./shared\b|\b(?:SERVING|DESIGN|STYLE)\.md\b|/wor[k]/")
 
-#: files that still cite one, each with the reason; delete an entry when its file is fixed
-STILL_CITING = {
-    "labctl/server/serve.py": "its module docstring is rewritten by the server refactor, which "
-                              "drops the citation",
-}
-
-
 def test_every_cli_command_is_in_the_readme():
     group = typer.main.get_command(app)
     for name in group.commands:
@@ -69,7 +62,7 @@ def test_the_file_list_holds_the_readme_the_package_and_the_tests():
 def test_no_file_cites_a_document_outside_the_repository():
     citations = []
     for name in tracked_files():
-        if name in STILL_CITING or not (ROOT / name).is_file():
+        if not (ROOT / name).is_file():
             continue
         text = (ROOT / name).read_text(encoding="utf-8")
         for number, line in enumerate(text.splitlines(), start=1):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import labctl
 from labctl.engine import Engine
+from labctl.project import load_project
 from labctl.server import create_app
 from labctl.server.current import ENGINE
 from labctl.server.rendering import (
@@ -31,7 +31,7 @@ def app(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("cache")
     project = root / "sample_sessions"
     shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    loaded = labctl.load_project(project)
+    loaded = load_project(project)
     store = SqliteStore(root / "labctl.db")
     engine = Engine(loaded, store)
     engine.create_session("my_session", 2, seed=1)
