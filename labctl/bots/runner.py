@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ..app import AppSpec
-from ..engine.recordset import RecordSet
+from ..engine.recordset import stored_player
 from ..errors import LabctlError
-from ..money import MINOR_UNITS
 from ..pages import WaitPage
 from ..project import Project
 from ..storage.sqlite import SqliteStore
@@ -130,8 +129,7 @@ class Team:
         self.progress = progress
         self.stop = threading.Event()
         self.lock = threading.Lock()
-        digits = MINOR_UNITS[self.session_type.currency]
-        self.minor_digits = 0 if self.session_type.pays_points else digits
+        self.minor_digits = self.session_type.minor_digits
 
     def play(self) -> None:
         rows = self.store.participants_of(self.server.session_code)
@@ -313,11 +311,9 @@ class PlayerRun:
 
     def _refresh(self, bot: Bot, spec: AppSpec, round_number: int) -> None:
         """Give the bot its records as the server stored them now."""
-        store = self.team.store
-        with store.reading():
-            session_row = store.session_row(self.team.server.session_code)
-            records = RecordSet(store, self.team.project, self.team.session_type, session_row)
-            player = records.player(spec, self.row["id"], round_number)
+        player = stored_player(self.team.store, self.team.project,
+                               self.team.server.session_code, spec, self.row["id"],
+                               round_number)
         bot.player, bot.group = player, player.group
         bot.participant, bot.session = player.participant, player.session
         bot.round_number = round_number

@@ -77,7 +77,7 @@ def run(
         sys.stdout.flush()
 
     try:
-        serve(app, engine, host, port, on_ready=announce)
+        serve(app, engine, host, port, store, on_ready=announce)
     except KeyboardInterrupt:
         pass
     finally:
@@ -105,7 +105,7 @@ def _session_to_serve(engine, session_type: str | None, participants: int | None
         rows = [r for r in engine.session_rows()
                 if session_type is None or r["session_type"] == session_type]
         if not rows:
-            raise LabctlError(f"there is no session to resume in {engine.store.path}",
+            raise LabctlError(f"there is no session to resume in {engine.location}",
                               "start one with `labctl run SESSION_TYPE`")
         return rows[-1]["code"]
     if not session_type:

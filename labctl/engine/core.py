@@ -31,6 +31,7 @@ class EngineCore:
     def __init__(self, project: Project, store: Store, hub: Hub | None = None,
                  clock: Callable[[], float] = time.time, timeout_grace: float = 1.0) -> None:
         self.project = project
+        #: the Store the engine runs on; readers of finished data (the export) take it too
         self.store = store
         self.hub: Hub = hub or InProcessHub()
         self.clock = clock
@@ -38,6 +39,11 @@ class EngineCore:
         self._steps: dict[str, list[Step]] = {}
         for spec in project.apps.values():
             store.sync_app(spec)
+
+    @property
+    def location(self) -> str:
+        """Where the engine's data is (its store's file or URL), as messages name it."""
+        return self.store.location
 
     def steps(self, session_type: SessionType) -> list[Step]:
         """The session type's steps (app rounds' pages in order), built once."""

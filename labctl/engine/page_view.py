@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..fields import Field
-from ..pages import Page, WaitPage
+from ..pages import Page, WaitPage, form_target
 from ..records import Group, Participant, Player, Session, Subsession
 from . import progress
 from .flow import Step
@@ -41,6 +41,13 @@ class PageView:
     @property
     def page(self) -> type[Page] | type[WaitPage] | None:
         return self.step.page if self.step else None
+
+    @property
+    def form_record(self) -> Player | Group | None:
+        """The record the page's form writes to (its values fill the form's inputs)."""
+        if self.kind != "page" or self.step is None or self.player is None:
+            return None
+        return form_target(self.step.form_page, self.player)
 
 
 def page_view(tx: Tx, row: Row) -> PageView:

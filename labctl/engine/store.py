@@ -14,9 +14,9 @@ every method:
   next begins (the engine relies on this for exactly-once wait-page releases), and a nested
   ``transaction()`` joins the outer one. ``reading()`` sees a consistent state and excludes
   transactions while it is held.
-- **Failures of the database itself** (locked, read-only, full disk) raise
-  ``labctl.errors.StorageError``-like ``LabctlError``s with a message a researcher can act on;
-  a missing row is ``None`` or an empty list, never an exception.
+- **Failures of the database itself** (locked, read-only, full disk) raise a ``LabctlError``
+  (``SqliteStore`` raises its ``StorageError``) whose message a researcher can act on; a
+  missing row is ``None`` or an empty list, never an exception.
 
 The tables are those of ``labctl.storage.migrations`` (``sessions``, ``participants``,
 ``page_visits``, ``wait_arrivals``, ``wait_releases``, ``admin_actions``, ``shared_docs``,
@@ -214,6 +214,25 @@ class SharedData(Protocol):
         ...
 
 
+class ResultReads(Protocol):
+    """What ``labctl export`` reads beyond the rest: whole app tables and page timings."""
+
+    def app_columns(self, app: str, kind: str) -> list[str]:
+        """The columns an app's table holds now, in table order (fields removed since keep
+        their column); ``[]`` when the table does not exist."""
+        ...
+
+    def app_rows(self, app: str, kind: str, session_code: str) -> list[Row]:
+        """A session's rows of one app table: players by round then participant_id,
+        groups by id, subsessions by round; ``[]`` when the table does not exist (an app
+        added to the session type after the session ran)."""
+        ...
+
+    def session_visits(self, session_code: str) -> list[Row]:
+        """Every page visit of a session, by participant_id then step."""
+        ...
+
+
 class AdminLog(Protocol):
     """Table ``admin_actions``: id, session_code, participant_code, action, step, page, at."""
 
@@ -225,5 +244,5 @@ class AdminLog(Protocol):
 
 
 class Store(Transactions, Settings, Sessions, Participants, AppRecords, PageVisits, WaitPages,
-            SharedData, AdminLog, Protocol):
+            SharedData, ResultReads, AdminLog, Protocol):
     """Everything the engine keeps: the union of the areas above."""

@@ -1,6 +1,6 @@
 """Exporting results: a wide table, a tidy table per app, page timings, payments, and JSON.
 
-A pure library over a ``SqliteStore`` and a loaded ``Project`` (no Flask, no rich), so that
+A pure library over a ``Store`` and a loaded ``Project`` (no Flask, no rich), so that
 ``labctl export`` and the admin's downloads give the same bytes::
 
     results = load_results(store, project, ["a1b2c3d4"])

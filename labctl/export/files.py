@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..engine.store import Store
 from ..errors import LabctlError
 from ..project import Project
-from ..storage.sqlite import SqliteStore
 from .snapshot import Row, session_type_of
 from .tables import Progress, Table, load_results
 
@@ -97,7 +97,7 @@ def check_format(fmt: str) -> None:
         raise LabctlError(f"unknown format '{fmt}'", "use csv or json")
 
 
-def write_results(store: SqliteStore, project: Project, out_dir: str | Path,
+def write_results(store: Store, project: Project, out_dir: str | Path,
                   session_codes: list[str], fmt: str = "csv",
                   progress: Progress | None = None) -> list[Path]:
     """Write the results of the sessions into ``out_dir``: ``results_wide.csv``, a CSV per
@@ -125,7 +125,7 @@ def write_results(store: SqliteStore, project: Project, out_dir: str | Path,
     return written
 
 
-def write_payments(store: SqliteStore, project: Project, out_dir: str | Path,
+def write_payments(store: Store, project: Project, out_dir: str | Path,
                    session_codes: list[str], fmt: str = "csv",
                    progress: Progress | None = None) -> tuple[list[Path], Table]:
     """Write ``payments.csv`` (and with fmt json also ``payments.json``) into ``out_dir``.
@@ -145,7 +145,7 @@ def write_payments(store: SqliteStore, project: Project, out_dir: str | Path,
     return written, table
 
 
-def _apps_of(store: SqliteStore, project: Project, session_codes: list[str]) -> set[str]:
+def _apps_of(store: Store, project: Project, session_codes: list[str]) -> set[str]:
     """The apps the sessions went through (and, before reading anything, that each loads)."""
     with store.reading():
         rows = {row["code"]: row for row in store.session_rows()}

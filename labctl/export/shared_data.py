@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.shared_data import SCOPES
-from ..storage.sqlite import SqliteStore
+from ..engine.store import Store
 
 Row = dict[str, Any]
 HISTORY_COLUMNS = ["scope", "key", "version", "author", "kind", "patch", "at"]
@@ -47,7 +47,7 @@ class SharedData:
         }
 
 
-def read_shared(store: SqliteStore, batches: set[str], session_codes: set[str],
+def read_shared(store: Store, batches: set[str], session_codes: set[str],
                 participant_codes: set[str]) -> SharedData:
     """The shared documents, history and messages of the given sessions."""
 

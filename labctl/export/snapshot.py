@@ -16,12 +16,12 @@ from .. import fields
 from ..app import AppSpec
 from ..engine.flow import Step, build_steps
 from ..engine.payment import Payment, payment_of
+from ..engine.store import Store
 from ..errors import LabctlError
 from ..fields import Field
 from ..project import Project
 from ..records import BUILTIN_COLUMNS, KINDS
 from ..session_type import SessionType
-from ..storage.sqlite import SqliteStore
 
 Row = dict[str, Any]
 
@@ -65,7 +65,7 @@ class AppLayout:
         return [(kind, self.columns[kind]) for kind in KINDS]
 
 
-def app_layout(store: SqliteStore, spec: AppSpec) -> AppLayout:
+def app_layout(store: Store, spec: AppSpec) -> AppLayout:
     """Engine columns, then declared fields in declaration order, then leftover columns."""
     columns: dict[str, list[Column]] = {}
     for kind, model in spec.record_classes():
@@ -119,11 +119,11 @@ class SessionSnapshot:
         return self.steps[step].is_wait if 0 <= step < len(self.steps) else None
 
 
-def read_session(store: SqliteStore, project: Project, code: str) -> SessionSnapshot:
+def read_session(store: Store, project: Project, code: str) -> SessionSnapshot:
     with store.reading():
         row = store.session_row(code)
         if row is None:
-            raise LabctlError(f"no session '{code}' in {store.path}",
+            raise LabctlError(f"no session '{code}' in {store.location}",
                               "`labctl sessions` lists the sessions it holds")
         session_type = session_type_of(project, row)
         participants = store.participants_of(code)

@@ -13,9 +13,9 @@ from typing import Any
 
 from ..engine.payment import Payment
 from ..engine.shared_data import SCOPES
+from ..engine.store import Store
 from ..money import format_money
 from ..project import Project
-from ..storage.sqlite import SqliteStore
 from .shared_data import (
     DOCUMENT_COLUMNS,
     DOCUMENTS_FILE,
@@ -195,7 +195,7 @@ class Results:
                 for n in range(1, self.layouts[app].num_rounds + 1)]
 
 
-def load_results(store: SqliteStore, project: Project, session_codes: list[str],
+def load_results(store: Store, project: Project, session_codes: list[str],
                  progress: Progress | None = None, total: int | None = None) -> Results:
     """Read the sessions, in the order given, and the column layout of each of their apps."""
     sessions = []

@@ -44,7 +44,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     """The Flask app serving ``engine``'s sessions."""
     app = Flask(__name__)
     templates = TemplateCache(app.jinja_env)  # first: every template loaded chains its globals
-    secret = engine.store.secret()
+    secret = engine.secret()
     app.config.update(
         SECRET_KEY=secret, LABCTL_SECRET=secret, LABCTL_ADMIN_PASSWORD=admin_password,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES, SESSION_COOKIE_HTTPONLY=True,

@@ -45,9 +45,8 @@ APP_TABLE_KIND_PREFIX = "app-"
 @bp.get("/sessions/<session_code>/export/<kind>.<fmt>")
 @requires_admin
 def download(session_code: str, kind: str, fmt: str) -> Response:
-    with engine().store.reading():
-        if engine().store.session_row(session_code) is None:
-            abort(404)
+    if not engine().has_session(session_code):
+        abort(404)
     results = load_results(engine().store, engine().project, [session_code])
     make = _maker(results, kind, fmt)
     if make is None:

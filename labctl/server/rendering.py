@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from ..engine import FORM_ERROR, PageView
 from ..fields import Boolean, Field, Money
-from ..money import MINOR_UNITS, format_money, format_points
+from ..money import format_money, format_points
 from ..page_marker import attributes as marker_attributes
 from ..project import Project
 from .widgets import FieldInput, render_field, render_next_button
@@ -117,9 +117,8 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
                 posted: dict[str, str] | None = None) -> str:
     """The participant's current page: app template, form, timer, all inside the layout."""
     errors = errors or {}
-    session_type = view.session.session_type
-    digits = 0 if session_type.pays_points else MINOR_UNITS[session_type.currency]
-    target = view.group if view.page and view.page.form_model == "group" else view.player
+    digits = view.session.session_type.minor_digits
+    target = view.form_record
 
     def field_input(field: Field) -> FieldInput:
         if posted is not None and field.name in posted:

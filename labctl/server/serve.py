@@ -19,16 +19,18 @@ from flask import Flask
 
 from ..engine import Engine
 from ..errors import LabctlError
-from ..storage.checkpoints import LOG_LIMIT_PAGES, Checkpointer, StopSignal
+from ..storage.checkpoints import Checkpointer, StopSignal
+from ..storage.sqlite import SqliteStore
 from .tuning import lab_server, settle_garbage_collector
 
 log = logging.getLogger("labctl.server")
 SWEEP_SECONDS = 1.0
 
 
-def serve(app: Flask, engine: Engine, host: str, port: int,
+def serve(app: Flask, engine: Engine, host: str, port: int, store: SqliteStore,
           on_ready: Callable[[int], None] | None = None) -> None:
-    """Serve until interrupted; pages past their timeout are submitted every second."""
+    """Serve until interrupted; pages past their timeout are submitted every second, and
+    ``store``'s write-ahead log is copied into the database from a thread of its own."""
     import gevent
     from gevent.monkey import get_original
 
@@ -42,9 +44,7 @@ def serve(app: Flask, engine: Engine, host: str, port: int,
         raise LabctlError(f"cannot listen on {host}:{port}: {exc.strerror}",
                           "check --host and --port") from exc
     sweeper = gevent.spawn(_sweep_timeouts, engine)
-    checkpointer = Checkpointer(engine.store.path,
-                                StopSignal(get_original("_thread", "allocate_lock")))
-    engine.store.checkpoint_at(LOG_LIMIT_PAGES)
+    checkpointer = store.log_copier(StopSignal(get_original("_thread", "allocate_lock")))
     gevent.get_hub().threadpool.spawn(checkpointer.run)  # a thread for the server's lifetime
     # Stop cleanly on SIGTERM (service managers, CI) and SIGINT, even where the shell started
     # us in the background with SIGINT ignored; every answer is already committed.

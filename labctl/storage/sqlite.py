@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from ..app import AppSpec
 from ..errors import LabctlError
 from . import app_tables, migrations
+from .checkpoints import LOG_LIMIT_PAGES, Checkpointer, StopSignal
 
 
 class StorageError(LabctlError):
@@ -125,6 +126,13 @@ class SqliteStore:
         off its serving thread (``checkpoints.py``)."""
         with self._lock:
             self.conn.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
+
+    def log_copier(self, stopping: StopSignal) -> Checkpointer:
+        """A ``Checkpointer`` that copies this database's write-ahead log from a thread of
+        the caller's; from now on this connection copies it itself only past
+        ``LOG_LIMIT_PAGES`` (a copy on the serving thread stalls every page in flight)."""
+        self.checkpoint_at(LOG_LIMIT_PAGES)
+        return Checkpointer(self.path, stopping)
 
     def _rollback(self) -> None:
         """Roll back, unless SQLite already did (it does on SQLITE_FULL and some I/O errors);
