@@ -436,6 +436,8 @@ class Choice(Field):
     def __init__(self, *, choices: Iterable[Any], **kwargs: Any) -> None:
         super().__init__(choices=choices, **kwargs)
 
+    # the class attribute elsewhere, a property here: a choice's column type depends on its
+    # choices, so mypy's "a property overrides a class variable" is intended
     @property
     def sql_type(self) -> str:  # type: ignore[override]
         values = self.choice_values()

@@ -20,12 +20,12 @@ import traceback
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .app import APP_NAME_PATTERN, App, AppSpec
 from .errors import ProjectError, ValidationFailed
 from .problems import Problem
-from .records import Group, Player, Subsession
+from .records import Group, Player, Record, Subsession
 from .room import Room
 from .session_type import SessionType
 from .validation import validate_project
@@ -272,22 +272,33 @@ def _load_app(project: Project, folder: Path) -> None:
             "LC124", init_file, f"app '{name}' declares no `app = labctl.App(...)`",
             "add e.g. app = labctl.App(players_per_group=2, num_rounds=1)"))
         return
-    classes = {}
-    for attr, base in (("Player", Player), ("Group", Group), ("Subsession", Subsession)):
-        declared = getattr(module, attr, base)
-        if not (isinstance(declared, type) and issubclass(declared, base)):
-            project.load_problems.append(Problem.at(
-                "LC125", init_file, f"{attr} in app '{name}' is not a subclass of labctl.{attr}",
-                f"declare it as `class {attr}(labctl.{attr}):`"))
-            declared = base
-        classes[attr] = declared
+    def declared(base: type[R]) -> type[R]:
+        return _record_class(project, init_file, name, module, base)
+
     project.apps[name] = AppSpec(
         name=name, folder=folder, module=module, settings=settings,
-        player_class=classes["Player"], group_class=classes["Group"],
-        subsession_class=classes["Subsession"],
+        player_class=declared(Player), group_class=declared(Group),
+        subsession_class=declared(Subsession),
         page_sequence=_page_sequence(module),
         creating_session=getattr(module, "creating_session", None),
     )
+
+
+R = TypeVar("R", bound=Record)
+
+
+def _record_class(project: Project, init_file: Path, name: str, module: types.ModuleType,
+                  base: type[R]) -> type[R]:
+    """The app's subclass of a record base (``Player``...), or the base itself, reported as
+    LC125, when what the app declares under that name is not one."""
+    attr = base.__name__
+    declared = getattr(module, attr, base)
+    if isinstance(declared, type) and issubclass(declared, base):
+        return declared
+    project.load_problems.append(Problem.at(
+        "LC125", init_file, f"{attr} in app '{name}' is not a subclass of labctl.{attr}",
+        f"declare it as `class {attr}(labctl.{attr}):`"))
+    return base
 
 
 def _page_sequence(module: types.ModuleType) -> list:

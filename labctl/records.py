@@ -15,6 +15,7 @@ from .errors import ModelError
 from .fields import Field, Money
 
 if TYPE_CHECKING:
+    from .app import AppSpec
     from .session_type import SessionType
 
 
@@ -54,6 +55,9 @@ class Record:
     _fields: ClassVar[dict[str, Field]] = {}
     _defined_at: ClassVar[tuple[str, int]] = UNKNOWN_SITE
     builtin_names: ClassVar[frozenset[str]] = frozenset()
+    #: set by the engine when it loads the record: its row's id, and the app it belongs to
+    id: int
+    _app: AppSpec
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -225,6 +229,9 @@ def _participant_number(member: Any) -> Any:
 
 class Participant:
     """A person in a session, across every app and round."""
+
+    #: the database id, set by the engine when it loads the participant
+    id: int
 
     def __init__(
         self, code: str, id_in_session: int, label: str | None = None,

@@ -18,7 +18,7 @@ import json
 import keyword
 import math
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 import jinja2
 
@@ -175,7 +175,7 @@ def _params_problems(st: SessionType) -> list[Problem]:
     return []
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -123,7 +123,7 @@ def _regroup(tx: Tx, spec: AppSpec, subsession: Subsession, ids: dict[int, int])
             player = tx.records.player(spec, ids[number], subsession.round_number)
             tx.records.assign_group(spec, player, group, position)
     for unused in groups[len(matrix):]:
-        tx.store.delete_record(spec.name, "group", unused.id)  # type: ignore[attr-defined]
+        tx.store.delete_record(spec.name, "group", unused.id)
 
 
 def _current_matrix(tx: Tx, spec: AppSpec, round_number: int, ids: dict[int, int]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from ..app import AppSpec
 from ..errors import ModelError
@@ -24,6 +24,9 @@ def initial_values(model: type[Record]) -> dict[str, Any]:
     """The declared initial values of a model's fields: what a new row starts with."""
     return {name: field.initial for name, field in model.declared_fields().items()
             if field.initial is not None}
+
+
+R = TypeVar("R", bound=Record)
 
 
 class RecordSet:
@@ -77,7 +80,7 @@ class RecordSet:
             return
         person = Participant(row["code"], row["id_in_session"], row["label"],
                              json.loads(row["vars"] or "{}"), row["bonus"] or 0)
-        person.id = row["id"]  # type: ignore[attr-defined]
+        person.id = row["id"]
         self._participants[row["id"]] = (person, row["vars"] or "{}")
 
     def player(self, spec: AppSpec, participant_id: int, round_number: int) -> Player:
@@ -87,58 +90,74 @@ class RecordSet:
             if row is None:
                 raise ModelError(f"no player for participant {participant_id} in {spec.name} "
                                  f"round {round_number}")
-            self._players[key] = self._from_row(spec, "player", row)  # type: ignore[assignment]
+            self._players[key] = self._player(spec, row)
         return self._players[key]
 
     def group(self, spec: AppSpec, group_id: int) -> Group:
         cached = self._records.get((spec.name, "group", group_id))
-        if cached is not None:
-            return cached  # type: ignore[return-value]
+        if isinstance(cached, Group):
+            return cached
         row = _found(self.store.record_row(spec.name, "group", group_id),
                      f"group {group_id} of app '{spec.name}'")
-        return self._from_row(spec, "group", row)  # type: ignore[return-value]
+        return self._group(spec, row)
 
     def subsession(self, spec: AppSpec, round_number: int) -> Subsession:
         key = (spec.name, round_number)
         if key not in self._subsessions:
             rows = self.store.round_rows(spec.name, "subsession", self.session.code,
                                          round_number)
-            self._subsessions[key] = self._from_row(  # type: ignore[assignment]
-                spec, "subsession", rows[0])
+            self._subsessions[key] = self._subsession(spec, rows[0])
         return self._subsessions[key]
 
-    def _from_row(self, spec: AppSpec, kind: str, row: dict[str, Any]) -> Record:
+    def _record(self, cls: type[R], spec: AppSpec, kind: str, row: dict[str, Any]
+                ) -> tuple[R, bool]:
+        """The loaded record of a row (each row loads once per set), and whether it is new
+        (then the caller binds its built-in attributes)."""
         key = (spec.name, kind, row["id"])
-        if key in self._records:
-            return self._records[key]
-        cls = spec.record_class(kind)
+        cached = self._records.get(key)
+        if isinstance(cached, cls):
+            return cached, False
         record = cls.__new__(cls)
         Record.__init__(record)
         for name, field in cls.declared_fields().items():
             value = row.get(name)
             record._values[name] = field.coerce(value) if value is not None else None
-        record.id = row["id"]  # type: ignore[attr-defined]
-        record.round_number = row["round_number"]  # type: ignore[attr-defined]
-        record.session = self.session  # type: ignore[attr-defined]
+        record.id = row["id"]
         record._navigator = self.links
-        record._app = spec  # type: ignore[attr-defined]
+        record._app = spec
         self._records[key] = record
-        if kind == "group":
-            record.id_in_subsession = row["id_in_subsession"]  # type: ignore[attr-defined]
-            record.subsession = self.subsession(spec, row["round_number"])  # type: ignore
-        elif kind == "subsession":
-            record.group_matrix = None  # type: ignore[attr-defined]
-        else:
-            self._bind_player(spec, record, row)  # type: ignore[arg-type]
-        return record
+        return record, True
 
-    def _bind_player(self, spec: AppSpec, player: Player, row: dict[str, Any]) -> None:
-        player.id_in_group = row["id_in_group"] or 0
-        player.role = row["role"] or ""
-        player.participant = self.participant(row["participant_id"])
-        player.subsession = self.subsession(spec, row["round_number"])
-        player.group = (self.group(spec, row["group_id"])  # type: ignore[assignment]
-                        if row["group_id"] is not None else None)
+    def _player(self, spec: AppSpec, row: dict[str, Any]) -> Player:
+        player, new = self._record(spec.player_class, spec, "player", row)
+        if new:
+            player.round_number = row["round_number"]
+            player.session = self.session
+            player.id_in_group = row["id_in_group"] or 0
+            player.role = row["role"] or ""
+            player.participant = self.participant(row["participant_id"])
+            player.subsession = self.subsession(spec, row["round_number"])
+            # a player has no group until one forms (groups formed as players arrive)
+            player.group = (self.group(spec, row["group_id"])  # type: ignore[assignment]
+                            if row["group_id"] is not None else None)
+        return player
+
+    def _group(self, spec: AppSpec, row: dict[str, Any]) -> Group:
+        group, new = self._record(spec.group_class, spec, "group", row)
+        if new:
+            group.round_number = row["round_number"]
+            group.session = self.session
+            group.id_in_subsession = row["id_in_subsession"]
+            group.subsession = self.subsession(spec, row["round_number"])
+        return group
+
+    def _subsession(self, spec: AppSpec, row: dict[str, Any]) -> Subsession:
+        subsession, new = self._record(spec.subsession_class, spec, "subsession", row)
+        if new:
+            subsession.round_number = row["round_number"]
+            subsession.session = self.session
+            subsession.group_matrix = None
+        return subsession
 
     def new_group(self, spec: AppSpec, round_number: int) -> Group:
         """Create the next group of a round (used when groups form by arrival)."""
@@ -147,7 +166,7 @@ class RecordSet:
         group_id = self.store.insert_record(spec.name, "group", {
             **initial_values(spec.group_class), "session_code": self.session.code,
             "round_number": round_number,
-            "subsession_id": subsession.id,  # type: ignore[attr-defined]
+            "subsession_id": subsession.id,
             "id_in_subsession": len(existing) + 1})
         return self.group(spec, group_id)
 
@@ -155,8 +174,8 @@ class RecordSet:
         """Put a player in a group at a position; the role follows from the position."""
         roles = spec.settings.roles
         role = roles[id_in_group - 1] if roles and id_in_group <= len(roles) else ""
-        self.store.update_record(spec.name, "player", player.id, {  # type: ignore[attr-defined]
-            "group_id": group.id, "id_in_group": id_in_group, "role": role})  # type: ignore
+        self.store.update_record(spec.name, "player", player.id, {
+            "group_id": group.id, "id_in_group": id_in_group, "role": role})
         self._members.clear()
         player.group = group
         player.id_in_group = id_in_group
@@ -164,19 +183,18 @@ class RecordSet:
 
     # -- Navigator -------------------------------------------------------------------------
     def player_in_round(self, player: Player, round_number: int) -> Player:
-        spec: AppSpec = player._app  # type: ignore[attr-defined]
+        spec: AppSpec = player._app
         if not 1 <= round_number <= spec.num_rounds:
             raise ModelError(f"app '{spec.name}' has no round {round_number}",
                              f"rounds go from 1 to {spec.num_rounds}")
-        return self.player(spec, player.participant.id, round_number)  # type: ignore[attr-defined]
+        return self.player(spec, player.participant.id, round_number)
 
     def group_players(self, group: Group) -> list[Player]:
-        spec: AppSpec = group._app  # type: ignore[attr-defined]
-        key = (spec.name, group.id)  # type: ignore[attr-defined]
+        spec: AppSpec = group._app
+        key = (spec.name, group.id)
         if key not in self._members:
             rows = self.store.group_player_rows(spec.name, key[1])
-            self._members[key] = [self._from_row(spec, "player", row)  # type: ignore[misc]
-                                  for row in rows]
+            self._members[key] = [self._player(spec, row) for row in rows]
         return list(self._members[key])
 
     def shared(self, player: Player, scope: str) -> Any:
@@ -185,10 +203,10 @@ class RecordSet:
         return self.shared_access(player, scope)
 
     def subsession_groups(self, subsession: Subsession) -> list[Group]:
-        spec: AppSpec = subsession._app  # type: ignore[attr-defined]
+        spec: AppSpec = subsession._app
         rows = self.store.round_rows(spec.name, "group", self.session.code,
                                      subsession.round_number)
-        return [self._from_row(spec, "group", row) for row in rows]  # type: ignore[misc]
+        return [self._group(spec, row) for row in rows]
 
     # -- writing back ----------------------------------------------------------------------
     def flush(self) -> None:
@@ -198,8 +216,8 @@ class RecordSet:
             changes = record.changed_fields()
             if changes:
                 self.store.update_record(app, kind, record_id, changes)
-                if kind == "player" and "payoff" in changes:
-                    payoff_changed.add(record.participant.id)  # type: ignore[attr-defined]
+                if isinstance(record, Player) and "payoff" in changes:
+                    payoff_changed.add(record.participant.id)
                 record._dirty.clear()
         apps = list(self.project.apps)
         for participant_id, (person, original) in self._participants.items():

@@ -42,12 +42,12 @@ def target_of_player(tx: Tx, player: Player, scope: str) -> Target:
     if player.group is None:
         raise SharedDataError("this player has no group yet",
                               "group data exists once groups are formed")
-    spec = player._app  # type: ignore[attr-defined]
+    spec = player._app
     key = group_key(tx.session_code, spec.name, player.round_number,
                     player.group.id_in_subsession)
     last = max(s.index for s in tx.steps
                if s.app.name == spec.name and s.round_number == player.round_number)
-    members = [p.participant.id for p in player.group.get_players()]  # type: ignore
+    members = [p.participant.id for p in player.group.get_players()]
     closed = all(tx.records.participant_row(m)["step"] > last for m in members)
     return Target("group", key, closed)
 

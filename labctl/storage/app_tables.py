@@ -26,7 +26,7 @@ def sync(db: Database, spec: AppSpec) -> None:
         columns: dict[str, type] = dict(BUILTIN_COLUMNS[kind])
         for name, field in model.declared_fields().items():
             columns[name] = _SQL_TO_PYTHON[field.sql_type]
-        table = db[table_name(spec.name, kind)]
+        table = db.table(table_name(spec.name, kind))
         if not table.exists():
             table.create(columns, pk="id")
             table.create_index(["session_code", "round_number"])
