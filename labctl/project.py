@@ -23,12 +23,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .app import APP_NAME_PATTERN, App, AppSpec
-from .errors import ProjectError, ValidationFailed
+from .errors import ProjectError
 from .problems import Problem
 from .records import Group, Player, Record, Subsession
 from .room import Room
 from .session_type import SessionType
-from .validation import validate_project
 
 __all__ = ["Project", "load_project"]
 
@@ -79,17 +78,6 @@ class Project:
         """The subsessions of a session in order: (app, round number) for every app round."""
         return [(self.apps[name], round_number) for name in session_type.app_sequence
                 for round_number in range(1, self.apps[name].num_rounds + 1)]
-
-    def problems(self) -> list[Problem]:
-        """Every problem of the project: loading failures and every validation rule."""
-        return validate_project(self)
-
-    def require_valid(self) -> Project:
-        """Raise ``ValidationFailed`` with every problem, or return the project."""
-        problems = self.problems()
-        if problems:
-            raise ValidationFailed(problems)
-        return self
 
     def unload(self) -> None:
         """Forget the project's modules so that the next load sees edited files."""

@@ -15,7 +15,6 @@ from .errors import ModelError
 from .fields import Field, Money
 
 if TYPE_CHECKING:
-    from .app import AppSpec
     from .session_type import SessionType
 
 
@@ -55,9 +54,10 @@ class Record:
     _fields: ClassVar[dict[str, Field]] = {}
     _defined_at: ClassVar[tuple[str, int]] = UNKNOWN_SITE
     builtin_names: ClassVar[frozenset[str]] = frozenset()
-    #: set by the engine when it loads the record: its row's id, and the app it belongs to
+    #: set by the engine when it loads the record: its row's id, and the ``AppSpec`` of the
+    #: app it belongs to (typed loosely: ``app.py`` builds on this module, not the reverse)
     id: int
-    _app: AppSpec
+    _app: Any
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -18,24 +18,22 @@ import json
 import keyword
 import math
 import re
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TypeGuard
 
 import jinja2
 
 from .app import APP_NAME_PATTERN, MATCHINGS, AppSpec
-from .errors import FieldValueError
+from .errors import FieldValueError, ValidationFailed
 from .fields import Field
 from .money import MINOR_UNITS, is_currency, parse_rate
 from .pages import Page, WaitPage, is_sequence_item
 from .problems import Problem
+from .project import Project
 from .records import BUILTIN_COLUMNS, Group, Player, Record, Subsession
 from .room import Room
 from .session_type import SessionType
 
-if TYPE_CHECKING:  # only for annotations: loading a project runs validation, not the reverse
-    from .project import Project
-
-__all__ = ["RESERVED_APP_NAMES", "validate_project"]
+__all__ = ["RESERVED_APP_NAMES", "require_valid", "validate_project"]
 
 #: app names that would clash with labctl's own URLs, tables or CLI words
 RESERVED_APP_NAMES = frozenset({
@@ -44,6 +42,14 @@ RESERVED_APP_NAMES = frozenset({
 })
 SESSION_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 SEAT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def require_valid(project: Project) -> Project:
+    """Raise ``ValidationFailed`` with every problem, or return the project."""
+    problems = validate_project(project)
+    if problems:
+        raise ValidationFailed(problems)
+    return project
 
 
 def validate_project(project: Project) -> list[Problem]:

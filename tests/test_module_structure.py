@@ -128,11 +128,11 @@ def test_project_and_validation_import_at_module_level_only(module):
     assert _function_level_imports(LABCTL / module) == []
 
 
-def test_validation_does_not_import_project_at_run_time():
-    """Loading a project runs validation (``Project.problems``); validation only names
-    ``Project`` in annotations, so the two modules form no import cycle."""
-    code = ("import sys, labctl.validation; "
-            "print('labctl.project' in sys.modules)")
+def test_loading_a_project_does_not_import_validation():
+    """Validation reads a loaded project (``validate_project(project)``); loading one needs
+    none of the rules, so the two modules form no import cycle, not even for annotations."""
+    code = ("import sys, labctl.project; "
+            "print('labctl.validation' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout.strip() == "False"

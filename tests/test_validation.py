@@ -1,8 +1,8 @@
 """The rules of ``labctl validate``: one small broken project per rule code.
 
 Every test writes a project into ``tmp_path``, loads it with ``load_project`` and checks
-``project.problems()``: the exact code, the exact ``file:line`` (relative to the project) and a
-fragment of the message. The projects are a valid baseline with one piece changed::
+``validate_project(project)``: the exact code, the exact ``file:line`` (relative to the
+project) and a fragment of the message. The projects are a valid baseline with one piece changed::
 
     sessions.py          line 4: SessionType(name="demo", app_sequence=["game"])
     game/__init__.py     line 4: app = labctl.App(players_per_group=2)
@@ -25,6 +25,7 @@ import pytest
 
 import labctl
 from labctl.project import Project, load_project
+from labctl.validation import validate_project
 
 SAMPLE_SESSIONS = Path(__file__).resolve().parent.parent / "sample_sessions"
 LABCTL_SOURCE = Path(labctl.__file__).resolve().parent
@@ -109,7 +110,7 @@ class Reported(NamedTuple):
 
 def reported(project: Project) -> list[Reported]:
     return [Reported(p.code, p.location.display(project.root), p.message, p.hint)
-            for p in project.problems()]
+            for p in validate_project(project)]
 
 
 @pytest.fixture
@@ -437,7 +438,7 @@ def test_hints_name_the_likely_fix(problems_of):
 def test_valid_minimal_project_has_no_problems(tmp_path, load):
     project = load(write_project(tmp_path / "project", project_files()))
 
-    assert project.problems() == []
+    assert validate_project(project) == []
     assert [st.name for st in project.session_types] == ["demo"]
     assert list(project.apps) == ["game"]
     assert list(project.apps["game"].player_class.declared_fields()) == ["payoff", "age"]
@@ -446,7 +447,7 @@ def test_valid_minimal_project_has_no_problems(tmp_path, load):
 def test_sample_sessions_have_no_problems(load):
     project = load(SAMPLE_SESSIONS)
 
-    assert project.problems() == []
+    assert validate_project(project) == []
     assert [st.name for st in project.session_types] == ["my_session", "pd_chat", "public_goods"]
     assert sorted(project.apps) == ["prisoners_dilemma", "public_goods", "questionnaire", "trust",
                                     "ultimatum"]
@@ -533,15 +534,15 @@ def test_two_projects_with_an_app_called_trust_load_side_by_side(tmp_path, load)
     assert Path(first_trust.module.__file__).parent == tmp_path / "first" / "trust"
     assert list(first_trust.player_class.declared_fields()) == ["payoff", "sent"]
     assert list(second_trust.player_class.declared_fields()) == ["payoff", "returned"]
-    assert first.problems() == []
-    assert second.problems() == []
+    assert validate_project(first) == []
+    assert validate_project(second) == []
 
     first.unload()
 
     assert not [name for name in sys.modules if name.startswith(first.package + ".")]
     assert first.package not in sys.modules
     assert sys.modules[f"{second.package}.trust"] is second_trust.module
-    assert second.problems() == []
+    assert validate_project(second) == []
 
 
 # -- regressions: bugs found while writing these tests ------------------------------------------
@@ -610,7 +611,7 @@ def test_app_folder_named_sessions_does_not_hide_sessions_py(tmp_path, load):
                                                         **app_files("sessions")}))
 
     assert [st.name for st in project.session_types] == ["demo"]
-    assert "LC103" not in [p.code for p in project.problems()]
+    assert "LC103" not in [p.code for p in validate_project(project)]
 
 
 def test_payoff_as_form_field_gets_a_useful_hint(problems_of):

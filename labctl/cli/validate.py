@@ -13,6 +13,7 @@ from ..money import format_money
 from ..problems import Problem
 from ..project import Project, load_project
 from ..session_type import SessionType
+from ..validation import require_valid, validate_project
 from .console import console, reports_errors
 
 
@@ -31,7 +32,7 @@ def validate(
     """
     project = load_project(project_dir)
     try:
-        problems = project.problems()
+        problems = validate_project(project)
         if problems:
             console.print(problem_table(problems, project.root))
             console.print(f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''}"
@@ -50,7 +51,7 @@ def load_valid_project(project_dir: Path) -> Project:
     has problems, they are printed as a table and ``ValidationFailed`` is raised."""
     project = load_project(project_dir)
     try:
-        project.require_valid()
+        require_valid(project)
     except ValidationFailed as exc:
         console.print(problem_table(exc.problems, project.root))
         raise

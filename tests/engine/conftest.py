@@ -27,6 +27,7 @@ from labctl.engine import Engine, SubmitResult
 from labctl.pages import Page
 from labctl.project import Project, load_project
 from labctl.storage.sqlite import SqliteStore
+from labctl.validation import validate_project
 
 SAMPLE_SESSIONS = Path(__file__).resolve().parents[2] / "sample_sessions"
 
@@ -110,7 +111,7 @@ def make_project(tmp_path: Path, load: Callable[[Path], Project]) -> Callable[..
                 if issubclass(page, Page) and not spec.template_path(page).exists():
                     spec.template_path(page).write_text("{{ formfields() }}\n"
                                                         "{{ next_button() }}\n")
-        assert project.problems() == [], project.problems()
+        assert validate_project(project) == [], validate_project(project)
         return project
 
     return make

@@ -19,6 +19,7 @@ from played_session import Answers, FakeClock, Played, play
 from labctl.engine import Engine
 from labctl.project import Project, load_project
 from labctl.storage.sqlite import SqliteStore
+from labctl.validation import validate_project
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def points_project(tmp_path: Path) -> Iterator[Callable[[], tuple[Path, Project]
         (root / "earn" / "Earn.html").write_text("{{ formfields() }}{{ next_button() }}\n",
                                                  encoding="utf-8")
         project = load_project(root)
-        assert project.problems() == [], project.problems()
+        assert validate_project(project) == [], validate_project(project)
         loaded.append(project)
         return root, project
 
