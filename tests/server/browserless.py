@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -29,7 +32,27 @@ from typing import Any
 import requests
 import websocket
 
+from labctl.engine import Engine
 from labctl.participant_urls import POSITION, participant_url
+from labctl.project import load_project
+from labctl.storage.sqlite import SqliteStore
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_sessions"
+
+
+@contextmanager
+def sample_engine(root: Path) -> Iterator[Engine]:
+    """An engine over a fresh copy of the sample project and a new database, both in
+    ``root``; closed and unloaded afterwards."""
+    project = root / "sample_sessions"
+    shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
+    loaded = load_project(project)
+    store = SqliteStore(root / "labctl.db")
+    try:
+        yield Engine(loaded, store)
+    finally:
+        store.close()
+        loaded.unload()
 
 #: seconds any one HTTP request or WebSocket read may take
 HTTP_TIMEOUT = 10.0

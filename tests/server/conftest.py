@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from browserless import Participant
+from browserless import Participant, sample_engine
 
 from labctl.participant_urls import SOCKET, participant_url
-
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_sessions"
 
 
 @pytest.fixture
@@ -55,28 +51,18 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory
     lab server kept for the whole module (a server per test costs half a second to stop)."""
     from werkzeug.serving import make_server
 
-    from labctl.engine import Engine
-    from labctl.project import load_project
     from labctl.server import create_app
-    from labctl.storage.sqlite import SqliteStore
 
-    root = tmp_path_factory.mktemp("shared")
-    project = root / "sample_sessions"
-    shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    loaded = load_project(project)
-    store = SqliteStore(root / "labctl.db")
-    engine = Engine(loaded, store)
-    server = make_server("127.0.0.1", 0, create_app(engine), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{server.server_port}"
+    with sample_engine(tmp_path_factory.mktemp("shared")) as engine:
+        server = make_server("127.0.0.1", 0, create_app(engine), threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        base_url = f"http://127.0.0.1:{server.server_port}"
 
-    def new_session() -> SessionOnServer:
-        code = engine.create_session("my_session", 4, seed=7)
-        codes = [row["code"] for row in engine.participant_rows(code)]
-        return SessionOnServer(base_url, engine, code, codes)
+        def new_session() -> SessionOnServer:
+            code = engine.create_session("my_session", 4, seed=7)
+            codes = [row["code"] for row in engine.participant_rows(code)]
+            return SessionOnServer(base_url, engine, code, codes)
 
-    yield new_session
-    server.shutdown()
-    store.close()
-    loaded.unload()
+        yield new_session
+        server.shutdown()

@@ -5,13 +5,10 @@ fails at once, naming what was added."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
+from browserless import sample_engine
 
-from labctl.engine import Engine
-from labctl.project import load_project
 from labctl.server import create_app
 from labctl.server.current import ENGINE
 from labctl.server.rendering import (
@@ -21,23 +18,13 @@ from labctl.server.rendering import (
     TemplateCacheFrozen,
     app_template_name,
 )
-from labctl.storage.sqlite import SqliteStore
-
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_sessions"
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("cache")
-    project = root / "sample_sessions"
-    shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("*.db*", "__pycache__"))
-    loaded = load_project(project)
-    store = SqliteStore(root / "labctl.db")
-    engine = Engine(loaded, store)
-    engine.create_session("my_session", 2, seed=1)
-    yield create_app(engine)
-    store.close()
-    loaded.unload()
+    with sample_engine(tmp_path_factory.mktemp("cache")) as engine:
+        engine.create_session("my_session", 2, seed=1)
+        yield create_app(engine)
 
 
 def test_every_template_a_participant_page_renders_is_compiled_by_create_app(app):
