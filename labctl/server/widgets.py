@@ -1,11 +1,11 @@
 """Form fields as HTML (label, input of the field's widget, help text and error message), and
 the button that submits the page.
 
-Written in Python rather than as a Jinja template: a field is rendered for every field of
-every page, and a template rendered on its own builds a fresh context from all of Jinja's and
-Flask's globals each time, which made fields 8% of the server's work per page (measured with
-callgrind). Every value passes through ``escape``; the markup is what labctl.css and labctl.js
-expect: ``#field-<name>``, ``#id_<name>``, ``#help-<name>`` and ``#error-<name>``.
+Written in Python rather than as a Jinja template: a field is rendered for every field of every
+page, and a template rendered on its own builds a fresh context from all of Jinja's and Flask's
+globals each time, a large share of the server's work per page (figure:
+``benchmarks/RESULTS.md``). Every value passes through ``escape``; the markup is what labctl.css
+and labctl.js expect: ``#field-<name>``, ``#id_<name>``, ``#help-<name>`` and ``#error-<name>``.
 """
 
 from __future__ import annotations

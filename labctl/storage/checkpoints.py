@@ -1,12 +1,11 @@
 """Copying the write-ahead log into the database file without stalling the server.
 
-SQLite in WAL mode appends each commit to the ``-wal`` file and copies it back into the
-database ("checkpoint") once the log passes 1,000 pages, inside the commit that crossed the
-mark, with an fsync. The server has one thread serving every participant, so each of those
-commits held every page in flight: measured at 1,000 participants, 87 checkpoints of ~15 ms,
-1.3 s of a 25 s run. Here a thread of its own copies the log every quarter second with a
-second connection (SQLite works without Python's lock meanwhile), and the server's connection
-checkpoints by itself only at ``LOG_LIMIT_PAGES``.
+SQLite in WAL mode appends each commit to the ``-wal`` file and copies it back into the database
+("checkpoint") once the log passes 1,000 pages, inside the commit that crossed the mark, with an
+fsync. The server has one thread serving every participant, so each of those commits held every
+page in flight (figures: ``benchmarks/RESULTS.md``). Here a thread of its own copies the log
+every quarter second with a second connection (SQLite works without Python's lock meanwhile),
+and the server's connection checkpoints by itself only at ``LOG_LIMIT_PAGES``.
 
 That last checkpoint stays needed: a copy made while the server keeps writing cannot let the
 log start over (SQLite rewinds only a log that was copied completely), so under a steady

@@ -72,9 +72,9 @@ def m003_shared_data(db: Database) -> None:
 @core()
 def m004_partial_deadline_index(db: Database) -> None:
     """Index only the participants whose page has a deadline. Every page move sets
-    ``deadline`` (to NULL, nearly always), and a full index rewrote its entry each time: 11% of
-    what a commit writes to the log. The timeout sweep's ``deadline <= ?`` implies ``IS NOT
-    NULL``, so SQLite still uses this index for it."""
+    ``deadline`` (to NULL, nearly always), and a full index rewrote its entry each time, a
+    tenth of what a commit writes to the log (``benchmarks/RESULTS.md``). The timeout sweep's
+    ``deadline <= ?`` implies ``IS NOT NULL``, so SQLite still uses this index for it."""
     db.execute("DROP INDEX IF EXISTS idx_participants_deadline")
     db.execute("CREATE INDEX idx_participants_deadline_set ON participants(deadline) "
                "WHERE deadline IS NOT NULL")

@@ -1,11 +1,10 @@
 """The SQLite store: one file per project, WAL, one writer at a time, plain SQL on hot paths.
 
-Measured before writing it: from 8 threads, a plain ``BEGIN`` failed with "database is locked"
-in 75-99% of transactions however long the busy timeout; ``BEGIN IMMEDIATE`` under one
-in-process lock did not.
-So every write runs inside ``transaction()``: the process-wide lock, then ``BEGIN IMMEDIATE``,
-then one COMMIT. Reads take the same lock (one connection, shared by threads and greenlets), and
-stay short because SQLite calls block the event loop.
+From several threads a plain ``BEGIN`` fails with "database is locked" in most transactions
+however long the busy timeout (figures: ``benchmarks/RESULTS.md``); ``BEGIN IMMEDIATE`` under
+one in-process lock does not. So every write runs inside ``transaction()``: the process-wide
+lock, then ``BEGIN IMMEDIATE``, then one COMMIT. Reads take the same lock (one connection,
+shared by threads and greenlets), and stay short because SQLite calls block the event loop.
 """
 
 from __future__ import annotations
