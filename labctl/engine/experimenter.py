@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import LabctlError
+from ..errors import LabctlError, ResearcherCodeError
+from ..hub import Channel
 from . import monitor, shared_data
 from .core import EngineCore
 from .shared_access import Target
@@ -44,6 +45,50 @@ class ExperimenterActions(EngineCore):
             tx.moved.add(participant_code)
             tx.records.flush()
         return done
+
+    # -- app errors: a researcher's hook failed on a participant's page -------------------------
+    def record_app_error(self, participant_code: str, error: ResearcherCodeError) -> None:
+        """Keep the error that stopped a participant's page, and tell the monitor at once.
+
+        A transaction of its own: the step that failed was rolled back. The error is kept at
+        the participant's step (after the rollback: where they still are), so it stops
+        showing once they are moved on.
+        """
+        with self._committing() as outbox:
+            row = self._participant(participant_code)
+            tx = self._tx(self._session(row["session_code"]), self.clock())
+            index = row["step"]
+            step = tx.steps[index] if 0 <= index < len(tx.steps) else None
+            self.store.record_app_error({
+                "participant_code": participant_code, "session_code": row["session_code"],
+                "step": index, "page": step.describe() if step else None,
+                "location": error.location.display(self.project.root),
+                "message": str(error.args[0]) if error.args else "", "at": tx.now_iso})
+            outbox.publish(Channel.monitor(row["session_code"]), {"type": "update"})
+
+    def app_error_standing(self, participant_code: str) -> bool:
+        """Whether the participant's page still stands stopped by an app error: what their
+        error page polls (where WebSockets are blocked) to know when to try again."""
+        with self.store.reading():
+            row = self._participant(participant_code)
+            error = self.store.app_error_of(participant_code)
+        return monitor.standing_error(error, row["step"]) is not None
+
+    def admin_retry(self, participant_code: str, session_code: str, step: int) -> None:
+        """Let a participant stopped by an app error try their page again (once the cause is
+        dealt with, e.g. the participant they depend on has answered); logged. Their error
+        page reloads by itself; if the code fails again, the error is recorded again."""
+        with self._committing() as outbox:
+            row = self._participant(participant_code)
+            if row["session_code"] != session_code or row["step"] != step:
+                raise LabctlError(f"participant {row['id_in_session']} has moved on since the "
+                                  "monitor showed them; nothing was done",
+                                  "look at the monitor again before acting")
+            tx = self._tx(self._session(session_code), self.clock())
+            self.store.clear_app_error(participant_code)
+            monitor.log_action(tx, row, "retry")
+            outbox.publish(Channel.participant(participant_code), {"type": "retry"})
+            outbox.publish(Channel.monitor(session_code), {"type": "update"})
 
     def admin_actions(self, session_code: str) -> list[Row]:
         with self.store.reading():

@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..errors import LabctlError
-from ..pages import form_target
+from ..money import format_money, format_points
+from ..pages import form_model_kind
+from .flow import Step
 from .progress import move_on, submit
 from .store import Row
 from .tx import Tx
@@ -17,6 +19,8 @@ from .wait import forms_groups_by_arrival, release, wait_target
 
 #: where a participant is, as the monitor shows it
 MonitorStatus = Literal["not started", "playing", "waiting", "finished"]
+#: what the monitor offers on a row: submit the page, release the wait page, or nothing
+MonitorAction = Literal["advance", "release"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,14 @@ class MonitorRow:
     #: on a wait page: who has not arrived yet (labels, or participant numbers)
     waiting_for: list[str]
     bonus: int
+    #: the bonus as the payments sheet shows it: in the session's currency, or in points
+    bonus_text: str = ""
+    #: the action the engine can take on this participant now, if any
+    action: MonitorAction | None = None
+    #: why a playing or waiting participant cannot be advanced (``action`` is then None)
+    cannot_advance: str | None = None
+    #: the app error that stopped the participant on this page: page, location, message, at
+    app_error: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -42,10 +54,11 @@ class MonitorRow:
 def monitor_rows(tx: Tx) -> list[MonitorRow]:
     rows = tx.store.participants_of(tx.session_code)
     names = {row["id"]: row["label"] or f"#{row['id_in_session']}" for row in rows}
-    return [_row(tx, row, names) for row in rows]
+    errors = {e["participant_code"]: e for e in tx.store.app_errors_of(tx.session_code)}
+    return [_row(tx, row, names, errors.get(row["code"])) for row in rows]
 
 
-def _row(tx: Tx, row: Row, names: dict[int, str]) -> MonitorRow:
+def _row(tx: Tx, row: Row, names: dict[int, str], error: Row | None) -> MonitorRow:
     index = row["step"]
     waiting: list[str] = []
     status: MonitorStatus
@@ -61,8 +74,60 @@ def _row(tx: Tx, row: Row, names: dict[int, str]) -> MonitorRow:
     arrived = row["page_arrived_at"]
     seconds = (round(tx.now - datetime.fromisoformat(arrived).timestamp(), 1)
                if arrived and status in ("playing", "waiting") else None)
+    blocker = advance_blocker(tx, index) if status in ("playing", "waiting") else None
+    action: MonitorAction | None = None
+    if status in ("playing", "waiting") and blocker is None:
+        action = "release" if status == "waiting" else "advance"
+    bonus = row["bonus"] or 0
     return MonitorRow(row["id_in_session"], row["code"], index, row["label"], status, row["app"],
-                      row["round_number"], row["page"], seconds, waiting, row["bonus"] or 0)
+                      row["round_number"], row["page"], seconds, waiting, bonus,
+                      bonus_text=_bonus_text(tx, bonus), action=action,
+                      cannot_advance=blocker, app_error=standing_error(error, index))
+
+
+def _bonus_text(tx: Tx, bonus: int) -> str:
+    if tx.session_type.pays_points:
+        return format_points(bonus)
+    return format_money(bonus, tx.session_type.currency)
+
+
+def standing_error(error: Row | None, step: int) -> dict[str, Any] | None:
+    """The participant's recorded app error while they are still on the page it stopped:
+    once they moved on (Advance, Release), it no longer describes where they are."""
+    if error is None or error["step"] != step:
+        return None
+    return {key: error[key] for key in ("page", "location", "message", "at")}
+
+
+def advance_blocker(tx: Tx, index: int) -> str | None:
+    """Why the engine cannot move a participant on from step ``index``, or None if it can.
+
+    A form page can be submitted without the participant only when each of its fields has a
+    value to submit (a ``timeout_submission`` value or an initial value); a wait page can be
+    released unless it forms groups as people arrive. Depends on the page only, not on who is
+    on it, so the monitor pays nothing per participant for it.
+    """
+    step = tx.steps[index]
+    if step.is_wait:
+        if forms_groups_by_arrival(step):
+            return ("this wait page forms groups as people arrive; it releases by itself when "
+                    "a full group has arrived")
+        return None
+    missing = _fields_without_value(step)
+    if missing:
+        return (f"page {step.name} declares no timeout value for {', '.join(missing)}: "
+                "declare timeout_submission on the page, or ask the participant to answer")
+    return None
+
+
+def _fields_without_value(step: Step) -> list[str]:
+    page = step.form_page
+    model = (step.app.group_class if form_model_kind(page.form_model) == "group"
+             else step.app.player_class)
+    declared = model.declared_fields()
+    return [name for name in page.form_fields
+            if page.timeout_submission.get(name) is None and name in declared
+            and declared[name].required and declared[name].initial is None]
 
 
 def _absent(tx: Tx, index: int, participant_id: int, names: dict[int, str]) -> list[str]:
@@ -86,10 +151,7 @@ def advance(tx: Tx, row: Row) -> str:
     if step.is_wait:
         release_wait(tx, row)
         return "release"
-    page = step.form_page
-    missing = [name for name in page.form_fields
-               if page.timeout_submission.get(name) is None
-               and _initial(tx, row, name) is None]
+    missing = _fields_without_value(step)
     if missing:
         raise LabctlError(
             f"page {step.name} declares no timeout value for {', '.join(missing)}, so "
@@ -99,13 +161,6 @@ def advance(tx: Tx, row: Row) -> str:
     if not result.advanced:
         raise LabctlError(f"participant {row['id_in_session']} could not be advanced")
     return "advance"
-
-
-def _initial(tx: Tx, row: Row, name: str) -> Any:
-    step = tx.steps[row["step"]]
-    player = tx.records.player(step.app, row["id"], step.round_number)
-    declared = type(form_target(step.form_page, player)).declared_fields()[name]
-    return declared.initial if declared.required else ""
 
 
 def release_wait(tx: Tx, row: Row) -> None:

@@ -243,6 +243,23 @@ class AdminLog(Protocol):
         ...
 
 
+class AppErrors(Protocol):
+    """Table ``app_errors``: participant_code, session_code, step, page, location, message,
+    at; the last app error of each participant, for the monitor."""
+
+    def record_app_error(self, row: Row) -> None:
+        """Keep ``row`` as the participant's app error, replacing an earlier one."""
+        ...
+
+    def app_error_of(self, participant_code: str) -> Row | None: ...
+
+    def app_errors_of(self, session_code: str) -> list[Row]:
+        """Every participant's last app error in a session."""
+        ...
+
+    def clear_app_error(self, participant_code: str) -> None: ...
+
+
 class Store(Transactions, Settings, Sessions, Participants, AppRecords, PageVisits, WaitPages,
-            SharedData, ResultReads, AdminLog, Protocol):
+            SharedData, ResultReads, AdminLog, AppErrors, Protocol):
     """Everything the engine keeps: the union of the areas above."""

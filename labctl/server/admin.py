@@ -72,6 +72,12 @@ def logout():
 @bp.get("/")
 @requires_admin
 def sessions():
+    return _sessions_page()
+
+
+def _sessions_page(draft: dict[str, str] | None = None):
+    """The sessions page; ``draft`` keeps an experimenter's unsaved batch edit (batch, text,
+    error), shown in its editor with the error next to it rather than lost."""
     rows = engine().session_rows()
     summaries = []
     for row in rows:
@@ -80,11 +86,18 @@ def sessions():
         summaries.append({**row, "count": count, "finished": finished})
     project = engine().project
     rooms = [(room, room.seat_labels(project.root)) for room in project.rooms]
-    batches = [{**b, "json": json.dumps(b["doc"], indent=2, ensure_ascii=False)}
+    batches = [{**b, "json": json.dumps(b["doc"], indent=2, ensure_ascii=False), "error": None}
                for b in engine().batch_documents()]
+    error = request.args.get("error")
+    for b in batches:
+        if draft is not None and b["batch"] == draft["batch"]:
+            b.update(json=draft["text"], error=draft["error"])
+            draft = None
+    if draft is not None:  # no editor of that batch to show it next to
+        error = draft["error"]
     return render_template("labctl/admin/sessions.html", sessions=summaries,
                            session_types=project.session_types, rooms=rooms, batches=batches,
-                           csrf_token=_admin_csrf(), error=request.args.get("error"),
+                           csrf_token=_admin_csrf(), error=error,
                            notice=request.args.get("notice"))
 
 
@@ -95,22 +108,32 @@ def edit_batch(batch: str):
     if not _csrf_ok():
         return redirect(url_for("admin.sessions", error="The form expired; please try again."),
                         code=303)
+    text = request.form.get("doc", "")
     try:
-        doc = json.loads(request.form.get("doc", ""))
-        version = int(request.form.get("version", ""))
+        doc = json.loads(text)
     except ValueError as exc:
-        return redirect(url_for("admin.sessions", error=f"Batch data of '{batch}' was not "
-                                f"saved: it is not valid JSON ({exc})."), code=303)
+        return _kept_batch_edit(batch, text, f"Not saved: this is not valid JSON ({exc}). "
+                                "Your text is kept below; correct it and save again.")
+    version = request.form.get("version", "")
+    if not version.isdigit():
+        return _kept_batch_edit(batch, text, "Not saved: the form did not say which version "
+                                "you edited. Copy your text, reload the page and save again.")
     try:
-        result = engine().admin_replace_batch(batch, version, doc)
+        result = engine().admin_replace_batch(batch, int(version), doc)
     except LabctlError as exc:
-        return redirect(url_for("admin.sessions", error=str(exc)), code=303)
+        return _kept_batch_edit(batch, text, f"Not saved: {exc}")
     if not result.accepted:
-        return redirect(url_for("admin.sessions", error=f"Batch data of '{batch}' changed "
-                                f"while you edited it (now version {result.version}); "
-                                "nothing was saved. Review it and save again."), code=303)
+        return _kept_batch_edit(batch, text, f"Not saved: the batch data changed while you "
+                                f"edited it (now version {result.version}). Your text is kept "
+                                "below; copy it, reload the page, review and save again.")
     return redirect(url_for("admin.sessions", notice=f"Batch data of '{batch}' saved as "
                             f"version {result.version}."), code=303)
+
+
+def _kept_batch_edit(batch: str, text: str, error: str):
+    """The sessions page again with the experimenter's text in its editor and why it was not
+    saved next to it: an edit is never thrown away."""
+    return _sessions_page({"batch": batch, "text": text, "error": error}), 422
 
 
 @bp.post("/sessions")
@@ -185,6 +208,23 @@ def advance(session_code: str, code: str):
                              "reload the monitor.")
     try:
         engine().admin_advance(code, session_code=session_code, step=int(step))
+    except LabctlError as exc:
+        return _action_error(session_code, str(exc))
+    return redirect(url_for("admin.session_detail", session_code=session_code), code=303)
+
+
+@bp.post("/sessions/<session_code>/participants/<code>/retry")
+@requires_admin
+def retry(session_code: str, code: str):
+    """Let a participant stopped by an app error try their page again; their page reloads."""
+    if not _csrf_ok():
+        return _action_error(session_code, "The form expired; reload the monitor.")
+    step = request.form.get("step", "")
+    if not step.lstrip("-").isdigit():
+        return _action_error(session_code, "The form did not say which page it was for; "
+                             "reload the monitor.")
+    try:
+        engine().admin_retry(code, session_code, int(step))
     except LabctlError as exc:
         return _action_error(session_code, str(exc))
     return redirect(url_for("admin.session_detail", session_code=session_code), code=303)

@@ -10,9 +10,12 @@ the history entry into a plain GET so a reload never re-posts). The wait page li
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from ..engine import PageView, UnknownParticipant
+from ..errors import ResearcherCodeError
 from ..hub import Channel
 from ..participant_urls import POSITION, POSITION_ROUTE, ROUTE, SOCKET, participant_path
 from .current import engine
@@ -21,6 +24,9 @@ from .rendering import FINISHED_TEMPLATE, WAIT_TEMPLATE, compiled, render_page
 from .security import csrf_ok, csrf_token
 
 bp = Blueprint("participant", __name__)
+log = logging.getLogger("labctl.server")
+#: the sub-path an app-error page polls, where WebSockets are blocked, to know when to retry
+APP_ERROR = "app-error"
 
 
 def secret() -> str:
@@ -101,3 +107,32 @@ def participant_socket(ws, code: str) -> None:
         return
     relay(ws, engine().hub, Channel.participant(code),
           lambda: {"type": "position", **engine().position(code)})
+
+
+# -- a page stopped by the experiment's code --------------------------------------------------
+
+
+@bp.errorhandler(ResearcherCodeError)
+def app_error(exc: ResearcherCodeError):
+    """The researcher's code failed on this participant's page: record it for the monitor
+    (file:line, at once) and show a page that waits, without the traceback, and reloads by
+    itself once the experimenter has acted (Advance, Release, Retry)."""
+    code = str((request.view_args or {}).get("code", ""))
+    log.error("experiment code failed for participant %s: %s", code, exc)
+    position = engine().position(code)
+    try:
+        engine().record_app_error(code, exc)
+    except Exception as failure:  # the page must still tell the participant what to do
+        log.error("could not record the app error for the monitor: %r", failure)
+    page_url = _page_url(code)
+    return render_template(
+        "labctl/app_error.html", step=position["step"], page_url=page_url,
+        ws_url=page_url + SOCKET, status_url=page_url + APP_ERROR), 500
+
+
+@bp.get(ROUTE + APP_ERROR)
+def app_error_status(code: str):
+    """Whether the app error that stopped this participant's page still stands."""
+    response = jsonify({"standing": engine().app_error_standing(code)})
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -80,6 +80,17 @@ def m004_partial_deadline_index(db: Database) -> None:
                "WHERE deadline IS NOT NULL")
 
 
+@core()
+def m005_monitor_app_errors(db: Database) -> None:
+    """The last app error of each participant (a researcher's hook raised on their page), so
+    the monitor shows its file:line at once; written after the failing step rolled back."""
+    db.table("app_errors").create({
+        "participant_code": str, "session_code": str, "step": int, "page": str,
+        "location": str, "message": str, "at": str,
+    }, pk="participant_code")
+    db.table("app_errors").create_index(["session_code"])
+
+
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)

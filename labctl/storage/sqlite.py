@@ -383,6 +383,25 @@ class SqliteStore:
         return self._all("SELECT * FROM page_visits WHERE session_code = ? "
                          "ORDER BY participant_id, step", (session_code,))
 
+    # -- app errors (the monitor) ------------------------------------------------------------
+    def record_app_error(self, row: Row) -> None:
+        columns = ", ".join(f'"{c}"' for c in row)
+        marks = ", ".join("?" for _ in row)
+        self.conn.execute(f"INSERT OR REPLACE INTO app_errors ({columns}) VALUES ({marks})",
+                          [to_sql(v) for v in row.values()])
+
+    def app_error_of(self, participant_code: str) -> Row | None:
+        return self._one("SELECT * FROM app_errors WHERE participant_code = ?",
+                         (participant_code,))
+
+    def app_errors_of(self, session_code: str) -> list[Row]:
+        return self._all("SELECT * FROM app_errors WHERE session_code = ?", (session_code,))
+
+    def clear_app_error(self, participant_code: str) -> None:
+        self.conn.execute("DELETE FROM app_errors WHERE participant_code = ?",
+                          (participant_code,))
+
+
 if TYPE_CHECKING:  # the type checker proves that SqliteStore is a Store
     from ..engine.store import Store
 

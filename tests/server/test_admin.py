@@ -100,7 +100,7 @@ def test_the_session_page_lists_every_participants_link(lab):
     links = re.findall(r'<a href="/p/([^/"]+)/" class="code">([^<]+)</a>', response.text)
     assert links == [(code, f"{lab.base_url}/p/{code}/") for code in lab.codes]
     assert response.text.count(">not started<") == 3
-    assert "<td>trust</td>" in response.text and "<td>Send</td>" in response.text
+    assert '"App">trust</td>' in response.text and '"Page">Send</td>' in response.text
     sheet = http.get(f"{lab.base_url}/admin/sessions/{lab.session_code}/payments",
                      timeout=HTTP_TIMEOUT)
     assert 'id="payments-total">EUR 40.00<' in sheet.text  # 4 x the fixed pay, no bonus yet

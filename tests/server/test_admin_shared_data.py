@@ -54,7 +54,7 @@ def test_a_stale_batch_edit_changes_nothing(lab):
 
 @pytest.mark.parametrize(("doc", "version", "message"), [
     ("{not json", "0", "is not valid JSON"),
-    ('{"x": 1}', "zero", "is not valid JSON"),
+    ('{"x": 1}', "zero", "did not say which version"),
 ])
 def test_a_malformed_batch_edit_is_refused(lab, doc, version, message):
     http = admin_login(lab.base_url, PASSWORD)

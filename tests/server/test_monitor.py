@@ -254,10 +254,10 @@ def test_the_monitor_follows_the_participants_live(lab, admin):
     assert page[trustor.code][:6] == ["1", "", f"{lab.base_url}/p/{trustor.code}/", "trust",
                                       "1", "ResultsWait"]
     assert re.fullmatch(r"\d+ s", page[trustor.code][6])
-    assert page[trustor.code][7:] == ["waiting for #2", "0", "Release wait page"]
+    assert page[trustor.code][7:] == ["waiting for #2", "EUR 0.00", "Release wait page"]
     assert page[trustee.code][3:6] == ["trust", "1", "SendBack"]
-    assert page[trustee.code][7:] == ["playing", "0", "Advance"]
-    assert page[other.code][3:] == ["", "", "", "", "not started", "0", ""]  # no button
+    assert page[trustee.code][7:] == ["playing", "EUR 0.00", "Advance"]
+    assert page[other.code][3:] == ["", "", "", "", "not started", "EUR 0.00", ""]  # no button
 
 
 def test_the_monitor_of_an_unknown_session_is_a_404(lab, admin):
@@ -436,8 +436,8 @@ def test_release_wait_page_runs_the_hook_once_and_a_late_member_passes_through(g
     monitor = monitor_page(admin, lab.base_url, lab.session_code)
     rows = page_rows(monitor)
     assert rows[first.code][5] == "Gather"
-    assert rows[first.code][7:] == ["waiting for #2", "0", "Release wait page"]
-    assert rows[second.code][7:] == ["playing", "0", "Advance"]
+    assert rows[first.code][7:] == ["waiting for #2", "EUR 0.00", "Release wait page"]
+    assert rows[second.code][7:] == ["playing", "EUR 0.00", "Advance"]
 
     ws = websocket.create_connection(ws_url(lab.base_url, f"/p/{first.code}/ws"),
                                      timeout=UPDATE_SECONDS)
@@ -560,3 +560,9 @@ def test_the_payments_sheet_sums_exactly(lab, admin):
     # the monitor's bonus column agrees
     rows = rows_by_code(monitor_json(admin, lab.base_url, lab.session_code))
     assert {code: row["bonus"] for code, row in rows.items()} == bonuses
+    # ... and shows it in the session's currency, as the sheet does, never in raw cents
+    assert {code: row["bonus_text"] for code, row in rows.items()} == {
+        code: eur(bonus) for code, bonus in bonuses.items()}
+    page = page_rows(monitor_page(admin, lab.base_url, lab.session_code))
+    assert {code: cells[8] for code, cells in page.items()} == {
+        code: eur(bonus) for code, bonus in bonuses.items()}

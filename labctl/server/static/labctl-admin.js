@@ -14,6 +14,8 @@
   var pollTimer = null;
   var attempts = 0;
 
+  var LABELS = ["#", "Label", "Link", "App", "Round", "Page", "On page", "Status", "Bonus", "Action"];
+
   function cell(text, className) {
     var td = document.createElement("td");
     td.textContent = text === null || text === undefined ? "" : String(text);
@@ -21,22 +23,61 @@
     return td;
   }
 
-  function actionCell(row) {
-    var td = document.createElement("td");
-    td.className = "no-print";
-    if (row.status !== "playing" && row.status !== "waiting") { return td; }
+  function actionForm(row, what, label) {
     var form = document.createElement("form");
     form.method = "post";
-    form.action = actionUrl + encodeURIComponent(row.code) + "/advance";
+    form.action = actionUrl + encodeURIComponent(row.code) + "/" + what;
     var token = document.createElement("input");
     token.type = "hidden"; token.name = "csrf_token"; token.value = csrf;
     var step = document.createElement("input");
     step.type = "hidden"; step.name = "step"; step.value = String(row.step);
-    form.appendChild(step);
     var button = document.createElement("button");
     button.type = "submit"; button.className = "button secondary";
-    button.textContent = row.status === "waiting" ? "Release wait page" : "Advance";
-    form.appendChild(token); form.appendChild(button); td.appendChild(form);
+    button.textContent = label;
+    form.appendChild(token); form.appendChild(step); form.appendChild(button);
+    return form;
+  }
+
+  function actionCell(row) {
+    var td = document.createElement("td");
+    td.className = "no-print";
+    if (row.action === "release") {
+      var release = actionForm(row, "advance", "Release wait page");
+      release.className = "release-form";
+      release.setAttribute("data-who", row.label || "#" + row.id_in_session);
+      release.setAttribute("data-page", row.page || "");
+      release.setAttribute("data-missing", row.waiting_for.join(", "));
+      td.appendChild(release);
+    } else if (row.action === "advance") {
+      td.appendChild(actionForm(row, "advance", "Advance"));
+    }
+    if (row.app_error) {
+      var retry = actionForm(row, "retry", "Retry page");
+      retry.lastChild.className += " retry";
+      td.appendChild(retry);
+    }
+    if (row.cannot_advance) {
+      var why = document.createElement("span");
+      why.className = "muted cannot-advance";
+      why.textContent = "Cannot advance: " + row.cannot_advance;
+      td.appendChild(why);
+    }
+    return td;
+  }
+
+  function statusCell(row) {
+    var td = cell(row.status + (row.waiting_for.length ? " for " + row.waiting_for.join(", ") : ""),
+                  "status-" + row.status.replace(" ", "-"));
+    if (row.app_error) {
+      var box = document.createElement("div");
+      box.className = "app-error"; box.setAttribute("role", "alert");
+      var where = document.createElement("code");
+      where.textContent = row.app_error.location;
+      box.appendChild(document.createTextNode("App error at "));
+      box.appendChild(where);
+      box.appendChild(document.createTextNode(": " + row.app_error.message));
+      td.appendChild(box);
+    }
     return td;
   }
 
@@ -49,6 +90,7 @@
       tr.appendChild(cell(row.id_in_session, "num"));
       tr.appendChild(cell(row.label));
       var link = document.createElement("td");
+      link.className = "link";
       var a = document.createElement("a");
       a.href = "/p/" + encodeURIComponent(row.code) + "/"; a.className = "code";
       a.textContent = baseUrl + "/p/" + row.code + "/";
@@ -57,15 +99,49 @@
       tr.appendChild(cell(row.round_number, "num"));
       tr.appendChild(cell(row.page));
       tr.appendChild(cell(row.seconds_on_page === null ? "" : Math.floor(row.seconds_on_page) + " s", "num"));
-      var status = row.status + (row.waiting_for.length ? " for " + row.waiting_for.join(", ") : "");
-      tr.appendChild(cell(status, "status-" + row.status.replace(" ", "-")));
-      tr.appendChild(cell(row.bonus, "num"));
+      tr.appendChild(statusCell(row));
+      tr.appendChild(cell(row.bonus_text, "num"));
       tr.appendChild(actionCell(row));
+      Array.prototype.forEach.call(tr.children, function (td, i) {
+        td.setAttribute("data-label", LABELS[i]);
+      });
       fresh.appendChild(tr);
     });
     tbody.parentNode.replaceChild(fresh, tbody);
     renderGroups(data.groups || []);
   }
+
+  /* "Release wait page" says what it implies and asks first: the group goes on without whoever
+     has not arrived, and the pages after the wait page run without their answers. */
+  function confirmRelease(form) {
+    var dialog = document.getElementById("release-dialog");
+    var text = document.getElementById("release-text");
+    if (!dialog || typeof dialog.showModal !== "function") {
+      return window.confirm("Release this wait page?");
+    }
+    var who = form.getAttribute("data-who");
+    var missing = form.getAttribute("data-missing");
+    text.textContent = missing
+      ? "Still missing: " + missing + ". Releasing " + form.getAttribute("data-page") + " lets " +
+        who + "'s group go on without them: the pages after this wait page run without the " +
+        "answers " + missing + " have not given yet (if the app's code needs them, those pages " +
+        "fail and this monitor shows the error). " + missing + " will pass straight through " +
+        "when they arrive."
+      : "Everyone " + who + " waits for has arrived: releasing runs the wait page's code now.";
+    dialog.returnValue = "";
+    dialog.onclose = function () {
+      if (dialog.returnValue === "release") { form.submit(); }
+    };
+    dialog.showModal();
+    return false;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form && form.classList && form.classList.contains("release-form")) {
+      if (!confirmRelease(form)) { event.preventDefault(); }
+    }
+  });
 
   function renderGroups(groups) {
     var box = document.getElementById("group-data");
