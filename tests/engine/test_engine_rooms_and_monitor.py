@@ -509,3 +509,45 @@ def test_a_page_without_timeout_values_is_not_advanced(make_project, open_engine
         engine.admin_advance(code)
     assert "declare timeout_submission" in str(raised.value)
     assert dbfile.snapshot() == before
+
+
+LOBBY_APP = """\
+import labctl
+
+app = labctl.App(players_per_group=2)
+
+
+class Lobby(labctl.WaitPage):
+    group_by_arrival_time = True
+
+
+class Play(labctl.Page):
+    pass
+
+
+page_sequence = [Lobby, Play]
+"""
+
+
+def test_the_monitor_offers_advance_only_where_the_engine_can_advance(
+        make_project, open_engine, driver_of):
+    """A form page whose required field has no value to submit, and a wait page that forms
+    groups as people arrive, cannot be advanced: the row offers nothing and says why."""
+    project = make_project({"ask": NO_TIMEOUT_VALUES, "arrival": LOBBY_APP},
+                           'name="demo", app_sequence=["ask", "arrival"], num_participants=2')
+    engine = open_engine(project)
+    session = engine.create_session("demo")
+    first, _ = driver_of(engine).codes(session)
+    driver_of(engine).look(first)
+    (row, untouched) = engine.monitor(session)
+    assert (row.status, row.page, row.action) == ("playing", "Ask", None)
+    assert row.cannot_advance == ("page Ask declares no timeout value for answer: declare "
+                                  "timeout_submission on the page, or ask the participant to "
+                                  "answer")
+    assert (untouched.action, untouched.cannot_advance) == (None, None)  # not started
+
+    driver_of(engine).submit(first, {"answer": "3"})
+    driver_of(engine).look(first)
+    (row, _) = engine.monitor(session)
+    assert (row.status, row.page, row.action) == ("waiting", "Lobby", None)
+    assert "forms groups as people arrive" in row.cannot_advance
