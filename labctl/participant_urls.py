@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-__all__ = ["POSITION", "POSITION_ROUTE", "ROUTE", "SHARED", "SHARED_ROUTE", "SOCKET",
-           "SOCKET_ROUTE", "participant_path", "participant_url"]
+__all__ = ["APP_ERROR", "APP_ERROR_ROUTE", "POSITION", "POSITION_ROUTE", "ROUTE", "SHARED",
+           "SHARED_ROUTE", "SOCKET", "SOCKET_ROUTE", "participant_path", "participant_url"]
 
 PREFIX = "/p/"
 #: the sub-path of the page's WebSocket, which tells the page when the participant moves on
@@ -21,12 +21,15 @@ SOCKET = "ws"
 SHARED = "shared"
 #: the sub-path answering where the participant is now (JSON), when WebSockets are blocked
 POSITION = "position"
+#: the sub-path answering whether an app error still stops the page (the error page polls it)
+APP_ERROR = "app-error"
 
 #: the participant's page, as a Flask route rule (GET shows it, POST submits it)
 ROUTE = f"{PREFIX}<code>/"
 SOCKET_ROUTE = ROUTE + SOCKET
 SHARED_ROUTE = ROUTE + SHARED
 POSITION_ROUTE = ROUTE + POSITION
+APP_ERROR_ROUTE = ROUTE + APP_ERROR
 
 
 def participant_path(code: str, sub: str = "") -> str:

@@ -17,7 +17,15 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 from ..engine import PageView, UnknownParticipant
 from ..errors import ResearcherCodeError
 from ..hub import Channel
-from ..participant_urls import POSITION, POSITION_ROUTE, ROUTE, SOCKET, participant_path
+from ..participant_urls import (
+    APP_ERROR,
+    APP_ERROR_ROUTE,
+    POSITION,
+    POSITION_ROUTE,
+    ROUTE,
+    SOCKET,
+    participant_path,
+)
 from .current import engine
 from .live import relay
 from .rendering import FINISHED_TEMPLATE, WAIT_TEMPLATE, compiled, render_page
@@ -25,8 +33,6 @@ from .security import csrf_ok, csrf_token
 
 bp = Blueprint("participant", __name__)
 log = logging.getLogger("labctl.server")
-#: the sub-path an app-error page polls, where WebSockets are blocked, to know when to retry
-APP_ERROR = "app-error"
 
 
 def secret() -> str:
@@ -130,7 +136,7 @@ def app_error(exc: ResearcherCodeError):
         ws_url=page_url + SOCKET, status_url=page_url + APP_ERROR), 500
 
 
-@bp.get(ROUTE + APP_ERROR)
+@bp.get(APP_ERROR_ROUTE)
 def app_error_status(code: str):
     """Whether the app error that stopped this participant's page still stands."""
     response = jsonify({"standing": engine().app_error_standing(code)})

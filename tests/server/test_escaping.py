@@ -88,7 +88,7 @@ def test_a_participant_label_is_escaped_on_the_admin_and_finished_pages(lab, par
     admin = requests.get(f"{lab.base_url}/admin/sessions/{code}", timeout=HTTP_TIMEOUT)
     assert admin.status_code == 200
     assert_never_raw(admin.text, SCRIPT)
-    assert "<td>PC01 &lt;script&gt;alert(1)&lt;/script&gt;</td>" in admin.text
+    assert '"Label">PC01 &lt;script&gt;alert(1)&lt;/script&gt;</td>' in admin.text
 
     people = participants_of(lab.base_url, codes)
     finished = play(people, SampleBot(codes))

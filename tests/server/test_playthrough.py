@@ -61,7 +61,7 @@ def test_four_participants_play_to_the_end_and_are_paid_what_they_earned(
     for code in lab.codes:
         row = re.search(rf'/p/{re.escape(code)}/</a></td>.*?</tr>', detail.text, re.S).group(0)
         assert ">finished<" in row
-        assert f'<td class="num">{expected[code]}</td>' in row  # the bonus, in cents
+        assert f'data-label="Bonus">{eur(expected[code])}</td>' in row  # not in cents
     sheet = admin.get(f"{lab.base_url}/admin/sessions/{lab.session_code}/payments",
                       timeout=HTTP_TIMEOUT)
     total = re.search(r'id="payments-total">([^<]+)<', sheet.text).group(1)

@@ -167,8 +167,8 @@ def test_waiting_seats_join_the_session_opened_in_their_room(lab):
     monitor = http.get(f"{lab.base_url}/admin/sessions/{session}", timeout=HTTP_TIMEOUT)
     assert "room <code>lab1</code>" in monitor.text
     for label, code in joined.items():
-        assert re.search(rf'<tr data-code="{code}">\s*<td class="num">\d</td>\s*'
-                         rf"<td>{label}</td>", monitor.text), label
+        assert re.search(rf'<tr data-code="{code}">\s*<td class="num" data-label="#">\d</td>\s*'
+                         rf'<td data-label="Label">{label}</td>', monitor.text), label
 
 
 def test_an_unknown_seat_is_a_404_that_leads_to_the_seat_picker(lab):
