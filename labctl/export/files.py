@@ -7,11 +7,10 @@ one written by ``labctl export`` are the same bytes.
 from __future__ import annotations
 
 import contextlib
-import csv
 import decimal
-import io
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,17 @@ from .tables import Progress, Table, load_results
 FORMATS = ("csv", "json")
 #: first characters that make a spreadsheet evaluate a cell (OWASP's list for CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: characters a spreadsheet may split a line on: a file opened in a ";" locale (German, French,
+#: Dutch Excel) or as tab-separated is cut at characters that are not this file's separator
+SEPARATORS = (",", ";", "\t", "\r", "\n")
+_SEPARATOR, _FORMULA = (f"[{re.escape(''.join(chars))}]" for chars in (SEPARATORS,
+                                                                         FORMULA_STARTS))
+#: where a spreadsheet may start a cell (the start of a text, or after any separator), followed
+#: by quotes and apostrophes (which a misread quote or our own prefix leaves in front) and a
+#: formula start
+_EXPOSED = re.compile(f"(^|{_SEPARATOR})(?=[\"']*{_FORMULA})")
+#: the inverse of ``defused``: an apostrophe where ``defused`` puts one
+_DEFUSED = re.compile(f"(^|{_SEPARATOR})'(?=[\"']*{_FORMULA})")
 WIDE_FILE, TIMINGS_FILE, RESULTS_JSON = "results_wide.csv", "page_timings.csv", "results.json"
 PAYMENTS_FILE, PAYMENTS_JSON = "payments.csv", "payments.json"
 _TAKEN_STEMS = {"results_wide", "page_timings", "payments", "results"}
@@ -33,12 +43,28 @@ _TAKEN_STEMS = {"results_wide", "page_timings", "payments", "results"}
 # -- encoding --------------------------------------------------------------------------------
 
 
-def csv_cell(value: Any) -> str:
-    """One CSV cell: ``1``/``0`` for booleans, exact numbers, formulas defused.
+def defused(text: str) -> str:
+    """``text`` with an apostrophe wherever a spreadsheet could start a formula.
 
-    A text cell starting with ``= + - @``, a tab or a carriage return gets a leading ``'``:
-    spreadsheets then show it as text rather than run it. Numbers are never changed, so a
-    negative amount stays a number.
+    Quoting alone is not enough: Excel in a ";" locale opens a comma-separated file by cutting
+    lines at ";" (and a tab-separated reading at tabs), so ``x;=cmd|...`` would become a cell
+    ``=cmd|...``. An apostrophe goes at the start and after every comma, semicolon, tab and
+    line break that is followed (after any quotes or apostrophes) by ``= + - @``, a tab or a
+    carriage return; every such cell then starts with ``'`` and is shown as text. The rule
+    also applies to apostrophes already there, so ``undefused`` gets the exact text back.
+    """
+    return _EXPOSED.sub(r"\1'", text)
+
+
+def undefused(text: str) -> str:
+    """The text ``defused`` was given: what an analyst gets back (README: Exporting data)."""
+    return _DEFUSED.sub(r"\1", text)
+
+
+def csv_cell(value: Any) -> str:
+    """What a CSV cell reads: ``1``/``0`` for booleans, exact numbers, text ``defused``.
+
+    Numbers are never changed, so a negative amount stays a number.
     """
     if value is None:
         return ""
@@ -48,17 +74,27 @@ def csv_cell(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         return repr(value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return defused(str(value))
+
+
+def csv_field(value: Any) -> str:
+    """A cell as written in the file: every text cell in double quotes, numbers bare.
+
+    Quoting every text (not only those holding a comma, as the csv module does) keeps a
+    semicolon or tab in an answer inside its cell for a spreadsheet that splits on it.
+    """
+    cell = csv_cell(value)
+    if value is None or isinstance(value, (bool, int, float, decimal.Decimal)):
+        return cell
+    return '"' + cell.replace('"', '""') + '"'
 
 
 def csv_text(table: Table) -> str:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow([csv_cell(row.get(column)) for column in table.columns])
-    return buffer.getvalue()
+    """RFC 4180 lines ending in CRLF; quoted text may hold line breaks."""
+    lines = [",".join(csv_field(column) for column in table.columns)]
+    lines += [",".join(csv_field(row.get(column)) for column in table.columns)
+              for row in table.rows]
+    return "".join(line + "\r\n" for line in lines)
 
 
 def csv_bytes(table: Table) -> bytes:

@@ -42,7 +42,8 @@ def render_field(shown: FieldInput) -> Markup:
     widget = field.effective_widget
     described = (f"error-{name}" if shown.error else f"help-{name}" if field.help_text else "")
     attrs = _Attributes(" required" if field.required else "",
-                        f' aria-describedby="{described}"' if described else "")
+                        f' aria-describedby="{described}"' if described else "",
+                        ' aria-invalid="true"' if shown.error else "")
     parts = [f'<div class="field{" has-error" if shown.error else ""}" id="field-{name}">']
     if widget in ("radio", "radio_horizontal"):
         parts.append(_radios(shown, name, widget, attrs))
@@ -62,21 +63,24 @@ def render_field(shown: FieldInput) -> Markup:
 
 @dataclass
 class _Attributes:
-    """An input's ` required` and ` aria-describedby="…"` (each empty when not called for)."""
+    """An input's ` required`, ` aria-describedby="…"` and ` aria-invalid="true"` (each empty
+    when not called for): a screen reader announces a wrong field and its error, and
+    labctl.js moves the focus to the first wrong field of a refused form."""
 
     required: str
     described: str
+    invalid: str = ""
 
     @property
-    def both(self) -> str:
-        return self.required + self.described
+    def every(self) -> str:
+        return self.required + self.described + self.invalid
 
 
 def _radios(shown: FieldInput, name: str, widget: str, attrs: _Attributes) -> str:
     horizontal = " horizontal" if widget == "radio_horizontal" else ""
     choices = "".join(
         f'\n      <label class="choice"><input type="radio" name="{name}" '
-        f'value="{escape(value)}"{" checked" if shown.value == value else ""}{attrs.required}>'
+        f'value="{escape(value)}"{" checked" if shown.value == value else ""}{attrs.every}>'
         f'\n        <span>{escape(label)}</span></label>'
         for value, label in shown.choices)
     return (f"\n  <fieldset{attrs.described}>"
@@ -89,7 +93,7 @@ def _checkbox(shown: FieldInput, name: str, attrs: _Attributes) -> str:
     required, which the server checks and explains ("Please tick this box")."""
     checked = " checked" if shown.value in TICKED else ""
     return (f'\n  <label class="choice"><input type="checkbox" name="{name}" value="1" '
-            f'id="id_{name}"{checked}{attrs.described}>'
+            f'id="id_{name}"{checked}{attrs.described}{attrs.invalid}>'
             f"\n    <span>{escape(shown.field.display_label)}</span></label>")
 
 
@@ -100,27 +104,27 @@ def _input(shown: FieldInput, name: str, widget: str, attrs: _Attributes) -> str
             f'\n    <option value="{escape(choice)}"'
             f'{" selected" if shown.value == choice else ""}>{escape(label)}</option>'
             for choice, label in shown.choices)
-        return (f'\n  <select name="{name}" id="id_{name}"{attrs.both}>'
+        return (f'\n  <select name="{name}" id="id_{name}"{attrs.every}>'
                 f'\n    <option value="">Please choose…</option>{options}\n  </select>')
     limit = getattr(field, "max_length", None)
     max_length = f' maxlength="{limit}"' if limit else ""
     if widget == "textarea":
-        return (f'\n  <textarea name="{name}" id="id_{name}" rows="4"{max_length}{attrs.both}>'
+        return (f'\n  <textarea name="{name}" id="id_{name}" rows="4"{max_length}{attrs.every}>'
                 f"{value}</textarea>")
     low, high = escape(shown.money_min), escape(shown.money_max)
     if widget == "slider":  # never required: a slider always has a value
         start = value if shown.value != "" else low
         return (f'\n  <div class="slider"><span>{low}</span>\n  <input type="range" '
                 f'name="{name}" id="id_{name}" min="{low}" max="{high}" step="{shown.step}" '
-                f'value="{start}"{attrs.described}>\n  <span>{high}</span> '
+                f'value="{start}"{attrs.described}{attrs.invalid}>\n  <span>{high}</span> '
                 f'<output for="id_{name}" class="slider-value">{value}</output></div>')
     if widget == "number":
         bounds = (f' min="{low}"' if shown.money_min is not None else "") + (
             f' max="{high}"' if shown.money_max is not None else "")
         return (f'\n  <input type="number" name="{name}" id="id_{name}" value="{value}" '
-                f'step="{shown.step}" inputmode="decimal"{bounds}{attrs.both}>')
+                f'step="{shown.step}" inputmode="decimal"{bounds}{attrs.every}>')
     return (f'\n  <input type="text" name="{name}" id="id_{name}" value="{value}"'
-            f"{max_length}{attrs.both}>")
+            f"{max_length}{attrs.every}>")
 
 
 def render_next_button(label: str = "Next") -> Markup:

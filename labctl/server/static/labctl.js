@@ -101,6 +101,13 @@
     });
   }
 
+  // A refused form comes back with its wrong fields marked aria-invalid: put the cursor in
+  // the first, so a keyboard or screen-reader user lands on it and hears its error.
+  function focusFirstInvalid() {
+    var invalid = document.querySelector("#page-form [aria-invalid=true]");
+    if (invalid) { invalid.focus(); }
+  }
+
   // The answer to a form is the next page itself (no redirect): make its history entry a
   // plain GET, so that a reload or the back button never asks to send the form again.
   if (window.history && window.history.replaceState) {
@@ -115,5 +122,6 @@
     var box = document.getElementById("wait-page");
     if (box) { waitForRelease(box); }
     showSliderValues();
+    focusFirstInvalid();
   });
 }());
