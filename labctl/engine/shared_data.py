@@ -14,6 +14,7 @@ test). A failed ``test`` operation is a conflict too: its precondition no longer
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,11 @@ from .store import SharedData
 SCOPES = ("batch", "group", "study")
 #: a shared document is live state, not a file store
 MAX_DOC_BYTES = 512 * 1024
+#: JSON nested deeper than this is refused before it is parsed: Python's parser (and the
+#: patch library) recurse once per level and would fail with RecursionError near 1,000
+MAX_JSON_DEPTH = 64
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class SharedDataError(LabctlError):
@@ -79,6 +85,22 @@ def change(store: SharedData, scope: str, key: str, base_version: Any, *, author
                               "author": author, "kind": kind, "patch": json.dumps(ops),
                               "at": now_iso})
     return ChangeResult(True, version + 1, json.loads(encoded), ops)
+
+
+def too_deep(raw: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text nests arrays and objects deeper than ``limit``, found without parsing.
+
+    Most messages hold fewer brackets than the limit in all, which one C-speed count shows;
+    only the others are scanned (outside strings) for their actual depth.
+    """
+    if raw.count("[") + raw.count("{") <= limit:
+        return False
+    depth = 0
+    for bracket in _BRACKET.findall(_STRING.sub("", raw)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 def _checked_ops(patch: Any) -> list[dict[str, Any]]:

@@ -476,6 +476,32 @@ def test_text_that_is_not_json_is_an_error(lab):
                              "message": "each message must be a JSON object"}
 
 
+DEEP_LEVELS = 900  # inside the 64 KiB message limit, far beyond any real document
+
+
+def test_deeply_nested_json_is_refused_with_a_message_and_logged_once(lab, caplog):
+    socket, partner = lab.socket(1), lab.socket(2)
+    partner.subscribe("group")
+    before = lab.shared_tables()
+    deep = "[" * DEEP_LEVELS + "]" * DEEP_LEVELS
+    raw = ('{"op": "patch", "store": "group", "version": 0, "id": 7, '
+           f'"patch": [{{"op": "add", "path": "/x", "value": {deep}}}]}}')
+    caplog.set_level("WARNING")
+    for _ in range(3):
+        socket.ws.send(raw)
+        answer = socket.read()
+        assert answer["type"] == "error" and answer["id"] is None, answer
+        assert "nested deeper than 64 levels" in answer["message"]
+    # nested brackets inside a string are text, not depth
+    text = socket.request(op="patch", store="group", version=0, patch=add("/x", deep))
+    assert text["type"] == "ack", text
+    lines = [r.getMessage() for r in caplog.records if lab.codes[0] in r.getMessage()]
+    assert len(lines) == 1 and "nested deeper" in lines[0], lines
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    assert lab.shared_tables()["docs"] != before["docs"]  # only the accepted text changed it
+    assert lab.doc("group", lab.key(1)) == (1, {"x": deep})
+
+
 @pytest.mark.parametrize("version", [0, 5, -1, "1", 1.0, None, True], ids=repr)
 def test_a_stale_version_is_a_conflict_with_the_current_document(lab, version):
     first, second = lab.socket(1), lab.socket(2)
