@@ -44,7 +44,8 @@ class SharedDataActions(EngineCore):
                                       "reload the page to reach your current data")
             result = shared_access.apply_change(tx, target, base_version, participant_code,
                                                 patch=patch, replace=replace,
-                                                shown_as=_sender_name(tx, row))
+                                                shown_as=_sender_name(tx, row),
+                                                check=_declared_shape(tx, row, target.scope))
         return result
 
     def shared_message(self, participant_code: str, target: Target, body: Any,
@@ -68,6 +69,25 @@ class SharedDataActions(EngineCore):
             outbox.publish(channel, {"type": "message", "store": target.scope,
                                      "from": _sender_name(tx, row), "body": body,
                                      "direct": recipient is not None})
+
+
+def _declared_shape(tx: Tx, row: Row, scope: str) -> shared_data.ShapeCheck:
+    """What a participant's page may write to ``scope``: the schema of the app they play now;
+    outside an app (before the first page, after the last), every schema the session's apps
+    declare for the store, since any of them may read it later."""
+    if 0 <= row["step"] < len(tx.steps):
+        apps = [tx.steps[row["step"]].app]
+    else:
+        apps = list({id(s.app): s.app for s in tx.steps}.values())
+
+    def check(doc: Any) -> str | None:
+        for app in apps:
+            problem = app.shared_problem(scope, doc)
+            if problem is not None:
+                return f"app '{app.name}': {problem}"
+        return None
+
+    return check
 
 
 def _member_code(tx: Tx, row: Row, id_in_group: Any) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,9 +58,19 @@ def read(store: SharedData, scope: str, key: str) -> tuple[int, Any]:
     return int(row["version"]), json.loads(row["doc"])
 
 
+#: why a document may not be written (``None``: it may), e.g. an app's declared schema
+ShapeCheck = Callable[[Any], "str | None"]
+
+
 def change(store: SharedData, scope: str, key: str, base_version: Any, *, author: str, now_iso: str,
-           patch: Any = None, replace: Any = None) -> ChangeResult:
-    """Apply a patch or a replacement made on ``base_version``; call inside a transaction."""
+           patch: Any = None, replace: Any = None, check: ShapeCheck | None = None
+           ) -> ChangeResult:
+    """Apply a patch or a replacement made on ``base_version``; call inside a transaction.
+
+    ``check`` sees the document the change would make: a participant's write is refused
+    unless the result has the shape the app declared, so no page can leave the app a document
+    it cannot read.
+    """
     if scope not in SCOPES:
         raise SharedDataError(f"there is no shared store '{scope}'",
                               "use 'batch', 'group' or 'study'")
@@ -79,6 +90,11 @@ def change(store: SharedData, scope: str, key: str, base_version: Any, *, author
             raise SharedDataError(f"the patch cannot apply: {exc}",
                                   "check each operation's path against the document") from exc
         kind = "patch"
+    problem = check(new_doc) if check is not None else None
+    if problem is not None:
+        raise SharedDataError(f"refused: this {scope} data must keep the shape the app declares "
+                              f"({problem}); nothing was changed",
+                              "write only what the app's shared_schemas allow")
     encoded = _encode(new_doc)
     store.save_shared_doc(scope, key, version + 1, encoded, now_iso)
     store.add_shared_history({"scope": scope, "key": key, "version": version + 1,

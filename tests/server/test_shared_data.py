@@ -9,7 +9,9 @@ and every loop is bounded.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +20,7 @@ from typing import Any
 
 import jsonpatch
 import pytest
+import requests
 import websocket
 from browserless import HTTP_TIMEOUT, Participant
 
@@ -585,3 +588,99 @@ def test_prisoners_dilemma_pays_the_submitted_choices_even_if_a_page_edits_them(
     assert "EUR 0.00" in results[0].html and "EUR 5.00" in results[1].html
     assert ">Cooperate<" in results[0].html.split('id="my-choice"')[1][:20]
     assert ">Defect<" in results[0].html.split('id="other-choice"')[1][:20]
+
+
+# -- what pages may write: the app's declared shape ---------------------------------------------
+
+
+@pytest.mark.parametrize("request_fields", [
+    {"op": "replace", "doc": {"choices": "x"}},
+    {"op": "replace", "doc": ["not", "an", "object"]},
+    {"op": "patch", "patch": add("/choices", {"1": "maybe"})},
+    {"op": "patch", "patch": add("/choices", {"3": "C"})},
+], ids=["choices-text", "not-an-object", "unknown-choice", "unknown-member"])
+def test_a_page_cannot_give_group_data_a_shape_the_app_does_not_declare(lab, request_fields):
+    socket, partner = lab.socket(1), lab.socket(2)
+    partner.subscribe("group")
+    before = lab.shared_tables()
+    answer = socket.request(store="group", version=0, **request_fields)
+    assert answer["type"] == "error", answer
+    assert "must keep the shape the app declares" in answer["message"]
+    assert "app 'prisoners_dilemma': at /" in answer["message"]
+    assert lab.shared_tables() == before
+    partner.assert_quiet()
+    # what the schema allows still goes through
+    assert socket.request(op="patch", store="group", version=0,
+                          patch=add("/choices", {"1": "C"}))["type"] == "ack"
+    batch_version = lab.doc("batch", "pd_study")[0]
+    refused = socket.request(op="patch", store="batch", version=batch_version,
+                             patch=add("/next_treatment", "x"))
+    assert "at /next_treatment: 'x' is not of type 'integer'" in refused["message"], refused
+
+
+def admin_form(http, base_url: str, session_code: str, key: str) -> dict[str, str]:
+    """The hidden fields of the admin's form for one shared document."""
+    page = http.get(f"{base_url}/admin/sessions/{session_code}/shared", timeout=HTTP_TIMEOUT)
+    assert page.status_code == 200
+    form = page.text.split(f'name="key" value="{key}"')[0].rsplit("<form", 1)[1] + \
+        page.text.split(f'name="key" value="{key}"')[1].split("</form>")[0]
+    return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form).group(1),
+            "key": key, "version": re.search(r'name="version" value="(\d+)"', form).group(1)}
+
+
+def admin_save(http, lab: Lab, scope: str, key: str, doc: str, **fields: str) -> str:
+    data = {**admin_form(http, lab.base_url, lab.session_code, key), "doc": doc, **fields}
+    saved = http.post(f"{lab.base_url}/admin/sessions/{lab.session_code}/shared/{scope}",
+                      data=data, timeout=HTTP_TIMEOUT)
+    assert saved.status_code == 200, saved.status_code
+    return html.unescape(saved.text)
+
+
+@pytest.mark.parametrize("written", ['{"choices": "x"}', '["x"]', '{"choices": {"1": 7}}'])
+def test_the_prisoners_dilemma_plays_on_whatever_shape_its_group_data_has(lab, written):
+    people = [Participant(lab.base_url, code) for code in lab.codes[:2]]
+    socket = lab.socket(1)
+    socket.request(op="patch", store="group", version=0, patch=add("/note", "hi"))
+    http = requests.Session()
+    # The experimenter (whom the schema does not limit) leaves a shape the app never wrote.
+    assert "saved as version 2" in admin_save(http, lab, "group", lab.key(1), written)
+    assert lab.doc("group", lab.key(1)) == (2, json.loads(written))
+    assert [r["author"] for r in lab.history("group", lab.key(1))][-1] == "admin"
+    assert people[0].submit({"choice": "C"}).status_code == 200
+    assert people[1].submit({"choice": "D"}).status_code == 200
+    results = [person.get() for person in people]
+    assert [r.title for r in results] == ["Results", "Results"]
+    assert "EUR 0.00" in results[0].html and "EUR 5.00" in results[1].html
+    assert lab.doc("group", lab.key(1))[1]["choices"] == {"1": "C", "2": "D"}
+
+
+def test_the_experimenter_edits_group_and_study_data_as_new_versions(lab):
+    http = requests.Session()
+    shared = http.get(f"{lab.base_url}/admin/sessions/{lab.session_code}/shared",
+                      timeout=HTTP_TIMEOUT)
+    assert "None has any data yet." in shared.text
+    socket = lab.socket(2)
+    socket.request(op="patch", store="study", version=0, patch=add("/seen", 1))
+    form = admin_form(http, lab.base_url, lab.session_code, lab.codes[1])
+    assert form["version"] == "1"
+    # a page changes it while the experimenter edits: nothing is saved
+    socket.request(op="patch", store="study", version=1, patch=add("/seen", 2))
+    stale = http.post(f"{lab.base_url}/admin/sessions/{lab.session_code}/shared/study",
+                      data={**form, "doc": '{"seen": 0}'}, timeout=HTTP_TIMEOUT)
+    assert "changed while you edited it (now version 2); nothing was saved" in stale.text
+    assert lab.doc("study", lab.codes[1]) == (2, {"seen": 2})
+    saved = admin_save(http, lab, "study", lab.codes[1], '{"seen": 3, "by": "admin"}')
+    assert "saved as version 3" in saved
+    assert lab.doc("study", lab.codes[1]) == (3, {"seen": 3, "by": "admin"})
+    assert [(h["version"], h["author"]) for h in lab.history("study", lab.codes[1])] == [
+        (1, lab.codes[1]), (2, lab.codes[1]), (3, "admin")]
+    # refused: not JSON, too deep, a key of no group of this session
+    bad = admin_save(http, lab, "study", lab.codes[1], "{not json")
+    assert "was not saved: it is not valid JSON" in bad
+    deep = admin_save(http, lab, "study", lab.codes[1], "[" * 900 + "]" * 900)
+    assert "nested deeper than 64 levels" in deep
+    foreign = http.post(f"{lab.base_url}/admin/sessions/{lab.session_code}/shared/group",
+                        data={**form, "key": "OTHER/prisoners_dilemma/1/1", "doc": "{}"},
+                        timeout=HTTP_TIMEOUT)
+    assert "no group 'OTHER/prisoners_dilemma/1/1' in session" in html.unescape(foreign.text)
+    assert lab.doc("study", lab.codes[1]) == (3, {"seen": 3, "by": "admin"})
