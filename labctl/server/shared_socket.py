@@ -163,8 +163,15 @@ class SharedDataSocket:
         elif op == "message":
             if scope == "study":
                 raise LabctlError("messages go to the group or the batch")
-            self.engine.shared_message(self.code, target, request.get("body"),
-                                       request.get("to"))
+            receipt = self.engine.shared_message(self.code, target, request.get("body"),
+                                                 request.get("to"), request.get("cid"))
+            self.send({"type": "ack", "id": request.get("id"), "store": scope,
+                       "cid": request.get("cid"), **receipt})
+        elif op == "history":
+            if scope == "study":
+                raise LabctlError("messages go to the group or the batch")
+            self.send({"type": "history", "id": request.get("id"), "store": scope,
+                       "messages": self.engine.shared_messages_for(self.code, target)})
         else:
             raise LabctlError(f"unknown op {op!r}")
 

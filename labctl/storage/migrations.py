@@ -80,6 +80,17 @@ def m004_partial_deadline_index(db: Database) -> None:
                "WHERE deadline IS NOT NULL")
 
 
+@core()
+def m005_shared_chat_history(db: Database) -> None:
+    """A page re-sends a chat message it got no answer for (the connection dropped): the
+    sender's client id of each message makes the resend deliver it once; the index serves the
+    history a (re)connected page shows."""
+    db.table("shared_message_ids").create({
+        "sender": str, "client_id": str, "message_id": int,
+    }, pk=("sender", "client_id"))
+    db.table("shared_messages").create_index(["scope", "key", "id"])
+
+
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)

@@ -403,22 +403,26 @@ def test_messages_reach_the_group_and_a_direct_message_only_its_member(lab):
         socket.subscribe("group")
         socket.subscribe("batch")
 
-    first.send(op="message", store="group", body="Shall we cooperate?")
+    ack = first.request(op="message", store="group", body="Shall we cooperate?")
+    assert ack["type"] == "ack" and ack["gone"] == [], ack
     received = second.next_pushed("message")
     assert received == {"type": "message", "store": "group", "body": "Shall we cooperate?",
                         "direct": False, "from": {"label": None, "id_in_session": 1,
-                                                  "id_in_group": 1, "role": ""}}
+                                                  "id_in_group": 1, "role": ""},
+                        "mid": ack["message_id"], "cid": None}
     assert first.next_pushed("message")["body"] == "Shall we cooperate?"  # the sender's echo
     assert lab.codes[0] not in json.dumps(received), "a participant's link reached another"
 
-    first.send(op="message", store="group", body={"secret": True}, to=2)
+    assert first.request(op="message", store="group", body={"secret": True}, to=2)[
+        "type"] == "ack"
     direct = second.next_pushed("message")
     assert (direct["body"], direct["direct"], direct["from"]["id_in_group"]) == (
         {"secret": True}, True, 1)
     first.assert_quiet()
     stranger.assert_quiet()
 
-    stranger.send(op="message", store="batch", body="hello everyone")
+    assert stranger.request(op="message", store="batch", body="hello everyone")[
+        "type"] == "ack"
     for socket in (first, second, stranger):
         message = socket.next_pushed("message")
         assert (message["store"], message["body"], message["from"]["id_in_session"]) == (
@@ -684,3 +688,47 @@ def test_the_experimenter_edits_group_and_study_data_as_new_versions(lab):
                         timeout=HTTP_TIMEOUT)
     assert "no group 'OTHER/prisoners_dilemma/1/1' in session" in html.unescape(foreign.text)
     assert lab.doc("study", lab.codes[1]) == (3, {"seen": 3, "by": "admin"})
+
+
+# -- chat: history, a resend delivered once, a partner who has moved on -------------------------
+
+
+def test_a_reconnected_page_gets_the_messages_it_may_see_and_a_resend_is_delivered_once(lab):
+    first, second, stranger = lab.socket(1), lab.socket(2), lab.socket(3)
+    second.subscribe("group")
+    sent = first.request(op="message", store="group", body="hi", cid="c-1")
+    again = first.request(op="message", store="group", body="hi", cid="c-1")  # lost answer
+    assert again["message_id"] == sent["message_id"] and again.get("duplicate") is True
+    assert second.next_pushed("message")["body"] == "hi"
+    second.assert_quiet()  # delivered once
+    first.request(op="message", store="group", body="only for 2", to=2, cid="c-2")
+    stranger.request(op="message", store="group", body="other pair")
+    stranger.request(op="message", store="group", body="to my partner", to=2)
+    for number, socket in ((1, first), (2, second)):  # a reload: a new socket asks
+        reloaded = lab.socket(number)
+        request_id = reloaded.send(op="history", store="group")
+        history = reloaded.read()
+        assert (history["type"], history["id"]) == ("history", request_id)
+        shown = [(m["body"], m["direct"], m["mine"], m["cid"], m["from"]["id_in_group"])
+                 for m in history["messages"]]
+        mine = socket is first
+        assert shown == [("hi", False, mine, "c-1" if mine else None, 1),
+                         ("only for 2", True, mine, "c-2" if mine else None, 1)]
+    assert len(lab.shared_tables()["messages"]) == 4
+
+
+def test_a_message_to_a_partner_who_has_moved_on_tells_the_sender(lab):
+    first = lab.socket(1)
+    partner = Participant(lab.base_url, lab.codes[1])
+    assert partner.submit({"choice": "D"}).status_code == 200
+    assert first.request(op="message", store="group", body="still there?")["gone"] == []
+    Participant(lab.base_url, lab.codes[0]).submit({"choice": "C"})
+    assert partner.get().title == "Results"
+    assert partner.submit({}).status_code == 200  # the partner leaves the app round
+    first_page = Participant(lab.base_url, lab.codes[0]).get()
+    assert first_page.title == "Results"
+    answer = first.request(op="message", store="group", body="bye")
+    assert answer["type"] == "ack" and answer["gone"] == ["Player 2"], answer
+    direct = first.request(op="message", store="group", body="bye", to=2)
+    assert direct["type"] == "error"
+    assert direct["message"].startswith("Player 2 has moved on and will not see your message")
