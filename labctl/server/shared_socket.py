@@ -2,9 +2,12 @@
 
 Messages are JSON. The page sends ``subscribe`` (store: batch, group or study), ``patch`` or
 ``replace`` (with the version it was made on and an ``id``), ``message`` (to the group, or to one
-member with ``to``: their id_in_group; or to the batch) and ``ping``. The server answers
-``snapshot``, ``ack``, ``conflict`` (with the current version and document), ``error``, and
-pushes every accepted ``change`` (version, patch, author) and every ``message``.
+member with ``to``: their id_in_group; or to the batch; with the page's ``cid`` a resend is
+delivered once), ``history`` (the messages this participant may see) and ``ping``. The server
+answers ``snapshot``, ``ack`` (for a message: its ``message_id`` and the members ``gone`` who
+have moved on), ``conflict`` (with the current version and document), ``history``, ``error``,
+and pushes every accepted ``change`` (version, patch, author) and every ``message`` (with its
+``mid`` and ``cid``). JSON nested deeper than ``MAX_JSON_DEPTH`` is refused unparsed.
 
 A participant's socket reaches only their own batch, group and study documents: the engine
 derives the keys from the participant. A request naming any other key is refused and logged.
