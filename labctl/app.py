@@ -21,14 +21,19 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import jsonschema
+
 from .declarations import declaration_site
 from .pages import Page, WaitPage, form_model_kind
 from .records import KINDS, Group, Player, Record, Subsession
 
-__all__ = ["APP_NAME_PATTERN", "MATCHINGS", "App", "AppSpec"]
+__all__ = ["APP_NAME_PATTERN", "MATCHINGS", "SHARED_STORES", "App", "AppSpec"]
 
 #: what an app (and so its folder) may be called
 APP_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+
+#: the shared stores an app may declare a schema for (see ``labctl.engine.shared_data``)
+SHARED_STORES = ("group", "study", "batch")
 
 #: how groups are formed in each round
 MATCHINGS = {
@@ -50,6 +55,11 @@ class App:
     roles: list[str] = field(default_factory=list)
     matching: str = "fixed"
     doc: str = ""
+    #: what participants' pages may write to each shared store while they play this app: a
+    #: JSON Schema per store name (``"group"``, ``"study"``, ``"batch"``), e.g.
+    #: ``{"group": {"type": "object", "properties": {...}}}``. A write from a page whose
+    #: resulting document does not match is refused; the app's own writes are not checked.
+    shared_schemas: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.defined_at: tuple[str, int] = declaration_site()
@@ -68,6 +78,7 @@ class AppSpec:
     subsession_class: type[Subsession]
     page_sequence: list[type[Page] | type[WaitPage]]
     creating_session: Callable[[Subsession], Any] | None = None
+    _shared_validators: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def num_rounds(self) -> int:
@@ -101,6 +112,26 @@ class AppSpec:
         no record a form can write to."""
         kind = form_model_kind(form_model)
         return self.record_class(kind) if kind is not None else None
+
+    def shared_problem(self, scope: str, doc: Any) -> str | None:
+        """Why ``doc`` may not be written to ``scope`` from a participant's page, or ``None``.
+
+        The app's schema for the store (``App(shared_schemas=...)``), compiled once; a store
+        without a schema accepts any JSON.
+        """
+        schema = self.settings.shared_schemas.get(scope) if isinstance(
+            self.settings.shared_schemas, dict) else None
+        if schema is None:
+            return None
+        validator = self._shared_validators.get(scope)
+        if validator is None:
+            validator = jsonschema.validators.validator_for(schema)(schema)
+            self._shared_validators[scope] = validator
+        error = jsonschema.exceptions.best_match(validator.iter_errors(doc))
+        if error is None:
+            return None
+        where = "/" + "/".join(str(part) for part in error.absolute_path)
+        return f"at {where}: {error.message}"
 
     def constants(self) -> Any:
         """The module's ``C`` class of constants, if it declares one (offered to templates)."""

@@ -21,8 +21,9 @@ import re
 from typing import TypeGuard
 
 import jinja2
+import jsonschema
 
-from .app import APP_NAME_PATTERN, MATCHINGS, AppSpec
+from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec
 from .errors import FieldValueError, ValidationFailed
 from .fields import Field
 from .money import MINOR_UNITS, is_currency, parse_rate
@@ -256,6 +257,7 @@ def _app_problems(spec: AppSpec) -> list[Problem]:
             "LC122", where, f"players_per_group={size!r} in app '{spec.name}' must be a whole "
             "number of at least 1, or None", "e.g. players_per_group=2"))
     found += _role_problems(spec)
+    found += _shared_schema_problems(spec)
     if not isinstance(settings.matching, str) or settings.matching not in MATCHINGS:
         found.append(Problem.at(
             "LC124", where, f"matching={settings.matching!r} in app '{spec.name}' is unknown",
@@ -293,6 +295,31 @@ def _role_problems(spec: AppSpec) -> list[Problem]:
 
 
 # -- pages -----------------------------------------------------------------------------------
+
+def _shared_schema_problems(spec: AppSpec) -> list[Problem]:
+    """LC127: ``shared_schemas`` maps store names to valid JSON Schemas (checked against the
+    schema's own draft), so a mistake shows here rather than refusing every write live."""
+    where = spec.settings.defined_at
+    schemas = spec.settings.shared_schemas
+    if not isinstance(schemas, dict):
+        return [Problem.at("LC127", where, f"shared_schemas of app '{spec.name}' must be a dict "
+                           "of store name to JSON Schema", 'e.g. shared_schemas={"group": '
+                           '{"type": "object"}}')]
+    found = []
+    for scope, schema in schemas.items():
+        if scope not in SHARED_STORES:
+            found.append(Problem.at("LC127", where, f"shared_schemas of app '{spec.name}' names "
+                                    f"the store {scope!r}", "use 'group', 'study' or 'batch'"))
+            continue
+        try:
+            jsonschema.validators.validator_for(schema).check_schema(schema)
+        except jsonschema.exceptions.SchemaError as exc:
+            at = "/".join(str(part) for part in exc.absolute_path) or "its top level"
+            found.append(Problem.at("LC127", where, f"the {scope} schema of app '{spec.name}' "
+                                    f"is not a valid JSON Schema: {exc.message} (at {at})",
+                                    "see https://json-schema.org/understanding-json-schema"))
+    return found
+
 
 def _page_problems(spec: AppSpec) -> list[Problem]:
     if not spec.page_sequence:

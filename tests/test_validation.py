@@ -273,6 +273,13 @@ RULE_CASES = [
     pytest.param(project_files(extra='\ncreating_session = "pairs"\n'),
                  "LC126", "game/__init__.py", "creating_session in app 'game' is not a function",
                  id="LC126"),
+    pytest.param(project_files(app='players_per_group=2, shared_schemas={"group": '
+                                   '{"type": "objekt"}}'),
+                 "LC127", "game/__init__.py:4", "the group schema of app 'game' is not a valid "
+                 "JSON Schema", id="LC127-invalid-schema"),
+    pytest.param(project_files(app='players_per_group=2, shared_schemas={"team": {}}'),
+                 "LC127", "game/__init__.py:4", "shared_schemas of app 'game' names the store "
+                 "'team'", id="LC127-unknown-store"),
     # LC13x pages
     pytest.param(project_files(page_sequence="[]"),
                  "LC130", "game/__init__.py", "app 'game' has an empty or missing page_sequence",

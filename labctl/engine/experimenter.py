@@ -10,7 +10,7 @@ from ..errors import LabctlError, ResearcherCodeError
 from ..hub import Channel
 from . import monitor, shared_data
 from .core import EngineCore
-from .shared_access import Target
+from .shared_access import Target, group_key
 from .store import Row
 from .tx import iso
 
@@ -125,3 +125,49 @@ class ExperimenterActions(EngineCore):
         with self.store.reading():
             return [{"key": r["key"], "version": r["version"], "doc": json.loads(r["doc"])}
                     for r in self.store.shared_docs("group") if r["key"].startswith(prefix)]
+
+    def study_documents(self, session_code: str) -> list[dict[str, Any]]:
+        """The study data of each participant of the session who has any, by participant."""
+        with self.store.reading():
+            labels = {p["code"]: p for p in self.store.participants_of(session_code)}
+            return [{"key": r["key"], "participant": labels[r["key"]]["id_in_session"],
+                     "version": r["version"], "doc": json.loads(r["doc"])}
+                    for r in self.store.shared_docs("study") if r["key"] in labels]
+
+    def admin_replace_shared(self, session_code: str, scope: str, key: str, base_version: Any,
+                             doc: Any) -> shared_data.ChangeResult:
+        """The experimenter replaces a group's or a participant's study data, e.g. to repair a
+        document that stops a group: versioned like any change, author ``admin``, and not
+        limited by the app's schema (the experimenter is trusted; pages are not)."""
+        if scope not in ("group", "study"):
+            raise shared_data.SharedDataError(f"there is no session data '{scope}' to edit",
+                                              "edit 'group' or 'study' data here")
+        self._check_session_key(session_code, scope, key)
+        target = Target(scope, key, False)
+        with self._committing() as outbox:
+            result = shared_data.change(self.store, scope, key, base_version, author="admin",
+                                        now_iso=iso(self.clock()), replace=doc)
+            if result.accepted:
+                outbox.publish(target.channel, {"type": "change", "store": scope,
+                                                "version": result.version,
+                                                "patch": result.patch, "author": "admin"})
+                if scope == "group":
+                    outbox.publish(Channel.monitor(session_code), {"type": "update"})
+        return result
+
+    def _check_session_key(self, session_code: str, scope: str, key: str) -> None:
+        """A key of this session only: a group of one of its app rounds, or its participant."""
+        with self.store.reading():
+            session_type = self.project.session_type(self._session(session_code)["session_type"])
+            codes = {p["code"] for p in self.store.participants_of(session_code)}
+        if scope == "study":
+            if key not in codes:
+                raise shared_data.SharedDataError(f"no participant '{key}' in session "
+                                                  f"{session_code}", "pick one in the list")
+            return
+        rounds = {group_key(session_code, s.app.name, s.round_number, 1).rsplit("/", 1)[0]
+                  for s in self.steps(session_type)}
+        prefix, _, number = key.rpartition("/")
+        if prefix not in rounds or not number.isdigit() or int(number) < 1:
+            raise shared_data.SharedDataError(f"no group '{key}' in session {session_code}",
+                                              "a group key is SESSION/app/round/group")

@@ -76,14 +76,15 @@ def _participant_target(tx: Tx, row: dict[str, Any], scope: str) -> Target:
 
 
 def apply_change(tx: Tx, target: Target, base_version: Any, author: str, *,
-                 patch: Any = None, replace: Any = None, shown_as: Any = None) -> ChangeResult:
+                 patch: Any = None, replace: Any = None, shown_as: Any = None,
+                 check: shared.ShapeCheck | None = None) -> ChangeResult:
     """Apply and queue the broadcast. ``author`` goes to the history; pages are shown
     ``shown_as`` (a participant's code is their link, so it is never sent to others)."""
     if target.closed:
         raise SharedDataError(f"this {target.scope} data is closed",
                               "it is kept read-only for the export")
     result = shared.change(tx.store, target.scope, target.key, base_version, author=author,
-                           now_iso=tx.now_iso, patch=patch, replace=replace)
+                           now_iso=tx.now_iso, patch=patch, replace=replace, check=check)
     if result.accepted:
         tx.published.append((target.channel, {
             "type": "change", "store": target.scope, "version": result.version,

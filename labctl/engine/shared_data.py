@@ -14,6 +14,8 @@ test). A failed ``test`` operation is a conflict too: its precondition no longer
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,11 @@ from .store import SharedData
 SCOPES = ("batch", "group", "study")
 #: a shared document is live state, not a file store
 MAX_DOC_BYTES = 512 * 1024
+#: JSON nested deeper than this is refused before it is parsed: Python's parser (and the
+#: patch library) recurse once per level and would fail with RecursionError near 1,000
+MAX_JSON_DEPTH = 64
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 class SharedDataError(LabctlError):
@@ -51,9 +58,19 @@ def read(store: SharedData, scope: str, key: str) -> tuple[int, Any]:
     return int(row["version"]), json.loads(row["doc"])
 
 
+#: why a document may not be written (``None``: it may), e.g. an app's declared schema
+ShapeCheck = Callable[[Any], "str | None"]
+
+
 def change(store: SharedData, scope: str, key: str, base_version: Any, *, author: str, now_iso: str,
-           patch: Any = None, replace: Any = None) -> ChangeResult:
-    """Apply a patch or a replacement made on ``base_version``; call inside a transaction."""
+           patch: Any = None, replace: Any = None, check: ShapeCheck | None = None
+           ) -> ChangeResult:
+    """Apply a patch or a replacement made on ``base_version``; call inside a transaction.
+
+    ``check`` sees the document the change would make: a participant's write is refused
+    unless the result has the shape the app declared, so no page can leave the app a document
+    it cannot read.
+    """
     if scope not in SCOPES:
         raise SharedDataError(f"there is no shared store '{scope}'",
                               "use 'batch', 'group' or 'study'")
@@ -73,12 +90,33 @@ def change(store: SharedData, scope: str, key: str, base_version: Any, *, author
             raise SharedDataError(f"the patch cannot apply: {exc}",
                                   "check each operation's path against the document") from exc
         kind = "patch"
+    problem = check(new_doc) if check is not None else None
+    if problem is not None:
+        raise SharedDataError(f"refused: this {scope} data must keep the shape the app declares "
+                              f"({problem}); nothing was changed",
+                              "write only what the app's shared_schemas allow")
     encoded = _encode(new_doc)
     store.save_shared_doc(scope, key, version + 1, encoded, now_iso)
     store.add_shared_history({"scope": scope, "key": key, "version": version + 1,
                               "author": author, "kind": kind, "patch": json.dumps(ops),
                               "at": now_iso})
     return ChangeResult(True, version + 1, json.loads(encoded), ops)
+
+
+def too_deep(raw: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text nests arrays and objects deeper than ``limit``, found without parsing.
+
+    Most messages hold fewer brackets than the limit in all, which one C-speed count shows;
+    only the others are scanned (outside strings) for their actual depth.
+    """
+    if raw.count("[") + raw.count("{") <= limit:
+        return False
+    depth = 0
+    for bracket in _BRACKET.findall(_STRING.sub("", raw)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 def _checked_ops(patch: Any) -> list[dict[str, Any]]:

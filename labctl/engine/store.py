@@ -207,7 +207,21 @@ class SharedData(Protocol):
         """Accepted changes in the order they were made (of one scope, or all)."""
         ...
 
-    def add_shared_message(self, row: Row) -> None: ...
+    def add_shared_message(self, row: Row) -> int:
+        """Log a message; its id."""
+        ...
+
+    def shared_message_of_client(self, sender: str, client_id: str) -> Row | None:
+        """The message a sender's page sent under its own ``client_id``, if it arrived."""
+        ...
+
+    def add_shared_message_id(self, sender: str, client_id: str, message_id: int) -> None: ...
+
+    def shared_messages_seen_by(self, scope: str, key: str, participant: str, limit: int
+                                ) -> list[Row]:
+        """The newest ``limit`` messages of a document that a participant may see (to all,
+        to them, from them), oldest first, each with its ``client_id`` (or None)."""
+        ...
 
     def shared_messages(self) -> list[Row]:
         """Every message in the order sent."""

@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 
+from ..engine.shared_data import MAX_JSON_DEPTH, too_deep
 from ..errors import LabctlError
 from ..hub import Channel
 from ..money import format_money
@@ -271,3 +272,56 @@ def _csrf_ok() -> bool:
 
 def _admin_csrf() -> str:
     return csrf_token(current_app.config["LABCTL_SECRET"], ADMIN_SUBJECT)
+
+
+# -- group and study data -------------------------------------------------------------------
+
+
+@bp.get("/sessions/<session_code>/shared")
+@requires_admin
+def shared_data(session_code: str):
+    """The session's group and study documents, each editable like batch data."""
+    if not _known_session(session_code):
+        return _missing_session(session_code)
+
+    def shown(docs: list[dict[str, Any]], title: Callable[[dict[str, Any]], str]):
+        return [{**d, "title": title(d), "json": json.dumps(d["doc"], indent=2,
+                                                          ensure_ascii=False)} for d in docs]
+
+    stores = [
+        ("group", "Group data", shown(engine().group_documents(session_code),
+                                      lambda d: f"Group {d['key']}")),
+        ("study", "Study data", shown(engine().study_documents(session_code),
+                                      lambda d: f"Participant {d['participant']}")),
+    ]
+    return render_template("labctl/admin/shared_data.html", session_code=session_code,
+                           stores=stores, csrf_token=_admin_csrf(),
+                           error=request.args.get("error"), notice=request.args.get("notice"))
+
+
+@bp.post("/sessions/<session_code>/shared/<scope>")
+@requires_admin
+def edit_shared(session_code: str, scope: str):
+    """Replace a group's or a participant's data; refused if it changed since the form loaded."""
+    def back(**message: str):
+        return redirect(url_for("admin.shared_data", session_code=session_code, **message),
+                        code=303)
+
+    if not _csrf_ok():
+        return back(error="The form expired; please try again.")
+    key, text = request.form.get("key", ""), request.form.get("doc", "")
+    try:
+        if too_deep(text):
+            raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        doc = json.loads(text)
+        version = int(request.form.get("version", ""))
+    except ValueError as exc:
+        return back(error=f"The {scope} data {key} was not saved: it is not valid JSON ({exc}).")
+    try:
+        result = engine().admin_replace_shared(session_code, scope, key, version, doc)
+    except LabctlError as exc:
+        return back(error=f"The {scope} data {key} was not saved: {exc}.")
+    if not result.accepted:
+        return back(error=f"The {scope} data {key} changed while you edited it (now version "
+                    f"{result.version}); nothing was saved. Review it and save again.")
+    return back(notice=f"The {scope} data {key} was saved as version {result.version}.")

@@ -2,9 +2,12 @@
 
 Messages are JSON. The page sends ``subscribe`` (store: batch, group or study), ``patch`` or
 ``replace`` (with the version it was made on and an ``id``), ``message`` (to the group, or to one
-member with ``to``: their id_in_group; or to the batch) and ``ping``. The server answers
-``snapshot``, ``ack``, ``conflict`` (with the current version and document), ``error``, and
-pushes every accepted ``change`` (version, patch, author) and every ``message``.
+member with ``to``: their id_in_group; or to the batch; with the page's ``cid`` a resend is
+delivered once), ``history`` (the messages this participant may see) and ``ping``. The server
+answers ``snapshot``, ``ack`` (for a message: its ``message_id`` and the members ``gone`` who
+have moved on), ``conflict`` (with the current version and document), ``history``, ``error``,
+and pushes every accepted ``change`` (version, patch, author) and every ``message`` (with its
+``mid`` and ``cid``). JSON nested deeper than ``MAX_JSON_DEPTH`` is refused unparsed.
 
 A participant's socket reaches only their own batch, group and study documents: the engine
 derives the keys from the participant. A request naming any other key is refused and logged.
@@ -17,12 +20,13 @@ import json
 import logging
 import queue
 import threading
+import time
 from typing import Any
 
 from simple_websocket import ConnectionClosed
 
 from ..engine import Engine, UnknownParticipant
-from ..engine.shared_data import SCOPES
+from ..engine.shared_data import MAX_JSON_DEPTH, SCOPES, too_deep
 from ..errors import LabctlError
 from ..hub import Channel
 from .current import engine as current_engine
@@ -30,6 +34,33 @@ from .live import PING_SECONDS
 
 log = logging.getLogger("labctl.shared")
 MAX_MESSAGE_BYTES = 64 * 1024
+#: an offending participant's page is logged at most once in this many seconds
+OFFENCE_LOG_SECONDS = 60.0
+
+
+class OffenceLog:
+    """One log line per offending participant per minute: a page sending bad messages in a
+    loop must not flood the log (nor cost more than a dict lookup per message)."""
+
+    MAX_REMEMBERED = 10_000
+
+    def __init__(self) -> None:
+        self.last: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def warn(self, code: str, what: str) -> None:
+        now = time.monotonic()
+        with self.lock:
+            if now - self.last.get(code, -OFFENCE_LOG_SECONDS) < OFFENCE_LOG_SECONDS:
+                return
+            if len(self.last) >= self.MAX_REMEMBERED:
+                self.last.clear()
+            self.last[code] = now
+        log.warning("participant %s: %s (further offences of this page are not logged for "
+                    "%d s)", code, what, OFFENCE_LOG_SECONDS)
+
+
+offences = OffenceLog()
 
 
 def shared_socket(ws: Any, code: str) -> None:
@@ -96,7 +127,13 @@ class SharedDataSocket:
         try:
             if len(raw) > MAX_MESSAGE_BYTES:
                 raise LabctlError("message too large")
-            request = json.loads(raw)
+            text = raw.decode() if isinstance(raw, bytes) else raw
+            if too_deep(text):
+                offences.warn(self.code, f"sent JSON nested deeper than {MAX_JSON_DEPTH} "
+                              "levels on the shared-data socket; refused")
+                raise LabctlError(f"message refused: JSON nested deeper than {MAX_JSON_DEPTH} "
+                                  "levels", "keep shared data flat: a few levels suffice")
+            request = json.loads(text)
             if not isinstance(request, dict):
                 raise LabctlError("each message must be a JSON object")
             self._dispatch(request)
@@ -129,16 +166,23 @@ class SharedDataSocket:
         elif op == "message":
             if scope == "study":
                 raise LabctlError("messages go to the group or the batch")
-            self.engine.shared_message(self.code, target, request.get("body"),
-                                       request.get("to"))
+            receipt = self.engine.shared_message(self.code, target, request.get("body"),
+                                                 request.get("to"), request.get("cid"))
+            self.send({"type": "ack", "id": request.get("id"), "store": scope,
+                       "cid": request.get("cid"), **receipt})
+        elif op == "history":
+            if scope == "study":
+                raise LabctlError("messages go to the group or the batch")
+            self.send({"type": "history", "id": request.get("id"), "store": scope,
+                       "messages": self.engine.shared_messages_for(self.code, target)})
         else:
             raise LabctlError(f"unknown op {op!r}")
 
     def _target(self, scope: str, key: Any) -> Any:
         target = self.engine.shared_target(self.code, scope)
         if key is not None and key != target.key:
-            log.warning("participant %s asked for %s data %r, which is not theirs; refused",
-                        self.code, scope, key)
+            offences.warn(self.code, f"asked for {scope} data {key!r}, which is not theirs; "
+                          "refused")
             raise LabctlError(f"that {scope} data is not yours", "refused and logged")
         return target
 

@@ -91,6 +91,17 @@ def m005_monitor_app_errors(db: Database) -> None:
     db.table("app_errors").create_index(["session_code"])
 
 
+@core()
+def m006_shared_chat_history(db: Database) -> None:
+    """A page re-sends a chat message it got no answer for (the connection dropped): the
+    sender's client id of each message makes the resend deliver it once; the index serves the
+    history a (re)connected page shows."""
+    db.table("shared_message_ids").create({
+        "sender": str, "client_id": str, "message_id": int,
+    }, pk=("sender", "client_id"))
+    db.table("shared_messages").create_index(["scope", "key", "id"])
+
+
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)

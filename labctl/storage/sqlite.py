@@ -309,8 +309,25 @@ class SqliteStore:
             return self._all("SELECT * FROM shared_docs ORDER BY scope, key")
         return self._all("SELECT * FROM shared_docs WHERE scope = ? ORDER BY key", (scope,))
 
-    def add_shared_message(self, row: Row) -> None:
-        self._insert("shared_messages", row)
+    def add_shared_message(self, row: Row) -> int:
+        return self._insert("shared_messages", row)
+
+    def shared_message_of_client(self, sender: str, client_id: str) -> Row | None:
+        return self._one("SELECT m.* FROM shared_message_ids i JOIN shared_messages m ON "
+                         "m.id = i.message_id WHERE i.sender = ? AND i.client_id = ?",
+                         (sender, client_id))
+
+    def add_shared_message_id(self, sender: str, client_id: str, message_id: int) -> None:
+        self._insert("shared_message_ids", {"sender": sender, "client_id": client_id,
+                                            "message_id": message_id})
+
+    def shared_messages_seen_by(self, scope: str, key: str, participant: str, limit: int
+                                ) -> list[Row]:
+        return self._all(
+            "SELECT m.*, i.client_id FROM (SELECT * FROM shared_messages WHERE scope = ? AND "
+            "key = ? AND (recipient IS NULL OR recipient = ? OR sender = ?) ORDER BY id DESC "
+            "LIMIT ?) m LEFT JOIN shared_message_ids i ON i.message_id = m.id ORDER BY m.id",
+            (scope, key, participant, participant, limit))
 
     def shared_messages(self) -> list[Row]:
         return self._all("SELECT * FROM shared_messages ORDER BY id")

@@ -506,3 +506,71 @@ def test_the_patch_implementation_matches_the_servers(live_server, open_page):
         assert result == expected, ops
     assert person.page.evaluate("({}).polluted") is None
     person.assert_no_problems()
+
+
+# -- the chat keeps every message: history, sending through a lost connection, limits ----------
+
+#: in the page before its scripts: WebSockets that the test can cut and refuse (a network that
+#: fails), wrapping the browser's own
+CUTTABLE_NETWORK = """
+(() => {
+  const Real = window.WebSocket;
+  window.__down = false;
+  window.__sockets = [];
+  function Cuttable(url, protocols) {
+    const socket = new Real(window.__down ? "ws://127.0.0.1:9/down" : url, protocols);
+    window.__sockets.push(socket);
+    return socket;
+  }
+  Cuttable.prototype = Real.prototype;
+  Object.assign(Cuttable, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+  window.WebSocket = Cuttable;
+})();
+"""
+
+
+def test_the_chat_keeps_its_history_sends_through_a_lost_connection_once_and_shows_limits(
+        lab, open_page):
+    first, second = (Person(open_page, f"{lab.base_url}/p/{code}/") for code in lab.codes)
+    first.page.add_init_script(CUTTABLE_NETWORK)
+    for person in (first, second):
+        person.open()
+        person.wait_until_chatting()
+    counter = first.chat("group").locator(".labctl-chat-counter")
+    expect(counter).to_have_text("0 / 500 characters")
+    first.chat("group").locator("input").fill("x" * 600)
+    expect(counter).to_have_text("500 / 500 characters: the limit")
+    first.chat("group").locator("input").fill("")
+
+    first.say("group", "Shall we both cooperate?")
+    expect(second.messages("group")).to_have_text(["Player 1: Shall we both cooperate?"],
+                                                  timeout=DELIVERY_TIMEOUT_MS)
+    second.say("group", "Yes")
+    expect(first.messages("group")).to_have_count(2, timeout=DELIVERY_TIMEOUT_MS)
+    # A reload shows the history, each message once.
+    second.page.reload()
+    second.wait_until_chatting()
+    expect(second.messages("group")).to_have_text(
+        ["Player 1: Shall we both cooperate?", "You: Yes"], timeout=DELIVERY_TIMEOUT_MS)
+
+    # The network fails: a message typed meanwhile is shown as not sent, with Retry.
+    first.page.evaluate("() => { __down = true; __sockets.forEach((s) => s.close()); }")
+    expect(first.chat("group")).to_have_attribute("data-labctl-chat-state", "reconnecting")
+    first.say("group", "Typed while offline")
+    typed = first.messages("group").nth(2)
+    expect(typed).to_have_attribute("data-state", "not-sent")
+    expect(typed).to_contain_text("Not sent yet: the connection is lost.")
+    # The network is back: Retry connects now and the message arrives, once.
+    first.page.evaluate("() => { __down = false; }")
+    typed.locator(".labctl-chat-retry").click()
+    expect(typed).to_have_attribute("data-state", "sent", timeout=DELIVERY_TIMEOUT_MS)
+    expect(typed).to_have_text("You: Typed while offline")
+    expect(second.messages("group")).to_have_text(
+        ["Player 1: Shall we both cooperate?", "You: Yes", "Player 1: Typed while offline"],
+        timeout=DELIVERY_TIMEOUT_MS)
+    expect(first.messages("group")).to_have_text(
+        ["You: Shall we both cooperate?", "Player 2: Yes", "You: Typed while offline"])
+    second.page.reload()
+    second.wait_until_chatting()
+    expect(second.messages("group")).to_have_count(3, timeout=DELIVERY_TIMEOUT_MS)
+    second.assert_no_problems()

@@ -9,7 +9,9 @@ and every loop is bounded.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +20,7 @@ from typing import Any
 
 import jsonpatch
 import pytest
+import requests
 import websocket
 from browserless import HTTP_TIMEOUT, Participant
 
@@ -400,22 +403,26 @@ def test_messages_reach_the_group_and_a_direct_message_only_its_member(lab):
         socket.subscribe("group")
         socket.subscribe("batch")
 
-    first.send(op="message", store="group", body="Shall we cooperate?")
+    ack = first.request(op="message", store="group", body="Shall we cooperate?")
+    assert ack["type"] == "ack" and ack["gone"] == [], ack
     received = second.next_pushed("message")
     assert received == {"type": "message", "store": "group", "body": "Shall we cooperate?",
                         "direct": False, "from": {"label": None, "id_in_session": 1,
-                                                  "id_in_group": 1, "role": ""}}
+                                                  "id_in_group": 1, "role": ""},
+                        "mid": ack["message_id"], "cid": None}
     assert first.next_pushed("message")["body"] == "Shall we cooperate?"  # the sender's echo
     assert lab.codes[0] not in json.dumps(received), "a participant's link reached another"
 
-    first.send(op="message", store="group", body={"secret": True}, to=2)
+    assert first.request(op="message", store="group", body={"secret": True}, to=2)[
+        "type"] == "ack"
     direct = second.next_pushed("message")
     assert (direct["body"], direct["direct"], direct["from"]["id_in_group"]) == (
         {"secret": True}, True, 1)
     first.assert_quiet()
     stranger.assert_quiet()
 
-    stranger.send(op="message", store="batch", body="hello everyone")
+    assert stranger.request(op="message", store="batch", body="hello everyone")[
+        "type"] == "ack"
     for socket in (first, second, stranger):
         message = socket.next_pushed("message")
         assert (message["store"], message["body"], message["from"]["id_in_session"]) == (
@@ -474,6 +481,32 @@ def test_text_that_is_not_json_is_an_error(lab):
     socket.ws.send("[1, 2]")
     assert socket.read() == {"type": "error", "id": None,
                              "message": "each message must be a JSON object"}
+
+
+DEEP_LEVELS = 900  # inside the 64 KiB message limit, far beyond any real document
+
+
+def test_deeply_nested_json_is_refused_with_a_message_and_logged_once(lab, caplog):
+    socket, partner = lab.socket(1), lab.socket(2)
+    partner.subscribe("group")
+    before = lab.shared_tables()
+    deep = "[" * DEEP_LEVELS + "]" * DEEP_LEVELS
+    raw = ('{"op": "patch", "store": "group", "version": 0, "id": 7, '
+           f'"patch": [{{"op": "add", "path": "/x", "value": {deep}}}]}}')
+    caplog.set_level("WARNING")
+    for _ in range(3):
+        socket.ws.send(raw)
+        answer = socket.read()
+        assert answer["type"] == "error" and answer["id"] is None, answer
+        assert "nested deeper than 64 levels" in answer["message"]
+    # nested brackets inside a string are text, not depth
+    text = socket.request(op="patch", store="group", version=0, patch=add("/x", deep))
+    assert text["type"] == "ack", text
+    lines = [r.getMessage() for r in caplog.records if lab.codes[0] in r.getMessage()]
+    assert len(lines) == 1 and "nested deeper" in lines[0], lines
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    assert lab.shared_tables()["docs"] != before["docs"]  # only the accepted text changed it
+    assert lab.doc("group", lab.key(1)) == (1, {"x": deep})
 
 
 @pytest.mark.parametrize("version", [0, 5, -1, "1", 1.0, None, True], ids=repr)
@@ -559,3 +592,143 @@ def test_prisoners_dilemma_pays_the_submitted_choices_even_if_a_page_edits_them(
     assert "EUR 0.00" in results[0].html and "EUR 5.00" in results[1].html
     assert ">Cooperate<" in results[0].html.split('id="my-choice"')[1][:20]
     assert ">Defect<" in results[0].html.split('id="other-choice"')[1][:20]
+
+
+# -- what pages may write: the app's declared shape ---------------------------------------------
+
+
+@pytest.mark.parametrize("request_fields", [
+    {"op": "replace", "doc": {"choices": "x"}},
+    {"op": "replace", "doc": ["not", "an", "object"]},
+    {"op": "patch", "patch": add("/choices", {"1": "maybe"})},
+    {"op": "patch", "patch": add("/choices", {"3": "C"})},
+], ids=["choices-text", "not-an-object", "unknown-choice", "unknown-member"])
+def test_a_page_cannot_give_group_data_a_shape_the_app_does_not_declare(lab, request_fields):
+    socket, partner = lab.socket(1), lab.socket(2)
+    partner.subscribe("group")
+    before = lab.shared_tables()
+    answer = socket.request(store="group", version=0, **request_fields)
+    assert answer["type"] == "error", answer
+    assert "must keep the shape the app declares" in answer["message"]
+    assert "app 'prisoners_dilemma': at /" in answer["message"]
+    assert lab.shared_tables() == before
+    partner.assert_quiet()
+    # what the schema allows still goes through
+    assert socket.request(op="patch", store="group", version=0,
+                          patch=add("/choices", {"1": "C"}))["type"] == "ack"
+    batch_version = lab.doc("batch", "pd_study")[0]
+    refused = socket.request(op="patch", store="batch", version=batch_version,
+                             patch=add("/next_treatment", "x"))
+    assert "at /next_treatment: 'x' is not of type 'integer'" in refused["message"], refused
+
+
+def admin_form(http, base_url: str, session_code: str, key: str) -> dict[str, str]:
+    """The hidden fields of the admin's form for one shared document."""
+    page = http.get(f"{base_url}/admin/sessions/{session_code}/shared", timeout=HTTP_TIMEOUT)
+    assert page.status_code == 200
+    form = page.text.split(f'name="key" value="{key}"')[0].rsplit("<form", 1)[1] + \
+        page.text.split(f'name="key" value="{key}"')[1].split("</form>")[0]
+    return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', form).group(1),
+            "key": key, "version": re.search(r'name="version" value="(\d+)"', form).group(1)}
+
+
+def admin_save(http, lab: Lab, scope: str, key: str, doc: str, **fields: str) -> str:
+    data = {**admin_form(http, lab.base_url, lab.session_code, key), "doc": doc, **fields}
+    saved = http.post(f"{lab.base_url}/admin/sessions/{lab.session_code}/shared/{scope}",
+                      data=data, timeout=HTTP_TIMEOUT)
+    assert saved.status_code == 200, saved.status_code
+    return html.unescape(saved.text)
+
+
+@pytest.mark.parametrize("written", ['{"choices": "x"}', '["x"]', '{"choices": {"1": 7}}'])
+def test_the_prisoners_dilemma_plays_on_whatever_shape_its_group_data_has(lab, written):
+    people = [Participant(lab.base_url, code) for code in lab.codes[:2]]
+    socket = lab.socket(1)
+    socket.request(op="patch", store="group", version=0, patch=add("/note", "hi"))
+    http = requests.Session()
+    # The experimenter (whom the schema does not limit) leaves a shape the app never wrote.
+    assert "saved as version 2" in admin_save(http, lab, "group", lab.key(1), written)
+    assert lab.doc("group", lab.key(1)) == (2, json.loads(written))
+    assert [r["author"] for r in lab.history("group", lab.key(1))][-1] == "admin"
+    assert people[0].submit({"choice": "C"}).status_code == 200
+    assert people[1].submit({"choice": "D"}).status_code == 200
+    results = [person.get() for person in people]
+    assert [r.title for r in results] == ["Results", "Results"]
+    assert "EUR 0.00" in results[0].html and "EUR 5.00" in results[1].html
+    assert lab.doc("group", lab.key(1))[1]["choices"] == {"1": "C", "2": "D"}
+
+
+def test_the_experimenter_edits_group_and_study_data_as_new_versions(lab):
+    http = requests.Session()
+    shared = http.get(f"{lab.base_url}/admin/sessions/{lab.session_code}/shared",
+                      timeout=HTTP_TIMEOUT)
+    assert "None has any data yet." in shared.text
+    socket = lab.socket(2)
+    socket.request(op="patch", store="study", version=0, patch=add("/seen", 1))
+    form = admin_form(http, lab.base_url, lab.session_code, lab.codes[1])
+    assert form["version"] == "1"
+    # a page changes it while the experimenter edits: nothing is saved
+    socket.request(op="patch", store="study", version=1, patch=add("/seen", 2))
+    stale = http.post(f"{lab.base_url}/admin/sessions/{lab.session_code}/shared/study",
+                      data={**form, "doc": '{"seen": 0}'}, timeout=HTTP_TIMEOUT)
+    assert "changed while you edited it (now version 2); nothing was saved" in stale.text
+    assert lab.doc("study", lab.codes[1]) == (2, {"seen": 2})
+    saved = admin_save(http, lab, "study", lab.codes[1], '{"seen": 3, "by": "admin"}')
+    assert "saved as version 3" in saved
+    assert lab.doc("study", lab.codes[1]) == (3, {"seen": 3, "by": "admin"})
+    assert [(h["version"], h["author"]) for h in lab.history("study", lab.codes[1])] == [
+        (1, lab.codes[1]), (2, lab.codes[1]), (3, "admin")]
+    # refused: not JSON, too deep, a key of no group of this session
+    bad = admin_save(http, lab, "study", lab.codes[1], "{not json")
+    assert "was not saved: it is not valid JSON" in bad
+    deep = admin_save(http, lab, "study", lab.codes[1], "[" * 900 + "]" * 900)
+    assert "nested deeper than 64 levels" in deep
+    foreign = http.post(f"{lab.base_url}/admin/sessions/{lab.session_code}/shared/group",
+                        data={**form, "key": "OTHER/prisoners_dilemma/1/1", "doc": "{}"},
+                        timeout=HTTP_TIMEOUT)
+    assert "no group 'OTHER/prisoners_dilemma/1/1' in session" in html.unescape(foreign.text)
+    assert lab.doc("study", lab.codes[1]) == (3, {"seen": 3, "by": "admin"})
+
+
+# -- chat: history, a resend delivered once, a partner who has moved on -------------------------
+
+
+def test_a_reconnected_page_gets_the_messages_it_may_see_and_a_resend_is_delivered_once(lab):
+    first, second, stranger = lab.socket(1), lab.socket(2), lab.socket(3)
+    second.subscribe("group")
+    sent = first.request(op="message", store="group", body="hi", cid="c-1")
+    again = first.request(op="message", store="group", body="hi", cid="c-1")  # lost answer
+    assert again["message_id"] == sent["message_id"] and again.get("duplicate") is True
+    assert second.next_pushed("message")["body"] == "hi"
+    second.assert_quiet()  # delivered once
+    first.request(op="message", store="group", body="only for 2", to=2, cid="c-2")
+    stranger.request(op="message", store="group", body="other pair")
+    stranger.request(op="message", store="group", body="to my partner", to=2)
+    for number, socket in ((1, first), (2, second)):  # a reload: a new socket asks
+        reloaded = lab.socket(number)
+        request_id = reloaded.send(op="history", store="group")
+        history = reloaded.read()
+        assert (history["type"], history["id"]) == ("history", request_id)
+        shown = [(m["body"], m["direct"], m["mine"], m["cid"], m["from"]["id_in_group"])
+                 for m in history["messages"]]
+        mine = socket is first
+        assert shown == [("hi", False, mine, "c-1" if mine else None, 1),
+                         ("only for 2", True, mine, "c-2" if mine else None, 1)]
+    assert len(lab.shared_tables()["messages"]) == 4
+
+
+def test_a_message_to_a_partner_who_has_moved_on_tells_the_sender(lab):
+    first = lab.socket(1)
+    partner = Participant(lab.base_url, lab.codes[1])
+    assert partner.submit({"choice": "D"}).status_code == 200
+    assert first.request(op="message", store="group", body="still there?")["gone"] == []
+    Participant(lab.base_url, lab.codes[0]).submit({"choice": "C"})
+    assert partner.get().title == "Results"
+    assert partner.submit({}).status_code == 200  # the partner leaves the app round
+    first_page = Participant(lab.base_url, lab.codes[0]).get()
+    assert first_page.title == "Results"
+    answer = first.request(op="message", store="group", body="bye")
+    assert answer["type"] == "ack" and answer["gone"] == ["Player 2"], answer
+    direct = first.request(op="message", store="group", body="bye", to=2)
+    assert direct["type"] == "error"
+    assert direct["message"].startswith("Player 2 has moved on and will not see your message")

@@ -22,9 +22,14 @@
    Senders are shown as "You", by their role in the group, or as "Player 2" (group) and
    "Participant 7" (batch); never by seat label or link. Text is shown as text (textContent):
    nothing a participant types can become HTML. Messages travel as labctl.shared messages (the
-   body is the text); the server logs every one for the export, but a page shows only those that
-   arrive while it is open. The element's data-labctl-chat-state is "connecting", "open" or
-   "reconnecting" ("open" once it receives messages), for tests and for styling.
+   body is the text); the server logs every one. On every (re)connection the chat shows the
+   messages this participant may see (a reload loses nothing). A message of one's own is shown
+   at once; its data-state is "sending" until the server has it, then "sent"; "not-sent" (with a
+   Retry button) when it was refused or the connection is down (it is re-sent when the
+   connection is back, and delivered once). A message that a member who has moved on will not
+   see says so. Under the text box a counter shows the characters typed and the limit. The
+   element's data-labctl-chat-state is "connecting", "open" or "reconnecting" ("open" once it
+   receives messages), for tests and for styling.
 */
 (function () {
   "use strict";
@@ -51,12 +56,14 @@
     return from.id_in_session ? "Participant " + from.id_in_session : "Someone";
   }
 
-  function Chat(box, store, number) {
+  function Chat(box, store, number, live) {
     var self = this;
     this.box = box;
     this.store = store;
+    this.live = live;
     this.scope = store.scope;
-    this.mine = [];  // texts sent by this page, until the server echoes them back
+    this.byMid = {};  // entries shown, by the server's message id
+    this.byCid = {};  // this page's own entries, by client id
     this.max = parseInt(box.getAttribute("data-labctl-chat-max"), 10) || 500;
 
     box.classList.add("labctl-chat");
@@ -89,13 +96,19 @@
     this.button.type = "button";  // never submits the page's form
     row.appendChild(this.input);
     row.appendChild(this.button);
+    this.counter = element("p", "muted labctl-chat-counter");
+    this.counter.setAttribute("aria-live", "polite");
+    this.counter.style.margin = ".2rem 0 0";
+    this.counter.style.fontSize = ".85em";
     this.status = element("p", "muted labctl-chat-status");
     this.status.setAttribute("role", "status");
 
     box.textContent = "";
     box.appendChild(this.list);
     box.appendChild(row);
+    box.appendChild(this.counter);
     box.appendChild(this.status);
+    this.count();
     this.setState("connecting");
 
     this.button.addEventListener("click", function () { self.sendTyped(); });
@@ -105,14 +118,35 @@
         self.sendTyped();
       }
     });
-    store.onMessage(function (from, body, direct) { self.received(from, body, direct); });
-    store.onError(function (message) { self.status.textContent = "Not sent: " + message; });
+    this.input.addEventListener("input", function () { self.count(); });
+    store.onMessage(function (from, body, direct, meta) { self.received(from, body, direct, meta || {}); });
   }
 
+  // The characters typed and the limit, always visible: the box stops at the limit.
+  Chat.prototype.count = function () {
+    var length = this.input.value.length;
+    this.counter.textContent = length + " / " + this.max + " characters" +
+      (length >= this.max ? ": the limit" : "");
+  };
+
   Chat.prototype.setState = function (state) {
+    var self = this;
     this.box.setAttribute("data-labctl-chat-state", state);
     this.status.textContent = state === "reconnecting" ? "Connection lost; reconnecting…"
       : state === "closed" ? "The chat is closed." : "";
+    if (state === "open") {
+      this.store.history(function (messages) { if (messages) { self.showHistory(messages); } });
+    }
+    Object.keys(this.byCid).forEach(function (cid) {
+      var entry = self.byCid[cid];
+      if (entry.state === "sent" || entry.refused) { return; }
+      if (state === "open") {
+        self.mark(entry, "sending", "");
+      } else {
+        self.mark(entry, "not-sent", "Not sent yet: the connection is lost. It is sent when " +
+                  "the connection is back.", function () { self.live.reconnect(); });
+      }
+    });
   };
 
   Chat.prototype.sendTyped = function () {
@@ -120,24 +154,106 @@
     if (!text) { return; }
     text = text.slice(0, this.max);
     this.input.value = "";
-    this.mine.push(text);
-    this.store.send(text);
+    this.count();
+    this.send(this.add({text: text, mine: true, direct: false}));
     this.input.focus();
   };
 
-  Chat.prototype.received = function (from, body, direct) {
-    if (typeof body !== "string") { return; }  // messages of the app's own scripts
-    var mine = !direct && this.mine.length > 0 && this.mine[0] === body;
-    if (mine) { this.mine.shift(); }
-    var item = element("li", mine ? "labctl-chat-message labctl-chat-mine" : "labctl-chat-message");
+  // Send an own entry; its mark follows the server's answer.
+  Chat.prototype.send = function (entry) {
+    var self = this;
+    var answered = false;
+    this.mark(entry, this.live.state() === "open" ? "sending" : "not-sent",
+              this.live.state() === "open" ? "" : "Not sent yet: the connection is lost. It " +
+              "is sent when the connection is back.", function () { self.live.reconnect(); });
+    var cid = this.store.send(entry.text, undefined, function (error, receipt) {
+      answered = true;
+      if (error) {
+        entry.refused = true;
+        self.mark(entry, "not-sent", "Not sent: " + error.message, function () {
+          delete self.byCid[entry.cid];
+          entry.refused = false;
+          self.send(entry);
+        });
+        return;
+      }
+      self.known(entry, receipt.message_id);
+      var gone = receipt.gone || [];
+      self.mark(entry, "sent", gone.length ? gone.join(" and ") + (gone.length > 1 ? " have" :
+                " has") + " moved on and will not see this message." : "");
+    });
+    if (!answered || entry.state !== "not-sent") { entry.cid = cid; this.byCid[cid] = entry; }
+  };
+
+  Chat.prototype.known = function (entry, mid) {
+    if (mid === undefined || mid === null) { return; }
+    entry.mid = mid;
+    this.byMid[mid] = entry;
+    entry.item.setAttribute("data-mid", String(mid));
+  };
+
+  Chat.prototype.mark = function (entry, state, note, retry) {
+    entry.state = state;
+    entry.item.setAttribute("data-state", state);
+    entry.note.textContent = note ? " " + note : "";
+    entry.onRetry = retry || null;
+    var wanted = state === "not-sent" && !!retry;
+    if (wanted && !entry.retry) {  // only while needed: its text is not part of the message
+      entry.retry = element("button", "button secondary labctl-chat-retry", "Retry");
+      entry.retry.type = "button";
+      entry.retry.addEventListener("click", function () { if (entry.onRetry) { entry.onRetry(); } });
+      entry.item.appendChild(entry.retry);
+    } else if (!wanted && entry.retry) {
+      entry.item.removeChild(entry.retry);
+      entry.retry = null;
+    }
+  };
+
+  // A list item for a message; placed by its server id (own unsent ones stay last).
+  Chat.prototype.add = function (message) {
+    var entry = {text: message.text, mine: message.mine, mid: null, cid: null, state: "sent"};
+    var item = element("li", message.mine ? "labctl-chat-message labctl-chat-mine" : "labctl-chat-message");
     item.style.margin = ".15rem 0";
-    var name = element("strong", "labctl-chat-from", (mine ? "You" : senderName(from, this.scope)) +
-                       (direct ? " (to you only)" : "") + ": ");
-    item.appendChild(name);
-    item.appendChild(element("span", "labctl-chat-text", body));
-    this.list.appendChild(item);
+    item.appendChild(element("strong", "labctl-chat-from", (message.mine ? "You" :
+      senderName(message.from, this.scope)) + (message.direct ? (message.mine ? " (direct)" :
+      " (to you only)") : "") + ": "));
+    item.appendChild(element("span", "labctl-chat-text", message.text));
+    entry.note = element("em", "muted labctl-chat-note");
+    entry.retry = null;
+    item.appendChild(entry.note);
+    entry.item = item;
+    var before = null;
+    if (message.mid !== undefined && message.mid !== null) {
+      before = Array.prototype.slice.call(this.list.children).filter(function (li) {
+        var mid = li.getAttribute("data-mid");
+        return mid === null || parseInt(mid, 10) > message.mid;
+      })[0] || null;
+    }
+    this.list.insertBefore(item, before);
+    this.known(entry, message.mid);
+    item.setAttribute("data-state", "sent");
     while (this.list.children.length > KEPT) { this.list.removeChild(this.list.firstChild); }
     this.list.scrollTop = this.list.scrollHeight;
+    return entry;
+  };
+
+  Chat.prototype.received = function (from, body, direct, meta) {
+    if (typeof body !== "string") { return; }  // messages of the app's own scripts
+    var own = meta.cid ? this.byCid[meta.cid] : null;
+    if (own) { this.known(own, meta.mid); return; }  // this page's message, shown already
+    if (meta.mid !== undefined && this.byMid[meta.mid]) { return; }
+    this.add({text: body, from: from, direct: direct, mine: false, mid: meta.mid});
+  };
+
+  // The messages of the server this page has not shown: after a reload or a lost connection.
+  Chat.prototype.showHistory = function (messages) {
+    var self = this;
+    messages.forEach(function (m) {
+      if (typeof m.body !== "string" || self.byMid[m.mid]) { return; }
+      var own = m.cid ? self.byCid[m.cid] : null;
+      if (own) { self.known(own, m.mid); return; }
+      self.add({text: m.body, from: m.from, direct: m.direct, mine: m.mine, mid: m.mid});
+    });
   };
 
   onReady(function () {
@@ -162,7 +278,7 @@
       }
     });
     boxes.forEach(function (box, number) {
-      chats.push(new Chat(box, live[box.getAttribute("data-labctl-chat")], number + 1));
+      chats.push(new Chat(box, live[box.getAttribute("data-labctl-chat")], number + 1, live));
     });
   });
 }());

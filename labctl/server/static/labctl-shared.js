@@ -43,11 +43,20 @@
      .send(body, [to], [done])              a message (any JSON) to the group, or with `to` (an
                                             id_in_group) to one member; on "batch" to everyone
                                             in the batch. Not data: logged, not kept in the doc.
-                                            Sent once connected; done(error) only if refused
-                                            (there is no receipt)
-     .onMessage(function (from, body, direct) {})  from: {label, id_in_session, id_in_group,
-                                            role}; direct: true for a message to this member only
+                                            Returns its client id (cid). Kept and re-sent after
+                                            a reconnect until the server answers (the server
+                                            delivers a cid once); done(null, {message_id, gone})
+                                            once stored (gone: members who have moved on and
+                                            will not see it), done(error) if refused
+     .onMessage(function (from, body, direct, meta) {})  from: {label, id_in_session,
+                                            id_in_group, role}; direct: true for a message to
+                                            this member only; meta: {mid, cid}
+     .history(function (messages) {})       the newest messages this page may see (to all, to
+                                            this participant, from them), oldest first, each
+                                            {mid, from, body, direct, mine, cid}; null when not
+                                            connected
    live.state()                             "connecting", "open", "reconnecting" or "closed"
+   live.reconnect()                         try to connect now rather than after the back-off
    live.close()                             stop for good (queued changes are reported as errors)
    labctl.shared.applyPatch(doc, ops)       the RFC 6902 implementation used here (returns a
                                             new document, throws on a failed operation)
@@ -322,7 +331,15 @@
   Store.prototype.send = function (body, to, done) {
     if (typeof to === "function") { done = to; to = undefined; }
     if (this.scope === "study") { throw new TypeError("labctl.shared: study data has no messages"); }
-    this.connection.message(this, body, to, done);
+    return this.connection.message(this, body, to, done);
+  };
+
+  Store.prototype.history = function (callback) {
+    if (this.scope === "study") { throw new TypeError("labctl.shared: study data has no messages"); }
+    var request = {op: "history", store: this.scope};
+    if (this.key !== null) { request.key = this.key; }
+    if (!this.connection.isOpen()) { callback(null); return; }
+    this.connection.request(request, {store: this, history: callback});
   };
 
   Store.prototype.enqueue = function (change) {
@@ -576,7 +593,7 @@
     this.attempts = 0;
     this.nextId = 1;
     this.pending = {};   // request id -> what it was for
-    this.outbox = [];    // messages sent while disconnected
+    this.unsent = [];    // messages not yet answered: re-sent (same cid) after a reconnect
     this.lastHeard = Date.now();
     this.retryTimer = null;
     this.pingTimer = null;
@@ -639,9 +656,7 @@
       self.attempts = 0;
       self.lastHeard = Date.now();
       self.eachStore(function (store) { self.subscribe(store); });
-      var outbox = self.outbox;
-      self.outbox = [];
-      outbox.forEach(function (item) { self.message(item.store, item.body, item.to, item.done); });
+      self.unsent.slice().forEach(function (item) { self.sendMessage(item); });
       self.pingTimer = window.setInterval(function () { self.heartbeat(); }, PING_MS);
     };
     socket.onmessage = function (event) {
@@ -686,6 +701,9 @@
       this.stopped = true;
       this.setState("closed");
       this.eachStore(function (store) { store.refuseAll("this link is not valid"); });
+      this.unsent.splice(0).forEach(function (item) {
+        finished(item, {conflict: false, message: "this link is not valid"}, null);
+      });
       return;
     }
     this.scheduleRetry();
@@ -721,19 +739,36 @@
     this.request(request, {store: store, subscribe: true});
   };
 
+  function clientId() {
+    var bytes = new Uint8Array(12);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
   Connection.prototype.message = function (store, body, to, done) {
+    var cid = clientId();
     if (this.stopped) {
       finished({done: done}, {conflict: false, message: "the connection is closed"}, null);
-      return;
+      return cid;
     }
-    if (!this.isOpen()) {
-      this.outbox.push({store: store, body: body, to: to, done: done});
-      return;
-    }
-    var request = {op: "message", store: store.scope, body: body};
-    if (to !== undefined && to !== null) { request.to = to; }
-    if (store.key !== null) { request.key = store.key; }
-    this.request(request, {store: store, message: true, done: done});
+    var item = {store: store, body: body, to: to, done: done, cid: cid};
+    this.unsent.push(item);
+    this.sendMessage(item);
+    return cid;
+  };
+
+  // Sent now if connected; either way kept until answered, and sent again on reconnect.
+  Connection.prototype.sendMessage = function (item) {
+    if (!this.isOpen()) { return; }
+    var request = {op: "message", store: item.store.scope, body: item.body, cid: item.cid};
+    if (item.to !== undefined && item.to !== null) { request.to = item.to; }
+    if (item.store.key !== null) { request.key = item.store.key; }
+    this.request(request, {store: item.store, message: true, item: item, done: item.done});
+  };
+
+  Connection.prototype.answered = function (item) {
+    var at = this.unsent.indexOf(item);
+    if (at >= 0) { this.unsent.splice(at, 1); }
   };
 
   Connection.prototype.receive = function (message) {
@@ -748,10 +783,20 @@
       if (store) { store.change(message); }
       break;
     case "message":
-      if (store) { call(store.listeners.message, [message.from, message.body, !!message.direct]); }
+      if (store) {
+        call(store.listeners.message, [message.from, message.body, !!message.direct,
+                                       {mid: message.mid, cid: message.cid}]);
+      }
+      break;
+    case "history":
+      if (about && about.history) { call([about.history], [message.messages || []]); }
       break;
     case "ack":
       if (about && about.change) { about.store.accepted(about.change, message.version); }
+      if (about && about.item) {
+        this.answered(about.item);
+        finished(about.item, null, {message_id: message.message_id, gone: message.gone || []});
+      }
       break;
     case "conflict":
       if (about && about.change) { about.store.conflicted(about.change, message); }
@@ -776,7 +821,10 @@
       about.store.refuseAll(text);
       call(about.store.listeners.error, [text, null]);
       this.checkOpen();
+    } else if (about && about.history) {
+      call([about.history], [null]);
     } else if (about && about.message) {
+      this.answered(about.item);
       finished(about, {conflict: false, message: text}, null);
       call(about.store.listeners.error, [text, null]);
     }
@@ -799,14 +847,26 @@
       try { socket.close(); } catch (ignored) { /* already closing */ }
     }
     this.eachStore(function (store) { store.refuseAll("the connection was closed"); });
+    var unsent = this.unsent;
+    this.unsent = [];
+    unsent.forEach(function (item) {
+      finished(item, {conflict: false, message: "the connection was closed"}, null);
+    });
     this.setState("closed");
+  };
+
+  Connection.prototype.reconnect = function () {
+    if (this.stopped || this.socket !== null) { return; }  // connected, or connecting now
+    this.attempts = 0;
+    this.open();
   };
 
   function connect(options) {
     var connection = new Connection(options || {});
     var live = {
       close: function () { connection.close(); },
-      state: function () { return connection.state; }
+      state: function () { return connection.state; },
+      reconnect: function () { connection.reconnect(); }
     };
     connection.eachStore(function (store) { live[store.scope] = store; });
     return live;
