@@ -15,6 +15,8 @@ the declaration. At run time a field parses what a browser posted (``parse``) an
 from __future__ import annotations
 
 import decimal
+import operator
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -48,6 +50,16 @@ MAX_MAGNITUDE = 30
 #: whole numbers (and amounts in minor units) are stored as SQLite's 64-bit INTEGER, which
 #: ends at about 9.2 x 10**18: a larger answer would fail when saved, so it is refused as typed
 INTEGER_DIGITS = 18
+#: what a participant may type into an amount or decimal field: a sign, digits and at most one
+#: separator; ASCII digits only (``decimal.Decimal`` would also read "1e3", "1_000" and "١٢")
+TYPED_NUMBER = re.compile(r"([+-]?)([0-9]*)(?:([.,])([0-9]*))?")
+#: the longest amount or decimal a participant may type: longer is a paste or an attack, and
+#: bounding it bounds the work of reading it exactly
+MAX_TYPED = 64
+#: digits with several separators: thousands separators, which a participant is asked to leave out
+GROUPED_DIGITS = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)+[.,]?")
+#: how messages name a decimal mark
+MARK_NAMES = {".": "decimal point", ",": "decimal comma"}
 
 
 class Field:
@@ -149,26 +161,35 @@ class Field:
         """Turn a Python value into this field's type, or raise ``FieldValueError``."""
         raise NotImplementedError
 
-    def parse(self, raw: str | None, *, minor_digits: int = 2) -> Any:
+    def parse(self, raw: str | None, *, minor_digits: int = 2, decimal_mark: str = ".") -> Any:
         """Read what a browser posted; ``None`` or empty means no answer.
 
+        ``decimal_mark`` is the session's (its ``locale``); a slider posts what the browser
+        writes, always with a point, so it is read with a point (``typed_mark``).
         Raises ``FieldValueError`` with a message a participant can act on.
         """
         if raw is None or raw.strip() == "":
             if self.required:
                 raise FieldValueError(self.name, "Please answer this question.")
             return None
-        value = self.parse_text(raw.strip(), minor_digits)
-        self.check(value, minor_digits=minor_digits)
+        mark = self.typed_mark(decimal_mark)
+        value = self.parse_text(raw.strip(), minor_digits, mark)
+        self.check(value, minor_digits=minor_digits, decimal_mark=mark)
         return value
 
-    def parse_text(self, text: str, minor_digits: int) -> Any:
+    def typed_mark(self, decimal_mark: str) -> str:
+        """The decimal mark of this field's input: the session's, except in a slider, whose
+        value the browser writes (and posts) with a point whatever the language."""
+        return "." if self.effective_widget == "slider" else decimal_mark
+
+    def parse_text(self, text: str, minor_digits: int, decimal_mark: str = ".") -> Any:
         return self.coerce(text)
 
-    def check(self, value: Any, minor_digits: int = 2) -> None:
+    def check(self, value: Any, minor_digits: int = 2, decimal_mark: str = ".") -> None:
         """Check a value of the right type against choices and bounds.
 
-        ``minor_digits`` says how amounts are typed, so that a money bound reads ``10.00``.
+        ``minor_digits`` and ``decimal_mark`` say how amounts are typed, so that a money
+        bound reads ``10.00`` (or ``10,00``).
         """
         if self.choices is not None and value not in [c for c, _ in self.choices]:
             raise FieldValueError(self.name, "Please choose one of the options.")
@@ -238,18 +259,80 @@ class _Number(Field):
             ))
         return found
 
-    def check(self, value: Any, minor_digits: int = 2) -> None:
+    def check(self, value: Any, minor_digits: int = 2, decimal_mark: str = ".") -> None:
         super().check(value, minor_digits)
-        if self.min is not None and value < self.coerce(self.min):
-            raise FieldValueError(self.name, f"Please enter a value of at least "
-                                  f"{self.describe(self.coerce(self.min), minor_digits)}.")
-        if self.max is not None and value > self.coerce(self.max):
-            raise FieldValueError(self.name, f"Please enter a value of at most "
-                                  f"{self.describe(self.coerce(self.max), minor_digits)}.")
+        for bound, word, beyond in ((self.min, "least", operator.lt),
+                                    (self.max, "most", operator.gt)):
+            if bound is not None and beyond(value, self.coerce(bound)):
+                shown = self.describe(self.coerce(bound), minor_digits, decimal_mark)
+                raise FieldValueError(self.name, f"Please enter a value of at {word} {shown}.")
 
-    def describe(self, value: Any, minor_digits: int) -> str:
+    def describe(self, value: Any, minor_digits: int, decimal_mark: str = ".") -> str:
         """A bound as the participant would type it."""
         return str(value)
+
+
+def typed_decimal(field: Field, text: str, decimal_mark: str, noun: str, example: str
+                  ) -> decimal.Decimal:
+    """Read a typed amount or decimal exactly: the one reader of every such field.
+
+    Why these rules: a participant types the mark of their language or of their keyboard, so
+    ``4,50`` and ``4.50`` both mean 4.50 whatever the session's ``decimal_mark``. Only a
+    separator that is not the session's mark, followed by exactly three digits after one to
+    three digits not starting with 0 (``1.234`` in a comma locale, ``1,234`` in a point
+    locale), could also be a thousands separator: it is refused, naming both readings, rather
+    than guessed. Accepted: an optional sign, ASCII digits and at most one separator (``.5``
+    and ``5.`` too). Refused: thousands separators (two separators), exponents, spaces
+    inside, ``NaN``, ``Infinity``, and anything beyond ``MAX_MAGNITUDE``. ``noun`` and
+    ``example`` make the messages ("Please enter an amount, like 4,50.").
+    """
+    found = TYPED_NUMBER.fullmatch(text) if len(text) <= MAX_TYPED else None
+    if found is None or not (found[2] or found[4]):
+        if sum(text.count(s) for s in ".,") > 1 and GROUPED_DIGITS.fullmatch(text):
+            raise FieldValueError(field.name, f"Please type the {noun} without thousands "
+                                  f"separators, like 123{example}.")
+        raise FieldValueError(field.name, f"Please enter {_article(noun)} {noun}, like "
+                              f"{example}.")
+    sign, whole, separator, fraction = found[1], found[2], found[3], found[4] or ""
+    if separator and separator != decimal_mark and len(fraction) == 3 and \
+            1 <= len(whole) <= 3 and not whole.startswith("0"):
+        raise FieldValueError(field.name, f'"{text}" could mean {sign}{whole}{fraction} or '
+                              f"{sign}{whole}{decimal_mark}{fraction}: type {sign}{whole}"
+                              f"{fraction} without a thousands separator, or {sign}{whole}"
+                              f"{decimal_mark}{fraction} with a {MARK_NAMES[decimal_mark]}.")
+    number = decimal.Decimal(f"{sign}{whole or '0'}.{fraction or '0'}") if separator else \
+        decimal.Decimal(f"{sign}{whole}")
+    if abs(number.adjusted()) > MAX_MAGNITUDE:
+        raise FieldValueError(field.name, f"Please enter {_article(noun)} {noun}, like "
+                              f"{example}.")
+    return number
+
+
+def scaled(number: decimal.Decimal, places: int) -> int | None:
+    """``number`` times 10**places as an exact integer, or ``None`` when it has more decimal
+    places. Integer arithmetic on the digits: ``scaleb`` and ``quantize`` round to the
+    context's 28 digits, so 10.000…001 with 30 decimals would become 1000 cents."""
+    sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite: NaN and Infinity are refused before
+    coefficient = int("".join(map(str, digits)) or "0")
+    shift = exponent + places
+    if shift >= 0:
+        whole = coefficient * 10 ** shift
+    else:
+        whole, rest = divmod(coefficient, 10 ** -shift)
+        if rest:
+            return None
+    return -whole if sign else whole
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "aeiou" else "a"
+
+
+def shown_decimal(value: decimal.Decimal, decimal_mark: str) -> str:
+    """A decimal as a participant types it: never in exponent notation (``str`` writes
+    ``1E-7``, which the reader refuses), with the session's mark."""
+    return f"{value:f}".replace(".", decimal_mark)
 
 
 def _storable(field: Field, number: int, message: str) -> int:
@@ -268,7 +351,7 @@ class Integer(_Number):
 
     TOO_LONG = f"Please enter a number of at most {INTEGER_DIGITS} digits."
 
-    def parse_text(self, text: str, minor_digits: int) -> int:
+    def parse_text(self, text: str, minor_digits: int, decimal_mark: str = ".") -> int:
         digits = text.lstrip("+-").lstrip("0")
         if digits.isdigit() and len(digits) > INTEGER_DIGITS:  # before int() reads them all
             raise FieldValueError(self.name, self.TOO_LONG)
@@ -302,6 +385,13 @@ class Decimal(_Number):
         super().__init__(**kwargs)
         self.places = places
 
+    def parse_text(self, text: str, minor_digits: int, decimal_mark: str = ".") -> Any:
+        example = "4" if self.places == 0 else f"4{decimal_mark}5"
+        return typed_decimal(self, text, decimal_mark, "number", example)
+
+    def describe(self, value: Any, minor_digits: int, decimal_mark: str = ".") -> str:
+        return shown_decimal(value, decimal_mark)
+
     def coerce(self, value: Any) -> decimal.Decimal:
         if isinstance(value, (bool, float)):
             # floats are refused so that 0.1 stays 0.1; a browser posts text anyway.
@@ -314,10 +404,9 @@ class Decimal(_Number):
             raise FieldValueError(self.name, "Please enter a number.")
         return number
 
-    def check(self, value: Any, minor_digits: int = 2) -> None:
-        super().check(value, minor_digits)
-        if self.places is not None and value != value.quantize(decimal.Decimal(1).scaleb(
-                -self.places), rounding=decimal.ROUND_DOWN):
+    def check(self, value: Any, minor_digits: int = 2, decimal_mark: str = ".") -> None:
+        super().check(value, minor_digits, decimal_mark)
+        if self.places is not None and scaled(value, self.places) is None:
             raise FieldValueError(self.name, f"Please use at most {self.places} decimal places.")
 
 
@@ -349,21 +438,18 @@ class Money(_Number):
                 pass
         raise FieldValueError(self.name, "Please enter an amount.")
 
-    def describe(self, value: Any, minor_digits: int) -> str:
-        return f"{decimal.Decimal(int(value)).scaleb(-minor_digits):.{minor_digits}f}"
+    def describe(self, value: Any, minor_digits: int, decimal_mark: str = ".") -> str:
+        return shown_decimal(decimal.Decimal(int(value)).scaleb(-minor_digits), decimal_mark)
 
-    def parse_text(self, text: str, minor_digits: int) -> int:
-        try:
-            amount = decimal.Decimal(text.replace(",", "."))
-        except decimal.InvalidOperation:
-            raise FieldValueError(self.name, "Please enter an amount.") from None
-        if not amount.is_finite() or abs(amount.adjusted()) > MAX_MAGNITUDE:
-            raise FieldValueError(self.name, "Please enter an amount.")
-        minor = amount.scaleb(minor_digits)
-        if minor != minor.to_integral_value():
+    def parse_text(self, text: str, minor_digits: int, decimal_mark: str = ".") -> int:
+        """The amount typed in major units (``4,50`` or ``4.50``), in minor units (450)."""
+        example = f"4{decimal_mark}5{'0' * (minor_digits - 1)}" if minor_digits else "4"
+        minor = scaled(typed_decimal(self, text, decimal_mark, "amount", example), minor_digits)
+        if minor is None:
             raise FieldValueError(self.name, f"Please use at most {minor_digits} decimal places.")
-        return _storable(self, int(minor), f"Please enter an amount of at most "
-                         f"{INTEGER_DIGITS - minor_digits} digits before the decimal point.")
+        return _storable(self, minor, f"Please enter an amount of at most "
+                         f"{INTEGER_DIGITS - minor_digits} digits before the "
+                         f"{MARK_NAMES[decimal_mark]}.")
 
 
 class Text(Field):
@@ -383,7 +469,7 @@ class Text(Field):
             raise FieldValueError(self.name, "Please enter text.")
         return value
 
-    def check(self, value: Any, minor_digits: int = 2) -> None:
+    def check(self, value: Any, minor_digits: int = 2, decimal_mark: str = ".") -> None:
         super().check(value, minor_digits)
         if self.max_length is not None and len(value) > self.max_length:
             raise FieldValueError(self.name, f"Please keep it under {self.max_length} characters.")
@@ -414,7 +500,7 @@ class Boolean(Field):
             return False
         raise FieldValueError(self.name, "Please answer yes or no.")
 
-    def parse(self, raw: str | None, *, minor_digits: int = 2) -> Any:
+    def parse(self, raw: str | None, *, minor_digits: int = 2, decimal_mark: str = ".") -> Any:
         if self.effective_widget == "checkbox":
             # a browser sends a ticked box's value and nothing for an unticked one; a forged
             # "0" or "false" must not pass a required box (a consent box, say)
@@ -423,7 +509,7 @@ class Boolean(Field):
             if self.required and not ticked:
                 raise FieldValueError(self.name, "Please tick this box to continue.")
             return self.coerce(raw) if ticked else False
-        return super().parse(raw, minor_digits=minor_digits)
+        return super().parse(raw, minor_digits=minor_digits, decimal_mark=decimal_mark)
 
 
 class Choice(Field):

@@ -7,11 +7,15 @@
 
 Amounts are integers in minor units of ``currency`` (``fixed_pay=1000`` is EUR 10.00). With
 ``money_per_point`` set, payoffs are points and are converted at that exact rate at the end.
+``locale`` (``"en"``, ``"de"``, ``"de_CH"``) decides the decimal mark participants see in
+inputs and that an ambiguous answer is read against (``labctl.fields.typed_decimal``).
 Constructing a session type never raises: ``labctl validate`` reports every mistake at once.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -20,6 +24,44 @@ from .declarations import declaration_site
 from .money import MINOR_UNITS, parse_rate
 
 __all__ = ["SessionType"]
+
+#: the decimal mark of each language (CLDR's), where it is a comma; every other language
+#: listed in ``POINT_LANGUAGES`` writes a point. A mistake here never misreads an answer: both
+#: marks are accepted and only an ambiguous answer such as "1.234" is refused.
+COMMA_LANGUAGES = frozenset({
+    "af", "az", "be", "bg", "bs", "ca", "cs", "da", "de", "el", "es", "et", "eu", "fi", "fo",
+    "fr", "gl", "hr", "hu", "hy", "id", "is", "it", "ka", "kk", "lt", "lv", "mk", "nb", "nl",
+    "nn", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sq", "sr", "sv", "tr", "uk", "vi",
+})
+POINT_LANGUAGES = frozenset({
+    "cy", "en", "ga", "he", "hi", "ja", "ko", "ms", "mt", "sw", "th", "zh",
+})
+#: regions whose mark differs from their language's
+REGION_MARKS = {
+    "de_CH": ".", "de_LI": ".", "it_CH": ".", "es_MX": ".", "es_US": ".", "es_419": ".",
+    "en_ZA": ",",
+}
+#: ``language`` or ``language_REGION`` (a hyphen is read as ``_``: ``de-CH``)
+LOCALE_PATTERN = re.compile(r"([a-z]{2,3})(?:[_-]([A-Z]{2}|[0-9]{3}))?")
+
+
+def decimal_mark_of(locale: object) -> str | None:
+    """``","`` or ``"."`` for a locale, or ``None`` when labctl does not know it."""
+    return _decimal_mark(locale) if isinstance(locale, str) else None
+
+
+@functools.lru_cache(maxsize=64)
+def _decimal_mark(locale: str) -> str | None:
+    """Cached: every page with a form and every submit asks for the session's mark."""
+    found = LOCALE_PATTERN.fullmatch(locale)
+    if found is None:
+        return None
+    language, region = found[1], found[2]
+    if region and f"{language}_{region}" in REGION_MARKS:
+        return REGION_MARKS[f"{language}_{region}"]
+    if language in COMMA_LANGUAGES:
+        return ","
+    return "." if language in POINT_LANGUAGES else None
 
 
 @dataclass
@@ -41,6 +83,9 @@ class SessionType:
     #: free parameters (treatments) that apps read as ``session.params``
     params: dict[str, Any] = field(default_factory=dict)
     doc: str = ""
+    #: where participants are, e.g. ``"de"`` or ``"de_CH"``: decides the decimal mark of
+    #: inputs (``4,50`` in German); English by default
+    locale: str = "en"
 
     def __post_init__(self) -> None:
         self.defined_at: tuple[str, int] = declaration_site()
@@ -62,6 +107,16 @@ class SessionType:
         """How many decimals a participant types for money: 0 when the session pays points,
         else the currency's minor-unit digits (2 for EUR, 0 for JPY)."""
         return 0 if self.pays_points else MINOR_UNITS[self.currency]
+
+    @property
+    def decimal_mark(self) -> str:
+        """``","`` or ``"."``: the mark inputs show amounts and decimals with (``4,50``), and
+        the one a separator followed by three digits is read as (``labctl validate`` has
+        checked the locale: LC160)."""
+        mark = decimal_mark_of(self.locale)
+        if mark is None:
+            raise ValueError(f"locale {self.locale!r} of session type '{self.name}' is unknown")
+        return mark
 
     @property
     def rate(self) -> Fraction | None:

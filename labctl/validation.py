@@ -9,6 +9,7 @@ wrong and how to fix it. Codes by area:
     LC13x  pages: page_sequence, form fields, templates, timeouts, wait pages
     LC14x  fields: bounds, choices, names, initial values, widgets
     LC15x  rooms: names, seat labels
+    LC16x  session types: locale
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .problems import Problem
 from .project import Project
 from .records import BUILTIN_COLUMNS, Group, Player, Record, Subsession
 from .room import Room
-from .session_type import SessionType
+from .session_type import COMMA_LANGUAGES, POINT_LANGUAGES, SessionType, decimal_mark_of
 
 __all__ = ["RESERVED_APP_NAMES", "require_valid", "validate_project"]
 
@@ -92,7 +93,21 @@ def _session_type_problems(project: Project) -> list[Problem]:
         found += _pay_problems(st)
         found += _participant_count_problems(project, st)
         found += _params_problems(st)
+        found += _locale_problems(st)
     return found
+
+
+def _locale_problems(st: SessionType) -> list[Problem]:
+    """An unknown locale would leave the decimal mark of every amount input undecided."""
+    if decimal_mark_of(st.locale) is not None:
+        return []
+    known = sorted(COMMA_LANGUAGES | POINT_LANGUAGES)
+    close = _close_locale(str(st.locale))
+    hint = f"did you mean '{close}'? " if close else ""
+    return [Problem.at("LC160", st.defined_at, f"locale={st.locale!r} of '{st.name}' is not a "
+                       "locale labctl knows the decimal mark of",
+                       hint + "write a language code, with a region where its numbers differ: "
+                       "'en', 'de', 'de_CH'; known languages: " + ", ".join(known))]
 
 
 def _app_sequence_problems(project: Project, st: SessionType) -> list[Problem]:
@@ -126,6 +141,15 @@ def _app_sequence_problems(project: Project, st: SessionType) -> list[Problem]:
 
 def _app_folder_names(project: Project) -> list[str]:
     return sorted(p.parent.name for p in project.root.glob("*/__init__.py"))
+
+
+def _close_locale(written: str) -> str | None:
+    """``de_DE`` for ``de_de``, ``de`` for ``deu`` or ``Deutsch``: a likely meant locale."""
+    language, _, region = written.replace("-", "_").partition("_")
+    fixed = f"{language.lower()}_{region.upper()}" if region else language.lower()
+    if decimal_mark_of(fixed) is not None:
+        return fixed
+    return written[:2].lower() if decimal_mark_of(written[:2].lower()) else None
 
 
 def _pay_problems(st: SessionType) -> list[Problem]:

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from labctl import fields
+from labctl import SessionType, fields
 from labctl.errors import FieldValueError
 
 
@@ -50,8 +50,8 @@ def test_parse_accepts_valid_input(field, raw, expected):
     (fields.Integer(min=1, max=10), "11", "Please enter a value of at most 10."),
     (fields.Integer(), "", "Please answer this question."),
     (fields.Integer(), None, "Please answer this question."),
-    (fields.Decimal(), "NaN", "Please enter a number."),
-    (fields.Decimal(), "inf", "Please enter a number."),
+    (fields.Decimal(), "NaN", "Please enter a number, like 4.5."),
+    (fields.Decimal(), "inf", "Please enter a number, like 4.5."),
     (fields.Decimal(places=1), "1.25", "Please use at most 1 decimal places."),
     (fields.Money(), "10.505", "Please use at most 2 decimal places."),
     (fields.Money(max=1000), "10.01", "Please enter a value of at most 10.00."),
@@ -119,3 +119,102 @@ def test_declaration_records_the_researchers_line():
     declared = fields.Integer()
     assert declared.defined_at == (__file__, test_declaration_records_the_researchers_line
                                    .__code__.co_firstlineno + 1)
+
+
+# -- the decimal mark: how a typed amount or decimal is read, by the session's locale ----------
+
+AMBIGUOUS_DE = ('"1.234" could mean 1234 or 1,234: type 1234 without a thousands separator, '
+                "or 1,234 with a decimal comma.")
+AMBIGUOUS_EN = ('"1,234" could mean 1234 or 1.234: type 1234 without a thousands separator, '
+                "or 1.234 with a decimal point.")
+
+
+@pytest.mark.parametrize(("typed", "locale", "expected"), [
+    # both marks are read as the decimal mark, whatever the locale
+    ("4,50", "de", 450), ("4.50", "de", 450), ("4,50", "en", 450), ("4.50", "en", 450),
+    ("4,5", "de_DE", 450), ("4.5", "en_US", 450), (" 4,50 ", "de", 450), ("-0,50", "de", -50),
+    ("+3", "de", 300), (",5", "de", 50), ("5,", "de", 500), ("1234,50", "de", 123450),
+    # the locale's own mark before three digits is the decimal mark (too many decimals here)
+    ("1,234", "de", "Please use at most 2 decimal places."),
+    ("1.234", "en", "Please use at most 2 decimal places."),
+    ("1.234", "de_CH", "Please use at most 2 decimal places."),
+    # the other mark before three digits could be a thousands separator: refused, not guessed
+    ("1.234", "de", AMBIGUOUS_DE), ("1,234", "en", AMBIGUOUS_EN),
+    ("-1.234", "de", '"-1.234" could mean -1234 or -1,234: type -1234 without a thousands '
+                     "separator, or -1,234 with a decimal comma."),
+    # ... unless it cannot be one: a leading 0, four digits before, or not three after
+    ("0.250", "de", 25), ("1234.500", "de", 123450), ("12.3456", "de",
+                                                        "Please use at most 2 decimal places."),
+    # thousands separators, exponents, spaces inside and words are refused, saying what to type
+    ("1.234,50", "de", "Please type the amount without thousands separators, like 1234,50."),
+    ("1,234.50", "en", "Please type the amount without thousands separators, like 1234.50."),
+    ("1.000.000", "de", "Please type the amount without thousands separators, like 1234,50."),
+    ("1e3", "de", "Please enter an amount, like 4,50."),
+    ("4 50", "de", "Please enter an amount, like 4,50."),
+    ("4,50 €", "de", "Please enter an amount, like 4,50."),
+    ("1_000", "en", "Please enter an amount, like 4.50."),
+    ("١٢", "en", "Please enter an amount, like 4.50."),
+    (",", "de", "Please enter an amount, like 4,50."),
+    ("-", "de", "Please enter an amount, like 4,50."),
+    ("NaN", "de", "Please enter an amount, like 4,50."),
+    ("1" * 65, "de", "Please enter an amount, like 4,50."),
+    # exactly, never through a float: 30 decimals are not rounded to 28 digits
+    ("10." + "0" * 29 + "1", "en", "Please use at most 2 decimal places."),
+    ("0.1", "en", 10), ("2.675", "en", "Please use at most 2 decimal places."),
+    ("9" * 17, "de", "Please enter an amount of at most 16 digits before the decimal comma."),
+])
+def test_an_amount_is_read_with_the_sessions_decimal_mark(typed, locale, expected):
+    mark = SessionType(name="s", app_sequence=["a"], locale=locale).decimal_mark
+    money = named(fields.Money())
+    if isinstance(expected, int):
+        assert money.parse(typed, decimal_mark=mark) == expected
+        return
+    with pytest.raises(FieldValueError) as caught:
+        money.parse(typed, decimal_mark=mark)
+    assert caught.value.message == expected
+
+
+@pytest.mark.parametrize(("field", "typed", "locale", "expected"), [
+    (fields.Decimal(), "3,25", "de", D("3.25")),
+    (fields.Decimal(), "3.25", "de", D("3.25")),
+    (fields.Decimal(), "1,234", "de", D("1.234")),
+    (fields.Decimal(), "1.234", "en", D("1.234")),
+    (fields.Decimal(), "0.0000001", "en", D("0.0000001")),
+    (fields.Decimal(), "1.234", "de", AMBIGUOUS_DE),
+    (fields.Decimal(), "1.234,5", "de", "Please type the number without thousands separators, "
+                                        "like 1234,5."),
+    (fields.Decimal(), "zwei", "de", "Please enter a number, like 4,5."),
+    (fields.Decimal(places=0), "x", "en", "Please enter a number, like 4."),
+    (fields.Decimal(max="2.5"), "2,6", "de", "Please enter a value of at most 2,5."),
+    (fields.Decimal(places=1), "1" + "0" * 27 + ".25", "en",
+     "Please use at most 1 decimal places."),
+    (fields.Money(), "4,50", "de", 450),
+    # bounds in messages use the locale's mark
+    (fields.Money(max=1000), "10,01", "de", "Please enter a value of at most 10,00."),
+    (fields.Money(min=50), "0.49", "de", "Please enter a value of at least 0,50."),
+    (fields.Money(max=1000), "10.01", "en", "Please enter a value of at most 10.00."),
+    (fields.Integer(), "4,5", "de", "Please enter a whole number."),
+    # a slider posts what the browser writes, always with a point
+    (fields.Decimal(min=0, max=2, places=3, widget="slider"), "1.234", "de", D("1.234")),
+])
+def test_decimals_are_read_by_the_same_rules(field, typed, locale, expected):
+    mark = SessionType(name="s", app_sequence=["a"], locale=locale).decimal_mark
+    if not isinstance(expected, str):
+        parsed = named(field).parse(typed, decimal_mark=mark)
+        assert (parsed, type(parsed)) == (expected, type(expected))
+        return
+    with pytest.raises(FieldValueError) as caught:
+        named(field).parse(typed, decimal_mark=mark)
+    assert caught.value.message == expected
+
+
+@pytest.mark.parametrize(("locale", "mark"), [
+    ("en", "."), ("en_GB", "."), ("de", ","), ("de_DE", ","), ("de-AT", ","), ("de_CH", "."),
+    ("fr", ","), ("fr_CH", ","), ("es", ","), ("es_MX", "."), ("ja", "."), ("en_ZA", ","),
+])
+def test_the_locale_decides_the_decimal_mark(locale, mark):
+    assert SessionType(name="s", app_sequence=["a"], locale=locale).decimal_mark == mark
+
+
+def test_the_default_locale_is_english_so_existing_projects_read_as_before():
+    assert SessionType(name="s", app_sequence=["a"]).decimal_mark == "."

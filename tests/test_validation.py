@@ -233,6 +233,15 @@ RULE_CASES = [
     pytest.param(project_files(session_type='name="demo", app_sequence=["game", "game"]'),
                  "LC119", "sessions.py:4",
                  "app 'game' appears twice in the app_sequence of 'demo'", id="LC119"),
+    # LC16x session types: locale
+    pytest.param(project_files(session_type=f'{DEMO}, locale="deutsch"'),
+                 "LC160", "sessions.py:4",
+                 "locale='deutsch' of 'demo' is not a locale labctl knows the decimal mark of",
+                 id="LC160-unknown"),
+    pytest.param(project_files(session_type=f'{DEMO}, locale="de_de"'),
+                 "LC160", "sessions.py:4", "locale='de_de' of 'demo'", id="LC160-lower-region"),
+    pytest.param(project_files(session_type=f'{DEMO}, locale=None'),
+                 "LC160", "sessions.py:4", "locale=None of 'demo'", id="LC160-none"),
     # LC12x apps
     pytest.param({**project_files(), **app_files("admin")},
                  "LC120", "admin/__init__.py", "app name 'admin' is invalid or reserved",
@@ -437,6 +446,15 @@ def test_hints_name_the_likely_fix(problems_of):
     assert unknown_field.hint == "did you mean 'age'?"
     assert currency.hint == "did you mean 'EUR'?"
     assert "the first is at line 4" in duplicate.hint
+    (locale,) = problems_of(project_files(session_type=f'{DEMO}, locale="deu"'), "locale")
+    assert locale.hint.startswith("did you mean 'de'? write a language code")
+    (region,) = problems_of(project_files(session_type=f'{DEMO}, locale="de-ch"'), "region")
+    assert region.hint.startswith("did you mean 'de_CH'?")
+
+
+@pytest.mark.parametrize("locale", ["en", "de", "de_DE", "de-DE", "de_CH", "fr_CH", "es_419"])
+def test_a_known_locale_has_no_problem(problems_of, locale):
+    assert problems_of(project_files(session_type=f'{DEMO}, locale="{locale}"')) == []
 
 
 # -- whole projects ------------------------------------------------------------------------------

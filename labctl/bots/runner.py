@@ -279,7 +279,8 @@ class PlayerRun:
         assert self.page is not None
         player_fields = self._form_fields(spec, page_class)
         for attempt in range(AUTO_ATTEMPTS):
-            values = automatic_values(player_fields, self.rng, attempt, self.team.minor_digits)
+            values = automatic_values(player_fields, self.rng, attempt, self.team.minor_digits,
+                                      self.team.session_type.decimal_mark)
             after = self.client.submit(self.page, values)
             if after.status != 422:
                 self.page = after

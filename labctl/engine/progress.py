@@ -130,14 +130,16 @@ def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[st
 
 def _parse(tx: Tx, fields: list[Field], form: Mapping[str, str]
            ) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each field's value, or its message; amounts and decimals are read with the session's
+    decimal mark (its ``locale``), so "1.234" in German is refused rather than guessed."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    digits = minor_digits(tx)
+    digits, mark = minor_digits(tx), tx.session_type.decimal_mark
     for declared in fields:
         raw = form.get(declared.name)
         try:
             values[declared.name] = declared.parse(None if raw is None else str(raw),
-                                                   minor_digits=digits)
+                                                   minor_digits=digits, decimal_mark=mark)
         except FieldValueError as exc:
             errors[declared.name] = exc.message
     return values, errors

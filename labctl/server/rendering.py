@@ -17,7 +17,8 @@ from flask import current_app
 from markupsafe import Markup, escape
 
 from ..engine import FORM_ERROR, PageView
-from ..fields import Boolean, Field, Money
+from ..fields import Boolean, Field, Money, shown_decimal
+from ..fields import Decimal as DecimalField
 from ..money import format_money, format_points
 from ..page_marker import attributes as marker_attributes
 from ..project import Project
@@ -102,12 +103,15 @@ def money_formatter(view: PageView) -> Callable[[Any], str]:
     return money
 
 
-def input_value(field: Field, value: Any, minor_digits: int) -> str:
-    """A stored value as the participant types it: money in major units (1050 → 10.50)."""
+def input_value(field: Field, value: Any, minor_digits: int, decimal_mark: str = ".") -> str:
+    """A stored value as the participant types it: money in major units with the input's
+    decimal mark (1050 → 10.50, or 10,50 in German), decimals never in exponent notation."""
     if value is None:
         return ""
     if isinstance(field, Money):
-        return str(Decimal(int(value)).scaleb(-minor_digits)) if minor_digits else str(value)
+        return shown_decimal(Decimal(int(value)).scaleb(-minor_digits), decimal_mark)
+    if isinstance(field, DecimalField):
+        return shown_decimal(field.coerce(value), decimal_mark)
     if isinstance(field, Boolean):
         return "1" if value else "0"
     return str(value)
@@ -117,19 +121,21 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
                 posted: dict[str, str] | None = None) -> str:
     """The participant's current page: app template, form, timer, all inside the layout."""
     errors = errors or {}
-    digits = view.session.session_type.minor_digits
+    session_type = view.session.session_type
+    digits = session_type.minor_digits
     target = view.form_record
 
     def field_input(field: Field) -> FieldInput:
+        mark = field.typed_mark(session_type.decimal_mark)
         if posted is not None and field.name in posted:
-            value = posted[field.name]
+            value = posted[field.name]  # as typed: a refused answer comes back unchanged
         else:
-            value = input_value(field, getattr(target, field.name, None), digits)
+            value = input_value(field, getattr(target, field.name, None), digits, mark)
         step = str(Decimal(1).scaleb(-digits)) if isinstance(field, Money) and digits else "1"
         if field.type_name == "decimal":
             step = "any"
         return FieldInput(field, value, errors.get(field.name),
-                          [(input_value(field, c, digits), label)
+                          [(input_value(field, c, digits, mark), label)
                            for c, label in field.choices or []],
                           step, _bound(field, field_min(field), digits),
                           _bound(field, field_max(field), digits))

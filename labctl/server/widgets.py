@@ -15,7 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from ..fields import Field
+from ..fields import Field, Integer
 
 #: what a checkbox's posted value looks like when it was ticked
 TICKED = ("1", "True", "true", "on")
@@ -119,12 +119,20 @@ def _input(shown: FieldInput, name: str, widget: str, attrs: _Attributes) -> str
                 f'value="{start}"{attrs.described}{attrs.invalid}>\n  <span>{high}</span> '
                 f'<output for="id_{name}" class="slider-value">{value}</output></div>')
     if widget == "number":
-        bounds = (f' min="{low}"' if shown.money_min is not None else "") + (
-            f' max="{high}"' if shown.money_max is not None else "")
-        return (f'\n  <input type="number" name="{name}" id="id_{name}" value="{value}" '
-                f'step="{shown.step}" inputmode="decimal"{bounds}{attrs.every}>')
+        return _number_input(shown, name, value, attrs)
     return (f'\n  <input type="text" name="{name}" id="id_{name}" value="{value}"'
             f"{max_length}{attrs.every}>")
+
+
+def _number_input(shown: FieldInput, name: str, value: str, attrs: _Attributes) -> str:
+    """A text input, not ``type="number"``: Chromium drops a separator it does not expect
+    ("4,50" is posted as 450), so the browser must post exactly what was typed and the server
+    reads it (``labctl.fields.typed_decimal``), its messages saying what to type. The keypad
+    of a phone still shows digits (``inputmode``); the browser's remembered answers of the
+    person before on this lab PC are not offered (``autocomplete="off"``)."""
+    mode = "numeric" if isinstance(shown.field, Integer) else "decimal"
+    return (f'\n  <input type="text" inputmode="{mode}" autocomplete="off" name="{name}" '
+            f'id="id_{name}" value="{value}"{attrs.every}>')
 
 
 def render_next_button(label: str = "Next") -> Markup:

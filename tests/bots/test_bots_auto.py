@@ -27,6 +27,8 @@ SETTINGS = settings(max_examples=300, deadline=None,
 ATTEMPTS = st.integers(min_value=0, max_value=19)
 #: how amounts are typed: JPY (0), EUR (2), BHD (3)
 MINOR_DIGITS = st.sampled_from([0, 2, 3])
+#: the session's decimal mark: English (4.50) or German (4,50)
+DECIMAL_MARK = st.sampled_from([".", ","])
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
 
 
@@ -107,33 +109,47 @@ ANY_FIELD = st.one_of(whole_number_fields(fields.Integer), whole_number_fields(f
                       decimal_fields(), text_fields(), boolean_fields(), choice_fields())
 
 
-def _parsed(field: fields.Field, seed: int, attempt: int, minor_digits: int):
-    value = automatic_values([field], random.Random(seed), attempt, minor_digits)[field.name]
+def _parsed(field: fields.Field, seed: int, attempt: int, minor_digits: int, mark: str = "."):
+    value = automatic_values([field], random.Random(seed), attempt, minor_digits,
+                             mark)[field.name]
     assert isinstance(value, str), f"{value!r} is not typed text"
-    return value, field.parse(value, minor_digits=minor_digits)
+    return value, field.parse(value, minor_digits=minor_digits, decimal_mark=mark)
 
 
 @SETTINGS
-@given(field=ANY_FIELD, seed=st.integers(), attempt=ATTEMPTS, minor_digits=MINOR_DIGITS)
-def test_every_automatic_value_parses(field, seed, attempt, minor_digits):
+@given(field=ANY_FIELD, seed=st.integers(), attempt=ATTEMPTS, minor_digits=MINOR_DIGITS,
+       mark=DECIMAL_MARK)
+def test_every_automatic_value_parses(field, seed, attempt, minor_digits, mark):
     assume(not field.problems())  # labctl validate would refuse the declaration
-    value, parsed = _parsed(field, seed, attempt, minor_digits)
+    value, parsed = _parsed(field, seed, attempt, minor_digits, mark)
     if field.choices is not None:
         assert parsed in field.choice_values(), f"{value!r} is not one of the choices"
 
 
 @SETTINGS
 @given(fields_=st.lists(ANY_FIELD, min_size=1, max_size=6), seed=st.integers(),
-       attempt=ATTEMPTS, minor_digits=MINOR_DIGITS)
-def test_a_whole_form_parses_and_is_reproducible(fields_, seed, attempt, minor_digits):
+       attempt=ATTEMPTS, minor_digits=MINOR_DIGITS, mark=DECIMAL_MARK)
+def test_a_whole_form_parses_and_is_reproducible(fields_, seed, attempt, minor_digits, mark):
     for index, field in enumerate(fields_):
         field.name = f"field_{index}"
         assume(not field.problems())
-    form = automatic_values(fields_, random.Random(seed), attempt, minor_digits)
+    form = automatic_values(fields_, random.Random(seed), attempt, minor_digits, mark)
     assert list(form) == [f.name for f in fields_]
     for field in fields_:
-        field.parse(form[field.name], minor_digits=minor_digits)
-    assert automatic_values(fields_, random.Random(seed), attempt, minor_digits) == form
+        field.parse(form[field.name], minor_digits=minor_digits, decimal_mark=mark)
+    assert automatic_values(fields_, random.Random(seed), attempt, minor_digits, mark) == form
+
+
+@pytest.mark.parametrize(("field", "typed"), [
+    (fields.Money(min=1050, max=1050), "10,50"),
+    (fields.Decimal(min="1.234", max="1.234", places=3), "1,234"),
+    (fields.Decimal(choices=[Decimal("2.5")]), "2,5"),
+    (fields.Decimal(min="1.234", max="1.234", places=3, widget="slider"), "1.234"),
+])
+def test_bots_type_with_the_sessions_mark_except_in_a_slider(field, typed):
+    """A slider posts what the browser writes, with a point, whatever the language."""
+    value, parsed = _parsed(_named(field), seed=1, attempt=0, minor_digits=2, mark=",")
+    assert (value, parsed) == (typed, field.coerce(field.min or field.choices[0][0]))
 
 
 @SETTINGS

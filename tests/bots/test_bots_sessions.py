@@ -166,3 +166,45 @@ def test_export_writes_the_results_and_a_seed_reproduces_them(cli, sample_projec
     assert [_stable_rows(runs["other"] / f) for f in apps] != [
         _stable_rows(first / f) for f in apps]
 
+
+
+SHARE_APP = {
+    "__init__.py": '''\
+        import labctl
+        from labctl import fields
+
+
+        app = labctl.App(players_per_group=None, num_rounds=3)
+
+
+        class Player(labctl.Player):
+            share = fields.Decimal(min="1", max="1.999", places=3, label="A share")
+            amount = fields.Money(min=100, max=999, label="An amount")
+
+
+        class Ask(labctl.Page):
+            form_fields = ["share", "amount"]
+
+
+        page_sequence = [Ask]
+        ''',
+    "Ask.html": "{% block title %}Ask{% endblock %}\n"
+                "{% block content %}{{ formfields() }}{{ next_button() }}{% endblock %}\n",
+}
+
+
+def test_automatic_bots_type_with_a_german_sessions_decimal_comma(cli, small_project, tmp_path):
+    """A share of 1 to 1.999 with three decimals typed "1.234" in German could be 1234: the
+    bots must type "1,234", as the page shows it, or every form would be refused."""
+    project = small_project({"shares": SHARE_APP}, num_participants=2)
+    sessions = project / "sessions.py"
+    sessions.write_text(sessions.read_text().replace('currency="EUR"',
+                                                     'currency="EUR", locale="de"'))
+    out = tmp_path / "out"
+    result = cli("test", "play", "--seed", 4, "--export", out, "--project", project)
+    assert _ok(result, 2, "play") == 2 * 3
+    rows = list(csv.DictReader((out / "shares.csv").open(encoding="utf-8-sig")))
+    assert len(rows) == 6
+    for row in rows:
+        assert "1" <= row["player.share"] < "2" and len(row["player.share"]) <= 5
+        assert 100 <= int(row["player.amount"]) <= 999

@@ -40,9 +40,9 @@ def trustor(driver, session):
     pytest.param("-0.01", "Please enter a value of at least 0.00.", id="below-min"),
     pytest.param("", "Please answer this question.", id="empty"),
     pytest.param("   ", "Please answer this question.", id="blank"),
-    pytest.param("ten", "Please enter an amount.", id="not-a-number"),
-    pytest.param("Infinity", "Please enter an amount.", id="infinite"),
-    pytest.param("NaN", "Please enter an amount.", id="nan"),
+    pytest.param("ten", "Please enter an amount, like 4.50.", id="not-a-number"),
+    pytest.param("Infinity", "Please enter an amount, like 4.50.", id="infinite"),
+    pytest.param("NaN", "Please enter an amount, like 4.50.", id="nan"),
     pytest.param("1.005", "Please use at most 2 decimal places.", id="too-many-decimals"),
 ])
 def test_money_out_of_bounds_or_mistyped_is_refused(engine, driver, dbfile, trustor, typed,

@@ -91,7 +91,7 @@ def test_values_come_back_with_their_types_across_rounds(typed, dbfile):
 
 @pytest.mark.parametrize(("changes", "errors"), [
     ({"share": "0.125"}, {"share": "Please use at most 2 decimal places."}),
-    ({"share": "a lot"}, {"share": "Please enter a number."}),
+    ({"share": "a lot"}, {"share": "Please enter a number, like 4.5."}),
     ({"agree": ""}, {"agree": "Please tick this box to continue."}),
     ({"colour": "blue"}, {"colour": "Please choose one of the options."}),
 ])

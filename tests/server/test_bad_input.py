@@ -227,16 +227,18 @@ def test_a_body_over_the_size_limit_is_refused_before_it_is_read(lab):
 @pytest.mark.parametrize(("typed", "message"), [
     ("10.01", "Please enter a value of at most 10.00."),
     ("-0.01", "Please enter a value of at least 0.00."),
-    ("abc", "Please enter an amount."),
-    ("Infinity", "Please enter an amount."),
-    ("NaN", "Please enter an amount."),
+    ("abc", "Please enter an amount, like 4.50."),
+    ("Infinity", "Please enter an amount, like 4.50."),
+    ("NaN", "Please enter an amount, like 4.50."),
     ("", "Please answer this question."),
     ("   ", "Please answer this question."),
     (None, "Please answer this question."),
     ("1.234", "Please use at most 2 decimal places."),
-    ("1e3", "Please enter a value of at most 10.00."),
-    ("9e999999", "Please enter an amount."),  # once a 500: decimal.Overflow
-    ("1E-999999999", "Please enter an amount."),  # once saved as 0.00: rounded by scaleb
+    ("1e3", "Please enter an amount, like 4.50."),  # exponents are refused, not read
+    ("1,234", "\"1,234\" could mean 1234 or 1.234: type 1234 without a thousands separator, "
+              "or 1.234 with a decimal point."),
+    ("9e999999", "Please enter an amount, like 4.50."),  # once a 500: decimal.Overflow
+    ("1E-999999999", "Please enter an amount, like 4.50."),  # once saved as 0.00: rounded by scaleb
 ])
 def test_an_invalid_amount_comes_back_with_its_message_and_changes_nothing(lab, typed, message):
     page = lab.trustor.get()

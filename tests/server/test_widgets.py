@@ -40,16 +40,24 @@ def shown(field, name="answer", value="", error=None, choices=(), step="1", low=
                                             high)))
 
 
-def test_a_number_field_has_its_label_bounds_step_and_value():
+def test_a_number_field_is_a_text_input_with_its_label_and_value():
+    """Not type="number": Chromium posts "4,50" typed there as 450; the server reads the
+    text, so min, max and step are the server's to check (with its message)."""
     page = shown(fields.Integer(min=0, max=10, label="How many?"), value="7", low="0",
                  high="10")
     box = page.one("input")
-    assert box == {"type": "number", "name": "answer", "id": "id_answer", "value": "7",
-                   "step": "1", "inputmode": "decimal", "min": "0", "max": "10",
-                   "required": None}
+    assert box == {"type": "text", "inputmode": "numeric", "autocomplete": "off",
+                   "name": "answer", "id": "id_answer", "value": "7", "required": None}
     assert page.one("label") == {"for": "id_answer"}
     assert page.text == ["How many?"]
     assert page.one("div") == {"class": "field", "id": "field-answer"}
+
+
+@pytest.mark.parametrize("field", [fields.Money(min=0, max=1000), fields.Decimal(places=2)])
+def test_an_amount_or_decimal_is_a_text_input_with_a_decimal_keypad(field):
+    box = shown(field, value="4,50", low="0,00", high="10,00").one("input")
+    assert box == {"type": "text", "inputmode": "decimal", "autocomplete": "off",
+                   "name": "answer", "id": "id_answer", "value": "4,50", "required": None}
 
 
 def test_an_optional_field_without_bounds_has_neither_required_nor_min_nor_max():
