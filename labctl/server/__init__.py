@@ -17,6 +17,7 @@ from flask_sock import Sock
 from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
 from ..participant_urls import SHARED_ROUTE, SOCKET_ROUTE
+from ..storage.admin_logins import AdminLogins
 from ..storage.sqlite import StorageError
 from . import admin, downloads, participant, rooms, shared_socket
 from .current import ENGINE
@@ -30,7 +31,7 @@ from .rendering import (
     page_marker,
     title_text,
 )
-from .security import AdminOnlySessions, BodyLimit, add_security_headers
+from .security import AdminOnlySessions, BodyLimit, LoginThrottle, add_security_headers
 
 __all__ = ["create_app"]
 
@@ -40,17 +41,26 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 def create_app(engine: Engine, admin_password: str | None = None,
-               config: dict[str, Any] | None = None) -> Flask:
-    """The Flask app serving ``engine``'s sessions."""
+               config: dict[str, Any] | None = None, logins: AdminLogins | None = None
+               ) -> Flask:
+    """The Flask app serving ``engine``'s sessions.
+
+    The admin is behind ``logins`` (the database's password and logins, as ``labctl run``
+    passes them), or behind ``admin_password`` with logins kept in memory, or open."""
     app = Flask(__name__)
     templates = TemplateCache(app.jinja_env)  # first: every template loaded chains its globals
     secret = engine.secret()
     app.config.update(
-        SECRET_KEY=secret, LABCTL_SECRET=secret, LABCTL_ADMIN_PASSWORD=admin_password,
+        SECRET_KEY=secret, LABCTL_SECRET=secret,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES, SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_NAME="labctl_flask",  # "session" is the admin login's (admin.py)
         SESSION_COOKIE_SAMESITE="Lax", SOCK_SERVER_OPTIONS={"ping_interval": 25},
         **(config or {}))
     app.extensions[ENGINE] = engine
+    if logins is None and admin_password:
+        logins = AdminLogins.in_memory(admin_password)
+    app.extensions[admin.LOGINS] = logins
+    app.extensions[admin.THROTTLE] = LoginThrottle()
     app.session_interface = AdminOnlySessions()
     app.jinja_env.autoescape = True
     app.jinja_env.globals["static_url"] = static_url

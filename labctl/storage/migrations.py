@@ -80,6 +80,15 @@ def m004_partial_deadline_index(db: Database) -> None:
                "WHERE deadline IS NOT NULL")
 
 
+@core()
+def m005_admin_logins(db: Database) -> None:
+    """The experimenter's logins, kept on the server: the browser's cookie holds only a
+    random token, whose hash is looked up here, so a logout or a new password ends a login
+    (a signed cookie stayed valid forever). The password's hash is a row of ``settings``."""
+    db.table("admin_logins").create({"token_hash": str, "created_at": float,
+                                     "expires_at": float}, pk="token_hash")
+
+
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)
