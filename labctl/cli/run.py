@@ -50,6 +50,12 @@ def run(
     new_password: bool = typer.Option(False, "--new-password", help="Make a new admin "
                                       "password (the database keeps its password otherwise); "
                                       "every admin login ends."),
+    allowed_origin: list[str] = typer.Option(None, "--allowed-origin", help="A public "
+                                             "address (e.g. https://lab.example.org) whose "
+                                             "pages may open this server's WebSockets, behind "
+                                             "a reverse proxy; repeatable; also "
+                                             "LABCTL_ALLOWED_ORIGINS (comma-separated).",
+                                             show_default=False),
 ) -> None:
     """Create a session and serve it to the lab: prints the admin URL, password and links.
 
@@ -75,7 +81,9 @@ def run(
                              room, seed)
     logins = AdminLogins(store)
     password = _admin_password(logins, given, new_password)
-    app = create_app(engine, logins=logins)
+    origins = [*(allowed_origin or []),
+               *os.environ.get("LABCTL_ALLOWED_ORIGINS", "").split(",")]
+    app = create_app(engine, logins=logins, config={"LABCTL_ALLOWED_ORIGINS": origins})
     base = f"http://{public_host(host)}"
 
     def announce(bound_port: int) -> None:

@@ -7,6 +7,7 @@ participant can act on, and security headers on every response.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -31,7 +32,14 @@ from .rendering import (
     page_marker,
     title_text,
 )
-from .security import AdminOnlySessions, BodyLimit, LoginThrottle, add_security_headers
+from .security import (
+    AdminOnlySessions,
+    BodyLimit,
+    LoginThrottle,
+    add_security_headers,
+    allowed_origins,
+    origin_refusal,
+)
 
 __all__ = ["create_app"]
 
@@ -73,10 +81,12 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.register_blueprint(rooms.bp)
     app.register_blueprint(downloads.bp)
     sock = Sock(app)
-    sock.route(SOCKET_ROUTE)(participant.participant_socket)
-    sock.route(SHARED_ROUTE)(shared_socket.shared_socket)
-    sock.route("/room/<room>/<label>/ws")(rooms.seat_socket)
-    sock.route("/admin/sessions/<session_code>/ws")(admin.monitor_socket)
+    for route, handler in [(SOCKET_ROUTE, participant.participant_socket),
+                           (SHARED_ROUTE, shared_socket.shared_socket),
+                           ("/room/<room>/<label>/ws", rooms.seat_socket),
+                           ("/admin/sessions/<session_code>/ws", admin.monitor_socket)]:
+        sock.route(route)(handler)
+        _same_origin_only(app, handler.__name__)
     app.after_request(add_security_headers)
     app.wsgi_app = BodyLimit(app.wsgi_app, MAX_BODY_BYTES)  # type: ignore[method-assign]
 
@@ -93,6 +103,23 @@ def create_app(engine: Engine, admin_password: str | None = None,
     templates.freeze()  # last: the environment's globals are complete
     app.extensions[TEMPLATE_CACHE] = templates
     return app
+
+
+def _same_origin_only(app: Flask, endpoint: str) -> None:
+    """Check a socket's ``Origin`` before flask-sock upgrades the connection: a socket opened
+    from another site is a plain 403 (``security.origin_refusal``). Only the socket routes
+    pay for the check."""
+    upgrade = app.view_functions[endpoint]
+    allowed = allowed_origins(app.config.get("LABCTL_ALLOWED_ORIGINS") or ())
+
+    @functools.wraps(upgrade)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        refusal = origin_refusal(request.environ, allowed)
+        if refusal:
+            return refusal, 403, {"Content-Type": "text/plain; charset=utf-8"}
+        return upgrade(*args, **kwargs)
+
+    app.view_functions[endpoint] = checked
 
 
 def static_url(filename: str) -> str:

@@ -117,6 +117,36 @@ def _forget_before(times: deque[float], since: float) -> None:
         times.popleft()
 
 
+def origin_refusal(environ: dict[str, Any], allowed: frozenset[str]) -> str | None:
+    """Why a WebSocket handshake from another site is refused, or None.
+
+    Browsers send cookies and open sockets from any page, and nothing else stops a page on
+    another site from opening a participant's or the admin's socket in the visitor's name;
+    they always send ``Origin``, which must be this server (the ``Host`` asked for: scheme
+    aside, another host or port is another site) or one of ``allowed`` (the public origin
+    behind a reverse proxy that rewrites ``Host``). No ``Origin``: not a browser (labctl's bots,
+    scripts), which carries no one else's cookie, so it is let through.
+    """
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is None:
+        return None
+    origin = origin.strip().lower().rstrip("/")
+    if origin in allowed:
+        return None
+    scheme, separator, host = origin.partition("://")
+    if separator and scheme in ("http", "https") and host == environ.get(
+            "HTTP_HOST", "").lower():
+        return None
+    return (f"WebSocket refused: it was opened from {origin}, not from this server "
+            f"({environ.get('HTTP_HOST', 'unknown host')}). Behind a reverse proxy, give the "
+            "public address with `labctl run --allowed-origin`.")
+
+
+def allowed_origins(given: Iterable[str]) -> frozenset[str]:
+    """``--allowed-origin`` and ``LABCTL_ALLOWED_ORIGINS`` values, as Origin headers read."""
+    return frozenset(o.strip().lower().rstrip("/") for o in given if o.strip())
+
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
