@@ -161,7 +161,8 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(StorageError)
     def storage_error(exc: StorageError):
-        log.error("storage failed: %s", exc)
+        if not exc.repeated:  # a full disk fails every request: its log line comes once
+            log.error("storage failed: %s", exc)
         return page(503, "Please wait a moment", "The lab server cannot save right now. "
                     "Nothing you entered is lost; please try again in a moment.", back=True)
 
