@@ -30,6 +30,9 @@ from . import app_tables, migrations
 from .checkpoints import LOG_LIMIT_PAGES, Checkpointer, StopSignal
 
 log = logging.getLogger("labctl.storage")
+#: SQLite's primary result codes of a write that cannot be done, as the log names them
+#: (SQLITE_FULL, SQLITE_READONLY: ``sqlite3`` names them from Python 3.11 only)
+FAILURES = {13: "disk full", 8: "read-only"}
 
 
 class StorageError(LabctlError):
@@ -409,8 +412,7 @@ class SqliteStore:
 
     def _cannot_save(self, exc: sqlite3.Error) -> StorageError:
         """The error for a failed write; logs it only when the database was writable."""
-        reason = {sqlite3.SQLITE_FULL: "disk full", sqlite3.SQLITE_READONLY: "read-only"}.get(
-            getattr(exc, "sqlite_errorcode", -1) & 0xFF, str(exc))
+        reason = FAILURES.get(getattr(exc, "sqlite_errorcode", -1) & 0xFF, str(exc))
         error = StorageError(f"could not save to {self.path}: {exc}",
                              "check free disk space and file permissions")
         self._failed_at = time.monotonic()
