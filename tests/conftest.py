@@ -112,7 +112,7 @@ class LabProcess:
 
     proc: subprocess.Popen
     base_url: str
-    password: str
+    password: str | None
     session_code: str
     codes: list[str]
     output: str
@@ -156,7 +156,8 @@ def start_lab_process(project: Path, *args: str, port: int | None = None) -> Lab
     if proc.poll() is not None or "Serving on" not in output:
         proc.kill()
         raise AssertionError(f"labctl run did not start:\n{output}")
-    password = re.search(r"password: (\S+)", output).group(1)
+    printed = re.search(r"password: (\S+)", output)  # none: the database's is unchanged
+    password = printed.group(1) if printed else None
     session_code = re.search(r"Session (\w+)", output).group(1)
     codes = re.findall(r"/p/([\w-]+)/", output)
     lab = LabProcess(proc, f"http://127.0.0.1:{port}", password, session_code, codes, output)
@@ -172,6 +173,9 @@ def lab_process() -> Iterator[callable]:
 
     def start(project: Path, *args: str, port: int | None = None) -> LabProcess:
         lab = start_lab_process(project, *args, port=port)
+        if lab.password is None:  # --resume keeps the password printed by the earlier start
+            lab.password = next((run.password for run in reversed(started) if run.password),
+                                None)
         started.append(lab)
         return lab
 

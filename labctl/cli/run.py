@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from ..admin_password import require_strong
 from ..errors import LabctlError
 from ..participant_urls import participant_url
 from .console import console, reports_errors
@@ -46,6 +47,15 @@ def run(
     qr: bool = typer.Option(None, "--qr/--no-qr", help="Print a QR code per participant link "
                             "(default: when the terminal can show them and n <= 12).",
                             show_default=False),
+    new_password: bool = typer.Option(False, "--new-password", help="Make a new admin "
+                                      "password (the database keeps its password otherwise); "
+                                      "every admin login ends."),
+    allowed_origin: list[str] = typer.Option(None, "--allowed-origin", help="A public "
+                                             "address (e.g. https://lab.example.org) whose "
+                                             "pages may open this server's WebSockets, behind "
+                                             "a reverse proxy; repeatable; also "
+                                             "LABCTL_ALLOWED_ORIGINS (comma-separated).",
+                                             show_default=False),
 ) -> None:
     """Create a session and serve it to the lab: prints the admin URL, password and links.
 
@@ -58,15 +68,22 @@ def run(
     from ..server import create_app
     from ..server.lan import public_host
     from ..server.serve import serve
+    from ..storage.admin_logins import AdminLogins
     from ..storage.sqlite import SqliteStore
 
+    given = os.environ.get("LABCTL_ADMIN_PASSWORD")
+    if given:
+        require_strong(given)  # before the database is touched
     project = load_valid_project(project_dir)
     store = SqliteStore(db or project.root / "labctl.db")
     engine = Engine(project, store)
     code = _session_to_serve(engine, session_type, participants, _read_labels(labels), resume,
                              room, seed)
-    password = os.environ.get("LABCTL_ADMIN_PASSWORD") or secrets.token_urlsafe(9)
-    app = create_app(engine, admin_password=password)
+    logins = AdminLogins(store)
+    password = _admin_password(logins, given, new_password)
+    origins = [*(allowed_origin or []),
+               *os.environ.get("LABCTL_ALLOWED_ORIGINS", "").split(",")]
+    app = create_app(engine, logins=logins, config={"LABCTL_ALLOWED_ORIGINS": origins})
     base = f"http://{public_host(host)}"
 
     def announce(bound_port: int) -> None:
@@ -83,6 +100,23 @@ def run(
     finally:
         store.close()
     console.print("Stopped. Every answer is saved; `labctl run --resume` continues.")
+
+
+def _admin_password(logins, given: str | None, new: bool) -> str | None:
+    """The admin password to print, or None when the database's password is unchanged.
+
+    The database keeps its password (hashed) across ``--resume`` and new sessions, so the
+    experimenter's note stays right; ``LABCTL_ADMIN_PASSWORD`` or ``--new-password`` replace
+    it, and a replaced password ends every admin login."""
+    if given:
+        if not logins.password_ok(given):
+            logins.set_password(given)
+        return given
+    if logins.has_password() and not new:
+        return None
+    password = secrets.token_urlsafe(12)  # 96 random bits
+    logins.set_password(password)
+    return password
 
 
 def _read_labels(labels: str | None) -> list[str] | None:
@@ -145,12 +179,19 @@ def _print_links(rows: list[dict[str, Any]], url: str) -> None:
     console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
-def _print_session(engine, code: str, url: str, password: str, qr: bool | None) -> None:
+def _print_session(engine, code: str, url: str, password: str | None, qr: bool | None
+                   ) -> None:
     session_type = engine.session_type_of(code)
     rows = engine.participant_rows(code)
     console.print(f"\n[bold]Session {code}[/] — {session_type.title} "
                   f"({len(rows)} participants)", highlight=False)
-    console.print(f"Admin:    {url}/admin/   password: [bold]{password}[/]", highlight=False)
+    if password is None:
+        console.print(f"Admin:    {url}/admin/   password unchanged (kept for {engine.location}; "
+                      "`labctl run --resume --new-password` makes a new one)", highlight=False,
+                      markup=False)
+    else:
+        console.print(f"Admin:    {url}/admin/   password: [bold]{password}[/]",
+                      highlight=False)
     _print_links(rows, url)
     room = next((r["room"] for r in engine.session_rows() if r["code"] == code), None)
     if room:

@@ -7,6 +7,7 @@ participant can act on, and security headers on every response.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -17,6 +18,7 @@ from flask_sock import Sock
 from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
 from ..participant_urls import SHARED_ROUTE, SOCKET_ROUTE
+from ..storage.admin_logins import AdminLogins
 from ..storage.sqlite import StorageError
 from . import admin, downloads, participant, rooms, shared_socket
 from .current import ENGINE
@@ -30,7 +32,14 @@ from .rendering import (
     page_marker,
     title_text,
 )
-from .security import AdminOnlySessions, BodyLimit, add_security_headers
+from .security import (
+    AdminOnlySessions,
+    BodyLimit,
+    LoginThrottle,
+    add_security_headers,
+    allowed_origins,
+    origin_refusal,
+)
 
 __all__ = ["create_app"]
 
@@ -40,17 +49,26 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 def create_app(engine: Engine, admin_password: str | None = None,
-               config: dict[str, Any] | None = None) -> Flask:
-    """The Flask app serving ``engine``'s sessions."""
+               config: dict[str, Any] | None = None, logins: AdminLogins | None = None
+               ) -> Flask:
+    """The Flask app serving ``engine``'s sessions.
+
+    The admin is behind ``logins`` (the database's password and logins, as ``labctl run``
+    passes them), or behind ``admin_password`` with logins kept in memory, or open."""
     app = Flask(__name__)
     templates = TemplateCache(app.jinja_env)  # first: every template loaded chains its globals
     secret = engine.secret()
     app.config.update(
-        SECRET_KEY=secret, LABCTL_SECRET=secret, LABCTL_ADMIN_PASSWORD=admin_password,
+        SECRET_KEY=secret, LABCTL_SECRET=secret,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES, SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_NAME="labctl_flask",  # "session" is the admin login's (admin.py)
         SESSION_COOKIE_SAMESITE="Lax", SOCK_SERVER_OPTIONS={"ping_interval": 25},
         **(config or {}))
     app.extensions[ENGINE] = engine
+    if logins is None and admin_password:
+        logins = AdminLogins.in_memory(admin_password)
+    app.extensions[admin.LOGINS] = logins
+    app.extensions[admin.THROTTLE] = LoginThrottle()
     app.session_interface = AdminOnlySessions()
     app.jinja_env.autoescape = True
     app.jinja_env.globals["static_url"] = static_url
@@ -63,10 +81,12 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.register_blueprint(rooms.bp)
     app.register_blueprint(downloads.bp)
     sock = Sock(app)
-    sock.route(SOCKET_ROUTE)(participant.participant_socket)
-    sock.route(SHARED_ROUTE)(shared_socket.shared_socket)
-    sock.route("/room/<room>/<label>/ws")(rooms.seat_socket)
-    sock.route("/admin/sessions/<session_code>/ws")(admin.monitor_socket)
+    for route, handler in [(SOCKET_ROUTE, participant.participant_socket),
+                           (SHARED_ROUTE, shared_socket.shared_socket),
+                           ("/room/<room>/<label>/ws", rooms.seat_socket),
+                           ("/admin/sessions/<session_code>/ws", admin.monitor_socket)]:
+        sock.route(route)(handler)
+        _same_origin_only(app, handler.__name__)
     app.after_request(add_security_headers)
     app.wsgi_app = BodyLimit(app.wsgi_app, MAX_BODY_BYTES)  # type: ignore[method-assign]
 
@@ -83,6 +103,23 @@ def create_app(engine: Engine, admin_password: str | None = None,
     templates.freeze()  # last: the environment's globals are complete
     app.extensions[TEMPLATE_CACHE] = templates
     return app
+
+
+def _same_origin_only(app: Flask, endpoint: str) -> None:
+    """Check a socket's ``Origin`` before flask-sock upgrades the connection: a socket opened
+    from another site is a plain 403 (``security.origin_refusal``). Only the socket routes
+    pay for the check."""
+    upgrade = app.view_functions[endpoint]
+    allowed = allowed_origins(app.config.get("LABCTL_ALLOWED_ORIGINS") or ())
+
+    @functools.wraps(upgrade)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        refusal = origin_refusal(request.environ, allowed)
+        if refusal:
+            return refusal, 403, {"Content-Type": "text/plain; charset=utf-8"}
+        return upgrade(*args, **kwargs)
+
+    app.view_functions[endpoint] = checked
 
 
 def static_url(filename: str) -> str:
@@ -124,7 +161,8 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(StorageError)
     def storage_error(exc: StorageError):
-        log.error("storage failed: %s", exc)
+        if not exc.repeated:  # a full disk fails every request: its log line comes once
+            log.error("storage failed: %s", exc)
         return page(503, "Please wait a moment", "The lab server cannot save right now. "
                     "Nothing you entered is lost; please try again in a moment.", back=True)
 

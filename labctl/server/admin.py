@@ -1,6 +1,8 @@
 """The experimenter's pages: sessions, each participant's link, progress and payment.
 
-Behind a password whenever one is configured (``labctl run`` always sets one and prints it).
+Behind a password whenever one is configured (``labctl run`` always sets one). A login is a
+server-side session (``storage/admin_logins.py``): the cookie holds a random token only, which
+logging out, a new password or twelve idle hours invalidate.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 
@@ -28,16 +29,37 @@ from ..money import format_money
 from ..storage.database import participant_counts
 from .current import engine
 from .live import relay
-from .security import csrf_ok, csrf_token, password_ok
+from .security import (
+    LoginThrottle,
+    csrf_ok,
+    csrf_token,
+    off_the_loop,
+    slow_down_wrong_password,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN_SUBJECT = "admin"
+#: the cookie holding a login's token (its hash is a row of ``admin_logins``); the name the
+#: signed cookie had before, so tests and notes that name it stay right (Flask's own session
+#: cookie is renamed in ``create_app``)
+ADMIN_COOKIE = "session"
+#: ``app.extensions`` keys: the app's ``AdminLogins`` (None: no password) and its throttle
+LOGINS = "labctl.admin_logins"
+THROTTLE = "labctl.login_throttle"
+WRONG_PASSWORD = ("Wrong password. It was printed when `labctl run` first served this "
+                  "database; `labctl run --resume --new-password` makes a new one.")
+
+
+def admin_logged_in() -> bool:
+    """Whether this request comes from a live login (always, when no password is set)."""
+    logins = current_app.extensions.get(LOGINS)
+    return logins is None or logins.valid(request.cookies.get(ADMIN_COOKIE))
 
 
 def requires_admin(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if current_app.config.get("LABCTL_ADMIN_PASSWORD") and not session.get("admin"):
+        if not admin_logged_in():
             return redirect(url_for("admin.login", next=request.path))
         return view(*args, **kwargs)
 
@@ -46,28 +68,44 @@ def requires_admin(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    secret = current_app.config["LABCTL_SECRET"]
-    error = None
-    if request.method == "POST":
-        if not csrf_ok(secret, ADMIN_SUBJECT, request.form.get("csrf_token")):
-            error = "The login form expired; please try again."
-        elif password_ok(current_app.config.get("LABCTL_ADMIN_PASSWORD") or "",
-                         request.form.get("password")):
-            session.clear()
-            session["admin"] = True
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/admin") else url_for("admin.sessions"))
-        else:
-            error = "Wrong password. It was printed when `labctl run` started."
+    logins = current_app.extensions.get(LOGINS)
+    if request.method == "GET" or logins is None:
+        return _login_page(None, 200)
+    throttle: LoginThrottle = current_app.extensions[THROTTLE]
+    address = request.remote_addr or "?"
+    refusal = throttle.refusal(address)
+    if refusal:
+        page, status = _login_page(refusal, 429)
+        return page, status, {"Retry-After": str(int(throttle.address_window))}
+    if not _csrf_ok():
+        return _login_page("The login form expired; please try again.", 401)
+    given = request.form.get("password")
+    if not off_the_loop(lambda: logins.password_ok(given)):
+        throttle.failed(address)
+        slow_down_wrong_password()
+        return _login_page(WRONG_PASSWORD, 401)
+    throttle.succeeded(address)
+    target = request.args.get("next", "")
+    response = redirect(target if target.startswith("/admin") else url_for("admin.sessions"))
+    response.set_cookie(ADMIN_COOKIE, logins.open(), httponly=True, samesite="Lax",
+                        secure=request.is_secure, path="/")
+    return response
+
+
+def _login_page(error: str | None, status: int):
     return render_template("labctl/admin/login.html", error=error,
-                           csrf_token=csrf_token(secret, ADMIN_SUBJECT)), (401 if error else 200)
+                           csrf_token=_admin_csrf()), status
 
 
 @bp.post("/logout")
 def logout():
-    if csrf_ok(current_app.config["LABCTL_SECRET"], ADMIN_SUBJECT, request.form.get("csrf_token")):
-        session.clear()
-    return redirect(url_for("admin.login"))
+    """End this login on the server too: a copy of the cookie opens nothing afterwards."""
+    response = redirect(url_for("admin.login"))
+    logins = current_app.extensions.get(LOGINS)
+    if _csrf_ok() and logins is not None:
+        logins.close(request.cookies.get(ADMIN_COOKIE))
+        response.delete_cookie(ADMIN_COOKIE, path="/")
+    return response
 
 
 @bp.get("/")
@@ -247,7 +285,7 @@ def payments(session_code: str):
 
 def monitor_socket(ws, session_code: str) -> None:
     """Pushes an ``update`` whenever a participant of the session moves; the page refetches."""
-    if current_app.config.get("LABCTL_ADMIN_PASSWORD") and not session.get("admin"):
+    if not admin_logged_in():
         ws.close(reason=1008, message="log in first")
         return
     try:

@@ -2,7 +2,8 @@
 
 Participant CSRF tokens are an HMAC of the participant code with the server's secret (kept in
 the database), so they survive a restart and need no server-side session. The admin password is
-compared in constant time, and each wrong attempt is slowed down to make guessing expensive.
+checked against its scrypt hash away from the serving loop; each wrong attempt is slowed down,
+and attempts are limited per client address and overall (``LoginThrottle``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import hmac
 import io
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -39,13 +41,110 @@ def csrf_ok(secret: str, subject: str, token: object) -> bool:
         csrf_token(secret, subject).encode(), token.encode("utf-8", "surrogatepass"))
 
 
-def password_ok(expected: str, given: object) -> bool:
-    """Constant-time comparison; a wrong password costs the caller a second."""
-    ok = isinstance(given, str) and hmac.compare_digest(
-        hashlib.sha256(expected.encode()).digest(), hashlib.sha256(given.encode()).digest())
-    if not ok:
-        time.sleep(WRONG_PASSWORD_DELAY)
-    return ok
+def off_the_loop(work: Callable[[], bool]) -> bool:
+    """Run ``work`` (a scrypt check: tens of ms of CPU) in gevent's thread pool when the server
+    runs under gevent, so that participants' pages are not held up meanwhile (scrypt releases
+    the GIL); in a plain threaded server, in the calling thread."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return work()
+    if not monkey.is_module_patched("threading"):
+        return work()
+    import gevent
+
+    return bool(gevent.get_hub().threadpool.apply(work))
+
+
+def slow_down_wrong_password() -> None:
+    """A wrong password costs its caller a second (gevent's sleep under the lab server)."""
+    time.sleep(WRONG_PASSWORD_DELAY)
+
+
+class LoginThrottle:
+    """How many admin logins may be tried: per client address and overall, in memory.
+
+    Why both: a per-address limit stops one guesser; the overall cap stops many connections
+    (or addresses) guessing in parallel, which the one-second delay alone did not (200
+    clients made 200 guesses a second). A restart forgets the counts. Wrong attempts count
+    per address; every attempt counts overall.
+    """
+
+    MAX_ADDRESSES = 10_000
+
+    def __init__(self, per_address: int = 5, address_window: float = 60.0,
+                 overall: int = 10, overall_window: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_address, self.address_window = per_address, address_window
+        self.overall, self.overall_window = overall, overall_window
+        self.clock = clock
+        self.failures: dict[str, deque[float]] = {}
+        self.attempts: deque[float] = deque()
+
+    def refusal(self, address: str) -> str | None:
+        """Why an attempt from ``address`` is refused now, or None (then it is counted)."""
+        now = self.clock()
+        _forget_before(self.attempts, now - self.overall_window)
+        failures = self.failures.get(address)
+        if failures is not None:
+            _forget_before(failures, now - self.address_window)
+            if len(failures) >= self.per_address:
+                return (f"Too many wrong passwords from this computer. Wait "
+                        f"{int(self.address_window)} seconds, then try again.")
+        if len(self.attempts) >= self.overall:
+            return ("Too many login attempts on this server right now. Wait a few seconds, "
+                    "then try again.")
+        self.attempts.append(now)
+        return None
+
+    def failed(self, address: str) -> None:
+        if address not in self.failures and len(self.failures) >= self.MAX_ADDRESSES:
+            self._forget_idle_addresses()
+        self.failures.setdefault(address, deque()).append(self.clock())
+
+    def succeeded(self, address: str) -> None:
+        self.failures.pop(address, None)
+
+    def _forget_idle_addresses(self) -> None:
+        """Bound the memory a flood of addresses can take: those idle for a window go."""
+        since = self.clock() - self.address_window
+        for address in [a for a, times in self.failures.items() if times[-1] < since]:
+            del self.failures[address]
+
+
+def _forget_before(times: deque[float], since: float) -> None:
+    while times and times[0] < since:
+        times.popleft()
+
+
+def origin_refusal(environ: dict[str, Any], allowed: frozenset[str]) -> str | None:
+    """Why a WebSocket handshake from another site is refused, or None.
+
+    Browsers send cookies and open sockets from any page, and nothing else stops a page on
+    another site from opening a participant's or the admin's socket in the visitor's name;
+    they always send ``Origin``, which must be this server (the ``Host`` asked for: scheme
+    aside, another host or port is another site) or one of ``allowed`` (the public origin
+    behind a reverse proxy that rewrites ``Host``). No ``Origin``: not a browser (labctl's bots,
+    scripts), which carries no one else's cookie, so it is let through.
+    """
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is None:
+        return None
+    origin = origin.strip().lower().rstrip("/")
+    if origin in allowed:
+        return None
+    scheme, separator, host = origin.partition("://")
+    if separator and scheme in ("http", "https") and host == environ.get(
+            "HTTP_HOST", "").lower():
+        return None
+    return (f"WebSocket refused: it was opened from {origin}, not from this server "
+            f"({environ.get('HTTP_HOST', 'unknown host')}). Behind a reverse proxy, give the "
+            "public address with `labctl run --allowed-origin`.")
+
+
+def allowed_origins(given: Iterable[str]) -> frozenset[str]:
+    """``--allowed-origin`` and ``LABCTL_ALLOWED_ORIGINS`` values, as Origin headers read."""
+    return frozenset(o.strip().lower().rstrip("/") for o in given if o.strip())
 
 
 SECURITY_HEADERS = {

@@ -21,7 +21,7 @@ from ..engine import Engine
 from ..errors import LabctlError
 from ..storage.checkpoints import Checkpointer, StopSignal
 from ..storage.sqlite import SqliteStore
-from .tuning import lab_server, settle_garbage_collector
+from .tuning import lab_server, raise_open_files_limit, settle_garbage_collector
 
 log = logging.getLogger("labctl.server")
 SWEEP_SECONDS = 1.0
@@ -34,6 +34,10 @@ def serve(app: Flask, engine: Engine, host: str, port: int, store: SqliteStore,
     import gevent
     from gevent.monkey import get_original
 
+    open_files = raise_open_files_limit()
+    if open_files is not None:
+        log.info("up to %d open files (sockets): about %d participants with a WebSocket each",
+                 open_files, open_files // 2)
     server = lab_server(app, host, port)
     try:
         server.start()

@@ -25,6 +25,11 @@ MAX_HEADER_LINE = 65536
 MAX_HEADERS = 100
 #: a header name is an RFC 9110 token: no spaces, no separators
 HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: seconds a client has to send a request's line and headers, from the first byte awaited
+#: (an idle kept-alive connection is closed after as long: the browser opens another)
+HEADER_SECONDS = 10.0
+#: seconds any one read of a body (or write of a response) may wait for the client
+READ_SECONDS = 20.0
 
 
 def lab_server(app: Any, host: str, port: int) -> Any:
@@ -32,8 +37,45 @@ def lab_server(app: Any, host: str, port: int) -> Any:
     from gevent.pywsgi import OldMessage, WSGIHandler, WSGIServer
 
     class LabHandler(WSGIHandler):
+        """Closes stalled connections: each holds a file descriptor, and the open-files limit
+        (often 1,024) is the ceiling of a whole room; 300 half-sent requests stayed open for
+        good before. A WebSocket, once upgraded, has no read timeout: its ping finds the dead.
+        """
+
+        headers_due: Any = None
+
         def MessageClass(self, rfile: Any, *_: Any) -> Any:  # gevent calls it by this name
             return read_headers(rfile, OldMessage)
+
+        def handle_one_request(self) -> Any:
+            self.socket.settimeout(READ_SECONDS)
+            try:
+                return super().handle_one_request()
+            finally:
+                self._headers_arrived()
+
+        def read_requestline(self) -> Any:
+            import gevent
+
+            self.headers_due = gevent.Timeout.start_new(
+                HEADER_SECONDS, TimeoutError("request headers not sent in time"))
+            return super().read_requestline()
+
+        def read_request(self, raw_requestline: str) -> Any:
+            try:
+                result = super().read_request(raw_requestline)
+            finally:
+                self._headers_arrived()
+            headers = getattr(self, "headers", None)
+            if result and headers is not None and headers.get(
+                    "Upgrade", "").lower() == "websocket":
+                self.socket.settimeout(None)  # a socket quiet for minutes is a waiting page
+            return result
+
+        def _headers_arrived(self) -> None:
+            if self.headers_due is not None:
+                self.headers_due.close()
+                self.headers_due = None
 
         def log_request(self) -> None:
             """No access log: every participant URL carries the participant's code, so the log
@@ -46,6 +88,23 @@ def lab_server(app: Any, host: str, port: int) -> Any:
 
     return LabServer((host, port), app, log=None, error_log=sys.stderr,
                      backlog=LISTEN_BACKLOG, handler_class=LabHandler)
+
+
+def raise_open_files_limit() -> int | None:
+    """Raise this process's soft limit of open files to its hard limit; the limit now.
+
+    Why: every participant holds a socket (two with a WebSocket) and the soft limit, 1,024 on
+    many Linux PCs, would refuse connections long before the hard limit (often 524,288) does.
+    None where the platform has no such limit (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def without_nagle(connection: socket.socket) -> socket.socket:

@@ -96,6 +96,8 @@ class Checkpointer:
             self.failing = True
             return
         self.copies += 1
+        if self.failing:
+            log.warning("the write-ahead log of %s is copied again", self.path)
         self.failing = False
 
     def stop(self) -> None:

@@ -102,6 +102,15 @@ def m006_shared_chat_history(db: Database) -> None:
     db.table("shared_messages").create_index(["scope", "key", "id"])
 
 
+@core()
+def m007_admin_logins(db: Database) -> None:
+    """The experimenter's logins, kept on the server: the browser's cookie holds only a
+    random token, whose hash is looked up here, so a logout or a new password ends a login
+    (a signed cookie stayed valid forever). The password's hash is a row of ``settings``."""
+    db.table("admin_logins").create({"token_hash": str, "created_at": float,
+                                     "expires_at": float}, pk="token_hash")
+
+
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -27,9 +29,17 @@ from ..errors import LabctlError
 from . import app_tables, migrations
 from .checkpoints import LOG_LIMIT_PAGES, Checkpointer, StopSignal
 
+log = logging.getLogger("labctl.storage")
+#: SQLite's primary result codes of a write that cannot be done, as the log names them
+#: (SQLITE_FULL, SQLITE_READONLY: ``sqlite3`` names them from Python 3.11 only)
+FAILURES = {13: "disk full", 8: "read-only"}
+
 
 class StorageError(LabctlError):
     """The database cannot be used: locked by another program, read-only, disk full."""
+
+    #: True when the database was already failing this way: the server logs state changes only
+    repeated = False
 
 
 Row = dict[str, Any]
@@ -63,6 +73,8 @@ class SqliteStore:
             self.db = Database(self.conn)
             self._lock = threading.RLock()
             self._depth = 0
+            self._failure: str | None = None  # why writes fail now ("disk full"), if they do
+            self._retry_at = self._failed_at = 0.0
             with self._lock:
                 migrations.apply(self.db)
         except sqlite3.Error as exc:
@@ -94,6 +106,8 @@ class SqliteStore:
                 finally:
                     self._depth -= 1
                 return
+            if self._failure is not None:
+                self._make_room()
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -104,8 +118,7 @@ class SqliteStore:
                 yield self
             except sqlite3.Error as exc:  # a full disk, an I/O error: nothing was saved
                 self._rollback()
-                raise StorageError(f"could not save to {self.path}: {exc}",
-                                   "check free disk space and file permissions") from exc
+                raise self._cannot_save(exc) from exc
             except BaseException:
                 self._rollback()
                 raise
@@ -114,8 +127,9 @@ class SqliteStore:
                     self.conn.execute("COMMIT")
                 except sqlite3.Error as exc:
                     self._rollback()
-                    raise StorageError(f"could not save to {self.path}: {exc}",
-                                       "check free disk space and file permissions") from exc
+                    raise self._cannot_save(exc) from exc
+                if self._failure is not None:
+                    self._recovered()
             finally:
                 self._depth = 0
 
@@ -417,6 +431,55 @@ class SqliteStore:
     def clear_app_error(self, participant_code: str) -> None:
         self.conn.execute("DELETE FROM app_errors WHERE participant_code = ?",
                           (participant_code,))
+
+    # -- a database that cannot be written, and its recovery --------------------------------
+    # A full disk fails every submit until space is freed; the write-ahead log then refilled
+    # the freed space (a checkpoint that cannot complete never lets it start over), and every
+    # failure was logged (51,339 identical lines). Now the first failure of a kind is logged,
+    # each write while failing first tries to copy the log into the database and truncate it
+    # (at most every RETRY_SECONDS), and the first write that succeeds once no write has
+    # failed for QUIET_SECONDS is logged and shrinks the log: the server recovers by itself,
+    # without a restart. (On a nearly full disk small writes succeed between failing larger
+    # ones: without the quiet period the log would say "failing", "recovered" on each.)
+
+    RETRY_SECONDS = 1.0
+    QUIET_SECONDS = 5.0
+
+    def _cannot_save(self, exc: sqlite3.Error) -> StorageError:
+        """The error for a failed write; logs it only when the database was writable."""
+        reason = FAILURES.get(getattr(exc, "sqlite_errorcode", -1) & 0xFF, str(exc))
+        error = StorageError(f"could not save to {self.path}: {exc}",
+                             "check free disk space and file permissions")
+        self._failed_at = time.monotonic()
+        if reason == self._failure:
+            error.repeated = True
+        else:
+            log.error("database %s cannot be written: %s. Participants see \"cannot save "
+                      "right now\" until it can; free disk space (or fix the file's "
+                      "permissions) and the server resumes by itself.", self.path, reason)
+            self._failure = reason
+        return error
+
+    def _make_room(self) -> None:
+        """While writes fail: copy the write-ahead log into the database and truncate it, so
+        that space freed on the disk is not taken by the log again (fails quietly while the
+        disk is still full)."""
+        now = time.monotonic()
+        if now < self._retry_at:
+            return
+        self._retry_at = now + self.RETRY_SECONDS
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+    def _recovered(self) -> None:
+        if time.monotonic() - self._failed_at < self.QUIET_SECONDS:
+            return
+        log.warning("database %s can be written again (it was: %s); saving resumes",
+                    self.path, self._failure)
+        self._failure = None
+        self._retry_at = 0.0
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
 
 
 if TYPE_CHECKING:  # the type checker proves that SqliteStore is a Store

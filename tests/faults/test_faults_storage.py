@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -170,3 +171,32 @@ def test_a_full_disk_is_the_503_cannot_save_page_with_a_clear_log(lab, caplog):
     assert any("storage failed" in r.getMessage() and "full" in r.getMessage()
                for r in caplog.records), caplog.text
     assert_cannot_save(response)
+
+
+FAILED_SUBMITS = 30
+
+
+def test_after_a_full_disk_is_freed_saving_resumes_by_itself_with_a_few_log_lines(lab, caplog):
+    """Fill, fail again and again, free: the next submit is saved without a restart, the
+    write-ahead log is truncated, and the log says each change of state once (not a line per
+    failed request)."""
+    server, people, bot = lab
+    person = at_opinions(server, people, bot)
+    store = server.engine.store
+    wal = store.path.with_name(store.path.name + "-wal")
+    store.QUIET_SECONDS = 0.5  # recovered: no write failed for that long (5 s in a lab)
+    with caplog.at_level(logging.INFO):
+        with disk_full(store):
+            for _ in range(FAILED_SUBMITS):
+                assert_cannot_save(submit_opinions(person, bot, record=False))
+        time.sleep(store.QUIET_SECONDS)
+        response = submit_opinions(person, bot, record=True)
+        assert response.status_code == 200, response.text[:300]
+    assert wal.stat().st_size < 64 * 1024, wal.stat().st_size  # truncated: space given back
+    lines = [r.getMessage() for r in caplog.records
+             if r.name.startswith("labctl") and r.levelno >= logging.WARNING]
+    assert len(lines) <= 4, lines
+    assert sum("cannot be written: disk full" in line for line in lines) == 1, lines
+    assert sum("storage failed" in line for line in lines) == 1, lines
+    assert sum("can be written again" in line for line in lines) == 1, lines
+    finish_and_check(server, people, bot)
