@@ -139,7 +139,7 @@ def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[st
 def stale_reason(tx: Tx, row: dict[str, Any], step_token: int | None) -> StaleReason:
     """Why a form for ``step_token`` no longer applies: read only on this rare path (one
     visit row, and the session's few logged experimenter actions)."""
-    if step_token is None or not 0 <= step_token < min(row["step"], len(tx.steps)):
+    if not isinstance(step_token, int) or not 0 <= step_token < min(row["step"], len(tx.steps)):
         return "not_shown"
     visit = tx.store.visit(row["id"], step_token)
     if visit is None or visit["submitted_at"] is None:
