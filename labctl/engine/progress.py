@@ -29,6 +29,12 @@ FORM_ERROR = "__all__"
 #: or it was for a step they are no longer on (a stale, replayed or doubled submit)
 SubmitStatus = Literal["advanced", "invalid", "stale"]
 
+#: why a submit was stale, so that the page the participant lands on can say so rather than
+#: drop their answer silently: the experimenter advanced them, the page's time ran out, the page
+#: was already answered (another tab, or an earlier attempt whose answer was lost on the way),
+#: or the form was never for a page they were shown (a forged or mangled step)
+StaleReason = Literal["experimenter", "timeout", "answered", "not_shown"]
+
 
 @dataclass
 class SubmitResult:
@@ -38,6 +44,8 @@ class SubmitResult:
     errors: dict[str, str] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
     timed_out: bool = False
+    #: set when ``status`` is ``"stale"``
+    reason: StaleReason | None = None
 
     @property
     def advanced(self) -> bool:
@@ -102,7 +110,7 @@ def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[st
     """Apply a form to the participant's current page, or refuse it as stale or invalid."""
     index = row["step"]
     if step_token != index or not 0 <= index < len(tx.steps) or tx.steps[index].is_wait:
-        return SubmitResult("stale")
+        return SubmitResult("stale", reason=stale_reason(tx, row, step_token))
     step = tx.steps[index]
     page = step.form_page
     player = tx.records.player(step.app, row["id"], step.round_number)
@@ -126,6 +134,21 @@ def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[st
         "seconds": tx.seconds_since(row["page_arrived_at"])})
     enter(tx, row["id"], index + 1)
     return SubmitResult("advanced", timed_out=timed_out)
+
+
+def stale_reason(tx: Tx, row: dict[str, Any], step_token: int | None) -> StaleReason:
+    """Why a form for ``step_token`` no longer applies: read only on this rare path (one
+    visit row, and the session's few logged experimenter actions)."""
+    if not isinstance(step_token, int) or not 0 <= step_token < min(row["step"], len(tx.steps)):
+        return "not_shown"
+    visit = tx.store.visit(row["id"], step_token)
+    if visit is None or visit["submitted_at"] is None:
+        return "not_shown"
+    if not visit["timed_out"]:
+        return "answered"
+    advanced = any(action["participant_code"] == row["code"] and action["step"] == step_token
+                   for action in tx.store.actions_of(tx.session_code))
+    return "experimenter" if advanced else "timeout"
 
 
 def _parse(tx: Tx, fields: list[Field], form: Mapping[str, str]

@@ -157,6 +157,10 @@ class PageVisits(Protocol):
         """Set submitted_at, seconds and timed_out of the visit of this participant and step."""
         ...
 
+    def visit(self, participant_id: int, step: int) -> Row | None:
+        """The visit of this participant and step (why a late form is stale), or None."""
+        ...
+
 
 class WaitPages(Protocol):
     """Tables ``wait_arrivals`` and ``wait_releases``, each keyed so that a second insert of

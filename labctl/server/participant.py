@@ -5,7 +5,9 @@
 page the participant is on now: the next page, or the same one with its errors (no redirect, so
 a page costs one round trip; the step check makes a re-sent form harmless, and labctl.js turns
 the history entry into a plain GET so a reload never re-posts). The wait page listens on
-``/p/<code>/ws`` and polls ``/p/<code>/position`` when WebSockets are blocked.
+``/p/<code>/ws`` and polls ``/p/<code>/position`` when WebSockets are blocked; so does every
+form page, so that a page follows its participant when someone else moves them on. A form that
+arrives for a page already left changes nothing, and the page it is answered with says why.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
-from ..engine import PageView, UnknownParticipant
+from ..engine import PageView, SubmitResult, UnknownParticipant
 from ..errors import ResearcherCodeError
 from ..hub import Channel
 from ..participant_urls import (
@@ -33,6 +35,20 @@ from .security import csrf_ok, csrf_token
 
 bp = Blueprint("participant", __name__)
 log = logging.getLogger("labctl.server")
+
+#: what the page says when the form just sent was for a page the participant had already left
+#: (``SubmitResult.reason``): their answer was not saved, and they should know why
+STALE_NOTICES = {
+    "experimenter": "The experimenter moved you on from the page you answered, so that answer "
+                    "was not saved. This is the page you are on now.",
+    "timeout": "The time for the page you answered ran out before your answer arrived, so that "
+               "answer was not saved. This is the page you are on now.",
+    "answered": "The page you answered had already been answered (in another window, or by an "
+                "earlier attempt before the connection was lost), so that answer was not saved "
+                "again. This is the page you are on now.",
+    "not_shown": "The form you sent was not for the page you are on, so nothing was saved. "
+                 "This is the page you are on now.",
+}
 
 
 def secret() -> str:
@@ -63,7 +79,7 @@ def submit(code: str):
                          timed_out=form.get("timed_out") == "1") as (result, view):
         if result.status == "invalid":
             return _html(code, view, result.errors, result.values), 422
-        return _html(code, view, None, None)
+        return _html(code, view, None, None, notice=_stale_notice(result))
 
 
 @bp.get(POSITION_ROUTE)
@@ -85,22 +101,31 @@ def _as_int(value: object) -> int | None:
         return None
 
 
+def _stale_notice(result: SubmitResult) -> str | None:
+    return STALE_NOTICES[result.reason or "not_shown"] if result.status == "stale" else None
+
+
 def _render(code: str):
     with engine().view(code) as view:
         return _html(code, view, None, None)
 
 
 def _html(code: str, view: PageView, errors: dict[str, str] | None,
-          posted: dict[str, str] | None) -> str:
+          posted: dict[str, str] | None, notice: str | None = None) -> str:
+    """The page ``view`` shows; ``notice`` (base.html's ``labctl_notice``) tells the
+    participant why the form they sent was not saved."""
     if view.kind == "finished":
         return compiled(FINISHED_TEMPLATE).render(
-            view=view, payment=view.payment, participant=view.participant)
+            view=view, payment=view.payment, participant=view.participant,
+            labctl_notice=notice)
     if view.kind == "wait":
         page_url = _page_url(code)
         return compiled(WAIT_TEMPLATE).render(
             view=view, title=view.page.title_text,  # type: ignore[union-attr]
             body=view.page.body_text,  # type: ignore[union-attr]
-            ws_url=page_url + SOCKET, position_url=page_url + POSITION)
+            ws_url=page_url + SOCKET, position_url=page_url + POSITION, labctl_notice=notice)
+    if notice:
+        view.extra["labctl_notice"] = notice  # the app page's context is its view's extra
     return render_page(view, csrf_token(secret(), code), errors, posted)
 
 

@@ -301,6 +301,10 @@ class SqliteStore:
         self.conn.execute(f"UPDATE page_visits SET {assignments} WHERE participant_id = ? AND "
                           "step = ?", [*changes.values(), participant_id, step])
 
+    def visit(self, participant_id: int, step: int) -> Row | None:
+        return self._one("SELECT * FROM page_visits WHERE participant_id = ? AND step = ?",
+                         (participant_id, step))
+
     # -- shared data -----------------------------------------------------------------------
     def shared_doc(self, scope: str, key: str) -> Row | None:
         return self._one("SELECT * FROM shared_docs WHERE scope = ? AND key = ?", (scope, key))

@@ -1,25 +1,246 @@
-/* labctl's participant script: page timers, no double submits, and wait pages that move on
-   the moment the group is released (WebSocket, with polling when WebSockets are blocked). */
+/* labctl's participant script: page timers, submits that survive a lost connection, and pages
+   that follow their participant.
+
+   Every page a participant has open follows them: wait pages and form pages listen on the
+   participant's WebSocket (/p/<code>/ws) and load the current page the moment someone else moves
+   them on (a release, the experimenter's Advance, a timeout), polling /p/<code>/position while
+   the socket is down. A form is sent with fetch rather than by the browser, so that a network
+   failure shows "Connection lost, retrying..." and sends the same form (the same step: the server
+   refuses it for any other page) again until the server answers, instead of the browser's own
+   error page; the answer (the next page) then replaces the document. Without scripts the plain
+   form posts as before. */
 (function () {
   "use strict";
+
+  var RECONNECT_MAX_MS = 30000;  // the longest wait between two attempts to reopen the socket
+  var RETRY_MAX_MS = 10000;      // the longest wait between two attempts to send a form
+  var SUBMIT_TIMEOUT_MS = 30000; // a submit with no answer by then is sent again
+  var WAIT_POLL_MS = 2000;       // how often a wait page polls its position while the socket is
+  var FORM_POLL_MS = 5000;       // down; a form page, where nobody waits for a release, less often
+  var SILENCE_MS = 50000;        // the server pings every 20 s: longer silence is a dead socket
+  var LOST = "Connection lost, retrying\u2026";
+  var BUSY = "The lab server is busy, retrying\u2026";
+  var UNREACHABLE = "Cannot reach the lab server, retrying\u2026 This page moves on by itself " +
+    "once the server is back.";
+  var UNREACHABLE_FORM = "Cannot reach the lab server, retrying\u2026 Your answers stay on this " +
+    "page.";
+  // answers a proxy or a server that cannot save gives while it is down: the form is sent again
+  var RETRY_STATUSES = { 502: true, 503: true, 504: true };
+
+  // What this page started: stopped before its document is replaced by the next page (timers
+  // and sockets would otherwise outlive the document they were started for).
+  var running = { timers: [], sockets: [], stopped: false };
+
+  function later(fn, ms) {
+    var id = window.setTimeout(fn, ms);
+    running.timers.push(id);
+    return id;
+  }
+  function every(fn, ms) {
+    var id = window.setInterval(fn, ms);
+    running.timers.push(id);
+    return id;
+  }
+  function stopAll() {
+    running.stopped = true;
+    running.timers.forEach(function (id) { window.clearTimeout(id); window.clearInterval(id); });
+    running.sockets.forEach(function (socket) { try { socket.close(); } catch (ignored) { /* closed */ } });
+  }
+
+  // Exponential back-off with jitter, so that a room of browsers does not return all at once.
+  function backoff(attempts, maxMs) {
+    var ms = Math.min(maxMs, 1000 * Math.pow(2, Math.min(attempts, 10)));
+    return ms / 2 + Math.random() * ms / 2;
+  }
 
   function onReady(fn) {
     if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
   }
 
-  // A form is sent once: a second click or Enter while the first is on its way does nothing.
-  function guardDoubleSubmit(form) {
-    var sent = false;
-    form.addEventListener("submit", function (event) {
-      if (sent) { event.preventDefault(); return; }
-      sent = true;
-      var button = form.querySelector("button[type=submit]");
-      if (button) { button.disabled = true; }
-    });
+  // One banner per page, in the page from the start (hidden) so screen readers announce changes.
+  function statusBanner() {
+    var banner = document.getElementById("connection-status");
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.id = "connection-status";
+      banner.className = "alert";
+      banner.setAttribute("role", "status");
+      banner.hidden = true;
+      var main = document.getElementById("main") || document.body;
+      main.insertBefore(banner, main.firstChild);
+    }
+    return {
+      show: function (text) { banner.textContent = text; banner.hidden = false; },
+      hide: function () { banner.hidden = true; banner.textContent = ""; }
+    };
   }
 
-  // Counts down; at zero the page submits itself, marked as timed out (the server checks).
-  function startTimer(display, form) {
+  // Loads the participant's current page: a GET, even after a POST.
+  function loadCurrentPage() {
+    stopAll();
+    window.location.replace(window.location.href);
+  }
+
+  // Shows the server's answer to a form (the next page, or the same one with its errors) as
+  // this document; its scripts run as on any page load.
+  function showAnswer(html) {
+    stopAll();
+    window.dispatchEvent(new Event("pagehide"));  // other scripts of this page stop reconnecting
+    document.open();
+    document.write(html);
+    document.close();
+    window.scrollTo(0, 0);
+  }
+
+  // Follows the participant: calls moveOn when they are no longer at `step`. `reachable(yes)`
+  // is told whether the server answers, so the page can say when it cannot be reached.
+  function follow(step, wsUrl, positionUrl, pollMs, page) {
+    var attempts = 0;
+    var pollTimer = null;
+    var silence = null;
+
+    function moveOn() { if (!page.busy()) { loadCurrentPage(); } }
+    function checkPosition() {
+      if (running.stopped) { return; }
+      var request = new XMLHttpRequest();
+      request.open("GET", positionUrl, true);
+      request.timeout = 10000;
+      request.setRequestHeader("Accept", "application/json");
+      request.onload = function () {
+        if (request.status >= 500) { page.reachable(false); return; }
+        page.reachable(true);
+        if (request.status !== 200) { return; }
+        try {
+          if (JSON.parse(request.responseText).step !== step) { moveOn(); }
+        } catch (ignored) { /* keep polling */ }
+      };
+      request.onerror = function () { page.reachable(false); };
+      request.ontimeout = request.onerror;
+      request.send();
+    }
+    function startPolling() {
+      if (pollTimer === null) { checkPosition(); pollTimer = every(checkPosition, pollMs); }
+    }
+    function stopPolling() {
+      if (pollTimer !== null) { window.clearInterval(pollTimer); pollTimer = null; }
+    }
+    function connect() {
+      if (running.stopped) { return; }
+      if (!("WebSocket" in window)) { startPolling(); return; }
+      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+      var socket;
+      try { socket = new WebSocket(scheme + window.location.host + wsUrl); } catch (e) { startPolling(); return; }
+      running.sockets = [socket];
+      function heard() {
+        if (silence !== null) { window.clearTimeout(silence); }
+        silence = window.setTimeout(function () { checkPosition(); socket.close(); }, SILENCE_MS);
+      }
+      socket.onopen = function () { attempts = 0; stopPolling(); page.reachable(true); heard(); };
+      socket.onmessage = function (event) {
+        heard();
+        var message = {};
+        try { message = JSON.parse(event.data); } catch (ignored) { return; }
+        if (message.type === "advance" || (message.type === "position" && message.step !== step)) { moveOn(); }
+      };
+      socket.onclose = function () {
+        if (silence !== null) { window.clearTimeout(silence); silence = null; }
+        if (running.stopped) { return; }
+        startPolling();
+        attempts += 1;
+        later(connect, backoff(attempts, RECONNECT_MAX_MS));
+      };
+    }
+    connect();
+  }
+
+  // Wait pages: move on when released; say so while the server cannot be reached.
+  function waitForRelease(box) {
+    var banner = statusBanner();
+    var hint = document.getElementById("wait-hint");
+    follow(parseInt(box.getAttribute("data-step"), 10), box.getAttribute("data-ws-url"),
+           box.getAttribute("data-position-url"), WAIT_POLL_MS, {
+             busy: function () { return false; },
+             reachable: function (yes) {
+               if (yes) { banner.hide(); } else { banner.show(UNREACHABLE); }
+               if (hint) { hint.hidden = !yes; }
+             }
+           });
+  }
+
+  // Form pages: sent once, with fetch, again and again (the same form) while the server cannot
+  // be reached; the page follows its participant while nobody has pressed Next.
+  function formPage(form) {
+    var banner = statusBanner();
+    var sending = false;
+    var canFetch = !!(window.fetch && window.FormData && window.URLSearchParams);
+    var button = form.querySelector("button[type=submit]");
+
+    function attempt(body, tries) {
+      var controller = window.AbortController ? new AbortController() : null;
+      var timer = controller ? later(function () { controller.abort(); }, SUBMIT_TIMEOUT_MS) : null;
+      function retry(text) {
+        banner.show(text);
+        later(function () { attempt(body, tries + 1); }, backoff(tries, RETRY_MAX_MS));
+      }
+      window.fetch(form.action, {
+        method: "POST", body: body, credentials: "same-origin", cache: "no-store",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        signal: controller ? controller.signal : undefined
+      }).then(function (response) {
+        return response.text().then(function (html) { return { status: response.status, html: html }; });
+      }).then(function (answer) {
+        if (timer !== null) { window.clearTimeout(timer); }
+        if (RETRY_STATUSES[answer.status]) { retry(BUSY); return; }
+        banner.hide();
+        if (button) { button.disabled = false; }
+        showAnswer(answer.html);
+      }, function () {
+        if (timer !== null) { window.clearTimeout(timer); }
+        retry(LOST);
+      });
+    }
+    // The form's fields are read once: every retry sends the same answer for the same step.
+    function send(submitter) {
+      if (sending) { return; }
+      sending = true;
+      if (button) { button.disabled = true; }
+      var data = new FormData(form);
+      if (submitter && submitter.name && !data.has(submitter.name)) { data.append(submitter.name, submitter.value); }
+      attempt(new URLSearchParams(data).toString(), 0);
+    }
+
+    form.addEventListener("submit", function (event) {
+      if (sending) { event.preventDefault(); return; }
+      if (!canFetch) {  // an old browser: the plain form, sent once
+        sending = true;
+        if (button) { button.disabled = true; }
+        return;
+      }
+      event.preventDefault();
+      send(event.submitter);
+    });
+    follow(parseInt(form.getAttribute("data-step"), 10), new URL("ws", form.action).pathname,
+           new URL("position", form.action).pathname, FORM_POLL_MS, {
+             busy: function () { return sending; },
+             reachable: function (yes) {
+               if (sending) { return; }  // the submit's own banner says what happens
+               if (yes) { banner.hide(); } else { banner.show(UNREACHABLE_FORM); }
+             }
+           });
+    return {
+      // the page's time ran out: sent marked as timed out (the server checks the deadline)
+      timedOut: function () {
+        form.querySelector("#timed-out").value = "1";
+        if (canFetch) { send(null); return; }
+        sending = true;
+        form.noValidate = true;
+        HTMLFormElement.prototype.submit.call(form);
+      }
+    };
+  }
+
+  // Counts down; at zero the page submits itself, marked as timed out.
+  function startTimer(display, page) {
     var left = parseInt(display.getAttribute("data-seconds-left"), 10);
     var deadline = Date.now() + left * 1000;
     var box = display.parentElement;
@@ -29,68 +250,10 @@
       var rest = seconds % 60;
       display.textContent = minutes + ":" + (rest < 10 ? "0" : "") + rest;
       if (seconds <= 10 && box) { box.classList.add("urgent"); }
-      if (seconds <= 0) {
-        form.querySelector("#timed-out").value = "1";
-        form.noValidate = true;
-        HTMLFormElement.prototype.submit.call(form);
-        return;
-      }
-      window.setTimeout(tick, 250);
+      if (seconds <= 0) { page.timedOut(); return; }
+      later(tick, 250);
     }
     tick();
-  }
-
-  // Wait pages: listen on the WebSocket; if it fails or closes, poll the participant's position.
-  function waitForRelease(box) {
-    var step = parseInt(box.getAttribute("data-step"), 10);
-    var wsUrl = box.getAttribute("data-ws-url");
-    var positionUrl = box.getAttribute("data-position-url");
-    var moved = false;
-    var pollTimer = null;
-    var attempts = 0;
-
-    function moveOn() {
-      if (moved) { return; }
-      moved = true;
-      window.location.replace(window.location.href);  // a GET, even after a POST
-    }
-    function checkPosition() {
-      var request = new XMLHttpRequest();
-      request.open("GET", positionUrl, true);
-      request.setRequestHeader("Accept", "application/json");
-      request.onload = function () {
-        if (request.status === 200) {
-          try {
-            if (JSON.parse(request.responseText).step !== step) { moveOn(); }
-          } catch (ignored) { /* keep polling */ }
-        }
-      };
-      request.send();
-    }
-    function startPolling() {
-      if (pollTimer === null) { pollTimer = window.setInterval(checkPosition, 2000); }
-    }
-    function connect() {
-      if (!("WebSocket" in window)) { startPolling(); return; }
-      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-      var socket;
-      try { socket = new WebSocket(scheme + window.location.host + wsUrl); } catch (e) { startPolling(); return; }
-      socket.onopen = function () { attempts = 0; };
-      socket.onmessage = function (event) {
-        var message = {};
-        try { message = JSON.parse(event.data); } catch (ignored) { return; }
-        if (message.type === "advance" || (message.type === "position" && message.step !== step)) { moveOn(); }
-      };
-      socket.onclose = function () {
-        if (moved) { return; }
-        startPolling();
-        attempts += 1;
-        window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, attempts)));
-      };
-    }
-    connect();
-    // A slow safety net even when the socket is up: a missed message never strands anyone.
-    window.setInterval(checkPosition, 15000);
   }
 
   function showSliderValues() {
@@ -116,9 +279,9 @@
 
   onReady(function () {
     var form = document.getElementById("page-form");
-    if (form) { guardDoubleSubmit(form); }
+    var page = form ? formPage(form) : null;
     var display = document.getElementById("timer-display");
-    if (display && form) { startTimer(display, form); }
+    if (display && page) { startTimer(display, page); }
     var box = document.getElementById("wait-page");
     if (box) { waitForRelease(box); }
     showSliderValues();
