@@ -4,6 +4,7 @@ action log, and the batch and group documents."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import LabctlError, ResearcherCodeError
@@ -23,11 +24,14 @@ class ExperimenterActions(EngineCore):
             return monitor.monitor_rows(tx)
 
     def admin_advance(self, participant_code: str, session_code: str | None = None,
-                      step: int | None = None) -> str:
+                      step: int | None = None, answers: Mapping[str, str] | None = None) -> str:
         """Move a stuck participant past their page (timeout values) or wait page; logged.
 
         ``session_code`` and ``step`` are what the monitor showed: a participant of another
         session, or one who moved on since (a doubled click), is refused and nothing changes.
+        ``answers`` are what the experimenter typed for fields that have no timeout value,
+        read and checked as a participant's answers are (an answer that does not fit is
+        refused with its field's message, and nothing changes).
         """
         with self._committing() as outbox:
             row = self._participant(participant_code)
@@ -40,7 +44,9 @@ class ExperimenterActions(EngineCore):
                                   "look at the monitor again before acting")
             tx = self._tx(self._session(row["session_code"]), self.clock())
             outbox.txs.append(tx)
-            done = monitor.advance(tx, row)
+            done = monitor.advance(tx, row, answers)
+            if answers and done == "advance":
+                done = "advance with answers"
             monitor.log_action(tx, row, done)
             tx.moved.add(participant_code)
             tx.records.flush()

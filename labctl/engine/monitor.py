@@ -4,7 +4,8 @@ that unstick a session (advance a participant, release a wait page), each logged
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -12,7 +13,7 @@ from ..errors import LabctlError
 from ..money import format_money, format_points
 from ..pages import form_model_kind
 from .flow import Step
-from .progress import move_on, submit
+from .progress import form_fields, move_on, parse_answers, submit
 from .store import Row
 from .tx import Tx
 from .wait import forms_groups_by_arrival, release, wait_target
@@ -46,6 +47,9 @@ class MonitorRow:
     cannot_advance: str | None = None
     #: the app error that stopped the participant on this page: page, location, message, at
     app_error: dict[str, Any] | None = None
+    #: fields the experimenter can type an answer for, to advance a page that has no values
+    #: for them (name and label); empty where Advance needs no answer or is not possible
+    answer_fields: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -79,10 +83,12 @@ def _row(tx: Tx, row: Row, names: dict[int, str], error: Row | None) -> MonitorR
     if status in ("playing", "waiting") and blocker is None:
         action = "release" if status == "waiting" else "advance"
     bonus = row["bonus"] or 0
+    answers = fields_to_answer(tx, index) if status == "playing" and blocker else []
     return MonitorRow(row["id_in_session"], row["code"], index, row["label"], status, row["app"],
                       row["round_number"], row["page"], seconds, waiting, bonus,
                       bonus_text=_bonus_text(tx, bonus), action=action,
-                      cannot_advance=blocker, app_error=standing_error(error, index))
+                      cannot_advance=blocker, app_error=standing_error(error, index),
+                      answer_fields=answers)
 
 
 def _bonus_text(tx: Tx, bonus: int) -> str:
@@ -116,7 +122,8 @@ def advance_blocker(tx: Tx, index: int) -> str | None:
     missing = _fields_without_value(step)
     if missing:
         return (f"page {step.name} declares no timeout value for {', '.join(missing)}: "
-                "declare timeout_submission on the page, or ask the participant to answer")
+                "type an answer for each below, declare timeout_submission on the page, or "
+                "ask the participant to answer")
     return None
 
 
@@ -140,9 +147,10 @@ def _absent(tx: Tx, index: int, participant_id: int, names: dict[int, str]) -> l
     return [names[m] for m in members if m not in arrived]
 
 
-def advance(tx: Tx, row: Row) -> str:
-    """Move a stuck participant on: submit their page with its timeout values, or release
-    the wait page they are on. Returns what was done, for the log."""
+def advance(tx: Tx, row: Row, answers: Mapping[str, str] | None = None) -> str:
+    """Move a stuck participant on: submit their page with its timeout values (and the
+    ``answers`` the experimenter typed for fields that have none), or release the wait page
+    they are on. Returns what was done, for the log."""
     index = row["step"]
     if not 0 <= index < len(tx.steps):
         raise LabctlError(f"participant {row['id_in_session']} is not on a page",
@@ -151,16 +159,49 @@ def advance(tx: Tx, row: Row) -> str:
     if step.is_wait:
         release_wait(tx, row)
         return "release"
-    missing = _fields_without_value(step)
+    given = _typed_answers(tx, row, step, answers or {})
+    missing = [name for name in _fields_without_value(step) if name not in given]
     if missing:
         raise LabctlError(
             f"page {step.name} declares no timeout value for {', '.join(missing)}, so "
             f"participant {row['id_in_session']} cannot be advanced without an answer",
-            "declare timeout_submission on the page, or ask the participant to answer")
-    result = submit(tx, row, index, {}, timed_out=True)
+            "type an answer for each of them in the monitor, declare timeout_submission on "
+            "the page, or ask the participant to answer")
+    result = submit(tx, row, index, {}, timed_out=True, given=given)
     if not result.advanced:
         raise LabctlError(f"participant {row['id_in_session']} could not be advanced")
     return "advance"
+
+
+def _typed_answers(tx: Tx, row: Row, step: Step, answers: Mapping[str, str]
+                   ) -> dict[str, Any]:
+    """The experimenter's answers for the page's fields, read as a participant's would be;
+    an answer that does not fit its field is refused with the field's message."""
+    blank = {name: text for name, text in answers.items() if str(text).strip() != ""}
+    unknown = sorted(set(blank) - set(step.form_page.form_fields))
+    if unknown:
+        raise LabctlError(f"page {step.name} has no field {', '.join(unknown)}",
+                          "reload the monitor: the participant may have moved on")
+    player = tx.records.player(step.app, row["id"], step.round_number)
+    values, errors = parse_answers(tx, form_fields(step.form_page, player), blank)
+    if errors:
+        raise LabctlError("; ".join(f"{name}: {message}" for name, message in errors.items()),
+                          "correct the answers typed in the monitor")
+    return values
+
+
+def fields_to_answer(tx: Tx, index: int) -> list[dict[str, str]]:
+    """The fields the experimenter must type an answer for to advance from a form page
+    (those with no timeout or initial value): name and label, for the monitor's form."""
+    step = tx.steps[index]
+    if step.is_wait:
+        return []
+    page = step.form_page
+    model = (step.app.group_class if form_model_kind(page.form_model) == "group"
+             else step.app.player_class)
+    declared = model.declared_fields()
+    return [{"name": name, "label": declared[name].label or name}
+            for name in _fields_without_value(step)]
 
 
 def release_wait(tx: Tx, row: Row) -> None:

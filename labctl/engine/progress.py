@@ -106,8 +106,11 @@ def minor_digits(tx: Tx) -> int:
 
 
 def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[str, str],
-           timed_out: bool) -> SubmitResult:
-    """Apply a form to the participant's current page, or refuse it as stale or invalid."""
+           timed_out: bool, given: Mapping[str, Any] | None = None) -> SubmitResult:
+    """Apply a form to the participant's current page, or refuse it as stale or invalid.
+
+    A timed-out page takes its timeout values; ``given`` are values the experimenter typed
+    for fields that have none (already parsed: ``parse_answers``)."""
     index = row["step"]
     if step_token != index or not 0 <= index < len(tx.steps) or tx.steps[index].is_wait:
         return SubmitResult("stale", reason=stale_reason(tx, row, step_token))
@@ -117,7 +120,9 @@ def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[st
     target = form_target(page, player)
     fields = form_fields(page, player)
     if timed_out:
-        values = {f.name: page.timeout_submission.get(f.name, f.initial) for f in fields}
+        chosen = given or {}
+        values = {f.name: chosen[f.name] if f.name in chosen
+                  else page.timeout_submission.get(f.name, f.initial) for f in fields}
     else:
         values, errors = _parse(tx, fields, form)
         if not errors:
@@ -149,6 +154,13 @@ def stale_reason(tx: Tx, row: dict[str, Any], step_token: int | None) -> StaleRe
     advanced = any(action["participant_code"] == row["code"] and action["step"] == step_token
                    for action in tx.store.actions_of(tx.session_code))
     return "experimenter" if advanced else "timeout"
+
+
+def parse_answers(tx: Tx, fields: list[Field], form: Mapping[str, str]
+                  ) -> tuple[dict[str, Any], dict[str, str]]:
+    """Values typed for some of a page's fields (by the experimenter), read exactly as a
+    participant's answer would be, each field checked; the others are left out."""
+    return _parse(tx, [f for f in fields if f.name in form], form)
 
 
 def _parse(tx: Tx, fields: list[Field], form: Mapping[str, str]

@@ -246,10 +246,18 @@ def advance(session_code: str, code: str):
         return _action_error(session_code, "The form did not say which page it was for; "
                              "reload the monitor.")
     try:
-        engine().admin_advance(code, session_code=session_code, step=int(step))
+        engine().admin_advance(code, session_code=session_code, step=int(step),
+                               answers=_typed_answers())
     except LabctlError as exc:
         return _action_error(session_code, str(exc))
     return redirect(url_for("admin.session_detail", session_code=session_code), code=303)
+
+
+def _typed_answers() -> dict[str, str]:
+    """The answers the experimenter typed in the monitor (fields ``answer:<name>``)."""
+    prefix = "answer:"
+    return {key[len(prefix):]: value for key, value in request.form.items()
+            if key.startswith(prefix)}
 
 
 @bp.post("/sessions/<session_code>/participants/<code>/retry")

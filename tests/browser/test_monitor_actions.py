@@ -125,3 +125,44 @@ def test_a_bad_batch_edit_is_kept_with_its_error_beside_it(lab, open_page):
     expect(error).to_contain_text("not valid JSON")
     expect(admin.locator("#batch-my_session")).to_have_value(typed)
     assert problems.all(lambda p: "status of 422" in p) == []
+
+
+def test_a_page_without_timeout_values_is_advanced_with_answers_typed_in_the_monitor(
+        sample_project, lab_process, open_page):
+    """The prisoner's dilemma's Decide page has no timeout value: a participant whose PC froze
+    there would block their pair for good. The monitor offers a field per missing answer; a
+    wrong answer is refused with its message, a good one moves the participant on, and what
+    was being typed survives the monitor's live updates."""
+    lab = lab_process(sample_project, "pd_chat", "-n", "2")
+    frozen_code, other_code = lab.codes
+    monitor, _ = open_page()
+    session_path = f"/admin/sessions/{lab.session_code}"
+    log_in(monitor, lab.base_url, lab.password, session_path)
+    frozen, _ = open_page()
+    frozen.goto(f"{lab.base_url}/p/{frozen_code}/")
+    expect(frozen.locator("#id_choice_0, input[name=choice]").first).to_be_visible()
+
+    row = monitor.locator(f'#participants tr[data-code="{frozen_code}"]')
+    answer = row.locator("input[name='answer:choice']")
+    expect(answer).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
+    expect(row.locator(".cannot-advance")).to_contain_text("type an answer for each below")
+    answer.fill("maybe")
+    other, _ = open_page()  # the other participant starts: the monitor's rows are rebuilt
+    other.goto(f"{lab.base_url}/p/{other_code}/")
+    other_row = monitor.locator(f'#participants tr[data-code="{other_code}"]')
+    expect(other_row.locator("td").nth(7)).to_have_text("playing", timeout=UPDATE_TIMEOUT_MS)
+    expect(answer).to_have_value("maybe")
+
+    row.locator("button", has_text="Advance with these answers").click()
+    expect(monitor.locator("body")).to_contain_text("choice: ", timeout=UPDATE_TIMEOUT_MS)
+    monitor.goto(f"{lab.base_url}{session_path}")
+    answer = monitor.locator(f'#participants tr[data-code="{frozen_code}"] '
+                             "input[name='answer:choice']")
+    expect(answer).to_be_visible(timeout=UPDATE_TIMEOUT_MS)  # refused: still on Decide
+    answer.fill("C")
+    monitor.locator(f'#participants tr[data-code="{frozen_code}"] button',
+                    has_text="Advance with these answers").click()
+    monitor.wait_for_url(f"{lab.base_url}{session_path}")
+    expect(frozen.locator("#wait-page")).to_be_visible(timeout=UPDATE_TIMEOUT_MS)
+    expect(monitor.locator(f'#participants tr[data-code="{frozen_code}"] td').nth(7)
+           ).to_contain_text("waiting", timeout=UPDATE_TIMEOUT_MS)

@@ -511,6 +511,34 @@ def test_a_page_without_timeout_values_is_not_advanced(make_project, open_engine
     assert dbfile.snapshot() == before
 
 
+def test_the_experimenter_advances_a_page_without_timeout_values_with_typed_answers(
+        make_project, open_engine, driver_of, dbfile):
+    """A stuck participant on a page with no timeout values can always be moved on: the
+    experimenter types the missing answers, read and checked as the participant's would be;
+    an answer that does not fit changes nothing."""
+    project = make_project({"ask": NO_TIMEOUT_VALUES},
+                           'name="demo", app_sequence=["ask"], num_participants=1')
+    engine = open_engine(project)
+    session = engine.create_session("demo")
+    (code,) = driver_of(engine).codes(session)
+    driver_of(engine).look(code)
+    before = dbfile.snapshot()
+    for answers, message in (({"answer": "12"}, "answer: "), ({"answer": "x"}, "answer: "),
+                             ({"answer": ""}, "no timeout value for answer"),
+                             ({"answer": "3", "bonus": "9"}, "has no field bonus")):
+        with pytest.raises(LabctlError, match=message):
+            engine.admin_advance(code, session_code=session, step=0, answers=answers)
+        assert dbfile.snapshot() == before, answers
+
+    assert engine.admin_advance(code, session_code=session, step=0,
+                                answers={"answer": " 7 "}) == "advance with answers"
+    (player,) = dbfile.rows("SELECT answer, note FROM ask_player")
+    assert player == {"answer": 7, "note": None}
+    (row,) = engine.monitor(session)
+    assert row.status == "finished"
+    assert [a["action"] for a in engine.admin_actions(session)] == ["advance with answers"]
+
+
 LOBBY_APP = """\
 import labctl
 
@@ -541,9 +569,10 @@ def test_the_monitor_offers_advance_only_where_the_engine_can_advance(
     driver_of(engine).look(first)
     (row, untouched) = engine.monitor(session)
     assert (row.status, row.page, row.action) == ("playing", "Ask", None)
-    assert row.cannot_advance == ("page Ask declares no timeout value for answer: declare "
-                                  "timeout_submission on the page, or ask the participant to "
-                                  "answer")
+    assert row.cannot_advance == ("page Ask declares no timeout value for answer: type an "
+                                  "answer for each below, declare timeout_submission on the "
+                                  "page, or ask the participant to answer")
+    assert row.answer_fields == [{"name": "answer", "label": "answer"}]
     assert (untouched.action, untouched.cannot_advance) == (None, None)  # not started
 
     driver_of(engine).submit(first, {"answer": "3"})

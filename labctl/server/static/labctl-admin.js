@@ -62,7 +62,28 @@
       why.textContent = "Cannot advance: " + row.cannot_advance;
       td.appendChild(why);
     }
+    if (row.answer_fields && row.answer_fields.length) {
+      td.appendChild(answerForm(row));
+    }
     return td;
+  }
+
+  // Advance a page whose fields have no timeout values with answers the experimenter types;
+  // the server reads them as a participant's answers and refuses what does not fit.
+  function answerForm(row) {
+    var form = actionForm(row, "advance", "Advance with these answers");
+    form.className = "answer-form";
+    var button = form.lastChild;
+    row.answer_fields.forEach(function (answer) {
+      var label = document.createElement("label");
+      var input = document.createElement("input");
+      input.type = "text"; input.required = true; input.autocomplete = "off";
+      input.name = "answer:" + answer.name;
+      label.appendChild(document.createTextNode(answer.label + " "));
+      label.appendChild(input);
+      form.insertBefore(label, button);
+    });
+    return form;
   }
 
   function statusCell(row) {
@@ -81,8 +102,32 @@
     return td;
   }
 
+  // Answers being typed in the monitor survive its live updates: the rows are rebuilt on
+  // every update, so what was typed (and where the cursor was) is carried over, per
+  // participant and step.
+  function typedAnswers(tbody) {
+    var kept = {focused: null, values: {}};
+    Array.prototype.forEach.call(tbody.querySelectorAll("input[name^='answer:']"), function (input) {
+      var tr = input.closest("tr"), step = input.form && input.form.elements.step;
+      var key = tr.getAttribute("data-code") + "/" + (step ? step.value : "") + "/" + input.name;
+      kept.values[key] = input.value;
+      if (document.activeElement === input) { kept.focused = key; }
+    });
+    return kept;
+  }
+
+  function restoreAnswers(tbody, kept) {
+    Array.prototype.forEach.call(tbody.querySelectorAll("input[name^='answer:']"), function (input) {
+      var tr = input.closest("tr"), step = input.form && input.form.elements.step;
+      var key = tr.getAttribute("data-code") + "/" + (step ? step.value : "") + "/" + input.name;
+      if (kept.values.hasOwnProperty(key)) { input.value = kept.values[key]; }
+      if (kept.focused === key) { input.focus(); }
+    });
+  }
+
   function render(data) {
     var tbody = document.querySelector("#participants tbody");
+    var kept = typedAnswers(tbody);
     var fresh = document.createElement("tbody");
     data.participants.forEach(function (row) {
       var tr = document.createElement("tr");
@@ -108,6 +153,7 @@
       fresh.appendChild(tr);
     });
     tbody.parentNode.replaceChild(fresh, tbody);
+    restoreAnswers(fresh, kept);
     renderGroups(data.groups || []);
   }
 
