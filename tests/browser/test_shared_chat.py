@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -131,6 +132,44 @@ CHANGE = """
   __live.group[method](...args, (error, version) => resolve({error, version}));
 })
 """
+
+
+SOCKET_RECORDER = """
+window.__sharedSockets = window.__sharedSockets || [];
+const Original = window.WebSocket;
+window.WebSocket = function (url, protocols) {
+  const socket = protocols === undefined ? new Original(url) : new Original(url, protocols);
+  if (String(url).endsWith("/shared")) { window.__sharedSockets.push(socket); }
+  return socket;
+};
+window.WebSocket.prototype = Original.prototype;
+Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+"""
+
+
+def test_a_pages_shared_data_socket_closes_when_the_answer_replaces_the_page(lab, open_page):
+    """labctl.js shows the answer to a form in the same document: the chat page's shared-data
+    socket must end with the page, not live on beside the next one."""
+    page, _ = open_page()
+    page.add_init_script(SOCKET_RECORDER)
+    page.goto(f"{lab.base_url}/p/{lab.codes[0]}/")
+    states = "() => window.__sharedSockets.map(s => s.readyState)"
+    assert until(lambda: 1 in page.evaluate(states)), page.evaluate(states)
+    page.check("input[name=choice][value=C]")
+    page.click("#next-button")
+    expect(page.locator("#wait-page")).to_be_visible(timeout=DELIVERY_TIMEOUT_MS)
+    # CLOSING (2) or CLOSED (3), polled from here: the page's CSP forbids a polled predicate
+    assert until(lambda: min(page.evaluate(states)) >= 2), page.evaluate(states)
+
+
+def until(condition, seconds: float = DELIVERY_TIMEOUT_MS / 1000) -> bool:
+    """Whether ``condition()`` holds within ``seconds`` (checked every 50 ms)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return bool(condition())
 
 
 def test_the_client_syncs_and_resends_a_stale_change_on_the_fresh_version(live_server,

@@ -607,7 +607,12 @@
       }
       self.stores[scope] = new Store(self, scope);
     });
-    window.addEventListener("pagehide", function () { self.unloading = true; });
+    window.addEventListener("pagehide", function (event) {
+      self.unloading = true;
+      // labctl.js replaces the document with the answer to a form (its pagehide is not the
+      // browser's): this page's connection would outlive the page and keep receiving
+      if (!event.isTrusted && !self.stopped) { self.close(); }
+    });
     window.addEventListener("pageshow", function (event) {
       self.unloading = false;
       if (event.persisted && !self.stopped && !self.isOpen()) { self.open(); }
