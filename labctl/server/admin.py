@@ -238,7 +238,23 @@ def monitor_json(session_code: str):
 @bp.post("/sessions/<session_code>/participants/<code>/advance")
 @requires_admin
 def advance(session_code: str, code: str):
-    """Advance a stuck participant (timeout values) or release the wait page they are on."""
+    """Advance a stuck participant (timeout values, or answers typed in the monitor) or
+    release the wait page they are on."""
+    return _monitor_action(session_code, lambda step: engine().admin_advance(
+        code, session_code=session_code, step=step, answers=_typed_answers()))
+
+
+@bp.post("/sessions/<session_code>/participants/<code>/retry")
+@requires_admin
+def retry(session_code: str, code: str):
+    """Let a participant stopped by an app error try their page again; their page reloads."""
+    return _monitor_action(session_code,
+                           lambda step: engine().admin_retry(code, session_code, step))
+
+
+def _monitor_action(session_code: str, act: Callable[[int], object]) -> Any:
+    """Run an action posted from the monitor for the step it showed (a participant who moved
+    on since is refused by the engine), then show the monitor again, or the refusal."""
     if not _csrf_ok():
         return _action_error(session_code, "The form expired; reload the monitor.")
     step = request.form.get("step", "")
@@ -246,8 +262,7 @@ def advance(session_code: str, code: str):
         return _action_error(session_code, "The form did not say which page it was for; "
                              "reload the monitor.")
     try:
-        engine().admin_advance(code, session_code=session_code, step=int(step),
-                               answers=_typed_answers())
+        act(int(step))
     except LabctlError as exc:
         return _action_error(session_code, str(exc))
     return redirect(url_for("admin.session_detail", session_code=session_code), code=303)
@@ -258,23 +273,6 @@ def _typed_answers() -> dict[str, str]:
     prefix = "answer:"
     return {key[len(prefix):]: value for key, value in request.form.items()
             if key.startswith(prefix)}
-
-
-@bp.post("/sessions/<session_code>/participants/<code>/retry")
-@requires_admin
-def retry(session_code: str, code: str):
-    """Let a participant stopped by an app error try their page again; their page reloads."""
-    if not _csrf_ok():
-        return _action_error(session_code, "The form expired; reload the monitor.")
-    step = request.form.get("step", "")
-    if not step.lstrip("-").isdigit():
-        return _action_error(session_code, "The form did not say which page it was for; "
-                             "reload the monitor.")
-    try:
-        engine().admin_retry(code, session_code, int(step))
-    except LabctlError as exc:
-        return _action_error(session_code, str(exc))
-    return redirect(url_for("admin.session_detail", session_code=session_code), code=303)
 
 
 @bp.get("/sessions/<session_code>/payments")
