@@ -65,13 +65,15 @@ def log_in(page, base_url: str, password: str, next_path: str) -> None:
     page.wait_for_url(f"{base_url}{next_path}")
 
 
-def wait_for_update(sockets: list[list[dict]], seen: int, seconds: float = 5) -> None:
-    """Wait (bounded) until the monitor's socket has had more than ``seen`` updates."""
+def wait_for_update(page, sockets: list[list[dict]], seen: int, seconds: float = 5) -> None:
+    """Wait (bounded) until the monitor's socket has had more than ``seen`` updates. Waits
+    through the page: Playwright hands over the frames it received only while one of its
+    calls runs, never during a plain ``time.sleep``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if sum(m.get("type") == "update" for s in sockets for m in s) > seen:
             return
-        time.sleep(0.05)
+        page.wait_for_timeout(50)
     raise AssertionError(f"no update on the monitor's socket within {seconds} s: {sockets}")
 
 
@@ -104,7 +106,7 @@ def test_the_monitor_shows_a_participants_move_without_a_reload(lab, open_page):
     trustor.fill("#id_sent_amount", "3.00")
     trustor.click("#next-button")
     expect(trustor.locator("#wait-page")).to_be_visible()
-    wait_for_update(sockets, updates)
+    wait_for_update(monitor, sockets, updates)
     # the trustee has not come yet: the trustor waits for them at the first wait page
     expect(cells.nth(5)).to_have_text("WaitForTrustor", timeout=UPDATE_TIMEOUT_MS)
     expect(cells.nth(7)).to_have_text("waiting for #2")
