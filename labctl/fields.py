@@ -19,10 +19,11 @@ import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, ClassVar
 
 from .declarations import declaration_site
-from .errors import FieldValueError
+from .errors import FieldValueError, ModelError
 
 __all__ = [
     "Boolean",
@@ -325,6 +326,14 @@ def scaled(number: decimal.Decimal, places: int) -> int | None:
     return -whole if sign else whole
 
 
+def _whole_number(value: float | decimal.Decimal | Fraction) -> int | None:
+    """The integer a number equals (``50.0`` is 50), or ``None`` (a fraction, NaN, infinity)."""
+    try:
+        return int(value) if value == int(value) else None
+    except (ValueError, OverflowError):
+        return None
+
+
 def _article(noun: str) -> str:
     return "an" if noun[0] in "aeiou" else "a"
 
@@ -419,6 +428,27 @@ class Money(_Number):
 
     type_name = "money"
     sql_type = "INTEGER"
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        """An amount set by the app's code (``player.payoff = 100 / 3``): a non-integer is the
+        researcher's mistake, not a participant's, so it is refused with how to round; an
+        integral float such as ``50.0`` is the amount it names. Ints pass one type check."""
+        if type(value) is not int and value is not None:
+            value = self.amount_from_code(type(instance).__name__, value)
+        super().__set__(instance, value)
+
+    def amount_from_code(self, owner: str, value: Any) -> Any:
+        """``value`` as whole minor units, or a ``ModelError`` a researcher can act on."""
+        if not isinstance(value, (bool, float, decimal.Decimal, Fraction)):
+            return value  # an int subclass or text: ``coerce`` reads it or refuses it
+        whole = None if isinstance(value, bool) else _whole_number(value)
+        if whole is None:
+            raise ModelError(
+                f"{owner}.{self.name} = {value!r} is not a whole amount: amounts are integers, "
+                "in minor units of the currency (cents) or in points",
+                f"round where you compute it, e.g. {owner.lower()}.{self.name} = round(value) "
+                "(Python rounds halves to even) or math.floor(value + 0.5) (halves up)")
+        return whole
 
     def coerce(self, value: Any) -> int:
         return _storable(self, self._minor_units(value), f"An amount has at most "

@@ -47,6 +47,8 @@ class Navigator(Protocol):
 
     def shared(self, player: Player, scope: str) -> Any: ...
 
+    def group_in_round(self, group: Group, round_number: int) -> Group: ...
+
 
 class Record:
     """A row of an app's table: declared fields plus the engine's built-in attributes."""
@@ -59,6 +61,10 @@ class Record:
     id: int
     _app: Any
 
+    #: what code may assign on a record of this class: its fields, the engine's built-in
+    #: attributes and properties with a setter (computed once per class)
+    _settable: ClassVar[frozenset[str]] = frozenset()
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         collected: dict[str, Field] = {}
@@ -67,6 +73,25 @@ class Record:
         collected.update({k: v for k, v in vars(cls).items() if isinstance(v, Field)})
         cls._fields = collected
         cls._defined_at = declaration_site()
+        cls._settable = frozenset(collected) | frozenset(
+            name for name in cls.builtin_names if not callable(getattr(cls, name, None))
+        ) | frozenset(
+            name for base in cls.__mro__ for name, value in vars(base).items()
+            if isinstance(value, property) and value.fset is not None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Only fields are stored: any other attribute would live in memory for this one step
+        and be gone on the next page (oTree users write ``player.some_var = 3`` expecting it
+        saved), so it is refused with the fix instead. One set lookup per assignment."""
+        if name in self._settable or name[0] == "_":
+            object.__setattr__(self, name, value)
+            return
+        kind = type(self).__name__
+        raise ModelError(
+            f"{kind}.{name} = {value!r}: '{name}' is not a field of {kind}, so it would not be "
+            "stored",
+            f"declare it on {kind} to store it ({name} = fields.Integer(), fields.Text(), ...), "
+            f"or keep it in participant.vars['{name}']")
 
     def __init__(self, **values: Any) -> None:
         self._values: dict[str, Any] = {}
@@ -90,6 +115,30 @@ class Record:
     def changed_fields(self) -> dict[str, Any]:
         """Fields set since the record was loaded: what the engine writes back."""
         return {name: self._values.get(name) for name in sorted(self._dirty)}
+
+    def field_maybe_none(self, name: str) -> Any:
+        """A field's value, ``None`` when unset: oTree's guard for reading an empty field
+        (labctl returns ``None`` for an unset field anyway; a name that is not a field is
+        refused instead of reading something else)."""
+        return getattr(self, self._field(name).name)
+
+    def field_display(self, name: str) -> str:
+        """The label of a choice field's current value (``"Yes"``, not ``True``), or the value
+        as text for a field without choices."""
+        declared = self._field(name)
+        value = getattr(self, name)
+        for choice, label in declared.choices or []:
+            if choice == value:
+                return label
+        return "" if value is None else str(value)
+
+    def _field(self, name: str) -> Field:
+        declared = self._fields.get(name)
+        if declared is None:
+            kind = type(self).__name__
+            raise ModelError(f"{kind} has no field {name!r}",
+                             "fields: " + (", ".join(self._fields) or "none"))
+        return declared
 
     def _nav(self) -> Navigator:
         if self._navigator is None:
@@ -116,7 +165,8 @@ class Player(Record):
         "id", "id_in_group", "role", "round_number", "participant", "group", "subsession",
         "session", "payoff", "in_round", "in_rounds", "in_previous_rounds", "in_all_rounds",
         "get_others_in_group", "field_values", "changed_fields", "declared_fields",
-        "group_data", "batch_data", "study_data",
+        "group_data", "batch_data", "study_data", "id_in_subsession", "field_maybe_none",
+        "field_display",
     })
 
     id_in_group: int = 0
@@ -155,6 +205,12 @@ class Player(Record):
         """This participant's own shared document, across apps and pages."""
         return self._nav().shared(self, "study")
 
+    @property
+    def id_in_subsession(self) -> int:
+        """The player's number in its round: every participant plays every round, in the
+        session's order, so it is the participant's ``id_in_session`` (as in oTree)."""
+        return self.participant.id_in_session
+
     def get_others_in_group(self) -> list[Player]:
         return [p for p in self.group.get_players() if p.id_in_group != self.id_in_group]
 
@@ -165,13 +221,28 @@ class Group(Record):
     builtin_names = frozenset({
         "id", "id_in_subsession", "round_number", "subsession", "session", "get_players",
         "get_player_by_id", "get_player_by_role", "field_values", "changed_fields",
-        "declared_fields",
+        "declared_fields", "in_round", "in_rounds", "in_previous_rounds", "in_all_rounds",
+        "field_maybe_none", "field_display",
     })
 
     id_in_subsession: int = 0
     round_number: int = 1
     subsession: Subsession
     session: Session
+
+    def in_round(self, round_number: int) -> Group:
+        """The group with this group's number (``id_in_subsession``) in another round: the
+        same people only when the app keeps groups fixed (``matching="fixed"``)."""
+        return self._nav().group_in_round(self, round_number)
+
+    def in_rounds(self, first: int, last: int) -> list[Group]:
+        return [self.in_round(n) for n in range(first, last + 1)]
+
+    def in_previous_rounds(self) -> list[Group]:
+        return self.in_rounds(1, self.round_number - 1)
+
+    def in_all_rounds(self) -> list[Group]:
+        return self.in_rounds(1, self.round_number)
 
     def get_players(self) -> list[Player]:
         """The group's players ordered by ``id_in_group``."""
@@ -197,6 +268,7 @@ class Subsession(Record):
     builtin_names = frozenset({
         "id", "round_number", "session", "get_groups", "get_players", "group_matrix",
         "set_group_matrix", "field_values", "changed_fields", "declared_fields",
+        "field_maybe_none", "field_display",
     })
 
     round_number: int = 1
@@ -241,8 +313,26 @@ class Participant:
         self.id_in_session = id_in_session
         self.label = label
         self.vars: dict[str, Any] = dict(vars or {})
-        #: the total bonus: the sum of this participant's player payoffs (minor units or points)
-        self.payoff = payoff
+        self._payoff = payoff
+
+    @property
+    def payoff(self) -> int:
+        """The bonus: the sum of this participant's player payoffs (minor units or points)."""
+        return self._payoff
+
+    @payoff.setter
+    def payoff(self, value: Any) -> None:
+        """Refused: the bonus is always the sum of player payoffs, so a value set here would be
+        replaced by that sum (an oTree habit, e.g. paying one randomly chosen app)."""
+        raise ModelError(
+            f"participant.payoff = {value!r}: the participant's payoff is the sum of their "
+            "player payoffs and cannot be set",
+            "pay a chosen app or round by setting player.payoff in that round only (and 0 "
+            "elsewhere); labctl's bonus is the sum of the player payoffs")
+
+    def settle_payoff(self, total: int) -> None:
+        """Engine only: take the sum of player payoffs the store has just computed."""
+        self._payoff = total
 
     def __repr__(self) -> str:
         return f"<Participant {self.id_in_session} {self.code}>"

@@ -74,7 +74,7 @@ def test_only_changed_fields_are_written_back():
 
 def test_assignment_checks_the_type():
     player = Player()
-    with pytest.raises(FieldValueError):
+    with pytest.raises(ModelError, match=r"Player.payoff = 2.5 is not a whole amount"):
         player.payoff = 2.5
     with pytest.raises(FieldValueError):
         player.age = "thirty"

@@ -56,7 +56,7 @@ def page_view(tx: Tx, row: Row) -> PageView:
     index = row["step"]
     total = len(tx.steps)
     if index >= total:
-        person.payoff = row["bonus"] or 0
+        person.settle_payoff(row["bonus"] or 0)
         return PageView("finished", index, total, person, tx.records.session,
                         payment=payment_of(tx.session_type, row, total))
     step = tx.steps[index]

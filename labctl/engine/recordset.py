@@ -197,6 +197,18 @@ class RecordSet:
             self._members[key] = [self._player(spec, row) for row in rows]
         return list(self._members[key])
 
+    def group_in_round(self, group: Group, round_number: int) -> Group:
+        spec: AppSpec = group._app
+        if not 1 <= round_number <= spec.num_rounds:
+            raise ModelError(f"app '{spec.name}' has no round {round_number}",
+                             f"rounds go from 1 to {spec.num_rounds}")
+        for other in self.subsession_groups(self.subsession(spec, round_number)):
+            if other.id_in_subsession == group.id_in_subsession:
+                return other
+        raise ModelError(f"app '{spec.name}' has no group {group.id_in_subsession} in round "
+                         f"{round_number} yet",
+                         "groups formed by arrival exist once their players have arrived")
+
     def shared(self, player: Player, scope: str) -> Any:
         if self.shared_access is None:
             raise ModelError("shared data is available inside a running session")
@@ -226,9 +238,9 @@ class RecordSet:
             if encoded is not None:
                 person_changes["vars"] = encoded
             if participant_id in payoff_changed:
-                person.payoff = self.store.sum_payoffs(
+                person.settle_payoff(self.store.sum_payoffs(
                     [a for a in self.session.session_type.app_sequence if a in apps],
-                    participant_id)
+                    participant_id))
                 person_changes["bonus"] = person.payoff
             if person_changes:
                 self.store.update_participant(participant_id, person_changes)
@@ -284,6 +296,9 @@ class RecordLinks:
 
     def shared(self, player: Player, scope: str) -> Any:
         return self._set().shared(player, scope)
+
+    def group_in_round(self, group: Group, round_number: int) -> Group:
+        return self._set().group_in_round(group, round_number)
 
 
 def stored_player(store: Store, project: Project, session_code: str, spec: AppSpec,

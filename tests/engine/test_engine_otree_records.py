@@ -1,0 +1,182 @@
+"""oTree idioms on records: each works as an oTree user expects, or is refused at its line.
+
+An app's hooks use the idioms of oTree's "no self" API; a hook that breaks a rule (a fractional
+payoff, setting ``participant.payoff``, an attribute that is not a field) raises
+``ResearcherCodeError`` at the app's line with the fix, and nothing of the step is saved.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from labctl.errors import ResearcherCodeError
+from labctl.export import write_payments
+
+
+def line_of(path, marker):
+    lines = path.read_text().splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if marker in line)
+
+IDIOMS_APP = """\
+import random
+
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=2, num_rounds=3)
+
+
+class Group(labctl.Group):
+    total = fields.Integer(initial=0)
+    history = fields.Text(required=False)
+
+
+class Player(labctl.Player):
+    answer = fields.Integer(min=0, max=100)
+    likes = fields.Choice(choices=[(1, "Not at all"), (2, "A lot")], required=False)
+    seen = fields.Text(required=False)
+
+
+class Ask(labctl.Page):
+    form_fields = ["answer", "likes"]
+
+    @staticmethod
+    def before_next_page(player, timed_out):
+        if player.answer == 1:
+            player.payoff = 100 / 3  # FLOAT_PAYOFF
+        elif player.answer == 2:
+            player.payoff = 50.0
+        elif player.answer == 3:
+            player.participant.payoff = 500  # PARTICIPANT_PAYOFF
+        elif player.answer == 4:
+            player.some_var = 3  # UNDECLARED_ATTRIBUTE
+        elif player.answer == 5:
+            player.group.history = "x"
+            player.group.note = "kept?"  # UNDECLARED_GROUP_ATTRIBUTE
+        elif player.round_number == player.participant.vars.setdefault("paid_round", 2):
+            player.payoff = player.answer  # pay one chosen round only
+
+
+class Gather(labctl.WaitPage):
+    @staticmethod
+    def after_all_players_arrive(group):
+        group.total = sum(p.answer for p in group.get_players())
+        group.history = ",".join(str(g.total) for g in group.in_all_rounds())
+        if group.round_number > 1:
+            group.history += ";" + str(group.in_round(1).total) + ";" + ",".join(
+                str(g.round_number) for g in group.in_previous_rounds())
+        for p in group.get_players():
+            p.seen = (f"{p.id_in_subsession}:{p.field_display('likes')}:"
+                      f"{p.field_maybe_none('likes')}")
+
+
+page_sequence = [Ask, Gather]
+"""
+
+
+@pytest.fixture
+def idioms(make_project, open_engine, driver_of):
+    """(driver, session, codes, app file) of a session of two in the idioms app."""
+    project = make_project({"idioms": IDIOMS_APP},
+                           'name="demo", app_sequence=["idioms"], num_participants=2, '
+                           'fixed_pay=1000')
+    driver = driver_of(open_engine(project))
+    session = driver.engine.create_session("demo", seed=1)
+    codes = driver.codes(session)
+    for code in codes:
+        driver.look(code)
+    return driver, session, codes, project.apps["idioms"].init_file
+
+
+def assert_refused_at(raised, app_file, marker, *fragments):
+    error = raised.value
+    assert error.location.file.resolve() == app_file.resolve()
+    assert error.location.line == line_of(app_file, marker)
+    for fragment in fragments:
+        assert fragment in str(error), str(error)
+
+
+def test_a_fractional_payoff_is_refused_for_the_researcher_with_how_to_round(idioms, dbfile):
+    driver, _, codes, app_file = idioms
+    before = dbfile.snapshot()
+
+    with pytest.raises(ResearcherCodeError) as raised:
+        driver.submit(codes[0], {"answer": "1"})
+
+    assert_refused_at(raised, app_file, "FLOAT_PAYOFF",
+                      "Player.payoff = 33.333333333333336 is not a whole amount",
+                      "minor units", "round(value)")
+    assert "Please enter" not in str(raised.value)
+    assert dbfile.snapshot() == before
+
+
+def test_an_integral_float_payoff_is_the_amount_it_names(idioms, dbfile):
+    driver, _, codes, _ = idioms
+    driver.advance(codes[0], {"answer": "2"})
+
+    assert dbfile.value("SELECT payoff FROM idioms_player WHERE participant_code = ? AND "
+                        "round_number = 1", codes[0]) == 50
+    assert dbfile.participant(codes[0])["bonus"] == 50
+
+
+def test_setting_participant_payoff_is_refused_with_how_to_pay_a_chosen_round(idioms, dbfile):
+    driver, _, codes, app_file = idioms
+    before = dbfile.snapshot()
+
+    with pytest.raises(ResearcherCodeError) as raised:
+        driver.submit(codes[0], {"answer": "3"})
+
+    assert_refused_at(raised, app_file, "PARTICIPANT_PAYOFF", "participant.payoff = 500",
+                      "setting player.payoff in that round only",
+                      "the sum of the player payoffs")
+    assert dbfile.snapshot() == before
+
+
+@pytest.mark.parametrize(("answer", "marker", "fragments"), [
+    ("4", "UNDECLARED_ATTRIBUTE", ("Player.some_var = 3", "not a field of Player",
+                                   "participant.vars['some_var']")),
+    ("5", "UNDECLARED_GROUP_ATTRIBUTE", ("Group.note = 'kept?'", "not a field of Group",
+                                         "declare it on Group")),
+])
+def test_an_attribute_that_is_not_a_field_is_refused_not_kept_in_memory(
+        idioms, dbfile, answer, marker, fragments):
+    driver, _, codes, app_file = idioms
+    before = dbfile.snapshot()
+
+    with pytest.raises(ResearcherCodeError) as raised:
+        driver.submit(codes[0], {"answer": answer})
+
+    assert_refused_at(raised, app_file, marker, *fragments)
+    assert dbfile.snapshot() == before
+
+
+def play_three_rounds(driver, codes):
+    for round_number in (1, 2, 3):
+        for number, code in enumerate(codes, start=1):
+            driver.advance(code, {"answer": str(10 * round_number + number), "likes": "2"})
+
+
+def test_group_rounds_id_in_subsession_and_field_helpers_work_as_in_otree(idioms, dbfile):
+    driver, _, codes, _ = idioms
+    play_three_rounds(driver, codes)
+
+    groups = dbfile.rows("SELECT round_number, total, history FROM idioms_group "
+                         "ORDER BY round_number")
+    assert [(g["round_number"], g["total"]) for g in groups] == [(1, 23), (2, 43), (3, 63)]
+    assert [g["history"] for g in groups] == ["23", "23,43;23;1", "23,43,63;23;1,2"]
+    seen = dbfile.rows("SELECT participant_code, seen FROM idioms_player WHERE round_number = 3 "
+                       "ORDER BY participant_code")
+    assert sorted(row["seen"] for row in seen) == ["1:A lot:2", "2:A lot:2"]
+
+
+def test_paying_one_chosen_round_shows_in_the_payments_sheet(idioms, dbfile, tmp_path):
+    """The oTree pattern of paying one chosen round, written with player.payoff."""
+    driver, session, codes, _ = idioms
+    play_three_rounds(driver, codes)
+
+    assert [driver.look(code).bonus for code in codes] == [21, 22]
+    project, store = driver.engine.project, driver.engine.store
+    (path,), _ = write_payments(store, project, tmp_path / "out", [session])
+    rows = path.read_text().splitlines()
+    assert ",21," in rows[1] and ",1021," in rows[1], rows
+    assert ",22," in rows[2] and ",1022," in rows[2], rows
