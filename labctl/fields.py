@@ -15,6 +15,7 @@ the declaration. At run time a field parses what a browser posted (``parse``) an
 from __future__ import annotations
 
 import decimal
+import math
 import operator
 import re
 from collections.abc import Iterable
@@ -31,6 +32,7 @@ __all__ = [
     "Decimal",
     "Field",
     "FieldProblem",
+    "Float",
     "Integer",
     "Money",
     "Text",
@@ -80,8 +82,11 @@ class Field:
         widget: str | None = None,
         choices: Iterable[Any] | None = None,
         help_text: str = "",
+        doc: str = "",
     ) -> None:
         self.name = ""
+        #: what the column means, for whoever analyses the data (not shown to participants)
+        self.doc = doc
         self.label = label
         self.required = required
         self.initial = initial
@@ -417,6 +422,34 @@ class Decimal(_Number):
         super().check(value, minor_digits, decimal_mark)
         if self.places is not None and scaled(value, self.places) is None:
             raise FieldValueError(self.name, f"Please use at most {self.places} decimal places.")
+
+
+class Float(_Number):
+    """A measure that is not money and need not be exact: a reaction time, a belief, a
+    probability. Stored as SQLite's REAL (a binary float: 0.1 is kept as 0.1000…0056), so
+    use ``Decimal`` when the digits typed must come back exactly, and ``Money`` for amounts."""
+
+    type_name = "float"
+    sql_type = "REAL"
+
+    def parse_text(self, text: str, minor_digits: int, decimal_mark: str = ".") -> float:
+        return float(typed_decimal(self, text, decimal_mark, "number", f"0{decimal_mark}5"))
+
+    def coerce(self, value: Any) -> float:
+        if isinstance(value, bool):
+            raise FieldValueError(self.name, "Please enter a number.")
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise FieldValueError(self.name, "Please enter a number.") from None
+        if not math.isfinite(number):
+            raise FieldValueError(self.name, "Please enter a number.")
+        return number
+
+    def describe(self, value: Any, minor_digits: int, decimal_mark: str = ".") -> str:
+        return shown_decimal(decimal.Decimal(repr(float(value))).normalize(), decimal_mark)
 
 
 class Money(_Number):

@@ -132,7 +132,7 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
         else:
             value = input_value(field, getattr(target, field.name, None), digits, mark)
         step = str(Decimal(1).scaleb(-digits)) if isinstance(field, Money) and digits else "1"
-        if field.type_name == "decimal":
+        if field.type_name in ("decimal", "float"):
             step = "any"
         return FieldInput(field, value, errors.get(field.name),
                           [(input_value(field, c, digits, mark), label)

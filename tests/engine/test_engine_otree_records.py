@@ -180,3 +180,49 @@ def test_paying_one_chosen_round_shows_in_the_payments_sheet(idioms, dbfile, tmp
     rows = path.read_text().splitlines()
     assert ",21," in rows[1] and ",1021," in rows[1], rows
     assert ",22," in rows[2] and ",1022," in rows[2], rows
+
+
+MEASURES_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=None)
+
+
+class Player(labctl.Player):
+    belief = fields.Float(min=0, max=1, doc="probability the other trusts")
+    seconds = fields.Float(required=False, doc="reaction time in seconds")
+
+
+class Guess(labctl.Page):
+    form_fields = ["belief"]
+
+    @staticmethod
+    def before_next_page(player, timed_out):
+        player.seconds = 1 / 3
+
+
+page_sequence = [Guess]
+"""
+
+
+def test_a_float_field_keeps_measures_that_are_not_money(make_project, open_engine, driver_of,
+                                                         dbfile):
+    project = make_project({"measures": MEASURES_APP},
+                           'name="demo", app_sequence=["measures"], num_participants=2, '
+                           'locale="de"')
+    driver = driver_of(open_engine(project))
+    first, second = driver.codes(driver.engine.create_session("demo", seed=1))
+
+    refused = driver.submit(first, {"belief": "1,5"})
+    assert refused.status == "invalid"
+    assert refused.errors == {"belief": "Please enter a value of at most 1."}
+    assert driver.advance(first, {"belief": "0,25"}).kind == "finished"
+    assert driver.advance(second, {"belief": ".7"}).kind == "finished"
+
+    rows = dbfile.rows("SELECT belief, seconds, typeof(belief) AS kind FROM measures_player "
+                       "ORDER BY participant_id")
+    assert rows == [{"belief": 0.25, "seconds": 1 / 3, "kind": "real"},
+                    {"belief": 0.7, "seconds": 1 / 3, "kind": "real"}]
+    player_class = project.apps["measures"].player_class
+    assert player_class.declared_fields()["seconds"].doc == "reaction time in seconds"
