@@ -299,8 +299,27 @@ def _participant_number(member: Any) -> Any:
     return participant.id_in_session if participant is not None else member
 
 
+def _refuse_undeclared(owner: str, name: str, value: Any) -> None:
+    """An attribute set on a participant or session that labctl would not store: oTree's
+    ``PARTICIPANT_FIELDS``/``SESSION_FIELDS`` habit, which here would be lost after the step."""
+    raise ModelError(
+        f"{owner}.{name} = {value!r}: '{name}' is not stored on the {owner}, so it would be "
+        "lost after this page",
+        f"keep it in {owner}.vars['{name}'] (stored, and exported with the {owner})")
+
+
 class Participant:
     """A person in a session, across every app and round."""
+
+    #: what code may assign: everything else is refused (``_refuse_undeclared``)
+    _settable: ClassVar[frozenset[str]] = frozenset(
+        {"code", "id_in_session", "label", "vars", "id", "payoff"})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._settable or name[0] == "_":
+            object.__setattr__(self, name, value)
+        else:
+            _refuse_undeclared("participant", name, value)
 
     #: the database id, set by the engine when it loads the participant
     id: int
@@ -340,6 +359,14 @@ class Participant:
 
 class Session:
     """One event in the lab, made from a session type."""
+
+    _settable: ClassVar[frozenset[str]] = frozenset({"code", "session_type", "params", "vars"})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._settable or name[0] == "_":
+            object.__setattr__(self, name, value)
+        else:
+            _refuse_undeclared("session", name, value)
 
     def __init__(
         self, code: str, session_type: SessionType, params: dict[str, Any] | None = None,

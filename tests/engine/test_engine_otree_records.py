@@ -50,6 +50,10 @@ class Ask(labctl.Page):
             player.participant.payoff = 500  # PARTICIPANT_PAYOFF
         elif player.answer == 4:
             player.some_var = 3  # UNDECLARED_ATTRIBUTE
+        elif player.answer == 6:
+            player.participant.is_dropout = True  # PARTICIPANT_ATTRIBUTE
+        elif player.answer == 7:
+            player.session.treatment = "high"  # SESSION_ATTRIBUTE
         elif player.answer == 5:
             player.group.history = "x"
             player.group.note = "kept?"  # UNDECLARED_GROUP_ATTRIBUTE
@@ -137,6 +141,9 @@ def test_setting_participant_payoff_is_refused_with_how_to_pay_a_chosen_round(id
                                    "participant.vars['some_var']")),
     ("5", "UNDECLARED_GROUP_ATTRIBUTE", ("Group.note = 'kept?'", "not a field of Group",
                                          "declare it on Group")),
+    ("6", "PARTICIPANT_ATTRIBUTE", ("participant.is_dropout = True", "not stored",
+                                    "participant.vars['is_dropout']")),
+    ("7", "SESSION_ATTRIBUTE", ("session.treatment = 'high'", "session.vars['treatment']")),
 ])
 def test_an_attribute_that_is_not_a_field_is_refused_not_kept_in_memory(
         idioms, dbfile, answer, marker, fragments):
