@@ -10,6 +10,7 @@ wrong and how to fix it. Codes by area:
     LC14x  fields: bounds, choices, names, initial values, widgets
     LC15x  rooms: names, seat labels
     LC16x  session types: locale
+    LC17x  templates: oTree tags, include targets, names, money (``template_checks``)
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from typing import TypeGuard
 import jinja2
 import jsonschema
 
+from . import template_checks
 from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec
 from .errors import FieldValueError, ValidationFailed
 from .fields import Field
 from .money import MINOR_UNITS, is_currency, parse_rate
+from .otree_templates import translate, untranslated
 from .pages import Page, WaitPage, is_sequence_item
 from .problems import Problem
 from .project import Project
@@ -59,6 +62,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems = list(project.load_problems)
     problems += _session_type_problems(project)
     problems += _room_problems(project)
+    problems += template_checks.problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)
@@ -414,8 +418,10 @@ def _template_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
                            f"create {page.template_file()} in the app folder, or set "
                            "template_name")]
     try:
-        _template_environment(spec).parse(path.read_text(encoding="utf-8"))
+        _template_environment(spec).parse(translate(path.read_text(encoding="utf-8")))
     except jinja2.TemplateSyntaxError as exc:
+        if untranslated(path.read_text(encoding="utf-8")):
+            return []  # an oTree tag without translation: LC170 names it and its spelling
         return [Problem.at("LC134", (str(path), exc.lineno), f"template syntax error: "
                            f"{exc.message}", "fix the Jinja tag on this line")]
     except UnicodeDecodeError:

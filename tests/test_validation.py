@@ -410,6 +410,37 @@ RULE_CASES = [
     pytest.param(project_files(field='fields.Integer(widget="radio")'),
                  "LC144", "game/__init__.py:8", "widget 'radio' of field 'age' needs choices",
                  id="LC144-radio"),
+    # LC17x templates (labctl/template_checks.py)
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + "{{ chat }}\n"},
+                 "LC170", "game/Ask.html:4", "oTree tag {{ chat }} has no labctl translation",
+                 id="LC170-chat"),
+    pytest.param({**project_files(),
+                  "game/Ask.html": "<p>Age</p>\n{{ formfield player.age label='Age?' }}\n"},
+                 "LC170", "game/Ask.html:2", "oTree tag {{ formfield player.age label='Age?' }}",
+                 id="LC170-formfield-label"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + '{% include "Rules.html" %}\n'},
+                 "LC171", "game/Ask.html:4", "template 'Rules.html' not found",
+                 id="LC171-include"),
+    pytest.param({**project_files(),
+                  "game/Ask.html": '{% extends "global/Page.html" %}\n' + ASK_HTML},
+                 "LC171", "game/Ask.html:1", "template 'global/Page.html' not found",
+                 id="LC171-otree-layout"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML,
+                  "game/Rules.html": '<p>Rules</p>\n{% import "macros.html" as m %}\n'},
+                 "LC171", "game/Rules.html:2", "template 'macros.html' not found",
+                 id="LC171-import-in-fragment"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + "{{ player.id_in_grop }}\n"},
+                 "LC172", "game/Ask.html:4", "player has no field or attribute 'id_in_grop'",
+                 id="LC172-player"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + "{{ participant.lable }}\n"},
+                 "LC172", "game/Ask.html:4", "participant has no field or attribute 'lable'",
+                 id="LC172-participant"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + "{{ player.payoff }}\n"},
+                 "LC173", "game/Ask.html:4", "{{ player.payoff }} shows the amount in minor "
+                 "units", id="LC173-payoff"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML,
+                  "game/Rules.html": "<p>Rules</p>\n{% if x %}\n"},
+                 "LC174", "game/Rules.html:2", "template syntax error", id="LC174-fragment"),
 ]
 
 
@@ -432,6 +463,28 @@ def test_every_rule_code_in_labctl_has_a_case():
 
     assert "LC101" in codes_in_source  # the scan itself works
     assert codes_in_source == codes_tested
+
+
+def test_template_problems_name_the_fix(problems_of):
+    (misspelt,) = problems_of({**project_files(),
+                               "game/Ask.html": ASK_HTML + "{{ player.id_in_grop }}\n"})
+    (bare,) = problems_of({**project_files(), "game/Ask.html": ASK_HTML + "{{ player.payoff }}"},
+                          "bare")
+    (otree_layout,) = problems_of({**project_files(), "game/Ask.html":
+                                   '{% extends "global/Page.html" %}\n' + ASK_HTML}, "layout")
+
+    assert misspelt.hint == "did you mean player.id_in_group?"
+    assert bare.hint == "write {{ money(player.payoff) }}"
+    assert "delete this line" in otree_layout.hint
+
+
+def test_otree_spelt_templates_and_their_includes_pass_validate(problems_of):
+    otree_page = ("{{ block title }}Age{{ endblock }}\n{{ block content }}\n"
+                  "{{ include_sibling 'Rules.html' }}\n{{ if player.age }}{{ money(player.payoff) "
+                  "}}{{ endif }}\n{{ for field in form }}{{ formfield field }}{{ endfor }}\n"
+                  "{{ formfield player.age }}{{ formfields }}{{ next_button }}\n{{ endblock }}\n")
+    assert problems_of({**project_files(), "game/Ask.html": otree_page,
+                        "game/Rules.html": "<p>Round {{ player.round_number }}</p>\n"}) == []
 
 
 def test_hints_name_the_likely_fix(problems_of):

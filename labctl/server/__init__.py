@@ -17,6 +17,7 @@ from flask_sock import Sock
 
 from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
+from ..otree_templates import join_path_for
 from ..participant_urls import SHARED_ROUTE, SOCKET_ROUTE
 from ..storage.admin_logins import AdminLogins
 from ..storage.sqlite import StorageError
@@ -75,6 +76,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.jinja_env.globals["page_marker"] = page_marker
     app.jinja_env.filters["title_text"] = title_text
     app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])
+    _participant_environment(app, templates, engine)
     _compile_templates(templates, engine)
     app.register_blueprint(participant.bp)
     app.register_blueprint(admin.bp)
@@ -126,6 +128,15 @@ def static_url(filename: str) -> str:
     """The URL of one of labctl's static files. Every page links two: built as Flask's
     ``url_for('static', ...)`` would (under the app's root), without its routing lookups."""
     return f"{request.script_root}/static/{filename}"
+
+
+def _participant_environment(app: Flask, templates: TemplateCache, engine: Engine) -> None:
+    """Participant pages compile in an overlay of Flask's environment (same loader, globals
+    and filters) that is strict about undefined names: a misspelt ``player.id_in_subsesion``
+    fails at its template line instead of printing nothing. Includes in app templates resolve
+    relative to their app (``otree_templates.resolve``). The admin keeps Flask's own."""
+    app.jinja_env.join_path = join_path_for(engine.project.apps)  # type: ignore[method-assign]
+    templates.environment = app.jinja_env.overlay(undefined=jinja2.StrictUndefined)
 
 
 def _compile_templates(templates: TemplateCache, engine: Engine) -> None:

@@ -7,6 +7,7 @@ numbers stay the researcher's. Forms are rendered from the field declarations.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -17,15 +18,17 @@ from flask import current_app
 from markupsafe import Markup, escape
 
 from ..engine import FORM_ERROR, PageView
+from ..errors import ResearcherCodeError, SourceLocation
 from ..fields import Boolean, Field, Money, shown_decimal
 from ..fields import Decimal as DecimalField
 from ..money import format_money, format_points
+from ..otree_templates import FRAGMENT_PREFIX, PAGE_PREFIX, translate
 from ..page_marker import attributes as marker_attributes
 from ..project import Project
 from .widgets import FieldInput, render_field, render_next_button
 
 #: the Jinja names of an app's template files: ``app:<app>/<file>``
-APP_TEMPLATE_PREFIX = "app:"
+APP_TEMPLATE_PREFIX = PAGE_PREFIX
 LAYOUT = "labctl/page.html"
 #: labctl's own templates that participant pages render from the ``TemplateCache``
 WAIT_TEMPLATE = "labctl/wait.html"
@@ -35,24 +38,28 @@ TEMPLATE_CACHE = "labctl.templates"
 
 
 class AppTemplateLoader(jinja2.BaseLoader):
-    """Finds ``app:<app>/<file>`` in the project's app folders, wrapped in labctl's layout."""
+    """Finds ``app:<app>/<file>`` in the project's app folders, wrapped in labctl's layout,
+    and ``fragment:<app>/<file>`` (what an app template includes) as written: a fragment
+    wrapped in the layout would put a second page, form and CSRF token inside the first.
+    oTree's tags are translated to Jinja here (``otree_templates``), once per compile."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
 
     def get_source(self, environment: jinja2.Environment, template: str
                    ) -> tuple[str, str, Callable[[], bool]]:
-        if not template.startswith(APP_TEMPLATE_PREFIX):
+        fragment = template.startswith(FRAGMENT_PREFIX)
+        if not template.startswith(APP_TEMPLATE_PREFIX) and not fragment:
             raise jinja2.TemplateNotFound(template)
-        app, _, name = template[len(APP_TEMPLATE_PREFIX):].partition("/")
+        app, _, name = template.partition(":")[2].partition("/")
         spec = self.project.apps.get(app)
         if spec is None:
             raise jinja2.TemplateNotFound(template)
         path = (spec.folder / name).resolve()
         if not path.is_relative_to(spec.folder.resolve()) or not path.is_file():
             raise jinja2.TemplateNotFound(template)
-        source = path.read_text(encoding="utf-8")
-        if "{% extends" not in source:
+        source = translate(path.read_text(encoding="utf-8"))
+        if not fragment and "{% extends" not in source:
             source = '{% extends "' + LAYOUT + '" %}' + source
         mtime = path.stat().st_mtime
         return source, str(path), lambda: _unchanged(path, mtime)
@@ -140,7 +147,9 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
                           step, _bound(field, field_min(field), digits),
                           _bound(field, field_max(field), digits))
 
-    def formfield(name: str) -> Markup:
+    def formfield(name: str | Field) -> Markup:
+        if isinstance(name, Field):  # oTree's {{ for field in form }}{{ formfield field }}
+            name = name.name
         matches = [f for f in view.fields if f.name == name]
         if not matches:
             raise jinja2.UndefinedError(f"formfield('{name}'): '{name}' is not in this page's "
@@ -159,12 +168,30 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
         "subsession": view.subsession, "participant": view.participant,
         "session": view.session, "C": view.step.app.constants() if view.step else None,
         "formfields": formfields, "formfield": formfield, "next_button": next_button,
+        "form": view.fields,
         "money": money_formatter(view), "csrf_token": csrf,
         "form_error": errors.get(FORM_ERROR), "has_errors": bool(errors),
         **view.extra,
     }
     name = app_template_name(view.step.app.name, page.template_file())  # type: ignore
-    return compiled(name).render(context)
+    try:
+        return compiled(name).render(context)
+    except jinja2.UndefinedError as exc:
+        raise undefined_in_template(exc, view.step.app.folder) from exc  # type: ignore
+
+
+def undefined_in_template(exc: jinja2.UndefinedError, folder: Path) -> ResearcherCodeError:
+    """An undefined name in an app template, at its template file and line: Jinja rewrites
+    the traceback so that its frames are the templates' lines. Only on the failing render."""
+    location = SourceLocation(folder)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith(".html") and Path(frame.filename).is_relative_to(
+                folder.parent):
+            location = SourceLocation(Path(frame.filename), frame.lineno)
+    return ResearcherCodeError(
+        f"template: {exc.message}", location,
+        "check the spelling against the fields of the model, or pass the value from "
+        "vars_for_template")
 
 
 class TemplateCacheFrozen(RuntimeError):

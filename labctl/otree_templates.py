@@ -1,0 +1,124 @@
+"""oTree's template tags, translated to Jinja once, when a template is loaded.
+
+oTree 5 writes its tags in double braces: ``{{ block content }}``, ``{{ if x }}``,
+``{{ formfields }}``, ``{{ formfield 'age' }}``, ``{{ include_sibling 'x.html' }}``. Left as
+they are, some are Jinja syntax errors and others (``{{ formfields }}``) silently print a
+function instead of a form. ``translate`` rewrites the ones that have an exact Jinja equivalent,
+keeping every newline so that error lines stay the researcher's; ``untranslated`` finds the
+ones it leaves alone, which ``labctl validate`` refuses with the spelling to write instead.
+
+Include targets of an app template are resolved here too (``resolve``): a bare file name is a
+sibling in the same app folder, ``other_app/file.html`` is another app's file, ``labctl/...``
+is labctl's own; every one of them is a *fragment* (``FRAGMENT_PREFIX``), loaded without
+labctl's page layout, so it includes cleanly into the page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+
+#: the Jinja names of an app's page templates (wrapped in the layout) and of its fragments
+PAGE_PREFIX = "app:"
+FRAGMENT_PREFIX = "fragment:"
+
+#: oTree tags whose Jinja spelling is the same words inside ``{% %}``
+STATEMENTS = frozenset({"block", "endblock", "if", "elif", "else", "endif", "for", "endfor",
+                        "include", "with", "endwith"})
+#: oTree tags that are function calls in labctl (no arguments)
+CALLS = frozenset({"formfields", "next_button"})
+
+#: a tag in double braces that starts with a word: ``{{ word rest }}`` (``-`` kept)
+_TAG = re.compile(r"\{\{(?P<left>-?)(?P<space>\s*)(?P<word>[A-Za-z_]\w*)(?P<rest>(?:\s[^{}]*?)?)"
+                  r"(?P<right>\s*-?)\}\}")
+_QUOTED = re.compile(r"""^\s*(['"])(?P<name>[A-Za-z_]\w*)\1\s*$""")
+_RECORD_FIELD = re.compile(r"^\s*(?:player|group)\.(?P<name>[A-Za-z_]\w*)\s*$")
+_BARE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*)\s*$")
+_QUOTED_FILE = re.compile(r"""^\s*(['"])[^'"]+\1\s*$""")
+
+#: oTree tags labctl has no translation for, with the spelling to write instead
+REPLACEMENTS = {
+    "chat": ('<div data-labctl-chat="group"></div>, with labctl-shared.js and labctl-chat.js '
+             "in {% block scripts %} (see README, Live shared data)"),
+    "formfield": "{{ formfield('name') }}, with the field's label set in its declaration",
+    "formfield_errors": "nothing: formfield('name') shows the field's error beside it",
+    "static": "{{ url_for('static', filename='...') }} for labctl's files; an app's own files "
+              "are not served",
+    "url": "a link the participant needs in vars_for_template",
+    "include_sibling": "{% include 'file.html' %}",
+    "extends": "nothing: labctl puts every page in its layout",
+}
+
+
+def translate(source: str) -> str:
+    """``source`` with every oTree tag that has an exact Jinja equivalent rewritten; the
+    number and position of newlines is unchanged."""
+    return _TAG.sub(_translated_tag, source)
+
+
+def _translated_tag(match: re.Match[str]) -> str:
+    word, rest = match["word"], match["rest"]
+    if word in STATEMENTS and (word in {"else", "endblock", "endif", "endfor", "endwith"}
+                               or rest.strip()):
+        return f"{{%{match['left']}{match['space']}{word}{rest}{match['right']}%}}"
+    if word in CALLS and not rest.strip():
+        return f"{{{{{match['left']}{match['space']}{word}(){rest}{match['right']}}}}}"
+    if word == "formfield":
+        name = _formfield_argument(rest)
+        if name is not None:
+            return f"{{{{{match['left']}{match['space']}formfield({name}){match['right']}}}}}"
+    if word == "include_sibling" and _QUOTED_FILE.match(rest):
+        return f"{{%{match['left']}{match['space']}include{rest}{match['right']}%}}"
+    return match[0]
+
+
+def _formfield_argument(rest: str) -> str | None:
+    """``'age'``, ``player.age`` or a loop variable (``{{ for field in form }}``) as the
+    argument of ``formfield(...)``; None for anything else (a ``label=`` for instance)."""
+    for pattern in (_QUOTED, _RECORD_FIELD):
+        found = pattern.match(rest)
+        if found:
+            return repr(found["name"])
+    found = _BARE_NAME.match(rest)
+    return found["name"] if found else None
+
+
+def untranslated(source: str) -> list[tuple[int, str, str]]:
+    """Every oTree tag ``translate`` leaves alone: (line, tag as written, what to write)."""
+    found = []
+    translated = translate(source)
+    for match in _TAG.finditer(translated):
+        word, rest = match["word"], match["rest"]
+        if word in REPLACEMENTS and (rest.strip() or word == "chat"):
+            line = translated.count("\n", 0, match.start()) + 1
+            found.append((line, match[0].replace("\n", " "), REPLACEMENTS[word]))
+    return found
+
+
+def resolve(target: str, parent: str | None, app_names: Collection[str]) -> str:
+    """The Jinja name of ``target`` included (extended, imported) from template ``parent``:
+    relative to the app of an app template, a fragment either way."""
+    app = _app_of(parent)
+    if app is None or target.startswith(("labctl/", PAGE_PREFIX, FRAGMENT_PREFIX)):
+        return target
+    first, slash, rest = target.partition("/")
+    if slash and first in app_names:
+        return f"{FRAGMENT_PREFIX}{first}/{rest}"
+    return f"{FRAGMENT_PREFIX}{app}/{target}"
+
+
+def _app_of(name: str | None) -> str | None:
+    for prefix in (PAGE_PREFIX, FRAGMENT_PREFIX):
+        if name and name.startswith(prefix):
+            return name[len(prefix):].partition("/")[0]
+    return None
+
+
+def join_path_for(app_names: Collection[str]) -> Callable[[str, str], str]:
+    """A Jinja ``Environment.join_path`` that resolves app templates' targets (``resolve``)."""
+    names = frozenset(app_names)
+
+    def join_path(template: str, parent: str) -> str:
+        return resolve(template, parent, names)
+
+    return join_path

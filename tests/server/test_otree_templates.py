@@ -1,0 +1,152 @@
+"""oTree's template spellings served to a participant over real HTTP: they render as an oTree
+user expects (a form, a button, fragments included once), and a misspelt name stops the page
+loudly at its template line instead of printing nothing.
+
+Each test writes a one-app project (one player per group, so no one waits) whose page
+template is the test's, starts a lab server in a thread on 127.0.0.1 and opens the page.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from browserless import HTTP_TIMEOUT, Participant
+
+from labctl.engine import Engine
+from labctl.project import load_project
+from labctl.storage.sqlite import SqliteStore
+
+SESSIONS = """\
+from labctl import SessionType
+
+SESSION_TYPES = [SessionType(name="demo", app_sequence=["game"])]
+"""
+GAME = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=1)
+
+
+class Player(labctl.Player):
+    age = fields.Integer(min=0, max=120, label="Your age?")
+
+
+class Ask(labctl.Page):
+    form_fields = ["age"]
+
+
+class Done(labctl.Page):
+    pass
+
+
+page_sequence = [Ask, Done]
+"""
+DONE = "{% block title %}Done{% endblock %}{% block content %}<p id='done'>Age "\
+       "{{ player.age }}</p>{% endblock %}"
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., tuple[Participant, Engine]]]:
+    """``serve(ask_html, **more_files)``: the project served, and its one participant."""
+    from werkzeug.serving import make_server
+
+    from labctl.server import create_app
+    running: list = []
+
+    def start(ask: str, **files: str) -> tuple[Participant, Engine]:
+        root = tmp_path / "project"
+        for name, text in {"sessions.py": SESSIONS, "game/__init__.py": GAME,
+                           "game/Ask.html": ask, "game/Done.html": DONE, **files}.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text, encoding="utf-8")
+        project = load_project(root)
+        store = SqliteStore(tmp_path / "labctl.db")
+        engine = Engine(project, store)
+        server = make_server("127.0.0.1", 0, create_app(engine), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        running.append((server, store, project))
+        session = engine.create_session("demo", 1, seed=1)
+        code = engine.participant_rows(session)[0]["code"]
+        return Participant(f"http://127.0.0.1:{server.server_port}", code), engine
+
+    yield start
+    for server, store, project in running:
+        server.shutdown()
+        store.close()
+        project.unload()
+
+
+OTREE_PAGE = """\
+{{ block title }}Your age{{ endblock }}
+{{ block content }}
+{{ if player.round_number == 1 }}<p id="first">First round</p>{{ else }}<p>Later</p>{{ endif }}
+{{ for field in form }}{{ formfield field }}{{ endfor }}
+{{ next_button }}
+{{ endblock }}
+"""
+
+
+@pytest.mark.parametrize("content", [
+    OTREE_PAGE,
+    OTREE_PAGE.replace("{{ for field in form }}{{ formfield field }}{{ endfor }}",
+                       "{{ formfields }}"),
+    OTREE_PAGE.replace("{{ for field in form }}{{ formfield field }}{{ endfor }}",
+                       "{{ formfield player.age }}"),
+    OTREE_PAGE.replace("{{ for field in form }}{{ formfield field }}{{ endfor }}",
+                       "{{ formfield 'age' }}"),
+    OTREE_PAGE.replace("{{ block title }}Your age{{ endblock }}",
+                       "{% block title %}Your age{% endblock %}")
+    .replace("{{ block content }}", "{% block content %}").replace("{{ endblock }}",
+                                                                  "{% endblock %}")
+    .replace("{{ for field in form }}{{ formfield field }}{{ endfor }}", "{{ formfields }}"),
+], ids=["for-field-in-form", "formfields", "formfield-player-age", "formfield-quoted",
+        "jinja-blocks-bare-formfields"])
+def test_an_otree_spelt_page_shows_its_form_and_button_and_moves_on(serve, content):
+    participant, _ = serve(content)
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert "<function" not in response.text
+    assert '<p id="first">First round</p>' in response.text and "Later" not in response.text
+    assert "<title>Your age</title>" in response.text
+    page = participant.get()
+    assert "age" in page.fields, response.text
+    assert response.text.count('type="submit"') == 1
+    answered = participant.submit({"age": "33"}, page)
+    assert answered.status_code in (200, 303)
+    assert "<p id='done'>Age 33</p>" in participant.http.get(participant.url,
+                                                              timeout=HTTP_TIMEOUT).text
+
+
+RULES = '<p id="rules">Rules for round {{ player.round_number }}.</p>\n'
+
+
+@pytest.mark.parametrize("include", [
+    "{{ include_sibling 'Rules.html' }}", '{% include "Rules.html" %}',
+    '{% include "game/Rules.html" %}'])
+def test_an_included_fragment_is_its_text_once_inside_the_one_page(serve, include):
+    participant, _ = serve("{% block title %}Ask{% endblock %}{% block content %}"
+                           f"{include}{{{{ formfields() }}}}{{{{ next_button() }}}}"
+                           "{% endblock %}", **{"game/Rules.html": RULES})
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert '<p id="rules">Rules for round 1.</p>' in response.text
+    assert response.text.lower().count("<!doctype") == 1
+    assert response.text.count("<form") == 1
+    assert response.text.count('name="csrf_token"') == 1
+
+
+def test_a_misspelt_attribute_stops_the_page_at_its_template_line(serve):
+    participant, engine = serve("{% block title %}Ask{% endblock %}\n{% block content %}\n"
+                                "<p>Group {{ player.id_in_subsesion }}</p>\n"
+                                "{{ formfields() }}{{ next_button() }}{% endblock %}\n")
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 500
+    assert "<p>Group </p>" not in response.text
+    error = engine.store.app_error_of(participant.code)
+    assert error is not None
+    assert error["location"] == "game/Ask.html:3"
+    assert "id_in_subsesion" in error["message"]
