@@ -42,7 +42,8 @@ def test(
         pages = bar.add_task("pages submitted", total=None)
 
         def show(report) -> None:
-            bar.update(finished, completed=report.finished)
+            # with the bots' cases, every case plays a session of its own
+            bar.update(finished, completed=report.finished, total=report.participants)
             bar.update(pages, completed=report.pages_submitted)
 
         report = run_bots(project, session_type, count, seed, progress=show,
@@ -60,6 +61,8 @@ def _export(project, report, out: Path) -> None:
     from ..export import write_results
     from ..storage.sqlite import SqliteStore
 
+    if report.case_number is not None:  # one session per case of the bots: one folder each
+        out = out / f"case_{report.case_number + 1}"
     store = SqliteStore(report.db_path)
     try:
         written = write_results(store, project, out, [report.session_code])
