@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from .app import APP_NAME_PATTERN, App, AppSpec
 from .errors import ProjectError
+from .otree_hints import explained_import_failure
 from .problems import Problem
 from .records import Group, Player, Record, Subsession
 from .room import Room
@@ -181,6 +182,8 @@ def _import(project: Project, name: str, file: Path) -> types.ModuleType | None:
         project.load_problems.append(Problem.at(
             "LC101", where, f"syntax error: {exc.msg}", "fix the Python syntax on this line"))
     except Exception as exc:
+        if explained_import_failure(exc):
+            return None  # labctl validate names the oTree spelling and its fix (otree_hints)
         project.load_problems.append(Problem.at(
             "LC102", researcher_frame(exc, project.root, file),
             f"importing {file.relative_to(project.root)} raised {type(exc).__name__}: {exc}",
