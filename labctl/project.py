@@ -263,6 +263,8 @@ def _load_app(project: Project, folder: Path) -> None:
             "LC124", init_file, f"app '{name}' declares no `app = labctl.App(...)`",
             "add e.g. app = labctl.App(players_per_group=2, num_rounds=1)"))
         return
+    if settings.name is None:  # oTree apps name themselves by __name__; labctl: app.name
+        settings.name = name
     def declared(base: type[R]) -> type[R]:
         return _record_class(project, init_file, name, module, base)
 
