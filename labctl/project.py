@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from .app import APP_NAME_PATTERN, App, AppSpec
 from .errors import ProjectError
+from .otree_hints import explained_import_failure
 from .problems import Problem
 from .records import Group, Player, Record, Subsession
 from .room import Room
@@ -181,6 +182,8 @@ def _import(project: Project, name: str, file: Path) -> types.ModuleType | None:
         project.load_problems.append(Problem.at(
             "LC101", where, f"syntax error: {exc.msg}", "fix the Python syntax on this line"))
     except Exception as exc:
+        if explained_import_failure(exc):
+            return None  # labctl validate names the oTree spelling and its fix (otree_hints)
         project.load_problems.append(Problem.at(
             "LC102", researcher_frame(exc, project.root, file),
             f"importing {file.relative_to(project.root)} raised {type(exc).__name__}: {exc}",
@@ -260,6 +263,8 @@ def _load_app(project: Project, folder: Path) -> None:
             "LC124", init_file, f"app '{name}' declares no `app = labctl.App(...)`",
             "add e.g. app = labctl.App(players_per_group=2, num_rounds=1)"))
         return
+    if settings.name is None:  # oTree apps name themselves by __name__; labctl: app.name
+        settings.name = name
     def declared(base: type[R]) -> type[R]:
         return _record_class(project, init_file, name, module, base)
 

@@ -443,6 +443,33 @@ RULE_CASES = [
                  "LC174", "game/Rules.html:2", "template syntax error", id="LC174-fragment"),
 ]
 
+# oTree names (labctl/otree_hints.py): each refused with the labctl spelling
+RULE_CASES += [
+    pytest.param(project_files(extra="\nfrom otree.api import *\n"), "LC200",
+                 "game/__init__.py:14", "'from otree.api import ...': this is oTree",
+                 id="LC200-otree-import"),
+    pytest.param(project_files(extra="\nimport otree.models\n"), "LC200",
+                 "game/__init__.py:14", "'import otree.models': this is oTree",
+                 id="LC200-import-otree"),
+    pytest.param(project_files(extra="\nBONUS = cu(5)\n"), "LC201", "game/__init__.py:14",
+                 "oTree's cu does not exist in labctl", id="LC201-cu"),
+    pytest.param(project_files(extra="\nBONUS = Currency(5)\n"), "LC201",
+                 "game/__init__.py:14", "oTree's Currency does not exist", id="LC201-currency"),
+    pytest.param(project_files(field="models.IntegerField(min=0)"), "LC202",
+                 "game/__init__.py:8", "oTree's models.IntegerField does not exist",
+                 id="LC202-integer-field"),
+    pytest.param(project_files(field="FloatField()"), "LC202", "game/__init__.py:8",
+                 "oTree's models.FloatField does not exist", id="LC202-bare-float-field"),
+    pytest.param(project_files(extra="\n\nclass Group(BaseGroup):\n    pass\n"), "LC203",
+                 "game/__init__.py:15", "oTree's BaseGroup does not exist",
+                 id="LC203-base-group"),
+    pytest.param(project_files(field="fields.Integer(choices=[1, 2], "
+                                     "widget=widgets.RadioSelect)"), "LC204",
+                 "game/__init__.py:8", "oTree's widgets.RadioSelect does not exist",
+                 id="LC204-radio-select"),
+]
+
+
 
 @pytest.mark.parametrize(("files", "code", "where", "fragment"), RULE_CASES)
 def test_rule_reports_its_code_at_the_researchers_line(problems_of, files, code, where,
@@ -721,3 +748,18 @@ def test_load_after_unload_sees_an_edit_made_within_the_same_second(tmp_path, lo
     project = load(root)
 
     assert [st.name for st in project.session_types] == ["after_"]
+
+
+def test_each_otree_name_is_reported_once_per_file_at_its_first_line_with_its_fix(problems_of):
+    found = problems_of(project_files(field="models.IntegerField()", extra=(
+        "\nfrom otree.api import *\n\n\nclass Subsession(BaseSubsession):\n"
+        "    bonus = models.IntegerField(widget=widgets.Slider)\n"
+        "    other = models.IntegerField(widget=widgets.Slider)\n")))
+    assert [(p.code, p.where) for p in found] == [
+        ("LC202", "game/__init__.py:8"), ("LC200", "game/__init__.py:14"),
+        ("LC203", "game/__init__.py:17"), ("LC204", "game/__init__.py:18")]
+    hints = {p.code: p.hint for p in found}
+    assert "fields.Integer(min=..., max=...)" in hints["LC202"]
+    assert "class Subsession(labctl.Subsession):" in hints["LC203"]
+    assert 'widget="slider"' in hints["LC204"]
+    assert "import labctl" in hints["LC200"]

@@ -41,6 +41,13 @@ class Submission:
                           "yield a page, (page, values) or Submission(page, values)")
 
 
+def SubmissionMustFail(page: type, values: dict[str, Any] | None = None,
+                       error: str = "") -> Submission:
+    """oTree's name for a submission the server must refuse: ``Submission(page, values,
+    error=...)``; without ``error`` any refusal passes, with it the message must contain it."""
+    return Submission(page, dict(values or {}), error=error)
+
+
 class Bot:
     """One participant's bot in one app round; the runner sets the attributes before each
     step, from the database, so checks see what the server stored."""
@@ -51,8 +58,11 @@ class Bot:
     participant: Any = None
     session: Any = None
     round_number: int = 1
-    #: the HTML of the page the bot saw last
+    #: the HTML of the page the bot is on: after ``yield Page``, the page that follows it
     html: str = ""
+    #: as in oTree, the session is played once per case; ``self.case`` is this session's
+    cases: list[Any] = []
+    case: Any = None
 
     def play_round(self) -> Iterator[Any]:
         """Yield what to submit on each page of this round, in order; override it."""

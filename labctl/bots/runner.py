@@ -15,7 +15,7 @@ import importlib
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,8 @@ class TestReport:
     failures: list[str] = field(default_factory=list)
     session_code: str = ""
     db_path: Path | None = None
+    #: which of the bots' ``cases`` the session being played is (``None`` without cases)
+    case_number: int | None = None
     seconds: float = 0.0
 
     @property
@@ -64,22 +66,46 @@ def run_bots(project: Project, session_type: str, participants: int | None = Non
              seed: int | None = None, workdir: Path | None = None,
              progress: Progress | None = None,
              finished: Callable[[TestReport], None] | None = None) -> TestReport:
-    """Play a session of ``session_type`` with bots; returns what happened.
+    """Play a session of ``session_type`` with bots, once per case; returns what happened.
 
-    ``finished`` runs while the test database still exists (e.g. to export it); it is
-    removed afterwards unless ``workdir`` was given.
+    As in oTree, a ``PlayerBot`` with ``cases = [...]`` plays the whole session once per case
+    (the most cases any app's bot declares; an app with fewer repeats its own), so that every
+    bot's ``self.case`` is the same within one session. ``finished`` runs after each session
+    while its test database still exists (e.g. to export it); it is removed afterwards unless
+    ``workdir`` was given.
     """
     declared = project.session_type(session_type)
     count = participants or project.participant_count(declared)
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
     bots = {name: _bot_class(project, project.apps[name]) for name in declared.app_sequence}
-    report = TestReport(session_type, count)
+    cases = case_count(bots.values())
+    report = TestReport(session_type, count * cases)
     started = time.monotonic()
+    for case_number in range(cases):
+        if report.failures:
+            break
+        report.case_number = case_number if cases > 1 else None
+        _play_session(project, declared.name, count, seed, workdir, bots, report, progress,
+                      finished)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def case_count(bots: Iterable[type[Bot] | None]) -> int:
+    """How many sessions the bots play: the most ``cases`` any of them declares, at least 1."""
+    return max([len(bot.cases) for bot in bots if bot is not None and bot.cases] or [1])
+
+
+def _play_session(project: Project, session_type: str, count: int, seed: int,
+                  workdir: Path | None, bots: dict[str, type[Bot] | None], report: TestReport,
+                  progress: Progress | None,
+                  finished: Callable[[TestReport], None] | None) -> None:
+    """One session of the test, in its own server process and database."""
     with ServerProcess(project.root, session_type, count, seed, workdir) as server:
         report.session_code, report.db_path = server.session_code, server.db_path
         store = SqliteStore(server.db_path)
         try:
-            team = Team(project, declared.name, store, server, bots, seed, report, progress)
+            team = Team(project, session_type, store, server, bots, seed, report, progress)
             team.play()
         finally:
             store.close()
@@ -87,8 +113,6 @@ def run_bots(project: Project, session_type: str, participants: int | None = Non
             report.failures = [_with_server_log(f, server.log()) for f in report.failures]
         if finished is not None:
             finished(report)
-    report.seconds = time.monotonic() - started
-    return report
 
 
 def _bot_class(project: Project, spec: AppSpec) -> type[Bot] | None:
@@ -104,6 +128,9 @@ def _bot_class(project: Project, spec: AppSpec) -> type[Bot] | None:
     if not (isinstance(found, type) and issubclass(found, Bot)):
         raise BotFailure(f"app '{spec.name}': bots.py declares no PlayerBot(labctl.bots.Bot)",
                          "add class PlayerBot(Bot) with a play_round method")
+    if not isinstance(found.cases, (list, tuple)):
+        raise BotFailure(f"app '{spec.name}': PlayerBot.cases is {found.cases!r}, not a list",
+                         'write e.g. cases = ["basic", "min", "max"]')
     return found
 
 
@@ -185,8 +212,17 @@ class PlayerRun:
         self.at = "before the first page"
 
     def where(self) -> str:
-        return (f"session type {self.team.session_type.name}, participant "
+        return (f"session type {self.team.session_type.name}, {self.case_label()}participant "
                 f"{self.row['id_in_session']}, {self.at}: ")
+
+    def case_label(self) -> str:
+        """``case 2 ('min'), `` while the bots play one of several cases; else nothing."""
+        number = self.team.report.case_number
+        if number is None:
+            return ""
+        names = [bot.cases[number % len(bot.cases)] for bot in self.team.bots.values()
+                 if bot is not None and bot.cases]
+        return f"case {number + 1} ({', '.join(map(repr, dict.fromkeys(names)))}), "
 
     def _mark(self, page: ShownPage) -> None:
         if page.app:
@@ -205,22 +241,36 @@ class PlayerRun:
         self.team.counted(finished=1)
 
     def _play_round(self, spec: AppSpec, round_number: int) -> None:
-        bot_class = self.team.bots[spec.name]
-        bot = bot_class() if bot_class else None
-        plan: Iterator[Any] | None = None
+        """Play one app round. As in oTree, the bot's code after a ``yield`` runs when the bot
+        reaches its next page (after any wait page has released it), with ``self.html`` that
+        page, so a bot can submit a decision and then check the results page."""
+        bot = self._new_bot(spec)
+        plan = iter(bot.play_round() or ()) if bot is not None else None
+        resume = plan is not None
         pending: Submission | None = None
-        if bot is not None:
-            self._refresh(bot, spec, round_number)
-            plan = iter(bot.play_round() or ())
-            pending = self._next(plan, bot, spec, round_number)
         while not self.team.stop.is_set():
             self._settle()
+            assert self.page is not None
+            if resume and bot is not None:
+                pending = self._next(plan, bot, spec, round_number)
+                resume = False
             if self.page.app != spec.name or self.page.round_number != round_number:
                 break
-            pending = self._submit(spec, round_number, bot, plan, pending)
+            resume = self._submit(spec, bot, pending)
         if pending is not None and not self.team.stop.is_set():
             raise BotFailure(f"the bot of app {spec.name} round {round_number} yielded page "
                              f"{pending.page.__name__}, which was not shown to it")
+
+    def _new_bot(self, spec: AppSpec) -> Bot | None:
+        """The app's bot for one round, with the case of the session being played."""
+        bot_class = self.team.bots[spec.name]
+        if bot_class is None:
+            return None
+        bot = bot_class()
+        if bot_class.cases:
+            number = self.team.report.case_number or 0
+            bot.case = bot_class.cases[number % len(bot_class.cases)]
+        return bot
 
     def _settle(self) -> None:
         """Wait while on wait pages; fail on an error page."""
@@ -236,8 +286,9 @@ class PlayerRun:
             raise BotFailure(f"the server answered {self.page.status}: "
                              f"{' '.join(self.page.errors()) or 'an error page'}")
 
-    def _submit(self, spec: AppSpec, round_number: int, bot: Bot | None,
-                plan: Iterator[Any] | None, pending: Submission | None) -> Submission | None:
+    def _submit(self, spec: AppSpec, bot: Bot | None, pending: Submission | None) -> bool:
+        """Submit the page shown; ``True`` when it was the bot's yielded submission, so that
+        the bot's code after that ``yield`` runs on the page that follows."""
         page = self.page
         assert page is not None
         self._mark(page)
@@ -245,17 +296,16 @@ class PlayerRun:
         fields = list(page_class.form_fields)
         if bot is None:
             self._auto_submit(spec, page_class)
-            return None
+            return False
         if pending is None or pending.page.__name__ != page.name:
             if not fields:  # a page without a form the bot did not mention: Next
                 self._post({}, expect_error=None)
-                return pending
+                return False
             expected = pending.page.__name__ if pending else "nothing more"
             raise BotFailure(f"the server shows page {page.name}, but the bot yielded "
                              f"{expected}")
         self._post(pending.values, expect_error=pending.error)
-        self._refresh(bot, spec, round_number)
-        return self._next(plan, bot, spec, round_number)
+        return True
 
     def _post(self, values: dict[str, Any], expect_error: str | None) -> None:
         assert self.page is not None
@@ -263,8 +313,9 @@ class PlayerRun:
         after = self.client.submit(shown, values)
         if expect_error is not None:
             if after.status != 422 or after.step != shown.step:
-                raise BotFailure(f"submitting {values} should have been refused with "
-                                 f"'{expect_error}', but it was accepted")
+                wanted = f" with '{expect_error}'" if expect_error else ""
+                raise BotFailure(f"submitting {values} should have been refused{wanted}, but "
+                                 "it was accepted")
             if not any(expect_error in message for message in after.errors()):
                 raise BotFailure(f"submitting {values} was refused with {after.errors()}, not "
                                  f"with '{expect_error}'")
@@ -299,6 +350,7 @@ class PlayerRun:
               round_number: int) -> Submission | None:
         if plan is None:
             return None
+        self._refresh(bot, spec, round_number)
         with self.team.store.reading():
             try:
                 item = next(plan)

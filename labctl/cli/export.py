@@ -14,6 +14,7 @@ from rich.table import Table
 
 from ..export import Progress, export_payments, export_results
 from ..export import Table as ExportTable
+from . import project_folder
 from .console import console, reports_errors
 
 app = typer.Typer(name="export", no_args_is_help=True, rich_markup_mode="rich",
@@ -33,7 +34,6 @@ SESSIONS_HELP = "A session code to export; repeat for several (default: every se
 ALL_HELP = "Export every session in the database (the default when no --session is given)."
 OUT_HELP = "Folder to write the files into; created if missing, files in it are replaced."
 DB_HELP = "SQLite file (default: labctl.db in the project)."
-PROJECT_HELP = "The project folder (holds sessions.py)."
 
 
 @reports_errors
@@ -45,15 +45,16 @@ def results(
                                "CSV per app and page_timings.csv; json: results.json."),
     out: Path = typer.Option(Path("export"), "--out", "-o", help=OUT_HELP),
     db: Path = typer.Option(None, "--db", help=DB_HELP, show_default=False),
-    project_dir: Path = typer.Option(Path("."), "--project", "-p", help=PROJECT_HELP),
+    project_dir: Path = project_folder.option(),
+    project_arg: Path = project_folder.argument(),
 ) -> None:
     """Write the results: a wide CSV, a tidy CSV per app and page timings, or JSON.
 
     Example: labctl export results --session a1b2c3d4 --out results/
     """
+    folder = project_folder.project_folder(project_arg, project_dir)
     with progress_bar() as report:
-        written = export_results(project_dir, db, out, session, all_sessions, fmt.value,
-                                 report)
+        written = export_results(folder, db, out, session, all_sessions, fmt.value, report)
     _print_written(written)
 
 
@@ -66,15 +67,17 @@ def payments(
                                "payments.csv and payments.json."),
     out: Path = typer.Option(Path("export"), "--out", "-o", help=OUT_HELP),
     db: Path = typer.Option(None, "--db", help=DB_HELP, show_default=False),
-    project_dir: Path = typer.Option(Path("."), "--project", "-p", help=PROJECT_HELP),
+    project_dir: Path = project_folder.option(),
+    project_arg: Path = project_folder.argument(),
 ) -> None:
     """Show and write the payments sheet: fixed pay, bonus and total per participant.
 
     Example: labctl export payments --session a1b2c3d4
     """
+    folder = project_folder.project_folder(project_arg, project_dir)
     with progress_bar() as report:
-        written, table = export_payments(project_dir, db, out, session, all_sessions,
-                                         fmt.value, report)
+        written, table = export_payments(folder, db, out, session, all_sessions, fmt.value,
+                                         report)
     for code in dict.fromkeys(row["session.code"] for row in table.rows):
         console.print(payments_table(table, code))
     _print_written(written)

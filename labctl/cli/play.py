@@ -8,6 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ..errors import LabctlError
+from . import project_folder
 from .console import console, err_console, reports_errors
 from .validate import load_valid_project
 
@@ -19,14 +20,14 @@ def register(app: typer.Typer) -> None:
 @reports_errors
 def test(
     session_type: str = typer.Argument(..., help="Session type from sessions.py to play."),
+    project_arg: Path = project_folder.argument(),
     participants: int = typer.Option(None, "--participants", "-n",
                                      help="Number of bots (default: the session type's)."),
     seed: int = typer.Option(None, "--seed", help="Make matching and automatic bots' "
                              "answers reproducible.", show_default=False),
     export: Path = typer.Option(None, "--export", help="Write the played data into this folder, "
                                 "like `labctl export results`.", show_default=False),
-    project_dir: Path = typer.Option(Path("."), "--project", "-p",
-                                     help="The project folder (holds sessions.py)."),
+    project_dir: Path = project_folder.option(),
 ) -> None:
     """Play a whole session with bots through the real server; exit 1 on any failure.
 
@@ -34,7 +35,7 @@ def test(
     """
     from ..bots import run_bots
 
-    project = load_valid_project(project_dir)
+    project = load_valid_project(project_folder.project_folder(project_arg, project_dir))
     count = participants or project.participant_count(project.session_type(session_type))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as bar:
@@ -42,7 +43,8 @@ def test(
         pages = bar.add_task("pages submitted", total=None)
 
         def show(report) -> None:
-            bar.update(finished, completed=report.finished)
+            # with the bots' cases, every case plays a session of its own
+            bar.update(finished, completed=report.finished, total=report.participants)
             bar.update(pages, completed=report.pages_submitted)
 
         report = run_bots(project, session_type, count, seed, progress=show,
@@ -60,6 +62,8 @@ def _export(project, report, out: Path) -> None:
     from ..export import write_results
     from ..storage.sqlite import SqliteStore
 
+    if report.case_number is not None:  # one session per case of the bots: one folder each
+        out = out / f"case_{report.case_number + 1}"
     store = SqliteStore(report.db_path)
     try:
         written = write_results(store, project, out, [report.session_code])

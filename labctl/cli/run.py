@@ -14,6 +14,7 @@ from rich.table import Table
 from ..admin_password import require_strong
 from ..errors import LabctlError
 from ..participant_urls import participant_url
+from . import project_folder
 from .console import console, reports_errors
 from .validate import load_valid_project
 
@@ -26,6 +27,7 @@ def register(app: typer.Typer) -> None:
 def run(
     session_type: str = typer.Argument(None, help="Session type from sessions.py to start.",
                                        show_default=False),
+    project_arg: Path = project_folder.argument(),
     participants: int = typer.Option(None, "--participants", "-n",
                                      help="Number of participants (default: the session "
                                      "type's num_participants)."),
@@ -34,8 +36,7 @@ def run(
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
     db: Path = typer.Option(None, "--db", help="SQLite file (default: labctl.db in the "
                             "project).", show_default=False),
-    project_dir: Path = typer.Option(Path("."), "--project", "-p",
-                                     help="The project folder (holds sessions.py)."),
+    project_dir: Path = project_folder.option(),
     resume: bool = typer.Option(False, "--resume", help="Serve the newest session in the "
                                 "database again instead of creating one."),
     labels: str = typer.Option(None, "--labels", help="Participant labels: a comma-separated "
@@ -74,7 +75,7 @@ def run(
     given = os.environ.get("LABCTL_ADMIN_PASSWORD")
     if given:
         require_strong(given)  # before the database is touched
-    project = load_valid_project(project_dir)
+    project = load_valid_project(project_folder.project_folder(project_arg, project_dir))
     store = SqliteStore(db or project.root / "labctl.db")
     engine = Engine(project, store)
     code = _session_to_serve(engine, session_type, participants, _read_labels(labels), resume,

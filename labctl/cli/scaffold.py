@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from .. import scaffold
+from . import project_folder
 from .console import console, reports_errors
 
 
@@ -37,9 +38,9 @@ def new_app(
                                show_default=False),
     template: str = typer.Option("blank", "--template", "-t",
                                  help="App template to start from (see --list)."),
-    project_dir: Path = typer.Option(Path("."), "--project", "-p",
-                                     help="The project folder (holds sessions.py)."),
+    project_dir: Path = project_folder.option(),
     list_only: bool = typer.Option(False, "--list", help="List the app templates and exit."),
+    project_arg: Path = project_folder.argument(),
 ) -> None:
     """Add a working app to the current project from an app template.
 
@@ -51,7 +52,8 @@ def new_app(
         return
     if not name:
         raise typer.BadParameter("give the new app's name, e.g. `labctl new-app trust`")
-    target = scaffold.create_app_folder(project_dir, name, template)
+    target = scaffold.create_app_folder(project_folder.project_folder(project_arg, project_dir),
+                                        name, template)
     console.print(f"[green]Created app[/] {target} from template '{template}'")
     console.print(f"Next: add '{name}' to an app_sequence in sessions.py, edit "
                   f"{target / '__init__.py'}, then run `labctl validate`.")

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from ..storage.database import SessionSummary, database_path, list_sessions
+from . import project_folder
 from .console import console, reports_errors
 
 STATUS_STYLES = {"not started": "dim", "running": "yellow", "finished": "green"}
@@ -20,15 +21,16 @@ def register(app: typer.Typer) -> None:
 
 @reports_errors
 def sessions(
+    project_arg: Path = project_folder.argument(),
     db: Path = typer.Option(None, "--db", help="SQLite file (default: labctl.db in the "
                             "project).", show_default=False),
-    project_dir: Path = typer.Option(Path("."), "--project", "-p",
-                                     help="The project folder (holds sessions.py)."),
+    project_dir: Path = project_folder.option(),
 ) -> None:
     """List the sessions in the project's database with their status.
 
     Example: labctl sessions --project sample_sessions
     """
+    project_dir = project_folder.project_folder(project_arg, project_dir)
     summaries = list_sessions(project_dir, db)
     if not summaries:
         console.print(f"No sessions in {database_path(project_dir, db)} yet; "

@@ -14,6 +14,7 @@ from ..problems import Problem
 from ..project import Project, load_project
 from ..session_type import SessionType
 from ..validation import require_valid, validate_project
+from . import project_folder
 from .console import console, reports_errors
 
 
@@ -23,14 +24,14 @@ def register(app: typer.Typer) -> None:
 
 @reports_errors
 def validate(
-    project_dir: Path = typer.Argument(Path("."), help="The project folder (holds sessions.py).",
-                                       show_default="current folder"),
+    project_arg: Path = project_folder.argument(),
+    project_dir: Path = project_folder.option(),
 ) -> None:
     """Check sessions.py and every app; list each mistake with file, line and fix.
 
     Example: labctl validate sample_sessions
     """
-    project = load_project(project_dir)
+    project = load_project(project_folder.project_folder(project_arg, project_dir))
     try:
         problems = validate_project(project)
         if problems:

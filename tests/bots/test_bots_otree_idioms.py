@@ -1,0 +1,149 @@
+"""oTree's bot idioms under ``labctl test``: the code after ``yield Page`` runs on the next page
+(past the wait page, with ``self.html`` that page), ``cases`` play the session once per case,
+and ``SubmissionMustFail`` expects a refusal."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow  # each test runs labctl test: bots against a server process
+
+#: two players each type a number; the wait page adds them up; Results shows the total
+PAIR = {
+    "__init__.py": '''\
+        import labctl
+        from labctl import fields
+
+        app = labctl.App(players_per_group=2, num_rounds=1)
+
+
+        class Player(labctl.Player):
+            number = fields.Integer(min=0, max=10, label="A number")
+            note = fields.Text(required=False, label="A note")
+
+
+        class Decide(labctl.Page):
+            form_fields = ["number", "note"]
+
+
+        class ResultsWait(labctl.WaitPage):
+            @staticmethod
+            def after_all_players_arrive(group):
+                total = sum(p.number for p in group.get_players())
+                for p in group.get_players():
+                    p.payoff = total
+
+
+        class Results(labctl.Page):
+            @staticmethod
+            def vars_for_template(player):
+                return {"total": player.payoff}
+
+
+        page_sequence = [Decide, ResultsWait, Results]
+        ''',
+    "Decide.html": '''\
+        {% block content %}{{ formfields() }}{{ next_button() }}{% endblock %}
+        ''',
+    "Results.html": '''\
+        {% block content %}<p id="total">Total: {{ total }}</p>{{ next_button() }}{% endblock %}
+        ''',
+}
+
+
+def _pair(small_project, bots: str, name: str = "small") -> Path:
+    return small_project({"pair": {**PAIR, "bots.py": bots}}, num_participants=2, name=name)
+
+
+def test_code_after_yield_runs_on_the_results_page_past_the_wait_page(cli, small_project):
+    # the first of the two to submit lands on the wait page: today its check ran there
+    project = _pair(small_project, '''\
+        from labctl.bots import Bot, expect
+
+        from . import Decide, Results
+
+
+        class PlayerBot(Bot):
+            def play_round(self):
+                yield Decide, {"number": str(self.player.id_in_group)}
+                expect("Total: 3" in self.html, "after Decide the bot is not on Results: "
+                       + self.html[:200])
+                expect(self.player.payoff == 3, f"payoff {self.player.payoff}, not 3")
+                yield Results
+        ''')
+    result = cli("test", "play", "--seed", 1, "--project", project)
+    assert result.exit_code == 0, result.output
+    assert "OK 2 bots played play" in result.output
+
+
+MUST_FAIL = '''\
+    from labctl.bots import Bot, SubmissionMustFail
+
+    from . import Decide, Results
+
+
+    class PlayerBot(Bot):
+        def play_round(self):
+            yield SubmissionMustFail(Decide, {"number": "NUMBER"})
+            yield Decide, {"number": "5"}
+            yield Results
+    '''
+
+
+def test_submission_must_fail_passes_when_the_server_refuses(cli, small_project):
+    project = _pair(small_project, MUST_FAIL.replace("NUMBER", "11"))
+    result = cli("test", "play", "--seed", 1, "--project", project)
+    assert result.exit_code == 0, result.output
+
+
+def test_submission_must_fail_fails_the_bot_when_the_server_accepts(cli, small_project):
+    project = _pair(small_project, MUST_FAIL.replace("NUMBER", "4"))
+    result = cli("test", "play", "--seed", 1, "--project", project)
+    assert result.exit_code == 1, result.output
+    assert ("app pair, round 1, page Decide: submitting {'number': '4'} should have been "
+            "refused, but it was accepted") in result.output
+
+
+CASES = '''\
+    from labctl.bots import Bot, expect
+
+    from . import Decide, Results
+
+    NUMBERS = {"low": "0", "high": "10"}
+
+
+    class PlayerBot(Bot):
+        cases = ["low", "high"]
+
+        def play_round(self):
+            yield Decide, {"number": NUMBERS[self.case], "note": self.case}
+            CHECK
+            yield Results
+    '''
+
+
+def _exported(out: Path) -> list[tuple[str, str]]:
+    with (out / "pair.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return sorted((row["player.number"], row["player.note"]) for row in csv.DictReader(handle))
+
+
+def test_cases_play_the_session_once_per_case_each_with_its_case(cli, small_project, tmp_path):
+    project = _pair(small_project, CASES.replace("CHECK", "pass"))
+    out = tmp_path / "out"
+    result = cli("test", "play", "--seed", 1, "--export", out, "--project", project)
+    assert result.exit_code == 0, result.output
+    assert "OK 4 bots played play" in result.output
+    assert _exported(out / "case_1") == [("0", "low"), ("0", "low")]
+    assert _exported(out / "case_2") == [("10", "high"), ("10", "high")]
+
+
+def test_a_failure_in_one_case_names_the_case(cli, small_project):
+    project = _pair(small_project, CASES.replace(
+        "CHECK", 'expect(self.player.payoff < 20, f"case {self.case}: payoff too high")'))
+    result = cli("test", "play", "--seed", 1, "--project", project)
+    assert result.exit_code == 1, result.output
+    assert "FAILED session type play, case 2 ('high'), participant" in result.output
+    assert "case high: payoff too high" in result.output
