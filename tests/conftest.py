@@ -29,6 +29,18 @@ SAMPLE = ROOT / "sample_sessions"
 START_TIMEOUT = 30.0
 
 
+@pytest.fixture(autouse=True)
+def the_test_process_stays_unpatched() -> Iterator[None]:
+    """No test may turn the test process itself cooperative (gevent's patching is for
+    ``labctl run`` and ``labctl test`` as programs): once patched, later tests that start a
+    process or a thread fail in ways that point elsewhere. This names the test that did it."""
+    yield
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None:
+        assert not monkey.is_module_patched("socket"), (
+            "this test patched the test process with gevent: run the command in a subprocess")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

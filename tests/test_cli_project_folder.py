@@ -5,6 +5,10 @@ reading the folder given."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,8 +40,22 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def _invoke(args: list[str]):
-    return runner.invoke(app, args, env={"COLUMNS": "500"})
+@dataclass
+class Answer:
+    exit_code: int
+    output: str
+
+
+def _invoke(args: list[str]) -> Answer:
+    """Run a command: in-process, except ``labctl run``, which patches its process with
+    gevent first thing (a server must be cooperative from its first import): run in the test
+    process, that patching would break every test after it."""
+    if args[0] == "run":
+        done = subprocess.run([sys.executable, "-m", "labctl", *args], capture_output=True,
+                              text=True, timeout=60, env={**os.environ, "COLUMNS": "500"})
+        return Answer(done.returncode, done.stdout + done.stderr)
+    result = runner.invoke(app, args, env={"COLUMNS": "500"})
+    return Answer(result.exit_code, result.output)
 
 
 @pytest.mark.parametrize("spelling", ["argument", "option"])
