@@ -24,6 +24,7 @@ from typing import TypeGuard
 import jinja2
 import jsonschema
 
+from . import hook_checks
 from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec
 from .errors import FieldValueError, ValidationFailed
 from .fields import Field
@@ -59,6 +60,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems = list(project.load_problems)
     problems += _session_type_problems(project)
     problems += _room_problems(project)
+    problems += hook_checks.problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)
