@@ -413,8 +413,9 @@ RULE_CASES = [
 ]
 
 # LC19x oTree hooks labctl does not run (labctl/hook_checks.py): refused by name, never ignored
-STATIC = "\n\n    @staticmethod\n    def {}(player):\n        return {{}}"  # def on line 15
-HOLD = "\n\nclass Hold(labctl.WaitPage):\n    @staticmethod\n    def {}(player):\n        return {{}}\n"
+STATIC = "\n\n    @staticmethod\n    def {}(player):\n        return {{}}"  # decorator: line 14
+HOLD = ("\n\nclass Hold(labctl.WaitPage):\n    @staticmethod\n    def {}(player):\n"
+        "        return {{}}\n")  # decorator on line 16
 RULE_CASES += [
     pytest.param(project_files(page='form_fields = ["age"]' + STATIC.format("js_vars")),
                  "LC190", "game/__init__.py:14",
