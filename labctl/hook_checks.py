@@ -20,7 +20,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
-from .app import AppSpec
+from .app import FIELD_HOOKS, AppSpec
 from .pages import Page, WaitPage, is_sequence_item
 from .problems import Problem
 from .project import Project
@@ -34,10 +34,6 @@ LIVE_LATER = "not supported yet: live pages are a later issue"
 PAGE_HOOKS: dict[str, str] = {
     "js_vars": LIVE_LATER + "; pass values to the template with vars_for_template",
     "live_method": LIVE_LATER,
-    "get_timeout_seconds": "use timeout_seconds = <seconds>",
-    "timer_text": "remove it; the timer shows 'Time left'",
-    "get_form_fields": "list the fields in form_fields",
-    "app_after_this_page": "not supported yet: split the session type instead",
     "timeout_happened": "use the timed_out argument of before_next_page(player, timed_out)",
 }
 
@@ -46,7 +42,7 @@ WAIT_PAGE_HOOKS: dict[str, str] = {
     "vars_for_template": "a wait page shows only title_text and body_text; set those",
     "js_vars": LIVE_LATER,
     "live_method": LIVE_LATER,
-    "app_after_this_page": "not supported yet: split the session type instead",
+    "app_after_this_page": "put it on the Page before the wait page",
     "get_timeout_seconds": "wait pages have no timeout in labctl; remove it",
     "timeout_seconds": "wait pages have no timeout in labctl; remove it",
 }
@@ -69,7 +65,7 @@ FIELD_HOOK_SUFFIXES: dict[str, str] = {
 }
 
 #: field hook suffixes labctl runs as module-level functions (``def age_max(player):``)
-MODULE_FIELD_HOOKS: frozenset[str] = frozenset()
+MODULE_FIELD_HOOKS: frozenset[str] = frozenset(FIELD_HOOKS)
 
 #: methods of oTree's old "self" format that labctl does not call, by record class
 RECORD_HOOKS: dict[type[Record], dict[str, str]] = {
