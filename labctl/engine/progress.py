@@ -136,7 +136,8 @@ def _chosen_fields(page: type[Page], player: Player, declared: Mapping[str, Fiel
         raise ModelError(
             f"get_form_fields of page {page.__name__} returned {names!r}, which names no "
             f"fields of its form_model: {unknown!r}",
-            f"return a list of these field names: {', '.join(declared)}")
+            "return a list of these field names: "
+            f"{', '.join(n for n in declared if n != 'payoff')}")
     return list(names)
 
 
