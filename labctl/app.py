@@ -15,8 +15,10 @@
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,7 +29,12 @@ from .declarations import declaration_site
 from .pages import Page, WaitPage, form_model_kind
 from .records import KINDS, Group, Player, Record, Subsession
 
-__all__ = ["APP_NAME_PATTERN", "MATCHINGS", "SHARED_STORES", "App", "AppSpec"]
+__all__ = ["APP_NAME_PATTERN", "FIELD_HOOKS", "MATCHINGS", "SHARED_STORES", "App", "AppSpec"]
+
+#: oTree's module-level field hooks, ``<field>_<suffix>``: ``def age_max(player):`` sets the
+#: field's bound for that player (``choices``, ``min``, ``max``), and
+#: ``def age_error_message(player, value):`` returns a message for a refused value
+FIELD_HOOKS = ("choices", "min", "max", "error_message")
 
 #: what an app (and so its folder) may be called
 APP_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -132,6 +139,19 @@ class AppSpec:
             return None
         where = "/" + "/".join(str(part) for part in error.absolute_path)
         return f"at {where}: {error.message}"
+
+    @cached_property
+    def field_hooks(self) -> dict[str, dict[str, Callable[..., Any]]]:
+        """The module's field hooks by field name and suffix (``{"age": {"max": age_max}}``):
+        found once per app, so that a form without hooks costs no lookup per request."""
+        names = {name for _kind, model in self.record_classes() for name in model.declared_fields()}
+        found: dict[str, dict[str, Callable[..., Any]]] = {}
+        for name in names:
+            for suffix in FIELD_HOOKS:
+                hook = getattr(self.module, f"{name}_{suffix}", None)
+                if isinstance(hook, types.FunctionType):
+                    found.setdefault(name, {})[suffix] = hook
+        return found
 
     def constants(self) -> Any:
         """The module's ``C`` class of constants, if it declares one (offered to templates)."""

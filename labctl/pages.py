@@ -18,6 +18,7 @@ subsession) has arrived, runs ``after_all_players_arrive`` once, and releases th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .declarations import UNKNOWN_SITE, declaration_site
@@ -61,6 +62,20 @@ class Page(_SequenceItem):
     #: the values submitted at timeout, or when the experimenter advances the participant from
     #: the monitor, by field; unlisted fields keep their initial value
     timeout_submission: ClassVar[dict[str, Any]] = {}
+    #: the words before the countdown of a page with a timeout
+    timer_text: ClassVar[str] = "Time left:"
+
+    # Per-player hooks, as in oTree; ``None`` when the page does not define them, so that the
+    # engine calls nothing for the (usual) page that does not.
+    #: ``get_timeout_seconds(player)``: this player's seconds on the page (``None``: no
+    #: timeout), instead of ``timeout_seconds``; e.g. the seconds left until an expiry kept in
+    #: ``player.participant.vars``, for a time budget across pages (0 or less: times out now)
+    get_timeout_seconds: ClassVar[Callable[[Player], float | None] | None] = None
+    #: ``get_form_fields(player)``: this player's form fields, instead of ``form_fields``
+    get_form_fields: ClassVar[Callable[[Player], list[str]] | None] = None
+    #: ``app_after_this_page(player, upcoming_apps)``: the name of a later app of the session
+    #: to go on with (skipping what comes before it), or ``None`` to go on as usual
+    app_after_this_page: ClassVar[Callable[[Player, list[str]], str | None] | None] = None
 
     @classmethod
     def template_file(cls) -> str:

@@ -8,6 +8,7 @@ hooks can be unit-tested with records built by hand.
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from .declarations import UNKNOWN_SITE, declaration_site
@@ -267,12 +268,16 @@ class Subsession(Record):
 
     builtin_names = frozenset({
         "id", "round_number", "session", "get_groups", "get_players", "group_matrix",
-        "set_group_matrix", "field_values", "changed_fields", "declared_fields",
-        "field_maybe_none", "field_display",
+        "set_group_matrix", "get_group_matrix", "group_randomly", "group_like_round",
+        "field_values", "changed_fields", "declared_fields", "field_maybe_none", "field_display",
     })
 
     round_number: int = 1
     session: Session
+    #: set by the engine while a hook runs whose group matrix it applies afterwards
+    #: (``creating_session``, a wait page for all groups); ``False`` elsewhere, where a matrix
+    #: would change nothing, so that setting one raises instead
+    _accepts_matrix: bool = False
 
     def __init__(self, **values: Any) -> None:
         super().__init__(**values)
@@ -284,13 +289,59 @@ class Subsession(Record):
     def get_players(self) -> list[Player]:
         return [p for g in self.get_groups() for p in g.get_players()]
 
-    def set_group_matrix(self, matrix: list[list[int]]) -> None:
-        """Set this round's groups in ``creating_session``: lists of participant numbers.
+    def set_group_matrix(self, matrix: list[list[Any]]) -> None:
+        """Set this round's groups: lists of participant numbers (or players).
 
         ``[[1, 3], [2, 4]]`` puts participants 1 and 3 together and 2 and 4 together
         (participant numbers count from 1 in the order of the session's participants).
+        Takes effect in ``creating_session``, and in ``after_all_players_arrive`` of a wait
+        page with ``wait_for_all_groups = True`` (from the next page on); anywhere else it
+        would change nothing, so it raises.
         """
+        if self._navigator is not None and not self._accepts_matrix:  # built by hand: kept
+            raise ModelError(
+                f"set_group_matrix in round {self.round_number} would change nothing here",
+                "regroup in creating_session, or in after_all_players_arrive of a wait page "
+                "with wait_for_all_groups = True")
         self.group_matrix = [[_participant_number(member) for member in row] for row in matrix]
+
+    def get_group_matrix(self, objects: bool = False) -> list[list[Any]]:
+        """The groups as lists of participant numbers in ``id_in_group`` order (as oTree's
+        ``get_group_matrix()``); players instead with ``objects=True``. A matrix set in this
+        hook and not yet applied is the one returned."""
+        if self.group_matrix is not None and not objects:
+            return [list(row) for row in self.group_matrix]
+        if self.group_matrix is not None:
+            by_number = {p.participant.id_in_session: p for p in self.get_players()}
+            return [[by_number[n] for n in row] for row in self.group_matrix]
+        return [[p if objects else p.participant.id_in_session for p in group.get_players()]
+                for group in self.get_groups()]
+
+    def group_randomly(self, fixed_id_in_group: bool = False) -> None:
+        """Shuffle players into groups of the same sizes (Python's ``random``, as in oTree:
+        call ``random.seed`` first for a reproducible draw); with ``fixed_id_in_group`` each
+        player keeps their position (and so their role)."""
+        matrix = self.get_group_matrix()
+        if fixed_id_in_group:
+            columns = [list(column) for column in zip(*matrix, strict=True)]
+            for column in columns:
+                random.shuffle(column)
+            self.set_group_matrix([list(row) for row in zip(*columns, strict=True)])
+            return
+        numbers = [n for row in matrix for n in row]
+        random.shuffle(numbers)
+        sizes = iter(len(row) for row in matrix)
+        self.set_group_matrix([[numbers.pop() for _ in range(next(sizes))] for _ in matrix])
+
+    def group_like_round(self, round_number: int) -> None:
+        """Form the same groups, in the same positions, as in an earlier round."""
+        if not 1 <= round_number < self.round_number:
+            raise ModelError(
+                f"group_like_round({round_number!r}) in round {self.round_number}",
+                "name an earlier round of this app")
+        players = self.get_players()
+        earlier = players[0].in_round(round_number).subsession if players else self
+        self.set_group_matrix(earlier.get_group_matrix())
 
 
 def _participant_number(member: Any) -> Any:

@@ -470,6 +470,40 @@ RULE_CASES += [
 ]
 
 
+# LC19x oTree hooks labctl does not run (labctl/hook_checks.py): refused by name, never ignored
+STATIC = "\n\n    @staticmethod\n    def {}(player):\n        return {{}}"  # decorator: line 14
+HOLD = ("\n\nclass Hold(labctl.WaitPage):\n    @staticmethod\n    def {}(player):\n"
+        "        return {{}}\n")  # decorator on line 16
+RULE_CASES += [
+    pytest.param(project_files(page='form_fields = ["age"]' + STATIC.format("js_vars")),
+                 "LC190", "game/__init__.py:14",
+                 "page 'Ask' defines js_vars, which labctl does not run", id="LC190-js-vars"),
+    pytest.param(project_files(page='form_fields = ["age"]' + STATIC.format("live_method")),
+                 "LC190", "game/__init__.py:14",
+                 "page 'Ask' defines live_method, which labctl does not run",
+                 id="LC190-live-method"),
+    pytest.param(project_files(extra=HOLD.format("vars_for_template"), page_sequence="[Ask, Hold]"),
+                 "LC190", "game/__init__.py:16",
+                 "wait page 'Hold' defines vars_for_template, which labctl does not run",
+                 id="LC190-wait-page-vars"),
+    pytest.param(project_files(extra="\ndef vars_for_admin_report(subsession):\n    return {}\n"),
+                 "LC191", "game/__init__.py:14",
+                 "app 'game' defines vars_for_admin_report(), which labctl does not call",
+                 id="LC191-admin-report"),
+    pytest.param(project_files(extra="\ndef custom_export(players):\n    yield []\n"),
+                 "LC191", "game/__init__.py:14",
+                 "app 'game' defines custom_export(), which labctl does not call",
+                 id="LC191-custom-export"),
+    pytest.param(project_files(extra="\nclass Subsession(labctl.Subsession):\n"
+                               "    def creating_session(self):\n        pass\n"),
+                 "LC192", "game/__init__.py:15", "Subsession.creating_session in app 'game' is "
+                 "an oTree hook that labctl does not call as a method", id="LC192-self-format"),
+    pytest.param(project_files(field="fields.Integer(min=0)\n\n    def age_max(self):\n"
+                               "        return 99"),
+                 "LC192", "game/__init__.py:10", "Player.age_max in app 'game' is an oTree hook",
+                 id="LC192-field-method"),
+]
+
 
 @pytest.mark.parametrize(("files", "code", "where", "fragment"), RULE_CASES)
 def test_rule_reports_its_code_at_the_researchers_line(problems_of, files, code, where,

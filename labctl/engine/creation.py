@@ -83,11 +83,13 @@ def create_subsessions(tx: Tx, project: Project, seed: int) -> None:
                             grouped=True)
         subsession = tx.records.subsession(spec, round_number)
         if spec.creating_session is not None:
-            call_hook(spec.creating_session, subsession, root=tx.root,
-                      what=f"creating_session of app '{spec.name}'")
-            if subsession.group_matrix is not None and not groups_by_arrival(spec):
-                check_matrix(spec, subsession.group_matrix, len(ids))
-                _regroup(tx, spec, subsession, ids)
+            subsession._accepts_matrix = not groups_by_arrival(spec)
+            try:
+                call_hook(spec.creating_session, subsession, root=tx.root,
+                          what=f"creating_session of app '{spec.name}'")
+            finally:
+                subsession._accepts_matrix = False
+            apply_group_matrix(tx, spec, subsession, ids, "creating_session")
         if round_number == 1:
             first_rounds[spec.name] = _current_matrix(tx, spec, round_number, ids)
     tx.records.flush()
@@ -112,10 +114,16 @@ def _insert_players(tx: Tx, spec: AppSpec, round_number: int, subsession_id: int
                 "role": (roles[position - 1] if grouped and roles else None)})
 
 
-def _regroup(tx: Tx, spec: AppSpec, subsession: Subsession, ids: dict[int, int]) -> None:
-    """Apply a group matrix set in creating_session, reusing the round's group rows."""
+def apply_group_matrix(tx: Tx, spec: AppSpec, subsession: Subsession, ids: dict[int, int],
+                       where: str) -> None:
+    """Regroup a round by the matrix a hook set (``where`` names the hook), reusing the round's
+    group rows; nothing happens when no matrix was set. ``ids``: participant number -> id."""
+    matrix = subsession.group_matrix
+    if matrix is None:
+        return
+    subsession.group_matrix = None
+    check_matrix(spec, matrix, len(ids), where)
     groups = subsession.get_groups()
-    matrix = subsession.group_matrix or []
     while len(groups) < len(matrix):
         groups.append(tx.records.new_group(spec, subsession.round_number))
     for group, members in zip(groups, matrix, strict=False):

@@ -4,7 +4,9 @@
 - ``random``: a fresh random grouping every round (reproducible from the session's seed);
 - ``players_per_group=None``: everyone in one group;
 - ``group_by_arrival_time`` on the first wait page: no groups until people arrive there;
-- ``creating_session`` may replace any of these with ``subsession.set_group_matrix``.
+- ``creating_session`` may replace any of these with ``subsession.set_group_matrix`` (or
+  ``group_randomly``, ``group_like_round``), and so may ``after_all_players_arrive`` of a wait
+  page with ``wait_for_all_groups`` for the rest of its round.
 """
 
 from __future__ import annotations
@@ -33,13 +35,14 @@ def groups_by_arrival(spec: AppSpec) -> bool:
     return bool(getattr(first, "group_by_arrival_time", False))
 
 
-def check_matrix(spec: AppSpec, matrix: list[list[int]], count: int) -> None:
-    """A matrix set in creating_session must place every participant exactly once."""
+def check_matrix(spec: AppSpec, matrix: list[list[int]], count: int,
+                 where: str = "creating_session") -> None:
+    """A matrix set in a hook (``where``) must place every participant exactly once."""
     placed = [n for row in matrix for n in row]
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in placed) or sorted(
             placed) != list(range(1, count + 1)):
         raise ModelError(
-            f"the group matrix set in creating_session of app '{spec.name}' does not place "
+            f"the group matrix set in {where} of app '{spec.name}' does not place "
             f"each of the {count} participants exactly once: {matrix}",
             "list every participant number from 1 to the session size once")
     size = spec.players_per_group

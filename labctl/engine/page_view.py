@@ -35,6 +35,8 @@ class PageView:
     fields: list[Field] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     seconds_left: float | None = None
+    #: the words before the countdown: the page's ``timer_text``
+    timer_text: str = Page.timer_text
     waiting_for: int = 0
     payment: Payment | None = None
 
@@ -74,6 +76,7 @@ def page_view(tx: Tx, row: Row) -> PageView:
         what=f"vars_for_template of {step.describe()}") or {})
     if row["deadline"] is not None:
         view.seconds_left = max(0.0, row["deadline"] - tx.now)
+        view.timer_text = page.timer_text
     return view
 
 

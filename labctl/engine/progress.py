@@ -9,17 +9,19 @@ transaction.
 
 from __future__ import annotations
 
+import copy
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..errors import FieldValueError
-from ..fields import Field
+from ..errors import FieldValueError, ModelError
+from ..fields import Field, _normalise_choices
 from ..pages import Page, form_target
-from ..records import Player
+from ..records import Group, Player
 from .hooks import call_hook
 from .tx import Tx
-from .wait import arrive
+from .wait import arrive, forms_groups_by_arrival
 
 #: the form key of errors that concern the whole form rather than one field
 FORM_ERROR = "__all__"
@@ -83,21 +85,76 @@ def move_on(tx: Tx, released: list[int], index: int) -> None:
 
 def _place(tx: Tx, participant_id: int, index: int, player: Player) -> None:
     step = tx.steps[index]
-    timeout = getattr(step.page, "timeout_seconds", None)
+    timeout = None if step.is_wait else timeout_of(tx, step.form_page, player)
     tx.store.update_participant(participant_id, {
         "step": index, "app": step.app.name, "round_number": step.round_number,
         "page": step.name, "page_arrived_at": tx.now_iso,
-        "deadline": tx.now + timeout if timeout else None})
+        "deadline": tx.now + timeout if timeout is not None else None})
     tx.store.insert_visit({
         "session_code": tx.session_code, "participant_id": participant_id, "step": index,
         "app": step.app.name, "round_number": step.round_number, "page": step.name,
         "arrived_at": tx.now_iso, "timed_out": 0})
 
 
+def timeout_of(tx: Tx, page: type[Page], player: Player) -> float | None:
+    """The player's seconds on a page: ``get_timeout_seconds(player)`` when the page has it
+    (0 or less, an expired time budget, times the page out at once), else ``timeout_seconds``
+    (where 0 means none, as it always has)."""
+    if page.get_timeout_seconds is None:
+        return page.timeout_seconds or None
+    seconds = call_hook(page.get_timeout_seconds, player, root=tx.root,
+                        what=f"get_timeout_seconds of page {page.__name__}")
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or math.isnan(seconds):
+        raise ModelError(f"get_timeout_seconds of page {page.__name__} returned {seconds!r}",
+                         "return a number of seconds, or None for no timeout")
+    return max(0.0, float(seconds))
+
+
 def form_fields(page: type[Page], player: Player) -> list[Field]:
-    model = type(form_target(page, player))
-    declared = model.declared_fields()
-    return [declared[name] for name in page.form_fields]
+    """The fields of the player's form: ``get_form_fields(player)`` or ``form_fields``, each
+    with the bounds and choices the app's field hooks (``age_max(player)``...) give it."""
+    target = form_target(page, player)
+    declared = type(target).declared_fields()
+    names = page.form_fields
+    if page.get_form_fields is not None:
+        names = _chosen_fields(page, player, declared)
+    hooks = player._app.field_hooks
+    return [_for_player(declared[name], target, hooks[name]) if name in hooks
+            else declared[name] for name in names]
+
+
+def _chosen_fields(page: type[Page], player: Player, declared: Mapping[str, Field]
+                   ) -> list[str]:
+    assert page.get_form_fields is not None
+    names = call_hook(page.get_form_fields, player, root=player._app.folder.parent,
+                      what=f"get_form_fields of page {page.__name__}")
+    unknown = [n for n in names or [] if n not in declared] if isinstance(
+        names, (list, tuple)) else names
+    if unknown or not isinstance(names, (list, tuple)):
+        raise ModelError(
+            f"get_form_fields of page {page.__name__} returned {names!r}, which names no "
+            f"fields of its form_model: {unknown!r}",
+            "return a list of these field names: "
+            f"{', '.join(n for n in declared if n != 'payoff')}")
+    return list(names)
+
+
+def _for_player(declared: Field, target: Player | Group, hooks: dict[str, Any]) -> Field:
+    """A copy of a field with the bounds and choices its hooks give this record; the declared
+    field (shared by every request) is left as it is."""
+    shown = copy.copy(declared)
+    for suffix in ("min", "max", "choices"):
+        if suffix in hooks:
+            value = call_hook(hooks[suffix], target, root=target._app.folder.parent,
+                              what=f"{declared.name}_{suffix} of app '{target._app.name}'")
+            if suffix == "choices":
+                shown.choices = _normalise_choices(value)
+                shown._choices_raw = value
+            else:
+                setattr(shown, suffix, value)
+    return shown
 
 
 def minor_digits(tx: Tx) -> int:
@@ -126,6 +183,8 @@ def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[st
     else:
         values, errors = _parse(tx, fields, form)
         if not errors:
+            errors = _field_errors(tx, target, values)
+        if not errors:
             errors = _page_errors(tx, page, player, values)
         if errors:
             raw = {f.name: str(form.get(f.name, "")) for f in fields}
@@ -137,8 +196,35 @@ def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[st
     tx.store.close_visit(row["id"], index, {
         "submitted_at": tx.now_iso, "timed_out": int(timed_out),
         "seconds": tx.seconds_since(row["page_arrived_at"])})
-    enter(tx, row["id"], index + 1)
+    enter(tx, row["id"], _next_index(tx, page, player, index))
     return SubmitResult("advanced", timed_out=timed_out)
+
+
+def _next_index(tx: Tx, page: type[Page], player: Player, index: int) -> int:
+    """The step after a submitted page: the next one, or with ``app_after_this_page`` the
+    first page of the later app it names. The wait pages passed over count as arrivals (as
+    for a page not displayed), so nobody waits for a player who skipped ahead; a wait page
+    that groups by arrival is left out, so the skipper is never grouped there."""
+    if page.app_after_this_page is None:
+        return index + 1
+    apps = tx.session_type.app_sequence
+    upcoming = apps[apps.index(player._app.name) + 1:]
+    chosen = call_hook(page.app_after_this_page, player, list(upcoming), root=tx.root,
+                       what=f"app_after_this_page of page {page.__name__}")
+    if chosen is None:
+        return index + 1
+    if chosen not in upcoming:
+        raise ModelError(f"app_after_this_page of page {page.__name__} returned {chosen!r}, "
+                         f"which is not one of the upcoming apps {upcoming!r}",
+                         "return the name of a later app in the session's app_sequence, "
+                         "or None to go on as usual")
+    target = next(i for i in range(index + 1, len(tx.steps)) if tx.steps[i].app.name == chosen)
+    for passed in range(index + 1, target):
+        step = tx.steps[passed]
+        if step.is_wait and not forms_groups_by_arrival(step):
+            skipper = tx.records.player(step.app, player.participant.id, step.round_number)
+            move_on(tx, arrive(tx, passed, skipper, skipped=True), passed)
+    return target
 
 
 def stale_reason(tx: Tx, row: dict[str, Any], step_token: int | None) -> StaleReason:
@@ -178,6 +264,21 @@ def _parse(tx: Tx, fields: list[Field], form: Mapping[str, str]
         except FieldValueError as exc:
             errors[declared.name] = exc.message
     return values, errors
+
+
+def _field_errors(tx: Tx, target: Player | Group, values: dict[str, Any]) -> dict[str, str]:
+    """Each field's own check, ``<field>_error_message(player, value)``, where the app has
+    one: run after the value parsed and before the page's ``error_message``, as in oTree."""
+    hooks = target._app.field_hooks
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        check = hooks.get(name, {}).get("error_message")
+        if check is not None:
+            found = call_hook(check, target, value, root=tx.root,
+                              what=f"{name}_error_message of app '{target._app.name}'")
+            if found:
+                errors[name] = str(found)
+    return errors
 
 
 def _page_errors(tx: Tx, page: type[Page], player: Player, values: dict[str, Any]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..records import Player
+from ..records import Player, Subsession
+from .creation import apply_group_matrix
 from .flow import Step
 from .hooks import call_hook
 from .tx import Tx
@@ -62,8 +63,7 @@ def release(tx: Tx, step_index: int, key: str, target: Any, members: list[int]) 
     """
     step = tx.steps[step_index]
     if tx.store.add_release(tx.session_code, step_index, key, tx.now_iso):
-        call_hook(step.wait_page.after_all_players_arrive, target, root=tx.root,
-                  what=f"after_all_players_arrive of {step.describe()}")
+        _after_all_players_arrive(tx, step, target)
     released = []
     for participant_id in members:
         row = tx.store.participant_by_id(participant_id)
@@ -75,6 +75,24 @@ def release(tx: Tx, step_index: int, key: str, target: Any, members: list[int]) 
                 tx.moved.add(row["code"])
             released.append(participant_id)
     return released
+
+
+def _after_all_players_arrive(tx: Tx, step: Step, target: Any) -> None:
+    """Run the hook; a wait page for all groups may regroup the round (oTree's
+    ``set_group_matrix`` there), which takes effect from the next page on."""
+    what = f"after_all_players_arrive of {step.describe()}"
+    if not isinstance(target, Subsession):
+        call_hook(step.wait_page.after_all_players_arrive, target, root=tx.root, what=what)
+        return
+    target._accepts_matrix = True
+    try:
+        call_hook(step.wait_page.after_all_players_arrive, target, root=tx.root, what=what)
+    finally:
+        target._accepts_matrix = False
+    if target.group_matrix is not None:
+        ids = {row["id_in_session"]: row["id"] for row in tx.store.participants_of(
+            tx.session_code)}
+        apply_group_matrix(tx, step.app, target, ids, what)
 
 
 def _form_groups_by_arrival(tx: Tx, step_index: int) -> list[int]:

@@ -1,0 +1,245 @@
+"""Per-player page settings, as oTree runs them: ``get_timeout_seconds`` (a time budget across
+pages), ``timer_text``, ``get_form_fields``, the module-level field hooks ``<field>_choices``,
+``_min``, ``_max``, ``_error_message``, and ``app_after_this_page``.
+
+Every project here passes ``labctl validate`` (``make_project`` checks it), so these hooks are
+neither refused nor ignored: what a participant is shown and what is saved is read back.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from labctl.errors import ModelError
+
+BUDGET_APP = """\
+import time
+
+import labctl
+
+app = labctl.App(players_per_group=None)
+NOW = time.time  # the test puts the engine's clock here
+
+
+class Start(labctl.Page):
+    @staticmethod
+    def before_next_page(player, timed_out):
+        player.participant.vars["expiry"] = NOW() + 300
+
+
+class Task(labctl.Page):
+    timer_text = "Time left for all tasks:"
+
+    @staticmethod
+    def get_timeout_seconds(player):
+        return player.participant.vars["expiry"] - NOW()
+
+
+class Task2(Task):
+    pass
+
+
+class End(labctl.Page):
+    pass
+
+
+page_sequence = [Start, Task, Task2, End]
+"""
+
+
+def test_get_timeout_seconds_keeps_a_time_budget_across_pages(make_project, open_engine,
+                                                              driver_of, clock):
+    project = make_project({"budget": BUDGET_APP},
+                           'name="demo", app_sequence=["budget"], num_participants=1')
+    project.apps["budget"].module.NOW = clock
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    (code,) = driver.codes(engine.create_session("demo", seed=1))
+
+    assert driver.look(code).seconds_left is None  # Start has no timeout
+    assert driver.advance(code).seconds_left == 300
+    clock.advance(200)
+    assert driver.advance(code).seconds_left == 100  # Task2: what is left of the 300
+    with engine.view(code) as view:
+        assert view.timer_text == "Time left for all tasks:"
+    clock.advance(150)
+    engine.expire_timeouts()
+
+    assert driver.look(code).page == "End"
+
+
+def test_an_expired_budget_times_the_page_out_at_once(make_project, open_engine, driver_of,
+                                                      clock):
+    project = make_project({"budget": BUDGET_APP},
+                           'name="demo", app_sequence=["budget"], num_participants=1')
+    project.apps["budget"].module.NOW = clock
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    (code,) = driver.codes(engine.create_session("demo", seed=1))
+    driver.advance(code)
+    clock.advance(400)  # the whole budget spent on Task
+    driver.submit(code)
+
+    assert driver.look(code).seconds_left == 0
+    clock.advance(engine.timeout_grace)  # the grace every deadline gets for slow clocks
+    engine.expire_timeouts()
+    assert driver.look(code).page == "End"
+
+
+FORM_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=2, roles=["poor", "rich"])
+
+
+class Player(labctl.Player):
+    contribution = fields.Integer(min=0, max=1000)
+    color = fields.Text(choices=["red", "green", "blue"], required=False)
+    note = fields.Text(required=False)
+
+
+def contribution_max(player):
+    return 10 if player.role == "poor" else 100
+
+
+def color_choices(player):
+    return ["red", "blue"] if player.role == "poor" else ["green"]
+
+
+def contribution_error_message(player, value):
+    if value % 2:
+        return "Please give an even number."
+
+
+class Give(labctl.Page):
+    @staticmethod
+    def get_form_fields(player):
+        return ["contribution", "color"] if player.role == "poor" else ["contribution", "note"]
+
+
+class End(labctl.Page):
+    pass
+
+
+page_sequence = [Give, End]
+"""
+
+
+@pytest.fixture
+def give(make_project, open_engine, driver_of):
+    """(engine, driver, poor, rich) of a session of the per-player form app."""
+    project = make_project({"give": FORM_APP}, 'name="demo", app_sequence=["give"]')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    poor, rich = driver.codes(engine.create_session("demo", 2, seed=1))
+    return engine, driver, poor, rich
+
+
+def test_get_form_fields_gives_each_player_their_own_form(give, dbfile):
+    _engine, driver, poor, rich = give
+
+    assert driver.look(poor).fields == ("contribution", "color")
+    assert driver.look(rich).fields == ("contribution", "note")
+    assert driver.submit(rich, {"contribution": "50", "note": "hi"}).advanced
+    assert dbfile.one("SELECT contribution, note FROM give_player WHERE role = 'rich'") == {
+        "contribution": 50, "note": "hi"}
+
+
+def test_field_hooks_set_each_players_bounds_and_choices(give, dbfile):
+    engine, driver, poor, rich = give
+    with engine.view(poor) as view:
+        shown = {f.name: f for f in view.fields}
+        assert (shown["contribution"].max, shown["color"].choice_values()) == (10, ["red", "blue"])
+
+    refused = driver.submit(poor, {"contribution": "20", "color": "green"})
+
+    assert refused.status == "invalid"
+    assert set(refused.errors) == {"contribution", "color"}
+    assert "10" in refused.errors["contribution"]
+    assert driver.submit(rich, {"contribution": "20", "note": ""}).advanced
+    assert driver.submit(poor, {"contribution": "8", "color": "blue"}).advanced
+    assert [row["contribution"] for row in dbfile.rows(
+        "SELECT contribution FROM give_player ORDER BY id")] == [8, 20]
+    # the declared field is untouched: the hooks' values are for one player's form
+    assert engine.project.apps["give"].player_class.declared_fields()["contribution"].max == 1000
+
+
+def test_a_field_error_message_hook_refuses_the_value_with_its_message(give):
+    _engine, driver, poor, _rich = give
+
+    refused = driver.submit(poor, {"contribution": "7", "color": "red"})
+
+    assert refused.errors == {"contribution": "Please give an even number."}
+    assert driver.look(poor).page == "Give"
+
+
+def test_get_form_fields_naming_no_field_is_refused_by_name(make_project, open_engine,
+                                                           driver_of):
+    source = FORM_APP.replace('["contribution", "note"]', '["contribution", "nots"]')
+    project = make_project({"give": source}, 'name="demo", app_sequence=["give"]')
+    engine = open_engine(project)
+    _poor, rich = driver_of(engine).codes(engine.create_session("demo", 2, seed=1))
+
+    with pytest.raises(ModelError, match="get_form_fields of page Give") as raised:
+        driver_of(engine).look(rich)
+
+    assert "nots" in str(raised.value)
+
+
+SKIP_FIRST = """\
+import labctl
+
+app = labctl.App(players_per_group=None)
+
+
+class Choose(labctl.Page):
+    @staticmethod
+    def app_after_this_page(player, upcoming_apps):
+        assert upcoming_apps == ["middle", "last"]
+        if player.participant.id_in_session == 1:
+            return upcoming_apps[-1]
+
+
+page_sequence = [Choose]
+"""
+SKIP_MIDDLE = """\
+import labctl
+
+app = labctl.App(players_per_group=None)
+
+
+class Together(labctl.WaitPage):
+    pass
+
+
+class Middle(labctl.Page):
+    pass
+
+
+page_sequence = [Together, Middle]
+"""
+SKIP_LAST = """\
+import labctl
+
+app = labctl.App(players_per_group=None)
+
+
+class Last(labctl.Page):
+    pass
+
+
+page_sequence = [Last]
+"""
+
+
+def test_app_after_this_page_skips_to_a_later_app_and_nobody_waits_for_the_skipper(
+        make_project, open_engine, driver_of):
+    project = make_project({"first": SKIP_FIRST, "middle": SKIP_MIDDLE, "last": SKIP_LAST},
+                           'name="demo", app_sequence=["first", "middle", "last"]')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    skipper, stayer = driver.codes(engine.create_session("demo", 2, seed=1))
+
+    assert (driver.advance(skipper).app, driver.look(skipper).page) == ("last", "Last")
+    assert driver.advance(stayer).page == "Middle"  # the wait page does not wait for them
