@@ -13,6 +13,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import inspect
 import itertools
 import math
 import sys
@@ -258,6 +259,8 @@ def _load_app(project: Project, folder: Path) -> None:
     if module is None:
         return
     settings = getattr(module, "app", None)
+    if settings is None:
+        settings = app_from_constants(module, init_file)
     if not isinstance(settings, App):
         project.load_problems.append(Problem.at(
             "LC124", init_file, f"app '{name}' declares no `app = labctl.App(...)`",
@@ -278,6 +281,33 @@ def _load_app(project: Project, folder: Path) -> None:
 
 
 R = TypeVar("R", bound=Record)
+
+#: oTree's ``C`` names of the settings labctl's ``App`` holds
+OTREE_SETTINGS = ("PLAYERS_PER_GROUP", "NUM_ROUNDS")
+
+
+def app_from_constants(module: types.ModuleType, init_file: Path) -> App | None:
+    """An oTree app's settings as it declares them, in ``class C``: ``PLAYERS_PER_GROUP``,
+    ``NUM_ROUNDS`` and the ``*_ROLE`` names (their values in the order written, one per
+    position in the group, as oTree assigns them); ``None`` when ``C`` declares none. Their
+    values are checked like an ``App``'s, at the line of ``class C``."""
+    constants = getattr(module, "C", None)
+    if not isinstance(constants, type) or not any(
+            hasattr(constants, name) for name in OTREE_SETTINGS):
+        return None
+    roles = [value for name, value in vars(constants).items() if name.endswith("_ROLE")]
+    settings = App(players_per_group=getattr(constants, "PLAYERS_PER_GROUP", None),
+                   num_rounds=getattr(constants, "NUM_ROUNDS", 1), roles=roles)
+    settings.defined_at = (str(init_file), _line_of(constants))
+    return settings
+
+
+def _line_of(declared: type) -> int:
+    """The line a class is declared on (1 when its source cannot be read)."""
+    try:
+        return inspect.getsourcelines(declared)[1]
+    except (OSError, TypeError):
+        return 1
 
 
 def _record_class(project: Project, init_file: Path, name: str, module: types.ModuleType,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import operator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,10 +14,51 @@ class BotCheckFailed(LabctlError):
     """An ``expect`` in a bot did not hold."""
 
 
-def expect(condition: Any, message: str = "a bot's check failed") -> None:
-    """Fail the bot (naming page and participant) unless ``condition`` holds."""
-    if not condition:
-        raise BotCheckFailed(message)
+#: oTree's ``expect(actual, operator, expected)`` comparisons
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge, "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
+}
+
+
+def expect(*args: Any) -> None:
+    """Fail the bot (naming page and participant) unless a check holds.
+
+    - ``expect(condition, "message")``: labctl's form, a ``True``/``False`` and what to say;
+    - ``expect(actual, expected)``: oTree's form, the two must be equal;
+    - ``expect(actual, "in", expected)`` (or ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``,
+      ``not in``): oTree's comparison.
+
+    Two arguments are read as labctl's form only when the first is a bool and the second a
+    string; anything else compares, so ``expect(payoff, 0)`` checks that the payoff is 0
+    (read as a condition, a payoff of 0 would have failed and any other would have passed).
+    """
+    if len(args) == 1:
+        if not args[0]:
+            raise BotCheckFailed("a bot's check failed")
+        return
+    if len(args) == 2:
+        first, second = args
+        if isinstance(first, bool) and isinstance(second, str):
+            if not first:
+                raise BotCheckFailed(second)
+            return
+        if first != second:
+            raise BotCheckFailed(f"expected {second!r}, found {first!r}")
+        return
+    if len(args) == 3:
+        actual, name, expected = args
+        compare = COMPARISONS.get(name) if isinstance(name, str) else None
+        if compare is None:
+            raise LabctlError(f"expect(..., {name!r}, ...) is no comparison",
+                              f"use one of {', '.join(COMPARISONS)}")
+        if not compare(actual, expected):
+            raise BotCheckFailed(f"expected {actual!r} {name} {expected!r}")
+        return
+    raise LabctlError(f"expect() takes 1 to 3 arguments, not {len(args)}",
+                      'write expect(condition, "message"), expect(actual, expected) or '
+                      'expect(actual, "in", expected)')
 
 
 @dataclass

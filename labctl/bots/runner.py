@@ -115,18 +115,25 @@ def _play_session(project: Project, session_type: str, count: int, seed: int,
             finished(report)
 
 
+#: the files an app's bots may be in: labctl's name, then oTree's
+BOT_FILES = ("bots", "tests")
+
+
 def _bot_class(project: Project, spec: AppSpec) -> type[Bot] | None:
-    """The app's ``bots.PlayerBot``, or ``None`` for automatic bots."""
-    if not (spec.folder / "bots.py").is_file():
+    """The app's ``PlayerBot`` from ``bots.py`` (or oTree's ``tests.py``), or ``None`` for
+    automatic bots."""
+    found_in = next((name for name in BOT_FILES if (spec.folder / f"{name}.py").is_file()), None)
+    if found_in is None:
         return None
     try:
-        module = importlib.import_module(f"{project.package}.{spec.name}.bots")
+        module = importlib.import_module(f"{project.package}.{spec.name}.{found_in}")
     except Exception as exc:
-        raise BotFailure(f"app '{spec.name}': importing bots.py raised "
-                         f"{type(exc).__name__}: {exc}", "fix the app's bots.py") from exc
+        raise BotFailure(f"app '{spec.name}': importing {found_in}.py raised "
+                         f"{type(exc).__name__}: {exc}", f"fix the app's {found_in}.py") from exc
     found = getattr(module, "PlayerBot", None)
     if not (isinstance(found, type) and issubclass(found, Bot)):
-        raise BotFailure(f"app '{spec.name}': bots.py declares no PlayerBot(labctl.bots.Bot)",
+        raise BotFailure(f"app '{spec.name}': {found_in}.py declares no "
+                         "PlayerBot(labctl.bots.Bot)",
                          "add class PlayerBot(Bot) with a play_round method")
     if not isinstance(found.cases, (list, tuple)):
         raise BotFailure(f"app '{spec.name}': PlayerBot.cases is {found.cases!r}, not a list",

@@ -147,3 +147,33 @@ def test_a_failure_in_one_case_names_the_case(cli, small_project):
     assert result.exit_code == 1, result.output
     assert "FAILED session type play, case 2 ('high'), participant" in result.output
     assert "case high: payoff too high" in result.output
+
+
+def test_an_otree_apps_tests_py_plays_with_otrees_expect(cli, small_project):
+    """oTree keeps an app's bots in ``tests.py`` and compares with ``expect(actual,
+    expected)`` and ``expect(a, "in", b)``; such a bot runs as written (imports aside), and a
+    comparison that does not hold fails the run instead of passing."""
+    bots = '''\
+        from labctl.bots import Bot, expect
+
+        from . import Decide, Results
+
+
+        class PlayerBot(Bot):
+            def play_round(self):
+                yield Decide, {"number": str(self.player.id_in_group)}
+                expect(self.player.payoff, 3)
+                expect("Total: 3", "in", self.html)
+                yield Results
+        '''
+    project = small_project({"pair": {**PAIR, "tests.py": bots}}, num_participants=2,
+                            name="small")
+    result = cli("test", "play", "--seed", 1, "--project", project)
+    assert result.exit_code == 0, result.output
+    assert "OK 2 bots played play" in result.output
+
+    (project / "pair" / "tests.py").write_text(
+        (project / "pair" / "tests.py").read_text().replace("payoff, 3", "payoff, 0"))
+    failed = cli("test", "play", "--seed", 1, "--project", project)
+    assert failed.exit_code == 1
+    assert "expected 0, found 3" in failed.output
