@@ -14,6 +14,7 @@ the declaration. At run time a field parses what a browser posted (``parse``) an
 
 from __future__ import annotations
 
+import copy
 import decimal
 import math
 import operator
@@ -95,6 +96,18 @@ class Field:
         self.choices: list[tuple[Any, str]] | None = _normalise_choices(choices)
         self._choices_raw = choices
         self.defined_at = declaration_site()
+
+    def with_limits(self, limits: dict[str, Any]) -> Field:
+        """A copy with other ``min``, ``max`` or ``choices`` (what an app's field hooks give
+        one record); this field, shared by every request, is left as it is."""
+        limited = copy.copy(self)
+        for name, value in limits.items():
+            if name == "choices":
+                limited.choices = _normalise_choices(value)
+                limited._choices_raw = value
+            else:
+                setattr(limited, name, value)
+        return limited
 
     # -- descriptor protocol: values live on the record, not on the class ---------------------
     def __set_name__(self, owner: type, name: str) -> None:

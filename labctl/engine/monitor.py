@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ..errors import LabctlError
+from ..fields import Field
 from ..money import format_money, format_points
-from ..pages import form_model_kind
 from .flow import Step
 from .progress import form_fields, move_on, parse_answers, submit
 from .store import Row
@@ -127,11 +127,15 @@ def advance_blocker(tx: Tx, index: int) -> str | None:
     return None
 
 
+def _form_model_fields(step: Step) -> dict[str, Field]:
+    """The declared fields of the record a form page writes to."""
+    model = step.app.model_class(step.form_page.form_model) or step.app.player_class
+    return model.declared_fields()
+
+
 def _fields_without_value(step: Step) -> list[str]:
     page = step.form_page
-    model = (step.app.group_class if form_model_kind(page.form_model) == "group"
-             else step.app.player_class)
-    declared = model.declared_fields()
+    declared = _form_model_fields(step)
     return [name for name in page.form_fields
             if page.timeout_submission.get(name) is None and name in declared
             and declared[name].required and declared[name].initial is None]
@@ -196,10 +200,7 @@ def fields_to_answer(tx: Tx, index: int) -> list[dict[str, str]]:
     step = tx.steps[index]
     if step.is_wait:
         return []
-    page = step.form_page
-    model = (step.app.group_class if form_model_kind(page.form_model) == "group"
-             else step.app.player_class)
-    declared = model.declared_fields()
+    declared = _form_model_fields(step)
     return [{"name": name, "label": declared[name].label or name}
             for name in _fields_without_value(step)]
 

@@ -9,14 +9,13 @@ transaction.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import FieldValueError, ModelError
-from ..fields import Field, _normalise_choices
+from ..fields import Field
 from ..pages import Page, form_target
 from ..records import Group, Player
 from .hooks import call_hook
@@ -144,17 +143,10 @@ def _chosen_fields(page: type[Page], player: Player, declared: Mapping[str, Fiel
 def _for_player(declared: Field, target: Player | Group, hooks: dict[str, Any]) -> Field:
     """A copy of a field with the bounds and choices its hooks give this record; the declared
     field (shared by every request) is left as it is."""
-    shown = copy.copy(declared)
-    for suffix in ("min", "max", "choices"):
-        if suffix in hooks:
-            value = call_hook(hooks[suffix], target, root=target._app.folder.parent,
-                              what=f"{declared.name}_{suffix} of app '{target._app.name}'")
-            if suffix == "choices":
-                shown.choices = _normalise_choices(value)
-                shown._choices_raw = value
-            else:
-                setattr(shown, suffix, value)
-    return shown
+    return declared.with_limits({
+        suffix: call_hook(hooks[suffix], target, root=target._app.folder.parent,
+                          what=f"{declared.name}_{suffix} of app '{target._app.name}'")
+        for suffix in ("min", "max", "choices") if suffix in hooks})
 
 
 def minor_digits(tx: Tx) -> int:

@@ -167,10 +167,10 @@ class SqliteStore:
     def _all(self, sql: str, params: tuple | list = ()) -> list[Row]:
         return [dict(row) for row in self.conn.execute(sql, params).fetchall()]
 
-    def _insert(self, table: str, row: Row) -> int:
+    def _insert(self, table: str, row: Row, verb: str = "INSERT") -> int:
         columns = ", ".join(f'"{c}"' for c in row)
         marks = ", ".join("?" for _ in row)
-        cursor = self.conn.execute(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})',
+        cursor = self.conn.execute(f'{verb} INTO "{table}" ({columns}) VALUES ({marks})',
                                    [to_sql(v) for v in row.values()])
         return int(cursor.lastrowid or 0)
 
@@ -405,8 +405,7 @@ class SqliteStore:
         round, groups by id); ``[]`` when the table does not exist, because the app was added
         to the session type after the session ran."""
         table = app_tables.table_name(app, kind)
-        if self._one("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?",
-                     (table,)) is None:
+        if not self.app_columns(app, kind):
             return []
         order = {"player": "round_number, participant_id", "group": "id",
                  "subsession": "round_number"}[kind]
@@ -420,10 +419,7 @@ class SqliteStore:
 
     # -- app errors (the monitor) ------------------------------------------------------------
     def record_app_error(self, row: Row) -> None:
-        columns = ", ".join(f'"{c}"' for c in row)
-        marks = ", ".join("?" for _ in row)
-        self.conn.execute(f"INSERT OR REPLACE INTO app_errors ({columns}) VALUES ({marks})",
-                          [to_sql(v) for v in row.values()])
+        self._insert("app_errors", row, verb="INSERT OR REPLACE")
 
     def app_error_of(self, participant_code: str) -> Row | None:
         return self._one("SELECT * FROM app_errors WHERE participant_code = ?",
