@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .app import APP_NAME_PATTERN, App, AppSpec
+from .declared_fields import declared_fields
 from .errors import ProjectError
+from .fields import Field
 from .otree_hints import explained_import_failure
 from .problems import Problem
 from .records import Group, Player, Record, Subsession
@@ -46,6 +48,10 @@ class Project:
     session_types: list[SessionType] = field(default_factory=list)
     apps: dict[str, AppSpec] = field(default_factory=dict)
     rooms: list[Room] = field(default_factory=list)
+    #: ``PARTICIPANT_FIELDS`` / ``SESSION_FIELDS`` of sessions.py: each name's field (or
+    #: ``None``, any JSON value), read and set as attributes of participant and session
+    participant_fields: dict[str, Field | None] = field(default_factory=dict)
+    session_fields: dict[str, Field | None] = field(default_factory=dict)
     load_problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -213,6 +219,9 @@ def _load_session_types(project: Project) -> None:
     if module is None:
         return
     _load_rooms(project, module)
+    declared_by_owner = declared_fields(module, project.sessions_file, project.load_problems)
+    project.participant_fields = declared_by_owner["participant"]
+    project.session_fields = declared_by_owner["session"]
     declared = getattr(module, "SESSION_TYPES", None)
     if not isinstance(declared, (list, tuple)) or not declared:
         project.load_problems.append(Problem.at(

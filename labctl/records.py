@@ -12,6 +12,7 @@ import random
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from .declarations import UNKNOWN_SITE, declaration_site
+from .declared_fields import DECLARATIONS, Declared, read_declared, stored_declared
 from .errors import ModelError
 from .fields import Field, Money
 
@@ -350,35 +351,60 @@ def _participant_number(member: Any) -> Any:
     return participant.id_in_session if participant is not None else member
 
 
-def _refuse_undeclared(owner: str, name: str, value: Any) -> None:
-    """An attribute set on a participant or session that labctl would not store: oTree's
-    ``PARTICIPANT_FIELDS``/``SESSION_FIELDS`` habit, which here would be lost after the step."""
-    raise ModelError(
-        f"{owner}.{name} = {value!r}: '{name}' is not stored on the {owner}, so it would be "
-        "lost after this page",
-        f"keep it in {owner}.vars['{name}'] (stored, and exported with the {owner})")
+class DeclaredAttributes:
+    """Participant and session fields declared in ``sessions.py`` (``PARTICIPANT_FIELDS`` /
+    ``SESSION_FIELDS``): read and set as attributes, kept in ``vars``; anything else set on the
+    record is refused, since it would be lost after the step (oTree users expect it kept)."""
 
-
-class Participant:
-    """A person in a session, across every app and round."""
-
-    #: what code may assign: everything else is refused (``_refuse_undeclared``)
-    _settable: ClassVar[frozenset[str]] = frozenset(
-        {"code", "id_in_session", "label", "vars", "id", "payoff"})
+    _owner: ClassVar[str] = ""
+    _settable: ClassVar[frozenset[str]] = frozenset()
+    _declared: Declared
+    vars: dict[str, Any]
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in self._settable or name[0] == "_":
             object.__setattr__(self, name, value)
+        elif name in self._declared:
+            self.vars[name] = stored_declared(self._owner, name, self._declared[name], value)
         else:
-            _refuse_undeclared("participant", name, value)
+            setting = DECLARATIONS[self._owner]
+            raise ModelError(
+                f"{self._owner}.{name} = {value!r}: '{name}' is not stored on the "
+                f"{self._owner}, so it would be lost after this page",
+                f"declare it in sessions.py ({setting} = ['{name}']), or keep it in "
+                f"{self._owner}.vars['{name}']")
+
+    def __getattr__(self, name: str) -> Any:
+        """Only called for a name the record lacks: a declared field, or a clear refusal."""
+        declared = self.__dict__.get("_declared", {})
+        if name in declared:
+            return read_declared(declared[name], self.vars.get(name))
+        setting = DECLARATIONS[self._owner]
+        raise AttributeError(
+            f"{self._owner} has no attribute '{name}': declare it in sessions.py "
+            f"({setting} = ['{name}']) or use {self._owner}.vars['{name}']")
+
+    def declared_values(self) -> dict[str, Any]:
+        """Every declared field's value, by name (what the export's columns hold)."""
+        return {name: getattr(self, name) for name in self._declared}
+
+
+class Participant(DeclaredAttributes):
+    """A person in a session, across every app and round."""
+
+    _owner = "participant"
+    #: what code may assign besides declared fields: everything else is refused
+    _settable: ClassVar[frozenset[str]] = frozenset(
+        {"code", "id_in_session", "label", "vars", "id", "payoff"})
 
     #: the database id, set by the engine when it loads the participant
     id: int
 
     def __init__(
         self, code: str, id_in_session: int, label: str | None = None,
-        vars: dict[str, Any] | None = None, payoff: int = 0,
+        vars: dict[str, Any] | None = None, payoff: int = 0, declared: Declared | None = None,
     ) -> None:
+        self._declared = declared or {}
         self.code = code
         self.id_in_session = id_in_session
         self.label = label
@@ -408,21 +434,17 @@ class Participant:
         return f"<Participant {self.id_in_session} {self.code}>"
 
 
-class Session:
+class Session(DeclaredAttributes):
     """One event in the lab, made from a session type."""
 
+    _owner = "session"
     _settable: ClassVar[frozenset[str]] = frozenset({"code", "session_type", "params", "vars"})
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in self._settable or name[0] == "_":
-            object.__setattr__(self, name, value)
-        else:
-            _refuse_undeclared("session", name, value)
 
     def __init__(
         self, code: str, session_type: SessionType, params: dict[str, Any] | None = None,
-        vars: dict[str, Any] | None = None,
+        vars: dict[str, Any] | None = None, declared: Declared | None = None,
     ) -> None:
+        self._declared = declared or {}
         self.code = code
         self.session_type = session_type
         #: the treatments: the session type's params, overridden per session where given

@@ -19,7 +19,7 @@ import jinja2
 from jinja2 import nodes
 
 from .app import AppSpec
-from .fields import Money
+from .fields import Field, Money
 from .otree_templates import FRAGMENT_PREFIX, PAGE_PREFIX, resolve, translate, untranslated
 from .problems import Problem
 from .project import Project
@@ -68,8 +68,8 @@ def _template_problems(project: Project, spec: AppSpec, path: Path,
                            "fix the Jinja tag on this line")]
     name = f"{PAGE_PREFIX}{spec.name}/{path.relative_to(spec.folder).as_posix()}"
     found += _target_problems(project, path, name, tree)
-    found += _attribute_problems(spec, path, tree)
-    found += _bare_money_problems(spec, path, tree)
+    found += _attribute_problems(project, spec, path, tree)
+    found += _bare_money_problems(project, spec, path, tree)
     return found
 
 
@@ -111,11 +111,12 @@ def _target_file(project: Project, name: str) -> Path | None:
 
 # -- player.x, group.x, ... ------------------------------------------------------------------
 
-def _known_names(spec: AppSpec) -> dict[str, frozenset[str]]:
+def _known_names(project: Project, spec: AppSpec) -> dict[str, frozenset[str]]:
     """What each record a template sees may be asked for: declared fields, built-in names,
     and whatever the researcher's class defines (methods, properties)."""
-    known = {"participant": PARTICIPANT_NAMES | _public(Participant),
-             "session": SESSION_NAMES | _public(Session)}
+    known = {"participant": PARTICIPANT_NAMES | _public(Participant)
+             | frozenset(project.participant_fields),
+             "session": SESSION_NAMES | _public(Session) | frozenset(project.session_fields)}
     for kind, model in spec.record_classes():
         known[kind] = (frozenset(model.declared_fields()) | model.builtin_names
                        | _public(model))
@@ -133,8 +134,9 @@ def _record_attributes(tree: nodes.Template) -> Iterator[tuple[str, str, int]]:
             yield node.node.name, node.attr, node.lineno
 
 
-def _attribute_problems(spec: AppSpec, path: Path, tree: nodes.Template) -> list[Problem]:
-    known = _known_names(spec)
+def _attribute_problems(project: Project, spec: AppSpec, path: Path, tree: nodes.Template
+                        ) -> list[Problem]:
+    known = _known_names(project, spec)
     found = []
     for record, attribute, line in _record_attributes(tree):
         names = known.get(record)
@@ -151,18 +153,24 @@ def _attribute_problems(spec: AppSpec, path: Path, tree: nodes.Template) -> list
 
 # -- money shown bare ------------------------------------------------------------------------
 
-def _money_names(spec: AppSpec) -> dict[str, frozenset[str]]:
-    money = {"participant": frozenset({"payoff"})}
+def _money_names(project: Project, spec: AppSpec) -> dict[str, frozenset[str]]:
+    money = {"participant": frozenset({"payoff"}) | _declared_money(project.participant_fields),
+             "session": _declared_money(project.session_fields)}
     for kind, model in spec.record_classes():
         money[kind] = frozenset(name for name, field in model.declared_fields().items()
                                 if isinstance(field, Money))
     return money
 
 
-def _bare_money_problems(spec: AppSpec, path: Path, tree: nodes.Template) -> list[Problem]:
+def _declared_money(declared: dict[str, Field | None]) -> frozenset[str]:
+    return frozenset(name for name, field in declared.items() if isinstance(field, Money))
+
+
+def _bare_money_problems(project: Project, spec: AppSpec, path: Path, tree: nodes.Template
+                         ) -> list[Problem]:
     """``{{ player.payoff }}`` prints the stored integer (1050 for 10.50): only an amount
     printed as it is, not one passed to ``money()`` or compared."""
-    money = _money_names(spec)
+    money = _money_names(project, spec)
     found = []
     for output in tree.find_all(nodes.Output):
         for shown in output.nodes:

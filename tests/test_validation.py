@@ -467,6 +467,13 @@ RULE_CASES += [
                                      "widget=widgets.RadioSelect)"), "LC204",
                  "game/__init__.py:8", "oTree's widgets.RadioSelect does not exist",
                  id="LC204-radio-select"),
+    # oTree's PARTICIPANT_FIELDS / SESSION_FIELDS (labctl/declared_fields.py)
+    pytest.param({**project_files(), "sessions.py": "from labctl import SessionType, fields\n\n"
+                  f"SESSION_TYPES = [SessionType({DEMO})]\n"
+                  "PARTICIPANT_FIELDS = {'code': fields.Text()}\n"},
+                 "LC205", "sessions.py:4",
+                 "PARTICIPANT_FIELDS declares 'code', which participant already has",
+                 id="LC205-reserved"),
 ]
 
 

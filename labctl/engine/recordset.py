@@ -44,7 +44,8 @@ class RecordSet:
         self.project = project
         self.session = Session(session_row["code"], session_type,
                                params=json.loads(session_row["params"] or "{}"),
-                               vars=json.loads(session_row["vars"] or "{}"))
+                               vars=json.loads(session_row["vars"] or "{}"),
+                               declared=project.session_fields)
         self._session_vars = session_row["vars"] or "{}"
         self._records: dict[tuple[str, str, int], Record] = {}
         #: (app, participant id, round) -> player, and (app, round) -> subsession: one step
@@ -79,7 +80,8 @@ class RecordSet:
         if row["id"] in self._participants:
             return
         person = Participant(row["code"], row["id_in_session"], row["label"],
-                             json.loads(row["vars"] or "{}"), row["bonus"] or 0)
+                             json.loads(row["vars"] or "{}"), row["bonus"] or 0,
+                             declared=self.project.participant_fields)
         person.id = row["id"]
         self._participants[row["id"]] = (person, row["vars"] or "{}")
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..declared_fields import Declared, read_declared
 from ..engine.payment import Payment
 from ..engine.shared_data import SCOPES
 from ..engine.store import Store
@@ -87,7 +88,10 @@ class Results:
 
     # -- the wide table: a row per participant ---------------------------------------------
     def wide(self) -> Table:
-        columns = [*PARTICIPANT_COLUMNS, *SESSION_COLUMNS]
+        declared = {"participant": self.project.participant_fields,
+                    "session": self.project.session_fields}
+        columns = [*PARTICIPANT_COLUMNS, *declared_columns("participant", declared),
+                   *SESSION_COLUMNS, *declared_columns("session", declared)]
         for layout in self.layouts.values():
             for round_number in range(1, layout.num_rounds + 1):
                 for kind, kind_columns in layout.kinds():
@@ -97,6 +101,8 @@ class Results:
         for session in self.sessions:
             for person in session.participants:
                 row = {**participant_cells(session, person), **session_cells(session)}
+                row.update(declared_cells("participant", declared, row))
+                row.update(declared_cells("session", declared, row))
                 for app in session.apps:
                     for round_number, records in self._rounds(session, app, person["id"]):
                         for kind, kind_columns in self.layouts[app].kinds():
@@ -245,6 +251,31 @@ def session_cells(session: SessionSnapshot) -> Row:
         "session.currency": session_type.currency, "session.fixed_pay": session_type.fixed_pay,
         "session.params": row["params"] or "{}", "session.vars": row.get("vars") or "{}",
     }
+
+
+def declared_columns(owner: str, declared: dict[str, Declared]) -> list[str]:
+    """A column per field declared in sessions.py (``PARTICIPANT_FIELDS``/``SESSION_FIELDS``)."""
+    return [f"{owner}.{name}" for name in declared[owner]]
+
+
+def declared_cells(owner: str, declared: dict[str, Declared], row: Row) -> Row:
+    """The declared fields' values from the row's ``vars``, which then leaves them out: each
+    value is in one column."""
+    fields = declared[owner]
+    if not fields:
+        return {}
+    kept = _parse_json(row[f"{owner}.vars"])
+    if not isinstance(kept, dict):
+        return {}
+    cells = {f"{owner}.{name}": _cell(read_declared(field, kept.pop(name, None)))
+             for name, field in fields.items()}
+    cells[f"{owner}.vars"] = json.dumps(kept, sort_keys=True)
+    return cells
+
+
+def _cell(value: Any) -> Any:
+    """An untyped declared field's list or dict is written as the JSON it is stored as."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, (list, dict)) else value
 
 
 def timing_cells(session: SessionSnapshot, visit: Row) -> Row:
