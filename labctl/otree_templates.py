@@ -35,11 +35,25 @@ _QUOTED = re.compile(r"""^\s*(['"])(?P<name>[A-Za-z_]\w*)\1\s*$""")
 _RECORD_FIELD = re.compile(r"^\s*(?:player|group)\.(?P<name>[A-Za-z_]\w*)\s*$")
 _BARE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*)\s*$")
 _QUOTED_FILE = re.compile(r"""^\s*(['"])[^'"]+\1\s*$""")
+#: oTree's page layout extended, in either spelling: labctl wraps every page in its own layout
+_OTREE_LAYOUT = re.compile(
+    r"""\{[{%]-?\s*extends\s+(['"])(?:global|otree)/Page\.html\1\s*-?[}%]\}""")
+#: oTree's group chat with no options: labctl's chat on the group's shared data
+_BARE_CHAT = re.compile(r"\{\{-?\s*chat\s*-?\}\}")
+CHAT_BOX = '<div data-labctl-chat="group"></div>'
+#: appended (on the template's last line) to a template that uses ``{{ chat }}``: the chat's
+#: scripts, in a block of labctl's layout that is otherwise empty
+CHAT_SCRIPTS = ("{% block labctl_chat %}"
+                "<script src=\"{{ static_url('labctl-shared.js') }}\" defer></script>"
+                "<script src=\"{{ static_url('labctl-chat.js') }}\" defer></script>"
+                "{% endblock %}")
 
 #: oTree tags labctl has no translation for, with the spelling to write instead
 REPLACEMENTS = {
-    "chat": ('<div data-labctl-chat="group"></div>, with labctl-shared.js and labctl-chat.js '
-             "in {% block scripts %} (see README, Live shared data)"),
+    "chat": ("{{ chat }} without options (the group's chat), or "
+             '<div data-labctl-chat="group" data-labctl-chat-placeholder="..."></div> with '
+             "labctl-shared.js and labctl-chat.js in {% block scripts %} (see README, Live "
+             "shared data)"),
     "formfield": "{{ formfield('name') }}, with the field's label set in its declaration",
     "formfield_errors": "nothing: formfield('name') shows the field's error beside it",
     "static": "{{ url_for('static', filename='...') }} for labctl's files; an app's own files "
@@ -52,8 +66,20 @@ REPLACEMENTS = {
 
 def translate(source: str) -> str:
     """``source`` with every oTree tag that has an exact Jinja equivalent rewritten; the
-    number and position of newlines is unchanged."""
+    number and position of newlines is unchanged.
+
+    ``{{ extends "global/Page.html" }}`` is dropped (labctl's layout wraps every page), and a
+    bare ``{{ chat }}`` becomes labctl's group chat with its scripts (once, in a block of the
+    layout's head: a page that loads ``labctl-chat.js`` itself is left as written)."""
+    source = _OTREE_LAYOUT.sub(_kept_newlines, source)
+    if _BARE_CHAT.search(source):
+        loads_chat = "labctl-chat.js" in source
+        source = _BARE_CHAT.sub(CHAT_BOX, source) + ("" if loads_chat else CHAT_SCRIPTS)
     return _TAG.sub(_translated_tag, source)
+
+
+def _kept_newlines(match: re.Match[str]) -> str:
+    return "\n" * match[0].count("\n")
 
 
 def _translated_tag(match: re.Match[str]) -> str:

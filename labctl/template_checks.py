@@ -31,8 +31,6 @@ LABCTL_TEMPLATES = Path(__file__).resolve().parent / "server" / "templates"
 PARTICIPANT_NAMES = frozenset({"id", "code", "id_in_session", "label", "vars", "payoff"})
 SESSION_NAMES = frozenset({"id", "code", "session_type", "params", "vars", "currency",
                            "fixed_pay"})
-#: oTree's page layout: labctl puts every page in its own, so nothing is extended
-OTREE_LAYOUTS = frozenset({"global/Page.html", "otree/Page.html"})
 
 
 def problems(project: Project) -> list[Problem]:
@@ -84,11 +82,8 @@ def _target_problems(project: Project, path: Path, name: str, tree: nodes.Templa
             continue  # a name computed at render time cannot be checked here
         if _target_file(project, resolve(target.value, name, project.apps)) is not None:
             continue
-        if target.value in OTREE_LAYOUTS:
-            hint = "delete this line: labctl puts every page in its own layout"
-        else:
-            hint = ("write a file of this app by its name ('Rules.html'), another app's as "
-                    "'app_name/Rules.html', or labctl's as 'labctl/...'")
+        hint = ("write a file of this app by its name ('Rules.html'), another app's as "
+                "'app_name/Rules.html', or labctl's as 'labctl/...'")
         found.append(Problem.at("LC171", (str(path), node.lineno),
                                 f"template '{target.value}' not found", hint))
     return found

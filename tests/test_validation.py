@@ -411,9 +411,10 @@ RULE_CASES = [
                  "LC144", "game/__init__.py:8", "widget 'radio' of field 'age' needs choices",
                  id="LC144-radio"),
     # LC17x templates (labctl/template_checks.py)
-    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + "{{ chat }}\n"},
-                 "LC170", "game/Ask.html:4", "oTree tag {{ chat }} has no labctl translation",
-                 id="LC170-chat"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + "{{ chat nickname='x' }}\n"},
+                 "LC170", "game/Ask.html:4",
+                 "oTree tag {{ chat nickname='x' }} has no labctl translation",
+                 id="LC170-chat-options"),
     pytest.param({**project_files(),
                   "game/Ask.html": "<p>Age</p>\n{{ formfield player.age label='Age?' }}\n"},
                  "LC170", "game/Ask.html:2", "oTree tag {{ formfield player.age label='Age?' }}",
@@ -422,9 +423,9 @@ RULE_CASES = [
                  "LC171", "game/Ask.html:4", "template 'Rules.html' not found",
                  id="LC171-include"),
     pytest.param({**project_files(),
-                  "game/Ask.html": '{% extends "global/Page.html" %}\n' + ASK_HTML},
-                 "LC171", "game/Ask.html:1", "template 'global/Page.html' not found",
-                 id="LC171-otree-layout"),
+                  "game/Ask.html": '{% extends "global/Base.html" %}\n' + ASK_HTML},
+                 "LC171", "game/Ask.html:1", "template 'global/Base.html' not found",
+                 id="LC171-extends"),
     pytest.param({**project_files(), "game/Ask.html": ASK_HTML,
                   "game/Rules.html": '<p>Rules</p>\n{% import "macros.html" as m %}\n'},
                  "LC171", "game/Rules.html:2", "template 'macros.html' not found",
@@ -538,12 +539,19 @@ def test_template_problems_name_the_fix(problems_of):
                                "game/Ask.html": ASK_HTML + "{{ player.id_in_grop }}\n"})
     (bare,) = problems_of({**project_files(), "game/Ask.html": ASK_HTML + "{{ player.payoff }}"},
                           "bare")
-    (otree_layout,) = problems_of({**project_files(), "game/Ask.html":
-                                   '{% extends "global/Page.html" %}\n' + ASK_HTML}, "layout")
 
     assert misspelt.hint == "did you mean player.id_in_group?"
     assert bare.hint == "write {{ money(player.payoff) }}"
-    assert "delete this line" in otree_layout.hint
+
+
+@pytest.mark.parametrize("layout", ['{% extends "global/Page.html" %}',
+                                    "{{ extends 'global/Page.html' }}",
+                                    '{{ extends "otree/Page.html" }}'])
+def test_otree_page_layout_is_labctls_own_and_a_bare_chat_is_the_group_chat(
+        problems_of, layout):
+    page = f"{layout}\n{{{{ block content }}}}\n{{{{ chat }}}}\n{{{{ formfields }}}}\n" \
+           "{{ next_button }}\n{{ endblock }}\n"
+    assert problems_of({**project_files(), "game/Ask.html": page}) == []
 
 
 def test_otree_spelt_templates_and_their_includes_pass_validate(problems_of):

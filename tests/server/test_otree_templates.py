@@ -150,3 +150,22 @@ def test_a_misspelt_attribute_stops_the_page_at_its_template_line(serve):
     assert error is not None
     assert error["location"] == "game/Ask.html:3"
     assert "id_in_subsesion" in error["message"]
+
+
+def test_otree_layout_and_bare_chat_serve_one_page_with_the_group_chat(serve):
+    page = ('{{ extends "global/Page.html" }}\n{{ block title }}Ask{{ endblock }}\n'
+            "{{ block content }}\n{{ chat }}\n{{ formfields }}{{ next_button }}\n"
+            "{{ endblock }}\n")
+    participant, _ = serve(page)
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    text = response.text
+    assert text.lower().count("<!doctype") == 1 and "extends" not in text
+    assert text.count('<div data-labctl-chat="group"></div>') == 1
+    head = text[:text.index("</head>")]
+    assert head.count("labctl-shared.js") == 1 and head.count("labctl-chat.js") == 1
+    # the scripts it names are served (a file each: the CSP allows no inline script)
+    for script in ("labctl-shared.js", "labctl-chat.js"):
+        src = head.split(script)[0].rsplit('src="', 1)[1] + script
+        assert participant.http.get(participant.base_url + src if src.startswith("/") else src,
+                                    timeout=HTTP_TIMEOUT).status_code == 200
