@@ -8,7 +8,7 @@ first line, saying what to write in labctl; the loader leaves the import failure
 cause to this report instead of a generic one.
 
     LC200  ``import otree`` / ``from otree... import``
-    LC201  ``cu()`` / ``Currency``: amounts are whole minor units
+    LC201  ``cu()`` / ``Currency`` / ``currency_range``: amounts are whole minor units
     LC202  ``models.*Field``: ``labctl.fields``
     LC203  ``BasePlayer`` / ``BaseGroup`` / ``BaseSubsession`` / ``BaseConstants``
     LC204  ``widgets.*``: a ``widget="..."`` string
@@ -57,7 +57,11 @@ WIDGETS = {
     "CheckboxInput": 'fields.Boolean(widget="checkbox")',
 }
 #: names whose ``NameError`` at import time this module explains
-OTREE_NAMES = frozenset({"cu", "Currency", "models", "widgets", *FIELDS, *BASES})
+OTREE_NAMES = frozenset({"cu", "Currency", "currency_range", "models", "widgets", *FIELDS,
+                         *BASES})
+#: oTree's inclusive range of amounts: labctl's amounts are ints, so Python's range does it
+CURRENCY_RANGE = ("range(first, last + 1, step) over whole minor units or points: note the "
+                  "+ 1, since currency_range includes its last amount and range does not")
 
 
 def problems(project: Project) -> list[Problem]:
@@ -112,6 +116,9 @@ def _hints(node: ast.AST, file: Path) -> Iterator[tuple[str, Problem]]:
     if isinstance(node, ast.Name) and node.id in ("cu", "Currency"):
         yield node.id, Problem.at("LC201", where, f"oTree's {node.id} does not exist in labctl",
                                   f"in labctl, write: {MONEY}")
+    if isinstance(node, ast.Name) and node.id == "currency_range":
+        yield node.id, Problem.at("LC201", where, "oTree's currency_range does not exist in "
+                                  "labctl", f"in labctl, write: {CURRENCY_RANGE}")
     if isinstance(node, ast.Name) and node.id in BASES:
         yield node.id, Problem.at("LC203", where, f"oTree's {node.id} does not exist in labctl",
                                   f"in labctl, write: {BASES[node.id]}")

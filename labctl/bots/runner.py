@@ -227,9 +227,9 @@ class PlayerRun:
         number = self.team.report.case_number
         if number is None:
             return ""
-        names = [bot.cases[number % len(bot.cases)] for bot in self.team.bots.values()
-                 if bot is not None and bot.cases]
-        return f"case {number + 1} ({', '.join(map(repr, dict.fromkeys(names)))}), "
+        names = [repr(bot.cases[number % len(bot.cases)]) for bot in self.team.bots.values()
+                 if bot is not None and bot.cases]  # a case may be a dict: named by its repr
+        return f"case {number + 1} ({', '.join(dict.fromkeys(names))}), "
 
     def _mark(self, page: ShownPage) -> None:
         if page.app:

@@ -177,3 +177,17 @@ def test_an_otree_apps_tests_py_plays_with_otrees_expect(cli, small_project):
     failed = cli("test", "play", "--seed", 1, "--project", project)
     assert failed.exit_code == 1
     assert "expected 0, found 3" in failed.output
+
+
+def test_a_failing_case_that_is_a_dict_is_named_by_its_repr(cli, small_project):
+    """oTree's sample games write cases as dicts ({'offer': 5, ...}): naming such a case in a
+    failure report had raised TypeError (a dict cannot be a key) instead of the failure."""
+    bots = CASES.replace('cases = ["low", "high"]', 'cases = [{"n": "low"}, {"n": "high"}]') \
+        .replace("NUMBERS[self.case]", 'NUMBERS[self.case["n"]]') \
+        .replace('"note": self.case', '"note": self.case["n"]')
+    project = _pair(small_project, bots.replace(
+        "CHECK", 'expect(self.player.payoff < 20, "payoff too high")'))
+    result = cli("test", "play", "--seed", 1, "--project", project)
+    assert result.exit_code == 1, result.output
+    assert "TypeError" not in result.output
+    assert "FAILED session type play, case 2 ({'n': 'high'}), participant" in result.output
