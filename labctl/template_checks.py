@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import nodes
 
+from . import inline_code
 from .app import AppSpec
 from .fields import Field, Money
 from .otree_templates import FRAGMENT_PREFIX, PAGE_PREFIX, resolve, translate, untranslated
@@ -56,6 +57,7 @@ def _template_problems(project: Project, spec: AppSpec, path: Path,
     found = [Problem.at("LC170", (str(path), line), f"oTree tag {tag} has no labctl "
                         "translation", f"write {instead}")
              for line, tag, instead in untranslated(source)]
+    found += inline_code.problems(path, source)
     try:
         tree = environment.parse(translate(source))
     except jinja2.TemplateSyntaxError as exc:

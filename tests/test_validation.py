@@ -422,6 +422,17 @@ RULE_CASES = [
     pytest.param({**project_files(), "game/Ask.html": ASK_HTML + '{% include "Rules.html" %}\n'},
                  "LC171", "game/Ask.html:4", "template 'Rules.html' not found",
                  id="LC171-include"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + "<script>\n go();\n</script>\n"},
+                 "LC175", "game/Ask.html:4", "an inline <script> does not run",
+                 id="LC175-inline-script"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + '<button onclick="go()">'},
+                 "LC175", "game/Ask.html:4", "<button onclick=...>: an inline event handler",
+                 id="LC175-handler"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + "<style>p {color: red}</style>"},
+                 "LC175", "game/Ask.html:4", "an inline <style> is not applied",
+                 id="LC175-style-element"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + '<a href="javascript:go()">'},
+                 "LC175", "game/Ask.html:4", '<a href="javascript:...">', id="LC175-js-url"),
     pytest.param({**project_files(),
                   "game/Ask.html": '{% extends "global/Base.html" %}\n' + ASK_HTML},
                  "LC171", "game/Ask.html:1", "template 'global/Base.html' not found",
@@ -554,6 +565,13 @@ def test_otree_page_layout_is_labctls_own_and_a_bare_chat_is_the_group_chat(
         problems_of, layout):
     page = f"{layout}\n{{{{ block content }}}}\n{{{{ chat }}}}\n{{{{ formfields }}}}\n" \
            "{{ next_button }}\n{{ endblock }}\n"
+    assert problems_of({**project_files(), "game/Ask.html": page}) == []
+
+
+def test_script_files_data_scripts_and_style_attributes_pass_validate(problems_of):
+    page = ASK_HTML + ('<script src="/static/labctl/x.js"></script>\n'
+                       '<script type="application/json" id="data">{"a": 1}</script>\n'
+                       '<table style="width: auto"><tr><td>1</td></tr></table>\n')
     assert problems_of({**project_files(), "game/Ask.html": page}) == []
 
 

@@ -21,7 +21,11 @@ from flask import Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 #: Content Security Policy: only labctl's own scripts and styles, no framing
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+#: ``style-src-attr 'unsafe-inline'``: ``style="..."`` attributes (oTree templates use them for
+#: layout) apply; they run no code and read nothing. Inline scripts and <style> elements stay
+#: refused, and ``labctl validate`` names them (LC175).
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+       "img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 WRONG_PASSWORD_DELAY = 1.0
 
