@@ -48,7 +48,8 @@ DECISION_HTML = """\
 {{ block title }}Your Choice{{ endblock }}
 {{ block content }}
     <table id="matrix" class="table" style="width: 321px; margin: auto">
-        <tr><td><span id="turned" style="display: inline-block; transform: rotate(-90deg)">You</span></td></tr>
+        <tr><td><span id="turned"
+            style="display: inline-block; transform: rotate(-90deg)">You</span></td></tr>
     </table>
     {{ formfields }}
     {{ chat }}
