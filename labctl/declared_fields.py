@@ -11,15 +11,15 @@ player's field (``fields.Money()``, ``fields.Float()``, ``fields.Boolean(initial
 
 The values are kept in the record's ``vars`` (so they are stored with it in the same
 transaction and reach the next page) and exported as their own columns, ``participant.<name>``
-and ``session.<name>``. A value a field cannot hold, or (untyped) one that JSON would change on
-the way back (a set, a tuple, a date, a ``Decimal``), is refused at the line that sets it:
-stored as it is today it would come back as something else on a later page.
+and ``session.<name>``. A value a typed field cannot hold is refused at the line that sets it;
+an untyped one is kept with its type as any value in ``vars`` is (``labctl/vars_codec.py``:
+sets, tuples, decimals and dates come back as they were), and one that cannot be stored (an
+object of the app's own class) is refused at its line.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import keyword
 import types
 from collections.abc import Mapping
@@ -30,6 +30,7 @@ from typing import Any
 from .errors import FieldValueError, ModelError
 from .fields import Field, Money
 from .problems import Problem
+from .vars_codec import check
 
 __all__ = ["DECLARATIONS", "Declared", "declared_fields", "read_declared", "stored_declared"]
 
@@ -115,7 +116,8 @@ def stored_declared(owner: str, name: str, field: Field | None, value: Any) -> A
     if value is None:
         return None
     if field is None:
-        return _json_value(owner, name, value)
+        check(value, f"{owner}.{name}")  # kept with its type, as any value in vars
+        return value
     try:
         if isinstance(field, Money) and type(value) is not int:
             value = field.amount_from_code(owner, value)
@@ -134,27 +136,3 @@ def read_declared(field: Field | None, stored: Any) -> Any:
     if field is None:
         return stored
     return field.initial if stored is None else field.coerce(stored)
-
-
-def _json_value(owner: str, name: str, value: Any) -> Any:
-    """An untyped value, if JSON gives it back unchanged on the next page."""
-    try:
-        same = json.loads(json.dumps(value)) == value and _same_types(value)
-    except (TypeError, ValueError):
-        same = False
-    if not same:
-        raise ModelError(
-            f"{owner}.{name} = {value!r}: a {type(value).__name__} would not come back as "
-            "it is on the next page (it is stored as JSON)",
-            f"store a list, dict, number, text or True/False, or declare '{name}' with a typed "
-            f"field in {DECLARATIONS[owner]} (e.g. fields.Decimal() for a Decimal)")
-    return value
-
-
-def _same_types(value: Any) -> bool:
-    """JSON keeps lists, dicts (with text keys), text, numbers, booleans and None only."""
-    if isinstance(value, list):
-        return all(_same_types(item) for item in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _same_types(v) for k, v in value.items())
-    return value is None or isinstance(value, (str, int, float, bool))

@@ -15,6 +15,7 @@ from .declarations import UNKNOWN_SITE, declaration_site
 from .declared_fields import DECLARATIONS, Declared, read_declared, stored_declared
 from .errors import ModelError
 from .fields import Field, Money
+from .vars_codec import VarsDict
 
 if TYPE_CHECKING:
     from .session_type import SessionType
@@ -408,7 +409,7 @@ class Participant(DeclaredAttributes):
         self.code = code
         self.id_in_session = id_in_session
         self.label = label
-        self.vars: dict[str, Any] = dict(vars or {})
+        self.vars: dict[str, Any] = VarsDict("participant", vars)
         self._payoff = payoff
 
     @property
@@ -449,7 +450,7 @@ class Session(DeclaredAttributes):
         self.session_type = session_type
         #: the treatments: the session type's params, overridden per session where given
         self.params: dict[str, Any] = {**session_type.params, **(params or {})}
-        self.vars: dict[str, Any] = dict(vars or {})
+        self.vars: dict[str, Any] = VarsDict("session", vars)
 
     @property
     def currency(self) -> str:

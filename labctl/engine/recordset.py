@@ -12,8 +12,9 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from .. import vars_codec
 from ..app import AppSpec
-from ..errors import ModelError
+from ..errors import ModelError, ResearcherCodeError, SourceLocation
 from ..project import Project
 from ..records import Group, Participant, Player, Record, Session, Subsession
 from ..session_type import SessionType
@@ -44,7 +45,7 @@ class RecordSet:
         self.project = project
         self.session = Session(session_row["code"], session_type,
                                params=json.loads(session_row["params"] or "{}"),
-                               vars=json.loads(session_row["vars"] or "{}"),
+                               vars=vars_codec.decode(session_row["vars"]),
                                declared=project.session_fields)
         self._session_vars = session_row["vars"] or "{}"
         self._records: dict[tuple[str, str, int], Record] = {}
@@ -80,7 +81,7 @@ class RecordSet:
         if row["id"] in self._participants:
             return
         person = Participant(row["code"], row["id_in_session"], row["label"],
-                             json.loads(row["vars"] or "{}"), row["bonus"] or 0,
+                             vars_codec.decode(row["vars"]), row["bonus"] or 0,
                              declared=self.project.participant_fields)
         person.id = row["id"]
         self._participants[row["id"]] = (person, row["vars"] or "{}")
@@ -236,7 +237,7 @@ class RecordSet:
         apps = list(self.project.apps)
         for participant_id, (person, original) in self._participants.items():
             person_changes: dict[str, Any] = {}
-            encoded = _changed_vars(person.vars, original)
+            encoded = self._encoded_vars(person.vars, original, "participant", participant_id)
             if encoded is not None:
                 person_changes["vars"] = encoded
             if participant_id in payoff_changed:
@@ -248,10 +249,24 @@ class RecordSet:
                 self.store.update_participant(participant_id, person_changes)
                 self._participants[participant_id] = (
                     person, person_changes.get("vars", original))
-        encoded = _changed_vars(self.session.vars, self._session_vars)
+        encoded = self._encoded_vars(self.session.vars, self._session_vars, "session", None)
         if encoded is not None:
             self.store.update_session(self.session.code, {"vars": encoded})
             self._session_vars = encoded
+
+    def _encoded_vars(self, current: dict[str, Any], stored: str, owner: str,
+                      participant_id: int | None) -> str | None:
+        """``_changed_vars``, with a value vars cannot keep (one put inside a stored list or
+        dict, past ``VarsDict``'s check) reported as the app's mistake, naming its key."""
+        try:
+            return _changed_vars(current, stored, owner)
+        except ModelError as exc:
+            apps = [app for app, pid, _ in self._players if participant_id in (None, pid)]
+            where = (self.project.apps[apps[-1]].init_file if apps
+                     else self.project.sessions_file)
+            raise ResearcherCodeError(f"saving {owner}.vars: {exc.args[0]}",
+                                      SourceLocation(where),
+                                      f"{exc.hint}; nothing of this step was saved") from exc
 
 
 def _found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
@@ -262,14 +277,15 @@ def _found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
     return row
 
 
-def _changed_vars(current: dict[str, Any], stored: str) -> str | None:
+def _changed_vars(current: dict[str, Any], stored: str, owner: str) -> str | None:
     """The JSON to store for ``vars`` if they differ from what was loaded, else ``None``.
 
     Most participants never get vars; their empty dict is settled without encoding anything.
+    Values keep their types (``vars_codec``): a set stored is a set on the next page.
     """
     if not current and stored in ("{}", ""):
         return None
-    encoded = json.dumps(current, sort_keys=True, default=str)
+    encoded = vars_codec.encode(current, owner)
     return None if encoded == json.dumps(json.loads(stored), sort_keys=True) else encoded
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import vars_codec
 from ..declared_fields import Declared, read_declared
 from ..engine.payment import Payment
 from ..engine.shared_data import SCOPES
@@ -237,7 +238,7 @@ def participant_cells(session: SessionSnapshot, person: Row) -> Row:
         "participant.finished_at": person["finished_at"], "participant.bonus": payment.bonus,
         "participant.payment": payment.total,
         "participant.payment_formatted": payment.shown(payment.total),
-        "participant.vars": person["vars"] or "{}",
+        "participant.vars": vars_codec.plain(person["vars"]),
     }
 
 
@@ -249,7 +250,7 @@ def session_cells(session: SessionSnapshot) -> Row:
         "session.created_at": row["created_at"],
         "session.num_participants": row["num_participants"],
         "session.currency": session_type.currency, "session.fixed_pay": session_type.fixed_pay,
-        "session.params": row["params"] or "{}", "session.vars": row.get("vars") or "{}",
+        "session.params": row["params"] or "{}", "session.vars": vars_codec.plain(row.get("vars")),
     }
 
 

@@ -70,7 +70,7 @@ class Ask(labctl.Page):
         elif player.answer == 2:
             person.expiry = {1, 2}  # WRONG_TYPE_SET
         elif player.answer == 3:
-            player.session.order = {"x"}  # UNTYPED_SET
+            player.session.order = Player  # UNSTORABLE
         elif player.answer == 4:
             person.bonus_cap = 12.5  # FRACTIONAL_MONEY
         elif player.answer == 5:
@@ -145,8 +145,8 @@ def test_declared_fields_are_exported_as_their_own_columns(budget, tmp_path):
 @pytest.mark.parametrize(("answer", "marker", "fragments"), [
     ("1", "WRONG_TYPE", ("participant.paid_round = 'two'", "integer field")),
     ("2", "WRONG_TYPE_SET", ("participant.expiry = {1, 2}", "float field")),
-    ("3", "UNTYPED_SET", ("session.order = {'x'}", "would not come back",
-                          "store a list")),
+    ("3", "UNSTORABLE", ("session.order = <class", "cannot be stored in vars",
+                         "store its data instead")),
     ("4", "FRACTIONAL_MONEY", ("participant.bonus_cap = 12.5", "not a whole amount",
                                "round(")),
     ("5", "UNDECLARED", ("participant.undeclared = 1", "PARTICIPANT_FIELDS",
