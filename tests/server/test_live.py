@@ -6,34 +6,17 @@ WebSockets are blocked the same works over ``/p/<code>/live/messages``."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import requests
 import websocket
 from browserless import HTTP_TIMEOUT, Participant
-from live_counter import APP, COUNT_HTML, SESSION_TYPE
+from live_counter import counter_project
 
 from labctl.engine.live import FAILED, RateLimits
 from labctl.participant_urls import LIVE, LIVE_MESSAGES, participant_url
 
 COUNT = 0
-
-
-def counter_project(root: Path) -> Path:
-    """The counter app (``tests/live_counter.py``) as a project folder."""
-    files = {
-        "sessions.py": "from labctl import SessionType\n\nSESSION_TYPES = [SessionType("
-                       f"{SESSION_TYPE})]\n",
-        "counter/__init__.py": APP,
-        "counter/Count.html": COUNT_HTML,
-        "counter/Results.html": "{% block title %}Done{% endblock %}\n"
-                                "{% block content %}{{ next_button() }}{% endblock %}\n",
-    }
-    for relative, text in files.items():
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.fixture
