@@ -32,7 +32,6 @@ LIVE_LATER = "not supported yet: live pages are a later issue"
 
 #: hooks of an oTree Page that labctl does not run, with what to write instead
 PAGE_HOOKS: dict[str, str] = {
-    "js_vars": LIVE_LATER + "; pass values to the template with vars_for_template",
     "live_method": LIVE_LATER,
     "timeout_happened": "use the timed_out argument of before_next_page(player, timed_out)",
 }
@@ -40,7 +39,7 @@ PAGE_HOOKS: dict[str, str] = {
 #: hooks of an oTree WaitPage that labctl does not run, with what to write instead
 WAIT_PAGE_HOOKS: dict[str, str] = {
     "vars_for_template": "a wait page shows only title_text and body_text; set those",
-    "js_vars": LIVE_LATER,
+    "js_vars": "a wait page runs no app script; put js_vars on a Page",
     "live_method": LIVE_LATER,
     "app_after_this_page": "put it on the Page before the wait page",
     "get_timeout_seconds": "wait pages have no timeout in labctl; remove it",
