@@ -482,10 +482,10 @@ RULE_CASES += [
                  "LC190", "game/__init__.py:16",
                  "wait page 'Hold' defines js_vars, which labctl does not run",
                  id="LC190-wait-page-js-vars"),
-    pytest.param(project_files(page='form_fields = ["age"]' + STATIC.format("live_method")),
-                 "LC190", "game/__init__.py:14",
-                 "page 'Ask' defines live_method, which labctl does not run",
-                 id="LC190-live-method"),
+    pytest.param(project_files(extra=HOLD.format("live_method"), page_sequence="[Ask, Hold]"),
+                 "LC190", "game/__init__.py:16",
+                 "wait page 'Hold' defines live_method, which labctl does not run",
+                 id="LC190-wait-page-live-method"),
     pytest.param(project_files(extra=HOLD.format("vars_for_template"), page_sequence="[Ask, Hold]"),
                  "LC190", "game/__init__.py:16",
                  "wait page 'Hold' defines vars_for_template, which labctl does not run",
@@ -629,9 +629,10 @@ def test_sample_sessions_have_no_problems(load):
     project = load(SAMPLE_SESSIONS)
 
     assert validate_project(project) == []
-    assert [st.name for st in project.session_types] == ["my_session", "pd_chat", "public_goods"]
-    assert sorted(project.apps) == ["prisoners_dilemma", "public_goods", "questionnaire", "trust",
-                                    "ultimatum"]
+    assert [st.name for st in project.session_types] == ["my_session", "pd_chat", "public_goods",
+                                                         "market", "volunteer"]
+    assert sorted(project.apps) == ["double_auction", "prisoners_dilemma", "public_goods",
+                                    "questionnaire", "trust", "ultimatum", "volunteer_dilemma"]
 
 
 def test_every_mistake_is_reported_at_once_sorted_by_file_and_line(problems_of):
