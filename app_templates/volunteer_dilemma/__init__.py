@@ -36,10 +36,11 @@ class Decide(labctl.Page):
     @staticmethod
     def live_method(player, data):
         group = player.group
-        if not group.has_volunteer and isinstance(data, dict) and data.get("volunteer") is True:
+        if group.has_volunteer:  # a late click, or a page (re)loading: it moves on too
+            return {player.id_in_group: {"finished": True}}
+        if isinstance(data, dict) and data.get("volunteer") is True:
             group.has_volunteer = True
             player.volunteered = True
-        if group.has_volunteer:
             return {0: {"finished": True}}
         return None
 
