@@ -45,9 +45,10 @@ class LiveRefused(LabctlError):
     or a live method that failed (``failure`` then holds the researcher's error)."""
 
     def __init__(self, message: str, hint: str = "",
-                 failure: ResearcherCodeError | None = None) -> None:
+                 failure: ResearcherCodeError | None = None, too_fast: bool = False) -> None:
         super().__init__(message, hint)
         self.failure = failure
+        self.too_fast = too_fast
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,16 @@ class RateLimits:
 class LiveActions(EngineCore):
     @property
     def live_rates(self) -> RateLimits:
-        """The engine's rate limits of live messages (made on first use)."""
+        """The engine's rate limits of live messages (made on first use; a lab may set its
+        own, ``engine.live_rates = RateLimits(per_second, burst)``)."""
         rates = self.__dict__.get("_live_rates")
         if rates is None:
             rates = self.__dict__["_live_rates"] = RateLimits()
         return rates
+
+    @live_rates.setter
+    def live_rates(self, rates: RateLimits) -> None:
+        self.__dict__["_live_rates"] = rates
 
     def live_message(self, participant_code: str, step: Any, data: Any) -> int:
         """Run the live method of the page at ``step`` for one message; its logged id.
@@ -106,7 +112,7 @@ class LiveActions(EngineCore):
         text = _payload_text(data)
         if not self.live_rates.take(participant_code, self.clock()):
             raise LiveRefused(f"too many live messages: at most {RATE_PER_SECOND:g} a second",
-                              "this message was not sent; slow down")
+                              "this message was not sent; slow down", too_fast=True)
         try:
             with self._committing() as outbox:
                 tx, row = self._step_tx(participant_code, outbox)

@@ -18,10 +18,10 @@ from flask_sock import Sock
 from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
 from ..otree_templates import join_path_for
-from ..participant_urls import SHARED_ROUTE, SOCKET_ROUTE
+from ..participant_urls import LIVE_ROUTE, SHARED_ROUTE, SOCKET_ROUTE
 from ..storage.admin_logins import AdminLogins
 from ..storage.sqlite import StorageError
-from . import admin, app_static, downloads, participant, rooms, shared_socket
+from . import admin, app_static, downloads, live_socket, participant, rooms, shared_socket
 from .current import ENGINE
 from .rendering import (
     FINISHED_TEMPLATE,
@@ -84,9 +84,11 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.register_blueprint(rooms.bp)
     app.register_blueprint(downloads.bp)
     app.register_blueprint(app_static.bp)
+    app.register_blueprint(live_socket.bp)
     sock = Sock(app)
     for route, handler in [(SOCKET_ROUTE, participant.participant_socket),
                            (SHARED_ROUTE, shared_socket.shared_socket),
+                           (LIVE_ROUTE, live_socket.live_socket),
                            ("/room/<room>/<label>/ws", rooms.seat_socket),
                            ("/admin/sessions/<session_code>/ws", admin.monitor_socket)]:
         sock.route(route)(handler)
