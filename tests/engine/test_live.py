@@ -187,7 +187,7 @@ def test_a_page_that_reconnects_gets_what_it_missed_on_this_page_only(live):
 
 
 def test_a_timeout_and_the_experimenters_advance_move_a_live_page_on(live, clock):
-    engine, codes, inboxes, driver = live
+    engine, codes, _, driver = live
     engine.admin_advance(codes[0])
     clock.advance(601)  # Count's timeout_seconds is 600
 
