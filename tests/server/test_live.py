@@ -256,3 +256,15 @@ def test_only_a_live_page_loads_the_live_client(lab):
     assert "labctl-live.js" not in results.text
     script = requests.get(f"{lab.base_url}/static/labctl-live.js", timeout=HTTP_TIMEOUT)
     assert script.status_code == 200 and "window.liveSend" in script.text
+
+
+def test_a_full_delivery_queue_remembers_that_the_hub_dropped_a_delivery():
+    from labctl.hub import InProcessHub
+    from labctl.server.live_socket import DeliveryQueue
+
+    hub, inbox = InProcessHub(), DeliveryQueue(2)
+    hub.subscribe("live:x", inbox)
+
+    delivered = [hub.publish("live:x", {"n": n}) for n in range(3)]
+
+    assert delivered == [1, 1, 0] and inbox.overflowed
