@@ -18,6 +18,7 @@ missing here, drawn under the wrong parent or drawn in the wrong module::
     ├── StorageError            labctl.storage.sqlite       the database is locked, read-only, full
     ├── UnknownParticipant      labctl.engine.core          no participant has this code
     ├── SharedDataError         labctl.engine.shared_data   a shared-data change can never apply
+    ├── LiveRefused             labctl.engine.live          a live message cannot be run
     ├── UnknownSeat             labctl.engine.rooms         a label that is not one of the seats
     ├── SessionFull             labctl.engine.rooms         every participant already has a seat
     ├── BotCheckFailed          labctl.bots.api             an ``expect`` in a bot did not hold

@@ -28,20 +28,21 @@ from .records import Group, Player, Record, Subsession
 
 __all__ = ["FIELD_HOOK_SUFFIXES", "problems"]
 
-LIVE_LATER = "not supported yet: live pages are a later issue"
+#: live methods run on a Page (README, Live pages)
+LIVE_ON_PAGE = ("put the live_method on the Page the players are on, as "
+                "@staticmethod def live_method(player, data):")
 
 #: hooks of an oTree Page that labctl does not run, with what to write instead
 PAGE_HOOKS: dict[str, str] = {
-    "js_vars": LIVE_LATER + "; pass values to the template with vars_for_template",
-    "live_method": LIVE_LATER,
     "timeout_happened": "use the timed_out argument of before_next_page(player, timed_out)",
 }
 
 #: hooks of an oTree WaitPage that labctl does not run, with what to write instead
 WAIT_PAGE_HOOKS: dict[str, str] = {
     "vars_for_template": "a wait page shows only title_text and body_text; set those",
-    "js_vars": LIVE_LATER,
-    "live_method": LIVE_LATER,
+    "js_vars": "a wait page runs no app script; put js_vars on a Page",
+    "live_method": "wait pages show only title_text and body_text in labctl, so they run no "
+                   "live method; " + LIVE_ON_PAGE,
     "app_after_this_page": "put it on the Page before the wait page",
     "get_timeout_seconds": "wait pages have no timeout in labctl; remove it",
     "timeout_seconds": "wait pages have no timeout in labctl; remove it",
@@ -76,8 +77,8 @@ RECORD_HOOKS: dict[type[Record], dict[str, str]] = {
         "vars_for_admin_report": MODULE_HOOKS["vars_for_admin_report"],
         "group_by_arrival_time_method": MODULE_HOOKS["group_by_arrival_time_method"],
     },
-    Group: {"live_method": LIVE_LATER},
-    Player: {"live_method": LIVE_LATER},
+    Group: {"live_method": LIVE_ON_PAGE},
+    Player: {"live_method": LIVE_ON_PAGE},
 }
 
 

@@ -41,6 +41,11 @@ class Channel:
         """Shared-data messages addressed to one participant."""
         return f"shared-direct:{code}"
 
+    @staticmethod
+    def live(code: str) -> str:
+        """What live methods deliver to one participant's live page."""
+        return f"live:{code}"
+
 
 class Hub(Protocol):
     def subscribe(self, channel: str, inbox: queue.Queue | None = None) -> queue.Queue: ...

@@ -1,7 +1,8 @@
 """oTree's template tags, translated to Jinja once, when a template is loaded.
 
 oTree 5 writes its tags in double braces: ``{{ block content }}``, ``{{ if x }}``,
-``{{ formfields }}``, ``{{ formfield 'age' }}``, ``{{ include_sibling 'x.html' }}``. Left as
+``{{ formfields }}``, ``{{ formfield 'age' }}``, ``{{ include_sibling 'x.html' }}``,
+``{{ static 'app/img.png' }}``. Left as
 they are, some are Jinja syntax errors and others (``{{ formfields }}``) silently print a
 function instead of a form. ``translate`` rewrites the ones that have an exact Jinja equivalent,
 keeping every newline so that error lines stay the researcher's; ``untranslated`` finds the
@@ -56,8 +57,7 @@ REPLACEMENTS = {
              "shared data)"),
     "formfield": "{{ formfield('name') }}, with the field's label set in its declaration",
     "formfield_errors": "nothing: formfield('name') shows the field's error beside it",
-    "static": "{{ url_for('static', filename='...') }} for labctl's files; an app's own files "
-              "are not served",
+    "static": "{{ static('path/in/static/folder') }} for a file of the app's static/ folder",
     "url": "a link the participant needs in vars_for_template",
     "include_sibling": "{% include 'file.html' %}",
     "extends": "nothing: labctl puts every page in its layout",
@@ -93,6 +93,8 @@ def _translated_tag(match: re.Match[str]) -> str:
         name = _formfield_argument(rest)
         if name is not None:
             return f"{{{{{match['left']}{match['space']}formfield({name}){match['right']}}}}}"
+    if word == "static" and _QUOTED_FILE.match(rest):  # a file of the app's static/ folder
+        return f"{{{{{match['left']}{match['space']}static({rest.strip()}){match['right']}}}}}"
     if word == "include_sibling" and _QUOTED_FILE.match(rest):
         return f"{{%{match['left']}{match['space']}include{rest}{match['right']}%}}"
     return match[0]

@@ -76,6 +76,13 @@ class Page(_SequenceItem):
     #: ``app_after_this_page(player, upcoming_apps)``: the name of a later app of the session
     #: to go on with (skipping what comes before it), or ``None`` to go on as usual
     app_after_this_page: ClassVar[Callable[[Player, list[str]], str | None] | None] = None
+    #: ``js_vars(player)``: a dict handed to the page's scripts as JSON (``js_vars`` in
+    #: JavaScript), for values a script needs and the template should not print
+    js_vars: ClassVar[Callable[[Player], dict[str, Any]] | None] = None
+    #: ``live_method(player, data)``: runs for each message the page's script sends with
+    #: ``liveSend(data)``, in one transaction; returns ``None`` or ``{id_in_group: payload}``
+    #: (``0``: every member of the group), delivered to those players' ``liveRecv``
+    live_method: ClassVar[Callable[[Player, Any], dict[int, Any] | None] | None] = None
 
     @classmethod
     def template_file(cls) -> str:

@@ -4,6 +4,8 @@ Run it with `labctl run my_session -n 4` in this folder. Amounts are in minor un
 currency: fixed_pay=1000 is EUR 10.00. `labctl run pd_chat -n 4` plays a prisoner's dilemma in
 pairs who chat first (live shared data). `labctl run public_goods -n 8` plays a public goods
 game in groups of four (the load benchmark uses its groups to time group-data fan-out).
+`labctl run market -n 10` is a live double auction (benchmarks/live_market.py trades in it),
+`labctl run volunteer -n 3` a live volunteer's dilemma.
 """
 
 from labctl import Room, SessionType
@@ -42,6 +44,28 @@ SESSION_TYPES = [
         doc="Three rounds of a public goods game in fixed groups of four: each round every "
         "member has EUR 10.00 and contributes to a group account that is doubled and split "
         "equally. EUR 5.00 for showing up plus what the three rounds pay.",
+    ),
+    SessionType(
+        name="market",
+        display_name="Double auction",
+        fixed_pay=500,
+        currency="EUR",
+        app_sequence=["double_auction"],
+        num_participants=4,
+        params={"market_size": 10},
+        doc="A continuous double auction in markets of up to 10 traders (half buyers, half "
+        "sellers), live for two minutes: each trades at most one unit. EUR 5.00 for showing "
+        "up plus the gains from trade.",
+    ),
+    SessionType(
+        name="volunteer",
+        display_name="Volunteer's dilemma (live)",
+        fixed_pay=500,
+        currency="EUR",
+        app_sequence=["volunteer_dilemma"],
+        num_participants=3,
+        doc="A live volunteer's dilemma in groups of three: the first to volunteer ends the "
+        "round for all. EUR 5.00 for showing up plus up to EUR 10.00.",
     ),
 ]
 

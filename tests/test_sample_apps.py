@@ -82,9 +82,10 @@ def fingerprint(lines: list[str]) -> str:
 
 
 def test_the_sample_apps_that_are_copies_of_templates():
-    # trust, ultimatum, public_goods, prisoners_dilemma and questionnaire, as sessions.py plays
-    assert copied_apps() == ["prisoners_dilemma", "public_goods", "questionnaire", "trust",
-                             "ultimatum"]
+    # trust, ultimatum, public_goods, prisoners_dilemma and questionnaire, as sessions.py plays,
+    # and the live pages' double_auction and volunteer_dilemma (with their static/ files)
+    assert copied_apps() == ["double_auction", "prisoners_dilemma", "public_goods",
+                             "questionnaire", "trust", "ultimatum", "volunteer_dilemma"]
 
 
 def test_every_allowed_difference_names_a_file_of_a_copied_app():

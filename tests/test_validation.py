@@ -86,15 +86,18 @@ def project_files(**changes: str) -> dict[str, str | bytes | None]:
     return {"sessions.py": sessions_py(session_type), **app_files("game", **changes)}
 
 
-def write_project(root: Path, files: dict[str, str | bytes | None]) -> Path:
-    """Write ``relative path -> text`` under ``root``; bytes as is; None leaves it out."""
+def write_project(root: Path, files: dict[str, str | bytes | Path | None]) -> Path:
+    """Write ``relative path -> text`` under ``root``; bytes as is; a Path as a symlink to
+    it; None leaves it out."""
     root.mkdir(parents=True, exist_ok=True)
     for relative, content in files.items():
         if content is None:
             continue
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
+        if isinstance(content, Path):  # a symlink to that path
+            path.symlink_to(content)
+        elif isinstance(content, bytes):
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
@@ -497,13 +500,14 @@ STATIC = "\n\n    @staticmethod\n    def {}(player):\n        return {{}}"  # de
 HOLD = ("\n\nclass Hold(labctl.WaitPage):\n    @staticmethod\n    def {}(player):\n"
         "        return {{}}\n")  # decorator on line 16
 RULE_CASES += [
-    pytest.param(project_files(page='form_fields = ["age"]' + STATIC.format("js_vars")),
-                 "LC190", "game/__init__.py:14",
-                 "page 'Ask' defines js_vars, which labctl does not run", id="LC190-js-vars"),
-    pytest.param(project_files(page='form_fields = ["age"]' + STATIC.format("live_method")),
-                 "LC190", "game/__init__.py:14",
-                 "page 'Ask' defines live_method, which labctl does not run",
-                 id="LC190-live-method"),
+    pytest.param(project_files(extra=HOLD.format("js_vars"), page_sequence="[Ask, Hold]"),
+                 "LC190", "game/__init__.py:16",
+                 "wait page 'Hold' defines js_vars, which labctl does not run",
+                 id="LC190-wait-page-js-vars"),
+    pytest.param(project_files(extra=HOLD.format("live_method"), page_sequence="[Ask, Hold]"),
+                 "LC190", "game/__init__.py:16",
+                 "wait page 'Hold' defines live_method, which labctl does not run",
+                 id="LC190-wait-page-live-method"),
     pytest.param(project_files(extra=HOLD.format("vars_for_template"), page_sequence="[Ask, Hold]"),
                  "LC190", "game/__init__.py:16",
                  "wait page 'Hold' defines vars_for_template, which labctl does not run",
@@ -525,6 +529,87 @@ RULE_CASES += [
                  "LC192", "game/__init__.py:10", "Player.age_max in app 'game' is an oTree hook",
                  id="LC192-field-method"),
 ]
+
+
+# LC21x live pages (labctl/live_checks.py): a live_method that could never run
+LIVE = ("\n\n    @staticmethod\n    def live_method({}):\n"
+        "        return {{0: data}}")  # decorator: line 14
+LIVE_PAGE = 'form_fields = ["age"]' + LIVE.format("player, data")
+LIVE_HTML = ('{% block scripts %}<script src="/app-static/game/live.js"></script>'
+             "{% endblock %}\n" + ASK_HTML)
+
+
+def live_files(page: str = LIVE_PAGE, html: str = LIVE_HTML) -> dict[str, str | bytes | None]:
+    return {**project_files(page=page), "game/Ask.html": html}
+
+
+RULE_CASES += [
+    pytest.param(live_files(html='{% extends "labctl/base.html" %}\n' + ASK_HTML), "LC210",
+                 "game/Ask.html:1", "extends 'labctl/base.html', which does not load liveSend",
+                 id="LC210-extends"),
+    pytest.param(live_files(html=LIVE_HTML + "{% block labctl_scripts %}{% endblock %}\n"),
+                 "LC210", "game/Ask.html:5", "replaces the block labctl_scripts",
+                 id="LC210-client-block"),
+    pytest.param(live_files(page='form_fields = ["age"]\n    live_method = 42'), "LC211",
+                 "game/__init__.py:11", "sets live_method to int 42, not a function",
+                 id="LC211-not-a-function"),
+    pytest.param(live_files(page='form_fields = ["age"]' + LIVE.format("player")), "LC212",
+                 "game/__init__.py:14", "live_method takes (player), but is called with "
+                 "(player, data)", id="LC212-signature"),
+    pytest.param(live_files(page='form_fields = ["age"]\n    live_method = "live_bid"'),
+                 "LC213", "game/__init__.py:11", "names its live method as text "
+                 "(live_method = 'live_bid'), oTree's older spelling", id="LC213-text"),
+    pytest.param(live_files(html="<script>\nfunction liveRecv(data) {}\n</script>\n" + ASK_HTML),
+                 "LC175", "game/Ask.html:1", "an inline <script> does not run",
+                 id="LC175-live-inline-script"),
+]
+
+
+def test_a_live_page_that_can_run_has_no_problem(problems_of):
+    html = ('<script type="application/json" id="data">{"a": 1}</script>\n'
+            '<script src="/app-static/game/live.js" defer></script>\n' + ASK_HTML)
+
+    assert problems_of(live_files(html=html)) == []
+    assert problems_of(live_files(page='form_fields = ["age"]' + LIVE.format(
+        "player, data, *rest"))) == []
+
+
+# LC215-LC218 static files and page scripts (labctl/asset_checks.py)
+SCRIPT_HTML = "{% block scripts %}\n<script src=\"{{ static('market.js') }}\"ATTRS></script>\n" \
+              "{% endblock %}\n{% block content %}" + ASK_HTML + "{% endblock %}\n"
+RULE_CASES += [
+    pytest.param({**project_files(),
+                  "game/Ask.html": "<img src=\"{{ static('img/cards.png') }}\">\n" + ASK_HTML},
+                 "LC215", "game/Ask.html:1",
+                 "static('img/cards.png') names no file: game/static/img/cards.png does not exist",
+                 id="LC215-missing"),
+    pytest.param({**project_files(), "game/Ask.html": ASK_HTML + "{{ static 'game/x.png' }}\n"},
+                 "LC215", "game/Ask.html:4", "static('game/x.png') names no file",
+                 id="LC215-otree-tag"),
+    pytest.param({**project_files(), "game/static/rules.py": "SECRET = 1\n",
+                  "game/Ask.html": ASK_HTML + "{{ static('rules.py') }}\n"},
+                 "LC215", "game/Ask.html:4", "Python files are code", id="LC215-python"),
+    pytest.param(project_files(page='form_fields = ["age"]\n    js_vars = {"limit": 3}'),
+                 "LC216", "game/__init__.py:11", "page 'Ask' has js_vars = dict, not a function",
+                 id="LC216-js-vars-dict"),
+    pytest.param({**project_files(), "game/static/market.js": "var x = 1;\n",
+                  "game/Ask.html": SCRIPT_HTML.replace("ATTRS", "")},
+                 "LC217", "game/Ask.html:2", "an app script is loaded without defer",
+                 id="LC217-no-defer"),
+    pytest.param({**project_files(), "game/static/outside.txt": Path("/etc/hostname")},
+                 "LC218", "game/static", "symlink outside.txt in game/static/ leads outside",
+                 id="LC218-symlink"),
+]
+
+
+def test_app_files_and_scripts_that_work_are_not_problems(problems_of):
+    files = {**project_files(page='form_fields = ["age"]' + STATIC.format("js_vars")),
+             "game/static/market.js": "var x = 1;\n", "game/static/img/cards.png": b"\x89PNG",
+             "game/Ask.html": SCRIPT_HTML.replace("ATTRS", " defer").replace(
+                 "{% endblock %}\n{% block content %}",
+                 "{% endblock %}\n{% block content %}<img src=\"{{ static('img/cards.png') }}\">")}
+
+    assert problems_of(files) == []
 
 
 @pytest.mark.parametrize(("files", "code", "where", "fragment"), RULE_CASES)
@@ -623,9 +708,10 @@ def test_sample_sessions_have_no_problems(load):
     project = load(SAMPLE_SESSIONS)
 
     assert validate_project(project) == []
-    assert [st.name for st in project.session_types] == ["my_session", "pd_chat", "public_goods"]
-    assert sorted(project.apps) == ["prisoners_dilemma", "public_goods", "questionnaire", "trust",
-                                    "ultimatum"]
+    assert [st.name for st in project.session_types] == ["my_session", "pd_chat", "public_goods",
+                                                         "market", "volunteer"]
+    assert sorted(project.apps) == ["double_auction", "prisoners_dilemma", "public_goods",
+                                    "questionnaire", "trust", "ultimatum", "volunteer_dilemma"]
 
 
 def test_every_mistake_is_reported_at_once_sorted_by_file_and_line(problems_of):

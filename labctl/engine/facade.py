@@ -16,10 +16,12 @@ commit. The actions are grouped by concern, one module each; ``Engine`` joins th
 from __future__ import annotations
 
 from .experimenter import ExperimenterActions
+from .live import LiveActions
 from .participants import ParticipantActions
 from .sessions import SessionActions
 from .shared_actions import SharedDataActions
 
 
-class Engine(SessionActions, ParticipantActions, SharedDataActions, ExperimenterActions):
+class Engine(SessionActions, ParticipantActions, SharedDataActions, ExperimenterActions,
+             LiveActions):
     """Creates sessions and moves participants through them; storage is behind ``store``."""

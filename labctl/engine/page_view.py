@@ -39,6 +39,8 @@ class PageView:
     timer_text: str = Page.timer_text
     waiting_for: int = 0
     payment: Payment | None = None
+    #: what the page's ``js_vars(player)`` returned; None when the page defines none
+    js_vars: dict[str, Any] | None = None
 
     @property
     def page(self) -> type[Page] | type[WaitPage] | None:
@@ -74,6 +76,9 @@ def page_view(tx: Tx, row: Row) -> PageView:
     view.extra = dict(progress.call_hook(
         page.vars_for_template, player, root=tx.root,
         what=f"vars_for_template of {step.describe()}") or {})
+    if page.js_vars is not None:
+        view.js_vars = progress.call_hook(page.js_vars, player, root=tx.root,
+                                          what=f"js_vars of {step.describe()}")
     if row["deadline"] is not None:
         view.seconds_left = max(0.0, row["deadline"] - tx.now)
         view.timer_text = page.timer_text

@@ -20,8 +20,8 @@ every method:
 
 The tables are those of ``labctl.storage.migrations`` (``sessions``, ``participants``,
 ``page_visits``, ``wait_arrivals``, ``wait_releases``, ``admin_actions``, ``shared_docs``,
-``shared_history``, ``shared_messages``, ``settings``) plus one table per app and record kind
-(``labctl.storage.app_tables``): their columns are the row keys below.
+``shared_history``, ``shared_messages``, ``settings``, ``live_messages``) plus one table per
+app and record kind (``labctl.storage.app_tables``): their columns are the row keys below.
 """
 
 from __future__ import annotations
@@ -278,6 +278,27 @@ class AppErrors(Protocol):
     def clear_app_error(self, participant_code: str) -> None: ...
 
 
+class LiveMessages(Protocol):
+    """Table ``live_messages``: id, session_code, participant_code (the sender of an "in"
+    row, the recipient of an "out" row), id_in_group, direction ("in" or "out"), reply_to
+    (an "out" row's message), step, app, round_number, page, payload (JSON), recipients (an
+    "in" row's addressees, id_in_group as comma-separated text), at."""
+
+    def add_live_message(self, row: Row) -> int:
+        """Log one message in or one delivery out; its id (ids grow in commit order)."""
+        ...
+
+    def live_deliveries(self, participant_code: str, step: int, after: int, limit: int
+                        ) -> list[Row]:
+        """A participant's deliveries at ``step`` with an id above ``after``, oldest first:
+        what a page that reconnects or polls has not seen yet."""
+        ...
+
+    def live_messages(self, session_code: str) -> list[Row]:
+        """A session's messages and deliveries in the order they were written."""
+        ...
+
+
 class Store(Transactions, Settings, Sessions, Participants, AppRecords, PageVisits, WaitPages,
-            SharedData, ResultReads, AdminLog, AppErrors, Protocol):
+            SharedData, ResultReads, AdminLog, AppErrors, LiveMessages, Protocol):
     """Everything the engine keeps: the union of the areas above."""

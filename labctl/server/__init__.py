@@ -18,10 +18,10 @@ from flask_sock import Sock
 from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
 from ..otree_templates import join_path_for
-from ..participant_urls import SHARED_ROUTE, SOCKET_ROUTE
+from ..participant_urls import LIVE_ROUTE, SHARED_ROUTE, SOCKET_ROUTE
 from ..storage.admin_logins import AdminLogins
 from ..storage.sqlite import StorageError
-from . import admin, downloads, participant, rooms, shared_socket
+from . import admin, app_static, downloads, live_socket, participant, rooms, shared_socket
 from .current import ENGINE
 from .rendering import (
     FINISHED_TEMPLATE,
@@ -75,6 +75,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["page_marker"] = page_marker
     app.jinja_env.filters["title_text"] = title_text
+    _app_static_files(app, engine)
     app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])
     _participant_environment(app, templates, engine)
     _compile_templates(templates, engine)
@@ -82,9 +83,12 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.register_blueprint(admin.bp)
     app.register_blueprint(rooms.bp)
     app.register_blueprint(downloads.bp)
+    app.register_blueprint(app_static.bp)
+    app.register_blueprint(live_socket.bp)
     sock = Sock(app)
     for route, handler in [(SOCKET_ROUTE, participant.participant_socket),
                            (SHARED_ROUTE, shared_socket.shared_socket),
+                           (LIVE_ROUTE, live_socket.live_socket),
                            ("/room/<room>/<label>/ws", rooms.seat_socket),
                            ("/admin/sessions/<session_code>/ws", admin.monitor_socket)]:
         sock.route(route)(handler)
@@ -128,6 +132,13 @@ def static_url(filename: str) -> str:
     """The URL of one of labctl's static files. Every page links two: built as Flask's
     ``url_for('static', ...)`` would (under the app's root), without its routing lookups."""
     return f"{request.script_root}/static/{filename}"
+
+
+def _app_static_files(app: Flask, engine: Engine) -> None:
+    """Index every app's ``static/`` once and give templates ``static("file")``."""
+    index = app_static.build_index(engine.project)
+    app.extensions[app_static.INDEX] = index
+    app.jinja_env.globals["static"] = app_static.template_helper(index)
 
 
 def _participant_environment(app: Flask, templates: TemplateCache, engine: Engine) -> None:

@@ -7,6 +7,7 @@ numbers stay the researcher's. Forms are rendered from the field declarations.
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections.abc import Callable
 from decimal import Decimal
@@ -173,11 +174,38 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
         "form_error": errors.get(FORM_ERROR), "has_errors": bool(errors),
         **view.extra,
     }
+    if view.js_vars is not None:
+        context["js_vars_json"] = js_vars_json(view)
     name = app_template_name(view.step.app.name, page.template_file())  # type: ignore
     try:
         return compiled(name).render(context)
     except jinja2.UndefinedError as exc:
         raise undefined_in_template(exc, view.step.app.folder) from exc  # type: ignore
+
+
+#: characters that would end or break a ``<script>`` element's JSON, as JSON escapes: ``</``
+#: closes the element, ``<!--`` opens a comment, U+2028/U+2029 end a line in old parsers
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def js_vars_json(view: PageView) -> Markup:
+    """The page's ``js_vars`` as JSON safe inside ``<script type="application/json">``; what
+    is not a dict of JSON values is the app's mistake, reported at its ``js_vars``."""
+    hook = view.page.js_vars  # type: ignore[union-attr]
+    try:
+        if not isinstance(view.js_vars, dict):
+            raise TypeError(f"it returned {type(view.js_vars).__name__}, not a dict")
+        text = json.dumps(view.js_vars, allow_nan=False, ensure_ascii=False,
+                          separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        code = hook.__code__  # type: ignore[union-attr]
+        raise ResearcherCodeError(
+            f"js_vars of page {view.step.name}: {exc}",  # type: ignore[union-attr]
+            SourceLocation(Path(code.co_filename), code.co_firstlineno),
+            "return a dict of JSON values: str, int, float, bool, None, lists and dicts "
+            "with string keys (amounts as int)") from exc
+    return Markup(text.translate(_SCRIPT_SAFE))
 
 
 def undefined_in_template(exc: jinja2.UndefinedError, folder: Path) -> ResearcherCodeError:

@@ -111,6 +111,21 @@ def m007_admin_logins(db: Database) -> None:
                                      "expires_at": float}, pk="token_hash")
 
 
+@core()
+def m008_live_messages(db: Database) -> None:
+    """Every live message a page sent (``direction`` "in") and every payload its
+    ``live_method`` delivered (``direction`` "out", one row per recipient, ``reply_to`` the
+    message): the interaction itself is data. The index serves a page that reconnects or polls
+    for what it missed (its deliveries after the last id it saw)."""
+    db.table("live_messages").create({
+        "id": int, "session_code": str, "participant_code": str, "id_in_group": int,
+        "direction": str, "reply_to": int, "step": int, "app": str, "round_number": int,
+        "page": str, "payload": str, "recipients": str, "at": str,
+    }, pk="id")
+    db.table("live_messages").create_index(["participant_code", "id"])
+    db.table("live_messages").create_index(["session_code", "id"])
+
+
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)

@@ -432,6 +432,20 @@ class SqliteStore:
         self.conn.execute("DELETE FROM app_errors WHERE participant_code = ?",
                           (participant_code,))
 
+    # -- live messages ---------------------------------------------------------------------
+    def add_live_message(self, row: Row) -> int:
+        return self._insert("live_messages", row)
+
+    def live_deliveries(self, participant_code: str, step: int, after: int, limit: int
+                        ) -> list[Row]:
+        return self._all("SELECT * FROM live_messages WHERE participant_code = ? AND id > ? "
+                         "AND direction = 'out' AND step = ? ORDER BY id LIMIT ?",
+                         (participant_code, after, step, limit))
+
+    def live_messages(self, session_code: str) -> list[Row]:
+        return self._all("SELECT * FROM live_messages WHERE session_code = ? ORDER BY id",
+                         (session_code,))
+
     # -- a database that cannot be written, and its recovery --------------------------------
     # A full disk fails every submit until space is freed; the write-ahead log then refilled
     # the freed space (a checkpoint that cannot complete never lets it start over), and every

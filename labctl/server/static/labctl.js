@@ -27,6 +27,13 @@
   // answers a proxy or a server that cannot save gives while it is down: the form is sent again
   var RETRY_STATUSES = { 502: true, 503: true, 504: true };
 
+  // The page's js_vars(player), as oTree apps read them: window.js_vars and labctl.js_vars.
+  // Set before any deferred app script runs (they run after this one, in order).
+  var labctl = window.labctl = window.labctl || {};
+  var jsVarsElement = document.getElementById("labctl-js-vars");
+  labctl.js_vars = jsVarsElement ? JSON.parse(jsVarsElement.textContent) : {};
+  window.js_vars = labctl.js_vars;
+
   // What this page started: stopped before its document is replaced by the next page (timers
   // and sockets would otherwise outlive the document they were started for).
   var running = { timers: [], sockets: [], stopped: false };
