@@ -18,8 +18,9 @@ from typing import Any
 from ..engine.store import Store
 from ..errors import LabctlError
 from ..project import Project
+from .codebook import CODEBOOK_CSV, CODEBOOK_MARKDOWN, codebook, codebook_markdown
 from .snapshot import Row, session_type_of
-from .tables import Progress, Table, load_results
+from .tables import Progress, Results, Table, load_results
 
 FORMATS = ("csv", "json")
 #: first characters that make a spreadsheet evaluate a cell (OWASP's list for CSV injection)
@@ -37,7 +38,7 @@ _EXPOSED = re.compile(f"(^|{_SEPARATOR})(?=[\"']*{_FORMULA})")
 _DEFUSED = re.compile(f"(^|{_SEPARATOR})'(?=[\"']*{_FORMULA})")
 WIDE_FILE, TIMINGS_FILE, RESULTS_JSON = "results_wide.csv", "page_timings.csv", "results.json"
 PAYMENTS_FILE, PAYMENTS_JSON = "payments.csv", "payments.json"
-_TAKEN_STEMS = {"results_wide", "page_timings", "payments", "results"}
+_TAKEN_STEMS = {"results_wide", "page_timings", "payments", "results", "codebook"}
 
 
 # -- encoding --------------------------------------------------------------------------------
@@ -140,25 +141,66 @@ def write_results(store: Store, project: Project, out_dir: str | Path,
     app and ``page_timings.csv``; or, with fmt json, all of it nested in ``results.json``."""
     check_format(fmt)
     out = _out_dir(out_dir)
-    files = 1 if fmt == "json" else 7 + len(_apps_of(store, project, session_codes))
+    files = 3 if fmt == "json" else 9 + len(_apps_of(store, project, session_codes))
     total = len(session_codes) + files
     results = load_results(store, project, session_codes, progress, total)
-    jobs: list[tuple[str, Callable[[], bytes]]]
-    if fmt == "json":
-        jobs = [(RESULTS_JSON, lambda: json_bytes(results.as_json()))]
-    else:
-        jobs = [(WIDE_FILE, lambda: csv_bytes(results.wide()))]
-        jobs += [(app_file_name(app), lambda app=app: csv_bytes(results.app_table(app)))
-                 for app in results.apps]
-        jobs.append((TIMINGS_FILE, lambda: csv_bytes(results.page_timings())))
-        jobs += [(name, lambda table=table: csv_bytes(table))
-                 for name, table in results.shared_tables().items()]
+    tables = _result_tables(results)
     written: list[Path] = []
-    for name, make in jobs:
-        written.append(_write(out / name, make()))
+    columns: dict[str, list[str]] = {}
+
+    def wrote(path: Path) -> None:
+        written.append(path)
         if progress:
-            progress(f"wrote {name}", len(session_codes) + len(written), total)
+            progress(f"wrote {path.name}", len(session_codes) + len(written), total)
+
+    if fmt == "json":
+        wrote(_write(out / RESULTS_JSON, json_bytes(results.as_json())))
+    for name, make in tables.items() if fmt == "csv" else []:
+        table = make()
+        columns[name] = table.columns
+        wrote(_write(out / name, csv_bytes(table)))
+    for name, data in _codebook_files(results, tables, columns).items():
+        wrote(_write(out / name, data))
     return written
+
+
+def results_archive_files(results: Results) -> dict[str, bytes]:
+    """Every CSV of a results export plus ``payments.csv``, and the codebook of all of them:
+    the admin's and the API's ``results.zip``."""
+    tables = _result_tables(results, with_payments=True)
+    columns: dict[str, list[str]] = {}
+    files: dict[str, bytes] = {}
+    for name, make in tables.items():
+        table = make()
+        columns[name] = table.columns
+        files[name] = csv_bytes(table)
+    return {**files, **_codebook_files(results, tables, columns)}
+
+
+def _result_tables(results: Results, with_payments: bool = False
+                   ) -> dict[str, Callable[[], Table]]:
+    """The CSV files of a results export, each made when it is written."""
+    tables: dict[str, Callable[[], Table]] = {WIDE_FILE: results.wide}
+    tables.update({app_file_name(app): lambda app=app: results.app_table(app)
+                   for app in results.apps})
+    tables[TIMINGS_FILE] = results.page_timings
+    if with_payments:
+        tables[PAYMENTS_FILE] = results.payments
+    tables.update({name: lambda table=table: table
+                   for name, table in results.shared_tables().items()})
+    return tables
+
+
+def _codebook_files(results: Results, tables: dict[str, Callable[[], Table]],
+                    columns: dict[str, list[str]]) -> dict[str, bytes]:
+    """The codebook's two files, from the columns of the files written (with json, of the
+    same tables, which ``results.json`` nests under the same names)."""
+    app_files = {app_file_name(app): app for app in results.apps}
+    if not columns:
+        columns = {name: make().columns for name, make in tables.items()}
+    book = codebook(results, columns, app_files)
+    return {CODEBOOK_CSV: csv_bytes(book),
+            CODEBOOK_MARKDOWN: codebook_markdown(book, app_files).encode("utf-8")}
 
 
 def write_payments(store: Store, project: Project, out_dir: str | Path,

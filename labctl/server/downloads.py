@@ -9,7 +9,8 @@
 | ``apps`` | zip | every app's tidy table as CSV |
 | ``timings`` | csv, json | a row per page visit (``page_timings.csv``) |
 | ``payments`` | csv, json | fixed pay, bonus and total per participant, with the total |
-| ``results`` | json, zip | everything nested (``results.json``), or every CSV in a zip |
+| ``results`` | json, zip | everything nested (``results.json``), or every CSV and the
+  codebook in a zip |
 """
 
 from __future__ import annotations
@@ -21,14 +22,12 @@ from collections.abc import Callable
 from flask import Blueprint, Response, abort
 
 from ..export import (
-    PAYMENTS_FILE,
-    TIMINGS_FILE,
-    WIDE_FILE,
     Results,
     app_file_name,
     csv_bytes,
     json_bytes,
     load_results,
+    results_archive_files,
     table_json,
 )
 from .admin import requires_admin
@@ -73,11 +72,7 @@ def _maker(results: Results, kind: str, fmt: str) -> Callable[[], bytes] | None:
         ("payments", "json"): lambda: json_bytes(results.payments_json()),
         ("results", "json"): lambda: json_bytes(results.as_json()),
         ("apps", "zip"): lambda: _zip(_app_files(results)),
-        ("results", "zip"): lambda: _zip({
-            WIDE_FILE: csv_bytes(results.wide()), **_app_files(results),
-            TIMINGS_FILE: csv_bytes(results.page_timings()),
-            PAYMENTS_FILE: csv_bytes(results.payments()),
-            **{name: csv_bytes(table) for name, table in results.shared_tables().items()}}),
+        ("results", "zip"): lambda: _zip(results_archive_files(results)),
     }
     return makers.get((kind, fmt))
 
