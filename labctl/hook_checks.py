@@ -50,7 +50,6 @@ WAIT_PAGE_HOOKS: dict[str, str] = {
 #: functions of an oTree app module that labctl does not call, with what to write instead
 MODULE_HOOKS: dict[str, str] = {
     "vars_for_admin_report": "not supported: the monitor shows every field of every record",
-    "custom_export": "not supported: use `labctl export`, which writes every field as CSV",
     "before_session_starts": "move its code into creating_session(subsession)",
     "group_by_arrival_time_method": "not supported: set group_by_arrival_time = True on the "
                                     "app's first wait page, which groups in arrival order",

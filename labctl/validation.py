@@ -25,7 +25,7 @@ from typing import TypeGuard
 import jinja2
 import jsonschema
 
-from . import hook_checks, otree_hints, template_checks
+from . import data_checks, hook_checks, otree_hints, template_checks
 from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec
 from .errors import FieldValueError, ValidationFailed
 from .fields import Field
@@ -65,6 +65,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems += template_checks.problems(project)
     problems += otree_hints.problems(project)
     problems += hook_checks.problems(project)
+    problems += data_checks.problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)

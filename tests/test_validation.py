@@ -490,10 +490,10 @@ RULE_CASES += [
                  "LC191", "game/__init__.py:14",
                  "app 'game' defines vars_for_admin_report(), which labctl does not call",
                  id="LC191-admin-report"),
-    pytest.param(project_files(extra="\ndef custom_export(players):\n    yield []\n"),
-                 "LC191", "game/__init__.py:14",
-                 "app 'game' defines custom_export(), which labctl does not call",
-                 id="LC191-custom-export"),
+    pytest.param(project_files(extra="\ndef custom_export(players, extra):\n    yield []\n"),
+                 "LC230", "game/__init__.py:14",
+                 "custom_export() of app 'game' must take one argument, the players",
+                 id="LC230-custom-export-signature"),
     pytest.param(project_files(extra="\nclass Subsession(labctl.Subsession):\n"
                                "    def creating_session(self):\n        pass\n"),
                  "LC192", "game/__init__.py:15", "Subsession.creating_session in app 'game' is "
@@ -564,6 +564,12 @@ def test_hints_name_the_likely_fix(problems_of):
     assert locale.hint.startswith("did you mean 'de'? write a language code")
     (region,) = problems_of(project_files(session_type=f'{DEMO}, locale="de-ch"'), "region")
     assert region.hint.startswith("did you mean 'de_CH'?")
+
+
+def test_custom_exports_pass_validate(problems_of):
+    extra = ("\ndef custom_export(players):\n    yield ['a']\n"
+             "\ndef custom_export_offers(players):\n    yield ['b']\n")
+    assert problems_of(project_files(extra=extra)) == []
 
 
 @pytest.mark.parametrize("locale", ["en", "de", "de_DE", "de-DE", "de_CH", "fr_CH", "es_419"])

@@ -161,10 +161,12 @@ def app_field_columns(results: Results, app: str, wide: bool) -> dict[str, Field
     return found
 
 
-def codebook(results: Results, files: dict[str, list[str]], app_files: dict[str, str]
-             ) -> Table:
+def codebook(results: Results, files: dict[str, list[str]], app_files: dict[str, str],
+             custom_files: dict[str, str] | None = None) -> Table:
     """A row per column of each file (``files``: name -> columns, in the order written), in
-    file then column order; ``app_files`` names each app's table file."""
+    file then column order; ``app_files`` names each app's table file, ``custom_files`` the
+    app of each custom export's file."""
+    custom_files = custom_files or {}
     field_columns: dict[str, dict[str, FieldColumn]] = {}
     for app in results.apps:
         field_columns[app] = app_field_columns(results, app, wide=False)
@@ -182,12 +184,22 @@ def codebook(results: Results, files: dict[str, list[str]], app_files: dict[str,
                              **_field_cells(results, info)})
             else:
                 rows.append({"file": file, "column": name,
-                             "app": info.app.name if info else app_files.get(file),
+                             "app": info.app.name if info else app_files.get(
+                                 file, custom_files.get(file)),
                              "record": info.kind if info else _record_of(name),
                              "rounds": info.rounds if info else None,
-                             "doc": described.columns.get(_unqualified(name))
+                             "doc": _custom_doc(file, custom_files)
+                             or described.columns.get(_unqualified(name))
                              or described.columns.get(name)})
     return Table(list(CODEBOOK_COLUMNS), rows)
+
+
+def _custom_doc(file: str, custom_files: dict[str, str]) -> str | None:
+    """What a custom export's column is: the app's own function wrote it."""
+    if file not in custom_files:
+        return None
+    function = "custom_export" + file.split(".")[1].removeprefix("custom")
+    return f"written by {function}(players) of app '{custom_files[file]}'"
 
 
 def _unqualified(name: str) -> str:

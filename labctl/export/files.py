@@ -19,6 +19,7 @@ from ..engine.store import Store
 from ..errors import LabctlError
 from ..project import Project
 from .codebook import CODEBOOK_CSV, CODEBOOK_MARKDOWN, codebook, codebook_markdown
+from .custom import custom_export_files, custom_rows
 from .snapshot import Row, session_type_of
 from .tables import Progress, Results, Table, load_results
 
@@ -98,6 +99,13 @@ def csv_text(table: Table) -> str:
     return "".join(line + "\r\n" for line in lines)
 
 
+def rows_csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
+    """Rows as a CSV file written like every table (a custom export's header may repeat a
+    name, so its rows are lists, not a ``Table``'s dicts)."""
+    lines = [",".join(csv_field(cell) for cell in row) for row in [header, *rows]]
+    return "".join(line + "\r\n" for line in lines).encode("utf-8-sig")
+
+
 def csv_bytes(table: Table) -> bytes:
     """The table as a CSV file: UTF-8 with a byte-order mark, so Excel reads accents."""
     return csv_text(table).encode("utf-8-sig")
@@ -141,7 +149,9 @@ def write_results(store: Store, project: Project, out_dir: str | Path,
     app and ``page_timings.csv``; or, with fmt json, all of it nested in ``results.json``."""
     check_format(fmt)
     out = _out_dir(out_dir)
-    files = 3 if fmt == "json" else 9 + len(_apps_of(store, project, session_codes))
+    apps = _apps_of(store, project, session_codes)
+    customs = custom_export_files(project, [app for app in project.apps if app in apps])
+    files = (3 if fmt == "json" else 9 + len(apps)) + len(customs)
     total = len(session_codes) + files
     results = load_results(store, project, session_codes, progress, total)
     tables = _result_tables(results)
@@ -159,7 +169,12 @@ def write_results(store: Store, project: Project, out_dir: str | Path,
         table = make()
         columns[name] = table.columns
         wrote(_write(out / name, csv_bytes(table)))
-    for name, data in _codebook_files(results, tables, columns).items():
+    custom_columns: dict[str, list[str]] = {}
+    for name, (app, function) in customs.items():
+        header, rows = custom_rows(store, project, app, function, session_codes)
+        custom_columns[name] = header
+        wrote(_write(out / name, rows_csv_bytes(header, rows)))
+    for name, data in _codebook_files(results, tables, columns, custom_columns).items():
         wrote(_write(out / name, data))
     return written
 
@@ -192,13 +207,16 @@ def _result_tables(results: Results, with_payments: bool = False
 
 
 def _codebook_files(results: Results, tables: dict[str, Callable[[], Table]],
-                    columns: dict[str, list[str]]) -> dict[str, bytes]:
+                    columns: dict[str, list[str]],
+                    custom_columns: dict[str, list[str]] | None = None) -> dict[str, bytes]:
     """The codebook's two files, from the columns of the files written (with json, of the
-    same tables, which ``results.json`` nests under the same names)."""
+    same tables, which ``results.json`` nests under the same names), custom exports last."""
     app_files = {app_file_name(app): app for app in results.apps}
     if not columns:
         columns = {name: make().columns for name, make in tables.items()}
-    book = codebook(results, columns, app_files)
+    custom_columns = custom_columns or {}
+    owners = {name: name.split(".", 1)[0] for name in custom_columns}
+    book = codebook(results, {**columns, **custom_columns}, app_files, owners)
     return {CODEBOOK_CSV: csv_bytes(book),
             CODEBOOK_MARKDOWN: codebook_markdown(book, app_files).encode("utf-8")}
 

@@ -9,6 +9,7 @@
 | ``apps`` | zip | every app's tidy table as CSV |
 | ``timings`` | csv, json | a row per page visit (``page_timings.csv``) |
 | ``payments`` | csv, json | fixed pay, bonus and total per participant, with the total |
+| ``custom-<app>[-<name>]`` | csv | the app's ``custom_export[_<name>](players)`` |
 | ``results`` | json, zip | everything nested (``results.json``), or every CSV and the
   codebook in a zip |
 """
@@ -30,6 +31,8 @@ from ..export import (
     results_archive_files,
     table_json,
 )
+from ..export.custom import custom_export_files, custom_rows, download_kind
+from ..export.files import rows_csv_bytes
 from .admin import requires_admin
 from .current import engine
 
@@ -47,12 +50,23 @@ def download(session_code: str, kind: str, fmt: str) -> Response:
     if not engine().has_session(session_code):
         abort(404)
     results = load_results(engine().store, engine().project, [session_code])
-    make = _maker(results, kind, fmt)
+    make = _custom_maker(results, session_code, kind) if fmt == "csv" else None
+    make = make or _maker(results, kind, fmt)
     if make is None:
         abort(404)
     return Response(make(), content_type=CONTENT_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{session_code}_{kind}.{fmt}"',
         "Cache-Control": "no-store"})
+
+
+def _custom_maker(results: Results, session_code: str, kind: str
+                  ) -> Callable[[], bytes] | None:
+    """A custom export's CSV of this session, or None when the kind names none."""
+    for file, (app, function) in custom_export_files(results.project, results.apps).items():
+        if download_kind(file) == kind:
+            return lambda: rows_csv_bytes(*custom_rows(engine().store, results.project, app,
+                                                       function, [session_code]))
+    return None
 
 
 def _maker(results: Results, kind: str, fmt: str) -> Callable[[], bytes] | None:
