@@ -494,6 +494,21 @@ RULE_CASES += [
                  "LC230", "game/__init__.py:14",
                  "custom_export() of app 'game' must take one argument, the players",
                  id="LC230-custom-export-signature"),
+    pytest.param(project_files(extra="\nclass Custom(labctl.ExtraRecord):\n"
+                               "    player = labctl.Link(Player)\n"),
+                 "LC231", "game/__init__.py:14", "extra record Custom of app 'game' would be "
+                 "stored as game_custom, one labctl uses", id="LC231-extra-record-name"),
+    pytest.param(project_files(extra="\nclass Trial(labctl.ExtraRecord):\n"
+                               "    answer = fields.Integer()\n"),
+                 "LC232", "game/__init__.py:14",
+                 "extra record Trial of app 'game' has no link to a player or group",
+                 id="LC232-extra-record-without-link"),
+    pytest.param(project_files(extra="\nclass Trial(labctl.ExtraRecord):\n"
+                               "    player = labctl.Link(Player)\n"
+                               "    round_number = fields.Integer()\n"),
+                 "LC233", "game/__init__.py:16", "field 'round_number' of Trial in app 'game' "
+                 "is a column labctl keeps for every extra record",
+                 id="LC233-extra-record-reserved-field"),
     pytest.param(project_files(extra="\nclass Subsession(labctl.Subsession):\n"
                                "    def creating_session(self):\n        pass\n"),
                  "LC192", "game/__init__.py:15", "Subsession.creating_session in app 'game' is "

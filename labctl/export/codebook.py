@@ -126,6 +126,13 @@ describe_file("shared_messages.csv", "group or batch message",
                "recipient": "the participant code of a direct message",
                "body": "the message as JSON"})
 del _scope
+#: every app's table of an extra record class (``APP.RECORD.csv``)
+EXTRA_TABLE = "APP.RECORD.csv"
+describe_file(EXTRA_TABLE, "extra record (e.g. one trial)", {
+    **_WHO, "app": "the app that created the record",
+    "round_number": "the round it was created in",
+    "group.id_in_subsession": "the number of the group it belongs to in its round",
+    "id": "the record's id, in creation order"})
 
 
 def description_of(file: str, app_files: dict[str, str]) -> FileDescription:
@@ -133,6 +140,8 @@ def description_of(file: str, app_files: dict[str, str]) -> FileDescription:
     registered is still listed, column by column."""
     if file in app_files:
         return FILE_DESCRIPTIONS[APP_TABLE]
+    if file.count(".") == 2 and ".custom" not in file:
+        return FILE_DESCRIPTIONS[EXTRA_TABLE]
     return FILE_DESCRIPTIONS.get(file) or FileDescription("row, as the file defines it")
 
 
@@ -162,11 +171,13 @@ def app_field_columns(results: Results, app: str, wide: bool) -> dict[str, Field
 
 
 def codebook(results: Results, files: dict[str, list[str]], app_files: dict[str, str],
-             custom_files: dict[str, str] | None = None) -> Table:
+             custom_files: dict[str, str] | None = None,
+             extra_fields: dict[str, dict[str, FieldColumn]] | None = None) -> Table:
     """A row per column of each file (``files``: name -> columns, in the order written), in
     file then column order; ``app_files`` names each app's table file, ``custom_files`` the
-    app of each custom export's file."""
-    custom_files = custom_files or {}
+    app of each custom export's file, ``extra_fields`` the fields of each extra record
+    table."""
+    custom_files, extra_fields = custom_files or {}, extra_fields or {}
     field_columns: dict[str, dict[str, FieldColumn]] = {}
     for app in results.apps:
         field_columns[app] = app_field_columns(results, app, wide=False)
@@ -175,8 +186,8 @@ def codebook(results: Results, files: dict[str, list[str]], app_files: dict[str,
     rows = []
     for file, columns in files.items():
         described = description_of(file, app_files)
-        known = wide_columns if file == "results_wide.csv" else field_columns.get(
-            app_files.get(file, ""), {})
+        known = wide_columns if file == "results_wide.csv" else extra_fields.get(
+            file) or field_columns.get(app_files.get(file, ""), {})
         for name in columns:
             info = known.get(name)
             if info is not None and info.column.field is not None:
@@ -185,13 +196,30 @@ def codebook(results: Results, files: dict[str, list[str]], app_files: dict[str,
             else:
                 rows.append({"file": file, "column": name,
                              "app": info.app.name if info else app_files.get(
-                                 file, custom_files.get(file)),
-                             "record": info.kind if info else _record_of(name),
+                                 file, custom_files.get(file, _extra_app(file, extra_fields))),
+                             "record": info.kind if info else _extra_kind(
+                                 file, extra_fields) or _record_of(name),
                              "rounds": info.rounds if info else None,
                              "doc": _custom_doc(file, custom_files)
                              or described.columns.get(_unqualified(name))
                              or described.columns.get(name)})
     return Table(list(CODEBOOK_COLUMNS), rows)
+
+
+def extra_field_columns(results: Results, layout: Any) -> dict[str, FieldColumn]:
+    """The field columns of an extra record table (``export.extra.ExtraLayout``)."""
+    spec = results.project.apps[layout.app]
+    rounds = f"1-{spec.num_rounds}" if spec.num_rounds > 1 else "1"
+    return {column.name: FieldColumn(spec, layout.kind, column, rounds)
+            for column in layout.columns}
+
+
+def _extra_app(file: str, extra_fields: dict[str, dict[str, FieldColumn]]) -> str | None:
+    return file.split(".", 1)[0] if file in extra_fields else None
+
+
+def _extra_kind(file: str, extra_fields: dict[str, dict[str, FieldColumn]]) -> str | None:
+    return file.split(".")[1] if file in extra_fields else None
 
 
 def _custom_doc(file: str, custom_files: dict[str, str]) -> str | None:

@@ -28,6 +28,7 @@ from ..app import AppSpec
 from ..engine.recordset import RecordSet
 from ..engine.store import Store
 from ..errors import LabctlError
+from ..extra_records import ExtraRecord, every_record
 from ..project import Project, researcher_frame
 from ..records import Player
 
@@ -83,6 +84,7 @@ def custom_rows(store: Store, project: Project, app: str, function: CustomExport
     spec = project.apps[app]
     with store.reading():
         players = _players(store, project, spec, session_codes)
+        token = every_record.set(_every_record_loader(store, project, session_codes))
         try:
             rows = _collected(function(players))
         except LabctlError:
@@ -94,6 +96,8 @@ def custom_rows(store: Store, project: Project, app: str, function: CustomExport
                 f"{type(exc).__name__}: {exc}",
                 "fix the function; `labctl export results` writes no custom file until "
                 "it runs") from exc
+        finally:
+            every_record.reset(token)
     if not rows:
         raise LabctlError(f"{function.__name__}(players) of app '{app}' yielded no rows",
                           "yield the header row first, then one row per line of the file")
@@ -104,6 +108,28 @@ def custom_rows(store: Store, project: Project, app: str, function: CustomExport
                 f"{function.__name__}(players) of app '{app}' yielded row {number} as "
                 f"{type(row).__name__}, not a list", "yield each row as a list of cells")
     return [str(cell) for cell in header], [list(row) for row in body]
+
+
+def _every_record_loader(store: Store, project: Project, session_codes: list[str]
+                         ) -> Callable[[type[ExtraRecord], dict[str, Any]], list[ExtraRecord]]:
+    """What ``Trial.filter()`` without a link gives inside a custom export: the records of
+    the exported sessions (oTree's "every record"), session by session."""
+
+    def load(cls: type[ExtraRecord], criteria: dict[str, Any]) -> list[ExtraRecord]:
+        spec = next((s for s in project.apps.values()
+                     if getattr(s.module, cls.__name__, None) is cls), None)
+        if spec is None:
+            raise LabctlError(f"{cls.__name__} is not declared by any app of the project")
+        found: list[ExtraRecord] = []
+        for code in session_codes:
+            row = store.session_row(code)
+            if row is not None:
+                records = RecordSet(store, project, project.session_type(row["session_type"]),
+                                    row)
+                found += records.extra_records(spec, cls, criteria)
+        return found
+
+    return load
 
 
 def _collected(rows: Iterable[Any]) -> list[Any]:

@@ -12,14 +12,23 @@ import json
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..engine.store import Store
 from ..errors import LabctlError
+from ..extra_records import extra_record_classes
 from ..project import Project
-from .codebook import CODEBOOK_CSV, CODEBOOK_MARKDOWN, codebook, codebook_markdown
+from .codebook import (
+    CODEBOOK_CSV,
+    CODEBOOK_MARKDOWN,
+    codebook,
+    codebook_markdown,
+    extra_field_columns,
+)
 from .custom import custom_export_files, custom_rows
+from .extra import ExtraLayout, extra_layouts, extra_table
 from .snapshot import Row, session_type_of
 from .tables import Progress, Results, Table, load_results
 
@@ -146,12 +155,14 @@ def write_results(store: Store, project: Project, out_dir: str | Path,
                   session_codes: list[str], fmt: str = "csv",
                   progress: Progress | None = None) -> list[Path]:
     """Write the results of the sessions into ``out_dir``: ``results_wide.csv``, a CSV per
-    app and ``page_timings.csv``; or, with fmt json, all of it nested in ``results.json``."""
+    app and ``page_timings.csv``, or with fmt json all of it nested in ``results.json``; then
+    a CSV per extra record class and custom export, and the codebook of every file."""
     check_format(fmt)
     out = _out_dir(out_dir)
-    apps = _apps_of(store, project, session_codes)
-    customs = custom_export_files(project, [app for app in project.apps if app in apps])
-    files = (3 if fmt == "json" else 9 + len(apps)) + len(customs)
+    apps = [app for app in project.apps if app in _apps_of(store, project, session_codes)]
+    side = len(custom_export_files(project, apps)) + sum(
+        len(extra_record_classes(project.apps[app])) for app in apps)
+    files = (3 if fmt == "json" else 9 + len(apps)) + side
     total = len(session_codes) + files
     results = load_results(store, project, session_codes, progress, total)
     tables = _result_tables(results)
@@ -169,19 +180,18 @@ def write_results(store: Store, project: Project, out_dir: str | Path,
         table = make()
         columns[name] = table.columns
         wrote(_write(out / name, csv_bytes(table)))
-    custom_columns: dict[str, list[str]] = {}
-    for name, (app, function) in customs.items():
-        header, rows = custom_rows(store, project, app, function, session_codes)
-        custom_columns[name] = header
-        wrote(_write(out / name, rows_csv_bytes(header, rows)))
-    for name, data in _codebook_files(results, tables, columns, custom_columns).items():
+    extra = _side_files(store, results)
+    for name, data in extra.files.items():
+        wrote(_write(out / name, data))
+    for name, data in _codebook_files(results, tables, columns, extra).items():
         wrote(_write(out / name, data))
     return written
 
 
-def results_archive_files(results: Results) -> dict[str, bytes]:
-    """Every CSV of a results export plus ``payments.csv``, and the codebook of all of them:
-    the admin's and the API's ``results.zip``."""
+def results_archive_files(store: Store, results: Results) -> dict[str, bytes]:
+    """Every CSV of a results export plus ``payments.csv``, the extra record and custom
+    export files, and the codebook of all of them: the admin's and the API's
+    ``results.zip``."""
     tables = _result_tables(results, with_payments=True)
     columns: dict[str, list[str]] = {}
     files: dict[str, bytes] = {}
@@ -189,7 +199,32 @@ def results_archive_files(results: Results) -> dict[str, bytes]:
         table = make()
         columns[name] = table.columns
         files[name] = csv_bytes(table)
-    return {**files, **_codebook_files(results, tables, columns)}
+    extra = _side_files(store, results)
+    return {**files, **extra.files, **_codebook_files(results, tables, columns, extra)}
+
+
+@dataclass
+class SideFiles:
+    """The files an app adds to an export: its extra record tables and custom exports."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    layouts: list[ExtraLayout] = field(default_factory=list)
+    #: custom export file -> its app
+    custom: dict[str, str] = field(default_factory=dict)
+
+
+def _side_files(store: Store, results: Results) -> SideFiles:
+    side = SideFiles(layouts=extra_layouts(store, results))
+    for layout in side.layouts:
+        table = extra_table(store, results, layout)
+        side.files[layout.file], side.columns[layout.file] = csv_bytes(table), table.columns
+    codes = [session.code for session in results.sessions]
+    for name, (app, function) in custom_export_files(results.project, results.apps).items():
+        header, rows = custom_rows(store, results.project, app, function, codes)
+        side.files[name], side.columns[name] = rows_csv_bytes(header, rows), header
+        side.custom[name] = app
+    return side
 
 
 def _result_tables(results: Results, with_payments: bool = False
@@ -207,16 +242,16 @@ def _result_tables(results: Results, with_payments: bool = False
 
 
 def _codebook_files(results: Results, tables: dict[str, Callable[[], Table]],
-                    columns: dict[str, list[str]],
-                    custom_columns: dict[str, list[str]] | None = None) -> dict[str, bytes]:
+                    columns: dict[str, list[str]], side: SideFiles) -> dict[str, bytes]:
     """The codebook's two files, from the columns of the files written (with json, of the
-    same tables, which ``results.json`` nests under the same names), custom exports last."""
+    same tables, which ``results.json`` nests under the same names), the app's own last."""
     app_files = {app_file_name(app): app for app in results.apps}
     if not columns:
         columns = {name: make().columns for name, make in tables.items()}
-    custom_columns = custom_columns or {}
-    owners = {name: name.split(".", 1)[0] for name in custom_columns}
-    book = codebook(results, {**columns, **custom_columns}, app_files, owners)
+    extra_fields = {layout.file: extra_field_columns(results, layout)
+                    for layout in side.layouts}
+    book = codebook(results, {**columns, **side.columns}, app_files, side.custom,
+                    extra_fields)
     return {CODEBOOK_CSV: csv_bytes(book),
             CODEBOOK_MARKDOWN: codebook_markdown(book, app_files).encode("utf-8")}
 

@@ -86,7 +86,7 @@ def _maker(results: Results, kind: str, fmt: str) -> Callable[[], bytes] | None:
         ("payments", "json"): lambda: json_bytes(results.payments_json()),
         ("results", "json"): lambda: json_bytes(results.as_json()),
         ("apps", "zip"): lambda: _zip(_app_files(results)),
-        ("results", "zip"): lambda: _zip(results_archive_files(results)),
+        ("results", "zip"): lambda: _zip(results_archive_files(engine().store, results)),
     }
     return makers.get((kind, fmt))
 
