@@ -49,11 +49,20 @@ APP_TABLE_KIND_PREFIX = "app-"
 def download(session_code: str, kind: str, fmt: str) -> Response:
     if not engine().has_session(session_code):
         abort(404)
+    response = file_response(session_code, kind, fmt)
+    if response is None:
+        abort(404)
+    return response
+
+
+def file_response(session_code: str, kind: str, fmt: str) -> Response | None:
+    """A session's file of this kind and format as an attachment (the admin's downloads and
+    the API's exports), or None when there is no such file."""
     results = load_results(engine().store, engine().project, [session_code])
     make = _custom_maker(results, session_code, kind) if fmt == "csv" else None
     make = make or _maker(results, kind, fmt)
     if make is None:
-        abort(404)
+        return None
     return Response(make(), content_type=CONTENT_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{session_code}_{kind}.{fmt}"',
         "Cache-Control": "no-store"})
