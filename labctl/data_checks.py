@@ -9,6 +9,8 @@ exports; each is refused here, at its line, before anyone comes.
     LC231  an extra record class whose name gives a table or file another one has
     LC232  an extra record class without exactly one Link to the app's Player or Group
     LC233  an extra record field named like a column labctl keeps (id, round_number, ...)
+    LC234  a vars_for_admin_report that does not take one argument (the subsession)
+    LC235  a vars_for_admin_report without the admin_report.html that would show it
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import inspect
 
 from .app import AppSpec
+from .engine.reports import REPORT_HOOK, REPORT_TEMPLATE, has_report
 from .export.custom import custom_exports
 from .extra_records import EXTRA_COLUMNS, ExtraRecord, Link, extra_record_classes, record_kind
 from .problems import Problem
@@ -37,7 +40,27 @@ def problems(project: Project) -> list[Problem]:
                     "players", f"write def {function.__name__}(players): and yield rows, the "
                     "header first"))
         found += _extra_record_problems(spec)
+        found += _report_problems(spec)
     return found
+
+
+def _report_problems(spec: AppSpec) -> list[Problem]:
+    """LC234, LC235: an admin report's function must be callable and have its template."""
+    hook = getattr(spec.module, REPORT_HOOK, None)
+    code = getattr(hook, "__code__", None)
+    if code is None or code.co_filename != str(spec.init_file):
+        return []
+    where = (code.co_filename, code.co_firstlineno)
+    if not _takes_one(hook):
+        return [Problem.at("LC234", where, f"{REPORT_HOOK}() of app '{spec.name}' must take "
+                           "one argument, the subsession",
+                           f"write def {REPORT_HOOK}(subsession): and return a dict")]
+    if not has_report(spec):
+        return [Problem.at("LC235", where, f"app '{spec.name}' defines {REPORT_HOOK}() but "
+                           f"has no {REPORT_TEMPLATE}, so no report would show",
+                           f"add {REPORT_TEMPLATE} to the app folder; it sees what the "
+                           "function returns, subsession and session")]
+    return []
 
 
 #: record names whose table or export file another of labctl's has

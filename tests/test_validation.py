@@ -486,10 +486,23 @@ RULE_CASES += [
                  "LC190", "game/__init__.py:16",
                  "wait page 'Hold' defines vars_for_template, which labctl does not run",
                  id="LC190-wait-page-vars"),
-    pytest.param(project_files(extra="\ndef vars_for_admin_report(subsession):\n    return {}\n"),
+    pytest.param(project_files(extra="\ndef before_session_starts(subsession):\n    pass\n"),
                  "LC191", "game/__init__.py:14",
-                 "app 'game' defines vars_for_admin_report(), which labctl does not call",
-                 id="LC191-admin-report"),
+                 "app 'game' defines before_session_starts(), which labctl does not call",
+                 id="LC191-before-session-starts"),
+    pytest.param(project_files(extra="\ndef vars_for_admin_report(subsession):\n    return {}\n"),
+                 "LC235", "game/__init__.py:14",
+                 "app 'game' defines vars_for_admin_report() but has no admin_report.html, "
+                 "so no report would show", id="LC235-admin-report-without-template"),
+    pytest.param({**project_files(extra="\ndef vars_for_admin_report():\n    return {}\n"),
+                  "game/admin_report.html": "<p>{{ subsession.round_number }}</p>\n"},
+                 "LC234", "game/__init__.py:14", "vars_for_admin_report() of app 'game' must "
+                 "take one argument, the subsession", id="LC234-admin-report-signature"),
+    pytest.param(project_files(extra="\nclass Subsession(labctl.Subsession):\n"
+                               "    def vars_for_admin_report(self):\n        return {}\n"),
+                 "LC192", "game/__init__.py:15", "Subsession.vars_for_admin_report in app "
+                 "'game' is an oTree hook that labctl does not call as a method",
+                 id="LC192-admin-report-self-format"),
     pytest.param(project_files(extra="\ndef custom_export(players, extra):\n    yield []\n"),
                  "LC230", "game/__init__.py:14",
                  "custom_export() of app 'game' must take one argument, the players",
@@ -579,6 +592,12 @@ def test_hints_name_the_likely_fix(problems_of):
     assert locale.hint.startswith("did you mean 'de'? write a language code")
     (region,) = problems_of(project_files(session_type=f'{DEMO}, locale="de-ch"'), "region")
     assert region.hint.startswith("did you mean 'de_CH'?")
+
+
+def test_an_admin_report_with_its_template_passes_validate(problems_of):
+    assert problems_of({**project_files(extra="\ndef vars_for_admin_report(subsession):\n"
+                                              "    return {'n': 1}\n"),
+                        "game/admin_report.html": "<p>{{ n }}</p>\n"}) == []
 
 
 def test_custom_exports_pass_validate(problems_of):
