@@ -38,17 +38,34 @@ def test_every_column_of_every_written_file_has_one_codebook_row(played, tmp_pat
         assert [r["column"] for r in book if r["file"] == name] == header(out / name), name
 
 
+def test_every_field_of_the_sample_project_has_its_declaration_in_the_codebook(played,
+                                                                             tmp_path):
+    _, book = exported(played, tmp_path)
+    rows = {(r["file"], r["column"]): r for r in book}
+    apps = played.project.session_type("my_session").app_sequence
+    for app in apps:
+        spec = played.project.apps[app]
+        rounds = "1" if spec.num_rounds == 1 else f"1-{spec.num_rounds}"
+        for kind, model in spec.record_classes():
+            for name, field in model.declared_fields().items():
+                row = rows[(f"{app}.csv", f"{kind}.{name}")]
+                assert (row["app"], row["record"], row["rounds"]) == (app, kind, rounds)
+                assert row["field_type"] == field.type_name
+                assert row["label"] == field.display_label
+                assert row["doc"] == field.doc
+                for bound in ("min", "max"):
+                    value = getattr(field, bound, None)
+                    assert row[bound] == ("" if value is None else str(value)), (app, name)
+                assert row["unit"] == ("minor units" if field.type_name == "money" else "")
+                for round_number in range(1, spec.num_rounds + 1):
+                    wide = rows[("results_wide.csv", f"{app}.{round_number}.{kind}.{name}")]
+                    assert (wide["field_type"], wide["rounds"]) == (field.type_name,
+                                                                    str(round_number))
+
+
 def test_a_field_row_says_what_its_declaration_says(played, tmp_path):
     _, book = exported(played, tmp_path)
     rows = {(r["file"], r["column"]): r for r in book}
-    spec = played.project.apps["questionnaire"]
-    for name, field in spec.player_class.declared_fields().items():
-        row = rows[("questionnaire.csv", f"player.{name}")]
-        assert (row["app"], row["record"], row["rounds"]) == ("questionnaire", "player", "1")
-        assert row["field_type"] == field.type_name
-        assert row["label"] == field.display_label
-        assert row["min"] == ("" if getattr(field, "min", None) is None else str(field.min))
-        assert row["max"] == ("" if getattr(field, "max", None) is None else str(field.max))
     age = rows[("questionnaire.csv", "player.age")]
     assert (age["min"], age["max"], age["set_by_pages"]) == ("16", "110", "Demographics")
     gender = rows[("questionnaire.csv", "player.gender")]
