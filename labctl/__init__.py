@@ -23,6 +23,7 @@ writes. Tooling is imported from its own module: ``labctl.project.load_project``
 
 from . import fields
 from .app import App
+from .extra_records import ExtraRecord, Link
 from .money import format_money
 from .pages import Page, WaitPage
 from .records import Group, Participant, Player, Session, Subsession
@@ -33,7 +34,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "App",
+    "ExtraRecord",
     "Group",
+    "Link",
     "Page",
     "Participant",
     "Player",

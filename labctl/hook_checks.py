@@ -1,7 +1,7 @@
 """``labctl validate`` rules for oTree hooks that labctl does not run (LC190-LC199).
 
 Code ported from oTree often defines a hook by the name oTree calls it: a page's ``js_vars``,
-a module-level ``vars_for_admin_report``, a Player method ``age_max(self)``. Python accepts
+a module-level ``before_session_starts``, a Player method ``age_max(self)``. Python accepts
 all of them and labctl would simply never call them, so the experiment would run with a
 result the researcher did not write. Each such name is refused here by name, at its file and
 line, with what to write instead. A hook labctl runs is not listed; once labctl learns one,
@@ -50,8 +50,6 @@ WAIT_PAGE_HOOKS: dict[str, str] = {
 
 #: functions of an oTree app module that labctl does not call, with what to write instead
 MODULE_HOOKS: dict[str, str] = {
-    "vars_for_admin_report": "not supported: the monitor shows every field of every record",
-    "custom_export": "not supported: use `labctl export`, which writes every field as CSV",
     "before_session_starts": "move its code into creating_session(subsession)",
     "group_by_arrival_time_method": "not supported: set group_by_arrival_time = True on the "
                                     "app's first wait page, which groups in arrival order",
@@ -74,7 +72,8 @@ RECORD_HOOKS: dict[type[Record], dict[str, str]] = {
         "creating_session": "write a module-level function def creating_session(subsession):",
         "before_session_starts": "write a module-level function "
                                  "def creating_session(subsession):",
-        "vars_for_admin_report": MODULE_HOOKS["vars_for_admin_report"],
+        "vars_for_admin_report": "write a module-level function "
+                                 "def vars_for_admin_report(subsession):",
         "group_by_arrival_time_method": MODULE_HOOKS["group_by_arrival_time_method"],
     },
     Group: {"live_method": LIVE_ON_PAGE},

@@ -512,14 +512,42 @@ RULE_CASES += [
                  "LC190", "game/__init__.py:16",
                  "wait page 'Hold' defines vars_for_template, which labctl does not run",
                  id="LC190-wait-page-vars"),
+    pytest.param(project_files(extra="\ndef before_session_starts(subsession):\n    pass\n"),
+                 "LC191", "game/__init__.py:14",
+                 "app 'game' defines before_session_starts(), which labctl does not call",
+                 id="LC191-before-session-starts"),
     pytest.param(project_files(extra="\ndef vars_for_admin_report(subsession):\n    return {}\n"),
-                 "LC191", "game/__init__.py:14",
-                 "app 'game' defines vars_for_admin_report(), which labctl does not call",
-                 id="LC191-admin-report"),
-    pytest.param(project_files(extra="\ndef custom_export(players):\n    yield []\n"),
-                 "LC191", "game/__init__.py:14",
-                 "app 'game' defines custom_export(), which labctl does not call",
-                 id="LC191-custom-export"),
+                 "LC235", "game/__init__.py:14",
+                 "app 'game' defines vars_for_admin_report() but has no admin_report.html, "
+                 "so no report would show", id="LC235-admin-report-without-template"),
+    pytest.param({**project_files(extra="\ndef vars_for_admin_report():\n    return {}\n"),
+                  "game/admin_report.html": "<p>{{ subsession.round_number }}</p>\n"},
+                 "LC234", "game/__init__.py:14", "vars_for_admin_report() of app 'game' must "
+                 "take one argument, the subsession", id="LC234-admin-report-signature"),
+    pytest.param(project_files(extra="\nclass Subsession(labctl.Subsession):\n"
+                               "    def vars_for_admin_report(self):\n        return {}\n"),
+                 "LC192", "game/__init__.py:15", "Subsession.vars_for_admin_report in app "
+                 "'game' is an oTree hook that labctl does not call as a method",
+                 id="LC192-admin-report-self-format"),
+    pytest.param(project_files(extra="\ndef custom_export(players, extra):\n    yield []\n"),
+                 "LC230", "game/__init__.py:14",
+                 "custom_export() of app 'game' must take one argument, the players",
+                 id="LC230-custom-export-signature"),
+    pytest.param(project_files(extra="\nclass Custom(labctl.ExtraRecord):\n"
+                               "    player = labctl.Link(Player)\n"),
+                 "LC231", "game/__init__.py:14", "extra record Custom of app 'game' would be "
+                 "stored as game_custom, one labctl uses", id="LC231-extra-record-name"),
+    pytest.param(project_files(extra="\nclass Trial(labctl.ExtraRecord):\n"
+                               "    answer = fields.Integer()\n"),
+                 "LC232", "game/__init__.py:14",
+                 "extra record Trial of app 'game' has no link to a player or group",
+                 id="LC232-extra-record-without-link"),
+    pytest.param(project_files(extra="\nclass Trial(labctl.ExtraRecord):\n"
+                               "    player = labctl.Link(Player)\n"
+                               "    round_number = fields.Integer()\n"),
+                 "LC233", "game/__init__.py:16", "field 'round_number' of Trial in app 'game' "
+                 "is a column labctl keeps for every extra record",
+                 id="LC233-extra-record-reserved-field"),
     pytest.param(project_files(extra="\nclass Subsession(labctl.Subsession):\n"
                                "    def creating_session(self):\n        pass\n"),
                  "LC192", "game/__init__.py:15", "Subsession.creating_session in app 'game' is "
@@ -685,6 +713,18 @@ def test_hints_name_the_likely_fix(problems_of):
     assert locale.hint.startswith("did you mean 'de'? write a language code")
     (region,) = problems_of(project_files(session_type=f'{DEMO}, locale="de-ch"'), "region")
     assert region.hint.startswith("did you mean 'de_CH'?")
+
+
+def test_an_admin_report_with_its_template_passes_validate(problems_of):
+    assert problems_of({**project_files(extra="\ndef vars_for_admin_report(subsession):\n"
+                                              "    return {'n': 1}\n"),
+                        "game/admin_report.html": "<p>{{ n }}</p>\n"}) == []
+
+
+def test_custom_exports_pass_validate(problems_of):
+    extra = ("\ndef custom_export(players):\n    yield ['a']\n"
+             "\ndef custom_export_offers(players):\n    yield ['b']\n")
+    assert problems_of(project_files(extra=extra)) == []
 
 
 @pytest.mark.parametrize("locale", ["en", "de", "de_DE", "de-DE", "de_CH", "fr_CH", "es_419"])

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from .. import vars_codec
 from ..app import AppSpec
 from ..errors import ModelError, ResearcherCodeError, SourceLocation
+from ..extra_records import EXTRA_COLUMNS, ExtraRecord, record_kind
 from ..project import Project
 from ..records import Group, Participant, Player, Record, Session, Subsession
 from ..session_type import SessionType
@@ -28,6 +29,7 @@ def initial_values(model: type[Record]) -> dict[str, Any]:
 
 
 R = TypeVar("R", bound=Record)
+E = TypeVar("E", bound=ExtraRecord)
 
 
 class RecordSet:
@@ -184,6 +186,37 @@ class RecordSet:
         player.id_in_group = id_in_group
         player.role = role
 
+    # -- extra records (``labctl.extra_records``): the ``ExtraNavigator`` -----------------
+    def create_extra(self, spec: AppSpec, record: ExtraRecord, row: dict[str, Any]) -> None:
+        kind = record_kind(type(record))
+        record.id = self.store.insert_record(spec.name, kind, row)
+        record._navigator = self.links
+        record._app = spec
+        self._records[(spec.name, kind, record.id)] = record
+
+    def extra_records(self, spec: AppSpec, cls: type[E], criteria: dict[str, Any]) -> list[E]:
+        kind = record_kind(cls)
+        with self.store.reading():
+            rows = self.store.extra_rows(spec.name, kind,
+                                         {"session_code": self.session.code, **criteria})
+        found = []
+        for row in rows:
+            record, new = self._record(cls, spec, kind, row)
+            if new:
+                record.round_number = row["round_number"]
+                record.session = self.session
+                record._linked = None
+                record._keys = {name: row.get(name) for name in EXTRA_COLUMNS}
+            found.append(record)
+        return found
+
+    def extra_link(self, spec: AppSpec, record: ExtraRecord) -> Player | Group:
+        keys = record._keys
+        with self.store.reading():
+            if type(record).link().kind == "group":
+                return self.group(spec, keys["group_id"])
+            return self.player(spec, keys["participant_id"], keys["round_number"])
+
     # -- Navigator -------------------------------------------------------------------------
     def player_in_round(self, player: Player, round_number: int) -> Player:
         spec: AppSpec = player._app
@@ -317,6 +350,15 @@ class RecordLinks:
 
     def group_in_round(self, group: Group, round_number: int) -> Group:
         return self._set().group_in_round(group, round_number)
+
+    def create_extra(self, spec: AppSpec, record: ExtraRecord, row: dict[str, Any]) -> None:
+        self._set().create_extra(spec, record, row)
+
+    def extra_records(self, spec: AppSpec, cls: type[E], criteria: dict[str, Any]) -> list[E]:
+        return self._set().extra_records(spec, cls, criteria)
+
+    def extra_link(self, spec: AppSpec, record: ExtraRecord) -> Player | Group:
+        return self._set().extra_link(spec, record)
 
 
 def stored_player(store: Store, project: Project, session_code: str, spec: AppSpec,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
+from typing import Any
 
+from ..errors import LabctlError
 from ..hub import Channel
 from ..session_type import SessionType
 from . import creation, rooms
@@ -16,13 +19,17 @@ from .tx import iso
 class SessionActions(EngineCore):
     def create_session(self, session_type_name: str, num_participants: int | None = None,
                        labels: list[str] | None = None, seed: int | None = None,
-                       room: str | None = None) -> str:
+                       room: str | None = None, params: dict[str, Any] | None = None) -> str:
         """Create a session with its participants, subsessions and groups; returns its code.
 
         In a ``room``, participants get their labels as seats join, the default size is the
-        room's, and the room's waiting seats are told the session is open.
+        room's, and the room's waiting seats are told the session is open. ``params`` replace
+        some of the session type's params for this session (only names it declares: a
+        misspelt treatment would otherwise run the default one without a word).
         """
         session_type = self.project.session_type(session_type_name)
+        if params:
+            session_type = with_params(session_type, params)
         if room is not None:
             seats = self.project.room(room).seat_labels(self.project.root)
             labels = None
@@ -87,3 +94,13 @@ class SessionActions(EngineCore):
     def secret(self) -> str:
         """The server's signing secret, kept in the store so that tokens survive a restart."""
         return self.store.secret()
+
+
+def with_params(session_type: SessionType, params: dict[str, Any]) -> SessionType:
+    """The session type with some params replaced, for one session."""
+    unknown = sorted(set(params) - set(session_type.params))
+    if unknown:
+        raise LabctlError(f"session type '{session_type.name}' has no param "
+                          f"'{unknown[0]}'", "params it declares: "
+                          + (", ".join(session_type.params) or "none"))
+    return dataclasses.replace(session_type, params={**session_type.params, **params})

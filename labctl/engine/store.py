@@ -246,6 +246,12 @@ class ResultReads(Protocol):
         added to the session type after the session ran)."""
         ...
 
+    def extra_rows(self, app: str, kind: str, criteria: Row) -> list[Row]:
+        """The rows of an app's extra record table (``labctl.extra_records``) whose columns
+        equal ``criteria`` (``None`` matches NULL), in creation order; ``[]`` when the table
+        does not exist."""
+        ...
+
     def session_visits(self, session_code: str) -> list[Row]:
         """Every page visit of a session, by participant_id then step."""
         ...

@@ -48,6 +48,7 @@ from .files import (
     csv_bytes,
     csv_cell,
     json_bytes,
+    results_archive_files,
     table_json,
     write_payments,
     write_results,
@@ -69,7 +70,7 @@ __all__ = [
     "PAYMENT_COLUMNS", "RESULTS_JSON", "SESSION_COLUMNS", "TIMINGS_FILE", "TIMING_COLUMNS",
     "TOTAL_LABEL", "WIDE_FILE", "Progress", "Results", "Table", "app_file_name", "csv_bytes",
     "csv_cell", "export_payments", "export_results", "json_bytes", "load_results", "opened",
-    "table_json", "write_payments", "write_results",
+    "results_archive_files", "table_json", "write_payments", "write_results",
 ]
 
 

@@ -12,15 +12,26 @@ import json
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..engine.store import Store
 from ..errors import LabctlError
+from ..extra_records import extra_record_classes
 from ..project import Project
+from .codebook import (
+    CODEBOOK_CSV,
+    CODEBOOK_MARKDOWN,
+    codebook,
+    codebook_markdown,
+    extra_field_columns,
+)
+from .custom import custom_export_files, custom_rows
+from .extra import ExtraLayout, extra_layouts, extra_table
 from .live_messages import LIVE_FILE, live_table
 from .snapshot import Row, session_type_of
-from .tables import Progress, Table, load_results
+from .tables import Progress, Results, Table, load_results
 
 FORMATS = ("csv", "json")
 #: first characters that make a spreadsheet evaluate a cell (OWASP's list for CSV injection)
@@ -38,7 +49,9 @@ _EXPOSED = re.compile(f"(^|{_SEPARATOR})(?=[\"']*{_FORMULA})")
 _DEFUSED = re.compile(f"(^|{_SEPARATOR})'(?=[\"']*{_FORMULA})")
 WIDE_FILE, TIMINGS_FILE, RESULTS_JSON = "results_wide.csv", "page_timings.csv", "results.json"
 PAYMENTS_FILE, PAYMENTS_JSON = "payments.csv", "payments.json"
-_TAKEN_STEMS = {"results_wide", "page_timings", "payments", "results"}
+#: files of a results export that ``results.json`` does not nest: written as CSV either way
+NOT_IN_RESULTS_JSON = frozenset({"live_messages.csv"})
+_TAKEN_STEMS = {"results_wide", "page_timings", "payments", "results", "codebook"}
 
 
 # -- encoding --------------------------------------------------------------------------------
@@ -98,6 +111,13 @@ def csv_text(table: Table) -> str:
     return "".join(line + "\r\n" for line in lines)
 
 
+def rows_csv_bytes(header: list[str], rows: list[list[Any]]) -> bytes:
+    """Rows as a CSV file written like every table (a custom export's header may repeat a
+    name, so its rows are lists, not a ``Table``'s dicts)."""
+    lines = [",".join(csv_field(cell) for cell in row) for row in [header, *rows]]
+    return "".join(line + "\r\n" for line in lines).encode("utf-8-sig")
+
+
 def csv_bytes(table: Table) -> bytes:
     """The table as a CSV file: UTF-8 with a byte-order mark, so Excel reads accents."""
     return csv_text(table).encode("utf-8-sig")
@@ -138,30 +158,110 @@ def write_results(store: Store, project: Project, out_dir: str | Path,
                   session_codes: list[str], fmt: str = "csv",
                   progress: Progress | None = None) -> list[Path]:
     """Write the results of the sessions into ``out_dir``: ``results_wide.csv``, a CSV per
-    app, ``page_timings.csv``, the shared-data tables and ``live_messages.csv``; or, with fmt
-    json, all of it but the live messages nested in ``results.json``."""
+    app, ``page_timings.csv``, the shared-data tables and ``live_messages.csv``, or with fmt
+    json all of it but the live messages nested in ``results.json`` (they are a CSV either
+    way); then a CSV per extra record class and custom export, and the codebook of every
+    file."""
     check_format(fmt)
     out = _out_dir(out_dir)
-    files = 1 if fmt == "json" else 8 + len(_apps_of(store, project, session_codes))
+    apps = [app for app in project.apps if app in _apps_of(store, project, session_codes)]
+    side = len(custom_export_files(project, apps)) + sum(
+        len(extra_record_classes(project.apps[app])) for app in apps)
+    files = (4 if fmt == "json" else 10 + len(apps)) + side
     total = len(session_codes) + files
     results = load_results(store, project, session_codes, progress, total)
-    jobs: list[tuple[str, Callable[[], bytes]]]
-    if fmt == "json":
-        jobs = [(RESULTS_JSON, lambda: json_bytes(results.as_json()))]
-    else:
-        jobs = [(WIDE_FILE, lambda: csv_bytes(results.wide()))]
-        jobs += [(app_file_name(app), lambda app=app: csv_bytes(results.app_table(app)))
-                 for app in results.apps]
-        jobs.append((TIMINGS_FILE, lambda: csv_bytes(results.page_timings())))
-        jobs += [(name, lambda table=table: csv_bytes(table))
-                 for name, table in results.shared_tables().items()]
-        jobs.append((LIVE_FILE, lambda: csv_bytes(live_table(store, session_codes))))
+    tables = _result_tables(results, store)
     written: list[Path] = []
-    for name, make in jobs:
-        written.append(_write(out / name, make()))
+    columns: dict[str, list[str]] = {}
+
+    def wrote(path: Path) -> None:
+        written.append(path)
         if progress:
-            progress(f"wrote {name}", len(session_codes) + len(written), total)
+            progress(f"wrote {path.name}", len(session_codes) + len(written), total)
+
+    if fmt == "json":
+        wrote(_write(out / RESULTS_JSON, json_bytes(results.as_json())))
+    for name, make in tables.items():
+        if fmt == "json" and name not in NOT_IN_RESULTS_JSON:
+            continue
+        table = make()
+        columns[name] = table.columns
+        wrote(_write(out / name, csv_bytes(table)))
+    extra = _side_files(store, results)
+    for name, data in extra.files.items():
+        wrote(_write(out / name, data))
+    for name, data in _codebook_files(results, tables, columns, extra).items():
+        wrote(_write(out / name, data))
     return written
+
+
+def results_archive_files(store: Store, results: Results) -> dict[str, bytes]:
+    """Every CSV of a results export plus ``payments.csv``, the extra record and custom
+    export files, and the codebook of all of them: the admin's and the API's
+    ``results.zip``."""
+    tables = _result_tables(results, store, with_payments=True)
+    columns: dict[str, list[str]] = {}
+    files: dict[str, bytes] = {}
+    for name, make in tables.items():
+        table = make()
+        columns[name] = table.columns
+        files[name] = csv_bytes(table)
+    extra = _side_files(store, results)
+    return {**files, **extra.files, **_codebook_files(results, tables, columns, extra)}
+
+
+@dataclass
+class SideFiles:
+    """The files an app adds to an export: its extra record tables and custom exports."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    layouts: list[ExtraLayout] = field(default_factory=list)
+    #: custom export file -> its app
+    custom: dict[str, str] = field(default_factory=dict)
+
+
+def _side_files(store: Store, results: Results) -> SideFiles:
+    side = SideFiles(layouts=extra_layouts(store, results))
+    for layout in side.layouts:
+        table = extra_table(store, results, layout)
+        side.files[layout.file], side.columns[layout.file] = csv_bytes(table), table.columns
+    codes = [session.code for session in results.sessions]
+    for name, (app, function) in custom_export_files(results.project, results.apps).items():
+        header, rows = custom_rows(store, results.project, app, function, codes)
+        side.files[name], side.columns[name] = rows_csv_bytes(header, rows), header
+        side.custom[name] = app
+    return side
+
+
+def _result_tables(results: Results, store: Store, with_payments: bool = False
+                   ) -> dict[str, Callable[[], Table]]:
+    """The CSV files of a results export, each made when it is written."""
+    tables: dict[str, Callable[[], Table]] = {WIDE_FILE: results.wide}
+    tables.update({app_file_name(app): lambda app=app: results.app_table(app)
+                   for app in results.apps})
+    tables[TIMINGS_FILE] = results.page_timings
+    if with_payments:
+        tables[PAYMENTS_FILE] = results.payments
+    tables.update({name: lambda table=table: table
+                   for name, table in results.shared_tables().items()})
+    tables[LIVE_FILE] = lambda: live_table(store, [session.code for session in results.sessions])
+    return tables
+
+
+def _codebook_files(results: Results, tables: dict[str, Callable[[], Table]],
+                    columns: dict[str, list[str]], side: SideFiles) -> dict[str, bytes]:
+    """The codebook's two files, from the columns of the files written (with json, of the
+    same tables, which ``results.json`` nests under the same names), the app's own last."""
+    app_files = {app_file_name(app): app for app in results.apps}
+    columns = {**{name: make().columns for name, make in tables.items()
+                  if name not in columns}, **columns}
+    extra_fields = {layout.file: extra_field_columns(results, layout)
+                    for layout in side.layouts}
+    book = codebook(results, {**columns, **side.columns}, app_files, side.custom,
+                    extra_fields)
+    return {CODEBOOK_CSV: csv_bytes(book),
+            CODEBOOK_MARKDOWN: codebook_markdown(book, app_files).encode("utf-8")}
 
 
 def write_payments(store: Store, project: Project, out_dir: str | Path,

@@ -8,6 +8,7 @@ replayed from it.
 from __future__ import annotations
 
 from ..engine.store import Store
+from .codebook import describe_file
 from .tables import Table
 
 LIVE_FILE = "live_messages.csv"
@@ -21,3 +22,17 @@ def live_table(store: Store, session_codes: list[str]) -> Table:
         rows = [row for code in session_codes for row in store.live_messages(code)]
     return Table(list(LIVE_COLUMNS), [{column: row[column] for column in LIVE_COLUMNS}
                                       for row in rows])
+
+
+describe_file(LIVE_FILE, "live message a page sent, or payload its live_method delivered", {
+    "id": "the message's number, in the order the server handled them",
+    "at": "when the server handled it (ISO 8601, UTC)",
+    "session_code": "the session's code",
+    "participant_code": "who sent it (direction in) or received it (direction out)",
+    "id_in_group": "that participant's number in their group",
+    "direction": "in: sent by the page (liveSend); out: delivered to a page (liveRecv)",
+    "reply_to": "for an out row: the id of the message whose live_method sent it",
+    "app": "the app of the live page", "round_number": "the app's round",
+    "page": "the live page's name", "step": "the participant's page number in the session",
+    "payload": "the message as JSON", "recipients": "for an in row: who the method answered",
+})

@@ -21,7 +21,17 @@ from ..otree_templates import join_path_for
 from ..participant_urls import LIVE_ROUTE, SHARED_ROUTE, SOCKET_ROUTE
 from ..storage.admin_logins import AdminLogins
 from ..storage.sqlite import StorageError
-from . import admin, app_static, downloads, live_socket, participant, rooms, shared_socket
+from . import (
+    admin,
+    api,
+    app_static,
+    downloads,
+    live_socket,
+    participant,
+    reports,
+    rooms,
+    shared_socket,
+)
 from .current import ENGINE
 from .rendering import (
     FINISHED_TEMPLATE,
@@ -85,6 +95,8 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.register_blueprint(downloads.bp)
     app.register_blueprint(app_static.bp)
     app.register_blueprint(live_socket.bp)
+    api.register(app)
+    app.register_blueprint(reports.bp)
     sock = Sock(app)
     for route, handler in [(SOCKET_ROUTE, participant.participant_socket),
                            (SHARED_ROUTE, shared_socket.shared_socket),

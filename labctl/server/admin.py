@@ -24,6 +24,7 @@ from flask import (
 
 from ..engine.shared_data import MAX_JSON_DEPTH, too_deep
 from ..errors import LabctlError
+from ..export.custom import custom_download_kinds
 from ..hub import Channel
 from ..money import format_money
 from ..storage.database import participant_counts
@@ -219,8 +220,18 @@ def session_detail(session_code: str):
         groups=[{**g, "json": json.dumps(g["doc"], indent=2, ensure_ascii=False)}
                 for g in engine().group_documents(session_code)],
         actions=engine().admin_actions(session_code),
+        custom_downloads=custom_download_kinds(engine().project, session_type.app_sequence),
+        reports=_report_tabs(session_code),
         fixed_pay=format_money(session_type.fixed_pay, session_type.currency),
         base_url=request.host_url.rstrip("/"), csrf_token=_admin_csrf())
+
+
+def _report_tabs(session_code: str) -> list[dict[str, Any]]:
+    """The session's admin report tabs (``reports`` builds on this module's login check, so
+    it is imported here, not at the top)."""
+    from .reports import admin_reports
+
+    return admin_reports(session_code)
 
 
 @bp.get("/sessions/<session_code>/monitor.json")

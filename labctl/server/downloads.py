@@ -9,7 +9,9 @@
 | ``apps`` | zip | every app's tidy table as CSV |
 | ``timings`` | csv, json | a row per page visit (``page_timings.csv``) |
 | ``payments`` | csv, json | fixed pay, bonus and total per participant, with the total |
-| ``results`` | json, zip | everything nested (``results.json``), or every CSV in a zip |
+| ``custom-<app>[-<name>]`` | csv | the app's ``custom_export[_<name>](players)`` |
+| ``results`` | json, zip | everything nested (``results.json``), or every CSV and the
+  codebook in a zip |
 """
 
 from __future__ import annotations
@@ -21,17 +23,16 @@ from collections.abc import Callable
 from flask import Blueprint, Response, abort
 
 from ..export import (
-    PAYMENTS_FILE,
-    TIMINGS_FILE,
-    WIDE_FILE,
     Results,
     app_file_name,
     csv_bytes,
     json_bytes,
     load_results,
+    results_archive_files,
     table_json,
 )
-from ..export.live_messages import LIVE_FILE, live_table
+from ..export.custom import custom_export_files, custom_rows, download_kind
+from ..export.files import rows_csv_bytes
 from .admin import requires_admin
 from .current import engine
 
@@ -48,15 +49,33 @@ APP_TABLE_KIND_PREFIX = "app-"
 def download(session_code: str, kind: str, fmt: str) -> Response:
     if not engine().has_session(session_code):
         abort(404)
-    results = load_results(engine().store, engine().project, [session_code])
-    make = _maker(results, kind, fmt)
-    if (kind, fmt) == ("results", "zip"):
-        make = _with_live_messages(results, session_code)
-    if make is None:
+    response = file_response(session_code, kind, fmt)
+    if response is None:
         abort(404)
+    return response
+
+
+def file_response(session_code: str, kind: str, fmt: str) -> Response | None:
+    """A session's file of this kind and format as an attachment (the admin's downloads and
+    the API's exports), or None when there is no such file."""
+    results = load_results(engine().store, engine().project, [session_code])
+    make = _custom_maker(results, session_code, kind) if fmt == "csv" else None
+    make = make or _maker(results, kind, fmt)
+    if make is None:
+        return None
     return Response(make(), content_type=CONTENT_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{session_code}_{kind}.{fmt}"',
         "Cache-Control": "no-store"})
+
+
+def _custom_maker(results: Results, session_code: str, kind: str
+                  ) -> Callable[[], bytes] | None:
+    """A custom export's CSV of this session, or None when the kind names none."""
+    for file, (app, function) in custom_export_files(results.project, results.apps).items():
+        if download_kind(file) == kind:
+            return lambda: rows_csv_bytes(*custom_rows(engine().store, results.project, app,
+                                                       function, [session_code]))
+    return None
 
 
 def _maker(results: Results, kind: str, fmt: str) -> Callable[[], bytes] | None:
@@ -76,19 +95,9 @@ def _maker(results: Results, kind: str, fmt: str) -> Callable[[], bytes] | None:
         ("payments", "json"): lambda: json_bytes(results.payments_json()),
         ("results", "json"): lambda: json_bytes(results.as_json()),
         ("apps", "zip"): lambda: _zip(_app_files(results)),
+        ("results", "zip"): lambda: _zip(results_archive_files(engine().store, results)),
     }
     return makers.get((kind, fmt))
-
-
-def _with_live_messages(results: Results, session_code: str) -> Callable[[], bytes]:
-    """results.zip: every CSV ``labctl export results`` writes, ``live_messages.csv`` too."""
-    store = engine().store
-    return lambda: _zip({
-        WIDE_FILE: csv_bytes(results.wide()), **_app_files(results),
-        TIMINGS_FILE: csv_bytes(results.page_timings()),
-        PAYMENTS_FILE: csv_bytes(results.payments()),
-        **{name: csv_bytes(table) for name, table in results.shared_tables().items()},
-        LIVE_FILE: csv_bytes(live_table(store, [session_code]))})
 
 
 def _app_files(results: Results) -> dict[str, bytes]:

@@ -126,6 +126,17 @@ def m008_live_messages(db: Database) -> None:
     db.table("live_messages").create_index(["session_code", "id"])
 
 
+@core()
+def m009_data_api_calls(db: Database) -> None:
+    """Every call of the HTTP API for scripts (``labctl.server.api``): who called what, when,
+    and what it answered, so the experimenter can see what scripts did to the lab's data. The
+    API token's hash is a row of ``settings``."""
+    db.table("api_calls").create({
+        "id": int, "at": str, "address": str, "method": str, "path": str, "status": int,
+        "session_code": str,
+    }, pk="id")
+
+
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)

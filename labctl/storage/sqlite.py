@@ -412,6 +412,20 @@ class SqliteStore:
         return self._all(f'SELECT * FROM "{table}" WHERE session_code = ? ORDER BY {order}',
                          (session_code,))
 
+    def extra_rows(self, app: str, kind: str, criteria: Row) -> list[Row]:
+        """An extra record table's rows matching ``criteria`` by id; a table not made yet
+        (the app declared the class after the database last ran) holds none. Column names
+        are the class's fields and links, Python identifiers, quoted all the same."""
+        table = app_tables.table_name(app, kind)
+        where = " AND ".join(f'"{name}" IS ?' for name in criteria) or "1"
+        try:
+            return self._all(f'SELECT * FROM "{table}" WHERE {where} ORDER BY id',
+                             tuple(criteria.values()))
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise
+
     def session_visits(self, session_code: str) -> list[Row]:
         """Every page visit of a session, by participant and step (the timings export)."""
         return self._all("SELECT * FROM page_visits WHERE session_code = ? "

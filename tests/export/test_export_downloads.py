@@ -85,9 +85,13 @@ def test_the_wide_csv_download_is_the_file_the_cli_writes(lab, tmp_path):
                                                   timeout=TIMEOUT).content))
     assert archive.namelist() == ["results_wide.csv", "trust.csv", "ultimatum.csv",
                                   "questionnaire.csv", "page_timings.csv", "payments.csv",
-                                  *SHARED_FILES, "live_messages.csv"]
+                                  *SHARED_FILES, "live_messages.csv", "codebook.csv",
+                                  "codebook.md"]
     for path in written:
-        assert archive.read(path.name) == path.read_bytes()
+        if not path.name.startswith("codebook"):
+            assert archive.read(path.name) == path.read_bytes()
+    # the archive's codebook covers the payments file the folder export does not hold
+    assert b'"payments.csv","total"' in archive.read("codebook.csv")
     assert zipfile.ZipFile(io.BytesIO(http.get(url(lab, "apps.zip"), timeout=TIMEOUT).content)
                            ).namelist() == ["trust.csv", "ultimatum.csv", "questionnaire.csv"]
 

@@ -155,6 +155,8 @@
     tbody.parentNode.replaceChild(fresh, tbody);
     restoreAnswers(fresh, kept);
     renderGroups(data.groups || []);
+    // the report tab (labctl-report.js) refreshes on the same news, over the same socket
+    document.dispatchEvent(new CustomEvent("labctl:monitor-updated"));
   }
 
   /* "Release wait page" says what it implies and asks first: the group goes on without whoever

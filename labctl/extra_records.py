@@ -1,0 +1,209 @@
+"""Extra records: typed rows of variable number per player or group (oTree's ExtraModel).
+
+A real-effort task's 40 attempts or a market's orders do not fit one row per player. An app
+declares a class of them with fields and one link to its player or group::
+
+    class Trial(labctl.ExtraRecord):
+        player = labctl.Link(Player)
+        answer = fields.Integer()
+        correct = fields.Boolean()
+
+    def before_next_page(player, timed_out):
+        Trial.create(player=player, answer=42, correct=True)
+        solved = len(Trial.filter(player=player, correct=True))
+
+Each class has its own typed table (``<app>_<record>``, e.g. ``effort_trial``), made with the
+app's tables; ``create`` and ``filter`` run inside the page's transaction (so a failed page
+keeps none of its records), and a change to a record's field is written back with the step,
+like a player's. ``labctl export results`` writes one tidy CSV per class, ``<app>.<record>.csv``.
+``filter()`` with no link is oTree's "every record": inside a custom export it gives those of
+the exported sessions.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+
+from .errors import ModelError
+from .records import Group, Player, Record
+
+if TYPE_CHECKING:
+    from .app import AppSpec
+
+__all__ = ["EXTRA_COLUMNS", "ExtraRecord", "Link", "extra_record_classes", "record_kind"]
+
+#: the columns the engine keeps in every extra record's table, before the fields: the record's
+#: session, round and group, and for a record linked to a player, that player and participant
+EXTRA_COLUMNS: dict[str, type] = {"id": int, "session_code": str, "round_number": int,
+                                  "group_id": int, "player_id": int, "participant_id": int}
+
+E = TypeVar("E", bound="ExtraRecord")
+
+
+class ExtraNavigator(Protocol):
+    """What the engine's record set does for extra records (``RecordSet`` implements it)."""
+
+    def create_extra(self, spec: AppSpec, record: ExtraRecord, row: dict[str, Any]) -> None:
+        """Insert the record's row in the current transaction and keep the record, so a later
+        change to its fields is written back with the step."""
+        ...
+
+    def extra_records(self, spec: AppSpec, cls: type[E], criteria: dict[str, Any]
+                      ) -> list[E]:
+        """The records of ``cls`` in this session whose columns equal ``criteria``."""
+        ...
+
+    def extra_link(self, spec: AppSpec, record: ExtraRecord) -> Player | Group:
+        """The player or group a loaded record is linked to."""
+        ...
+
+
+#: ``filter()`` without a link inside a custom export: (app name) -> the records' loader
+every_record: contextvars.ContextVar[Any] = contextvars.ContextVar("every_record", default=None)
+
+
+class Link:
+    """oTree's ``models.Link(Player)``: the player or group an extra record belongs to."""
+
+    def __init__(self, to: type[Player] | type[Group]) -> None:
+        self.to = to
+        self.name = ""
+
+    @property
+    def kind(self) -> str:
+        """``player`` or ``group`` (what the link's column and the export key on)."""
+        return "group" if isinstance(self.to, type) and issubclass(self.to, Group) else "player"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        if instance._linked is None:
+            instance._linked = instance._extra_nav().extra_link(instance._app, instance)
+        return instance._linked
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        raise ModelError(f"{type(instance).__name__}.{self.name} cannot be changed",
+                         "create a new record for the other player or group")
+
+
+def record_kind(cls: type) -> str:
+    """``market_order`` for ``MarketOrder``: the record's name in its table and file."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", cls.__name__).lower()
+
+
+class ExtraRecord(Record):
+    """Base of an app's extra records: declare fields and one ``Link(Player)`` or
+    ``Link(Group)``; use ``create`` and ``filter`` in hooks."""
+
+    _link: ClassVar[Link | None] = None
+    _links: ClassVar[list[Link]] = []
+    builtin_names = frozenset({"id", "round_number", "session"})
+    round_number: int = 0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        links = [value for base in reversed(cls.__mro__) for value in vars(base).values()
+                 if isinstance(value, Link)]
+        cls._link = links[-1] if links else None
+        cls._links = links
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
+        self._linked: Player | Group | None = None
+        self._keys: dict[str, Any] = {}
+
+    @classmethod
+    def link(cls) -> Link:
+        if cls._link is None:
+            raise ModelError(f"{cls.__name__} has no link to a player or group",
+                             f"declare e.g. player = labctl.Link(Player) in {cls.__name__}")
+        return cls._link
+
+    @classmethod
+    def create(cls: type[E], **values: Any) -> E:
+        """A new record linked to ``player=`` (or ``group=``), stored in the current step."""
+        link = cls.link()
+        owner = values.pop(link.name, None)
+        spec = cls._spec_of(owner, "create")
+        record = cls(**values)
+        record._linked = owner
+        row = {**record.field_values(), **_keys_of(owner)}
+        record.round_number = row["round_number"]
+        record.session = owner.session
+        record._keys = {k: row[k] for k in EXTRA_COLUMNS if k in row}
+        cls._owner_nav(owner).create_extra(spec, record, row)
+        return record
+
+    @classmethod
+    def filter(cls: type[E], **criteria: Any) -> list[E]:
+        """The records whose link and fields equal the given values, in creation order."""
+        link = cls.link()
+        owner = criteria.pop(link.name, None)
+        columns: dict[str, Any] = {}
+        for name, value in criteria.items():
+            declared = cls._fields.get(name)
+            if declared is None:
+                raise ModelError(f"{cls.__name__}.filter({name}=...): {cls.__name__} has no "
+                                 f"field '{name}'", "fields: " + ", ".join(cls._fields))
+            columns[name] = declared.coerce(value) if value is not None else None
+        if owner is None:
+            loader = every_record.get()
+            if loader is None:
+                raise ModelError(
+                    f"{cls.__name__}.filter() needs {link.name}=... inside a session",
+                    f"write {cls.__name__}.filter({link.name}={link.name}, ...); filter() "
+                    "without it gives every record only in a custom export")
+            return loader(cls, columns)
+        spec = cls._spec_of(owner, "filter")
+        link_column = "group_id" if link.kind == "group" else "player_id"
+        columns[link_column] = owner.id
+        found = cls._owner_nav(owner).extra_records(spec, cls, columns)
+        for record in found:
+            record._linked = owner
+        return found
+
+    @classmethod
+    def _spec_of(cls, owner: Any, action: str) -> AppSpec:
+        """The app of the linked record, checked to be this class's app and kind."""
+        link = cls.link()
+        if not isinstance(owner, link.to) or getattr(owner, "_navigator", None) is None:
+            raise ModelError(
+                f"{cls.__name__}.{action} needs {link.name}= a {link.to.__name__} of a running "
+                f"session, not {type(owner).__name__}",
+                f"write {cls.__name__}.{action}({link.name}={link.name}, ...)")
+        spec: AppSpec = owner._app
+        if getattr(spec.module, cls.__name__, None) is not cls:
+            raise ModelError(f"{cls.__name__} is not declared in app '{spec.name}'",
+                             f"create it from the app that declares {cls.__name__}")
+        return spec
+
+    @staticmethod
+    def _owner_nav(owner: Any) -> ExtraNavigator:
+        return owner._nav()
+
+    def _extra_nav(self) -> ExtraNavigator:
+        return self._nav()  # type: ignore[return-value]
+
+
+def _keys_of(owner: Player | Group) -> dict[str, Any]:
+    """The engine's columns of a record linked to ``owner``."""
+    if isinstance(owner, Player):
+        group = owner.group
+        return {"session_code": owner.session.code, "round_number": owner.round_number,
+                "group_id": group.id if group is not None else None, "player_id": owner.id,
+                "participant_id": owner.participant.id}
+    return {"session_code": owner.session.code, "round_number": owner.round_number,
+            "group_id": owner.id, "player_id": None, "participant_id": None}
+
+
+def extra_record_classes(spec: AppSpec) -> list[type[ExtraRecord]]:
+    """The extra record classes an app module declares (not those it imports), in source
+    order; found when the app's tables are made and when it is exported."""
+    return [value for value in vars(spec.module).values()
+            if isinstance(value, type) and issubclass(value, ExtraRecord)
+            and value is not ExtraRecord and value.__module__ == spec.module.__name__]

@@ -1,0 +1,173 @@
+"""Extra records (oTree's ExtraModel) in a real-effort app: created and queried in hooks inside
+the page's transaction, written back when changed, exported as one tidy CSV per class, counted
+in the codebook, and readable by bots' players."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from effort_project import make_effort_project, play_effort, solved
+
+from labctl.engine import Engine
+from labctl.engine.recordset import stored_player
+from labctl.errors import ModelError, ResearcherCodeError
+from labctl.export import write_results
+from labctl.project import load_project
+from labctl.storage.sqlite import SqliteStore
+from labctl.validation import validate_project
+
+TRIALS = '''
+
+class Trial(labctl.ExtraRecord):
+    player = labctl.Link(Player)
+    number = fields.Integer(doc="the task's number within the round")
+    correct = fields.Boolean(doc="whether the answer was right")
+    checked = fields.Boolean(initial=False)
+
+
+class RoundNote(labctl.ExtraRecord):
+    group = labctl.Link(labctl.Group)
+    text = fields.Text()
+
+
+def before_next_page(player, timed_out):
+    for number in range(player.solved + 2):
+        Trial.create(player=player, number=number, correct=number < player.solved)
+    first = Trial.filter(player=player, number=0)[0]
+    first.checked = True
+    right = Trial.filter(player=player, correct=True)
+    player.payoff = 10 * len(right)
+    if player.id_in_group == 1:
+        RoundNote.create(group=player.group, text=f"{len(right)} right")
+    if player.solved == 0:
+        raise RuntimeError("this page fails after creating its trials")
+
+
+Work.before_next_page = staticmethod(before_next_page)
+
+
+def custom_export(players):
+    yield ["participant", "round", "number", "correct"]
+    for trial in Trial.filter():
+        yield [trial.player.participant.code, trial.round_number, trial.number, trial.correct]
+'''
+
+
+def rows(path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+
+
+@pytest.fixture
+def effort(tmp_path):
+    root = make_effort_project(tmp_path / "effort_project", TRIALS)
+    project = load_project(root)
+    assert validate_project(project) == []
+    store = SqliteStore(root / "labctl.db")
+    engine = Engine(project, store)
+    code = engine.create_session("effort", 4, seed=5)
+    yield engine, code
+    store.close()
+    project.unload()
+
+
+def people(engine, code) -> dict[int, dict]:
+    return {row["id_in_session"]: row for row in engine.participant_rows(code)}
+
+
+def test_trials_are_created_and_filtered_inside_the_page(effort):
+    engine, code = effort
+    play_effort(engine, code)
+    spec = engine.project.apps["effort"]
+    trial = spec.module.Trial
+    for me, person in people(engine, code).items():
+        for round_number in (1, 2):
+            player = stored_player(engine.store, engine.project, code, spec, person["id"],
+                                   round_number)
+            assert player.payoff == 10 * solved(me, round_number)  # the filter saw the creates
+            trials = trial.filter(player=player)  # what a bot reads from its player
+            assert [t.number for t in trials] == list(range(solved(me, round_number) + 2))
+            assert [t.correct for t in trials] == [n < solved(me, round_number)
+                                                   for n in range(len(trials))]
+            assert [t.checked for t in trials] == [True] + [False] * (len(trials) - 1)
+            assert all(t.player.participant.code == person["code"] for t in trials)
+            assert len(trial.filter(player=player, correct=False)) == 2
+
+
+def test_a_failed_page_keeps_none_of_its_trials(effort):
+    engine, code = effort
+    person = people(engine, code)[3]  # solving 0 makes the hook raise after creating
+    with engine.view(person["code"]) as view:
+        index = view.index
+    with pytest.raises(ResearcherCodeError, match="this page fails"):
+        engine.submit(person["code"], index, {"solved": "0"})
+    assert engine.store.extra_rows("effort", "trial", {"session_code": code}) == []
+    assert engine.store.extra_rows("effort", "round_note", {"session_code": code}) == []
+
+
+def test_each_class_is_a_tidy_csv_keyed_to_participant_round_and_group(effort, tmp_path):
+    engine, code = effort
+    play_effort(engine, code)
+    written = [p.name for p in write_results(engine.store, engine.project, tmp_path / "out",
+                                             [code])]
+    assert {"effort.trial.csv", "effort.round_note.csv"} <= set(written)
+    trials = rows(tmp_path / "out" / "effort.trial.csv")
+    assert list(trials[0]) == ["session.code", "participant.id_in_session", "participant.code",
+                               "participant.label", "app", "round_number",
+                               "group.id_in_subsession", "id", "number", "correct", "checked"]
+    expected = sum(solved(me, r) + 2 for me in range(1, 5) for r in (1, 2))
+    assert len(trials) == expected
+    everyone = people(engine, code)
+    for trial in trials:
+        me = int(trial["participant.id_in_session"])
+        assert trial["participant.code"] == everyone[me]["code"]
+        assert trial["correct"] == ("1" if int(trial["number"]) < solved(
+            me, int(trial["round_number"])) else "0")
+        assert trial["group.id_in_subsession"] in {"1", "2"}
+    notes = rows(tmp_path / "out" / "effort.round_note.csv")
+    assert len(notes) == 4  # one per group per round
+    assert {n["participant.code"] for n in notes} == {""}  # linked to a group, not a person
+    custom = rows(tmp_path / "out" / "effort.custom.csv")
+    assert len(custom) == expected  # Trial.filter() in a custom export: every record
+
+
+def test_the_codebook_counts_the_trial_fields(effort, tmp_path):
+    engine, code = effort
+    play_effort(engine, code)
+    write_results(engine.store, engine.project, tmp_path / "out", [code])
+    book = [r for r in rows(tmp_path / "out" / "codebook.csv")
+            if r["file"] == "effort.trial.csv"]
+    assert [r["column"] for r in book] == [
+        "session.code", "participant.id_in_session", "participant.code", "participant.label",
+        "app", "round_number", "group.id_in_subsession", "id", "number", "correct", "checked"]
+    fields = {r["column"]: r for r in book}
+    assert (fields["correct"]["record"], fields["correct"]["field_type"]) == ("trial",
+                                                                               "boolean")
+    assert fields["number"]["doc"] == "the task's number within the round"
+    assert fields["round_number"]["doc"] == "the round it was created in"
+    assert {r["app"] for r in book} == {"effort"}
+
+
+def test_filter_needs_the_link_inside_a_session_and_create_a_running_record(effort):
+    engine, code = effort
+    trial = engine.project.apps["effort"].module.Trial
+    with pytest.raises(ModelError, match=r"Trial.filter\(\) needs player="):
+        trial.filter()
+    with pytest.raises(ModelError, match="needs player= a Player of a running session"):
+        trial.create(player=None, number=1)
+    spec = engine.project.apps["effort"]
+    player = stored_player(engine.store, engine.project, code, spec,
+                           people(engine, code)[1]["id"], 1)
+    with pytest.raises(ModelError, match="has no field 'answer'"):
+        trial.filter(player=player, answer=3)
+
+
+def test_the_tables_are_typed_and_made_with_the_apps(effort):
+    engine, _code = effort
+    columns = {row["name"]: row["type"] for row in engine.store.conn.execute(
+        'PRAGMA table_info("effort_trial")').fetchall()}
+    assert columns == {"id": "INTEGER", "session_code": "TEXT", "round_number": "INTEGER",
+                       "group_id": "INTEGER", "player_id": "INTEGER",
+                       "participant_id": "INTEGER", "number": "INTEGER",
+                       "correct": "INTEGER", "checked": "INTEGER"}
