@@ -190,7 +190,10 @@ def codebook(results: Results, files: dict[str, list[str]], app_files: dict[str,
             file) or field_columns.get(app_files.get(file, ""), {})
         for name in columns:
             info = known.get(name)
-            if info is not None and info.column.field is not None:
+            declared = _declared_cells(results, name) if file == "results_wide.csv" else None
+            if declared is not None:
+                rows.append({"file": file, "column": name, **declared})
+            elif info is not None and info.column.field is not None:
                 rows.append({"file": file, "column": name,
                              **_field_cells(results, info)})
             else:
@@ -259,6 +262,28 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
+
+
+def _declared_cells(results: Results, name: str) -> dict[str, Any] | None:
+    """A participant or session field declared in sessions.py (``PARTICIPANT_FIELDS``,
+    ``SESSION_FIELDS``): its type, doc and bounds, as an app field's."""
+    owner, _, attribute = name.partition(".")
+    declared = {"participant": results.project.participant_fields,
+                "session": results.project.session_fields}.get(owner, {})
+    if attribute not in declared:
+        return None
+    field_ = declared[attribute]
+    if field_ is None:
+        return {"record": owner, "field_type": "any JSON value",
+                "doc": f"declared in sessions.py's {owner.upper()}_FIELDS; lists and dicts "
+                       "are written as JSON"}
+    amounts = [_unit(results, app, field_) for app in results.apps]
+    unit, currency = next((pair for pair in amounts if pair[0]), (None, None))
+    choices = "; ".join(f"{_shown(value)}: {label}" for value, label in field_.choices or [])
+    return {"record": owner, "field_type": field_.type_name, "label": field_.display_label,
+            "doc": field_.doc or None, "min": getattr(field_, "min", None),
+            "max": getattr(field_, "max", None), "choices": choices or None,
+            "unit": unit, "currency": currency}
 
 
 def _unit(results: Results, app: str, field_: fields.Field) -> tuple[str | None, str | None]:

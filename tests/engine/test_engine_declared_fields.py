@@ -209,3 +209,19 @@ def test_templates_may_read_declared_fields_and_money_ones_need_money(tmp_path):
     assert sorted((p.code, p.location.line) for p in problems) == [("LC172", 3), ("LC173", 2)]
     assert "did you mean participant.expiry?" in next(p.hint for p in problems
                                                       if p.code == "LC172")
+
+
+def test_the_codebook_describes_declared_fields(budget, tmp_path):
+    driver, session, codes, _ = budget
+    driver.advance(codes[0], {"answer": "10"})
+    written = write_results(driver.engine.store, driver.engine.project, tmp_path / "out",
+                            [session])
+    book = next(path for path in written if path.name == "codebook.csv")
+    rows = {row["column"]: row for row in csv.DictReader(book.open(encoding="utf-8-sig"))
+            if row["file"] == "results_wide.csv"}
+    assert (rows["participant.expiry"]["field_type"], rows["participant.expiry"]["doc"]) == (
+        "float", "end of the time budget")
+    assert rows["participant.bonus_cap"]["field_type"] == "money"
+    assert rows["participant.bonus_cap"]["unit"] == "minor units"
+    assert rows["session.order"]["field_type"] == "any JSON value"
+    assert rows["session.order"]["record"] == "session"
