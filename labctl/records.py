@@ -15,6 +15,7 @@ from .declarations import UNKNOWN_SITE, declaration_site
 from .declared_fields import DECLARATIONS, Declared, read_declared, stored_declared
 from .errors import ModelError
 from .fields import Field, Money
+from .money import points_to_money
 from .vars_codec import VarsDict
 
 if TYPE_CHECKING:
@@ -51,6 +52,8 @@ class Navigator(Protocol):
     def shared(self, player: Player, scope: str) -> Any: ...
 
     def group_in_round(self, group: Group, round_number: int) -> Group: ...
+
+    def subsession_in_round(self, subsession: Subsession, round_number: int) -> Subsession: ...
 
 
 class Record:
@@ -167,7 +170,8 @@ class Player(Record):
     builtin_names = frozenset({
         "id", "id_in_group", "role", "round_number", "participant", "group", "subsession",
         "session", "payoff", "in_round", "in_rounds", "in_previous_rounds", "in_all_rounds",
-        "get_others_in_group", "field_values", "changed_fields", "declared_fields",
+        "get_others_in_group", "get_others_in_subsession", "field_values", "changed_fields",
+        "declared_fields",
         "group_data", "batch_data", "study_data", "id_in_subsession", "field_maybe_none",
         "field_display",
     })
@@ -175,6 +179,9 @@ class Player(Record):
     id_in_group: int = 0
     role: str = ""
     round_number: int = 1
+    #: the payoff as stored when the engine loaded the player (``participant.payoff`` adds
+    #: what was set since)
+    _loaded_payoff: int = 0
     participant: Participant
     group: Group
     subsession: Subsession
@@ -216,6 +223,10 @@ class Player(Record):
 
     def get_others_in_group(self) -> list[Player]:
         return [p for p in self.group.get_players() if p.id_in_group != self.id_in_group]
+
+    def get_others_in_subsession(self) -> list[Player]:
+        return [p for p in self.subsession.get_players()
+                if p.participant.id_in_session != self.participant.id_in_session]
 
 
 class Group(Record):
@@ -272,6 +283,7 @@ class Subsession(Record):
         "id", "round_number", "session", "get_groups", "get_players", "group_matrix",
         "set_group_matrix", "get_group_matrix", "group_randomly", "group_like_round",
         "field_values", "changed_fields", "declared_fields", "field_maybe_none", "field_display",
+        "in_round", "in_rounds", "in_previous_rounds", "in_all_rounds",
     })
 
     round_number: int = 1
@@ -287,6 +299,19 @@ class Subsession(Record):
 
     def get_groups(self) -> list[Group]:
         return sorted(self._nav().subsession_groups(self), key=lambda g: g.id_in_subsession)
+
+    def in_round(self, round_number: int) -> Subsession:
+        """This app's subsession of another round (as oTree's ``subsession.in_round``)."""
+        return self._nav().subsession_in_round(self, round_number)
+
+    def in_rounds(self, first: int, last: int) -> list[Subsession]:
+        return [self.in_round(n) for n in range(first, last + 1)]
+
+    def in_previous_rounds(self) -> list[Subsession]:
+        return self.in_rounds(1, self.round_number - 1)
+
+    def in_all_rounds(self) -> list[Subsession]:
+        return self.in_rounds(1, self.round_number)
 
     def get_players(self) -> list[Player]:
         return [p for g in self.get_groups() for p in g.get_players()]
@@ -414,8 +439,11 @@ class Participant(DeclaredAttributes):
 
     @property
     def payoff(self) -> int:
-        """The bonus: the sum of this participant's player payoffs (minor units or points)."""
-        return self._payoff
+        """The bonus: the sum of this participant's player payoffs (minor units or points),
+        including payoffs set earlier in this same step (as oTree's, so a cap on the total
+        pay reads the total so far)."""
+        links = self.__dict__.get("_links")
+        return self._payoff + (links.unsaved_payoff(self.id) if links is not None else 0)
 
     @payoff.setter
     def payoff(self, value: Any) -> None:
@@ -426,6 +454,22 @@ class Participant(DeclaredAttributes):
             "player payoffs and cannot be set",
             "pay a chosen app or round by setting player.payoff in that round only (and 0 "
             "elsewhere); labctl's bonus is the sum of the player payoffs")
+
+    @property
+    def session(self) -> Session:
+        session = self.__dict__.get("_session")
+        if session is None:
+            raise ModelError("this participant is not part of a running session",
+                             "use participant.session inside page and wait-page hooks")
+        return session
+
+    def payoff_plus_participation_fee(self) -> int:
+        """The participant's whole payment in minor units: fixed pay plus the bonus (points
+        converted at the session type's exact rate), as the payments sheet shows it."""
+        session_type = self.session.session_type
+        rate = session_type.rate
+        bonus = self.payoff if rate is None else points_to_money(self.payoff, rate)
+        return session_type.fixed_pay + bonus
 
     def settle_payoff(self, total: int) -> None:
         """Engine only: take the sum of player payoffs the store has just computed."""
@@ -444,8 +488,10 @@ class Session(DeclaredAttributes):
     def __init__(
         self, code: str, session_type: SessionType, params: dict[str, Any] | None = None,
         vars: dict[str, Any] | None = None, declared: Declared | None = None,
+        num_participants: int = 0,
     ) -> None:
         self._declared = declared or {}
+        self._num_participants = num_participants
         self.code = code
         self.session_type = session_type
         #: the treatments: the session type's params, overridden per session where given
@@ -459,6 +505,24 @@ class Session(DeclaredAttributes):
     @property
     def fixed_pay(self) -> int:
         return self.session_type.fixed_pay
+
+    @property
+    def num_participants(self) -> int:
+        """How many participants the session was created with (as oTree's)."""
+        return self._num_participants
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """oTree's ``session.config``: the session type's params (this session's values),
+        plus ``name``, ``display_name``, ``app_sequence``, ``doc``, ``participation_fee`` (the
+        fixed pay, in minor units as every amount in labctl) and
+        ``real_world_currency_per_point`` (``money_per_point``, or None when payoffs are
+        money). A copy: change treatments in ``params`` before the session starts, not here."""
+        session_type = self.session_type
+        return {"name": session_type.name, "display_name": session_type.display_name,
+                "app_sequence": list(session_type.app_sequence), "doc": session_type.doc,
+                "participation_fee": session_type.fixed_pay,
+                "real_world_currency_per_point": session_type.money_per_point, **self.params}
 
     def __repr__(self) -> str:
         return f"<Session {self.code} {self.session_type.name}>"

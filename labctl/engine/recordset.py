@@ -48,7 +48,8 @@ class RecordSet:
         self.session = Session(session_row["code"], session_type,
                                params=json.loads(session_row["params"] or "{}"),
                                vars=vars_codec.decode(session_row["vars"]),
-                               declared=project.session_fields)
+                               declared=project.session_fields,
+                               num_participants=session_row.get("num_participants") or 0)
         self._session_vars = session_row["vars"] or "{}"
         self._records: dict[tuple[str, str, int], Record] = {}
         #: (app, participant id, round) -> player, and (app, round) -> subsession: one step
@@ -57,6 +58,9 @@ class RecordSet:
         self._players: dict[tuple[str, int, int], Player] = {}
         self._subsessions: dict[tuple[str, int], Subsession] = {}
         self._participants: dict[int, tuple[Participant, str]] = {}
+        #: participant id -> their players loaded in this step: what ``participant.payoff``
+        #: adds to the stored bonus for payoffs set and not yet saved
+        self._players_of: dict[int, list[Player]] = {}
         #: (app, group id) -> its players: a wait page asks for its group's members when the
         #: participant arrives and again to say how many are still missing
         self._members: dict[tuple[str, int], list[Player]] = {}
@@ -86,6 +90,8 @@ class RecordSet:
                              vars_codec.decode(row["vars"]), row["bonus"] or 0,
                              declared=self.project.participant_fields)
         person.id = row["id"]
+        person._session = self.session
+        person._links = self.links
         self._participants[row["id"]] = (person, row["vars"] or "{}")
 
     def player(self, spec: AppSpec, participant_id: int, round_number: int) -> Player:
@@ -141,6 +147,8 @@ class RecordSet:
             player.id_in_group = row["id_in_group"] or 0
             player.role = row["role"] or ""
             player.participant = self.participant(row["participant_id"])
+            player._loaded_payoff = row.get("payoff") or 0
+            self._players_of.setdefault(row["participant_id"], []).append(player)
             player.subsession = self.subsession(spec, row["round_number"])
             # a player has no group until one forms (groups formed as players arrive)
             player.group = (self.group(spec, row["group_id"])  # type: ignore[assignment]
@@ -250,6 +258,19 @@ class RecordSet:
             raise ModelError("shared data is available inside a running session")
         return self.shared_access(player, scope)
 
+    def unsaved_payoff(self, participant_id: int) -> int:
+        """What the payoffs set in this step and not yet saved add to the stored bonus."""
+        return sum((player.payoff or 0) - player._loaded_payoff
+                   for player in self._players_of.get(participant_id, ())
+                   if "payoff" in player._dirty)
+
+    def subsession_in_round(self, subsession: Subsession, round_number: int) -> Subsession:
+        spec: AppSpec = subsession._app
+        if not 1 <= round_number <= spec.num_rounds:
+            raise ModelError(f"app '{spec.name}' has no round {round_number}",
+                             f"rounds go from 1 to {spec.num_rounds}")
+        return self.subsession(spec, round_number)
+
     def subsession_groups(self, subsession: Subsession) -> list[Group]:
         spec: AppSpec = subsession._app
         rows = self.store.round_rows(spec.name, "group", self.session.code,
@@ -266,6 +287,7 @@ class RecordSet:
                 self.store.update_record(app, kind, record_id, changes)
                 if isinstance(record, Player) and "payoff" in changes:
                     payoff_changed.add(record.participant.id)
+                    record._loaded_payoff = changes["payoff"] or 0
                 record._dirty.clear()
         apps = list(self.project.apps)
         for participant_id, (person, original) in self._participants.items():
@@ -350,6 +372,14 @@ class RecordLinks:
 
     def group_in_round(self, group: Group, round_number: int) -> Group:
         return self._set().group_in_round(group, round_number)
+
+    def subsession_in_round(self, subsession: Subsession, round_number: int) -> Subsession:
+        return self._set().subsession_in_round(subsession, round_number)
+
+    def unsaved_payoff(self, participant_id: int) -> int:
+        """Payoffs set and not saved: only while the step's set lives (after it, all saved)."""
+        records = self._records()
+        return 0 if records is None else records.unsaved_payoff(participant_id)
 
     def create_extra(self, spec: AppSpec, record: ExtraRecord, row: dict[str, Any]) -> None:
         self._set().create_extra(spec, record, row)
