@@ -26,7 +26,7 @@ from typing import TypeGuard
 import jinja2
 import jsonschema
 
-from . import asset_checks, hook_checks, otree_hints, template_checks
+from . import asset_checks, hook_checks, live_checks, otree_hints, template_checks
 from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec
 from .errors import FieldValueError, ValidationFailed
 from .fields import Field
@@ -66,6 +66,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems += template_checks.problems(project)
     problems += otree_hints.problems(project)
     problems += hook_checks.problems(project)
+    problems += live_checks.problems(project)
     problems += asset_checks.problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)

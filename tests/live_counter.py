@@ -9,6 +9,8 @@ follows, so a participant can be moved off the live page.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 APP = '''
 import labctl
 from labctl import fields
@@ -67,3 +69,20 @@ COUNT_HTML = """{% block title %}Counter{% endblock %}
 """
 
 SESSION_TYPE = 'name="counter", app_sequence=["counter"], num_participants=3'
+
+
+def counter_project(root: Path, extra: dict[str, str] | None = None) -> Path:
+    """The counter app as a project folder (session type ``counter``), with ``extra`` files."""
+    files = {
+        "sessions.py": "from labctl import SessionType\n\nSESSION_TYPES = [SessionType("
+                       f"{SESSION_TYPE})]\n",
+        "counter/__init__.py": APP,
+        "counter/Count.html": COUNT_HTML,
+        "counter/Results.html": "{% block title %}Done{% endblock %}\n"
+                                "{% block content %}{{ next_button() }}{% endblock %}\n",
+        **(extra or {}),
+    }
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    return root

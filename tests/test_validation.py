@@ -509,6 +509,50 @@ RULE_CASES += [
 ]
 
 
+# LC21x live pages (labctl/live_checks.py): a live_method that could never run
+LIVE = ("\n\n    @staticmethod\n    def live_method({}):\n"
+        "        return {{0: data}}")  # decorator: line 14
+LIVE_PAGE = 'form_fields = ["age"]' + LIVE.format("player, data")
+LIVE_HTML = ('{% block scripts %}<script src="/app-static/game/live.js"></script>'
+             "{% endblock %}\n" + ASK_HTML)
+
+
+def live_files(page: str = LIVE_PAGE, html: str = LIVE_HTML) -> dict[str, str | bytes | None]:
+    return {**project_files(page=page), "game/Ask.html": html}
+
+
+RULE_CASES += [
+    pytest.param(live_files(html='{% extends "labctl/base.html" %}\n' + ASK_HTML), "LC210",
+                 "game/Ask.html:1", "extends 'labctl/base.html', which does not load liveSend",
+                 id="LC210-extends"),
+    pytest.param(live_files(html=LIVE_HTML + "{% block labctl_scripts %}{% endblock %}\n"),
+                 "LC210", "game/Ask.html:5", "replaces the block labctl_scripts",
+                 id="LC210-client-block"),
+    pytest.param(live_files(page='form_fields = ["age"]\n    live_method = 42'), "LC211",
+                 "game/__init__.py:11", "sets live_method to int 42, not a function",
+                 id="LC211-not-a-function"),
+    pytest.param(live_files(page='form_fields = ["age"]' + LIVE.format("player")), "LC212",
+                 "game/__init__.py:14", "live_method takes (player), but is called with "
+                 "(player, data)", id="LC212-signature"),
+    pytest.param(live_files(page='form_fields = ["age"]\n    live_method = "live_bid"'),
+                 "LC213", "game/__init__.py:11", "names its live method as text "
+                 "(live_method = 'live_bid'), oTree's older spelling", id="LC213-text"),
+    pytest.param(live_files(html="<script>\nfunction liveRecv(data) {}\n</script>\n"
+                                 + ASK_HTML.replace("<p>", "<script>liveSend({});</script><p>")),
+                 "LC214", "game/Ask.html:1", "writes its script inline",
+                 id="LC214-inline-script"),
+]
+
+
+def test_a_live_page_that_can_run_has_no_problem(problems_of):
+    html = ('<script type="application/json" id="data">{"a": 1}</script>\n'
+            '<script src="/app-static/game/live.js" defer></script>\n' + ASK_HTML)
+
+    assert problems_of(live_files(html=html)) == []
+    assert problems_of(live_files(page='form_fields = ["age"]' + LIVE.format(
+        "player, data, *rest"))) == []
+
+
 # LC215-LC218 static files and page scripts (labctl/asset_checks.py)
 SCRIPT_HTML = "{% block scripts %}\n<script src=\"{{ static('market.js') }}\"ATTRS></script>\n" \
               "{% endblock %}\n{% block content %}" + ASK_HTML + "{% endblock %}\n"

@@ -105,6 +105,24 @@ class Bot:
     #: as in oTree, the session is played once per case; ``self.case`` is this session's
     cases: list[Any] = []
     case: Any = None
+    #: how ``live`` and ``live_messages`` reach the server (set by the runner on each page)
+    _live: Callable[[Any], list[Any]] | None = None
+    _live_received: Callable[[], list[Any]] | None = None
+
+    @property
+    def live_messages(self) -> list[Any]:
+        """Every payload the bot's player received on the live page it is on, oldest first
+        (also those sent by the other players' messages)."""
+        return self._live_received() if self._live_received is not None else []
+
+    def live(self, data: Any) -> list[Any]:
+        """Send ``data`` to the live_method of the page the bot is on, through the page's
+        real live socket, as the page's ``liveSend(data)``; returns the payloads this bot's
+        player received in answer to it. A refusal fails the bot with the server's message."""
+        if self._live is None:
+            raise LabctlError("self.live(...) was called before the bot reached a page",
+                              "call it in play_round, before the yield of the live page")
+        return self._live(data)
 
     def play_round(self) -> Iterator[Any]:
         """Yield what to submit on each page of this round, in order; override it."""

@@ -16,8 +16,9 @@ from urllib.parse import urlencode, urlsplit
 
 import websocket
 
+from ..errors import LabctlError
 from ..page_marker import PAGE_MARKER
-from ..participant_urls import POSITION, SOCKET, participant_path, participant_url
+from ..participant_urls import LIVE, POSITION, SOCKET, participant_path, participant_url
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 #: seconds between two position checks while the socket is quiet, as a browser's wait page
@@ -102,6 +103,7 @@ class ParticipantClient:
         self.timeout = timeout
         self.http = HttpConnection(self.base_url, timeout)
         self._socket: websocket.WebSocket | None = None
+        self._live: LiveConnection | None = None
 
     @property
     def url(self) -> str:
@@ -183,9 +185,28 @@ class ParticipantClient:
                 self._socket.close()
             self._socket = None
 
+    def live(self, page: ShownPage, data: Any) -> list[Any]:
+        """Send a live message from ``page``; the payloads received in answer to it."""
+        if self._live is None or self._live.step != page.step:
+            self._close_live()
+            url = participant_url(self.base_url.replace("http://", "ws://"), self.code, LIVE)
+            self._live = LiveConnection(url, page.step, self.timeout)
+        return self._live.send(data)
+
+    def live_messages(self, page: ShownPage) -> list[Any]:
+        """Every payload received on ``page``'s live socket so far."""
+        live = self._live
+        return list(live.received) if live is not None and live.step == page.step else []
+
+    def _close_live(self) -> None:
+        if self._live is not None:
+            self._live.close()
+            self._live = None
+
     def close(self) -> None:
-        """Close the participant's HTTP connection and socket (a browser tab closing)."""
+        """Close the participant's HTTP connection and sockets (a browser tab closing)."""
         self._close_socket()
+        self._close_live()
         self.http.close()
 
     def _poll(self, page: ShownPage, deadline: float, stop: threading.Event) -> bool:
@@ -209,3 +230,39 @@ class ParticipantClient:
         return ShownPage(marker.group("kind"), int(marker.group("step")), marker.group("app"),
                     int(round_text) if round_text else None, marker.group("page"), text,
                     response.status, csrf.group(1) if csrf else None)
+
+
+class LiveConnection:
+    """A bot's live socket on one page, as ``labctl-live.js`` holds it: each message is
+    answered after its deliveries, so everything before the answer is read at once."""
+
+    #: messages read while waiting for one answer at most (deliveries of others' messages)
+    MAX_READS = 10_000
+
+    def __init__(self, url: str, step: int, timeout: float) -> None:
+        self.step = step
+        self.socket = websocket.create_connection(url, timeout=timeout)
+        self.sent = 0
+        #: every payload delivered to this page, oldest first
+        self.received: list[Any] = []
+
+    def send(self, data: Any) -> list[Any]:
+        self.sent += 1
+        self.socket.send(json.dumps({"op": "send", "step": self.step, "data": data,
+                                     "id": self.sent}))
+        deliveries: list[dict[str, Any]] = []
+        for _ in range(self.MAX_READS):
+            message = json.loads(self.socket.recv())
+            kind = message.get("type")
+            if kind == "live":
+                deliveries.append(message)
+                self.received.append(message["data"])
+            elif kind == "error" and message.get("id") == self.sent:
+                raise LabctlError(f"live message {data!r} refused: {message['message']}")
+            elif kind == "ack" and message.get("id") == self.sent:
+                return [d["data"] for d in deliveries if d["re"] == message["mid"]]
+        raise LabctlError(f"no answer to live message {data!r} in {self.MAX_READS} messages")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, websocket.WebSocketException):
+            self.socket.close()

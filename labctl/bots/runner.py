@@ -378,3 +378,20 @@ class PlayerRun:
         bot.participant, bot.session = player.participant, player.session
         bot.round_number = round_number
         bot.html = self.page.html if self.page else ""
+        page = self.page
+        if page is not None:
+            self._mark(page)  # what the bot's code does now happens on this page
+            bot._live = lambda data: self._live(page, data)
+            bot._live_received = lambda: self.client.live_messages(page)
+
+    def _live(self, page: ShownPage, data: Any) -> list[Any]:
+        """A bot's live message; when the app's live_method failed, the failure names the
+        researcher's file:line, as the monitor does."""
+        try:
+            return self.client.live(page, data)
+        except LabctlError as exc:
+            with self.team.store.reading():
+                error = self.team.store.app_error_of(self.row["code"])
+            if error is None or error["step"] != page.step:
+                raise
+            raise BotFailure(f"{exc}; {error['location']}: {error['message']}") from exc

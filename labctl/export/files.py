@@ -18,6 +18,7 @@ from typing import Any
 from ..engine.store import Store
 from ..errors import LabctlError
 from ..project import Project
+from .live_messages import LIVE_FILE, live_table
 from .snapshot import Row, session_type_of
 from .tables import Progress, Table, load_results
 
@@ -137,10 +138,11 @@ def write_results(store: Store, project: Project, out_dir: str | Path,
                   session_codes: list[str], fmt: str = "csv",
                   progress: Progress | None = None) -> list[Path]:
     """Write the results of the sessions into ``out_dir``: ``results_wide.csv``, a CSV per
-    app and ``page_timings.csv``; or, with fmt json, all of it nested in ``results.json``."""
+    app, ``page_timings.csv``, the shared-data tables and ``live_messages.csv``; or, with fmt
+    json, all of it but the live messages nested in ``results.json``."""
     check_format(fmt)
     out = _out_dir(out_dir)
-    files = 1 if fmt == "json" else 7 + len(_apps_of(store, project, session_codes))
+    files = 1 if fmt == "json" else 8 + len(_apps_of(store, project, session_codes))
     total = len(session_codes) + files
     results = load_results(store, project, session_codes, progress, total)
     jobs: list[tuple[str, Callable[[], bytes]]]
@@ -153,6 +155,7 @@ def write_results(store: Store, project: Project, out_dir: str | Path,
         jobs.append((TIMINGS_FILE, lambda: csv_bytes(results.page_timings())))
         jobs += [(name, lambda table=table: csv_bytes(table))
                  for name, table in results.shared_tables().items()]
+        jobs.append((LIVE_FILE, lambda: csv_bytes(live_table(store, session_codes))))
     written: list[Path] = []
     for name, make in jobs:
         written.append(_write(out / name, make()))

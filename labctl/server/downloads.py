@@ -31,6 +31,7 @@ from ..export import (
     load_results,
     table_json,
 )
+from ..export.live_messages import LIVE_FILE, live_table
 from .admin import requires_admin
 from .current import engine
 
@@ -49,6 +50,8 @@ def download(session_code: str, kind: str, fmt: str) -> Response:
         abort(404)
     results = load_results(engine().store, engine().project, [session_code])
     make = _maker(results, kind, fmt)
+    if (kind, fmt) == ("results", "zip"):
+        make = _with_live_messages(results, session_code)
     if make is None:
         abort(404)
     return Response(make(), content_type=CONTENT_TYPES[fmt], headers={
@@ -73,13 +76,19 @@ def _maker(results: Results, kind: str, fmt: str) -> Callable[[], bytes] | None:
         ("payments", "json"): lambda: json_bytes(results.payments_json()),
         ("results", "json"): lambda: json_bytes(results.as_json()),
         ("apps", "zip"): lambda: _zip(_app_files(results)),
-        ("results", "zip"): lambda: _zip({
-            WIDE_FILE: csv_bytes(results.wide()), **_app_files(results),
-            TIMINGS_FILE: csv_bytes(results.page_timings()),
-            PAYMENTS_FILE: csv_bytes(results.payments()),
-            **{name: csv_bytes(table) for name, table in results.shared_tables().items()}}),
     }
     return makers.get((kind, fmt))
+
+
+def _with_live_messages(results: Results, session_code: str) -> Callable[[], bytes]:
+    """results.zip: every CSV ``labctl export results`` writes, ``live_messages.csv`` too."""
+    store = engine().store
+    return lambda: _zip({
+        WIDE_FILE: csv_bytes(results.wide()), **_app_files(results),
+        TIMINGS_FILE: csv_bytes(results.page_timings()),
+        PAYMENTS_FILE: csv_bytes(results.payments()),
+        **{name: csv_bytes(table) for name, table in results.shared_tables().items()},
+        LIVE_FILE: csv_bytes(live_table(store, [session_code]))})
 
 
 def _app_files(results: Results) -> dict[str, bytes]:

@@ -42,6 +42,22 @@ MAX_QUEUED = 500
 STATUS = {"rate": 429, "failed": 500, "other": 409}
 
 
+class DeliveryQueue(queue.Queue):
+    """A live page's queue. The hub drops what a full queue cannot take (a page that stopped
+    reading must not hold up its market); this queue remembers that it did, so that its socket
+    is closed and the page, reconnecting, is sent what it missed from the log: nothing is lost
+    without the page knowing."""
+
+    overflowed = False
+
+    def put_nowait(self, item: Any) -> None:
+        try:
+            super().put_nowait(item)
+        except queue.Full:
+            self.overflowed = True
+            raise
+
+
 def live_socket(ws: Any, code: str) -> None:
     engine = current_engine()
     try:
@@ -60,7 +76,7 @@ class LiveSocket:
         self.ws = ws
         self.engine = engine
         self.code = code
-        self.outbox: queue.Queue = queue.Queue(MAX_QUEUED)
+        self.outbox = DeliveryQueue(MAX_QUEUED)
         self.open = True
 
     def run(self, after: int) -> None:
@@ -101,6 +117,9 @@ class LiveSocket:
             if message.get("type") == "closed":
                 return
             try:
+                if self.outbox.overflowed:  # the page reconnects and resumes from the log
+                    self.ws.close(reason=1011, message="too far behind")
+                    return
                 self.ws.send(json.dumps(message))
             except (ConnectionClosed, OSError):
                 return

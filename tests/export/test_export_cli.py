@@ -39,10 +39,10 @@ def test_export_results_writes_every_session_by_default(played, tmp_path):
     result = invoke("export", "results", "--project", played.project_dir, "--out", out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "batch_data.csv", "group_data.csv", "page_timings.csv", "questionnaire.csv",
-        "results_wide.csv", "shared_documents.csv", "shared_messages.csv", "study_data.csv",
-        "trust.csv", "ultimatum.csv"]
-    assert "Wrote 10 files" in result.output
+        "batch_data.csv", "group_data.csv", "live_messages.csv", "page_timings.csv",
+        "questionnaire.csv", "results_wide.csv", "shared_documents.csv", "shared_messages.csv",
+        "study_data.csv", "trust.csv", "ultimatum.csv"]
+    assert "Wrote 11 files" in result.output
     codes = [row["session.code"] for row in wide_rows(out)]
     assert codes == [c for c in (played.code, played.running_code, played.idle_code)
                      for _ in range(4)]

@@ -85,7 +85,7 @@ def test_the_wide_csv_download_is_the_file_the_cli_writes(lab, tmp_path):
                                                   timeout=TIMEOUT).content))
     assert archive.namelist() == ["results_wide.csv", "trust.csv", "ultimatum.csv",
                                   "questionnaire.csv", "page_timings.csv", "payments.csv",
-                                  *SHARED_FILES]
+                                  *SHARED_FILES, "live_messages.csv"]
     for path in written:
         assert archive.read(path.name) == path.read_bytes()
     assert zipfile.ZipFile(io.BytesIO(http.get(url(lab, "apps.zip"), timeout=TIMEOUT).content)

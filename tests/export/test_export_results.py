@@ -125,7 +125,7 @@ def exported(played: Played, tmp_path):
 def test_the_csv_export_writes_the_wide_table_a_table_per_app_and_the_timings(exported):
     assert [path.name for path in exported] == [
         "results_wide.csv", "trust.csv", "ultimatum.csv", "questionnaire.csv",
-        "page_timings.csv", *SHARED_FILES]
+        "page_timings.csv", *SHARED_FILES, "live_messages.csv"]
 
 
 def test_the_wide_csv_has_every_column_in_a_stable_order(played, exported):
@@ -280,6 +280,6 @@ def test_progress_is_reported_up_to_the_total(played, tmp_path):
     seen: list[tuple[str, int, int]] = []
     write_results(played.store, played.project, tmp_path / "out",
                   [played.code, played.idle_code], progress=lambda *a: seen.append(a))
-    assert [done for _, done, _ in seen] == list(range(1, 13))  # 2 sessions, 10 files
-    assert {total for _, _, total in seen} == {12}
-    assert seen[-1][0] == "wrote shared_messages.csv"
+    assert [done for _, done, _ in seen] == list(range(1, 14))  # 2 sessions, 11 files
+    assert {total for _, _, total in seen} == {13}
+    assert seen[-1][0] == "wrote live_messages.csv"

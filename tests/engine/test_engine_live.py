@@ -184,3 +184,14 @@ def test_a_page_that_reconnects_gets_what_it_missed_on_this_page_only(live):
     missed = engine.live_deliveries(codes[2], after=0)
     assert [(d.reply_to, d.data["total"]) for d in missed] == [(first, 1), (first + 4, 2)]
     assert engine.live_deliveries(codes[2], after=missed[0].id) == missed[1:]
+
+
+def test_a_timeout_and_the_experimenters_advance_move_a_live_page_on(live, clock):
+    engine, codes, _, driver = live
+    engine.admin_advance(codes[0])
+    clock.advance(601)  # Count's timeout_seconds is 600
+
+    assert engine.expire_timeouts() == 2
+    assert [driver.look(code).page for code in codes] == ["Results"] * 3
+    with pytest.raises(LiveRefused, match="no longer yours"):
+        engine.live_message(codes[1], COUNT, {"kind": "click"})

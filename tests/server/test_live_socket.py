@@ -6,34 +6,17 @@ WebSockets are blocked the same works over ``/p/<code>/live/messages``."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import requests
 import websocket
 from browserless import HTTP_TIMEOUT, Participant
-from live_counter import APP, COUNT_HTML, SESSION_TYPE
+from live_counter import counter_project
 
 from labctl.engine.live import FAILED, RateLimits
 from labctl.participant_urls import LIVE, LIVE_MESSAGES, participant_url
 
 COUNT = 0
-
-
-def counter_project(root: Path) -> Path:
-    """The counter app (``tests/live_counter.py``) as a project folder."""
-    files = {
-        "sessions.py": "from labctl import SessionType\n\nSESSION_TYPES = [SessionType("
-                       f"{SESSION_TYPE})]\n",
-        "counter/__init__.py": APP,
-        "counter/Count.html": COUNT_HTML,
-        "counter/Results.html": "{% block title %}Done{% endblock %}\n"
-                                "{% block content %}{{ next_button() }}{% endblock %}\n",
-    }
-    for relative, text in files.items():
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.fixture
@@ -273,3 +256,15 @@ def test_only_a_live_page_loads_the_live_client(lab):
     assert "labctl-live.js" not in results.text
     script = requests.get(f"{lab.base_url}/static/labctl-live.js", timeout=HTTP_TIMEOUT)
     assert script.status_code == 200 and "window.liveSend" in script.text
+
+
+def test_a_full_delivery_queue_remembers_that_the_hub_dropped_a_delivery():
+    from labctl.hub import InProcessHub
+    from labctl.server.live_socket import DeliveryQueue
+
+    hub, inbox = InProcessHub(), DeliveryQueue(2)
+    hub.subscribe("live:x", inbox)
+
+    delivered = [hub.publish("live:x", {"n": n}) for n in range(3)]
+
+    assert delivered == [1, 1, 0] and inbox.overflowed

@@ -1,0 +1,121 @@
+"""``labctl validate``'s checks of live pages (LC210-LC214): a ``live_method`` that would
+never run, or fail on its first message, is refused here with file:line and the fix.
+
+    LC210  a live page's template cannot load labctl's live client (liveSend, liveRecv)
+    LC211  ``live_method`` is not a function
+    LC212  ``live_method`` does not take (player, data)
+    LC213  ``live_method = "name"``: oTree's older spelling, naming a Player method
+    LC214  a live page's template writes its script inline (oTree's way), which the page's
+           Content-Security-Policy blocks: liveSend and liveRecv there would never run
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+from typing import Any
+
+from .otree_templates import translate
+from .pages import Page, is_sequence_item
+from .problems import Problem
+from .project import Project
+
+__all__ = ["problems"]
+
+#: the layout that loads the live client (``labctl/server/templates/labctl/page.html``)
+LIVE_LAYOUT = "labctl/page.html"
+_EXTENDS = re.compile(r"""\{%-?\s*extends\s+(['"])(?P<name>[^'"]+)\1""")
+_CLIENT_BLOCK = re.compile(r"\{%-?\s*block\s+labctl_scripts\b")
+#: a <script> tag, and a type attribute that does not run (e.g. application/json data)
+_SCRIPT_TAG = re.compile(r"<script\b(?P<attributes>[^>]*)>", re.IGNORECASE)
+_INERT = re.compile(r"""\btype\s*=\s*(['"]?)(?!text/javascript|module|application/javascript)""",
+                   re.IGNORECASE)
+WRITE = "@staticmethod def live_method(player, data):"
+
+
+def problems(project: Project) -> list[Problem]:
+    """Every problem of every live page of the project's apps."""
+    found: list[Problem] = []
+    for spec in project.apps.values():
+        for page in spec.page_sequence:
+            if is_sequence_item(page) and issubclass(page, Page) and (
+                    page.live_method is not None):
+                found += _method_problems(page, spec.module)
+                found += _template_problems(page, spec.template_path(page))
+    return found
+
+
+def _method_problems(page: type[Page], module: Any) -> list[Problem]:
+    method = vars_of(page).get("live_method", page.live_method)
+    where = _site(method, page._defined_at)
+    name = f"page '{page.__name__}'"
+    if isinstance(method, str):
+        player = getattr(module, "Player", None)
+        known = f"Player.{method}(self, data)" if callable(getattr(player, method, None)) else (
+            f"the Player method {method!r}")
+        return [Problem.at("LC213", where, f"{name} names its live method as text "
+                           f"(live_method = {method!r}), oTree's older spelling",
+                           f"write {WRITE} on the page, with the body of {known} "
+                           "(self becomes player)")]
+    function = method.__func__ if isinstance(method, (staticmethod, classmethod)) else method
+    if not inspect.isfunction(function):
+        return [Problem.at("LC211", where, f"{name} sets live_method to "
+                           f"{type(function).__name__} {function!r:.40}, not a function",
+                           f"write {WRITE}")]
+    try:
+        inspect.signature(function).bind(None, None)
+    except TypeError:
+        return [Problem.at("LC212", where, f"{name}'s live_method takes "
+                           f"{inspect.signature(function)}, but is called with (player, data)",
+                           f"write {WRITE}")]
+    return []
+
+
+def _template_problems(page: type[Page], path: Path) -> list[Problem]:
+    """LC210 and LC214 at the template's own lines; a missing template is LC13x's."""
+    try:
+        source = translate(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+    name = f"page '{page.__name__}' has a live_method, but its template"
+    for number, line in enumerate(source.splitlines(), 1):
+        extends = _EXTENDS.search(line)
+        if extends and extends["name"] != LIVE_LAYOUT:
+            return [Problem.at("LC210", (str(path), number), f"{name} extends "
+                               f"{extends['name']!r}, which does not load liveSend and "
+                               "liveRecv", "remove the extends line: labctl puts the page in "
+                               f"{LIVE_LAYOUT}, which loads them")]
+        if _CLIENT_BLOCK.search(line):
+            return [Problem.at("LC210", (str(path), number), f"{name} replaces the block "
+                               "labctl_scripts, which loads liveSend and liveRecv",
+                               "remove that block; put the page's scripts in "
+                               "{% block scripts %}")]
+    for number, line in enumerate(source.splitlines(), 1):
+        for tag in _SCRIPT_TAG.finditer(line):
+            attributes = tag["attributes"]
+            if re.search(r"\bsrc\s*=", attributes, re.IGNORECASE) or _INERT.search(attributes):
+                continue
+            return [Problem.at("LC214", (str(path), number), f"{name} writes its script "
+                               "inline, which the page's Content-Security-Policy blocks: its "
+                               "liveSend and liveRecv would never run",
+                               "move the script into a file of the app's static/ folder and "
+                               "load it in {% block scripts %} with <script src=\"{{ "
+                               "static('live.js') }}\"></script>")]
+    return []
+
+
+def vars_of(page: type[Page]) -> dict[str, Any]:
+    """The page's own class attributes (down its researcher-written bases), undecorated
+    static methods kept as they were written."""
+    found: dict[str, Any] = {}
+    for klass in reversed(page.__mro__):
+        if klass is not Page and issubclass(klass, Page):
+            found.update(vars(klass))
+    return found
+
+
+def _site(value: Any, fallback: tuple[str, int]) -> tuple[str, int]:
+    function = getattr(value, "__func__", value)
+    code = getattr(function, "__code__", None)
+    return (code.co_filename, code.co_firstlineno) if code is not None else fallback
