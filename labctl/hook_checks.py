@@ -1,11 +1,11 @@
 """``labctl validate`` rules for oTree hooks that labctl does not run (LC190-LC199).
 
-Code ported from oTree often defines a hook by the name oTree calls it: a page's ``js_vars``,
-a module-level ``before_session_starts``, a Player method ``age_max(self)``. Python accepts
-all of them and labctl would simply never call them, so the experiment would run with a
-result the researcher did not write. Each such name is refused here by name, at its file and
-line, with what to write instead. A hook labctl runs is not listed; once labctl learns one,
-it leaves these tables.
+Code ported from oTree often defines a hook by the name oTree calls it: a page's
+``timeout_happened``, a module-level ``before_session_starts``, a Player method
+``age_max(self)``. Python accepts all of them and labctl would simply never call them, so the
+experiment would run with a result the researcher did not write. Each such name is refused
+here by name, at its file and line, with what to write instead. A hook labctl runs is not
+listed; once labctl learns one, it leaves these tables.
 
     LC190  a page or wait page defines a hook labctl does not run
     LC191  an app module defines a function oTree would call and labctl does not

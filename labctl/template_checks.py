@@ -25,6 +25,7 @@ from .otree_templates import FRAGMENT_PREFIX, PAGE_PREFIX, resolve, translate, u
 from .problems import Problem
 from .project import Project
 from .records import Participant, Session
+from .static_files import STATIC_FOLDER
 
 #: labctl's own templates, which app templates may extend or include (``labctl/...``)
 LABCTL_TEMPLATES = Path(__file__).resolve().parent / "server" / "templates"
@@ -42,6 +43,8 @@ def problems(project: Project) -> list[Problem]:
         pages = {spec.template_path(page).resolve() for page in spec.page_sequence
                  if hasattr(page, "template_file")}
         for path in sorted(spec.folder.rglob("*.html")):
+            if path.is_relative_to(spec.folder / STATIC_FOLDER):
+                continue  # served as it is, never rendered as a template
             found += _template_problems(project, spec, path, environment,
                                         path.resolve() in pages)
     return found

@@ -630,6 +630,12 @@ RULE_CASES += [
 ]
 
 
+def test_html_in_static_is_a_file_to_serve_not_a_template(problems_of):
+    files = {**project_files(), "game/static/handout.html": "<p>{% if broken</p>\n"}
+
+    assert problems_of(files) == []
+
+
 def test_app_files_and_scripts_that_work_are_not_problems(problems_of):
     files = {**project_files(page='form_fields = ["age"]' + STATIC.format("js_vars")),
              "game/static/market.js": "var x = 1;\n", "game/static/img/cards.png": b"\x89PNG",

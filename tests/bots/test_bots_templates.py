@@ -18,6 +18,11 @@ from labctl.scaffold import list_templates, templates_root
 TEMPLATES = [t.name for t in list_templates()]
 #: the templates of the bots feature; each declares timeout values on every form page
 GAMES = ["trust", "ultimatum", "public_goods", "questionnaire", "dictator"]
+#: live-page templates: what their bots get refused is a live message (checked with expect on
+#: the reply of self.live), not a form
+LIVE = {"double_auction", "volunteer_dilemma"}
+#: pages that move on by themselves, for every member at once, when someone acts
+SELF_SUBMITTING = {("volunteer_dilemma", "Decide.html")}
 
 
 def test_every_required_template_exists():
@@ -47,7 +52,7 @@ def test_each_template_is_complete(template):
     for page in folder.glob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "{% block title %}" in text and "{% block content %}" in text, page.name
-        assert "next_button()" in text, page.name
+        assert "next_button(" in text or (template, page.name) in SELF_SUBMITTING, page.name
         if "formfield" in text:
             assert "{{ formfields() }}" in text or "{{ formfield(" in text, page.name
     bots = folder / "bots.py"
@@ -56,9 +61,13 @@ def test_each_template_is_complete(template):
     source = bots.read_text(encoding="utf-8")
     assert "class PlayerBot(Bot)" in source
     calls = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)]
-    assert any(getattr(call.func, "id", "") == "Submission" and
-               any(k.arg == "error" for k in call.keywords) for call in calls), \
+    assert template in LIVE or any(
+        getattr(call.func, "id", "") == "Submission" and
+        any(k.arg == "error" for k in call.keywords) for call in calls), \
         "bots.py makes no refused Submission(..., error=...)"
+    if template in LIVE:
+        assert any(getattr(call.func, "attr", "") == "live" for call in calls), \
+            "the bots of a live template send live messages (self.live)"
     assert any(getattr(call.func, "id", "") == "expect" for call in calls)
 
 

@@ -180,3 +180,38 @@ def test_a_page_without_js_vars_has_no_element(live_server):
 
     page = requests.get(lab.url(lab.codes[0]), timeout=HTTP_TIMEOUT).text
     assert "labctl-js-vars" not in page
+
+
+@pytest.mark.parametrize(("change", "location", "says"), [
+    (("Look.html", "static('img/cards png.png')", "static('img/cards.png')"), "Look.html:3",
+     "static('img/cards.png'): no file gallery/static/img/cards.png"),
+    (("__init__.py", '"accents": "déjà"}', '"accents": {"a", "set"}}'), "__init__.py:14",
+     "js_vars of page Look: Object of type set is not JSON serializable"),
+])
+def test_a_broken_static_reference_or_js_vars_is_the_apps_error_at_its_line(
+        tmp_path, live_server, change, location, says):
+    """What validate reports (LC215) still fails loudly when served: the participant gets the
+    app-error page and the monitor the file:line, never a page without its image or vars."""
+    file, old, new = change
+    project = tmp_path / "project"
+    app = project / "gallery"
+    app.mkdir(parents=True)
+    (project / "sessions.py").write_text(
+        "from labctl import SessionType\n\nSESSION_TYPES = [SessionType(name='demo', "
+        "app_sequence=['gallery'], num_participants=1)]\n")
+    sources = {"__init__.py": APP_INIT, "Look.html": LOOK_HTML}
+    sources[file] = sources[file].replace(old, new)
+    for name, text in sources.items():
+        (app / name).write_text(text)
+    (app / "static" / "js").mkdir(parents=True)
+    (app / "static" / "js" / "look.js").write_bytes(FILES["js/look.js"])
+    (app / "static" / "img").mkdir()
+    (app / "static" / "img" / "cards png.png").write_bytes(FILES["img/cards png.png"])
+    lab = live_server(project=project, session_type="demo", n=1)
+
+    page = requests.get(lab.url(lab.codes[0]), timeout=HTTP_TIMEOUT)
+
+    assert page.status_code == 500 and "Traceback" not in page.text
+    (error,) = lab.engine.store.app_errors_of(lab.session_code)
+    assert error["location"].endswith(f"gallery/{location}"), error
+    assert says in error["message"]
