@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .. import __version__
-from . import export, play, run, scaffold, sessions, validate
+from . import dev, export, play, run, scaffold, sessions, validate
 
 app = typer.Typer(
     name="labctl",
@@ -38,6 +38,7 @@ run.register(app)
 export.register(app)
 sessions.register(app)
 play.register(app)
+dev.register(app)
 
 
 def main() -> None:

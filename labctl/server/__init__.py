@@ -21,7 +21,7 @@ from ..otree_templates import join_path_for
 from ..participant_urls import SHARED_ROUTE, SOCKET_ROUTE
 from ..storage.admin_logins import AdminLogins
 from ..storage.sqlite import StorageError
-from . import admin, downloads, participant, rooms, shared_socket
+from . import admin, demo, downloads, participant, rooms, shared_socket
 from .current import ENGINE
 from .rendering import (
     FINISHED_TEMPLATE,
@@ -82,6 +82,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.register_blueprint(admin.bp)
     app.register_blueprint(rooms.bp)
     app.register_blueprint(downloads.bp)
+    app.register_blueprint(demo.bp)
     sock = Sock(app)
     for route, handler in [(SOCKET_ROUTE, participant.participant_socket),
                            (SHARED_ROUTE, shared_socket.shared_socket),
