@@ -200,3 +200,12 @@ def test_each_reload_starts_a_fresh_database(bench: Bench) -> None:
     assert bench.bench.engine is not engine
     assert len(bench.bench.engine.session_rows()) == 1  # recreated, not kept beside the old
     assert not (bench.root / "labctl.db").exists()
+
+
+def test_the_answers_given_are_typed_again_across_reloads(bench: Bench) -> None:
+    paths = play_to_send_back(bench)  # the trustor sent EUR 4.00
+    for _ in range(2):  # the second reload replays what the first one replayed
+        assert bench.bench.reload().ok
+        page = bench.follow(paths[1]).text
+        assert marker(page)[3] == "SendBack"
+        assert "The trustor sent you EUR 4.00" in " ".join(page.split())

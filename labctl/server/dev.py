@@ -22,17 +22,19 @@ What a reload does:
 from __future__ import annotations
 
 import html
+import io
 import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from flask import Flask, render_template
 from flask_sock import Sock
 
-from ..bots.replay import Place, places, replay
+from ..bots.replay import PageKey, Place, places, replay
 from ..engine import Engine
 from ..errors import LabctlError
 from ..hub import InProcessHub
@@ -57,6 +59,8 @@ SOCKET_PATH = "/_dev/ws"
 #: the front page: the demo page of ``demo.py``
 FRONT_PAGE = "/admin/demo/"
 DEV_SCRIPT = "/static/labctl-dev.js"
+#: forms larger than this are not kept for replaying (labctl refuses bodies over 256 KB)
+MAX_KEPT_FORM = 256 * 1024
 
 
 @dataclass
@@ -104,6 +108,10 @@ class Workbench:
         self.forward: dict[str, str] = {}
         #: participant code -> why they are not on the page they had open
         self.notes: dict[str, str] = {}
+        #: participant code -> step -> the form they sent there and the server accepted
+        self.answers: dict[str, dict[int, dict[str, str]]] = {}
+        #: participant code -> the answers replayed into their session, by page
+        self.carried: dict[str, dict[PageKey, dict[str, str]]] = {}
         self.shell = self._shell()
 
     # -- reloading ------------------------------------------------------------------------
@@ -138,7 +146,7 @@ class Workbench:
         store = SqliteStore(self._fresh_db())
         engine = Engine(project, store, hub=self.hub)
         outcome = Reload(True, 0.0)
-        self.notes = {}
+        self.notes, self.answers, self.carried = {}, {}, {}
         renamed: dict[str, str] = {}
         for session in before:
             self._recreate(engine, session, renamed, outcome)
@@ -159,7 +167,8 @@ class Workbench:
         return [_OpenSession(row["code"], row["session_type"],
                              {p["id_in_session"]: p["code"]
                               for p in self.engine.participant_rows(row["code"])},
-                             places(self.engine, row["code"]))
+                             places(self.engine, row["code"], self.answers,
+                                    self.carried))
                 for row in self.engine.session_rows()]
 
     def _recreate(self, engine: Engine, session: _OpenSession, renamed: dict[str, str],
@@ -176,6 +185,9 @@ class Workbench:
         for number, old_code in session.participant_codes.items():
             if number in rows:
                 renamed[old_code] = rows[number]
+        for place in session.places:
+            if place.id_in_session in rows and place.answers:
+                self.carried[rows[place.id_in_session]] = place.answers
         try:
             notes = replay(engine, code, session.places)
         except LabctlError as exc:  # the app's code failed on the way: its tabs show where
@@ -222,8 +234,13 @@ class Workbench:
             return _redirect(start_response, moved + (f"?{query}" if query else ""))
         if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
             return self.app(environ, start_response)
-        return self._with_dev_script(self.app, environ, start_response,
-                                     self._note_for(path))
+        answer = _posted_answer(environ, path)
+        status, body = self._with_dev_script(self.app, environ, start_response,
+                                             self._note_for(path))
+        if answer is not None and status.startswith("200"):  # not refused (422)
+            code, step, form = answer
+            self.answers.setdefault(code, {})[step] = form
+        return [body]
 
     def _forwarded(self, path: str) -> str | None:
         """The same URL with replaced session or participant codes swapped for their new
@@ -237,8 +254,9 @@ class Workbench:
         return next((self.notes[p] for p in path.split("/") if p in self.notes), "")
 
     def _with_dev_script(self, app: Callable[..., Iterable[bytes]], environ: dict[str, Any],
-                         start_response: Callable[..., Any], note: str) -> Iterable[bytes]:
-        """Serve through ``app``, adding the dev script to HTML pages (before ``</head>``)."""
+                         start_response: Callable[..., Any], note: str) -> tuple[str, bytes]:
+        """Serve through ``app``, adding the dev script to HTML pages (before ``</head>``);
+        returns the status and the body."""
         answer: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -259,7 +277,7 @@ class Workbench:
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
             headers.append(("Content-Length", str(len(body))))
         start_response(answer["status"], headers, answer["exc_info"])
-        return [body]
+        return str(answer["status"]), body
 
     def dev_script(self, note: str = "") -> str:
         """The tag that makes a page reload when the project does."""
@@ -288,6 +306,25 @@ class Workbench:
                 dev_script=self.dev_script()), 500
 
         return shell
+
+
+def _posted_answer(environ: dict[str, Any], path: str
+                   ) -> tuple[str, int, dict[str, str]] | None:
+    """A participant's form (code, step, values), read so that a reload can type it again;
+    the body is put back for the app to read."""
+    parts = path.split("/")
+    if environ.get("REQUEST_METHOD") != "POST" or len(parts) != 4 or parts[1] != "p":
+        return None
+    length = environ.get("CONTENT_LENGTH") or ""
+    if not length.isdigit() or not 0 < int(length) <= MAX_KEPT_FORM:
+        return None  # left to the app to read (or refuse)
+    body = environ["wsgi.input"].read(int(length))
+    environ["wsgi.input"] = io.BytesIO(body)
+    form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    step = form.pop("step", "")
+    for name in ("csrf_token", "timed_out"):
+        form.pop(name, None)
+    return (parts[2], int(step), form) if step.isdigit() else None
 
 
 def _redirect(start_response: Callable[..., Any], location: str) -> Iterable[bytes]:
