@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import LabctlError
 from ..participant_urls import participant_url
 from .client import Response, ShownPage, parse_page
+from .runner import BotFailure
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 #: flags for a machine with no network but loopback: no background connections, no GPU
@@ -61,10 +62,6 @@ def _expected(console_text: str) -> bool:
     """Console errors that are part of playing: Chromium logs a refused form's 422 (by
     design) and a missing favicon (the browser's own request)."""
     return "status of 422" in console_text or console_text.endswith("/favicon.ico")
-
-
-class BrowserBotFailure(LabctlError):
-    """A page failed in the browser: what the browser reported, and the screenshot."""
 
 
 def require_playwright() -> str:
@@ -142,7 +139,7 @@ class BrowserClient:
         with self._lock:
             problems, self.problems = self.problems, []
         if problems:
-            raise BrowserBotFailure(self._failure_text(shown, "; ".join(problems)))
+            raise BotFailure(self._failure_text(shown, "; ".join(problems)))
 
     def _failure_text(self, shown: ShownPage | None, what: str) -> str:
         where = (f"app {shown.app}, round {shown.round_number}, page {shown.name}"
@@ -158,8 +155,8 @@ class BrowserClient:
             self.page.screenshot(path=str(path), full_page=True)
         return path
 
-    def _fail(self, shown: ShownPage | None, what: str) -> BrowserBotFailure:
-        return BrowserBotFailure(self._failure_text(shown, what))
+    def _fail(self, shown: ShownPage | None, what: str) -> BotFailure:
+        return BotFailure(self._failure_text(shown, what))
 
     # -- the interface of ParticipantClient -----------------------------------------------
 
