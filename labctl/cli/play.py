@@ -83,7 +83,7 @@ def _progress(project, declared, count: int) -> Iterator[Callable[[Any], None] |
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True) as bar:
         finished = bar.add_task("bots finished", total=count)
-        pages = bar.add_task("pages submitted (pages not displayed to a bot are skipped)",
+        pages = bar.add_task("pages submitted",  # of at most: pages not shown are skipped
                              total=forms * count)
 
         def show(report) -> None:
