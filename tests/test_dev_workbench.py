@@ -209,3 +209,17 @@ def test_the_answers_given_are_typed_again_across_reloads(bench: Bench) -> None:
         page = bench.follow(paths[1]).text
         assert marker(page)[3] == "SendBack"
         assert "The trustor sent you EUR 4.00" in " ".join(page.split())
+
+
+def test_a_folder_that_stops_being_a_project_is_shown_until_it_is_one_again(
+        bench: Bench) -> None:
+    sessions = bench.root / "sessions.py"
+    kept = sessions.read_text(encoding="utf-8")
+    sessions.unlink()
+    outcome = bench.bench.reload()
+    assert not outcome.ok and "has no sessions.py" in outcome.notes[0]
+    page = bench.get("/admin/demo/")
+    assert page.status_code == 500 and "has no sessions.py" in page.text
+    sessions.write_text(kept, encoding="utf-8")
+    assert bench.bench.reload().ok
+    assert bench.get("/admin/demo/").status_code == 200

@@ -48,6 +48,10 @@ def dev(
 def _ready(url: str) -> None:
     console.print(f"Dev server on {url}/ (the demo page). Watching for changes; "
                   "press Ctrl+C to stop.", highlight=False)
+    if not url.startswith(("http://127.", "http://localhost")):
+        err_console.print("[bold yellow]Warning:[/] the dev server's admin has no password, "
+                          "and it listens beyond this PC; use `labctl run` for a session "
+                          "with participants.", highlight=False)
     sys.stdout.flush()
 
 
