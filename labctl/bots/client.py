@@ -112,8 +112,10 @@ class ParticipantClient:
     def current(self) -> ShownPage:
         return self._page(self.http.request("GET", self.path))
 
-    def submit(self, page: ShownPage, values: dict[str, Any]) -> ShownPage:
-        """Post a form for the page shown; returns the page shown next (or the refusal)."""
+    def submit(self, page: ShownPage, values: dict[str, Any],
+               must_fail: bool = False) -> ShownPage:
+        """Post a form for the page shown; returns the page shown next (or the refusal).
+        ``must_fail`` (the bot expects a refusal) changes nothing for a plain post."""
         form = {"csrf_token": page.csrf or "", "step": str(page.step), **{
             name: str(value) for name, value in values.items()}}
         return self._page(self.http.request("POST", self.path, form))
@@ -221,15 +223,20 @@ class ParticipantClient:
         return response.status == 200 and json.loads(response.text).get("step") != page.step
 
     def _page(self, response: Response) -> ShownPage:
-        text = response.text
-        marker = PAGE_MARKER.search(text)
-        csrf = _CSRF.search(text)
-        if marker is None:
-            return ShownPage("error", -1, "", None, "", text, response.status, None)
-        round_text = marker.group("round")
-        return ShownPage(marker.group("kind"), int(marker.group("step")), marker.group("app"),
-                    int(round_text) if round_text else None, marker.group("page"), text,
-                    response.status, csrf.group(1) if csrf else None)
+        return parse_page(response)
+
+
+def parse_page(response: Response) -> ShownPage:
+    """What a page shows, read from its HTML (the page marker and the form's CSRF token)."""
+    text = response.text
+    marker = PAGE_MARKER.search(text)
+    csrf = _CSRF.search(text)
+    if marker is None:
+        return ShownPage("error", -1, "", None, "", text, response.status, None)
+    round_text = marker.group("round")
+    return ShownPage(marker.group("kind"), int(marker.group("step")), marker.group("app"),
+                     int(round_text) if round_text else None, marker.group("page"), text,
+                     response.status, csrf.group(1) if csrf else None)
 
 
 class LiveConnection:

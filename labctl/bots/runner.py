@@ -60,12 +60,16 @@ class TestReport:
 
 
 Progress = Callable[[TestReport], None]
+#: makes a bot's connection to the server from (base URL, participant code): the HTTP client
+#: by default, a headless browser for ``--browsers`` (``browser.py``)
+ClientFactory = Callable[[str, str], Any]
 
 
 def run_bots(project: Project, session_type: str, participants: int | None = None,
              seed: int | None = None, workdir: Path | None = None,
              progress: Progress | None = None,
-             finished: Callable[[TestReport], None] | None = None) -> TestReport:
+             finished: Callable[[TestReport], None] | None = None,
+             client: ClientFactory = ParticipantClient) -> TestReport:
     """Play a session of ``session_type`` with bots, once per case; returns what happened.
 
     As in oTree, a ``PlayerBot`` with ``cases = [...]`` plays the whole session once per case
@@ -86,7 +90,7 @@ def run_bots(project: Project, session_type: str, participants: int | None = Non
             break
         report.case_number = case_number if cases > 1 else None
         _play_session(project, declared.name, count, seed, workdir, bots, report, progress,
-                      finished)
+                      finished, client)
     report.seconds = time.monotonic() - started
     return report
 
@@ -99,13 +103,15 @@ def case_count(bots: Iterable[type[Bot] | None]) -> int:
 def _play_session(project: Project, session_type: str, count: int, seed: int,
                   workdir: Path | None, bots: dict[str, type[Bot] | None], report: TestReport,
                   progress: Progress | None,
-                  finished: Callable[[TestReport], None] | None) -> None:
+                  finished: Callable[[TestReport], None] | None,
+                  client: ClientFactory = ParticipantClient) -> None:
     """One session of the test, in its own server process and database."""
     with ServerProcess(project.root, session_type, count, seed, workdir) as server:
         report.session_code, report.db_path = server.session_code, server.db_path
         store = SqliteStore(server.db_path)
         try:
-            team = Team(project, session_type, store, server, bots, seed, report, progress)
+            team = Team(project, session_type, store, server, bots, seed, report, progress,
+                        client)
             team.play()
         finally:
             store.close()
@@ -152,8 +158,10 @@ class Team:
 
     def __init__(self, project: Project, session_type: str, store: SqliteStore,
                  server: ServerProcess, bots: dict[str, type[Bot] | None], seed: int,
-                 report: TestReport, progress: Progress | None) -> None:
+                 report: TestReport, progress: Progress | None,
+                 client: ClientFactory = ParticipantClient) -> None:
         self.project = project
+        self.client = client
         self.session_type = project.session_type(session_type)
         self.store = store
         self.server = server
@@ -190,7 +198,12 @@ class Team:
             self.progress(self.report)
 
     def _play_one(self, row: dict[str, Any]) -> None:
-        player = PlayerRun(self, row)
+        try:
+            player = PlayerRun(self, row)
+        except Exception as exc:  # a browser that did not start
+            self._fail_unless_stopped(f"participant {row['id_in_session']}: could not start "
+                                      f"its client: {type(exc).__name__}: {exc}")
+            return
         try:
             player.play()
         except (BotFailure, BotCheckFailed, LabctlError) as exc:
@@ -212,7 +225,7 @@ class PlayerRun:
     def __init__(self, team: Team, row: dict[str, Any]) -> None:
         self.team = team
         self.row = row
-        self.client = ParticipantClient(team.server.base_url, row["code"])
+        self.client = team.client(team.server.base_url, row["code"])
         self.rng = random.Random(f"{team.seed}:{row['id_in_session']}")
         self.page: ShownPage | None = None
         #: the page the bot is submitting, checking or waiting on: where a failure happened
@@ -245,6 +258,9 @@ class PlayerRun:
         if self.page.kind != "finished":
             raise BotFailure(f"the session ended for the bots but the server shows "
                              f"{self.page.kind} page {self.page.name}")
+        verify = getattr(self.client, "verify", None)  # a browser: the last page's errors
+        if verify is not None:
+            verify()
         self.team.counted(finished=1)
 
     def _play_round(self, spec: AppSpec, round_number: int) -> None:
@@ -317,7 +333,7 @@ class PlayerRun:
     def _post(self, values: dict[str, Any], expect_error: str | None) -> None:
         assert self.page is not None
         shown = self.page
-        after = self.client.submit(shown, values)
+        after = self.client.submit(shown, values, must_fail=expect_error is not None)
         if expect_error is not None:
             if after.status != 422 or after.step != shown.step:
                 wanted = f" with '{expect_error}'" if expect_error else ""

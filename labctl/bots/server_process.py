@@ -25,6 +25,10 @@ from ..errors import LabctlError
 START_SECONDS = 60.0
 
 
+#: environment variables that make rich write terminal codes into a pipe
+PLAIN_OUTPUT = ("TTY_COMPATIBLE", "FORCE_COLOR", "TTY_INTERACTIVE")
+
+
 class ServerProcess:
     def __init__(self, project_root: Path, session_type: str, participants: int, seed: int,
                  workdir: Path | None = None) -> None:
@@ -46,8 +50,11 @@ class ServerProcess:
                    "-n", str(self.participants), "--seed", str(self.seed),
                    "--host", "127.0.0.1", "--port", str(self.port), "--db", str(self.db_path),
                    "--project", str(self.project_root), "--no-qr"]
-        env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1",
-               "LABCTL_ADMIN_PASSWORD": secrets.token_urlsafe(12)}
+        # the server's output is read here (session code, links): plain text, never the
+        # terminal codes rich writes when told its pipe is a terminal
+        env = {name: value for name, value in os.environ.items() if name not in PLAIN_OUTPUT}
+        env.update({"COLUMNS": "200", "PYTHONUNBUFFERED": "1", "NO_COLOR": "1",
+                    "LABCTL_ADMIN_PASSWORD": secrets.token_urlsafe(12)})
         self._proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       text=True, env=env)
         threading.Thread(target=self._read_output, daemon=True).start()

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .. import __version__
-from . import api_token, export, play, run, scaffold, sessions, validate
+from . import api_token, dev, export, play, run, scaffold, sessions, validate
 
 app = typer.Typer(
     name="labctl",
@@ -39,6 +39,7 @@ export.register(app)
 sessions.register(app)
 play.register(app)
 api_token.register(app)
+dev.register(app)
 
 
 def main() -> None:
@@ -47,9 +48,10 @@ def main() -> None:
     ``labctl test`` plays up to thousands of bots at once. Run as a program, it plays them as
     gevent greenlets in one thread, which costs a fraction of a thread each; the server it
     tests runs in its own process either way. Invoked in-process (tests, typer's CliRunner)
-    nothing is patched and the bots are ordinary threads.
+    nothing is patched and the bots are ordinary threads; so are browser bots (Playwright's
+    sync API runs its own loop in each thread).
     """
-    if sys.argv[1:2] == ["test"]:
+    if sys.argv[1:2] == ["test"] and "--browsers" not in sys.argv:  # Playwright: threads
         from .greenlets import patch_all
 
         patch_all()

@@ -25,6 +25,7 @@ from . import (
     admin,
     api,
     app_static,
+    demo,
     downloads,
     live_socket,
     participant,
@@ -97,6 +98,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.register_blueprint(live_socket.bp)
     api.register(app)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(demo.bp)
     sock = Sock(app)
     for route, handler in [(SOCKET_ROUTE, participant.participant_socket),
                            (SHARED_ROUTE, shared_socket.shared_socket),

@@ -20,13 +20,14 @@ from typing import Any
 from flask import Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-#: Content Security Policy: only labctl's own scripts and styles, no framing
+#: Content Security Policy: only labctl's own scripts and styles, framed only by labctl's own
+#: pages (the demo page shows every participant's page in a frame)
 #: ``style-src-attr 'unsafe-inline'``: ``style="..."`` attributes (oTree templates use them for
 #: layout) apply; they run no code and read nothing. Inline scripts and <style> elements stay
 #: refused, and ``labctl validate`` names them (LC175).
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
        "img-src 'self' data:; "
-       "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+       "connect-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'")
 WRONG_PASSWORD_DELAY = 1.0
 
 
@@ -154,7 +155,7 @@ def allowed_origins(given: Iterable[str]) -> frozenset[str]:
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
+    "X-Frame-Options": "SAMEORIGIN",
     # participant links carry their code: never leak it to another site
     "Referrer-Policy": "no-referrer",
 }
