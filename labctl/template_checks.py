@@ -19,6 +19,7 @@ import jinja2
 from jinja2 import nodes
 
 from . import inline_code
+from .amount_constants import amount_constants
 from .app import AppSpec
 from .fields import Field, Money
 from .otree_templates import FRAGMENT_PREFIX, PAGE_PREFIX, resolve, translate, untranslated
@@ -159,6 +160,11 @@ def _money_names(project: Project, spec: AppSpec) -> dict[str, frozenset[str]]:
     for kind, model in spec.record_classes():
         money[kind] = frozenset(name for name, field in model.declared_fields().items()
                                 if isinstance(field, Money))
+    amount_fields = frozenset().union(*money.values())
+    other_fields = frozenset(name for _, model in spec.record_classes()
+                             for name, field in model.declared_fields().items()
+                             if not isinstance(field, Money))
+    money["C"] = amount_constants(spec.init_file, amount_fields, other_fields)
     return money
 
 
@@ -177,7 +183,10 @@ def _bare_money_problems(project: Project, spec: AppSpec, path: Path, tree: node
             if (isinstance(shown, nodes.Getattr) and isinstance(shown.node, nodes.Name)
                     and shown.attr in money.get(shown.node.name, ())):
                 spelled = f"{shown.node.name}.{shown.attr}"
+                why = (" (the app uses it as an amount: it bounds, sets or adds to a Money "
+                       "field)" if shown.node.name == "C" else "")
                 found.append(Problem.at(
                     "LC173", (str(path), shown.lineno), f"{{{{ {spelled} }}}} shows the "
-                    "amount in minor units (1050 for 10.50)", f"write {{{{ money({spelled}) }}}}"))
+                    f"amount in minor units (1050 for 10.50){why}",
+                    f"write {{{{ money({spelled}) }}}}"))
     return found

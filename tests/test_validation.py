@@ -965,3 +965,36 @@ def test_each_otree_name_is_reported_once_per_file_at_its_first_line_with_its_fi
     assert "class Subsession(labctl.Subsession):" in hints["LC203"]
     assert 'widget="slider"' in hints["LC204"]
     assert "import labctl" in hints["LC200"]
+
+
+AMOUNT_CONSTANTS = '''
+
+class C:
+    ENDOWMENT = 1000
+    BONUS = 50
+    MULTIPLIER = 2
+    ROUNDS_SHOWN = 3
+
+
+def set_payoff(player):
+    player.payoff = C.ENDOWMENT - player.age * C.MULTIPLIER + round(C.BONUS)
+'''
+
+
+def test_a_constant_used_as_an_amount_printed_bare_is_lc173(problems_of):
+    """oTree's cu() constants print as money; labctl's are integers in minor units, so a
+    constant the app bounds or sets an amount with must be printed with money()."""
+    page = (ASK_HTML + "{{ C.ENDOWMENT }}\n{{ C.MULTIPLIER }} {{ C.ROUNDS_SHOWN }}\n"
+            "{{ money(C.ENDOWMENT) }} {{ C.BONUS }}\n{{ C.GIFT }}\n")
+    files = {**project_files(field="fields.Money(min=0, max=C.GIFT)",
+                             extra=AMOUNT_CONSTANTS.replace("ROUNDS_SHOWN = 3",
+                                                            "ROUNDS_SHOWN = 3\n    GIFT = 5")),
+             "game/Ask.html": page}
+    # C is declared after Player in this baseline; move it to the top so the field can use it
+    files["game/__init__.py"] = files["game/__init__.py"].replace(
+        "app = labctl.App(", "class C:\n    GIFT = 5\n\n\napp = labctl.App(", 1)
+    found = [(p.code, p.where, p.message) for p in problems_of(files)]
+    assert [(code, where) for code, where, _ in found] == [
+        ("LC173", "game/Ask.html:4"), ("LC173", "game/Ask.html:6"), ("LC173", "game/Ask.html:7")]
+    assert "{{ C.ENDOWMENT }} shows the amount in minor units" in found[0][2]
+    assert "uses it as an amount" in found[0][2]
