@@ -396,13 +396,13 @@ class PlayerRun:
         bot.html = self.page.html if self.page else ""
         page = self.page
         if page is not None:
-            self._mark(page)  # what the bot's code does now happens on this page
             bot._live = lambda data: self._live(page, data)
             bot._live_received = lambda: self.client.live_messages(page)
 
     def _live(self, page: ShownPage, data: Any) -> list[Any]:
         """A bot's live message; when the app's live_method failed, the failure names the
         researcher's file:line, as the monitor does."""
+        self._mark(page)  # a live message is sent on this page: a failure names it
         try:
             return self.client.live(page, data)
         except LabctlError as exc:
