@@ -105,7 +105,14 @@ def _session_type_problems(project: Project) -> list[Problem]:
 
 def _locale_problems(st: SessionType) -> list[Problem]:
     """An unknown locale would leave the decimal mark of every amount input undecided."""
-    if decimal_mark_of(st.locale) is not None:
+    if st.locale == "" and isinstance(st.language, str):  # numbers follow the language
+        if decimal_mark_of(st.number_locale) is not None:
+            return []
+        return [Problem.at("LC160", st.defined_at, f"language={st.language!r} of '{st.name}' "
+                           "has no decimal mark labctl knows",
+                           "add locale='en' (a point) or locale='de' (a comma) for its "
+                           "numbers")]
+    if decimal_mark_of(st.number_locale) is not None:
         return []
     known = sorted(COMMA_LANGUAGES | POINT_LANGUAGES)
     close = _close_locale(str(st.locale))

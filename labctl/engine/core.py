@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import LabctlError
 from ..hub import Hub, InProcessHub
+from ..i18n import activate
 from ..project import Project
 from ..session_type import SessionType
 from . import shared_access
@@ -76,6 +77,8 @@ class EngineCore:
 
     def _tx(self, session_row: Row, now: float) -> Tx:
         session_type = self.project.session_type(session_row["session_type"])
+        # the texts made in this step (form messages, the page) are in its session's language
+        activate(session_type.speaks, self.project.root)
         records = RecordSet(self.store, self.project, session_type, session_row)
         tx = Tx(self.store, records, self.steps(session_type), session_type, now,
                 self.project.root)

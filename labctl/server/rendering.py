@@ -104,8 +104,8 @@ def money_formatter(view: PageView) -> Callable[[Any], str]:
         if amount is None:
             return ""
         if session_type.pays_points:
-            return format_points(int(amount))
-        return format_money(int(amount), session_type.currency)
+            return format_points(int(amount), session_type.number_locale)
+        return format_money(int(amount), session_type.currency, session_type.number_locale)
 
     return money
 
@@ -159,7 +159,7 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
     def formfields() -> Markup:
         return Markup("".join(formfield(f.name) for f in view.fields))
 
-    def next_button(label: str = "Next") -> Markup:
+    def next_button(label: str | None = None) -> Markup:
         return render_next_button(label)
 
     page = view.page
