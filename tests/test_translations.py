@@ -160,7 +160,7 @@ def unmarked_strings(source: str) -> list[str]:
     return [node.value for node in ast.walk(tree)
             if isinstance(node, ast.Constant) and isinstance(node.value, str)
             and id(node) not in skipped
-            and re.fullmatch(r"[A-Z][a-z']+(?: [\w'’,;:()…-]+)+[.!?…]?", node.value)]
+            and re.fullmatch(r"[A-Z][a-z']+(?: [\w',;:()…-]+)+[.!?…]?", node.value)]
 
 
 @pytest.mark.parametrize("module", PARTICIPANT_MODULES)
