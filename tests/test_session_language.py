@@ -1,0 +1,38 @@
+"""A session type's ``language`` and ``locale`` as one design: the language decides the texts,
+and, unless ``locale`` is given, how amounts and numbers are written and read."""
+
+from __future__ import annotations
+
+import pytest
+
+from labctl.session_type import SessionType
+
+
+@pytest.mark.parametrize(("language", "locale", "speaks", "number_locale", "mark"), [
+    (None, "", "en", "en", "."),
+    ("de", "", "de", "de", ","),
+    ("de", "de_CH", "de", "de_CH", "."),
+    (None, "de", "en", "de", ","),  # a locale alone: numbers German, texts English (as before)
+    ("zh_Hans", "", "zh_Hans", "zh", "."),
+    ("pt_BR", "", "pt_BR", "pt_BR", ","),
+    ("ar", "", "ar", "ar", "."),
+])
+def test_numbers_follow_the_language_unless_a_locale_is_given(language, locale, speaks,
+                                                               number_locale, mark):
+    session_type = SessionType(name="s", app_sequence=["a"], language=language, locale=locale)
+    assert session_type.speaks == speaks
+    assert session_type.number_locale == number_locale
+    assert session_type.decimal_mark == mark
+
+
+def test_the_projects_language_is_the_default_of_its_session_types(tmp_path):
+    from labctl.project import load_project
+
+    (tmp_path / "sessions.py").write_text(
+        "from labctl import SessionType\nLANGUAGE = 'nl'\nSESSION_TYPES = [\n"
+        "    SessionType(name='a', app_sequence=[]),\n"
+        "    SessionType(name='b', app_sequence=[], language='en'),\n]\n", encoding="utf-8")
+    project = load_project(tmp_path)
+    assert [st.speaks for st in project.session_types] == ["nl", "en"]
+    assert project.session_type("a").decimal_mark == ","
+    project.unload()
