@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .. import __version__
-from . import export, play, run, scaffold, sessions, validate
+from . import export, play, run, scaffold, sessions, translations, validate
 
 app = typer.Typer(
     name="labctl",
@@ -38,6 +38,7 @@ run.register(app)
 export.register(app)
 sessions.register(app)
 play.register(app)
+translations.register(app)
 
 
 def main() -> None:

@@ -29,10 +29,12 @@ from .current import ENGINE
 from .rendering import (
     FINISHED_TEMPLATE,
     TEMPLATE_CACHE,
+    TEMPLATE_VARIANTS,
     WAIT_TEMPLATE,
     AppTemplateLoader,
     TemplateCache,
     app_template_name,
+    language_variants,
     page_marker,
     title_text,
 )
@@ -81,7 +83,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     _speak_participants_language(app, engine)
     app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])
     _participant_environment(app, templates, engine)
-    _compile_templates(templates, engine)
+    app.extensions[TEMPLATE_VARIANTS] = _compile_templates(templates, engine)
     app.register_blueprint(participant.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(rooms.bp)
@@ -169,17 +171,30 @@ def _participant_environment(app: Flask, templates: TemplateCache, engine: Engin
     templates.environment = app.jinja_env.overlay(undefined=jinja2.StrictUndefined)
 
 
-def _compile_templates(templates: TemplateCache, engine: Engine) -> None:
+def _compile_templates(templates: TemplateCache, engine: Engine
+                       ) -> dict[tuple[str, str], str]:
     """Compile every template a participant page renders now: a template edited (or broken)
     while a session runs changes nothing until the next start, like the project's Python
-    code."""
+    code. Returns the per-language variants found (``Send.de.html`` for the project's German
+    session types): (template name, language) -> the variant's name."""
     templates.environment.auto_reload = False
     for name in (WAIT_TEMPLATE, FINISHED_TEMPLATE):
         templates.add(name)
+    languages = {st.speaks for st in engine.project.session_types}
+    variants: dict[tuple[str, str], str] = {}
     for spec in engine.project.apps.values():
         for page in spec.page_sequence:
             if hasattr(page, "template_file") and spec.template_path(page).is_file():
-                templates.add(app_template_name(spec.name, page.template_file()))
+                name = app_template_name(spec.name, page.template_file())
+                templates.add(name)
+                for language in languages:
+                    variant = next((v for v in language_variants(page.template_file(),
+                                                                 language)
+                                    if (spec.folder / v).is_file()), None)
+                    if variant:
+                        variants[(name, language)] = app_template_name(spec.name, variant)
+                        templates.add(variants[(name, language)])
+    return variants
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -35,6 +35,8 @@ WAIT_TEMPLATE = "labctl/wait.html"
 FINISHED_TEMPLATE = "labctl/finished.html"
 #: where ``create_app`` keeps the app's ``TemplateCache`` (``app.extensions``)
 TEMPLATE_CACHE = "labctl.templates"
+#: where it keeps the per-language variants: (template name, language) -> variant's name
+TEMPLATE_VARIANTS = "labctl.template_variants"
 
 
 class AppTemplateLoader(jinja2.BaseLoader):
@@ -68,6 +70,17 @@ class AppTemplateLoader(jinja2.BaseLoader):
 def app_template_name(app: str, file: str) -> str:
     """The name an app's template file goes by in the Jinja environment."""
     return f"{APP_TEMPLATE_PREFIX}{app}/{file}"
+
+
+def language_variants(file: str, language: str) -> list[str]:
+    """The files a page's template may have in ``language``, most specific first:
+    ``Send.html`` in ``de_AT`` is ``Send.de_AT.html``, then ``Send.de.html`` (for long
+    instructions, written whole in each language rather than as translated sentences)."""
+    stem, dot, suffix = file.rpartition(".")
+    if not dot:
+        return []
+    codes = [language, language.split("_")[0]] if "_" in language else [language]
+    return [f"{stem}.{code}.{suffix}" for code in codes]
 
 
 def _unchanged(path: Path, mtime: float) -> bool:
@@ -174,6 +187,7 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
         **view.extra,
     }
     name = app_template_name(view.step.app.name, page.template_file())  # type: ignore
+    name = current_app.extensions[TEMPLATE_VARIANTS].get((name, session_type.speaks), name)
     try:
         return compiled(name).render(context)
     except jinja2.UndefinedError as exc:
