@@ -38,10 +38,13 @@ OTREE_LAYOUTS = frozenset({"global/Page.html", "otree/Page.html"})
 def problems(project: Project) -> list[Problem]:
     """Every template problem of every app in ``project``."""
     found: list[Problem] = []
-    environment = jinja2.Environment(autoescape=True)
+    # {% trans %} and _() are labctl's template tags too (labctl.i18n)
+    environment = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
     for spec in project.apps.values():
         pages = {spec.template_path(page).resolve() for page in spec.page_sequence
                  if hasattr(page, "template_file")}
+        pages |= {variant.resolve() for page in pages  # Question.de.html: a page in German
+                  for variant in page.parent.glob(f"{page.stem}.*{page.suffix}")}
         for path in sorted(spec.folder.rglob("*.html")):
             found += _template_problems(project, spec, path, environment,
                                         path.resolve() in pages)

@@ -19,9 +19,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from ..errors import LabctlError
-from .catalogues import PROJECT_DOMAIN, PROJECT_LOCALE
+from .catalogues import LABCTL_DOMAIN, LABCTL_LOCALE, PROJECT_DOMAIN, PROJECT_LOCALE
 from .extraction import compile_po, extract, untranslated, update
-from .languages import SOURCE, is_language, normalized
+from .languages import SOURCE, catalogue_of, is_language, normalized
 
 
 @dataclass
@@ -65,7 +65,8 @@ def update_project(root: Path, languages: Iterable[str]) -> list[LanguageStatus]
             raise LabctlError(f"'{language}' is not a language to translate into",
                               "give a code such as de, fr, pt_BR or zh_Hans")
         path = po_path(root, language)
-        catalog = update(template, path, normalized(language))
+        wanted = template if catalogue_of(language) != SOURCE else _with_labctls(template)
+        catalog = update(wanted, path, normalized(language))
         found.append(_status(language, path, catalog))
     return found
 
@@ -82,6 +83,20 @@ def compile_project(root: Path) -> list[LanguageStatus]:
         with path.open("rb") as handle:
             found.append(_status(path.parent.parent.name, path, read_po(handle)))
     return found
+
+
+def _with_labctls(template: Catalog) -> Catalog:
+    """The project's texts and labctl's own (its buttons, wait pages, form messages): for a
+    language labctl ships no catalogue of, the project's catalogue translates both."""
+    with (LABCTL_LOCALE / f"{LABCTL_DOMAIN}.pot").open("rb") as handle:
+        labctl_texts = read_po(handle)
+    merged = Catalog(project=template.project, charset="utf-8")
+    for catalog in (labctl_texts, template):
+        for message in catalog:
+            if message.id:
+                merged.add(message.id, None, message.locations, flags=message.flags,
+                           context=message.context)
+    return merged
 
 
 def _status(language: str, path: Path, catalog: Catalog) -> LanguageStatus:

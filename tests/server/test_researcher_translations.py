@@ -99,6 +99,8 @@ def test_a_researcher_translates_an_app_with_the_translations_commands(
     compiled = labctl("translations", "compile", "--project", project)
     assert compiled.exit_code == 0, compiled.output
     assert "de: 6 texts (" in compiled.output
+    validated = labctl("validate", project)  # LC221/LC222 no more: translated and compiled
+    assert validated.exit_code == 0, validated.output
 
     lab = live_server(project=project, session_type="survey_de", n=1)
     english_code = lab.engine.create_session("survey_en", 1, seed=1)
@@ -120,6 +122,23 @@ def test_a_researcher_translates_an_app_with_the_translations_commands(
         assert german_text in question["de"], english_text
         assert english_text in question["en"]
         assert german_text not in question["en"]
+
+
+def test_validate_counts_the_untranslated_and_update_adds_labctls_texts_where_needed(
+        tmp_path):
+    project = survey_project(tmp_path / "p")
+    before = labctl("validate", project)
+    assert before.exit_code == 1
+    assert "LC221" in before.output and "6 of the project's 6 marked texts" in before.output
+    sessions = project / "sessions.py"
+    sessions.write_text(sessions.read_text(encoding="utf-8").replace('"de"', '"sw"'),
+                        encoding="utf-8")
+    assert "LC223" in labctl("validate", project).output
+    updated = labctl("translations", "update", project)
+    assert updated.exit_code == 0, updated.output
+    with (project / "locale" / "sw" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        ids = {m.id for m in read_po(handle) if m.id}
+    assert {"Next", "Please wait", "How do you feel?"} <= ids  # labctl's texts and the app's
 
 
 def test_update_refuses_what_is_not_a_language(tmp_path):
