@@ -36,3 +36,16 @@ def test_the_projects_language_is_the_default_of_its_session_types(tmp_path):
     assert [st.speaks for st in project.session_types] == ["nl", "en"]
     assert project.session_type("a").decimal_mark == ","
     project.unload()
+
+
+def test_validate_shows_each_session_types_language(sample_project):
+    from typer.testing import CliRunner
+
+    from labctl.cli import app
+
+    sessions = sample_project / "sessions.py"
+    sessions.write_text(sessions.read_text(encoding="utf-8").replace(
+        'name="my_session",', 'name="my_session", language="ja",'), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(sample_project)],
+                                env={"COLUMNS": "200"})
+    assert "language ja" in result.output, result.output

@@ -89,6 +89,7 @@ def test_the_end_of_a_german_session_pays_in_german_format_and_the_admin_stays_e
     monitor = admin.get(f"{german_lab.base_url}/admin/sessions/{german_lab.session_code}",
                         timeout=10)
     assert '<html lang="en" dir="ltr">' in monitor.text
+    assert '<code id="session-language">de</code>' in monitor.text  # which language it runs in
     assert "Weiter" not in monitor.text and "Punkte" not in monitor.text
 
 
