@@ -90,6 +90,8 @@ def test_the_end_of_a_german_session_pays_in_german_format_and_the_admin_stays_e
                         timeout=10)
     assert '<html lang="en" dir="ltr">' in monitor.text
     assert '<code id="session-language">de</code>' in monitor.text  # which language it runs in
+    assert 'id="labctl-texts"' not in monitor.text  # the admin carries no participant texts
+    assert 'id="labctl-texts"' not in monitor.text
     assert "Weiter" not in monitor.text and "Punkte" not in monitor.text
 
 
