@@ -77,6 +77,15 @@ def lazy_gettext(message: str, **values: Any) -> LazyProxy:
     return LazyProxy(gettext, message, enable_cache=False)
 
 
+def in_english(text: Any) -> Any:
+    """A researcher's text as written (a lazy ``_("...")`` is read in English): for the
+    experimenter's tools and for data, which stay in the language the project is written in."""
+    if not isinstance(text, LazyProxy):
+        return text
+    with speaking(SOURCE):
+        return str(text)
+
+
 def N_(message: str) -> str:
     """Mark a text for extraction; it is translated where it is shown (``gettext(text)``)."""
     return message

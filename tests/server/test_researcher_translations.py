@@ -9,9 +9,12 @@ from pathlib import Path
 
 import requests
 from babel.messages.pofile import read_po, write_po
+from browserless import admin_login
 from typer.testing import CliRunner
 
 from labctl.cli import app as cli
+
+PASSWORD = "correct horse battery"
 
 SESSIONS = '''from labctl import SessionType
 
@@ -102,7 +105,7 @@ def test_a_researcher_translates_an_app_with_the_translations_commands(
     validated = labctl("validate", project)  # LC221/LC222 no more: translated and compiled
     assert validated.exit_code == 0, validated.output
 
-    lab = live_server(project=project, session_type="survey_de", n=1)
+    lab = live_server(project=project, session_type="survey_de", n=1, admin_password=PASSWORD)
     english_code = lab.engine.create_session("survey_en", 1, seed=1)
     english = lab.engine.participant_rows(english_code)[0]["code"]
     people = {"de": requests.Session(), "en": requests.Session()}
@@ -122,6 +125,14 @@ def test_a_researcher_translates_an_app_with_the_translations_commands(
         assert german_text in question["de"], english_text
         assert english_text in question["en"]
         assert german_text not in question["en"]
+
+    # the experimenter's monitor names the field to type for the German participant as the
+    # project writes it (the admin stays English)
+    admin = admin_login(lab.base_url, PASSWORD)
+    monitor = admin.get(f"{lab.base_url}/admin/sessions/{lab.session_code}/monitor.json",
+                        timeout=10)
+    assert monitor.status_code == 200
+    assert "How do you feel?" in monitor.text and "Wie fühlen" not in monitor.text
 
 
 def test_validate_counts_the_untranslated_and_update_adds_labctls_texts_where_needed(
