@@ -49,3 +49,25 @@ def test_validate_shows_each_session_types_language(sample_project):
     result = CliRunner().invoke(app, ["validate", str(sample_project)],
                                 env={"COLUMNS": "200"})
     assert "language ja" in result.output, result.output
+
+
+def test_labctl_sessions_lists_each_sessions_language(sample_project):
+    from typer.testing import CliRunner
+
+    from labctl.cli import app
+    from labctl.engine import Engine
+    from labctl.project import load_project
+    from labctl.storage.sqlite import SqliteStore
+
+    sessions = sample_project / "sessions.py"
+    sessions.write_text(sessions.read_text(encoding="utf-8").replace(
+        'name="pd_chat",', 'name="pd_chat", language="fr",'), encoding="utf-8")
+    project = load_project(sample_project)
+    store = SqliteStore(sample_project / "labctl.db")
+    Engine(project, store).create_session("pd_chat", 2, seed=1)
+    store.close()
+    project.unload()
+    result = CliRunner().invoke(app, ["sessions", str(sample_project)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Language" in result.output
+    assert "pd_chat" in result.output and " fr " in result.output
