@@ -71,3 +71,26 @@ def test_labctl_sessions_lists_each_sessions_language(sample_project):
     assert result.exit_code == 0, result.output
     assert "Language" in result.output
     assert "pd_chat" in result.output and " fr " in result.output
+
+
+def test_a_step_speaks_its_sessions_language_and_leaves_the_callers_as_it_was(
+        sample_project):
+    from labctl.engine import Engine
+    from labctl.i18n import current_language, gettext
+    from labctl.project import load_project
+    from labctl.storage.sqlite import SqliteStore
+
+    sessions = sample_project / "sessions.py"
+    sessions.write_text(sessions.read_text(encoding="utf-8").replace(
+        'name="pd_chat",', 'name="pd_chat", language="it",'), encoding="utf-8")
+    project = load_project(sample_project)
+    store = SqliteStore(sample_project / "labctl.db")
+    engine = Engine(project, store)
+    code = engine.participant_rows(engine.create_session("pd_chat", 2, seed=1))[0]["code"]
+    try:
+        with engine.view(code):
+            assert current_language() == "it" and gettext("Next") == "Avanti"
+        assert current_language() == "en" and gettext("Next") == "Next"
+    finally:
+        store.close()
+        project.unload()

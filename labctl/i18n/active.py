@@ -40,6 +40,18 @@ def speaking(language: str, project: Path | None = None) -> Iterator[NullTransla
         _language.reset(code)
 
 
+@contextmanager
+def kept_language() -> Iterator[None]:
+    """Whatever language is activated inside, the one before is back afterwards (the
+    engine's steps activate their session's; a CLI or a test thread must not keep it)."""
+    translations, language = _active.get(), _language.get()
+    try:
+        yield
+    finally:
+        _active.set(translations)
+        _language.set(language)
+
+
 def activate(language: str, project: Path | None = None) -> None:
     """Set the language for the rest of this request's context (the server's per-request
     hook: Flask runs each request in a fresh context, so nothing needs resetting)."""
