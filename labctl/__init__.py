@@ -15,6 +15,10 @@ The public API a researcher writes experiments with::
 
     page_sequence = [Offer]
 
+A text participants read in the session's language is marked ``_("...")`` (``from labctl
+import _``): translated where it is shown, from the project's catalogues (``labctl
+translations``).
+
 ``__all__`` is exactly that API: what an app's ``__init__.py`` or a project's ``sessions.py``
 writes. Tooling is imported from its own module: ``labctl.project.load_project`` and
 ``Project``, ``labctl.errors.LabctlError``, ``labctl.engine.Engine``, ...
@@ -24,6 +28,7 @@ writes. Tooling is imported from its own module: ``labctl.project.load_project``
 from . import fields
 from .app import App
 from .extra_records import ExtraRecord, Link
+from .i18n import lazy_gettext as _
 from .money import format_money
 from .pages import Page, WaitPage
 from .records import Group, Participant, Player, Session, Subsession
@@ -45,6 +50,7 @@ __all__ = [
     "SessionType",
     "Subsession",
     "WaitPage",
+    "_",
     "__version__",
     "fields",
     "format_money",

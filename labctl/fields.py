@@ -24,8 +24,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
+from babel.support import LazyProxy
+
 from .declarations import declaration_site
 from .errors import FieldValueError, ModelError
+from .i18n import N_, lazy_gettext
+from .i18n import gettext as _
 
 __all__ = [
     "Boolean",
@@ -62,8 +66,17 @@ TYPED_NUMBER = re.compile(r"([+-]?)([0-9]*)(?:([.,])([0-9]*))?")
 MAX_TYPED = 64
 #: digits with several separators: thousands separators, which a participant is asked to leave out
 GROUPED_DIGITS = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)+[.,]?")
-#: how messages name a decimal mark
-MARK_NAMES = {".": "decimal point", ",": "decimal comma"}
+#: a label a participant reads: a text, or a lazy one translated where shown (``labctl._``)
+Label = str | LazyProxy
+#: how messages name a decimal mark (translated where shown)
+MARK_NAMES = {".": N_("decimal point"), ",": N_("decimal comma")}
+#: what the participant is asked for when a typed amount or number cannot be read
+ENTER_NOUN = {"amount": N_("Please enter an amount, like %(example)s."),
+              "number": N_("Please enter a number, like %(example)s.")}
+NO_THOUSANDS = {"amount": N_("Please type the amount without thousands separators, like "
+                             "%(example)s."),
+                "number": N_("Please type the number without thousands separators, like "
+                             "%(example)s.")}
 
 
 class Field:
@@ -93,7 +106,7 @@ class Field:
         self.initial = initial
         self.widget = widget
         self.help_text = help_text
-        self.choices: list[tuple[Any, str]] | None = _normalise_choices(choices)
+        self.choices: list[tuple[Any, Label]] | None = _normalise_choices(choices)
         self._choices_raw = choices
         self.defined_at = declaration_site()
 
@@ -189,7 +202,7 @@ class Field:
         """
         if raw is None or raw.strip() == "":
             if self.required:
-                raise FieldValueError(self.name, "Please answer this question.")
+                raise FieldValueError(self.name, _("Please answer this question."))
             return None
         mark = self.typed_mark(decimal_mark)
         value = self.parse_text(raw.strip(), minor_digits, mark)
@@ -211,20 +224,21 @@ class Field:
         bound reads ``10.00`` (or ``10,00``).
         """
         if self.choices is not None and value not in [c for c, _ in self.choices]:
-            raise FieldValueError(self.name, "Please choose one of the options.")
+            raise FieldValueError(self.name, _("Please choose one of the options."))
 
     def choice_values(self) -> list[Any]:
         return [value for value, _ in self.choices or []]
 
 
-def _normalise_choices(choices: Iterable[Any] | None) -> list[tuple[Any, str]] | None:
+def _normalise_choices(choices: Iterable[Any] | None) -> list[tuple[Any, Label]] | None:
     """Accept ``[1, 2]`` or ``[(1, 'One'), (2, 'Two')]``; keep the declared order."""
     if choices is None:
         return None
-    normalised: list[tuple[Any, str]] = []
+    normalised: list[tuple[Any, Label]] = []
     for item in choices:
         if isinstance(item, (tuple, list)) and len(item) == 2:
-            normalised.append((item[0], str(item[1])))
+            label = item[1]  # a lazy text (``_("Yes")``) stays lazy: shown in each page's language
+            normalised.append((item[0], label if isinstance(label, LazyProxy) else str(label)))
         else:
             normalised.append((item, str(item)))
     return normalised
@@ -280,11 +294,12 @@ class _Number(Field):
 
     def check(self, value: Any, minor_digits: int = 2, decimal_mark: str = ".") -> None:
         super().check(value, minor_digits)
-        for bound, word, beyond in ((self.min, "least", operator.lt),
-                                    (self.max, "most", operator.gt)):
+        for bound, message, beyond in (
+                (self.min, N_("Please enter a value of at least %(bound)s."), operator.lt),
+                (self.max, N_("Please enter a value of at most %(bound)s."), operator.gt)):
             if bound is not None and beyond(value, self.coerce(bound)):
                 shown = self.describe(self.coerce(bound), minor_digits, decimal_mark)
-                raise FieldValueError(self.name, f"Please enter a value of at {word} {shown}.")
+                raise FieldValueError(self.name, _(message) % {"bound": shown})
 
     def describe(self, value: Any, minor_digits: int, decimal_mark: str = ".") -> str:
         """A bound as the participant would type it."""
@@ -308,22 +323,22 @@ def typed_decimal(field: Field, text: str, decimal_mark: str, noun: str, example
     found = TYPED_NUMBER.fullmatch(text) if len(text) <= MAX_TYPED else None
     if found is None or not (found[2] or found[4]):
         if sum(text.count(s) for s in ".,") > 1 and GROUPED_DIGITS.fullmatch(text):
-            raise FieldValueError(field.name, f"Please type the {noun} without thousands "
-                                  f"separators, like 123{example}.")
-        raise FieldValueError(field.name, f"Please enter {_article(noun)} {noun}, like "
-                              f"{example}.")
+            raise FieldValueError(field.name, _(NO_THOUSANDS[noun]) % {"example": "123"
+                                                                                + example})
+        raise FieldValueError(field.name, _(ENTER_NOUN[noun]) % {"example": example})
     sign, whole, separator, fraction = found[1], found[2], found[3], found[4] or ""
     if separator and separator != decimal_mark and len(fraction) == 3 and \
             1 <= len(whole) <= 3 and not whole.startswith("0"):
-        raise FieldValueError(field.name, f'"{text}" could mean {sign}{whole}{fraction} or '
-                              f"{sign}{whole}{decimal_mark}{fraction}: type {sign}{whole}"
-                              f"{fraction} without a thousands separator, or {sign}{whole}"
-                              f"{decimal_mark}{fraction} with a {MARK_NAMES[decimal_mark]}.")
+        raise FieldValueError(field.name, _(
+            '"%(typed)s" could mean %(grouped)s or %(decimal)s: type %(grouped)s without a '
+            "thousands separator, or %(decimal)s with a %(mark)s.") % {
+                "typed": text, "grouped": f"{sign}{whole}{fraction}",
+                "decimal": f"{sign}{whole}{decimal_mark}{fraction}",
+                "mark": _(MARK_NAMES[decimal_mark])})
     number = decimal.Decimal(f"{sign}{whole or '0'}.{fraction or '0'}") if separator else \
         decimal.Decimal(f"{sign}{whole}")
     if abs(number.adjusted()) > MAX_MAGNITUDE:
-        raise FieldValueError(field.name, f"Please enter {_article(noun)} {noun}, like "
-                              f"{example}.")
+        raise FieldValueError(field.name, _(ENTER_NOUN[noun]) % {"example": example})
     return number
 
 
@@ -352,10 +367,6 @@ def _whole_number(value: float | decimal.Decimal | Fraction) -> int | None:
         return None
 
 
-def _article(noun: str) -> str:
-    return "an" if noun[0] in "aeiou" else "a"
-
-
 def shown_decimal(value: decimal.Decimal, decimal_mark: str) -> str:
     """A decimal as a participant types it: never in exponent notation (``str`` writes
     ``1E-7``, which the reader refuses), with the session's mark."""
@@ -376,20 +387,20 @@ class Integer(_Number):
     type_name = "integer"
     sql_type = "INTEGER"
 
-    TOO_LONG = f"Please enter a number of at most {INTEGER_DIGITS} digits."
+    TOO_LONG = N_("Please enter a number of at most %(digits)s digits.")
 
     def parse_text(self, text: str, minor_digits: int, decimal_mark: str = ".") -> int:
         digits = text.lstrip("+-").lstrip("0")
         if digits.isdigit() and len(digits) > INTEGER_DIGITS:  # before int() reads them all
-            raise FieldValueError(self.name, self.TOO_LONG)
+            raise FieldValueError(self.name, _(self.TOO_LONG) % {"digits": INTEGER_DIGITS})
         return self.coerce(text)
 
     def coerce(self, value: Any) -> int:
-        return _storable(self, self._whole(value), self.TOO_LONG)
+        return _storable(self, self._whole(value), _(self.TOO_LONG) % {"digits": INTEGER_DIGITS})
 
     def _whole(self, value: Any) -> int:
         if isinstance(value, bool):
-            raise FieldValueError(self.name, "Please enter a whole number.")
+            raise FieldValueError(self.name, _("Please enter a whole number."))
         if isinstance(value, int):
             return value
         if isinstance(value, (decimal.Decimal, float)) and value == int(value):
@@ -399,7 +410,7 @@ class Integer(_Number):
                 return int(value.strip())
             except ValueError:
                 pass
-        raise FieldValueError(self.name, "Please enter a whole number.")
+        raise FieldValueError(self.name, _("Please enter a whole number."))
 
 
 class Decimal(_Number):
@@ -422,19 +433,20 @@ class Decimal(_Number):
     def coerce(self, value: Any) -> decimal.Decimal:
         if isinstance(value, (bool, float)):
             # floats are refused so that 0.1 stays 0.1; a browser posts text anyway.
-            raise FieldValueError(self.name, "Please enter a number.")
+            raise FieldValueError(self.name, _("Please enter a number."))
         try:
             number = decimal.Decimal(str(value).strip().replace(",", "."))
         except decimal.InvalidOperation:
-            raise FieldValueError(self.name, "Please enter a number.") from None
+            raise FieldValueError(self.name, _("Please enter a number.")) from None
         if not number.is_finite() or abs(number.adjusted()) > MAX_MAGNITUDE:
-            raise FieldValueError(self.name, "Please enter a number.")
+            raise FieldValueError(self.name, _("Please enter a number."))
         return number
 
     def check(self, value: Any, minor_digits: int = 2, decimal_mark: str = ".") -> None:
         super().check(value, minor_digits, decimal_mark)
         if self.places is not None and scaled(value, self.places) is None:
-            raise FieldValueError(self.name, f"Please use at most {self.places} decimal places.")
+            raise FieldValueError(self.name, _("Please use at most %(places)s decimal places.")
+                                  % {"places": self.places})
 
 
 class Float(_Number):
@@ -450,15 +462,15 @@ class Float(_Number):
 
     def coerce(self, value: Any) -> float:
         if isinstance(value, bool):
-            raise FieldValueError(self.name, "Please enter a number.")
+            raise FieldValueError(self.name, _("Please enter a number."))
         if isinstance(value, str):
             value = value.strip().replace(",", ".")
         try:
             number = float(value)
         except (TypeError, ValueError, OverflowError):
-            raise FieldValueError(self.name, "Please enter a number.") from None
+            raise FieldValueError(self.name, _("Please enter a number.")) from None
         if not math.isfinite(number):
-            raise FieldValueError(self.name, "Please enter a number.")
+            raise FieldValueError(self.name, _("Please enter a number."))
         return number
 
     def describe(self, value: Any, minor_digits: int, decimal_mark: str = ".") -> str:
@@ -502,7 +514,7 @@ class Money(_Number):
 
     def _minor_units(self, value: Any) -> int:
         if isinstance(value, (bool, float)):
-            raise FieldValueError(self.name, "Please enter an amount.")
+            raise FieldValueError(self.name, _("Please enter an amount."))
         if isinstance(value, int):
             return value
         if isinstance(value, decimal.Decimal) and value == int(value):
@@ -512,7 +524,7 @@ class Money(_Number):
                 return int(value.strip())
             except ValueError:
                 pass
-        raise FieldValueError(self.name, "Please enter an amount.")
+        raise FieldValueError(self.name, _("Please enter an amount."))
 
     def describe(self, value: Any, minor_digits: int, decimal_mark: str = ".") -> str:
         return shown_decimal(decimal.Decimal(int(value)).scaleb(-minor_digits), decimal_mark)
@@ -522,10 +534,11 @@ class Money(_Number):
         example = f"4{decimal_mark}5{'0' * (minor_digits - 1)}" if minor_digits else "4"
         minor = scaled(typed_decimal(self, text, decimal_mark, "amount", example), minor_digits)
         if minor is None:
-            raise FieldValueError(self.name, f"Please use at most {minor_digits} decimal places.")
-        return _storable(self, minor, f"Please enter an amount of at most "
-                         f"{INTEGER_DIGITS - minor_digits} digits before the "
-                         f"{MARK_NAMES[decimal_mark]}.")
+            raise FieldValueError(self.name, _("Please use at most %(places)s decimal places.")
+                                  % {"places": minor_digits})
+        return _storable(self, minor, _(
+            "Please enter an amount of at most %(digits)s digits before the %(mark)s.") % {
+                "digits": INTEGER_DIGITS - minor_digits, "mark": _(MARK_NAMES[decimal_mark])})
 
 
 class Text(Field):
@@ -542,13 +555,14 @@ class Text(Field):
 
     def coerce(self, value: Any) -> str:
         if not isinstance(value, str):
-            raise FieldValueError(self.name, "Please enter text.")
+            raise FieldValueError(self.name, _("Please enter text."))
         return value
 
     def check(self, value: Any, minor_digits: int = 2, decimal_mark: str = ".") -> None:
         super().check(value, minor_digits)
         if self.max_length is not None and len(value) > self.max_length:
-            raise FieldValueError(self.name, f"Please keep it under {self.max_length} characters.")
+            raise FieldValueError(self.name, _("Please keep it under %(limit)s characters.")
+                                  % {"limit": self.max_length})
 
 
 class Boolean(Field):
@@ -563,7 +577,7 @@ class Boolean(Field):
         kwargs.setdefault("choices", None)
         super().__init__(**kwargs)
         if self.choices is None:
-            self.choices = [(True, "Yes"), (False, "No")]
+            self.choices = [(True, lazy_gettext("Yes")), (False, lazy_gettext("No"))]
 
     def coerce(self, value: Any) -> bool:
         if isinstance(value, bool):
@@ -574,7 +588,7 @@ class Boolean(Field):
             return True
         if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
             return False
-        raise FieldValueError(self.name, "Please answer yes or no.")
+        raise FieldValueError(self.name, _("Please answer yes or no."))
 
     def parse(self, raw: str | None, *, minor_digits: int = 2, decimal_mark: str = ".") -> Any:
         if self.effective_widget == "checkbox":
@@ -583,7 +597,7 @@ class Boolean(Field):
             ticked = raw is not None and raw.strip().lower() not in ("", "0", "false", "off",
                                                                     "no")
             if self.required and not ticked:
-                raise FieldValueError(self.name, "Please tick this box to continue.")
+                raise FieldValueError(self.name, _("Please tick this box to continue."))
             return self.coerce(raw) if ticked else False
         return super().parse(raw, minor_digits=minor_digits, decimal_mark=decimal_mark)
 
@@ -613,7 +627,7 @@ class Choice(Field):
                 return choice
         if not self.choices:
             return value
-        raise FieldValueError(self.name, "Please choose one of the options.")
+        raise FieldValueError(self.name, _("Please choose one of the options."))
 
     def problems(self) -> list[FieldProblem]:
         found = super().problems()

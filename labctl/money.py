@@ -8,8 +8,13 @@ means a participant is never paid less than their points are worth because of ro
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+
+from babel.numbers import format_currency, format_decimal
+
+from .i18n import ngettext
 
 # ISO 4217 codes a lab is likely to pay in, with their number of minor-unit digits.
 MINOR_UNITS: dict[str, int] = {
@@ -26,8 +31,15 @@ def is_currency(code: object) -> bool:
     return isinstance(code, str) and code in MINOR_UNITS
 
 
-def format_money(amount: int, currency: str) -> str:
-    """``format_money(1050, 'EUR') == 'EUR 10.50'``; negative amounts keep their sign."""
+def format_money(amount: int, currency: str, locale: str | None = None) -> str:
+    """``format_money(1050, 'EUR') == 'EUR 10.50'``; negative amounts keep their sign.
+
+    With a ``locale`` other than English, the amount is written as CLDR writes it there
+    (Babel): ``format_money(1000, 'EUR', 'de') == '10,00\xa0€'``, ``'€ 10,00'`` in Dutch.
+    English keeps the ISO code, unambiguous in a lab that pays in several currencies. The
+    amount goes to Babel as an exact ``Decimal``, never a float."""
+    if locale and not locale.startswith("en"):
+        return _cldr_money(int(amount), currency, locale)
     digits = MINOR_UNITS[currency]
     sign = "-" if amount < 0 else ""
     whole, minor = divmod(abs(int(amount)), 10**digits)
@@ -36,9 +48,21 @@ def format_money(amount: int, currency: str) -> str:
     return f"{currency} {sign}{whole:,}.{minor:0{digits}d}"
 
 
-def format_points(points: int) -> str:
-    """Points are whole numbers shown with a unit, e.g. ``'120 points'``."""
-    return f"{points:,} point{'s' if abs(points) != 1 else ''}"
+@functools.lru_cache(maxsize=4096)
+def _cldr_money(amount: int, currency: str, locale: str) -> str:
+    """Cached: a page shows the same few amounts to everyone (Babel's formatting parses a
+    pattern each call)."""
+    exact = Decimal(amount).scaleb(-MINOR_UNITS[currency])
+    return format_currency(exact, currency, locale=locale, currency_digits=True)
+
+
+def format_points(points: int, locale: str | None = None) -> str:
+    """Points are whole numbers shown with a unit in the page's language, e.g.
+    ``'120 points'``, ``'1.200 Punkte'`` with ``locale='de'``."""
+    if locale is None:  # the experimenter's tools (monitor, exports) stay English
+        return f"{points:,} point{'s' if abs(points) != 1 else ''}"
+    number = format_decimal(points, locale=locale)
+    return ngettext("%(points)s point", "%(points)s points", abs(points)) % {"points": number}
 
 
 def parse_rate(value: object) -> Fraction:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .declarations import UNKNOWN_SITE, declaration_site
+from .i18n import N_
 
 if TYPE_CHECKING:
     from .records import Group, Player, Subsession
@@ -63,7 +64,7 @@ class Page(_SequenceItem):
     #: the monitor, by field; unlisted fields keep their initial value
     timeout_submission: ClassVar[dict[str, Any]] = {}
     #: the words before the countdown of a page with a timeout
-    timer_text: ClassVar[str] = "Time left:"
+    timer_text: ClassVar[str] = N_("Time left:")
 
     # Per-player hooks, as in oTree; ``None`` when the page does not define them, so that the
     # engine calls nothing for the (usual) page that does not.
@@ -110,8 +111,8 @@ class WaitPage(_SequenceItem):
     wait_for_all_groups: ClassVar[bool] = False
     #: form groups in order of arrival here (must be the app's first page)
     group_by_arrival_time: ClassVar[bool] = False
-    title_text: ClassVar[str] = "Please wait"
-    body_text: ClassVar[str] = "Waiting for the other participants."
+    title_text: ClassVar[str] = N_("Please wait")
+    body_text: ClassVar[str] = N_("Waiting for the other participants.")
 
     @staticmethod
     def after_all_players_arrive(group_or_subsession: Group | Subsession) -> None:

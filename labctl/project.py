@@ -229,8 +229,11 @@ def _load_session_types(project: Project) -> None:
             "sessions.py declares no SESSION_TYPES list",
             "add SESSION_TYPES = [SessionType(name=..., app_sequence=[...])]"))
         return
+    language = getattr(module, "LANGUAGE", None)  # the project's default language
     for item in declared:
         if isinstance(item, SessionType):
+            if item.language is None and isinstance(language, str):
+                item.language = language
             project.session_types.append(item)
         else:
             project.load_problems.append(Problem.at(

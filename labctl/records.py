@@ -135,7 +135,7 @@ class Record:
         value = getattr(self, name)
         for choice, label in declared.choices or []:
             if choice == value:
-                return label
+                return str(label)  # a lazy label: in the page's language
         return "" if value is None else str(value)
 
     def _field(self, name: str) -> Field:

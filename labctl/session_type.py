@@ -7,8 +7,12 @@
 
 Amounts are integers in minor units of ``currency`` (``fixed_pay=1000`` is EUR 10.00). With
 ``money_per_point`` set, payoffs are points and are converted at that exact rate at the end.
-``locale`` (``"en"``, ``"de"``, ``"de_CH"``) decides the decimal mark participants see in
-inputs and that an ambiguous answer is read against (``labctl.fields.typed_decimal``).
+``language`` (``"de"``, ``"pt_BR"``, ``"zh_CN"``; the project's ``LANGUAGE`` in
+``sessions.py``, else ``"en"``) is the language of every text participants read; ``locale``
+(``"de_CH"``) is how amounts and numbers are written, and follows the language unless given:
+``language="de"`` shows ``10,00 €`` and reads ``4,50``; ``language="de", locale="de_CH"`` shows
+``EUR 10.00`` and reads ``4.50``. The decimal mark decides what an ambiguous answer is read
+as (``labctl.fields.typed_decimal``).
 Constructing a session type never raises: ``labctl validate`` reports every mistake at once.
 """
 
@@ -21,6 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from .declarations import declaration_site
+from .i18n.languages import SOURCE, formatting_locale
 from .money import MINOR_UNITS, parse_rate
 
 __all__ = ["SessionType"]
@@ -34,7 +39,7 @@ COMMA_LANGUAGES = frozenset({
     "nn", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sq", "sr", "sv", "tr", "uk", "vi",
 })
 POINT_LANGUAGES = frozenset({
-    "cy", "en", "ga", "he", "hi", "ja", "ko", "ms", "mt", "sw", "th", "zh",
+    "ar", "cy", "en", "fa", "ga", "he", "hi", "ja", "ko", "ms", "mt", "sw", "th", "zh",
 })
 #: regions whose mark differs from their language's
 REGION_MARKS = {
@@ -83,9 +88,10 @@ class SessionType:
     #: free parameters (treatments) that apps read as ``session.params``
     params: dict[str, Any] = field(default_factory=dict)
     doc: str = ""
-    #: where participants are, e.g. ``"de"`` or ``"de_CH"``: decides the decimal mark of
-    #: inputs (``4,50`` in German); English by default
-    locale: str = "en"
+    #: how amounts and numbers are written, e.g. ``"de_CH"``; ``""`` follows ``language``
+    locale: str = ""
+    #: the participants' language, e.g. ``"de"``; ``None`` takes the project's ``LANGUAGE``
+    language: str | None = None
 
     def __post_init__(self) -> None:
         self.defined_at: tuple[str, int] = declaration_site()
@@ -109,13 +115,24 @@ class SessionType:
         return 0 if self.pays_points else MINOR_UNITS[self.currency]
 
     @property
+    def speaks(self) -> str:
+        """The language of the participants' texts (``language``, or English)."""
+        return self.language or SOURCE
+
+    @property
+    def number_locale(self) -> str:
+        """The CLDR locale amounts and numbers are written in: ``locale`` or the language's."""
+        return self.locale if self.locale != "" else formatting_locale(self.speaks)
+
+    @property
     def decimal_mark(self) -> str:
         """``","`` or ``"."``: the mark inputs show amounts and decimals with (``4,50``), and
         the one a separator followed by three digits is read as (``labctl validate`` has
         checked the locale: LC160)."""
-        mark = decimal_mark_of(self.locale)
+        mark = decimal_mark_of(self.number_locale)
         if mark is None:
-            raise ValueError(f"locale {self.locale!r} of session type '{self.name}' is unknown")
+            raise ValueError(f"locale {self.number_locale!r} of session type '{self.name}' is "
+                             "unknown")
         return mark
 
     @property

@@ -39,10 +39,13 @@ SESSION_NAMES = frozenset({"id", "code", "session_type", "params", "vars", "curr
 def problems(project: Project) -> list[Problem]:
     """Every template problem of every app in ``project``."""
     found: list[Problem] = []
-    environment = jinja2.Environment(autoescape=True)
+    # {% trans %} and _() are labctl's template tags too (labctl.i18n)
+    environment = jinja2.Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
     for spec in project.apps.values():
         pages = {spec.template_path(page).resolve() for page in spec.page_sequence
                  if hasattr(page, "template_file")}
+        pages |= {variant.resolve() for page in pages  # Question.de.html: a page in German
+                  for variant in page.parent.glob(f"{page.stem}.*{page.suffix}")}
         for path in sorted(spec.folder.rglob("*.html")):
             if path.is_relative_to(spec.folder / STATIC_FOLDER):
                 continue  # served as it is, never rendered as a template

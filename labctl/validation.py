@@ -26,10 +26,19 @@ from typing import TypeGuard
 import jinja2
 import jsonschema
 
-from . import asset_checks, data_checks, hook_checks, live_checks, otree_hints, template_checks
+from . import (
+    asset_checks,
+    data_checks,
+    hook_checks,
+    live_checks,
+    otree_hints,
+    template_checks,
+    translation_checks,
+)
 from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec
 from .errors import FieldValueError, ValidationFailed
 from .fields import Field
+from .i18n.languages import is_language
 from .money import MINOR_UNITS, is_currency, parse_rate
 from .otree_templates import translate, untranslated
 from .pages import Page, WaitPage, is_sequence_item
@@ -69,6 +78,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems += live_checks.problems(project)
     problems += asset_checks.problems(project)
     problems += data_checks.problems(project)
+    problems += translation_checks.problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)
@@ -109,7 +119,14 @@ def _session_type_problems(project: Project) -> list[Problem]:
 
 def _locale_problems(st: SessionType) -> list[Problem]:
     """An unknown locale would leave the decimal mark of every amount input undecided."""
-    if decimal_mark_of(st.locale) is not None:
+    if st.locale == "" and isinstance(st.language, str):  # numbers follow the language
+        if not is_language(st.language) or decimal_mark_of(st.number_locale) is not None:
+            return []
+        return [Problem.at("LC160", st.defined_at, f"language={st.language!r} of '{st.name}' "
+                           "has no decimal mark labctl knows",
+                           "add locale='en' (a point) or locale='de' (a comma) for its "
+                           "numbers")]
+    if decimal_mark_of(st.number_locale) is not None:
         return []
     known = sorted(COMMA_LANGUAGES | POINT_LANGUAGES)
     close = _close_locale(str(st.locale))
@@ -410,7 +427,8 @@ def _form_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
 
 
 def _template_environment(spec: AppSpec) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(spec.folder), autoescape=True)
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(spec.folder), autoescape=True,
+                              extensions=["jinja2.ext.i18n"])
 
 
 def _template_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:

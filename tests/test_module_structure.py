@@ -28,6 +28,7 @@ RESEARCHER_API = {
     "ExtraRecord", "Link",                            # trial-level records (oTree's ExtraModel)
     "fields",                                         # the field types
     "format_money",                                   # money shown in vars_for_template
+    "_",                                              # a text translated where it is shown
     "__version__",
 }
 
@@ -53,7 +54,7 @@ def test_everything_labctl_exports_exists_and_nothing_public_is_left_out():
         assert hasattr(labctl, name), name
     public = {name for name, value in vars(labctl).items()
               if not name.startswith("_") and not isinstance(value, type(labctl))}
-    assert public == set(labctl.__all__) - {"fields", "__version__"}
+    assert public == set(labctl.__all__) - {"fields", "__version__", "_"}
 
 
 def test_tooling_is_imported_from_its_module_not_from_labctl():

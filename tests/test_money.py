@@ -62,3 +62,32 @@ def test_a_session_type_says_how_many_decimals_are_typed_for_money(currency, mon
     session_type = SessionType(name="s", app_sequence=["a"], currency=currency,
                                money_per_point=money_per_point)
     assert session_type.minor_digits == digits
+
+
+# -- amounts and points in the participants' format (Babel's CLDR data) ------------------------
+
+
+@pytest.mark.parametrize(("amount", "currency", "locale", "shown"), [
+    (1000, "EUR", "de", "10,00\xa0€"),
+    (1000, "EUR", "fr", "10,00\xa0€"),
+    (123456, "EUR", "de", "1.234,56\xa0€"),
+    (-250, "EUR", "de", "-2,50\xa0€"),
+    (1000, "EUR", "nl", "€\xa010,00"),
+    (1000, "JPY", "ja", "￥1,000"),
+    (1000, "EUR", "de_CH", "EUR\xa010.00"),  # Swiss German writes the code
+    (1000, "EUR", "en", "EUR 10.00"),  # English keeps the ISO code
+    (1000, "EUR", None, "EUR 10.00"),
+])
+def test_an_amount_is_written_as_its_locale_writes_it(amount, currency, locale, shown):
+    assert format_money(amount, currency, locale) == shown
+
+
+@pytest.mark.parametrize(("points", "locale", "shown"), [
+    (1200, "de", "1.200 Punkte"), (1, "de", "1 Punkt"), (3, "fr", "3 points"),
+    (5, "ja", "5ポイント"), (1200, None, "1,200 points"),
+])
+def test_points_are_labelled_in_the_pages_language(points, locale, shown):
+    from labctl.i18n import speaking
+
+    with speaking(locale or "en"):
+        assert format_points(points, locale) == shown

@@ -35,6 +35,9 @@ def test_wheel_ships_app_templates(tmp_path):
     assert "labctl/app_templates/_project/sessions.py" in names
     assert "labctl/app_templates/blank/__init__.py" in names
     assert "labctl/py.typed" in names
+    # labctl's catalogues, compiled: participants' pages read the .mo files
+    for language in ("de", "fr", "es", "it", "nl", "pt_BR", "zh_Hans", "ja", "ko"):
+        assert f"labctl/locale/{language}/LC_MESSAGES/labctl.mo" in names, language
     assert not any("__pycache__" in name for name in names)
 
 

@@ -558,6 +558,30 @@ RULE_CASES += [
                  id="LC192-field-method"),
 ]
 
+# -- languages (labctl/translation_checks.py) ---------------------------------------------------
+MARKED_ASK = '<p>{{ _("Tell us your age.") }}</p>\n{{ formfields() }}\n{{ next_button() }}\n'
+GERMAN_PO = ('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+             'msgid "Tell us your age."\nmsgstr "Wie alt sind Sie?"\n')
+RULE_CASES += [
+    pytest.param(project_files(session_type=f'{DEMO}, language="deutsch!"'),
+                 "LC220", "sessions.py:4", "language='deutsch!' of 'demo' is not a language code",
+                 id="LC220"),
+    pytest.param({**project_files(session_type=f'{DEMO}, language="de"'),
+                  "game/Ask.html": MARKED_ASK},
+                 "LC221", "sessions.py:4", "session type 'demo' is in 'de', but 1 of the "
+                 "project's 1 marked texts have no translation there", id="LC221"),
+    pytest.param({**project_files(session_type=f'{DEMO}, language="de"'),
+                  "game/Ask.html": MARKED_ASK, "locale/de/LC_MESSAGES/messages.po": GERMAN_PO},
+                 "LC222", "locale/de/LC_MESSAGES/messages.po", "is newer than its compiled .mo",
+                 id="LC222"),
+    pytest.param(project_files(session_type=f'{DEMO}, language="sw"'),
+                 "LC223", "sessions.py:4", "labctl ships no 'sw' texts", id="LC223"),
+    pytest.param({**project_files(session_type=f'{DEMO}, language="de"'),
+                  "game/Ask.fr.html": ASK_HTML},
+                 "LC224", "game/Ask.html", "Ask.html is written per language (fr) but has no "
+                 "'de' version", id="LC224"),
+]
+
 
 # LC21x live pages (labctl/live_checks.py): a live_method that could never run
 LIVE = ("\n\n    @staticmethod\n    def live_method({}):\n"

@@ -8,6 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from ..errors import LabctlError
+from ..project import load_project
 from ..storage.database import SessionSummary, database_path, list_sessions
 from . import project_folder
 from .console import console, reports_errors
@@ -36,19 +38,36 @@ def sessions(
         console.print(f"No sessions in {database_path(project_dir, db)} yet; "
                       "`labctl run SESSION_TYPE` starts one.", highlight=False)
         return
-    console.print(sessions_table(summaries))
+    console.print(sessions_table(summaries, _languages(project_dir)))
 
 
-def sessions_table(summaries: list[SessionSummary]) -> Table:
+def _languages(project_dir: Path) -> dict[str, str]:
+    """Each session type's language, as the project declares it now (none if it cannot load:
+    the list of sessions must still show)."""
+    try:
+        project = load_project(project_dir)
+    except LabctlError:
+        return {}
+    try:
+        return {st.name: st.speaks for st in project.session_types if isinstance(st.name, str)}
+    finally:
+        project.unload()
+
+
+def sessions_table(summaries: list[SessionSummary], languages: dict[str, str] | None = None
+                   ) -> Table:
+    languages = languages or {}
     table = Table(title="Sessions")
     table.add_column("Code", style="bold", no_wrap=True)
     table.add_column("Session type")
+    table.add_column("Language")
     table.add_column("Created (UTC)", no_wrap=True)
     for heading in ("Participants", "Started", "Finished"):
         table.add_column(heading, justify="right")
     table.add_column("Status", no_wrap=True)
     for summary in summaries:
-        table.add_row(summary.code, summary.session_type, _when(summary.created_at),
+        table.add_row(summary.code, summary.session_type,
+                      languages.get(summary.session_type, "?"), _when(summary.created_at),
                       str(summary.participants), str(summary.started), str(summary.finished),
                       f"[{STATUS_STYLES[summary.status]}]{summary.status}[/]")
     return table

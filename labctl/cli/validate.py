@@ -77,7 +77,8 @@ def session_tree(project: Project, session_type: SessionType) -> Tree:
     paid_in = (f", payoffs in points at {session_type.money_per_point} minor units per point"
                if session_type.pays_points else "")
     tree = Tree(f"[bold]{session_type.name}[/] — {session_type.title}: {count} participants, "
-                f"fixed pay {pay}{paid_in}, batch '{session_type.batch_name}'")
+                f"fixed pay {pay}{paid_in}, batch '{session_type.batch_name}', "
+                f"language {session_type.speaks}")
     for spec, round_number in project.subsession_plan(session_type):
         label = spec.name if spec.num_rounds == 1 else f"{spec.name} round {round_number}"
         size = spec.players_per_group

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import LabctlError
 from ..hub import Hub, InProcessHub
+from ..i18n import activate, kept_language
 from ..project import Project
 from ..session_type import SessionType
 from . import shared_access
@@ -54,9 +55,10 @@ class EngineCore:
     @contextmanager
     def _committing(self) -> Iterator[Outbox]:
         """One transaction; its messages leave right after the commit, still under the
-        store's lock (see ``outbox``)."""
+        store's lock (see ``outbox``). The language a step sets (``_tx``) lasts as long as
+        the block: what the caller says afterwards is in the language it spoke before."""
         outbox = Outbox()
-        with self.store.reading():
+        with self.store.reading(), kept_language():
             with self.store.transaction():
                 yield outbox
             outbox.send(self.hub)
@@ -76,6 +78,8 @@ class EngineCore:
 
     def _tx(self, session_row: Row, now: float) -> Tx:
         session_type = self.project.session_type(session_row["session_type"])
+        # the texts made in this step (form messages, the page) are in its session's language
+        activate(session_type.speaks, self.project.root)
         records = RecordSet(self.store, self.project, session_type, session_row)
         tx = Tx(self.store, records, self.steps(session_type), session_type, now,
                 self.project.root)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from ..errors import LabctlError
 from ..fields import Field
+from ..i18n import in_english
 from ..money import format_money, format_points
 from .flow import Step
 from .progress import form_fields, move_on, parse_answers, submit
@@ -201,7 +202,7 @@ def fields_to_answer(tx: Tx, index: int) -> list[dict[str, str]]:
     if step.is_wait:
         return []
     declared = _form_model_fields(step)
-    return [{"name": name, "label": declared[name].label or name}
+    return [{"name": name, "label": in_english(declared[name].label) or name}
             for name in _fields_without_value(step)]
 
 

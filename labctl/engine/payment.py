@@ -26,13 +26,16 @@ class Payment:
     #: the bonus in minor units of the currency
     bonus_money: int
     finished: bool
+    #: how the participant's end page writes amounts (the session type's ``number_locale``)
+    locale: str = "en"
 
     @property
     def total(self) -> int:
         return self.fixed_pay + self.bonus_money
 
     def shown(self, amount: int) -> str:
-        return format_money(amount, self.currency)
+        """An amount as the participant reads it: ``EUR 10.00``, ``10,00 €`` in German."""
+        return format_money(amount, self.currency, self.locale)
 
 
 def payment_of(session_type: SessionType, row: dict[str, Any], total_steps: int) -> Payment:
@@ -43,4 +46,4 @@ def payment_of(session_type: SessionType, row: dict[str, Any], total_steps: int)
         currency=session_type.currency, fixed_pay=session_type.fixed_pay, bonus=bonus,
         points=rate is not None,
         bonus_money=points_to_money(bonus, rate) if rate is not None else bonus,
-        finished=row["step"] >= total_steps)
+        finished=row["step"] >= total_steps, locale=session_type.number_locale)

@@ -15,8 +15,11 @@ import jinja2
 from flask import Flask, abort, redirect, render_template, request, url_for
 from flask_sock import Sock
 
+from .. import i18n
 from ..engine import Engine, UnknownParticipant
 from ..errors import LabctlError, ResearcherCodeError
+from ..i18n import N_
+from ..i18n.client_texts import texts_element
 from ..otree_templates import join_path_for
 from ..participant_urls import LIVE_ROUTE, SHARED_ROUTE, SOCKET_ROUTE
 from ..storage.admin_logins import AdminLogins
@@ -37,10 +40,12 @@ from .current import ENGINE
 from .rendering import (
     FINISHED_TEMPLATE,
     TEMPLATE_CACHE,
+    TEMPLATE_VARIANTS,
     WAIT_TEMPLATE,
     AppTemplateLoader,
     TemplateCache,
     app_template_name,
+    language_variants,
     page_marker,
     title_text,
 )
@@ -87,9 +92,10 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.jinja_env.globals["page_marker"] = page_marker
     app.jinja_env.filters["title_text"] = title_text
     _app_static_files(app, engine)
+    _speak_participants_language(app, engine)
     app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])
     _participant_environment(app, templates, engine)
-    _compile_templates(templates, engine)
+    app.extensions[TEMPLATE_VARIANTS] = _compile_templates(templates, engine)
     app.register_blueprint(participant.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(rooms.bp)
@@ -123,6 +129,32 @@ def create_app(engine: Engine, admin_password: str | None = None,
     templates.freeze()  # last: the environment's globals are complete
     app.extensions[TEMPLATE_CACHE] = templates
     return app
+
+
+def _speak_participants_language(app: Flask, engine: Engine) -> None:
+    """labctl's templates translate with ``_()`` and ``{% trans %}`` (Jinja's i18n extension)
+    in the language of the page being made (``labctl.i18n``): the engine sets it when it
+    loads a participant's session; a page without one (a room's seat page, an unknown link)
+    is in the project's language."""
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext)
+    app.jinja_env.globals["html_lang"] = lambda: i18n.html_lang(i18n.current_language())
+    app.jinja_env.globals["text_direction"] = lambda: i18n.direction(i18n.current_language())
+    app.jinja_env.globals["labctl_texts"] = texts_element
+    app.jinja_env.globals["translated"] = i18n.gettext  # a text held in a variable
+    default = project_language(engine.project)
+
+    @app.before_request
+    def project_language_first():
+        i18n.activate(default, engine.project.root)
+
+
+def project_language(project: Any) -> str:
+    """The language of pages no session decides: the project's ``LANGUAGE``, or that of its
+    only language, else English."""
+    languages = {st.speaks for st in project.session_types}
+    return languages.pop() if len(languages) == 1 else "en"
 
 
 def _same_origin_only(app: Flask, endpoint: str) -> None:
@@ -164,64 +196,83 @@ def _participant_environment(app: Flask, templates: TemplateCache, engine: Engin
     templates.environment = app.jinja_env.overlay(undefined=jinja2.StrictUndefined)
 
 
-def _compile_templates(templates: TemplateCache, engine: Engine) -> None:
+def _compile_templates(templates: TemplateCache, engine: Engine
+                       ) -> dict[tuple[str, str], str]:
     """Compile every template a participant page renders now: a template edited (or broken)
     while a session runs changes nothing until the next start, like the project's Python
-    code."""
+    code. Returns the per-language variants found (``Send.de.html`` for the project's German
+    session types): (template name, language) -> the variant's name."""
     templates.environment.auto_reload = False
     for name in (WAIT_TEMPLATE, FINISHED_TEMPLATE):
         templates.add(name)
+    languages = {st.speaks for st in engine.project.session_types}
+    variants: dict[tuple[str, str], str] = {}
     for spec in engine.project.apps.values():
         for page in spec.page_sequence:
             if hasattr(page, "template_file") and spec.template_path(page).is_file():
-                templates.add(app_template_name(spec.name, page.template_file()))
+                name = app_template_name(spec.name, page.template_file())
+                templates.add(name)
+                for language in languages:
+                    variant = next((v for v in language_variants(page.template_file(),
+                                                                 language)
+                                    if (spec.folder / v).is_file()), None)
+                    if variant:
+                        variants[(name, language)] = app_template_name(spec.name, variant)
+                        templates.add(variants[(name, language)])
+    return variants
 
 
 def _register_error_pages(app: Flask) -> None:
     def page(status: int, title: str, message: str, back: bool = False):
+        """An error page in the participant's language: ``title`` and ``message`` are
+        marked (``N_``) English texts, translated here; a ``LabctlError``'s own text is not
+        in the catalogues and stays as written."""
         code = (request.view_args or {}).get("code")
         back_url = url_for("participant.show", code=code) if back and code else None
-        return render_template("labctl/error.html", title=title, message=message,
+        return render_template("labctl/error.html", title=i18n.gettext(title),
+                               message=i18n.gettext(message),
                                back_url=back_url), status
 
     @app.errorhandler(UnknownParticipant)
     def unknown(_exc: UnknownParticipant):
-        return page(404, "Link not found", "This link does not belong to any participant. "
-                    "Check the link, or ask the experimenter for yours.")
+        return page(404, N_("Link not found"), N_("This link does not belong to any "
+                    "participant. Check the link, or ask the experimenter for yours."))
 
     @app.errorhandler(ResearcherCodeError)
     def researcher_error(exc: ResearcherCodeError):
         log.error("experiment code failed: %s", exc)
-        return page(500, "Something went wrong", "The experiment's code failed on this page. "
-                    "Your earlier answers are saved. Please tell the experimenter.", back=True)
+        return page(500, N_("Something went wrong"), N_("The experiment's code failed on this "
+                    "page. Your earlier answers are saved. Please tell the experimenter."),
+                    back=True)
 
     @app.errorhandler(StorageError)
     def storage_error(exc: StorageError):
         if not exc.repeated:  # a full disk fails every request: its log line comes once
             log.error("storage failed: %s", exc)
-        return page(503, "Please wait a moment", "The lab server cannot save right now. "
-                    "Nothing you entered is lost; please try again in a moment.", back=True)
+        return page(503, N_("Please wait a moment"), N_("The lab server cannot save right now. "
+                    "Nothing you entered is lost; please try again in a moment."), back=True)
 
     @app.errorhandler(LabctlError)
     def labctl_error(exc: LabctlError):
-        return page(400, "That did not work", str(exc), back=True)
+        return page(400, N_("That did not work"), str(exc), back=True)
 
     @app.errorhandler(500)
     def server_error(exc: Exception):
         log.error("unexpected error: %r", getattr(exc, "original_exception", exc))
-        return page(500, "Something went wrong", "The lab server hit an unexpected error. "
-                    "Your earlier answers are saved. Please tell the experimenter.", back=True)
+        return page(500, N_("Something went wrong"), N_("The lab server hit an unexpected "
+                    "error. Your earlier answers are saved. Please tell the experimenter."),
+                    back=True)
 
     @app.errorhandler(413)
     def too_large(_exc: Exception):
-        return page(413, "Too much data", "The form sent more data than a page accepts. "
-                    "Nothing was saved.", back=True)
+        return page(413, N_("Too much data"), N_("The form sent more data than a page "
+                    "accepts. Nothing was saved."), back=True)
 
     @app.errorhandler(404)
     def not_found(_exc: Exception):
-        return page(404, "Page not found", "There is no page at this address.")
+        return page(404, N_("Page not found"), N_("There is no page at this address."))
 
     @app.errorhandler(405)
     def not_allowed(_exc: Exception):
-        return page(405, "Not allowed", "This address does not accept that kind of request.",
-                    back=True)
+        return page(405, N_("Not allowed"), N_("This address does not accept that kind of "
+                    "request."), back=True)

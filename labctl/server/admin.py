@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 
+from .. import i18n
 from ..engine.shared_data import MAX_JSON_DEPTH, too_deep
 from ..errors import LabctlError
 from ..export.custom import custom_download_kinds
@@ -39,6 +40,19 @@ from .security import (
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.context_processor
+def in_english() -> dict[str, Any]:
+    """The admin is the experimenter's tool and stays English (``<html lang="en">``), whatever
+    language the session it shows speaks (loading it made that the page's language)."""
+    i18n.activate("en")
+    return {"labctl_texts": _no_texts}
+
+
+def _no_texts() -> str:
+    """The admin's pages carry no participant texts (labctl-admin.js has its own, English)."""
+    return ""
 ADMIN_SUBJECT = "admin"
 #: the cookie holding a login's token (its hash is a row of ``admin_logins``); the name the
 #: signed cookie had before, so tests and notes that name it stay right (Flask's own session

@@ -19,6 +19,8 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 from ..engine import PageView, SubmitResult, UnknownParticipant
 from ..errors import ResearcherCodeError
 from ..hub import Channel
+from ..i18n import N_
+from ..i18n import gettext as _
 from ..participant_urls import (
     APP_ERROR,
     APP_ERROR_ROUTE,
@@ -39,15 +41,15 @@ log = logging.getLogger("labctl.server")
 #: what the page says when the form just sent was for a page the participant had already left
 #: (``SubmitResult.reason``): their answer was not saved, and they should know why
 STALE_NOTICES = {
-    "experimenter": "The experimenter moved you on from the page you answered, so that answer "
-                    "was not saved. This is the page you are on now.",
-    "timeout": "The time for the page you answered ran out before your answer arrived, so that "
-               "answer was not saved. This is the page you are on now.",
-    "answered": "The page you answered had already been answered (in another window, or by an "
-                "earlier attempt before the connection was lost), so that answer was not saved "
-                "again. This is the page you are on now.",
-    "not_shown": "The form you sent was not for the page you are on, so nothing was saved. "
-                 "This is the page you are on now.",
+    "experimenter": N_("The experimenter moved you on from the page you answered, so that "
+                       "answer was not saved. This is the page you are on now."),
+    "timeout": N_("The time for the page you answered ran out before your answer arrived, so "
+                  "that answer was not saved. This is the page you are on now."),
+    "answered": N_("The page you answered had already been answered (in another window, or by "
+                   "an earlier attempt before the connection was lost), so that answer was not "
+                   "saved again. This is the page you are on now."),
+    "not_shown": N_("The form you sent was not for the page you are on, so nothing was saved. "
+                    "This is the page you are on now."),
 }
 
 
@@ -70,9 +72,9 @@ def submit(code: str):
     if not csrf_ok(secret(), code, form.get("csrf_token")):
         engine().position(code)  # an unknown code is a 404, not a CSRF error
         return render_template(
-            "labctl/error.html", title="This form could not be accepted",
-            message="The form was not sent by this page (its security token is missing or "
-                    "wrong). Nothing was saved. Go back to your page and answer again.",
+            "labctl/error.html", title=_("This form could not be accepted"),
+            message=_("The form was not sent by this page (its security token is missing or "
+                      "wrong). Nothing was saved. Go back to your page and answer again."),
             back_url=url_for(".show", code=code)), 400
     step = _as_int(form.get("step"))
     with engine().answer(code, step, form.to_dict(),
@@ -102,7 +104,7 @@ def _as_int(value: object) -> int | None:
 
 
 def _stale_notice(result: SubmitResult) -> str | None:
-    return STALE_NOTICES[result.reason or "not_shown"] if result.status == "stale" else None
+    return _(STALE_NOTICES[result.reason or "not_shown"]) if result.status == "stale" else None
 
 
 def _render(code: str):
@@ -121,8 +123,8 @@ def _html(code: str, view: PageView, errors: dict[str, str] | None,
     if view.kind == "wait":
         page_url = _page_url(code)
         return compiled(WAIT_TEMPLATE).render(
-            view=view, title=view.page.title_text,  # type: ignore[union-attr]
-            body=view.page.body_text,  # type: ignore[union-attr]
+            view=view, title=_(view.page.title_text),  # type: ignore[union-attr]
+            body=_(view.page.body_text),  # type: ignore[union-attr]
             ws_url=page_url + SOCKET, position_url=page_url + POSITION, labctl_notice=notice)
     if notice:
         view.extra["labctl_notice"] = notice  # the app page's context is its view's extra

@@ -36,6 +36,8 @@ WAIT_TEMPLATE = "labctl/wait.html"
 FINISHED_TEMPLATE = "labctl/finished.html"
 #: where ``create_app`` keeps the app's ``TemplateCache`` (``app.extensions``)
 TEMPLATE_CACHE = "labctl.templates"
+#: where it keeps the per-language variants: (template name, language) -> variant's name
+TEMPLATE_VARIANTS = "labctl.template_variants"
 
 
 class AppTemplateLoader(jinja2.BaseLoader):
@@ -69,6 +71,17 @@ class AppTemplateLoader(jinja2.BaseLoader):
 def app_template_name(app: str, file: str) -> str:
     """The name an app's template file goes by in the Jinja environment."""
     return f"{APP_TEMPLATE_PREFIX}{app}/{file}"
+
+
+def language_variants(file: str, language: str) -> list[str]:
+    """The files a page's template may have in ``language``, most specific first:
+    ``Send.html`` in ``de_AT`` is ``Send.de_AT.html``, then ``Send.de.html`` (for long
+    instructions, written whole in each language rather than as translated sentences)."""
+    stem, dot, suffix = file.rpartition(".")
+    if not dot:
+        return []
+    codes = [language, language.split("_")[0]] if "_" in language else [language]
+    return [f"{stem}.{code}.{suffix}" for code in codes]
 
 
 def _unchanged(path: Path, mtime: float) -> bool:
@@ -105,8 +118,8 @@ def money_formatter(view: PageView) -> Callable[[Any], str]:
         if amount is None:
             return ""
         if session_type.pays_points:
-            return format_points(int(amount))
-        return format_money(int(amount), session_type.currency)
+            return format_points(int(amount), session_type.number_locale)
+        return format_money(int(amount), session_type.currency, session_type.number_locale)
 
     return money
 
@@ -160,7 +173,7 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
     def formfields() -> Markup:
         return Markup("".join(formfield(f.name) for f in view.fields))
 
-    def next_button(label: str = "Next") -> Markup:
+    def next_button(label: str | None = None) -> Markup:
         return render_next_button(label)
 
     page = view.page
@@ -177,6 +190,7 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
     if view.js_vars is not None:
         context["js_vars_json"] = js_vars_json(view)
     name = app_template_name(view.step.app.name, page.template_file())  # type: ignore
+    name = current_app.extensions[TEMPLATE_VARIANTS].get((name, session_type.speaks), name)
     try:
         return compiled(name).render(context)
     except jinja2.UndefinedError as exc:

@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from ..engine import SessionFull, UnknownSeat
 from ..errors import ProjectError
 from ..hub import Channel
+from ..i18n import gettext as _
 from .current import engine
 from .live import relay
 
@@ -23,7 +24,7 @@ def pick_seat(room: str):
     try:
         found = engine().project.room(room)
     except ProjectError:
-        return _error(404, "Room not found", f"There is no room '{room}' in this lab.")
+        return _room_not_found(room)
     labels = found.seat_labels(engine().project.root)
     return render_template("labctl/room_pick.html", room=found, labels=labels)
 
@@ -39,18 +40,23 @@ def seat(room: str, label: str):
     try:
         code = engine().join_room(room, label)
     except ProjectError:
-        return _error(404, "Room not found", f"There is no room '{room}' in this lab.")
-    except UnknownSeat as exc:
-        return _error(404, "Unknown seat", f"{exc}. Please check the label and try again.",
-                      url_for(".pick_seat", room=room))
-    except SessionFull as exc:
-        return _error(409, "The session is full", f"{exc}.")
+        return _room_not_found(room)
+    except UnknownSeat:
+        return _error(404, _("Unknown seat"), _(
+            "'%(label)s' is not a seat of room '%(room)s'. Please check the label and try "
+            "again.") % {"label": label, "room": engine().project.room(room).title},
+            url_for(".pick_seat", room=room))
+    except SessionFull:
+        return _error(409, _("The session is full"),
+                      _("Every place in this session is taken."))
     if code is not None:
         return redirect(url_for("participant.show", code=code), code=303)
     found = engine().project.room(room)
     return render_template(
-        "labctl/wait.html", view=None, index=-1, title=f"Welcome to {found.title}",
-        body=f"Seat {label}: please wait, the session will start in a moment.",
+        "labctl/wait.html", view=None, index=-1,
+        title=_("Welcome to %(room)s") % {"room": found.title},
+        body=_("Seat %(label)s: please wait, the session will start in a moment.")
+        % {"label": label},
         ws_url=url_for(".seat", room=room, label=label) + "ws",
         position_url=url_for(".status", room=room))
 
@@ -75,6 +81,11 @@ def seat_socket(ws, room: str, label: str) -> None:
         return
     relay(ws, engine().hub, Channel.room(room),
           lambda: {"type": "position", "step": 0 if engine().room_is_open(room) else -1})
+
+
+def _room_not_found(room: str):
+    return _error(404, _("Room not found"),
+                  _("There is no room '%(room)s' in this lab.") % {"room": room})
 
 
 def _error(status: int, title: str, message: str, back_url: str | None = None):

@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..fields import Field, Integer
+from ..i18n import gettext as _
 
 #: what a checkbox's posted value looks like when it was ticked
 TICKED = ("1", "True", "true", "on")
@@ -104,8 +105,9 @@ def _input(shown: FieldInput, name: str, widget: str, attrs: _Attributes) -> str
             f'\n    <option value="{escape(choice)}"'
             f'{" selected" if shown.value == choice else ""}>{escape(label)}</option>'
             for choice, label in shown.choices)
+        prompt = escape(_("Please choose…"))
         return (f'\n  <select name="{name}" id="id_{name}"{attrs.every}>'
-                f'\n    <option value="">Please choose…</option>{options}\n  </select>')
+                f'\n    <option value="">{prompt}</option>{options}\n  </select>')
     limit = getattr(field, "max_length", None)
     max_length = f' maxlength="{limit}"' if limit else ""
     if widget == "textarea":
@@ -135,7 +137,10 @@ def _number_input(shown: FieldInput, name: str, value: str, attrs: _Attributes) 
             f'id="id_{name}" value="{value}"{attrs.every}>')
 
 
-def render_next_button(label: str = "Next") -> Markup:
-    """The page's submit button; templates call it as ``{{ next_button("Continue") }}``."""
+def render_next_button(label: str | None = None) -> Markup:
+    """The page's submit button; templates call it as ``{{ next_button("Continue") }}``.
+    Without a label it says "Next" in the page's language; a label given is translated too
+    (a researcher's catalogue may hold it)."""
+    label = _("Next") if label is None else _(str(label))
     return Markup('<div class="actions"><button type="submit" class="button" '
                   f'id="next-button">{escape(label)}</button></div>')

@@ -158,7 +158,7 @@ def test_waiting_seats_join_the_session_opened_in_their_room(lab):
     full = visit_seat(requests.Session(), lab.base_url, "PC03")
     assert full.status_code == 409
     assert "The session is full" in full.text
-    assert "every place in this session is taken" in full.text
+    assert "Every place in this session is taken" in full.text
     assert db.query("SELECT label FROM participants WHERE session_code = ? ORDER BY "
                     "id_in_session", (session,)) == [{"label": "PC01"}, {"label": "PC02"}]
 

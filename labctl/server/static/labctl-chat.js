@@ -47,13 +47,16 @@
     return node;
   }
 
+  // the page's texts in its language (labctl.js: labctl.t), read when first shown
+  function t(key, values) { return window.labctl.t(key, values); }
+
   function senderName(from, scope) {
     from = from || {};
     if (scope === "group" && from.role) {
       return from.role.charAt(0).toUpperCase() + from.role.slice(1);
     }
-    if (scope === "group" && from.id_in_group) { return "Player " + from.id_in_group; }
-    return from.id_in_session ? "Participant " + from.id_in_session : "Someone";
+    if (scope === "group" && from.id_in_group) { return t("chat.player", {number: from.id_in_group}); }
+    return from.id_in_session ? t("chat.participant", {number: from.id_in_session}) : t("chat.someone");
   }
 
   function Chat(box, store, number, live) {
@@ -69,7 +72,7 @@
     box.classList.add("labctl-chat");
     this.list = element("ol", "labctl-chat-messages");
     this.list.setAttribute("aria-live", "polite");
-    this.list.setAttribute("aria-label", this.scope === "group" ? "Group chat" : "Chat with everyone");
+    this.list.setAttribute("aria-label", t(this.scope === "group" ? "chat.group" : "chat.everyone"));
     // the CSP allows no style attributes in HTML, but the CSS object model is fine
     this.list.style.listStyle = "none";
     this.list.style.margin = "0 0 .5rem";
@@ -89,10 +92,10 @@
     this.input.id = "labctl-chat-input-" + this.scope + "-" + number;
     this.input.autocomplete = "off";
     this.input.maxLength = this.max;
-    this.input.placeholder = box.getAttribute("data-labctl-chat-placeholder") || "Type a message";
-    this.input.setAttribute("aria-label", box.getAttribute("data-labctl-chat-label") || "Chat message");
+    this.input.placeholder = box.getAttribute("data-labctl-chat-placeholder") || t("chat.placeholder");
+    this.input.setAttribute("aria-label", box.getAttribute("data-labctl-chat-label") || t("chat.label"));
     this.input.style.flex = "1";
-    this.button = element("button", "button secondary labctl-chat-send", "Send");
+    this.button = element("button", "button secondary labctl-chat-send", t("chat.send"));
     this.button.type = "button";  // never submits the page's form
     row.appendChild(this.input);
     row.appendChild(this.button);
@@ -125,15 +128,15 @@
   // The characters typed and the limit, always visible: the box stops at the limit.
   Chat.prototype.count = function () {
     var length = this.input.value.length;
-    this.counter.textContent = length + " / " + this.max + " characters" +
-      (length >= this.max ? ": the limit" : "");
+    this.counter.textContent = t(length >= this.max ? "chat.count_limit" : "chat.count",
+                                 {length: length, max: this.max});
   };
 
   Chat.prototype.setState = function (state) {
     var self = this;
     this.box.setAttribute("data-labctl-chat-state", state);
-    this.status.textContent = state === "reconnecting" ? "Connection lost; reconnecting…"
-      : state === "closed" ? "The chat is closed." : "";
+    this.status.textContent = state === "reconnecting" ? t("chat.reconnecting")
+      : state === "closed" ? t("chat.closed") : "";
     if (state === "open") {
       this.store.history(function (messages) { if (messages) { self.showHistory(messages); } });
     }
@@ -143,8 +146,7 @@
       if (state === "open") {
         self.mark(entry, "sending", "");
       } else {
-        self.mark(entry, "not-sent", "Not sent yet: the connection is lost. It is sent when " +
-                  "the connection is back.", function () { self.live.reconnect(); });
+        self.mark(entry, "not-sent", t("chat.not_sent_yet"), function () { self.live.reconnect(); });
       }
     });
   };
@@ -164,13 +166,12 @@
     var self = this;
     var answered = false;
     this.mark(entry, this.live.state() === "open" ? "sending" : "not-sent",
-              this.live.state() === "open" ? "" : "Not sent yet: the connection is lost. It " +
-              "is sent when the connection is back.", function () { self.live.reconnect(); });
+              this.live.state() === "open" ? "" : t("chat.not_sent_yet"), function () { self.live.reconnect(); });
     var cid = this.store.send(entry.text, undefined, function (error, receipt) {
       answered = true;
       if (error) {
         entry.refused = true;
-        self.mark(entry, "not-sent", "Not sent: " + error.message, function () {
+        self.mark(entry, "not-sent", t("chat.not_sent", {reason: error.message}), function () {
           delete self.byCid[entry.cid];
           entry.refused = false;
           self.send(entry);
@@ -179,8 +180,8 @@
       }
       self.known(entry, receipt.message_id);
       var gone = receipt.gone || [];
-      self.mark(entry, "sent", gone.length ? gone.join(" and ") + (gone.length > 1 ? " have" :
-                " has") + " moved on and will not see this message." : "");
+      self.mark(entry, "sent", gone.length ? t(gone.length > 1 ? "chat.gone_many" : "chat.gone_one",
+                {names: gone.join(t("chat.and"))}) : "");
     });
     if (!answered || entry.state !== "not-sent") { entry.cid = cid; this.byCid[cid] = entry; }
   };
@@ -199,7 +200,7 @@
     entry.onRetry = retry || null;
     var wanted = state === "not-sent" && !!retry;
     if (wanted && !entry.retry) {  // only while needed: its text is not part of the message
-      entry.retry = element("button", "button secondary labctl-chat-retry", "Retry");
+      entry.retry = element("button", "button secondary labctl-chat-retry", t("chat.retry"));
       entry.retry.type = "button";
       entry.retry.addEventListener("click", function () { if (entry.onRetry) { entry.onRetry(); } });
       entry.item.appendChild(entry.retry);
@@ -214,9 +215,9 @@
     var entry = {text: message.text, mine: message.mine, mid: null, cid: null, state: "sent"};
     var item = element("li", message.mine ? "labctl-chat-message labctl-chat-mine" : "labctl-chat-message");
     item.style.margin = ".15rem 0";
-    item.appendChild(element("strong", "labctl-chat-from", (message.mine ? "You" :
-      senderName(message.from, this.scope)) + (message.direct ? (message.mine ? " (direct)" :
-      " (to you only)") : "") + ": "));
+    item.appendChild(element("strong", "labctl-chat-from", (message.mine ? t("chat.you") :
+      senderName(message.from, this.scope)) + (message.direct ? " " + (message.mine ? t("chat.direct") :
+      t("chat.to_you")) : "") + ": "));
     item.appendChild(element("span", "labctl-chat-text", message.text));
     entry.note = element("em", "muted labctl-chat-note");
     entry.retry = null;

@@ -15,8 +15,11 @@
   var RECONNECT_MAX_MS = 30000;  // the longest wait between two attempts to reopen the socket
   var POLL_MS = 1000;            // how often deliveries are polled while the socket is down
   var SILENCE_MS = 50000;        // the server pings every 20 s: longer silence is a dead socket
-  var LOST = "The connection was lost before the server answered: your last action may not " +
-    "have been saved.";
+  // the participant's texts come translated from the page (labctl.t, labctl.js); the detailed
+  // reason of a refusal goes to the console and to the app's onError, in English
+  function text(key) {
+    return window.labctl && typeof window.labctl.t === "function" ? window.labctl.t(key) : key;
+  }
 
   var labctl = window.labctl = window.labctl || {};
   var live = labctl.live = labctl.live || {};
@@ -35,13 +38,16 @@
 
   live.onError = live.onError || null;
 
-  // what the page does with a refusal or an error: the app's handler, or a small notice
-  function reportError(message) {
+  // what the page does with a refusal or an error: the app's handler, or a small notice; a
+  // server's reason (in English, for the researcher) is shown to the participant as a
+  // translated "could not be completed", a translated text as it is
+  function reportError(message, translated) {
     if (typeof live.onError === "function") {
       try { live.onError(message); } catch (e) { window.console.error(e); }
       return;
     }
     window.console.error("labctl live: " + message);
+    if (!translated) { message = text("live.failed"); }
     var notice = document.getElementById("labctl-live-error");
     if (!notice) {
       notice = document.createElement("p");
@@ -81,7 +87,7 @@
       if (request.status !== 200) { reportError(answer.error || "the server refused the message"); }
       poll();
     };
-    request.onerror = function () { reportError(LOST); };
+    request.onerror = function () { reportError(text("live.lost"), true); };
     request.ontimeout = request.onerror;
     request.send(JSON.stringify({ step: step, data: data }));
   }
@@ -158,7 +164,7 @@
       socket = null;
       if (silence !== null) { window.clearTimeout(silence); silence = null; }
       if (stopped) { return; }
-      if (Object.keys(unanswered).length) { unanswered = {}; reportError(LOST); }
+      if (Object.keys(unanswered).length) { unanswered = {}; reportError(text("live.lost"), true); }
       startPolling();
       if (!wasOpen) { flush(); }  // never opened (blocked): what waits goes over HTTP
       attempts += 1;

@@ -18,12 +18,23 @@
   var WAIT_POLL_MS = 2000;       // how often a wait page polls its position while the socket is
   var FORM_POLL_MS = 5000;       // down; a form page, where nobody waits for a release, less often
   var SILENCE_MS = 50000;        // the server pings every 20 s: longer silence is a dead socket
-  var LOST = "Connection lost, retrying\u2026";
-  var BUSY = "The lab server is busy, retrying\u2026";
-  var UNREACHABLE = "Cannot reach the lab server, retrying\u2026 This page moves on by itself " +
-    "once the server is back.";
-  var UNREACHABLE_FORM = "Cannot reach the lab server, retrying\u2026 Your answers stay on this " +
-    "page.";
+  // The page's texts in the participant's language: the server puts them in
+  // <script type="application/json" id="labctl-texts"> (labctl/i18n/client_texts.py, where a
+  // new text gets its key). labctl.t("key", {name: value}) returns one with its {name}
+  // placeholders filled; every script of labctl (chat, live pages) takes its texts from here.
+  var texts = null;
+  function t(key, values) {
+    if (texts === null) {
+      var element = document.getElementById("labctl-texts");
+      try { texts = element ? JSON.parse(element.textContent) : {}; } catch (e) { texts = {}; }
+    }
+    var text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+  window.labctl = window.labctl || {};
+  window.labctl.t = t;
   // answers a proxy or a server that cannot save gives while it is down: the form is sent again
   var RETRY_STATUSES = { 502: true, 503: true, 504: true };
 
@@ -168,7 +179,7 @@
            box.getAttribute("data-position-url"), WAIT_POLL_MS, {
              busy: function () { return false; },
              reachable: function (yes) {
-               if (yes) { banner.hide(); } else { banner.show(UNREACHABLE); }
+               if (yes) { banner.hide(); } else { banner.show(t("server.unreachable")); }
                if (hint) { hint.hidden = !yes; }
              }
            });
@@ -197,13 +208,13 @@
         return response.text().then(function (html) { return { status: response.status, html: html }; });
       }).then(function (answer) {
         if (timer !== null) { window.clearTimeout(timer); }
-        if (RETRY_STATUSES[answer.status]) { retry(BUSY); return; }
+        if (RETRY_STATUSES[answer.status]) { retry(t("server.busy")); return; }
         banner.hide();
         if (button) { button.disabled = false; }
         showAnswer(answer.html);
       }, function () {
         if (timer !== null) { window.clearTimeout(timer); }
-        retry(LOST);
+        retry(t("connection.lost"));
       });
     }
     // The form's fields are read once: every retry sends the same answer for the same step.
@@ -231,7 +242,7 @@
              busy: function () { return sending; },
              reachable: function (yes) {
                if (sending) { return; }  // the submit's own banner says what happens
-               if (yes) { banner.hide(); } else { banner.show(UNREACHABLE_FORM); }
+               if (yes) { banner.hide(); } else { banner.show(t("server.unreachable_form")); }
              }
            });
     return {
