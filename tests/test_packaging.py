@@ -54,9 +54,18 @@ def _imported_packages() -> set[str]:
             if name not in sys.stdlib_module_names and name not in ("labctl", "__future__")}
 
 
+#: extras for an optional feature, imported only where the feature is used (with a message
+#: that says which extra to install when it is missing): never the test extra
+FEATURE_EXTRAS = ("browsers", "postgres")
+
+
 def _declared_closure() -> set[str]:
-    """The runtime dependencies of pyproject.toml and all that they require, normalized."""
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    """The runtime dependencies of pyproject.toml (and of the feature extras) and all that
+    they require, normalized."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project.get("optional-dependencies", {})
+    declared = [*project["dependencies"],
+                *(spec for extra in FEATURE_EXTRAS for spec in extras.get(extra, []))]
     todo = [re.split(r"[<>=!~\[; ]", spec, maxsplit=1)[0] for spec in declared]
     closure: set[str] = set()
     while todo:

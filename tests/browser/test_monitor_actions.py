@@ -120,7 +120,9 @@ def test_a_bad_batch_edit_is_kept_with_its_error_beside_it(lab, open_page):
     log_in(admin, lab.base_url, lab.password, "/admin/")
     typed = '{"next_treatment": 3, "note": "half'
     admin.fill("#batch-my_session", typed)
-    admin.click("form.batch-data button[type=submit]")
+    # the sample project has several batches: press the Save of my_session's form
+    admin.locator("form.batch-data", has=admin.locator("#batch-my_session")).locator(
+        "button[type=submit]").click()
     error = admin.locator("#batch-my_session-error")
     expect(error).to_contain_text("not valid JSON")
     expect(admin.locator("#batch-my_session")).to_have_value(typed)
