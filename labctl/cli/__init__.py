@@ -7,7 +7,7 @@ import sys
 import typer
 
 from .. import __version__
-from . import api_token, dev, export, play, run, scaffold, sessions, validate
+from . import api_token, dev, export, import_otree, play, run, scaffold, sessions, validate
 
 app = typer.Typer(
     name="labctl",
@@ -40,6 +40,7 @@ sessions.register(app)
 play.register(app)
 api_token.register(app)
 dev.register(app)
+import_otree.register(app)
 
 
 def main() -> None:
