@@ -11,7 +11,7 @@ left as written under a ``MANUAL_MARK`` comment saying why, so nothing is droppe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -454,7 +454,7 @@ class _Rewriter(cst.CSTTransformer):
                       "whole (points or minor units), so it is round(x) (half to even)")
             return value.with_changes(args=[value.args[0].with_changes(
                 comma=cst.MaybeSentinel.DEFAULT)])
-        if _divides(value):
+        if _divides(value, self.currency):
             self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
                       "fractional amount, so it is rounded with round() (half to even): "
                       "check the rounding you want")
@@ -498,20 +498,23 @@ def _number(node: cst.BaseExpression) -> Decimal | None:
     return None
 
 
-def _divides(node: cst.BaseExpression) -> bool:
+def _divides(node: cst.BaseExpression, currency: Collection[str] = ()) -> bool:
     """Whether an expression can make a fraction the importer sees: a ``/`` or a float
-    literal, outside a call that rounds (``round``, ``int``, ...)."""
-    finder = _DivisionFinder()
+    literal, outside a call that rounds (``round``, ``int``, ...) or a ``cu()`` left for the
+    researcher."""
+    finder = _DivisionFinder(currency)
     node.visit(finder)
     return finder.found
 
 
 class _DivisionFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
+    def __init__(self, currency: Collection[str]) -> None:
         self.found = False
+        self.currency = currency
 
     def visit_Call(self, node: cst.Call) -> bool:
-        return _dotted(node.func).rsplit(".", 1)[-1] not in ROUNDING
+        name = _dotted(node.func)
+        return name.rsplit(".", 1)[-1] not in ROUNDING and name not in self.currency
 
     def visit_Divide(self, node: cst.Divide) -> None:
         self.found = True
