@@ -295,8 +295,9 @@ def test_an_old_format_app_is_copied_and_refused_by_name(tmp_path):
     write(source, {"old/__init__.py": "", "old/models.py": "from otree.api import *\n",
                    "old/pages.py": "from ._builtin import Page\n"})
     dest, output = imported(tmp_path, source, expect_exit=1)
-    assert text_of(dest / "old/models.py") == "from otree.api import *\n"
-    assert "old/models.py: oTree's old format" in output
+    assert not (dest / "old").exists()
+    assert text_of(dest / "_otree_old_format/old/models.py") == "from otree.api import *\n"
+    assert "_otree_old_format/old: oTree's old format" in output
 
 
 # -- templates and static files --------------------------------------------------------------

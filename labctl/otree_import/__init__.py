@@ -22,13 +22,15 @@ from ..errors import LabctlError
 from .python_code import Amounts, amount_names, rewrite
 from .report import Item, Report
 from .settings import Settings, read_settings, sessions_source
-from .templates import global_template_notes, rewrite_template
+from .templates import global_template_notes, rewrite_template, scripts_to_files
 
 __all__ = ["Report", "import_project"]
 
 #: top-level files of an oTree project that are oTree's deployment, not the experiment
 NOT_COPIED = frozenset({"settings.py", "requirements.txt", "requirements_base.txt", "Procfile",
                         "db.sqlite3", "runtime.txt", "manage.py"})
+#: where apps in oTree's old format are kept (labctl loads no folder starting with "_")
+OLD_FORMAT = "_otree_old_format"
 SKIPPED_PARTS = frozenset({"__pycache__", ".git", ".idea", ".venv", "venv"})
 
 
@@ -98,10 +100,12 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
     """One app folder: Python rewritten, ``tests.py`` as ``bots.py``, templates, the rest as
     it is."""
     if (app / "models.py").is_file() or (app / "pages.py").is_file():
-        shutil.copytree(app, dest_app, ignore=shutil.ignore_patterns(*SKIPPED_PARTS, "*.pyc"))
-        report.manual.append(Item(f"{app.name}/models.py", 0, "oTree's old format "
-                                  "(models.py, pages.py, self): convert the app to the no-self "
-                                  "format (oTree 5's `otree remove_self`) and import it again"))
+        aside = dest_app.parent / OLD_FORMAT / app.name
+        shutil.copytree(app, aside, ignore=shutil.ignore_patterns(*SKIPPED_PARTS, "*.pyc"))
+        report.manual.append(Item(f"{OLD_FORMAT}/{app.name}", 0, "oTree's old format "
+                                  "(models.py, pages.py, self), copied aside as it is: convert "
+                                  "the app to the no-self format (oTree 5's `otree "
+                                  "remove_self`) and import it again"))
         return
     init = (app / "__init__.py").read_text(encoding="utf-8", errors="replace")
     money, constants = amount_names(init)
@@ -120,6 +124,7 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
         elif path.suffix == ".html":
             text = rewrite_template(path.read_text(encoding="utf-8"), app, dest_app, project,
                                     money, constants, report.done)
+            text = scripts_to_files(text, path, dest_app, report.done)
             _write(target, text, dest_app.parent, report)
         else:
             shutil.copyfile(path, target)
@@ -131,13 +136,14 @@ def _import_python(path: Path, target: Path, root: Path, amounts: Amounts, repor
                    *, bots: bool) -> None:
     text = path.read_text(encoding="utf-8")
     try:
-        text = rewrite(text, amounts, bots=bots)
+        text, removed = rewrite(text, amounts, bots=bots)
     except cst.ParserSyntaxError as exc:
         target.write_text(text, encoding="utf-8")
         report.manual.append(Item(target.relative_to(root).as_posix(), exc.raw_line,
                                   f"not valid Python, copied as it is: {exc.message}"))
         return
     _write(target, text, root, report)
+    report.done += [f"{target.relative_to(root).as_posix()}: {note}" for note in removed]
 
 
 def _write(target: Path, text: str, root: Path, report: Report) -> None:

@@ -25,10 +25,11 @@ __all__ = ["Amounts", "amount_names", "rewrite"]
 #: oTree's field classes: labctl's class and the options it implies
 FIELDS: dict[str, tuple[str, dict[str, str]]] = {
     "IntegerField": ("Integer", {}),
+    "PositiveIntegerField": ("Integer", {"min": "0"}),
     "FloatField": ("Float", {}),
     "CurrencyField": ("Money", {}),
     "StringField": ("Text", {}),
-    "LongStringField": ("Text", {"widget": "textarea"}),
+    "LongStringField": ("Text", {"widget": '"textarea"'}),
     "BooleanField": ("Boolean", {}),
 }
 #: field options with the same name and meaning in labctl
@@ -66,12 +67,14 @@ class Amounts:
     points: bool
 
 
-def rewrite(source: str, amounts: Amounts, *, bots: bool) -> str:
-    """``source`` rewritten; raises ``libcst.ParserSyntaxError`` for a file that is not
-    Python (the caller copies it as it is and reports it)."""
+def rewrite(source: str, amounts: Amounts, *, bots: bool) -> tuple[str, list[str]]:
+    """``source`` rewritten, and what was removed from it; raises
+    ``libcst.ParserSyntaxError`` for a file that is not Python (the caller copies it as it is
+    and reports it)."""
     module = cst.parse_module(source)
     money, amount_functions = _money_fields(module)
-    return module.visit(_Rewriter(amounts, money, amount_functions, bots=bots)).code
+    rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
+    return module.visit(rewriter).code, rewriter.removed
 
 
 def amount_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -155,6 +158,8 @@ class _Rewriter(cst.CSTTransformer):
         self.ranges = {"currency_range"}
         self.notes: list[list[str]] = []
         self.handled: set[int] = set()
+        #: what was removed, for the report (nothing is removed without a line there)
+        self.removed: list[str] = []
 
     # -- notes as comments above their statement ---------------------------------------------
 
@@ -175,6 +180,9 @@ class _Rewriter(cst.CSTTransformer):
         if not notes:
             return result
         comments = [cst.EmptyLine(comment=cst.Comment(text)) for text in notes]
+        if isinstance(result, cst.FlattenSentinel) and not result.nodes:
+            return cst.FlattenSentinel([cst.SimpleStatementLine([cst.Pass()], leading_lines=[
+                *getattr(updated_node, "leading_lines", ()), *comments])])
         if isinstance(result, cst.FlattenSentinel):
             first, *rest = result.nodes
             return cst.FlattenSentinel([_with_comments(first, comments), *rest])
@@ -185,11 +193,26 @@ class _Rewriter(cst.CSTTransformer):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         return False
 
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        """``c = cu`` (a module's own name for Currency): ``c(x)`` is rewritten like
+        ``cu(x)``, and the alias goes (the report says so)."""
+        alias = _currency_alias(node, self.currency)
+        if alias is not None:
+            self.currency.add(alias)
+            assign = node.body[0]
+            assert isinstance(assign, cst.Assign)
+            self.handled.update({id(assign.value), id(assign.targets[0].target)})
+
     def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine,
                                   updated_node: cst.SimpleStatementLine
                                   ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         if len(updated_node.body) != 1:
             return updated_node
+        alias = _currency_alias(original_node, self.currency)
+        if alias is not None:
+            self.removed.append(f"'{alias} = ...' removed (a name for oTree's Currency): "
+                                f"{alias}(x) rewritten like cu(x)")
+            return cst.FlattenSentinel([])
         statement = updated_node.body[0]
         if isinstance(statement, cst.ImportFrom) and statement.module is not None:
             module = _dotted(statement.module)
@@ -339,8 +362,8 @@ class _Rewriter(cst.CSTTransformer):
                 given.add(mapped.keyword.value if mapped.keyword else "")
         for option, value in implied.items():
             if option not in given:
-                args.append(cst.Arg(keyword=cst.Name(option), value=cst.SimpleString(
-                    f'"{value}"'), equal=_equal()))
+                args.append(cst.Arg(keyword=cst.Name(option), value=_name(value),
+                                    equal=_equal()))
         return call.with_changes(func=_name(f"fields.{labctl_type}"),
                                  args=_commas(args, call.args))
 
@@ -460,6 +483,17 @@ class _Rewriter(cst.CSTTransformer):
                       "check the rounding you want")
             return cst.Call(func=cst.Name("round"), args=[cst.Arg(value=_bare(value))])
         return value
+
+
+def _currency_alias(node: cst.SimpleStatementLine, currency: Collection[str]) -> str | None:
+    """``c`` for ``c = cu`` (or ``= Currency``), else ``None``."""
+    if len(node.body) != 1 or not isinstance(node.body[0], cst.Assign):
+        return None
+    assign = node.body[0]
+    if (len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)
+            and isinstance(assign.value, cst.Name) and assign.value.value in currency):
+        return assign.targets[0].target.value
+    return None
 
 
 def _with_comments(node: cst.CSTNode, comments: list[cst.EmptyLine]) -> cst.CSTNode:

@@ -10,6 +10,7 @@ become minor units: ``participation_fee=5.00`` in USD is ``fixed_pay=500``;
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,13 +18,17 @@ from typing import Any
 
 from ..errors import LabctlError
 from ..money import MINOR_UNITS
-from .report import MANUAL_MARK, Item
+from .report import CHANGE_MARK, MANUAL_MARK, Item
 
 __all__ = ["Settings", "read_settings", "sessions_source"]
 
 #: session config keys that are SessionType arguments (the rest become ``params``)
 CONFIG_KEYS = frozenset({"name", "display_name", "app_sequence", "num_demo_participants",
                          "participation_fee", "real_world_currency_per_point", "doc"})
+
+
+#: a valid session type name (LC111)
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class _Unknown:
@@ -193,7 +198,13 @@ def sessions_source(settings: Settings) -> str:
 def _session_type(config: dict[str, Any], settings: Settings) -> list[str]:
     """One ``SessionType(...)``, a line per argument."""
     marks: list[str] = []
-    arguments: dict[str, Any] = {"name": config.get("name"),
+    changes: list[str] = []
+    name = config.get("name")
+    if isinstance(name, str) and not _NAME.fullmatch(name) and _NAME.fullmatch(name.lower()):
+        changes.append(f"the name {name!r} is {name.lower()!r}: labctl's session type names "
+                       "are lowercase (labctl run NAME)")
+        name = name.lower()
+    arguments: dict[str, Any] = {"name": name,
                                  "display_name": config.get("display_name"),
                                  "app_sequence": list(config.get("app_sequence", []))}
     if config.get("num_demo_participants") is not None:
@@ -214,6 +225,7 @@ def _session_type(config: dict[str, Any], settings: Settings) -> list[str]:
     if params:
         arguments["params"] = params
     lines = [f"    {MANUAL_MARK}{mark}" for mark in marks]
+    lines += [f"    {CHANGE_MARK}{change}" for change in changes]
     lines.append("    SessionType(")
     lines += [f"        {key}={value!r}," for key, value in arguments.items()
               if value is not None]

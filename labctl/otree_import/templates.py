@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..static_files import STATIC_FOLDER
 
-__all__ = ["global_template_notes", "rewrite_template"]
+__all__ = ["global_template_notes", "rewrite_template", "scripts_to_files"]
 
 #: ``{{ static 'x' }}``, ``{% static "x" %}``, ``{{ static('x') }}``
 _STATIC = re.compile(r"""\{([{%])-?\s*static\s*\(?\s*(['"])(?P<path>[^'"]+)\2\s*\)?\s*-?[}%]\}""")
@@ -25,6 +25,58 @@ _STATIC = re.compile(r"""\{([{%])-?\s*static\s*\(?\s*(['"])(?P<path>[^'"]+)\2\s*
 _SHOWN = re.compile(r"\{\{(-?)\s*(?P<record>player|group|subsession|participant|C)\."
                     r"(?P<name>[A-Za-z_]\w*)\s*(-?)\}\}")
 TEMPLATE_MARK = "{# labctl import: "
+#: a script or style element with what is inside it
+_ELEMENT = re.compile(r"<(?P<tag>script|style)(?P<attributes>[^>]*)>(?P<body>.*?)</(?P=tag)\s*>",
+                      re.S | re.I)
+_SOURCE = re.compile(r"\bsrc\s*=\s*([\"'])(?P<url>.*?)\1", re.I)
+_DEFERRED = re.compile(r"\b(defer|async)\b|type\s*=\s*[\"']?module", re.I)
+_DATA_TYPE = re.compile(r"type\s*=\s*[\"']?(application/(ld\+)?json|text/(x-)?template|text/html)",
+                        re.I)
+#: what each element becomes: a file of the app's static folder, loaded as the CSP allows
+_LOADERS = {"script": "<script src=\"{{{{ static('{name}') }}}}\"{module} defer></script>",
+            "style": "<link rel=\"stylesheet\" href=\"{{{{ static('{name}') }}}}\">"}
+
+
+def scripts_to_files(text: str, template: Path, dest_app: Path, done: list[str]) -> str:
+    """Inline ``<script>`` and ``<style>`` (which the page's Content-Security-Policy blocks)
+    moved into files of ``dest_app/static`` and loaded from there; a script file loaded without
+    ``defer`` gets it (it must run after labctl's script has set ``js_vars`` and ``liveSend``).
+    Code with template tags in it cannot be moved: it is marked, and left as it is."""
+    counter = iter(range(1, 1000))
+
+    def moved(found: re.Match[str]) -> str:
+        tag, attributes, body = found["tag"].lower(), found["attributes"], found["body"]
+        source = _SOURCE.search(attributes) if tag == "script" else None
+        if source is not None:
+            return _deferred(found[0], attributes, source["url"])
+        if not body.strip() or _DATA_TYPE.search(attributes):
+            return found[0]
+        if "{{" in body or "{%" in body:
+            return (f"\n{TEMPLATE_MARK}this inline <{tag}> uses template tags, so it could not "
+                    "be moved into a file; the page's Content-Security-Policy blocks it: move "
+                    "the values into js_vars and the code into static/ #}\n" + found[0])
+        extension = "js" if tag == "script" else "css"
+        name = f"{template.stem}_{next(counter)}.{extension}"
+        target = dest_app / STATIC_FOLDER / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(body.strip("\n") + "\n", encoding="utf-8")
+        done.append(f"{dest_app.name}/{template.name}: inline <{tag}> moved to "
+                    f"{dest_app.name}/{STATIC_FOLDER}/{name}")
+        module = ' type="module"' if "module" in attributes else ""
+        # the lines the element took stay, so later lines keep their numbers
+        return _LOADERS[tag].format(name=name, module=module) + "\n" * found[0].count("\n")
+
+    return _ELEMENT.sub(moved, text)
+
+
+def _deferred(element: str, attributes: str, url: str) -> str:
+    if url.lower().startswith(("http:", "https:", "//")):
+        return (f"\n{TEMPLATE_MARK}{url} is loaded from another site, which labctl's pages do "
+                "not allow (no CDN): save the file in the app's static/ folder and load it "
+                "with static() #}\n" + element)
+    if _DEFERRED.search(attributes):
+        return element
+    return element.replace("<script", "<script defer", 1)
 
 
 def rewrite_template(text: str, app: Path, dest_app: Path, project: Path,
