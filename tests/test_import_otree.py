@@ -371,3 +371,88 @@ def test_it_never_writes_into_a_folder_that_is_not_empty(tmp_path):
     assert result.exit_code == 2
     assert "is not empty" in result.output
     assert text_of(dest / "sessions.py") == "# mine\n"
+
+
+def test_call_live_method_in_tests_py_is_marked(tmp_path):
+    tests = """
+    from otree.api import *
+    from . import *
+
+
+    class PlayerBot(Bot):
+        def play_round(self):
+            yield Decide, dict(amount=10)
+
+
+    def call_live_method(method, **kwargs):
+        method(1, {'offer': 5})
+    """
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/tests.py": tests}),
+                            expect_exit=1)
+    lines = text_of(dest / "game/bots.py").splitlines()
+    line = lines.index("def call_live_method(method, **kwargs):") + 1
+    assert f"game/bots.py:{line}: labctl does not call call_live_method" in output
+
+
+def test_a_name_for_currency_is_rewritten_like_cu(tmp_path):
+    game = GAME.replace("from otree.api import *\n", "from otree.api import *\n\nc = cu\n")
+    game = game.replace("ENDOWMENT = cu(100)", "ENDOWMENT = c(100)")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/__init__.py": game}))
+    code = text_of(dest / "game/__init__.py")
+    assert "ENDOWMENT = 100\n" in code and "c = cu" not in code
+    assert "game/__init__.py: 'c = ...' removed (a name for oTree's Currency)" in output
+
+
+def test_positive_integer_field_is_an_integer_from_zero(tmp_path):
+    game = GAME.replace("class Player(BasePlayer):\n", "class Player(BasePlayer):\n"
+                        "    count = models.PositiveIntegerField(label='How many?')\n")
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {"game/__init__.py": game}))
+    assert "count = fields.Integer(label='How many?', min=0)" in text_of(
+        dest / "game/__init__.py")
+
+
+def test_a_session_config_name_with_capitals_becomes_lowercase_and_is_listed(tmp_path):
+    settings = SETTINGS.replace("name='game'", "name='Game_A'")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings}))
+    assert "name='game_a'," in text_of(dest / "sessions.py")
+    assert "the name 'Game_A' is 'game_a'" in output
+
+
+def test_inline_scripts_and_styles_move_into_static_files(tmp_path):
+    page = DECIDE.replace("{{ endblock }}\n", """{{ endblock }}
+{{ block scripts }}
+<script>
+  function liveRecv(data) { document.title = data; }
+</script>
+<script src="{{ static 'game/extra.js' }}"></script>
+<style>p { color: red; }</style>
+{{ endblock }}
+""")
+    source = otree_project(tmp_path, {"game/Decide.html": page,
+                                      "game/static/game/extra.js": "var x = 1;\n"})
+    dest, output = imported(tmp_path, source)  # validate passes: no inline code is left
+    template = text_of(dest / "game/Decide.html")
+    assert "<script src=\"{{ static('Decide_1.js') }}\" defer></script>" in template
+    assert "<script defer src=\"{{ static('game/extra.js') }}\"></script>" in template
+    assert "<link rel=\"stylesheet\" href=\"{{ static('Decide_2.css') }}\">" in template
+    assert text_of(dest / "game/static/Decide_1.js").strip() == (
+        "function liveRecv(data) { document.title = data; }")
+    assert text_of(dest / "game/static/Decide_2.css") == "p { color: red; }\n"
+    assert "inline <script> moved to game/static/Decide_1.js" in output
+    assert len(template.splitlines()) == len(page.splitlines())  # lines keep their numbers
+
+
+@pytest.mark.parametrize(("script", "reason"), [
+    ("<script>var me = {{ player.id_in_group }};</script>",
+     "this inline <script> uses template tags"),
+    ('<script src="https://code.jquery.com/jquery.js"></script>',
+     "https://code.jquery.com/jquery.js is loaded from another site"),
+])
+def test_scripts_it_cannot_move_are_marked(tmp_path, script, reason):
+    page = DECIDE.replace("{{ endblock }}\n",
+                          "{{ endblock }}\n{{ block scripts }}\n" + script + "\n{{ endblock }}\n")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/Decide.html": page}),
+                            expect_exit=1)
+    lines = text_of(dest / "game/Decide.html").splitlines()
+    line = lines.index(script) + 1
+    assert f"game/Decide.html:{line}: {reason}" in output
