@@ -72,11 +72,13 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
     for name, line in settings.other.items():
         report.manual.append(Item("settings.py", line, f"{name} has no labctl equivalent and "
                                   "was not carried over"))
+    apps = frozenset(path.name for path in source.iterdir() if path.is_dir()
+                     and (path / "__init__.py").is_file() and not path.name.startswith("_"))
     for path in sorted(source.iterdir()):
         if path.name.startswith(".") or path.name in SKIPPED_PARTS:
             continue
-        if path.is_dir() and (path / "__init__.py").is_file() and not path.name.startswith("_"):
-            _import_app(path, dest / path.name, source, amounts, report)
+        if path.name in apps:
+            _import_app(path, dest / path.name, source, amounts, report, apps)
         elif path.is_dir():
             shutil.copytree(path, dest / path.name,
                             ignore=shutil.ignore_patterns(*SKIPPED_PARTS, "*.pyc"))
@@ -96,7 +98,7 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
 
 
 def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
-                report: Report) -> None:
+                report: Report, apps: frozenset[str]) -> None:
     """One app folder: Python rewritten, ``tests.py`` as ``bots.py``, templates, the rest as
     it is."""
     if (app / "models.py").is_file() or (app / "pages.py").is_file():
@@ -119,7 +121,7 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
             target = dest_app / "bots.py"
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix == ".py":
-            _import_python(path, target, dest_app.parent, amounts, report,
+            _import_python(path, target, dest_app.parent, amounts, report, apps,
                            bots=target.name == "bots.py")
         elif path.suffix == ".html":
             text = rewrite_template(path.read_text(encoding="utf-8"), app, dest_app, project,
@@ -133,10 +135,11 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
 
 
 def _import_python(path: Path, target: Path, root: Path, amounts: Amounts, report: Report,
-                   *, bots: bool) -> None:
+                   apps: frozenset[str], *, bots: bool) -> None:
     text = path.read_text(encoding="utf-8")
+    app = target.relative_to(root).parts[0]
     try:
-        text, removed = rewrite(text, amounts, bots=bots)
+        text, removed = rewrite(text, amounts, bots=bots, app=app, apps=apps)
     except cst.ParserSyntaxError as exc:
         target.write_text(text, encoding="utf-8")
         report.manual.append(Item(target.relative_to(root).as_posix(), exc.raw_line,

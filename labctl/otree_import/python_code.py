@@ -67,13 +67,15 @@ class Amounts:
     points: bool
 
 
-def rewrite(source: str, amounts: Amounts, *, bots: bool) -> tuple[str, list[str]]:
-    """``source`` rewritten, and what was removed from it; raises
-    ``libcst.ParserSyntaxError`` for a file that is not Python (the caller copies it as it is
-    and reports it)."""
+def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
+            apps: Collection[str] = ()) -> tuple[str, list[str]]:
+    """``source`` (a file of the app ``app``, in a project of ``apps``) rewritten, and what
+    was removed from it; raises ``libcst.ParserSyntaxError`` for a file that is not Python
+    (the caller copies it as it is and reports it)."""
     module = cst.parse_module(source)
     money, amount_functions = _money_fields(module)
     rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
+    rewriter.app, rewriter.apps = app, frozenset(apps)
     return module.visit(rewriter).code, rewriter.removed
 
 
@@ -160,6 +162,8 @@ class _Rewriter(cst.CSTTransformer):
         self.handled: set[int] = set()
         #: what was removed, for the report (nothing is removed without a line there)
         self.removed: list[str] = []
+        self.app = ""
+        self.apps: frozenset[str] = frozenset()
 
     # -- notes as comments above their statement ---------------------------------------------
 
@@ -214,6 +218,12 @@ class _Rewriter(cst.CSTTransformer):
                                 f"{alias}(x) rewritten like cu(x)")
             return cst.FlattenSentinel([])
         statement = updated_node.body[0]
+        if (isinstance(statement, cst.ImportFrom) and statement.module is not None
+                and not statement.relative
+                and _dotted(statement.module).split(".")[0] in self.apps):
+            # oTree runs from the project folder, labctl loads each project as a package
+            return updated_node.with_changes(body=[statement.with_changes(
+                relative=[cst.Dot(), cst.Dot()])])
         if isinstance(statement, cst.ImportFrom) and statement.module is not None:
             module = _dotted(statement.module)
             if module == "otree.api":
@@ -314,6 +324,14 @@ class _Rewriter(cst.CSTTransformer):
                       "step) over whole amounts")
         elif node.value in ("models", "widgets"):
             self.note(MANUAL_MARK, f"oTree's '{node.value}' used outside a field declaration")
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name
+                   ) -> cst.BaseExpression:
+        """``__name__`` is the app's name in oTree; in labctl it is the module's dotted name
+        (each project is a package), whose last part is the app's name."""
+        if updated_node.value == "__name__" and not self.bots:
+            return _name('__name__.rsplit(".", 1)[-1]')
+        return updated_node
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -455,7 +473,23 @@ class _Rewriter(cst.CSTTransformer):
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign
                      ) -> cst.Assign:
         targets = [target.target for target in updated_node.targets]
+        if _names(targets) == ["template_name"] and self.app:
+            return updated_node.with_changes(value=self._template_name(updated_node.value))
         return updated_node.with_changes(value=self._assigned(targets, updated_node.value))
+
+    def _template_name(self, value: cst.BaseExpression) -> cst.BaseExpression:
+        """oTree's ``template_name = 'app/Page.html'`` is relative to the project, labctl's to
+        the app's folder."""
+        if not isinstance(value, cst.SimpleString):
+            self.note(MANUAL_MARK, "template_name is not a literal: labctl reads it relative "
+                      "to the app's folder ('Page.html', not 'app/Page.html')")
+            return value
+        text = value.evaluated_value
+        if isinstance(text, str) and text.startswith(f"{self.app}/"):
+            return cst.SimpleString(repr(text.removeprefix(f"{self.app}/")))
+        self.note(MANUAL_MARK, f"template_name {text!r} is not a file of this app: labctl "
+                  "reads it relative to the app's folder; copy the template into the app")
+        return value
 
     def leave_AugAssign(self, original_node: cst.AugAssign, updated_node: cst.AugAssign
                         ) -> cst.AugAssign:
@@ -486,6 +520,10 @@ class _Rewriter(cst.CSTTransformer):
                       "check the rounding you want")
             return cst.Call(func=cst.Name("round"), args=[cst.Arg(value=_bare(value))])
         return value
+
+
+def _names(targets: Sequence[cst.BaseExpression]) -> list[str]:
+    return [target.value for target in targets if isinstance(target, cst.Name)]
 
 
 def _currency_alias(node: cst.SimpleStatementLine, currency: Collection[str]) -> str | None:

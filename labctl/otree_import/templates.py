@@ -21,6 +21,10 @@ __all__ = ["global_template_notes", "rewrite_template", "scripts_to_files"]
 
 #: ``{{ static 'x' }}``, ``{% static "x" %}``, ``{{ static('x') }}``
 _STATIC = re.compile(r"""\{([{%])-?\s*static\s*\(?\s*(['"])(?P<path>[^'"]+)\2\s*\)?\s*-?[}%]\}""")
+#: ``{{ static expression }}``: the path is computed in the template
+_STATIC_EXPRESSION = re.compile(r"\{\{(-?)\s*static\s+(?P<expression>[A-Za-z_][\w.]*)\s*(-?)\}\}")
+#: oTree's field errors: labctl shows each field's error beside it
+_FIELD_ERRORS = re.compile(r"\{\{-?\s*formfield_errors\s+(['\"])\w+\1\s*-?\}\}")
 #: a record's attribute or a constant printed as it is
 _SHOWN = re.compile(r"\{\{(-?)\s*(?P<record>player|group|subsession|participant|C)\."
                     r"(?P<name>[A-Za-z_]\w*)\s*(-?)\}\}")
@@ -91,6 +95,10 @@ def rewrite_template(text: str, app: Path, dest_app: Path, project: Path,
         line = _STATIC.sub(lambda found: _static(found, app, dest_app, project, marks, done),
                            line)
         line = _SHOWN.sub(lambda found: _money(found, money, constants), line)
+        line = _STATIC_EXPRESSION.sub(
+            lambda found: "{{" + found[1] + f" static({found['expression']}) " + found[3] + "}}",
+            line)
+        line = _FIELD_ERRORS.sub("", line)
         out += [f"{TEMPLATE_MARK}{mark} #}}" for mark in marks]
         out.append(line)
         marks.clear()
