@@ -456,3 +456,81 @@ def test_scripts_it_cannot_move_are_marked(tmp_path, script, reason):
     lines = text_of(dest / "game/Decide.html").splitlines()
     line = lines.index(script) + 1
     assert f"game/Decide.html:{line}: {reason}" in output
+
+
+def test_oTree_names_of_an_app_become_labctl_spellings(tmp_path):
+    game = GAME.replace("    ENDOWMENT = cu(100)\n",
+                        "    ENDOWMENT = cu(100)\n    RULES = __name__ + '/Rules.html'\n")
+    game = game.replace("class Decide(Page):\n", "class Decide(Page):\n"
+                        "    template_name = 'game/Choice.html'\n")
+    source = otree_project(tmp_path, {
+        "game/__init__.py": game, "game/Choice.html": DECIDE.replace(
+            "{{ formfields }}", "{{ include C.RULES }}\n{{ formfields }}"),
+        "game/Rules.html": "<p>Rules</p>\n"})
+    (source / "game/Decide.html").unlink()
+    dest, _ = imported(tmp_path, source)  # validate finds the template and the include
+    code = text_of(dest / "game/__init__.py")
+    assert "RULES = __name__.rsplit(\".\", 1)[-1] + '/Rules.html'" in code
+    assert "template_name = 'Choice.html'" in code
+
+
+def test_an_import_of_another_app_becomes_relative(tmp_path):
+    helper = """
+    from otree.api import *
+
+
+    class C(BaseConstants):
+        NAME_IN_URL = 'helper'
+        PLAYERS_PER_GROUP = None
+        NUM_ROUNDS = 1
+        BONUS = cu(5)
+
+
+    class Subsession(BaseSubsession):
+        pass
+
+
+    class Group(BaseGroup):
+        pass
+
+
+    class Player(BasePlayer):
+        pass
+
+
+    class Thanks(Page):
+        pass
+
+
+    page_sequence = [Thanks]
+    """
+    game = GAME.replace("from otree.api import *\n",
+                        "from otree.api import *\nfrom helper import C as HelperC\n")
+    game = game.replace("player.payoff = player.amount",
+                        "player.payoff = player.amount + HelperC.BONUS")
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {
+        "game/__init__.py": game, "helper/__init__.py": helper,
+        "helper/Thanks.html": "{{ block content }}Thanks{{ endblock }}\n"}))
+    assert "from ..helper import C as HelperC" in text_of(dest / "game/__init__.py")
+
+
+def test_static_of_an_expression_and_formfield_errors_are_translated(tmp_path):
+    page = DECIDE.replace("{{ formfields }}",
+                          "<img src=\"{{ static player.image }}\" alt=\"\">\n"
+                          "{{ formfield 'amount' }}{{ formfield_errors 'amount' }}")
+    game = GAME.replace("    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)\n",
+                        "    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)\n"
+                        "    image = models.StringField(initial='a.png')\n")
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {"game/Decide.html": page,
+                                                          "game/__init__.py": game}))
+    template = text_of(dest / "game/Decide.html")
+    assert "<img src=\"{{ static(player.image) }}\" alt=\"\">" in template
+    assert "{{ formfield 'amount' }}\n" in template and "formfield_errors" not in template
+
+
+def test_a_point_rate_of_zero_is_marked(tmp_path):
+    settings = SETTINGS.replace("real_world_currency_per_point=1.00",
+                                "real_world_currency_per_point=0.000")
+    _, output = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings}),
+                         expect_exit=1)
+    assert "real_world_currency_per_point is 0 (points are worth nothing)" in output
