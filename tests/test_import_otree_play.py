@@ -47,8 +47,11 @@ STUDY = {
 
 
     def creating_session(subsession):
-        for player in subsession.get_players():
-            player.participant.paid_app = random.choice(C.PAID_APPS)
+        players = subsession.get_players()
+        paid = (C.PAID_APPS * len(players))[:len(players)]  # each app paid for half of them
+        random.shuffle(paid)
+        for player, app in zip(players, paid):
+            player.participant.paid_app = app
 
 
     class Welcome(Page):
