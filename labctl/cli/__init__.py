@@ -7,7 +7,18 @@ import sys
 import typer
 
 from .. import __version__
-from . import api_token, dev, export, play, run, scaffold, sessions, translations, validate
+from . import (
+    api_token,
+    dev,
+    export,
+    import_otree,
+    play,
+    run,
+    scaffold,
+    sessions,
+    translations,
+    validate,
+)
 
 app = typer.Typer(
     name="labctl",
@@ -41,6 +52,7 @@ play.register(app)
 api_token.register(app)
 dev.register(app)
 translations.register(app)
+import_otree.register(app)
 
 
 def main() -> None:

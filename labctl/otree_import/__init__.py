@@ -1,0 +1,185 @@
+"""``labctl import otree``: an oTree 5/6 project ("no self" format) as a labctl project.
+
+    report = import_project(Path("otree_project"), Path("lab_project"))
+    print("\\n".join(report.lines())); raise SystemExit(report.exit_code)
+
+The pieces: ``settings`` (``settings.py`` -> ``sessions.py``), ``python_code`` (each app's
+Python, ``tests.py`` -> ``bots.py``), ``templates`` (static references, amounts shown, the
+global layout) and ``report``. The written project is then checked with ``labctl validate``'s
+own rules, and every problem left is part of the report, so the report never says "done" for a
+project that would not load.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import libcst as cst
+
+from ..errors import LabctlError
+from .python_code import Amounts, amount_names, rewrite
+from .report import Item, Report
+from .settings import Settings, labctl_language, read_settings, sessions_source
+from .templates import global_template_notes, rewrite_template, scripts_to_files
+
+__all__ = ["Report", "import_project"]
+
+#: top-level files of an oTree project that are oTree's deployment, not the experiment
+NOT_COPIED = frozenset({"settings.py", "requirements.txt", "requirements_base.txt", "Procfile",
+                        "db.sqlite3", "runtime.txt", "manage.py"})
+#: where apps in oTree's old format are kept (labctl loads no folder starting with "_")
+OLD_FORMAT = "_otree_old_format"
+SKIPPED_PARTS = frozenset({"__pycache__", ".git", ".idea", ".venv", "venv"})
+
+
+def import_project(source: Path, dest: Path, *, dry_run: bool = False) -> Report:
+    """Write the labctl version of the oTree project ``source`` into ``dest`` (which must
+    not exist or be empty) and say what was done and what is left; ``dry_run`` writes into a
+    temporary folder, so the report (validation included) is the same, and removes it."""
+    source, dest = source.resolve(), dest.resolve()
+    if not source.is_dir():
+        raise LabctlError(f"{source} is not a folder: give the oTree project's folder (the one "
+                          "with settings.py)")
+    settings = read_settings(source / "settings.py")
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise LabctlError(f"{dest} is not empty: labctl import never overwrites; give a new "
+                          "folder")
+    if dry_run:
+        with tempfile.TemporaryDirectory(prefix="labctl-import-") as scratch:
+            return _import(source, Path(scratch) / dest.name, settings)
+    return _import(source, dest, settings)
+
+
+def _import(source: Path, dest: Path, settings: Settings) -> Report:
+    report = Report()
+    dest.mkdir(parents=True, exist_ok=True)
+    amounts = Amounts(scale=1 if settings.use_points else settings.scale,
+                      points=settings.use_points)
+    _write(dest / "sessions.py", sessions_source(settings), dest, report)
+    report.manual += settings.unknown
+    report.done.append(f"settings.py: {len(settings.configs)} session config(s) -> "
+                       "sessions.py SESSION_TYPES" + (f", {len(settings.rooms)} room(s)"
+                                                      if settings.rooms else ""))
+    unit = ("points (USE_POINTS), converted at each session type's money_per_point"
+            if settings.use_points else f"minor units of {settings.currency}")
+    report.done.append(f"amounts: cu(x) of a number is an exact int in {unit}")
+    if settings.language and labctl_language(settings.language):
+        report.done.append(f"LANGUAGE_CODE {settings.language!r} -> LANGUAGE = "
+                           f"{labctl_language(settings.language)!r} in sessions.py: labctl's "
+                           "own texts and the money format follow it")
+    elif settings.language:
+        report.manual.append(Item("settings.py", 0, f"LANGUAGE_CODE {settings.language!r} is "
+                                  "not a language code labctl reads: set LANGUAGE in "
+                                  "sessions.py"))
+    for name, line in settings.other.items():
+        report.manual.append(Item("settings.py", line, f"{name} has no labctl equivalent and "
+                                  "was not carried over"))
+    apps = frozenset(path.name for path in source.iterdir() if path.is_dir()
+                     and (path / "__init__.py").is_file() and not path.name.startswith("_"))
+    for path in sorted(source.iterdir()):
+        if path.name.startswith(".") or path.name in SKIPPED_PARTS:
+            continue
+        if path.name in apps:
+            _import_app(path, dest / path.name, source, amounts, report, apps)
+        elif path.is_dir():
+            shutil.copytree(path, dest / path.name,
+                            ignore=shutil.ignore_patterns(*SKIPPED_PARTS, "*.pyc"))
+            report.done.append(f"{path.name}/ copied as it is" + (
+                " (labctl serves no project-wide static files: the files templates name were "
+                "copied into their apps)" if path.name == "_static" else ""))
+        elif path.name not in NOT_COPIED:
+            shutil.copyfile(path, dest / path.name)
+            if path.suffix == ".py":
+                report.manual.append(Item(path.name, 0, "a module outside the apps: labctl "
+                                          "loads apps only; move it into an app and import it "
+                                          "with a relative import"))
+    for note in global_template_notes(source):
+        report.manual.append(Item("_templates", 0, note))
+    _validate(dest, report)
+    return report
+
+
+def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
+                report: Report, apps: frozenset[str]) -> None:
+    """One app folder: Python rewritten, ``tests.py`` as ``bots.py``, templates, the rest as
+    it is."""
+    if (app / "models.py").is_file() or (app / "pages.py").is_file():
+        aside = dest_app.parent / OLD_FORMAT / app.name
+        shutil.copytree(app, aside, ignore=shutil.ignore_patterns(*SKIPPED_PARTS, "*.pyc"))
+        report.manual.append(Item(f"{OLD_FORMAT}/{app.name}", 0, "oTree's old format "
+                                  "(models.py, pages.py, self), copied aside as it is: convert "
+                                  "the app to the no-self format (oTree 5's `otree "
+                                  "remove_self`) and import it again"))
+        return
+    init = (app / "__init__.py").read_text(encoding="utf-8", errors="replace")
+    money, constants = amount_names(init)
+    has_bots = (app / "bots.py").is_file()
+    for path in sorted(app.rglob("*")):
+        relative = path.relative_to(app)
+        if path.is_dir() or SKIPPED_PARTS & set(relative.parts) or path.suffix == ".pyc":
+            continue
+        target = dest_app / relative
+        if relative.as_posix() == "tests.py" and not has_bots:
+            target = dest_app / "bots.py"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".py":
+            _import_python(path, target, dest_app.parent, amounts, report, apps,
+                           bots=target.name == "bots.py")
+        elif path.suffix == ".html":
+            text = rewrite_template(path.read_text(encoding="utf-8"), app, dest_app, project,
+                                    money, constants, report.done)
+            text = scripts_to_files(text, path, dest_app, report.done)
+            _write(target, text, dest_app.parent, report)
+        else:
+            shutil.copyfile(path, target)
+    report.done.append(f"{app.name}: app rewritten" + (" (tests.py -> bots.py)"
+                       if (app / "tests.py").is_file() and not has_bots else ""))
+
+
+def _import_python(path: Path, target: Path, root: Path, amounts: Amounts, report: Report,
+                   apps: frozenset[str], *, bots: bool) -> None:
+    text = path.read_text(encoding="utf-8")
+    app = target.relative_to(root).parts[0]
+    try:
+        text, removed = rewrite(text, amounts, bots=bots, app=app, apps=apps)
+    except cst.ParserSyntaxError as exc:
+        target.write_text(text, encoding="utf-8")
+        report.manual.append(Item(target.relative_to(root).as_posix(), exc.raw_line,
+                                  f"not valid Python, copied as it is: {exc.message}"))
+        return
+    _write(target, text, root, report)
+    report.done += [f"{target.relative_to(root).as_posix()}: {note}" for note in removed]
+
+
+def _write(target: Path, text: str, root: Path, report: Report) -> None:
+    target.write_text(text, encoding="utf-8")
+    report.add_marked(target.relative_to(root).as_posix(), text)
+
+
+def _validate(dest: Path, report: Report) -> None:
+    """``labctl validate`` on the written project: each problem left is manual work."""
+    from ..project import load_project
+    from ..validation import validate_project
+
+    try:
+        project = load_project(dest)
+    except LabctlError as exc:
+        report.manual.append(Item("sessions.py", 0, f"the project does not load: {exc}"))
+        return
+    try:
+        marked = {(item.file, item.line) for item in report.manual}
+        for problem in validate_project(project):
+            file = Path(problem.location.file).resolve()
+            relative = (file.relative_to(dest).as_posix() if file.is_relative_to(dest)
+                        else str(file))
+            line = problem.location.line or 0
+            if (relative, line) in marked:
+                continue
+            report.manual.append(Item(relative or "(project)", line,
+                                      f"{problem.code} {problem.message} ({problem.hint})"))
+    finally:
+        project.unload()
+
+

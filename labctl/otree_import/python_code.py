@@ -1,0 +1,620 @@
+"""An oTree app's Python, rewritten to labctl's API with LibCST, comments and layout kept.
+
+What is rewritten with certainty: the ``otree.api`` import, the base classes, ``models.*Field``
+with their options and widgets, ``cu()``/``Currency()`` of a literal (an exact amount in points
+or minor units) and of an expression (the expression), ``currency_range`` (an inclusive
+``range``) and bots' ``check_html``. Two rewrites change behaviour and are marked
+``CHANGE_MARK``: a division (or a float) assigned to an amount is wrapped in ``round()`` (oTree
+rounded a Currency silently; labctl refuses a fraction at run time). Anything else oTree-only is
+left as written under a ``MANUAL_MARK`` comment saying why, so nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import libcst as cst
+
+from .report import CHANGE_MARK, MANUAL_MARK
+
+__all__ = ["Amounts", "amount_names", "rewrite"]
+
+#: oTree's field classes: labctl's class and the options it implies
+FIELDS: dict[str, tuple[str, dict[str, str]]] = {
+    "IntegerField": ("Integer", {}),
+    "PositiveIntegerField": ("Integer", {"min": "0"}),
+    "FloatField": ("Float", {}),
+    "CurrencyField": ("Money", {}),
+    "StringField": ("Text", {}),
+    "LongStringField": ("Text", {"widget": '"textarea"'}),
+    "BooleanField": ("Boolean", {}),
+}
+#: field options with the same name and meaning in labctl
+SAME_OPTIONS = frozenset({"label", "initial", "choices", "min", "max", "doc", "help_text",
+                          "max_length"})
+#: oTree's widgets and labctl's ``widget=`` strings
+WIDGETS = {
+    "RadioSelect": "radio",
+    "RadioSelectHorizontal": "radio_horizontal",
+    "Select": "select",
+    "Slider": "slider",
+    "TextArea": "textarea",
+    "Textarea": "textarea",
+    "CheckboxInput": "checkbox",
+    "TextInput": "text",
+    "NumberInput": "number",
+}
+#: oTree's base classes: the labctl class (``None``: a plain class)
+BASES = {"BaseConstants": None, "BaseSubsession": "Subsession", "BaseGroup": "Group",
+         "BasePlayer": "Player", "ExtraModel": "ExtraRecord"}
+#: names of ``otree.api`` that app code uses, and what replaces them
+APP_NAMES = frozenset({"Page", "WaitPage", "models", "widgets", "cu", "Currency",
+                       "currency_range", *BASES})
+BOT_NAMES = frozenset({"Bot", "Submission", "SubmissionMustFail", "expect"})
+#: calls that keep an amount whole: a division inside them needs no rounding
+ROUNDING = frozenset({"round", "int", "floor", "ceil", "len"})
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """How oTree's literal amounts become labctl's integers."""
+
+    #: 1 when the project pays points (``USE_POINTS``), else 10 ** the currency's digits
+    scale: int
+    points: bool
+
+
+def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
+            apps: Collection[str] = ()) -> tuple[str, list[str]]:
+    """``source`` (a file of the app ``app``, in a project of ``apps``) rewritten, and what
+    was removed from it; raises ``libcst.ParserSyntaxError`` for a file that is not Python
+    (the caller copies it as it is and reports it)."""
+    module = cst.parse_module(source)
+    money, amount_functions = _money_fields(module)
+    rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
+    rewriter.app, rewriter.apps = app, frozenset(apps)
+    return module.visit(rewriter).code, rewriter.removed
+
+
+def amount_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The module's money fields (and ``payoff``) and its constants of class ``C`` that are
+    amounts (``ENDOWMENT = cu(100)``): templates print these with ``money()``."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return frozenset({"payoff"}), frozenset()
+    finder = _MoneyFinder()
+    module.visit(finder)
+    return frozenset(finder.names | {"payoff"}), frozenset(finder.constants)
+
+
+def _money_fields(module: cst.Module) -> tuple[frozenset[str], frozenset[str]]:
+    """Names declared as ``models.CurrencyField`` anywhere in the module (and ``payoff``), and
+    the module's functions whose result is assigned to one of them."""
+    finder = _MoneyFinder()
+    module.visit(finder)
+    money = finder.names | {"payoff"}
+    return frozenset(money), frozenset(function for field, function in finder.assigned_calls
+                                       if field in money)
+
+
+class _MoneyFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.constants: set[str] = set()
+        self.classes: list[str] = []
+        #: oTree's Currency and the module's own names for it (``c = cu``)
+        self.currency = {"cu", "Currency"}
+        #: functions whose result is assigned to an attribute (an amount, if it is a money
+        #: field: checked once every field is known)
+        self.assigned_calls: list[tuple[str, str]] = []
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.classes.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = node.value
+        if isinstance(value, cst.Name) and value.value in self.currency and not self.classes:
+            self.currency.update(target.target.value for target in node.targets
+                                 if isinstance(target.target, cst.Name))
+        if not isinstance(value, cst.Call):
+            return
+        self.assigned_calls += [(target.target.attr.value, _dotted(value.func))
+                                for target in node.targets
+                                if isinstance(target.target, cst.Attribute)]
+        names = [target.target.value for target in node.targets
+                 if isinstance(target.target, cst.Name)]
+        if _dotted(value.func) == "models.CurrencyField":
+            self.names.update(names)
+        elif self.classes == ["C"] and _dotted(value.func) in self.currency:
+            self.constants.update(names)
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    """``a.b.c`` for a name or attribute chain, else ``""``."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        left = _dotted(node.value)
+        return f"{left}.{node.attr.value}" if left else ""
+    return ""
+
+
+def _name(text: str) -> cst.BaseExpression:
+    return cst.parse_expression(text)
+
+
+class _Rewriter(cst.CSTTransformer):
+    """One pass over a module; notes for a statement become comments above it."""
+
+    def __init__(self, amounts: Amounts, money: frozenset[str],
+                 amount_functions: frozenset[str], *, bots: bool) -> None:
+        super().__init__()
+        self.amounts = amounts
+        self.money = money
+        self.amount_functions = amount_functions
+        self.functions: list[str] = []
+        self.bots = bots
+        self.currency = {"cu", "Currency"}
+        self.ranges = {"currency_range"}
+        self.notes: list[list[str]] = []
+        self.handled: set[int] = set()
+        #: what was removed, for the report (nothing is removed without a line there)
+        self.removed: list[str] = []
+        self.app = ""
+        self.apps: frozenset[str] = frozenset()
+
+    # -- notes as comments above their statement ---------------------------------------------
+
+    def note(self, mark: str, text: str) -> None:
+        if self.notes and mark + text not in self.notes[-1]:
+            self.notes[-1].append(mark + text)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            self.notes.append([])
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: Any, updated_node: Any) -> Any:
+        result = super().on_leave(original_node, updated_node)
+        if not isinstance(original_node, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            return result
+        notes = self.notes.pop()
+        if not notes:
+            return result
+        comments = [cst.EmptyLine(comment=cst.Comment(text)) for text in notes]
+        if isinstance(result, cst.FlattenSentinel) and not result.nodes:
+            return cst.FlattenSentinel([cst.SimpleStatementLine([cst.Pass()], leading_lines=[
+                *getattr(updated_node, "leading_lines", ()), *comments])])
+        if isinstance(result, cst.FlattenSentinel):
+            first, *rest = result.nodes
+            return cst.FlattenSentinel([_with_comments(first, comments), *rest])
+        return _with_comments(result, comments) if isinstance(result, cst.CSTNode) else result
+
+    # -- imports -----------------------------------------------------------------------------
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        """``c = cu`` (a module's own name for Currency): ``c(x)`` is rewritten like
+        ``cu(x)``, and the alias goes (the report says so)."""
+        alias = _currency_alias(node, self.currency)
+        if alias is not None:
+            self.currency.add(alias)
+            assign = node.body[0]
+            assert isinstance(assign, cst.Assign)
+            self.handled.update({id(assign.value), id(assign.targets[0].target)})
+
+    def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine,
+                                  updated_node: cst.SimpleStatementLine
+                                  ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        if len(updated_node.body) != 1:
+            return updated_node
+        alias = _currency_alias(original_node, self.currency)
+        if alias is not None:
+            self.removed.append(f"'{alias} = ...' removed (a name for oTree's Currency): "
+                                f"{alias}(x) rewritten like cu(x)")
+            return cst.FlattenSentinel([])
+        statement = updated_node.body[0]
+        if (isinstance(statement, cst.ImportFrom) and statement.module is not None
+                and not statement.relative
+                and _dotted(statement.module).split(".")[0] in self.apps):
+            # oTree runs from the project folder, labctl loads each project as a package
+            return updated_node.with_changes(body=[statement.with_changes(
+                relative=[cst.Dot(), cst.Dot()])])
+        if isinstance(statement, cst.ImportFrom) and statement.module is not None:
+            module = _dotted(statement.module)
+            if module == "otree.api":
+                return self._otree_import(updated_node, statement)
+            if module.split(".")[0] == "otree":
+                self.note(MANUAL_MARK, f"'{module}' is oTree's; labctl has no such module")
+        if isinstance(statement, cst.Import) and any(
+                _dotted(alias.name).split(".")[0] == "otree" for alias in statement.names):
+            self.note(MANUAL_MARK, "oTree is not imported in labctl; use labctl's names")
+        return updated_node
+
+    def _otree_import(self, line: cst.SimpleStatementLine, statement: cst.ImportFrom
+                      ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        """``from otree.api import ...``: labctl's imports for the names it brings."""
+        if isinstance(statement.names, cst.ImportStar):
+            names = set(BOT_NAMES if self.bots else APP_NAMES)
+        else:
+            names = set()
+            for alias in statement.names:
+                name = _dotted(alias.name)
+                local = alias.evaluated_alias or name
+                names.add(name)
+                if name in ("cu", "Currency"):
+                    self.currency.add(local)
+                elif name == "currency_range":
+                    self.ranges.add(local)
+                elif local != name:
+                    self.note(MANUAL_MARK, f"'{name} as {local}': rename it to {name}")
+        unknown = sorted(names - APP_NAMES - BOT_NAMES)
+        lines = []
+        if names & APP_NAMES - {"cu", "Currency", "currency_range"}:
+            lines += ["import labctl", "from labctl import Page, WaitPage, fields"]
+        if names & BOT_NAMES:
+            lines.append("from labctl.bots import " + ", ".join(sorted(
+                BOT_NAMES if self.bots else names & BOT_NAMES)))
+        if unknown:
+            self.note(MANUAL_MARK, "oTree's " + ", ".join(unknown) + " have no labctl "
+                      "equivalent here: rewrite the code that uses them")
+            kept = [alias for alias in statement.names  # type: ignore[union-attr]
+                    if _dotted(alias.name) in unknown]
+            lines.append(cst.Module([cst.SimpleStatementLine([statement.with_changes(
+                names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                       for alias in kept])])]).code.strip())
+        if not lines:
+            return cst.FlattenSentinel([])
+        statements = [cst.parse_statement(text + "\n") for text in lines]
+        first = statements[0].with_changes(leading_lines=line.leading_lines)
+        return cst.FlattenSentinel([first, *statements[1:]])
+
+    # -- classes -----------------------------------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        for base in node.bases:
+            self.handled.add(id(base.value))
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+                       ) -> cst.ClassDef:
+        bases = []
+        changed = False
+        for base in updated_node.bases:
+            name = _dotted(base.value)
+            if name in BASES:
+                changed = True
+                if BASES[name] is not None:
+                    bases.append(base.with_changes(value=_name(f"labctl.{BASES[name]}")))
+            else:
+                bases.append(base)
+        if not changed:
+            return updated_node
+        if not bases:
+            return updated_node.with_changes(bases=[], lpar=cst.MaybeSentinel.DEFAULT,
+                                             rpar=cst.MaybeSentinel.DEFAULT)
+        bases[-1] = bases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated_node.with_changes(bases=bases)
+
+    # -- names left over ---------------------------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.handled.add(id(node.func))
+        if isinstance(node.func, cst.Attribute):
+            self.handled.add(id(node.func.value))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None and node.keyword.value == "widget":
+            value = node.value.func if isinstance(node.value, cst.Call) else node.value
+            self.handled.add(id(value))
+            if isinstance(value, cst.Attribute):
+                self.handled.add(id(value.value))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) in self.handled:
+            return
+        if node.value in self.currency:
+            self.note(MANUAL_MARK, f"'{node.value}' (oTree's Currency) is not a call here: "
+                      "labctl's amounts are plain ints (points or minor units)")
+        elif node.value in self.ranges:
+            self.note(MANUAL_MARK, "currency_range not called: write range(first, last + 1, "
+                      "step) over whole amounts")
+        elif node.value in ("models", "widgets"):
+            self.note(MANUAL_MARK, f"oTree's '{node.value}' used outside a field declaration")
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name
+                   ) -> cst.BaseExpression:
+        """``__name__`` is the app's name in oTree; in labctl it is the module's dotted name
+        (each project is a package), whose last part is the app's name."""
+        if updated_node.value == "__name__" and not self.bots:
+            return _name('__name__.rsplit(".", 1)[-1]')
+        return updated_node
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node.name.value)
+        if self.bots and node.name.value == "call_live_method" and len(self.functions) == 1:
+            self.note(MANUAL_MARK, "labctl does not call call_live_method: send the live "
+                      "messages from play_round with replies = self.live(data)")
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef,
+                          updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        self.functions.pop()
+        return updated_node
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call
+                   ) -> cst.BaseExpression:
+        func = _dotted(updated_node.func)
+        if func.startswith("models."):
+            return self._field(updated_node, func.removeprefix("models."))
+        if func in self.currency:
+            return self._amount(updated_node)
+        if func in self.ranges:
+            return self._range(updated_node)
+        if func in ("Submission", "SubmissionMustFail"):
+            return self._submission(updated_node)
+        if (func == "round" and len(updated_node.args) == 2 and self.functions
+                and self.functions[-1] in self.amount_functions):
+            self.note(CHANGE_MARK, f"round(x, digits) in {self.functions[-1]}(), whose result "
+                      "is an amount: labctl's amounts are whole (points or minor units), so "
+                      "it is round(x) (half to even)")
+            return updated_node.with_changes(args=[updated_node.args[0].with_changes(
+                comma=cst.MaybeSentinel.DEFAULT)])
+        return updated_node
+
+    def _field(self, call: cst.Call, kind: str) -> cst.BaseExpression:
+        if kind == "Link":
+            return call.with_changes(func=_name("labctl.Link"))
+        if kind not in FIELDS:
+            self.note(MANUAL_MARK, f"oTree's models.{kind} has no labctl field type: declare "
+                      "one of fields.Integer, Float, Decimal, Money, Text, Boolean, Choice")
+            return call
+        labctl_type, implied = FIELDS[kind]
+        args: list[cst.Arg] = []
+        given = set()
+        for arg in call.args:
+            mapped = self._option(arg, kind)
+            if mapped is not None:
+                args.append(mapped)
+                given.add(mapped.keyword.value if mapped.keyword else "")
+        for option, value in implied.items():
+            if option not in given:
+                args.append(cst.Arg(keyword=cst.Name(option), value=_name(value),
+                                    equal=_equal()))
+        return call.with_changes(func=_name(f"fields.{labctl_type}"),
+                                 args=_commas(args, call.args))
+
+    def _option(self, arg: cst.Arg, kind: str) -> cst.Arg | None:
+        """The labctl spelling of one option of a field; ``None`` drops it (``blank=False``,
+        the default)."""
+        if arg.keyword is None:
+            self.note(MANUAL_MARK, f"models.{kind} with a positional argument: labctl's "
+                      "fields take keyword options only")
+            return arg
+        option = arg.keyword.value
+        if option in SAME_OPTIONS:
+            return arg
+        if option == "blank":
+            if _dotted(arg.value) == "True":
+                return arg.with_changes(keyword=cst.Name("required"), value=cst.Name("False"))
+            if _dotted(arg.value) == "False":
+                return None
+            self.note(MANUAL_MARK, "blank= that is not True or False: write required=...")
+            return arg
+        if option == "widget":
+            value = arg.value.func if isinstance(arg.value, cst.Call) else arg.value
+            widget = _dotted(value).removeprefix("widgets.")
+            if widget in WIDGETS:
+                return arg.with_changes(value=cst.SimpleString(f'"{WIDGETS[widget]}"'))
+            self.note(MANUAL_MARK, f"widget {_dotted(value) or '(an expression)'} has no "
+                      "labctl widget: use one of " + ", ".join(sorted(set(WIDGETS.values()))))
+            return arg
+        self.note(MANUAL_MARK, f"field option {option}= has no labctl equivalent")
+        return arg
+
+    def _amount(self, call: cst.Call) -> cst.BaseExpression:
+        """``cu(10)`` -> ``10`` points, or ``1000`` minor units; ``cu(x)`` -> ``x``."""
+        if not call.args:
+            return cst.Integer("0")
+        value = call.args[0].value
+        literal = _number(value)
+        if literal is not None:
+            scaled = literal * self.amounts.scale
+            if scaled != scaled.to_integral_value():
+                self.note(MANUAL_MARK, f"{literal} is not a whole amount in "
+                          f"{'points' if self.amounts.points else 'minor units'}: labctl's "
+                          "amounts are ints")
+                return call
+            if self.bots and not self.amounts.points:
+                self.note(CHANGE_MARK, f"the amount {literal} is written as {int(scaled)} "
+                          "minor units; a value typed into a form is written as typed")
+            return cst.Integer(str(int(scaled))) if scaled >= 0 else cst.UnaryOperation(
+                cst.Minus(), cst.Integer(str(int(-scaled))))
+        if _divides(value):
+            self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
+                      "fractional amount, so it is rounded with round() (half to even): "
+                      "check the rounding you want")
+            return cst.Call(func=cst.Name("round"), args=[cst.Arg(value=_bare(value))])
+        return _parenthesized(value)
+
+    def _range(self, call: cst.Call) -> cst.BaseExpression:
+        """``currency_range(a, b, step)`` includes ``b``: ``range(a, b + 1, step)``."""
+        if len(call.args) not in (2, 3) or any(arg.keyword for arg in call.args):
+            self.note(MANUAL_MARK, "currency_range with other arguments than (first, last, "
+                      "step): write range(first, last + 1, step)")
+            return call
+        last = call.args[1].value
+        literal = _number(last)
+        end: cst.BaseExpression = (cst.Integer(str(int(literal) + 1))
+                                   if literal is not None and literal == int(literal)
+                                   else cst.BinaryOperation(_parenthesized(last), cst.Add(),
+                                                            cst.Integer("1")))
+        args = list(call.args)
+        args[1] = args[1].with_changes(value=end)
+        return call.with_changes(func=cst.Name("range"), args=args)
+
+    def _submission(self, call: cst.Call) -> cst.BaseExpression:
+        """``check_html=`` checks oTree's form HTML, which labctl does not have."""
+        args = [arg for arg in call.args
+                if not (arg.keyword and arg.keyword.value == "check_html")]
+        if len(args) == len(call.args):
+            return call
+        self.note(CHANGE_MARK, "check_html= removed: labctl's bots submit through HTTP and "
+                  "check the server's answer, not the form's HTML")
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return call.with_changes(args=args)
+
+    # -- amounts assigned --------------------------------------------------------------------
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign
+                     ) -> cst.Assign:
+        targets = [target.target for target in updated_node.targets]
+        if _names(targets) == ["template_name"] and self.app:
+            return updated_node.with_changes(value=self._template_name(updated_node.value))
+        return updated_node.with_changes(value=self._assigned(targets, updated_node.value))
+
+    def _template_name(self, value: cst.BaseExpression) -> cst.BaseExpression:
+        """oTree's ``template_name = 'app/Page.html'`` is relative to the project, labctl's to
+        the app's folder."""
+        if not isinstance(value, cst.SimpleString):
+            self.note(MANUAL_MARK, "template_name is not a literal: labctl reads it relative "
+                      "to the app's folder ('Page.html', not 'app/Page.html')")
+            return value
+        text = value.evaluated_value
+        if isinstance(text, str) and text.startswith(f"{self.app}/"):
+            return cst.SimpleString(repr(text.removeprefix(f"{self.app}/")))
+        self.note(MANUAL_MARK, f"template_name {text!r} is not a file of this app: labctl "
+                  "reads it relative to the app's folder; copy the template into the app")
+        return value
+
+    def leave_AugAssign(self, original_node: cst.AugAssign, updated_node: cst.AugAssign
+                        ) -> cst.AugAssign:
+        return updated_node.with_changes(
+            value=self._assigned([updated_node.target], updated_node.value))
+
+    def _assigned(self, targets: Sequence[cst.BaseExpression], value: cst.BaseExpression
+                  ) -> cst.BaseExpression:
+        amounts = [target for target in targets
+                   if isinstance(target, cst.Attribute) and target.attr.value in self.money]
+        if not amounts:
+            return value
+        if any(_dotted(target.value).endswith("participant") and target.attr.value == "payoff"
+               for target in amounts):
+            self.note(MANUAL_MARK, "labctl refuses participant.payoff = ...: its bonus is the "
+                      "sum of player payoffs, so set player.payoff in the paid round (0 "
+                      "elsewhere)")
+            return value
+        if (isinstance(value, cst.Call) and _dotted(value.func) == "round"
+                and len(value.args) == 2):
+            self.note(CHANGE_MARK, "round(x, digits) into an amount: labctl's amounts are "
+                      "whole (points or minor units), so it is round(x) (half to even)")
+            return value.with_changes(args=[value.args[0].with_changes(
+                comma=cst.MaybeSentinel.DEFAULT)])
+        if _divides(value, self.currency):
+            self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
+                      "fractional amount, so it is rounded with round() (half to even): "
+                      "check the rounding you want")
+            return cst.Call(func=cst.Name("round"), args=[cst.Arg(value=_bare(value))])
+        return value
+
+
+def _names(targets: Sequence[cst.BaseExpression]) -> list[str]:
+    return [target.value for target in targets if isinstance(target, cst.Name)]
+
+
+def _currency_alias(node: cst.SimpleStatementLine, currency: Collection[str]) -> str | None:
+    """``c`` for ``c = cu`` (or ``= Currency``), else ``None``."""
+    if len(node.body) != 1 or not isinstance(node.body[0], cst.Assign):
+        return None
+    assign = node.body[0]
+    if (len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name)
+            and isinstance(assign.value, cst.Name) and assign.value.value in currency):
+        return assign.targets[0].target.value
+    return None
+
+
+def _with_comments(node: cst.CSTNode, comments: list[cst.EmptyLine]) -> cst.CSTNode:
+    leading = getattr(node, "leading_lines", None)
+    if leading is None:
+        return node
+    return node.with_changes(leading_lines=[*leading, *comments])
+
+
+def _commas(args: list[cst.Arg], original: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """Commas between arguments, and after the last one only if the original had one."""
+    between = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    fixed = [arg if arg.comma != cst.MaybeSentinel.DEFAULT else arg.with_changes(comma=between)
+             for arg in args[:-1]]
+    if args:
+        trailing = original[-1].comma if original else cst.MaybeSentinel.DEFAULT
+        fixed.append(args[-1].with_changes(comma=trailing))
+    return fixed
+
+
+def _equal() -> cst.AssignEqual:
+    return cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                           whitespace_after=cst.SimpleWhitespace(""))
+
+
+def _number(node: cst.BaseExpression) -> Decimal | None:
+    """The value of a number literal (``-2.5`` too), else ``None``."""
+    sign = 1
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        sign, node = -1, node.expression
+    if isinstance(node, cst.Integer | cst.Float):
+        try:
+            return sign * Decimal(node.value.replace("_", ""))
+        except InvalidOperation:
+            return None
+    return None
+
+
+def _divides(node: cst.BaseExpression, currency: Collection[str] = ()) -> bool:
+    """Whether an expression can make a fraction the importer sees: a ``/`` or a float
+    literal, outside a call that rounds (``round``, ``int``, ...) or a ``cu()`` left for the
+    researcher."""
+    finder = _DivisionFinder(currency)
+    node.visit(finder)
+    return finder.found
+
+
+class _DivisionFinder(cst.CSTVisitor):
+    def __init__(self, currency: Collection[str]) -> None:
+        self.found = False
+        self.currency = currency
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        name = _dotted(node.func)
+        return name.rsplit(".", 1)[-1] not in ROUNDING and name not in self.currency
+
+    def visit_Divide(self, node: cst.Divide) -> None:
+        self.found = True
+
+    def visit_Float(self, node: cst.Float) -> None:
+        self.found = True
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _bare(node: cst.BaseExpression) -> cst.BaseExpression:
+    """Without its outer parentheses (it is about to become a call's argument)."""
+    return node.with_changes(lpar=[], rpar=[]) if getattr(node, "lpar", None) else node
+
+
+def _parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
+    """In parentheses when it is not an atom, so it keeps its meaning where ``cu(...)`` was."""
+    atoms = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float,
+             cst.SimpleString, cst.List, cst.Tuple, cst.Dict)
+    if isinstance(node, atoms) or getattr(node, "lpar", None):
+        return node
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])

@@ -1,0 +1,259 @@
+"""oTree's ``settings.py``, read without running it, and labctl's ``sessions.py`` it becomes.
+
+``settings.py`` is read as a syntax tree: literals, ``dict(...)``, ``{**DEFAULTS, ...}`` and
+names assigned earlier in the file are evaluated; anything else (``environ.get(...)``) is
+unknown, which matters only where a value is needed (then the report names its line). Amounts
+become minor units: ``participation_fee=5.00`` in USD is ``fixed_pay=500``;
+``real_world_currency_per_point=0.01`` becomes ``money_per_point="1"`` (minor units per point).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..errors import LabctlError
+from ..i18n.languages import LANGUAGE_PATTERN
+from ..money import MINOR_UNITS
+from .report import CHANGE_MARK, MANUAL_MARK, Item
+
+__all__ = ["Settings", "read_settings", "sessions_source"]
+
+#: session config keys that are SessionType arguments (the rest become ``params``)
+CONFIG_KEYS = frozenset({"name", "display_name", "app_sequence", "num_demo_participants",
+                         "participation_fee", "real_world_currency_per_point", "doc"})
+
+
+#: a valid session type name (LC111)
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class _Unknown:
+    """A value the importer cannot know without running ``settings.py``."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+@dataclass
+class Settings:
+    """What labctl needs from ``settings.py``."""
+
+    configs: list[dict[str, Any]]
+    currency: str = "USD"
+    use_points: bool = True
+    rooms: list[dict[str, Any]] = field(default_factory=list)
+    participant_fields: list[str] = field(default_factory=list)
+    session_fields: list[str] = field(default_factory=list)
+    language: str | None = None
+    #: other settings a researcher may have relied on: name -> line
+    other: dict[str, int] = field(default_factory=dict)
+    #: lines where a needed value could not be read
+    unknown: list[Item] = field(default_factory=list)
+
+    @property
+    def scale(self) -> int:
+        """Minor units per unit of the currency (100 for USD)."""
+        return 10 ** MINOR_UNITS.get(self.currency, 2)
+
+
+#: settings the import uses or that need nothing in labctl
+_READ = frozenset({"SESSION_CONFIGS", "SESSION_CONFIG_DEFAULTS", "REAL_WORLD_CURRENCY_CODE",
+                   "USE_POINTS", "ROOMS", "PARTICIPANT_FIELDS", "SESSION_FIELDS",
+                   "LANGUAGE_CODE", "ADMIN_USERNAME", "ADMIN_PASSWORD", "SECRET_KEY",
+                   "INSTALLED_APPS", "DEMO_PAGE_INTRO_HTML", "DEMO_PAGE_TITLE", "OTREE_PRODUCTION",
+                   "AUTH_LEVEL", "DEBUG", "BOTS_CHECK_HTML"})
+
+
+def read_settings(path: Path) -> Settings:
+    """The settings of an oTree project; ``LabctlError`` when there are none to read."""
+    if not path.is_file():
+        raise LabctlError(f"{path} does not exist: an oTree project has a settings.py next "
+                          "to its app folders; give that folder as OTREE_PROJECT_DIR")
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
+        raise LabctlError(f"{path} is not readable Python ({exc}): fix it in oTree first") \
+            from exc
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for statement in tree.body:
+        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)):
+            name = statement.targets[0].id
+            values[name] = _evaluate(statement.value, values)
+            lines[name] = statement.lineno
+    return _settings(values, lines)
+
+
+def _settings(values: dict[str, Any], lines: dict[str, int]) -> Settings:
+    unknown: list[Item] = []
+
+    def known(name: str, default: Any) -> Any:
+        value = values.get(name, default)
+        if _contains_unknown(value):
+            unknown.append(Item("settings.py", lines[name], f"{name} could not be read "
+                                "without running settings.py: set it by hand"))
+            return default
+        return value
+
+    defaults = known("SESSION_CONFIG_DEFAULTS", {})
+    configs = [{**defaults, **config} if isinstance(config, dict) else config
+               for config in known("SESSION_CONFIGS", [])]
+    settings = Settings(
+        configs=[config for config in configs if isinstance(config, dict)],
+        currency=known("REAL_WORLD_CURRENCY_CODE", "USD"),
+        use_points=bool(known("USE_POINTS", True)),
+        rooms=[room for room in known("ROOMS", []) if isinstance(room, dict)],
+        participant_fields=list(known("PARTICIPANT_FIELDS", [])),
+        session_fields=list(known("SESSION_FIELDS", [])),
+        language=known("LANGUAGE_CODE", None),
+        other={name: line for name, line in lines.items()
+               if name.isupper() and name not in _READ},
+        unknown=unknown,
+    )
+    return settings
+
+
+def _contains_unknown(value: Any) -> bool:
+    if isinstance(value, _Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(_contains_unknown(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_contains_unknown(item) for item in value)
+    return False
+
+
+def _evaluate(node: ast.expr, names: dict[str, Any]) -> Any:
+    """A literal, ``dict(...)``, ``[...]``, ``{**x, ...}`` or an earlier name; else unknown."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in names:
+        return names[node.id]
+    if isinstance(node, ast.List | ast.Tuple):
+        return [_evaluate(item, names) for item in node.elts]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = _evaluate(node.operand, names)
+        return -value if isinstance(value, int | float) else _Unknown(node.lineno)
+    if isinstance(node, ast.Dict):
+        result: dict[Any, Any] = {}
+        for key, value in zip(node.keys, node.values, strict=True):
+            if key is None:
+                spread = _evaluate(value, names)
+                if not isinstance(spread, dict):
+                    return _Unknown(node.lineno)
+                result.update(spread)
+            else:
+                result[_evaluate(key, names)] = _evaluate(value, names)
+        return result
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "dict" and not node.args):
+        result = {}
+        for keyword in node.keywords:
+            value = _evaluate(keyword.value, names)
+            if keyword.arg is None:
+                if not isinstance(value, dict):
+                    return _Unknown(node.lineno)
+                result.update(value)
+            else:
+                result[keyword.arg] = value
+        return result
+    return _Unknown(getattr(node, "lineno", 0))
+
+
+# -- sessions.py -----------------------------------------------------------------------------
+
+def sessions_source(settings: Settings) -> str:
+    """The text of labctl's ``sessions.py``; what it cannot carry over is written under a
+    ``MANUAL_MARK`` comment, which the report lists."""
+    out = ['"""Session types imported from oTree\'s settings.py by `labctl import otree`."""',
+           "", "from labctl import Room, SessionType", "", "SESSION_TYPES = ["]
+    for config in settings.configs:
+        out += _session_type(config, settings)
+    out.append("]")
+    if settings.rooms:
+        out += ["", "ROOMS = ["]
+        for room in settings.rooms:
+            arguments = {"name": room.get("name"), "display_name": room.get("display_name")}
+            spelled = "Room(" + ", ".join(f"{key}={value!r}" for key, value
+                                          in arguments.items() if value is not None)
+            if room.get("participant_label_file"):
+                out.append(f"    {spelled}, labels_file={room['participant_label_file']!r}),")
+            else:  # labctl's rooms are seats: one without labels cannot be declared
+                out += [f"    {MANUAL_MARK}room {room.get('name')!r} has no participant "
+                        "labels; a labctl room is a list of seats: add labels=[...] or "
+                        "labels_file=...", f"    # {spelled}),"]
+        out.append("]")
+    language = labctl_language(settings.language)
+    if language and language != "en":
+        out += ["", "# oTree's LANGUAGE_CODE: every session type's participants read this language",
+                f"LANGUAGE = {language!r}"]
+    for name, declared in (("PARTICIPANT_FIELDS", settings.participant_fields),
+                           ("SESSION_FIELDS", settings.session_fields)):
+        if declared:
+            out += ["", f"{name} = {declared!r}"]
+    return "\n".join(out) + "\n"
+
+
+def _session_type(config: dict[str, Any], settings: Settings) -> list[str]:
+    """One ``SessionType(...)``, a line per argument."""
+    marks: list[str] = []
+    changes: list[str] = []
+    name = config.get("name")
+    if isinstance(name, str) and not _NAME.fullmatch(name) and _NAME.fullmatch(name.lower()):
+        changes.append(f"the name {name!r} is {name.lower()!r}: labctl's session type names "
+                       "are lowercase (labctl run NAME)")
+        name = name.lower()
+    arguments: dict[str, Any] = {"name": name,
+                                 "display_name": config.get("display_name"),
+                                 "app_sequence": list(config.get("app_sequence", []))}
+    if config.get("num_demo_participants") is not None:
+        arguments["num_participants"] = config["num_demo_participants"]
+    fee = Decimal(str(config.get("participation_fee", 0) or 0)) * settings.scale
+    if fee == fee.to_integral_value():
+        arguments["fixed_pay"] = int(fee)
+    else:
+        marks.append(f"participation_fee {config.get('participation_fee')} is not a whole "
+                     f"number of minor units of {settings.currency}: set fixed_pay")
+    arguments["currency"] = settings.currency
+    if settings.use_points:
+        rate = Decimal(str(config.get("real_world_currency_per_point", 1))) * settings.scale
+        arguments["money_per_point"] = _decimal_text(rate)
+        if rate <= 0:
+            marks.append("real_world_currency_per_point is 0 (points are worth nothing), "
+                         "which labctl refuses: set money_per_point, the minor units paid "
+                         "per point")
+    if config.get("doc"):
+        arguments["doc"] = str(config["doc"]).strip()
+    params = {key: value for key, value in config.items() if key not in CONFIG_KEYS}
+    if params:
+        arguments["params"] = params
+    lines = [f"    {MANUAL_MARK}{mark}" for mark in marks]
+    lines += [f"    {CHANGE_MARK}{change}" for change in changes]
+    lines.append("    SessionType(")
+    lines += [f"        {key}={value!r}," for key, value in arguments.items()
+              if value is not None]
+    lines.append("    ),")
+    return lines
+
+
+def labctl_language(code: Any) -> str | None:
+    """oTree's ``LANGUAGE_CODE`` (``de``, ``zh-hans``, ``pt-br``) as labctl writes a language
+    (``de``, ``zh_Hans``, ``pt_BR``); None when it is not a language code."""
+    if not isinstance(code, str) or not code:
+        return None
+    language, _, region = code.replace("-", "_").partition("_")
+    region = region.title() if len(region) == 4 else region.upper()
+    spelled = f"{language.lower()}_{region}" if region else language.lower()
+    return spelled if LANGUAGE_PATTERN.fullmatch(spelled) else None
+
+
+def _decimal_text(value: Decimal) -> str:
+    """``Decimal("100.00")`` -> ``"100"``; ``Decimal("0.50")`` -> ``"0.5"``."""
+    text = format(value.normalize(), "f")
+    return text

@@ -1,0 +1,156 @@
+"""oTree's templates and static files, where labctl's templates and ``static()`` find them.
+
+Most oTree tags are left as written: labctl translates them when it compiles a template
+(``labctl.otree_templates``), and ``labctl validate`` refuses, by name, the few it cannot. Two
+rewrites are made here because only the import knows enough: a static reference becomes
+``{{ static('path') }}`` and a file it names from the project's ``_static/`` is copied into the
+app's ``static/`` (labctl serves only an app's own files); an amount printed bare
+(``{{ player.payoff }}``, ``{{ C.ENDOWMENT }}``) becomes ``{{ money(...) }}``, as oTree printed a
+Currency with its unit.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from ..static_files import STATIC_FOLDER
+
+__all__ = ["global_template_notes", "rewrite_template", "scripts_to_files"]
+
+#: ``{{ static 'x' }}``, ``{% static "x" %}``, ``{{ static('x') }}``
+_STATIC = re.compile(r"""\{([{%])-?\s*static\s*\(?\s*(['"])(?P<path>[^'"]+)\2\s*\)?\s*-?[}%]\}""")
+#: ``{{ static expression }}``: the path is computed in the template
+_STATIC_EXPRESSION = re.compile(r"\{\{(-?)\s*static\s+(?P<expression>[A-Za-z_][\w.]*)\s*(-?)\}\}")
+#: oTree's field errors: labctl shows each field's error beside it
+_FIELD_ERRORS = re.compile(r"\{\{-?\s*formfield_errors\s+(['\"])\w+\1\s*-?\}\}")
+#: a record's attribute or a constant printed as it is
+_SHOWN = re.compile(r"\{\{(-?)\s*(?P<record>player|group|subsession|participant|C)\."
+                    r"(?P<name>[A-Za-z_]\w*)\s*(-?)\}\}")
+TEMPLATE_MARK = "{# labctl import: "
+#: a script or style element with what is inside it
+_ELEMENT = re.compile(r"<(?P<tag>script|style)(?P<attributes>[^>]*)>(?P<body>.*?)</(?P=tag)\s*>",
+                      re.S | re.I)
+_SOURCE = re.compile(r"\bsrc\s*=\s*([\"'])(?P<url>.*?)\1", re.I)
+_DEFERRED = re.compile(r"\b(defer|async)\b|type\s*=\s*[\"']?module", re.I)
+_DATA_TYPE = re.compile(r"type\s*=\s*[\"']?(application/(ld\+)?json|text/(x-)?template|text/html)",
+                        re.I)
+#: what each element becomes: a file of the app's static folder, loaded as the CSP allows
+_LOADERS = {"script": "<script src=\"{{{{ static('{name}') }}}}\"{module} defer></script>",
+            "style": "<link rel=\"stylesheet\" href=\"{{{{ static('{name}') }}}}\">"}
+
+
+def scripts_to_files(text: str, template: Path, dest_app: Path, done: list[str]) -> str:
+    """Inline ``<script>`` and ``<style>`` (which the page's Content-Security-Policy blocks)
+    moved into files of ``dest_app/static`` and loaded from there; a script file loaded without
+    ``defer`` gets it (it must run after labctl's script has set ``js_vars`` and ``liveSend``).
+    Code with template tags in it cannot be moved: it is marked, and left as it is."""
+    counter = iter(range(1, 1000))
+
+    def moved(found: re.Match[str]) -> str:
+        tag, attributes, body = found["tag"].lower(), found["attributes"], found["body"]
+        source = _SOURCE.search(attributes) if tag == "script" else None
+        if source is not None:
+            return _deferred(found[0], attributes, source["url"])
+        if not body.strip() or _DATA_TYPE.search(attributes):
+            return found[0]
+        if "{{" in body or "{%" in body:
+            return (f"\n{TEMPLATE_MARK}this inline <{tag}> uses template tags, so it could not "
+                    "be moved into a file; the page's Content-Security-Policy blocks it: move "
+                    "the values into js_vars and the code into static/ #}\n" + found[0])
+        extension = "js" if tag == "script" else "css"
+        name = f"{template.stem}_{next(counter)}.{extension}"
+        target = dest_app / STATIC_FOLDER / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(body.strip("\n") + "\n", encoding="utf-8")
+        done.append(f"{dest_app.name}/{template.name}: inline <{tag}> moved to "
+                    f"{dest_app.name}/{STATIC_FOLDER}/{name}")
+        module = ' type="module"' if "module" in attributes else ""
+        # the lines the element took stay, so later lines keep their numbers
+        return _LOADERS[tag].format(name=name, module=module) + "\n" * found[0].count("\n")
+
+    return _ELEMENT.sub(moved, text)
+
+
+def _deferred(element: str, attributes: str, url: str) -> str:
+    if url.lower().startswith(("http:", "https:", "//")):
+        return (f"\n{TEMPLATE_MARK}{url} is loaded from another site, which labctl's pages do "
+                "not allow (no CDN): save the file in the app's static/ folder and load it "
+                "with static() #}\n" + element)
+    if _DEFERRED.search(attributes):
+        return element
+    return element.replace("<script", "<script defer", 1)
+
+
+def rewrite_template(text: str, app: Path, dest_app: Path, project: Path,
+                     money: frozenset[str], constants: frozenset[str], done: list[str]
+                     ) -> str:
+    """The template with static references and amounts rewritten; ``_static`` files it names
+    are copied into ``dest_app/static``."""
+    lines = text.split("\n")
+    out = []
+    marks: list[str] = []
+    for line in lines:
+        line = _STATIC.sub(lambda found: _static(found, app, dest_app, project, marks, done),
+                           line)
+        line = _SHOWN.sub(lambda found: _money(found, money, constants), line)
+        line = _STATIC_EXPRESSION.sub(
+            lambda found: "{{" + found[1] + f" static({found['expression']}) " + found[3] + "}}",
+            line)
+        line = _FIELD_ERRORS.sub("", line)
+        out += [f"{TEMPLATE_MARK}{mark} #}}" for mark in marks]
+        out.append(line)
+        marks.clear()
+    return "\n".join(out)
+
+
+def _static(found: re.Match[str], app: Path, dest_app: Path, project: Path,
+            marks: list[str], done: list[str]) -> str:
+    path = found["path"]
+    spelled = "{{ static('" + path + "') }}"
+    if (app / STATIC_FOLDER / path).is_file():
+        return spelled
+    shared = project / "_static" / path
+    if shared.is_file():
+        target = dest_app / STATIC_FOLDER / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared, target)
+        done.append(f"_static/{path} copied to {dest_app.name}/{STATIC_FOLDER}/{path}")
+        return spelled
+    marks.append(f"static file '{path}' is in neither {app.name}/{STATIC_FOLDER}/ nor "
+                 "_static/: put it in the app's static/ folder")
+    return found[0]
+
+
+def _money(found: re.Match[str], money: frozenset[str], constants: frozenset[str]) -> str:
+    record, name = found["record"], found["name"]
+    is_amount = (name in constants) if record == "C" else (
+        name in money or (record == "participant" and name == "payoff"))
+    if not is_amount:
+        return found[0]
+    return "{{" + found[1] + f" money({record}.{name}) " + found[4] + "}}"
+
+
+def global_template_notes(project: Path) -> list[str]:
+    """What of ``_templates/`` labctl does not use: its page layout replaces oTree's
+    ``global/Page.html``, so anything that file adds (styles, scripts) must move to an app."""
+    notes = []
+    folder = project / "_templates"
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if not path.is_file():
+            continue
+        if path.relative_to(folder).as_posix() == "global/Page.html" and not _adds_anything(
+                path.read_text(encoding="utf-8", errors="replace")):
+            continue
+        notes.append(f"_templates/{path.relative_to(folder).as_posix()} is not used by "
+                     "labctl, whose layout wraps every page: move what it adds into the apps "
+                     "(a stylesheet or script in static/, loaded in {% block styles %} or "
+                     "{% block scripts %})")
+    return notes
+
+
+def _adds_anything(text: str) -> bool:
+    """Whether a global ``Page.html`` has content beyond oTree's empty blocks."""
+    tagless = re.sub(r"\{[{%#].*?[}%#]\}", "", text, flags=re.S)
+    return bool(tagless.strip())

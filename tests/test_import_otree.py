@@ -1,0 +1,549 @@
+"""``labctl import otree``: small oTree projects written here, imported through the CLI, then
+checked with ``labctl validate`` and by loading what was written."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from labctl.cli import app
+from labctl.fields import Boolean, Float, Integer, Money, Text
+from labctl.project import load_project
+
+runner = CliRunner()
+
+SETTINGS = """
+SESSION_CONFIGS = [
+    dict(name='game', display_name='The game', app_sequence=['game'],
+         num_demo_participants=2),
+]
+SESSION_CONFIG_DEFAULTS = dict(real_world_currency_per_point=1.00, participation_fee=0.00,
+                               doc="")
+REAL_WORLD_CURRENCY_CODE = 'USD'
+USE_POINTS = True
+"""
+
+GAME = """
+from otree.api import *
+
+
+class C(BaseConstants):
+    NAME_IN_URL = 'game'
+    PLAYERS_PER_GROUP = None
+    NUM_ROUNDS = 1
+    ENDOWMENT = cu(100)
+
+
+class Subsession(BaseSubsession):
+    pass
+
+
+class Group(BaseGroup):
+    pass
+
+
+class Player(BasePlayer):
+    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)
+
+
+class Decide(Page):
+    form_model = 'player'
+    form_fields = ['amount']
+
+    @staticmethod
+    def before_next_page(player, timed_out):
+        player.payoff = player.amount
+
+
+page_sequence = [Decide]
+"""
+
+DECIDE = """{{ block content }}
+<p>You have {{ C.ENDOWMENT }}.</p>
+{{ formfields }}
+{{ next_button }}
+{{ endblock }}
+"""
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def otree_project(tmp_path: Path, changed: dict[str, str] | None = None) -> Path:
+    """The one-app project above, with files replaced or added (``{"path": text}``)."""
+    files = {"settings.py": SETTINGS, "game/__init__.py": GAME, "game/Decide.html": DECIDE}
+    return write(tmp_path / "otree_src", {**files, **(changed or {})})
+
+
+def imported(tmp_path: Path, source: Path, expect_exit: int = 0) -> tuple[Path, str]:
+    """Import ``source``; the written project must pass ``labctl validate`` when nothing is
+    left to do by hand."""
+    dest = tmp_path / "lab"
+    result = invoke("import", "otree", source, dest)
+    assert result.exit_code == expect_exit, result.output
+    if expect_exit == 0:
+        checked = invoke("validate", dest)
+        assert checked.exit_code == 0, checked.output
+    return dest, result.output
+
+
+def text_of(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+# -- settings.py -> sessions.py --------------------------------------------------------------
+
+def test_session_configs_become_session_types_with_pay_points_and_params(tmp_path):
+    settings = """
+    SESSION_CONFIGS = [
+        dict(name='study', display_name='A study', app_sequence=['game'],
+             num_demo_participants=4, treatment='high', doc='Two treatments'),
+        dict(name='pilot', app_sequence=['game'], num_demo_participants=2,
+             participation_fee=5.00),
+    ]
+    SESSION_CONFIG_DEFAULTS = dict(real_world_currency_per_point=0.01, participation_fee=2.50,
+                                   doc="", treatment='low')
+    REAL_WORLD_CURRENCY_CODE = 'USD'
+    ROOMS = [dict(name='lab', display_name='The lab', participant_label_file='_rooms/lab.txt')]
+    PARTICIPANT_FIELDS = ['is_dropout']
+    SESSION_FIELDS = ['order']
+    """
+    source = otree_project(tmp_path, {"settings.py": settings, "_rooms/lab.txt": "PC1\nPC2\n"})
+    dest, _ = imported(tmp_path, source)
+    project = load_project(dest)
+    try:
+        study, pilot = project.session_types
+        assert (study.name, study.display_name, study.app_sequence) == (
+            "study", "A study", ["game"])
+        assert study.num_participants == 4 and pilot.num_participants == 2
+        assert (study.fixed_pay, pilot.fixed_pay) == (250, 500)  # USD cents
+        assert study.currency == "USD" and study.money_per_point == "1"  # 0.01 USD a point
+        assert study.params == {"treatment": "high"} and pilot.params == {"treatment": "low"}
+        assert study.doc == "Two treatments"
+        assert project.rooms[0].labels_file == "_rooms/lab.txt"
+        assert list(project.participant_fields) == ["is_dropout"]
+        assert list(project.session_fields) == ["order"]
+    finally:
+        project.unload()
+
+
+def test_without_points_literal_amounts_are_minor_units(tmp_path):
+    settings = SETTINGS.replace("USE_POINTS = True", "USE_POINTS = False")
+    game = GAME.replace("cu(100)", "cu(2.5)")
+    source = otree_project(tmp_path, {"settings.py": settings, "game/__init__.py": game})
+    dest, _ = imported(tmp_path, source)
+    assert "ENDOWMENT = 250" in text_of(dest / "game/__init__.py")
+    assert "money_per_point" not in text_of(dest / "sessions.py")
+
+
+def test_a_room_without_labels_is_left_commented_and_listed(tmp_path):
+    source = otree_project(tmp_path)
+    with (source / "settings.py").open("a") as file:
+        file.write("ROOMS = [dict(name='live_demo', display_name='Demo')]\n")
+    dest, output = imported(tmp_path, source, expect_exit=1)
+    sessions = text_of(dest / "sessions.py")
+    assert "# Room(name='live_demo', display_name='Demo')," in sessions
+    line = sessions.splitlines().index("    # Room(name='live_demo', display_name='Demo'),") + 1
+    assert f"sessions.py:{line}: room 'live_demo' has no participant labels" in output
+    assert invoke("validate", dest).exit_code == 0  # commented out, so the project runs
+
+
+# -- Python ----------------------------------------------------------------------------------
+
+def test_imports_base_classes_and_amounts_become_labctl(tmp_path):
+    dest, output = imported(tmp_path, otree_project(tmp_path))
+    code = text_of(dest / "game/__init__.py")
+    assert "otree" not in code
+    assert code.startswith("import labctl\nfrom labctl import Page, WaitPage, fields\n")
+    assert "class C:\n" in code and "ENDOWMENT = 100\n" in code
+    assert "class Player(labctl.Player):" in code and "class Group(labctl.Group):" in code
+    assert "amount = fields.Money(min=0, max=C.ENDOWMENT)" in code
+    assert "Nothing left to do by hand." in output
+
+
+def test_each_field_type_and_option_is_mapped(tmp_path):
+    game = GAME.replace("""    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)
+""", """    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)
+    age = models.IntegerField(label='Your age', min=18, max=99, doc='in years')
+    belief = models.FloatField(blank=True, initial=0.5)
+    name = models.StringField(choices=['a', 'b'], widget=widgets.RadioSelectHorizontal)
+    story = models.LongStringField(blank=True)  # free text
+    agree = models.BooleanField(widget=widgets.CheckboxInput, blank=False)
+    level = models.IntegerField(choices=[1, 2, 3], widget=widgets.RadioSelect)
+""")
+    source = otree_project(tmp_path, {"game/__init__.py": game})
+    dest, _ = imported(tmp_path, source)
+    assert "story = fields.Text(required=False, widget=\"textarea\")  # free text" in text_of(
+        dest / "game/__init__.py")
+    project = load_project(dest)
+    try:
+        declared = project.apps["game"].player_class.declared_fields()
+        assert isinstance(declared["age"], Integer)
+        assert (declared["age"].label, declared["age"].min, declared["age"].doc) == (
+            "Your age", 18, "in years")
+        assert isinstance(declared["belief"], Float) and declared["belief"].required is False
+        assert isinstance(declared["name"], Text)
+        assert declared["name"].widget == "radio_horizontal"
+        assert declared["story"].widget == "textarea" and not declared["story"].required
+        assert isinstance(declared["agree"], Boolean) and declared["agree"].widget == "checkbox"
+        assert declared["agree"].required is True
+        assert declared["level"].widget == "radio"
+        assert isinstance(declared["amount"], Money)
+    finally:
+        project.unload()
+
+
+def test_cu_of_an_expression_is_the_expression_and_a_division_is_rounded_and_listed(tmp_path):
+    game = GAME.replace("player.payoff = player.amount",
+                        "player.payoff = cu(player.amount) * 2\n"
+                        "        player.payoff = player.amount / 3")
+    source = otree_project(tmp_path, {"game/__init__.py": game})
+    dest, output = imported(tmp_path, source)  # a change to check is not manual work
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    assert "        player.payoff = player.amount * 2" in lines
+    rounded = lines.index("        player.payoff = round(player.amount / 3)") + 1
+    assert lines[rounded - 2].strip().startswith("# labctl import changed: oTree rounded")
+    assert f"game/__init__.py:{rounded}: oTree rounded this Currency silently" in output
+
+
+def test_currency_range_becomes_an_inclusive_range(tmp_path):
+    game = GAME.replace("""    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)""",
+                        """    amount = models.CurrencyField(
+        choices=currency_range(cu(0), C.ENDOWMENT, cu(50)))
+    other = models.CurrencyField(choices=currency_range(0, 10, 5))""")
+    game = game.replace("form_fields = ['amount']", "form_fields = ['amount', 'other']")
+    source = otree_project(tmp_path, {"game/__init__.py": game})
+    dest, _ = imported(tmp_path, source)
+    code = text_of(dest / "game/__init__.py")
+    assert "choices=range(0, C.ENDOWMENT + 1, 50))" in code
+    assert "choices=range(0, 11, 5))" in code
+    project = load_project(dest)
+    try:
+        declared = project.apps["game"].player_class.declared_fields()
+        assert [value for value, _ in declared["amount"].choices] == [0, 50, 100]
+    finally:
+        project.unload()
+
+
+def test_tests_py_becomes_bots_py(tmp_path):
+    tests = """
+    from otree.api import Currency as c, currency_range, expect, Bot, Submission
+    from . import *
+
+
+    class PlayerBot(Bot):
+        def play_round(self):
+            yield Submission(Decide, dict(amount=c(10)), check_html=False)
+            expect(self.player.payoff, c(10))
+    """
+    source = otree_project(tmp_path, {"game/tests.py": tests})
+    dest, output = imported(tmp_path, source)
+    assert not (dest / "game/tests.py").exists()
+    bots = text_of(dest / "game/bots.py")
+    assert bots.startswith("from labctl.bots import Bot, Submission, SubmissionMustFail, "
+                           "expect\nfrom . import *\n")
+    assert "yield Submission(Decide, dict(amount=10))" in bots
+    assert "expect(self.player.payoff, 10)" in bots
+    assert "check_html= removed" in output
+
+
+@pytest.mark.parametrize(("code", "reason"), [
+    ("        player.participant.payoff = player.amount",
+     "labctl refuses participant.payoff"),
+    ("        x: Currency = player.amount", "'Currency' (oTree's Currency) is not a call"),
+    ("        player.payoff = cu(0.5)", "0.5 is not a whole amount in points"),
+])
+def test_code_it_cannot_translate_is_kept_marked_and_listed(tmp_path, code, reason):
+    game = GAME.replace("        player.payoff = player.amount", code)
+    source = otree_project(tmp_path, {"game/__init__.py": game})
+    dest, output = imported(tmp_path, source, expect_exit=1)
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    line = lines.index(code) + 1
+    assert lines[line - 2].strip().startswith(f"# labctl import: {reason}")
+    assert f"game/__init__.py:{line}: {reason}" in output
+    assert "Manual work left (" in output
+
+
+@pytest.mark.parametrize(("field", "reason"), [
+    ("models.IntegerField(verbose_name='x')", "field option verbose_name= has no labctl"),
+    ("models.IntegerField(widget=widgets.SliderInput)", "widget widgets.SliderInput has no"),
+    ("models.DateField()", "oTree's models.DateField has no labctl field type"),
+])
+def test_field_declarations_it_cannot_translate_are_marked(tmp_path, field, reason):
+    game = GAME.replace("class Player(BasePlayer):\n",
+                        f"class Player(BasePlayer):\n    when = {field}\n")
+    source = otree_project(tmp_path, {"game/__init__.py": game})
+    dest, output = imported(tmp_path, source, expect_exit=1)
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    line = next(number for number, text in enumerate(lines, 1) if text.startswith("    when ="))
+    assert lines[line - 2].startswith(f"    # labctl import: {reason}")
+    assert f"game/__init__.py:{line}: {reason}" in output
+
+
+def test_an_old_format_app_is_copied_and_refused_by_name(tmp_path):
+    source = otree_project(tmp_path)
+    write(source, {"old/__init__.py": "", "old/models.py": "from otree.api import *\n",
+                   "old/pages.py": "from ._builtin import Page\n"})
+    dest, output = imported(tmp_path, source, expect_exit=1)
+    assert not (dest / "old").exists()
+    assert text_of(dest / "_otree_old_format/old/models.py") == "from otree.api import *\n"
+    assert "_otree_old_format/old: oTree's old format" in output
+
+
+# -- templates and static files --------------------------------------------------------------
+
+def test_amounts_shown_in_templates_use_money(tmp_path):
+    page = DECIDE.replace("{{ formfields }}", "{{ formfields }}\nYou chose {{ player.amount }}"
+                          " and earned {{ player.payoff }} ({{ player.id_in_group }}).")
+    source = otree_project(tmp_path, {"game/Decide.html": page})
+    dest, _ = imported(tmp_path, source)
+    template = text_of(dest / "game/Decide.html")
+    assert "You have {{ money(C.ENDOWMENT) }}." in template
+    assert "You chose {{ money(player.amount) }} and earned {{ money(player.payoff) }}" in template
+    assert "({{ player.id_in_group }})" in template
+
+
+def test_static_files_from_the_project_move_into_the_app(tmp_path):
+    page = DECIDE.replace("{{ formfields }}",
+                          "<img src=\"{{ static 'global/logo.png' }}\" alt=\"logo\">\n"
+                          "<img src=\"{% static 'game/own.png' %}\" alt=\"own\">\n{{ formfields }}")
+    source = otree_project(tmp_path, {"game/Decide.html": page})
+    write(source, {"_static/global/logo.png": "png", "game/static/game/own.png": "own"})
+    dest, output = imported(tmp_path, source)
+    template = text_of(dest / "game/Decide.html")
+    assert "{{ static('global/logo.png') }}" in template
+    assert "{{ static('game/own.png') }}" in template
+    assert text_of(dest / "game/static/global/logo.png") == "png"
+    assert text_of(dest / "game/static/game/own.png") == "own"
+    assert "_static/global/logo.png copied to game/static/global/logo.png" in output
+
+
+def test_a_missing_static_file_is_marked_in_the_template(tmp_path):
+    page = DECIDE.replace("{{ formfields }}",
+                          "<img src=\"{{ static 'nowhere.png' }}\" alt=\"x\">\n{{ formfields }}")
+    source = otree_project(tmp_path, {"game/Decide.html": page})
+    dest, output = imported(tmp_path, source, expect_exit=1)
+    lines = text_of(dest / "game/Decide.html").splitlines()
+    assert lines[2].startswith("{# labctl import: static file 'nowhere.png'")
+    assert "game/Decide.html:4: static file 'nowhere.png' is in neither" in output
+
+
+def test_a_customized_global_page_layout_is_reported(tmp_path):
+    source = otree_project(tmp_path)
+    write(source, {"_templates/global/Page.html":
+                   '{{ extends "otree/Page.html" }}\n{{ block global_styles }}'
+                   '<style>body { color: red }</style>{{ endblock }}\n'})
+    _, output = imported(tmp_path, source, expect_exit=1)
+    assert "_templates: _templates/global/Page.html is not used by labctl" in output
+
+
+# -- the command -----------------------------------------------------------------------------
+
+def test_dry_run_prints_the_report_and_writes_nothing(tmp_path):
+    dest = tmp_path / "lab"
+    result = invoke("import", "otree", otree_project(tmp_path), dest, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "game: app rewritten" in result.output and "--dry-run" in result.output
+    assert not dest.exists()
+
+
+def test_a_folder_without_settings_is_an_error(tmp_path):
+    result = invoke("import", "otree", tmp_path, tmp_path / "lab")
+    assert result.exit_code == 2
+    assert "settings.py does not exist" in result.output
+    assert not (tmp_path / "lab").exists()
+
+
+def test_it_never_writes_into_a_folder_that_is_not_empty(tmp_path):
+    dest = tmp_path / "lab"
+    write(dest, {"sessions.py": "# mine\n"})
+    result = invoke("import", "otree", otree_project(tmp_path), dest)
+    assert result.exit_code == 2
+    assert "is not empty" in result.output
+    assert text_of(dest / "sessions.py") == "# mine\n"
+
+
+def test_call_live_method_in_tests_py_is_marked(tmp_path):
+    tests = """
+    from otree.api import *
+    from . import *
+
+
+    class PlayerBot(Bot):
+        def play_round(self):
+            yield Decide, dict(amount=10)
+
+
+    def call_live_method(method, **kwargs):
+        method(1, {'offer': 5})
+    """
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/tests.py": tests}),
+                            expect_exit=1)
+    lines = text_of(dest / "game/bots.py").splitlines()
+    line = lines.index("def call_live_method(method, **kwargs):") + 1
+    assert f"game/bots.py:{line}: labctl does not call call_live_method" in output
+
+
+def test_a_name_for_currency_is_rewritten_like_cu(tmp_path):
+    game = GAME.replace("from otree.api import *\n", "from otree.api import *\n\nc = cu\n")
+    game = game.replace("ENDOWMENT = cu(100)", "ENDOWMENT = c(100)")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/__init__.py": game}))
+    code = text_of(dest / "game/__init__.py")
+    assert "ENDOWMENT = 100\n" in code and "c = cu" not in code
+    assert "game/__init__.py: 'c = ...' removed (a name for oTree's Currency)" in output
+
+
+def test_positive_integer_field_is_an_integer_from_zero(tmp_path):
+    game = GAME.replace("class Player(BasePlayer):\n", "class Player(BasePlayer):\n"
+                        "    count = models.PositiveIntegerField(label='How many?')\n")
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {"game/__init__.py": game}))
+    assert "count = fields.Integer(label='How many?', min=0)" in text_of(
+        dest / "game/__init__.py")
+
+
+def test_a_session_config_name_with_capitals_becomes_lowercase_and_is_listed(tmp_path):
+    settings = SETTINGS.replace("name='game'", "name='Game_A'")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings}))
+    assert "name='game_a'," in text_of(dest / "sessions.py")
+    assert "the name 'Game_A' is 'game_a'" in output
+
+
+def test_inline_scripts_and_styles_move_into_static_files(tmp_path):
+    page = DECIDE.replace("{{ endblock }}\n", """{{ endblock }}
+{{ block scripts }}
+<script>
+  function liveRecv(data) { document.title = data; }
+</script>
+<script src="{{ static 'game/extra.js' }}"></script>
+<style>p { color: red; }</style>
+{{ endblock }}
+""")
+    source = otree_project(tmp_path, {"game/Decide.html": page,
+                                      "game/static/game/extra.js": "var x = 1;\n"})
+    dest, output = imported(tmp_path, source)  # validate passes: no inline code is left
+    template = text_of(dest / "game/Decide.html")
+    assert "<script src=\"{{ static('Decide_1.js') }}\" defer></script>" in template
+    assert "<script defer src=\"{{ static('game/extra.js') }}\"></script>" in template
+    assert "<link rel=\"stylesheet\" href=\"{{ static('Decide_2.css') }}\">" in template
+    assert text_of(dest / "game/static/Decide_1.js").strip() == (
+        "function liveRecv(data) { document.title = data; }")
+    assert text_of(dest / "game/static/Decide_2.css") == "p { color: red; }\n"
+    assert "inline <script> moved to game/static/Decide_1.js" in output
+    assert len(template.splitlines()) == len(page.splitlines())  # lines keep their numbers
+
+
+@pytest.mark.parametrize(("script", "reason"), [
+    ("<script>var me = {{ player.id_in_group }};</script>",
+     "this inline <script> uses template tags"),
+    ('<script src="https://code.jquery.com/jquery.js"></script>',
+     "https://code.jquery.com/jquery.js is loaded from another site"),
+])
+def test_scripts_it_cannot_move_are_marked(tmp_path, script, reason):
+    page = DECIDE.replace("{{ endblock }}\n",
+                          "{{ endblock }}\n{{ block scripts }}\n" + script + "\n{{ endblock }}\n")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/Decide.html": page}),
+                            expect_exit=1)
+    lines = text_of(dest / "game/Decide.html").splitlines()
+    line = lines.index(script) + 1
+    assert f"game/Decide.html:{line}: {reason}" in output
+
+
+def test_oTree_names_of_an_app_become_labctl_spellings(tmp_path):
+    game = GAME.replace("    ENDOWMENT = cu(100)\n",
+                        "    ENDOWMENT = cu(100)\n    RULES = __name__ + '/Rules.html'\n")
+    game = game.replace("class Decide(Page):\n", "class Decide(Page):\n"
+                        "    template_name = 'game/Choice.html'\n")
+    source = otree_project(tmp_path, {
+        "game/__init__.py": game, "game/Choice.html": DECIDE.replace(
+            "{{ formfields }}", "{{ include C.RULES }}\n{{ formfields }}"),
+        "game/Rules.html": "<p>Rules</p>\n"})
+    (source / "game/Decide.html").unlink()
+    dest, _ = imported(tmp_path, source)  # validate finds the template and the include
+    code = text_of(dest / "game/__init__.py")
+    assert "RULES = __name__.rsplit(\".\", 1)[-1] + '/Rules.html'" in code
+    assert "template_name = 'Choice.html'" in code
+
+
+def test_an_import_of_another_app_becomes_relative(tmp_path):
+    helper = """
+    from otree.api import *
+
+
+    class C(BaseConstants):
+        NAME_IN_URL = 'helper'
+        PLAYERS_PER_GROUP = None
+        NUM_ROUNDS = 1
+        BONUS = cu(5)
+
+
+    class Subsession(BaseSubsession):
+        pass
+
+
+    class Group(BaseGroup):
+        pass
+
+
+    class Player(BasePlayer):
+        pass
+
+
+    class Thanks(Page):
+        pass
+
+
+    page_sequence = [Thanks]
+    """
+    game = GAME.replace("from otree.api import *\n",
+                        "from otree.api import *\nfrom helper import C as HelperC\n")
+    game = game.replace("player.payoff = player.amount",
+                        "player.payoff = player.amount + HelperC.BONUS")
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {
+        "game/__init__.py": game, "helper/__init__.py": helper,
+        "helper/Thanks.html": "{{ block content }}Thanks{{ endblock }}\n"}))
+    assert "from ..helper import C as HelperC" in text_of(dest / "game/__init__.py")
+
+
+def test_static_of_an_expression_and_formfield_errors_are_translated(tmp_path):
+    page = DECIDE.replace("{{ formfields }}",
+                          "<img src=\"{{ static player.image }}\" alt=\"\">\n"
+                          "{{ formfield 'amount' }}{{ formfield_errors 'amount' }}")
+    game = GAME.replace("    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)\n",
+                        "    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)\n"
+                        "    image = models.StringField(initial='a.png')\n")
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {"game/Decide.html": page,
+                                                          "game/__init__.py": game}))
+    template = text_of(dest / "game/Decide.html")
+    assert "<img src=\"{{ static(player.image) }}\" alt=\"\">" in template
+    assert "{{ formfield 'amount' }}\n" in template and "formfield_errors" not in template
+
+
+def test_a_point_rate_of_zero_is_marked(tmp_path):
+    settings = SETTINGS.replace("real_world_currency_per_point=1.00",
+                                "real_world_currency_per_point=0.000")
+    _, output = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings}),
+                         expect_exit=1)
+    assert "real_world_currency_per_point is 0 (points are worth nothing)" in output
+
+
+@pytest.mark.parametrize(("code", "language"), [("de", "de"), ("zh-hans", "zh_Hans"),
+                                                ("pt-br", "pt_BR")])
+def test_language_code_becomes_the_projects_language(tmp_path, code, language):
+    source = otree_project(tmp_path, {"settings.py": SETTINGS + f"LANGUAGE_CODE = {code!r}\n"})
+    dest, output = imported(tmp_path, source)
+    project = load_project(dest)
+    try:
+        assert {st.language for st in project.session_types} == {language}
+    finally:
+        project.unload()
+    assert f"LANGUAGE = {language!r}" in output
