@@ -56,7 +56,8 @@ def test_a_form_that_does_not_render_fails_in_the_browser_only(sample_project: P
     assert "app questionnaire, round 1, page Opinions" in output
     assert "the form has no input named 'trust_general'" in output
     shots = list((sample_project / "shots").glob("questionnaire-r1-Opinions-*.png"))
-    assert len(shots) == 1 and shots[0].stat().st_size > 0
+    # one per participant whose bot reached the page before the run stopped (1 or 2)
+    assert 1 <= len(shots) <= 2 and all(shot.stat().st_size > 0 for shot in shots)
 
 
 def test_a_page_script_that_throws_fails_the_run(sample_project: Path, chromium: object) -> None:
