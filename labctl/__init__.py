@@ -25,7 +25,7 @@ from . import fields
 from .app import App
 from .extra_records import ExtraRecord, Link
 from .money import format_money
-from .pages import Page, WaitPage
+from .pages import Page, WaitPage, waiting_seconds
 from .records import Group, Participant, Player, Session, Subsession
 from .room import Room
 from .session_type import SessionType
@@ -48,4 +48,5 @@ __all__ = [
     "__version__",
     "fields",
     "format_money",
+    "waiting_seconds",
 ]

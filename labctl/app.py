@@ -85,6 +85,9 @@ class AppSpec:
     subsession_class: type[Subsession]
     page_sequence: list[type[Page] | type[WaitPage]]
     creating_session: Callable[[Subsession], Any] | None = None
+    #: oTree's ``group_by_arrival_time_method(subsession, waiting_players)``: who is grouped
+    #: now at the arrival page (``engine.arrival``); ``None`` groups in arrival order
+    group_by_arrival_time_method: Callable[[Subsession, list[Any]], Any] | None = None
     _shared_validators: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property

@@ -51,8 +51,6 @@ WAIT_PAGE_HOOKS: dict[str, str] = {
 #: functions of an oTree app module that labctl does not call, with what to write instead
 MODULE_HOOKS: dict[str, str] = {
     "before_session_starts": "move its code into creating_session(subsession)",
-    "group_by_arrival_time_method": "not supported: set group_by_arrival_time = True on the "
-                                    "app's first wait page, which groups in arrival order",
 }
 
 #: field hooks oTree calls by name (``<field>_<suffix>``) and what labctl offers for each
@@ -74,7 +72,9 @@ RECORD_HOOKS: dict[type[Record], dict[str, str]] = {
                                  "def creating_session(subsession):",
         "vars_for_admin_report": "write a module-level function "
                                  "def vars_for_admin_report(subsession):",
-        "group_by_arrival_time_method": MODULE_HOOKS["group_by_arrival_time_method"],
+        "group_by_arrival_time_method": "write a module-level function "
+                                        "def group_by_arrival_time_method(subsession, "
+                                        "waiting_players):",
     },
     Group: {"live_method": LIVE_ON_PAGE},
     Player: {"live_method": LIVE_ON_PAGE},

@@ -22,12 +22,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .declarations import UNKNOWN_SITE, declaration_site
+from .errors import ModelError
 
 if TYPE_CHECKING:
     from .records import Group, Player, Subsession
 
 __all__ = ["FORM_MODELS", "Page", "WaitPage", "form_model_kind", "form_target",
-           "is_sequence_item"]
+           "is_sequence_item", "waiting_seconds"]
 
 #: what a page's ``form_model`` may name: the kinds of record a form can write to
 FORM_MODELS = ("player", "group")
@@ -135,3 +136,17 @@ def form_target(page: type[Page], player: Player) -> Player | Group:
     """The record a page's form writes to: the player's group when the page's ``form_model``
     is ``"group"``, otherwise the player."""
     return player.group if form_model_kind(page.form_model) == "group" else player
+
+
+def waiting_seconds(player: Player) -> float:
+    """How long a player has been waiting at the arrival page, in seconds (oTree apps keep
+    an arrival time in ``participant.vars`` for this; labctl knows it).
+
+    Only known to ``group_by_arrival_time_method``, for the players it is given; set by
+    ``engine.arrival``."""
+    seconds = getattr(player, "_waiting_seconds", None)
+    if seconds is None:
+        raise ModelError("waiting_seconds(player) is known only inside "
+                         "group_by_arrival_time_method, for its waiting_players",
+                         "call it there, on one of the waiting_players")
+    return float(seconds)

@@ -286,6 +286,7 @@ def _load_app(project: Project, folder: Path) -> None:
         subsession_class=declared(Subsession),
         page_sequence=_page_sequence(module),
         creating_session=getattr(module, "creating_session", None),
+        group_by_arrival_time_method=getattr(module, "group_by_arrival_time_method", None),
     )
 
 

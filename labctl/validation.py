@@ -476,10 +476,12 @@ def _wait_page_problems(spec: AppSpec, page: type[WaitPage], position: int) -> l
         found.append(Problem.at(
             "LC136", page._defined_at, f"wait page '{page.__name__}' cannot both group by "
             "arrival time and wait for all groups", "drop one of the two settings"))
-    if spec.players_per_group is None:
+    if spec.players_per_group is None and spec.group_by_arrival_time_method is None:
         found.append(Problem.at(
             "LC136", page._defined_at, f"wait page '{page.__name__}' groups by arrival time but "
-            f"app '{spec.name}' has no players_per_group", "set players_per_group in App(...)"))
+            f"app '{spec.name}' has no players_per_group", "set players_per_group in App(...), "
+            "or choose each group in def group_by_arrival_time_method(subsession, "
+            "waiting_players):"))
     return found
 
 

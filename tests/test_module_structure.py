@@ -28,6 +28,7 @@ RESEARCHER_API = {
     "ExtraRecord", "Link",                            # trial-level records (oTree's ExtraModel)
     "fields",                                         # the field types
     "format_money",                                   # money shown in vars_for_template
+    "waiting_seconds",                                # group_by_arrival_time_method's clock
     "__version__",
 }
 

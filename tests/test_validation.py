@@ -552,6 +552,12 @@ RULE_CASES += [
                                "    def creating_session(self):\n        pass\n"),
                  "LC192", "game/__init__.py:15", "Subsession.creating_session in app 'game' is "
                  "an oTree hook that labctl does not call as a method", id="LC192-self-format"),
+    pytest.param(project_files(extra="\nclass Subsession(labctl.Subsession):\n"
+                               "    def group_by_arrival_time_method(self, waiting_players):\n"
+                               "        pass\n"),
+                 "LC192", "game/__init__.py:15", "Subsession.group_by_arrival_time_method in app "
+                 "'game' is an oTree hook that labctl does not call as a method",
+                 id="LC192-arrival-method-self-format"),
     pytest.param(project_files(field="fields.Integer(min=0)\n\n    def age_max(self):\n"
                                "        return 99"),
                  "LC192", "game/__init__.py:10", "Player.age_max in app 'game' is an oTree hook",
@@ -591,6 +597,15 @@ RULE_CASES += [
                  "LC175", "game/Ask.html:1", "an inline <script> does not run",
                  id="LC175-live-inline-script"),
 ]
+
+
+def test_arrival_by_rule_needs_no_group_size_and_is_not_refused(problems_of):
+    rule = ("\n\ndef group_by_arrival_time_method(subsession, waiting_players):\n"
+            "    return waiting_players[:1]\n")
+    files = project_files(app="", extra=WAIT_PAGE.format("") + rule,
+                          page_sequence="[Gather, Ask]")
+
+    assert problems_of(files) == []
 
 
 def test_a_live_page_that_can_run_has_no_problem(problems_of):

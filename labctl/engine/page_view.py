@@ -88,6 +88,8 @@ def page_view(tx: Tx, row: Row) -> PageView:
 def waiting_for(tx: Tx, step: Step, player: Player) -> int:
     """How many participants the wait page still waits for."""
     if forms_groups_by_arrival(step):
+        if step.app.group_by_arrival_time_method is not None:
+            return 0  # the app's rule decides; no count to show
         size = step.app.players_per_group or 1
         waiting = len(tx.store.arrivals(tx.session_code, step.index))
         return size - waiting % size if waiting % size else 0

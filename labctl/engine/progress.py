@@ -18,9 +18,10 @@ from ..errors import FieldValueError, ModelError
 from ..fields import Field
 from ..pages import Page, form_target
 from ..records import Group, Player
+from .flow import Step
 from .hooks import call_hook
 from .tx import Tx
-from .wait import arrive, forms_groups_by_arrival
+from .wait import arrive, form_groups_by_arrival, forms_groups_by_arrival
 
 #: the form key of errors that concern the whole form rather than one field
 FORM_ERROR = "__all__"
@@ -80,6 +81,26 @@ def move_on(tx: Tx, released: list[int], index: int) -> None:
     """Enter the step after a wait page for each participant it released."""
     for participant_id in released:
         enter(tx, participant_id, index + 1)
+
+
+def asks_arrival_rule_at(step: Step) -> bool:
+    """Whether a step is an arrival page whose app groups by its own rule."""
+    return forms_groups_by_arrival(step) and step.app.group_by_arrival_time_method is not None
+
+
+def asks_arrival_rule(tx: Tx, index: int) -> bool:
+    """Whether a participant at step ``index`` waits at an arrival page with a rule."""
+    return 0 <= index < len(tx.steps) and asks_arrival_rule_at(tx.steps[index])
+
+
+def group_waiting(tx: Tx, index: int) -> list[int]:
+    """Ask the arrival page's rule again (time has passed since the last arrival); everyone
+    it groups moves on. Returns the participants released."""
+    released = form_groups_by_arrival(tx, index)
+    if released:
+        tx.changed = True
+        move_on(tx, released, index)
+    return released
 
 
 def _place(tx: Tx, participant_id: int, index: int, player: Player) -> None:

@@ -1,0 +1,204 @@
+"""Grouping at arrival by the app's rule (oTree's ``group_by_arrival_time_method``), in apps with
+and without a fixed group size, and arrival pages passed over in round 2+ keeping round 1's
+groups."""
+
+from __future__ import annotations
+
+import pytest
+
+from labctl.errors import LabctlError
+
+#: oTree's "new partner each round" recipe: pair only people who have not played together
+NEW_PARTNER_APP = """\
+import labctl
+
+app = labctl.App(players_per_group=2, num_rounds=3)
+
+
+def group_by_arrival_time_method(subsession, waiting_players):
+    for first in waiting_players:
+        met = first.participant.vars.get("met", set())
+        for second in waiting_players:
+            if second is not first and second.participant.id_in_session not in met:
+                return [first, second]
+    return None
+
+
+class Lobby(labctl.WaitPage):
+    group_by_arrival_time = True
+
+    @staticmethod
+    def after_all_players_arrive(group):
+        players = group.get_players()
+        for player in players:
+            met = player.participant.vars.get("met", set())
+            met |= {p.participant.id_in_session for p in players if p is not player}
+            player.participant.vars["met"] = met
+
+
+class Play(labctl.Page):
+    pass
+
+
+page_sequence = [Lobby, Play]
+"""
+
+#: oTree's "fall back to a solo task" recipe, in an app with no fixed group size
+SOLO_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=None)
+
+
+class Player(labctl.Player):
+    alone = fields.Boolean(required=False)
+
+
+def group_by_arrival_time_method(subsession, waiting_players):
+    if len(waiting_players) >= 3:
+        return waiting_players[:3]
+    for player in waiting_players:
+        if labctl.waiting_seconds(player) > 60:
+            player.alone = True
+            return [player]
+    return None
+
+
+class Lobby(labctl.WaitPage):
+    group_by_arrival_time = True
+
+
+class Play(labctl.Page):
+    pass
+
+
+page_sequence = [Lobby, Play]
+"""
+
+#: arrival grouping in round 1 only; later rounds pass over the arrival page
+ROUND_ONE_APP = """\
+import labctl
+
+app = labctl.App(players_per_group=2, num_rounds=3)
+
+
+class Lobby(labctl.WaitPage):
+    group_by_arrival_time = True
+
+    @staticmethod
+    def is_displayed(player):
+        return player.round_number == 1
+
+
+class Play(labctl.Page):
+    pass
+
+
+page_sequence = [Lobby, Play]
+"""
+
+
+def _session(make_project, open_engine, driver_of, source, count):
+    project = make_project({"arrival": source},
+                           f'name="demo", app_sequence=["arrival"], num_participants={count}')
+    engine = open_engine(project)
+    session = engine.create_session("demo", seed=1)
+    return engine, driver_of(engine), session
+
+
+def test_new_partner_each_round_never_repeats_a_pair(make_project, open_engine, driver_of,
+                                                     dbfile):
+    _engine, driver, session = _session(make_project, open_engine, driver_of, NEW_PARTNER_APP, 4)
+    codes = driver.codes(session)
+    for _round in range(3):
+        # the same order every round: grouping in order of arrival would pair 1-2, 3-4 again
+        for code in codes:
+            assert driver.look(code).kind in ("wait", "page")
+        for code in codes:
+            seen = driver.look(code)
+            assert seen.kind == "page", seen
+            driver.advance(code)
+
+    matrices = dbfile.group_matrices("arrival", session)
+    pairs = [frozenset(pair) for groups in matrices.values() for pair in groups]
+    assert len(pairs) == 6 and len(set(pairs)) == 6, matrices
+    assert [driver.look(code).kind for code in codes] == ["finished"] * 4
+
+
+def test_a_player_left_waiting_goes_on_alone_once_the_rule_says_so(
+        make_project, open_engine, driver_of, dbfile, clock):
+    engine, driver, session = _session(make_project, open_engine, driver_of, SOLO_APP, 4)
+    codes = driver.codes(session)
+
+    assert driver.look(codes[0]).kind == "wait"
+    clock.advance(30)
+    assert engine.group_waiting_arrivals() == 0
+    assert driver.look(codes[0]).kind == "wait"
+    clock.advance(31)
+    assert engine.group_waiting_arrivals() == 1
+
+    assert driver.look(codes[0]).page == "Play"
+    assert dbfile.rows("SELECT alone, id_in_group FROM arrival_player WHERE group_id IS NOT "
+                       "NULL") == [{"alone": 1, "id_in_group": 1}]
+
+
+def test_a_group_of_three_forms_without_a_fixed_size_and_a_reload_asks_the_rule_again(
+        make_project, open_engine, driver_of, dbfile, clock):
+    _engine, driver, session = _session(make_project, open_engine, driver_of, SOLO_APP, 4)
+    codes = driver.codes(session)
+
+    assert [driver.look(code).kind for code in codes[:3]] == ["wait", "wait", "page"]
+    assert dbfile.group_matrices("arrival", session) == {1: [[1, 2, 3]]}
+    assert driver.look(codes[3]).kind == "wait"
+    clock.advance(61)
+    assert driver.look(codes[3]).page == "Play"  # seeing the page again asks the rule
+    assert dbfile.group_matrices("arrival", session) == {1: [[1, 2, 3], [4]]}
+
+
+@pytest.mark.parametrize(("returned", "message"), [
+    ("42", "returned 42, not a list of players"),
+    ("[waiting_players[0], waiting_players[0]]", "returned participant 1 twice"),
+    ("[subsession]", "which is not one of the waiting_players"),
+])
+def test_a_rule_that_returns_no_waiting_players_is_refused_by_name(
+        make_project, open_engine, driver_of, dbfile, returned, message):
+    source = NEW_PARTNER_APP.replace(
+        "    for first in waiting_players:", f"    return {returned}\n    for first in "
+        "waiting_players:")
+    _engine, driver, session = _session(make_project, open_engine, driver_of, source, 4)
+    codes = driver.codes(session)
+
+    with pytest.raises(LabctlError, match="group_by_arrival_time_method of app 'arrival'") as exc:
+        driver.look(codes[0])
+
+    assert message in str(exc.value)
+    assert "arrival/__init__.py:6:" in str(exc.value)  # the method's own line
+    assert dbfile.rows("SELECT * FROM arrival_group") == []
+    assert dbfile.participant(codes[0])["step"] == -1  # nothing of that step was saved
+
+
+def test_waiting_seconds_outside_the_rule_is_refused(make_project, open_engine, driver_of):
+    source = ROUND_ONE_APP.replace(
+        "        return player.round_number == 1",
+        "        labctl.waiting_seconds(player)\n        return True")
+    _engine, driver, session = _session(make_project, open_engine, driver_of, source, 2)
+
+    with pytest.raises(LabctlError, match="known only inside group_by_arrival_time_method"):
+        driver.look(driver.codes(session)[0])
+
+
+def test_an_arrival_page_passed_over_in_later_rounds_keeps_round_one_groups(
+        make_project, open_engine, driver_of, dbfile):
+    _engine, driver, session = _session(make_project, open_engine, driver_of, ROUND_ONE_APP, 4)
+    codes = driver.codes(session)
+    for number in (3, 1, 4, 2):
+        driver.look(codes[number - 1])
+
+    # everyone plays on in session order, which arrival order would turn into 1-2, 3-4
+    shown = driver.play(session, lambda seen: {})
+
+    assert dbfile.group_matrices("arrival", session) == {
+        1: [[3, 1], [4, 2]], 2: [[3, 1], [4, 2]], 3: [[3, 1], [4, 2]]}
+    assert all(len(pages) == 3 for pages in shown.values())
+    assert [driver.look(code).kind for code in codes] == ["finished"] * 4
