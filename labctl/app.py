@@ -144,6 +144,14 @@ class AppSpec:
         return f"at {where}: {error.message}"
 
     @cached_property
+    def wait_templates(self) -> dict[type[WaitPage], str]:
+        """The wait pages that have a template of their own, with its file name: looked up
+        once, so that a wait page costs no file check per request."""
+        return {page: page.wait_template_file() for page in self.page_sequence
+                if isinstance(page, type) and issubclass(page, WaitPage)
+                and (self.folder / page.wait_template_file()).is_file()}
+
+    @cached_property
     def field_hooks(self) -> dict[str, dict[str, Callable[..., Any]]]:
         """The module's field hooks by field name and suffix (``{"age": {"max": age_max}}``):
         found once per app, so that a form without hooks costs no lookup per request."""

@@ -39,10 +39,7 @@ PAGE_HOOKS: dict[str, str] = {
 
 #: hooks of an oTree WaitPage that labctl does not run, with what to write instead
 WAIT_PAGE_HOOKS: dict[str, str] = {
-    "vars_for_template": "a wait page shows only title_text and body_text; set those",
-    "js_vars": "a wait page runs no app script; put js_vars on a Page",
-    "live_method": "wait pages show only title_text and body_text in labctl, so they run no "
-                   "live method; " + LIVE_ON_PAGE,
+    "live_method": "wait pages run no live method in labctl; " + LIVE_ON_PAGE,
     "app_after_this_page": "put it on the Page before the wait page",
     "get_timeout_seconds": "wait pages have no timeout in labctl; remove it",
     "timeout_seconds": "wait pages have no timeout in labctl; remove it",

@@ -113,6 +113,23 @@ class WaitPage(_SequenceItem):
     group_by_arrival_time: ClassVar[bool] = False
     title_text: ClassVar[str] = "Please wait"
     body_text: ClassVar[str] = "Waiting for the other participants."
+    #: the wait page's own template in the app folder (``{% block title %}``, ``{% block
+    #: content %}``, ``{% block scripts %}`` as on a page), instead of ``title_text`` and
+    #: ``body_text``; default ``<ClassName>.html`` when that file exists
+    template_name: ClassVar[str | None] = None
+    #: ``vars_for_template(player)``: extra variables for the wait page's own template
+    vars_for_template: ClassVar[Callable[[Player], dict[str, Any]] | None] = None
+    #: ``js_vars(player)``: a dict handed to the wait page's scripts as JSON (``js_vars``)
+    js_vars: ClassVar[Callable[[Player], dict[str, Any]] | None] = None
+    #: ``wait_for(player)``: the players this player waits for (oTree's "wait for specific
+    #: people" recipe), instead of the whole group; the player is always among them, and the
+    #: page releases together those whose lists are the same
+    wait_for: ClassVar[Callable[[Player], list[Player]] | None] = None
+
+    @classmethod
+    def wait_template_file(cls) -> str:
+        """The file name of the wait page's own template (used when it exists)."""
+        return cls.template_name or f"{cls.__name__}.html"
 
     @staticmethod
     def after_all_players_arrive(group_or_subsession: Group | Subsession) -> None:

@@ -26,7 +26,15 @@ from typing import TypeGuard
 import jinja2
 import jsonschema
 
-from . import asset_checks, data_checks, hook_checks, live_checks, otree_hints, template_checks
+from . import (
+    asset_checks,
+    data_checks,
+    hook_checks,
+    live_checks,
+    otree_hints,
+    recipe_checks,
+    template_checks,
+)
 from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec
 from .errors import FieldValueError, ValidationFailed
 from .fields import Field
@@ -69,6 +77,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems += live_checks.problems(project)
     problems += asset_checks.problems(project)
     problems += data_checks.problems(project)
+    problems += recipe_checks.problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)

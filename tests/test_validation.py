@@ -500,18 +500,10 @@ STATIC = "\n\n    @staticmethod\n    def {}(player):\n        return {{}}"  # de
 HOLD = ("\n\nclass Hold(labctl.WaitPage):\n    @staticmethod\n    def {}(player):\n"
         "        return {{}}\n")  # decorator on line 16
 RULE_CASES += [
-    pytest.param(project_files(extra=HOLD.format("js_vars"), page_sequence="[Ask, Hold]"),
-                 "LC190", "game/__init__.py:16",
-                 "wait page 'Hold' defines js_vars, which labctl does not run",
-                 id="LC190-wait-page-js-vars"),
     pytest.param(project_files(extra=HOLD.format("live_method"), page_sequence="[Ask, Hold]"),
                  "LC190", "game/__init__.py:16",
                  "wait page 'Hold' defines live_method, which labctl does not run",
                  id="LC190-wait-page-live-method"),
-    pytest.param(project_files(extra=HOLD.format("vars_for_template"), page_sequence="[Ask, Hold]"),
-                 "LC190", "game/__init__.py:16",
-                 "wait page 'Hold' defines vars_for_template, which labctl does not run",
-                 id="LC190-wait-page-vars"),
     pytest.param(project_files(extra="\ndef before_session_starts(subsession):\n    pass\n"),
                  "LC191", "game/__init__.py:14",
                  "app 'game' defines before_session_starts(), which labctl does not call",
@@ -597,6 +589,41 @@ RULE_CASES += [
                  "LC175", "game/Ask.html:1", "an inline <script> does not run",
                  id="LC175-live-inline-script"),
 ]
+
+
+# LC25x oTree's recipes (labctl/recipe_checks.py)
+HOLD_WITH = "\n\nclass Hold(labctl.WaitPage):\n{}"  # class on line 15
+RULE_CASES += [
+    pytest.param(project_files(extra=HOLD_WITH.format("    template_name = 'Nowhere.html'\n"),
+                               page_sequence="[Ask, Hold]"),
+                 "LC250", "game/__init__.py:15", "template_name of wait page 'Hold' names "
+                 "'Nowhere.html', which is no file", id="LC250-missing-wait-template"),
+    pytest.param(project_files(extra=HOLD_WITH.format(
+        "    wait_for_all_groups = True\n\n    @staticmethod\n    def wait_for(player):\n"
+        "        return [player]\n"), page_sequence="[Ask, Hold]"),
+                 "LC251", "game/__init__.py:15", "wait page 'Hold' has both wait_for and "
+                 "wait_for_all_groups", id="LC251-wait-for-and-all-groups"),
+    pytest.param(project_files(extra=HOLD_WITH.format("    wait_for = 'partner'\n"),
+                               page_sequence="[Ask, Hold]"),
+                 "LC252", "game/__init__.py:15", "wait_for of wait page 'Hold' is 'partner', "
+                 "not a function", id="LC252-wait-for-not-a-function"),
+]
+
+
+def test_a_wait_page_template_named_and_present_passes_validate(problems_of):
+    files = {**project_files(extra=HOLD_WITH.format("    template_name = 'Hold.html'\n"),
+                             page_sequence="[Ask, Hold]"),
+             "game/Hold.html": "{% block content %}<p>{{ player.id_in_group }}</p>"
+                               "{% endblock %}\n"}
+
+    assert problems_of(files) == []
+
+
+@pytest.mark.parametrize("hook", ["vars_for_template", "js_vars"])
+def test_wait_page_hooks_labctl_runs_are_not_refused(problems_of, hook):
+    files = project_files(extra=HOLD.format(hook), page_sequence="[Ask, Hold]")
+
+    assert problems_of(files) == []
 
 
 def test_arrival_by_rule_needs_no_group_size_and_is_not_refused(problems_of):

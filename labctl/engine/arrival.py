@@ -25,12 +25,12 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import ModelError, ResearcherCodeError, SourceLocation
-from ..records import Player
+from ..records import Group, Player
 from .flow import Step
 from .hooks import call_hook
 from .tx import Tx
 
-__all__ = ["chosen_groups", "keep_previous_group"]
+__all__ = ["chosen_groups", "chosen_people", "keep_previous_group"]
 
 
 def chosen_groups(tx: Tx, step: Step, waiting: list[int]) -> list[list[int]]:
@@ -87,11 +87,16 @@ def _checked(step: Step, chosen: object, players: list[Player]) -> list[int]:
 
 
 def _refused(step: Step, message: str) -> ResearcherCodeError:
-    code = getattr(step.app.group_by_arrival_time_method, "__code__", None)
-    where = (SourceLocation(Path(code.co_filename), code.co_firstlineno) if code
-             else SourceLocation(step.app.init_file))
-    return ResearcherCodeError(message, where, "return a list of some of the waiting_players, "
-                               "or None to wait for more")
+    return _refused_at(step.app.group_by_arrival_time_method, message,
+                       "return a list of some of the waiting_players, or None to wait for more")
+
+
+def _refused_at(hook: object, message: str, hint: str) -> ResearcherCodeError:
+    """A hook's result that labctl cannot use, reported at the hook's own file and line."""
+    code = getattr(hook, "__code__", None)
+    where = SourceLocation(Path(code.co_filename) if code else Path("?"),
+                           code.co_firstlineno if code else None)
+    return ResearcherCodeError(message, where, hint)
 
 
 def keep_previous_group(tx: Tx, step: Step, player: Player) -> None:
@@ -114,3 +119,23 @@ def keep_previous_group(tx: Tx, step: Step, player: Player) -> None:
         created = tx.records.new_group(step.app, step.round_number)
         groups[created.id_in_subsession] = created
     tx.records.assign_group(step.app, player, groups[number], before.id_in_group)
+
+
+def chosen_people(tx: Tx, step: Step, player: Player) -> tuple[str, Group, list[int]]:
+    """Whom a wait page with ``wait_for(player)`` holds this player for: (release key, the
+    player's group for ``after_all_players_arrive``, participant ids, the player included).
+
+    The key is the sorted ids, so the players whose lists agree are released together once
+    all of them have arrived; the hook runs once per such set."""
+    hook = step.wait_page.wait_for
+    assert hook is not None
+    chosen = call_hook(hook, player, root=tx.root, what=f"wait_for of {step.describe()}")
+    what = f"wait_for of {step.describe()}"
+    if not isinstance(chosen, (list, tuple)) or not all(
+            isinstance(other, Player) for other in chosen):
+        raise _refused_at(hook, f"{what} returned {chosen!r}, not a list of players",
+                          "return players of this round, e.g. [player] + "
+                          "player.get_others_in_group()[:1]")
+    ids = {other.participant.id for other in chosen} | {player.participant.id}
+    members = sorted(ids)
+    return "players:" + ",".join(map(str, members)), player.group, members

@@ -70,6 +70,7 @@ def page_view(tx: Tx, row: Row) -> PageView:
                     subsession=player.subsession)
     if step.is_wait:
         view.waiting_for = waiting_for(tx, step, player)
+        _wait_page_hooks(tx, step, player, view)
         return view
     page = step.form_page
     view.fields = progress.form_fields(page, player)
@@ -83,6 +84,18 @@ def page_view(tx: Tx, row: Row) -> PageView:
         view.seconds_left = max(0.0, row["deadline"] - tx.now)
         view.timer_text = page.timer_text
     return view
+
+
+def _wait_page_hooks(tx: Tx, step: Step, player: Player, view: PageView) -> None:
+    """A wait page's ``vars_for_template`` and ``js_vars``, for its own template."""
+    page = step.wait_page
+    if page.vars_for_template is not None:
+        view.extra = dict(progress.call_hook(
+            page.vars_for_template, player, root=tx.root,
+            what=f"vars_for_template of {step.describe()}") or {})
+    if page.js_vars is not None:
+        view.js_vars = progress.call_hook(page.js_vars, player, root=tx.root,
+                                          what=f"js_vars of {step.describe()}")
 
 
 def waiting_for(tx: Tx, step: Step, player: Player) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import Player, Subsession
-from .arrival import chosen_groups, keep_previous_group
+from .arrival import chosen_groups, chosen_people, keep_previous_group
 from .creation import apply_group_matrix
 from .flow import Step
 from .hooks import call_hook
@@ -53,6 +53,8 @@ def wait_target(tx: Tx, step_index: int, player: Player) -> tuple[str, Any, list
     if tx.steps[step_index].wait_page.wait_for_all_groups:
         members = [row["id"] for row in tx.store.participants_of(tx.session_code)]
         return "all", player.subsession, members
+    if tx.steps[step_index].wait_page.wait_for is not None:
+        return chosen_people(tx, tx.steps[step_index], player)
     group = player.group
     members = [p.participant.id for p in group.get_players()]
     return f"group:{group.id}", group, members

@@ -43,6 +43,7 @@ from .rendering import (
     app_template_name,
     page_marker,
     title_text,
+    wait_template_name,
 )
 from .security import (
     AdminOnlySessions,
@@ -175,6 +176,8 @@ def _compile_templates(templates: TemplateCache, engine: Engine) -> None:
         for page in spec.page_sequence:
             if hasattr(page, "template_file") and spec.template_path(page).is_file():
                 templates.add(app_template_name(spec.name, page.template_file()))
+        for file in spec.wait_templates.values():
+            templates.add(wait_template_name(spec.name, file))
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -33,6 +33,10 @@ APP_TEMPLATE_PREFIX = PAGE_PREFIX
 LAYOUT = "labctl/page.html"
 #: labctl's own templates that participant pages render from the ``TemplateCache``
 WAIT_TEMPLATE = "labctl/wait.html"
+#: a wait page's own template goes by ``wait:<app>/<file>`` and is put in this layout, which
+#: keeps what makes it a wait page (the socket and position that move it on)
+WAIT_PAGE_PREFIX = "wait:"
+WAIT_LAYOUT = "labctl/wait_page.html"
 FINISHED_TEMPLATE = "labctl/finished.html"
 #: where ``create_app`` keeps the app's ``TemplateCache`` (``app.extensions``)
 TEMPLATE_CACHE = "labctl.templates"
@@ -50,7 +54,8 @@ class AppTemplateLoader(jinja2.BaseLoader):
     def get_source(self, environment: jinja2.Environment, template: str
                    ) -> tuple[str, str, Callable[[], bool]]:
         fragment = template.startswith(FRAGMENT_PREFIX)
-        if not template.startswith(APP_TEMPLATE_PREFIX) and not fragment:
+        wait = template.startswith(WAIT_PAGE_PREFIX)
+        if not template.startswith(APP_TEMPLATE_PREFIX) and not fragment and not wait:
             raise jinja2.TemplateNotFound(template)
         app, _, name = template.partition(":")[2].partition("/")
         spec = self.project.apps.get(app)
@@ -61,7 +66,7 @@ class AppTemplateLoader(jinja2.BaseLoader):
             raise jinja2.TemplateNotFound(template)
         source = translate(path.read_text(encoding="utf-8"))
         if not fragment and "{% extends" not in source:
-            source = '{% extends "' + LAYOUT + '" %}' + source
+            source = '{% extends "' + (WAIT_LAYOUT if wait else LAYOUT) + '" %}' + source
         mtime = path.stat().st_mtime
         return source, str(path), lambda: _unchanged(path, mtime)
 
@@ -69,6 +74,30 @@ class AppTemplateLoader(jinja2.BaseLoader):
 def app_template_name(app: str, file: str) -> str:
     """The name an app's template file goes by in the Jinja environment."""
     return f"{APP_TEMPLATE_PREFIX}{app}/{file}"
+
+
+def wait_template_name(app: str, file: str) -> str:
+    """The name a wait page's own template goes by in the Jinja environment."""
+    return f"{WAIT_PAGE_PREFIX}{app}/{file}"
+
+
+def render_wait_page(view: PageView, file: str, urls: dict[str, str]) -> str:
+    """A wait page with its own template: the records, ``C``, ``money`` and what its
+    ``vars_for_template`` returned, as on a page; ``urls`` are the socket and position."""
+    context = {
+        "view": view, "player": view.player, "group": view.group,
+        "subsession": view.subsession, "participant": view.participant,
+        "session": view.session, "C": view.step.app.constants() if view.step else None,
+        "money": money_formatter(view), "title_text": view.page.title_text,  # type: ignore
+        "body_text": view.page.body_text, **urls, **view.extra,  # type: ignore[union-attr]
+    }
+    if view.js_vars is not None:
+        context["js_vars_json"] = js_vars_json(view)
+    try:
+        return compiled(wait_template_name(view.step.app.name, file)).render(  # type: ignore
+            context)
+    except jinja2.UndefinedError as exc:
+        raise undefined_in_template(exc, view.step.app.folder) from exc  # type: ignore
 
 
 def _unchanged(path: Path, mtime: float) -> bool:

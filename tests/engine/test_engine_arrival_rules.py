@@ -202,3 +202,69 @@ def test_an_arrival_page_passed_over_in_later_rounds_keeps_round_one_groups(
         1: [[3, 1], [4, 2]], 2: [[3, 1], [4, 2]], 3: [[3, 1], [4, 2]]}
     assert all(len(pages) == 3 for pages in shown.values())
     assert [driver.look(code).kind for code in codes] == ["finished"] * 4
+
+
+#: oTree's "wait for specific people" recipe: in a group of four, odd and even positions
+#: wait only for each other
+SPECIFIC_PEOPLE_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=4)
+
+
+class Group(labctl.Group):
+    releases = fields.Integer(initial=0)
+
+
+class Ready(labctl.Page):
+    pass
+
+
+class Partners(labctl.WaitPage):
+    @staticmethod
+    def wait_for(player):
+        return [p for p in player.group.get_players()
+                if p.id_in_group % 2 == player.id_in_group % 2]
+
+    @staticmethod
+    def after_all_players_arrive(group):
+        group.releases += 1
+
+
+class Done(labctl.Page):
+    pass
+
+
+page_sequence = [Ready, Partners, Done]
+"""
+
+
+def test_a_wait_page_waits_only_for_the_people_wait_for_names(make_project, open_engine,
+                                                              driver_of, dbfile):
+    _engine, driver, session = _session(make_project, open_engine, driver_of,
+                                        SPECIFIC_PEOPLE_APP, 4)
+    codes = driver.codes(session)
+
+    assert driver.advance(codes[0]).kind == "wait"
+    assert driver.advance(codes[1]).kind == "wait"
+    assert driver.advance(codes[2]).page == "Done"  # 3 is 1's partner: both go on
+
+    assert [driver.look(code).page for code in codes] == ["Done", "Partners", "Done", "Ready"]
+    assert dbfile.value("SELECT releases FROM arrival_group") == 1
+    assert driver.advance(codes[3]).page == "Done"
+    assert dbfile.value("SELECT releases FROM arrival_group") == 2
+    assert sorted(row["group_key"] for row in dbfile.rows("SELECT group_key FROM "
+                  "wait_releases")) == ["players:1,3", "players:2,4"]
+
+
+def test_wait_for_returning_no_players_is_refused_at_its_line(make_project, open_engine,
+                                                              driver_of):
+    source = SPECIFIC_PEOPLE_APP.replace(
+        "        return [p for p in", "        return 3\n        return [p for p in")
+    _engine, driver, session = _session(make_project, open_engine, driver_of, source, 4)
+
+    with pytest.raises(LabctlError, match=r"wait_for of .* returned 3, not a list of players"
+                       ) as exc:
+        driver.advance(driver.codes(session)[0])
+    assert "arrival/__init__.py:16:" in str(exc.value)

@@ -1,0 +1,58 @@
+"""``labctl validate`` rules for oTree's recipes that labctl runs (LC250-LC259).
+
+A wait page shaped by the researcher (its own template, ``wait_for``) and grouping at arrival
+by rule are checked here, so that a misnamed template or two settings that contradict each
+other are named at their line before anyone comes in, not found out in a running session.
+
+    LC250  a wait page's template_name names no file in the app folder (or one outside it)
+    LC251  a wait page's wait_for is combined with wait_for_all_groups or
+           group_by_arrival_time, which each decide whom it waits for
+    LC252  a wait page's wait_for, vars_for_template or js_vars is not a function
+"""
+
+from __future__ import annotations
+
+from .app import AppSpec
+from .pages import WaitPage, is_sequence_item
+from .problems import Problem
+from .project import Project
+
+__all__ = ["problems"]
+
+#: the wait-page hooks that must be functions taking the player
+WAIT_PAGE_FUNCTIONS = ("wait_for", "vars_for_template", "js_vars")
+
+
+def problems(project: Project) -> list[Problem]:
+    """Every recipe problem of every app in ``project``."""
+    found: list[Problem] = []
+    for spec in project.apps.values():
+        for page in spec.page_sequence:
+            if is_sequence_item(page) and issubclass(page, WaitPage):
+                found += _wait_page_problems(spec, page)
+    return found
+
+
+def _wait_page_problems(spec: AppSpec, page: type[WaitPage]) -> list[Problem]:
+    found: list[Problem] = []
+    name = page.__name__
+    if page.template_name is not None:
+        path = spec.folder / str(page.template_name)
+        if not path.resolve().is_relative_to(spec.folder.resolve()) or not path.is_file():
+            found.append(Problem.at(
+                "LC250", page._defined_at, f"template_name of wait page '{name}' names "
+                f"{page.template_name!r}, which is no file in app folder '{spec.name}'",
+                "create the file in the app folder, or remove template_name to show "
+                "title_text and body_text"))
+    if page.wait_for is not None and (page.wait_for_all_groups or page.group_by_arrival_time):
+        setting = "wait_for_all_groups" if page.wait_for_all_groups else "group_by_arrival_time"
+        found.append(Problem.at(
+            "LC251", page._defined_at, f"wait page '{name}' has both wait_for and {setting}, "
+            "which each decide whom it waits for", f"keep wait_for or {setting}, not both"))
+    for hook in WAIT_PAGE_FUNCTIONS:
+        value = getattr(page, hook)
+        if value is not None and not callable(value):
+            found.append(Problem.at(
+                "LC252", page._defined_at, f"{hook} of wait page '{name}' is {value!r}, not a "
+                "function", f"write @staticmethod def {hook}(player): on the wait page"))
+    return found
