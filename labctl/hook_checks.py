@@ -41,8 +41,6 @@ PAGE_HOOKS: dict[str, str] = {
 WAIT_PAGE_HOOKS: dict[str, str] = {
     "live_method": "wait pages run no live method in labctl; " + LIVE_ON_PAGE,
     "app_after_this_page": "put it on the Page before the wait page",
-    "get_timeout_seconds": "wait pages have no timeout in labctl; remove it",
-    "timeout_seconds": "wait pages have no timeout in labctl; remove it",
 }
 
 #: functions of an oTree app module that labctl does not call, with what to write instead

@@ -27,11 +27,14 @@ from .errors import ModelError
 if TYPE_CHECKING:
     from .records import Group, Player, Subsession
 
-__all__ = ["FORM_MODELS", "Page", "WaitPage", "form_model_kind", "form_target",
-           "is_sequence_item", "waiting_seconds"]
+__all__ = ["AFTER_WAIT_TIMEOUT", "FORM_MODELS", "Page", "WaitPage", "form_model_kind",
+           "form_target", "is_sequence_item", "waiting_seconds"]
 
 #: what a page's ``form_model`` may name: the kinds of record a form can write to
 FORM_MODELS = ("player", "group")
+
+#: what a wait page's ``after_timeout`` may say: go on to the next page, or to the end
+AFTER_WAIT_TIMEOUT = ("go_on_alone", "end")
 
 
 class _SequenceItem:
@@ -125,6 +128,15 @@ class WaitPage(_SequenceItem):
     #: people" recipe), instead of the whole group; the player is always among them, and the
     #: page releases together those whose lists are the same
     wait_for: ClassVar[Callable[[Player], list[Player]] | None] = None
+    #: seconds a player waits here at most (``None``: no limit); then ``after_timeout`` says
+    #: what happens to them
+    timeout_seconds: ClassVar[int | None] = None
+    #: ``get_timeout_seconds(player)``: this player's limit, instead of ``timeout_seconds``
+    get_timeout_seconds: ClassVar[Callable[[Player], float | None] | None] = None
+    #: what a player whose wait timed out does: ``"go_on_alone"`` (the next page; the others
+    #: are released as usual, the hook runs when the last arrives) or ``"end"`` (the end of
+    #: the session). The page visit is marked ``timed_out`` either way.
+    after_timeout: ClassVar[str] = "go_on_alone"
 
     @classmethod
     def wait_template_file(cls) -> str:

@@ -7,20 +7,25 @@ other are named at their line before anyone comes in, not found out in a running
     LC250  a wait page's template_name names no file in the app folder (or one outside it)
     LC251  a wait page's wait_for is combined with wait_for_all_groups or
            group_by_arrival_time, which each decide whom it waits for
-    LC252  a wait page's wait_for, vars_for_template or js_vars is not a function
+    LC252  a wait page's wait_for, vars_for_template, js_vars or get_timeout_seconds is not a
+           function
+    LC253  a wait page's timeout_seconds is not a positive number, or its after_timeout is not
+           one of AFTER_WAIT_TIMEOUT
+    LC254  a wait page that groups by arrival time has a timeout: a player timed out there
+           would go on with no group
 """
 
 from __future__ import annotations
 
 from .app import AppSpec
-from .pages import WaitPage, is_sequence_item
+from .pages import AFTER_WAIT_TIMEOUT, WaitPage, is_sequence_item
 from .problems import Problem
 from .project import Project
 
 __all__ = ["problems"]
 
 #: the wait-page hooks that must be functions taking the player
-WAIT_PAGE_FUNCTIONS = ("wait_for", "vars_for_template", "js_vars")
+WAIT_PAGE_FUNCTIONS = ("wait_for", "vars_for_template", "js_vars", "get_timeout_seconds")
 
 
 def problems(project: Project) -> list[Problem]:
@@ -49,10 +54,36 @@ def _wait_page_problems(spec: AppSpec, page: type[WaitPage]) -> list[Problem]:
         found.append(Problem.at(
             "LC251", page._defined_at, f"wait page '{name}' has both wait_for and {setting}, "
             "which each decide whom it waits for", f"keep wait_for or {setting}, not both"))
+    found += _timeout_problems(page)
     for hook in WAIT_PAGE_FUNCTIONS:
         value = getattr(page, hook)
         if value is not None and not callable(value):
             found.append(Problem.at(
                 "LC252", page._defined_at, f"{hook} of wait page '{name}' is {value!r}, not a "
                 "function", f"write @staticmethod def {hook}(player): on the wait page"))
+    return found
+
+
+def _timeout_problems(page: type[WaitPage]) -> list[Problem]:
+    found: list[Problem] = []
+    name = page.__name__
+    seconds = page.timeout_seconds
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(
+            seconds, (int, float)) or not seconds > 0):
+        found.append(Problem.at(
+            "LC253", page._defined_at, f"timeout_seconds={seconds!r} of wait page '{name}' "
+            "must be a positive number of seconds", "e.g. timeout_seconds = 120, or None"))
+    if page.after_timeout not in AFTER_WAIT_TIMEOUT:
+        found.append(Problem.at(
+            "LC253", page._defined_at, f"after_timeout={page.after_timeout!r} of wait page "
+            f"'{name}' is not one of {', '.join(map(repr, AFTER_WAIT_TIMEOUT))}",
+            'write after_timeout = "go_on_alone" or after_timeout = "end"'))
+    timed = seconds is not None or page.get_timeout_seconds is not None
+    if timed and page.group_by_arrival_time:
+        found.append(Problem.at(
+            "LC254", page._defined_at, f"wait page '{name}' groups by arrival time and has a "
+            "timeout: a player timed out there would go on without a group",
+            "drop the timeout and let group_by_arrival_time_method(subsession, "
+            "waiting_players) send a player on alone once labctl.waiting_seconds(player) "
+            "passes your limit"))
     return found

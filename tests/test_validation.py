@@ -607,6 +607,19 @@ RULE_CASES += [
                                page_sequence="[Ask, Hold]"),
                  "LC252", "game/__init__.py:15", "wait_for of wait page 'Hold' is 'partner', "
                  "not a function", id="LC252-wait-for-not-a-function"),
+    pytest.param(project_files(extra=HOLD_WITH.format("    timeout_seconds = 0\n"),
+                               page_sequence="[Ask, Hold]"),
+                 "LC253", "game/__init__.py:15", "timeout_seconds=0 of wait page 'Hold' must be "
+                 "a positive number", id="LC253-wait-timeout-zero"),
+    pytest.param(project_files(extra=HOLD_WITH.format("    timeout_seconds = 30\n"
+                                                      "    after_timeout = 'leave'\n"),
+                               page_sequence="[Ask, Hold]"),
+                 "LC253", "game/__init__.py:15", "after_timeout='leave' of wait page 'Hold' is "
+                 "not one of 'go_on_alone', 'end'", id="LC253-after-timeout"),
+    pytest.param(project_files(extra=WAIT_PAGE.format("    timeout_seconds = 30\n"),
+                               page_sequence="[Gather, Ask]"),
+                 "LC254", "game/__init__.py:15", "wait page 'Gather' groups by arrival time and "
+                 "has a timeout", id="LC254-arrival-timeout"),
 ]
 
 

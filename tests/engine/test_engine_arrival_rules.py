@@ -268,3 +268,58 @@ def test_wait_for_returning_no_players_is_refused_at_its_line(make_project, open
                        ) as exc:
         driver.advance(driver.codes(session)[0])
     assert "arrival/__init__.py:16:" in str(exc.value)
+
+
+#: a wait page with a limit: a player left waiting a minute goes on (or ends)
+TIMED_WAIT_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=2)
+
+
+class Group(labctl.Group):
+    releases = fields.Integer(initial=0)
+
+
+class Ready(labctl.Page):
+    pass
+
+
+class Hold(labctl.WaitPage):
+    timeout_seconds = 60
+    after_timeout = "RULE"
+
+    @staticmethod
+    def after_all_players_arrive(group):
+        group.releases += 1
+
+
+class Done(labctl.Page):
+    pass
+
+
+page_sequence = [Ready, Hold, Done]
+"""
+
+
+@pytest.mark.parametrize(("rule", "first_is_on"), [("go_on_alone", "page"), ("end", "finished")])
+def test_a_wait_page_timeout_moves_the_waiting_player_by_its_rule(
+        make_project, open_engine, driver_of, dbfile, clock, rule, first_is_on):
+    engine, driver, session = _session(make_project, open_engine, driver_of,
+                                       TIMED_WAIT_APP.replace("RULE", rule), 2)
+    first, second = driver.codes(session)
+    assert driver.advance(first).kind == "wait"
+    clock.advance(59)
+    assert engine.expire_timeouts() == 0 and driver.look(first).kind == "wait"
+
+    clock.advance(2)
+    assert engine.expire_timeouts() == 1
+
+    assert driver.look(first).kind == first_is_on
+    assert dbfile.one("SELECT timed_out, submitted_at IS NOT NULL AS done FROM page_visits "
+                      "WHERE participant_id = 1 AND page = 'Hold'") == {"timed_out": 1,
+                                                                        "done": 1}
+    # the other member is not held for the one who went on: released at once, hook once
+    assert driver.advance(second).page == "Done"
+    assert dbfile.value("SELECT releases FROM arrival_group") == 1
