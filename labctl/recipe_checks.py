@@ -13,14 +13,18 @@ other are named at their line before anyone comes in, not found out in a running
            one of AFTER_WAIT_TIMEOUT
     LC254  a wait page that groups by arrival time has a timeout: a player timed out there
            would go on with no group
+    LC255  a session type's exit_url is not an http(s) URL with plain {name} placeholders
+    LC256  a session type's completion_code is not a non-empty text
 """
 
 from __future__ import annotations
 
 from .app import AppSpec
+from .exit_links import exit_url_problem
 from .pages import AFTER_WAIT_TIMEOUT, WaitPage, is_sequence_item
 from .problems import Problem
 from .project import Project
+from .session_type import SessionType
 
 __all__ = ["problems"]
 
@@ -35,6 +39,28 @@ def problems(project: Project) -> list[Problem]:
         for page in spec.page_sequence:
             if is_sequence_item(page) and issubclass(page, WaitPage):
                 found += _wait_page_problems(spec, page)
+    for session_type in project.session_types:
+        found += _exit_problems(session_type)
+    return found
+
+
+def _exit_problems(session_type: SessionType) -> list[Problem]:
+    """LC255, LC256: where participants are sent at the end, and the code they take along."""
+    found: list[Problem] = []
+    name = session_type.name
+    if session_type.exit_url is not None:
+        problem = exit_url_problem(session_type.exit_url)
+        if problem is not None:
+            found.append(Problem.at(
+                "LC255", session_type.defined_at, f"session type '{name}': {problem}",
+                'e.g. exit_url="https://app.prolific.com/submissions/complete?cc=C1A2B3", or '
+                '"https://survey.example/?pid={label}&code={completion_code}"'))
+    code = session_type.completion_code
+    if code is not None and (not isinstance(code, str) or not code.strip()):
+        found.append(Problem.at(
+            "LC256", session_type.defined_at, f"completion_code={code!r} of session type "
+            f"'{name}' is not a code", 'give the platform\'s code as text, e.g. '
+            'completion_code="C1A2B3", or leave it out for a code per participant'))
     return found
 
 

@@ -86,6 +86,12 @@ class SessionType:
     #: where participants are, e.g. ``"de"`` or ``"de_CH"``: decides the decimal mark of
     #: inputs (``4,50`` in German); English by default
     locale: str = "en"
+    #: where participants go at the end, e.g. a platform's completion link, with placeholders
+    #: (``labctl.exit_links``): ``"https://x.example/?pid={label}&cc={completion_code}"``
+    exit_url: str | None = None
+    #: one completion code for every participant (a platform's study code); ``None`` gives
+    #: each participant a code of their own
+    completion_code: str | None = None
 
     def __post_init__(self) -> None:
         self.defined_at: tuple[str, int] = declaration_site()

@@ -620,6 +620,15 @@ RULE_CASES += [
                                page_sequence="[Gather, Ask]"),
                  "LC254", "game/__init__.py:15", "wait page 'Gather' groups by arrival time and "
                  "has a timeout", id="LC254-arrival-timeout"),
+    pytest.param(project_files(session_type=DEMO + ', exit_url="survey.example/?pid={label}"'),
+                 "LC255", "sessions.py:4", "exit_url must start with https://",
+                 id="LC255-exit-url-scheme"),
+    pytest.param(project_files(session_type=DEMO + ', exit_url="https://x.example/?p={label:>5}"'),
+                 "LC255", "sessions.py:4", "exit_url has a placeholder that cannot be filled",
+                 id="LC255-exit-url-format-spec"),
+    pytest.param(project_files(session_type=DEMO + ', completion_code=""'),
+                 "LC256", "sessions.py:4", "completion_code='' of session type 'demo' is not "
+                 "a code", id="LC256-empty-completion-code"),
 ]
 
 

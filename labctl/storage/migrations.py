@@ -140,3 +140,9 @@ def m009_data_api_calls(db: Database) -> None:
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)
+
+
+@core()
+def m010_recipes_completion_codes(db: Database) -> None:
+    """Each participant's completion code (``labctl.exit_links``), kept with their data."""
+    db.table("participants").add_column("completion_code", str)
