@@ -76,6 +76,44 @@ def app_template_name(app: str, file: str) -> str:
     return f"{APP_TEMPLATE_PREFIX}{app}/{file}"
 
 
+def form_helpers(view: PageView, field_input: Callable[[Field], FieldInput],
+                 errors: dict[str, str]) -> dict[str, Callable[..., Any]]:
+    """Helpers for a form written by hand: ``field_error('age')`` (the refused answer's
+    message, or ""), ``field_value('age')`` (what was typed, or what is stored),
+    ``choices('q1')`` (``(value, label)`` pairs to loop over) and ``readonly_field('q1')``
+    (an earlier answer shown again, disabled: a quiz's explanation page). A name that is not
+    a field of the page's form record stops the page at the template's line, as any
+    undefined name does."""
+
+    def declared(name: str) -> Field:
+        for shown in view.fields:
+            if shown.name == name:
+                return shown
+        record = view.form_record
+        found = type(record).declared_fields().get(name) if record is not None else None
+        if found is None:
+            raise jinja2.UndefinedError(f"'{name}' is not a field of this page's form_model")
+        return found
+
+    def field_error(name: str) -> str:
+        declared(name)
+        return errors.get(name, "")
+
+    def field_value(name: str) -> str:
+        return field_input(declared(name)).value
+
+    def choices(name: str) -> list[tuple[str, Any]]:
+        return field_input(declared(name)).choices
+
+    def readonly_field(name: str) -> Markup:
+        shown = field_input(declared(name))
+        shown.error = None
+        return render_field(shown, readonly=True)
+
+    return {"field_error": field_error, "field_value": field_value, "choices": choices,
+            "readonly_field": readonly_field}
+
+
 def wait_template_name(app: str, file: str) -> str:
     """The name a wait page's own template goes by in the Jinja environment."""
     return f"{WAIT_PAGE_PREFIX}{app}/{file}"
@@ -192,8 +230,10 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
     def next_button(label: str = "Next") -> Markup:
         return render_next_button(label)
 
+    helpers = form_helpers(view, field_input, errors)
     page = view.page
     context = {
+        **helpers,
         "view": view, "player": view.player, "group": view.group,
         "subsession": view.subsession, "participant": view.participant,
         "session": view.session, "C": view.step.app.constants() if view.step else None,
