@@ -35,7 +35,7 @@ from . import (
     recipe_checks,
     template_checks,
 )
-from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec
+from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec, template_home
 from .errors import FieldValueError, ValidationFailed
 from .fields import Field
 from .money import MINOR_UNITS, is_currency, parse_rate
@@ -424,9 +424,11 @@ def _template_environment(spec: AppSpec) -> jinja2.Environment:
 
 def _template_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
     path = spec.template_path(page)
-    if not path.resolve().is_relative_to(spec.folder.resolve()):
+    home = template_home(spec.folder, page.template_file())
+    if not path.resolve().is_relative_to(home.resolve()):
         return [Problem.at("LC133", page._defined_at, f"template_name of page '{page.__name__}' "
-                           "points outside the app folder", "keep templates in the app folder")]
+                           "points outside the app folder", "keep templates in the app folder, "
+                           "in _templates/ of the project, or in another app's folder")]
     if not path.is_file():
         return [Problem.at("LC133", page._defined_at, f"page '{page.__name__}' has no template "
                            f"{path.relative_to(spec.folder.parent)}",

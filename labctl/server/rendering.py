@@ -18,6 +18,7 @@ import jinja2
 from flask import current_app
 from markupsafe import Markup, escape
 
+from ..app import template_home
 from ..engine import FORM_ERROR, PageView
 from ..errors import ResearcherCodeError, SourceLocation
 from ..fields import Boolean, Field, Money, shown_decimal
@@ -61,8 +62,11 @@ class AppTemplateLoader(jinja2.BaseLoader):
         spec = self.project.apps.get(app)
         if spec is None:
             raise jinja2.TemplateNotFound(template)
-        path = (spec.folder / name).resolve()
-        if not path.is_relative_to(spec.folder.resolve()) or not path.is_file():
+        home = spec.folder if fragment else template_home(spec.folder, name)
+        if home != spec.folder:  # another app's or _templates/ (oTree's reuse)
+            name = name.partition("/")[2]
+        path = (home / name).resolve()
+        if not path.is_relative_to(home.resolve()) or not path.is_file():
             raise jinja2.TemplateNotFound(template)
         source = translate(path.read_text(encoding="utf-8"))
         if not fragment and "{% extends" not in source:
