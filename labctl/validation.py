@@ -67,7 +67,9 @@ def require_valid(project: Project) -> Project:
 
 
 def validate_project(project: Project) -> list[Problem]:
-    """Every problem in the project, sorted by file and line."""
+    """Every problem in the project, sorted by file and line (an app listed twice in a session
+    type is checked once: its second listing is the same code, ``Project.repeated_apps``)."""
+    project = project.folder_apps_only()
     problems = list(project.load_problems)
     problems += _session_type_problems(project)
     problems += _room_problems(project)
@@ -146,7 +148,10 @@ def _app_sequence_problems(project: Project, st: SessionType) -> list[Problem]:
         if name in st.app_sequence[:position]:
             found.append(Problem.at(
                 "LC119", where, f"app '{name}' appears twice in the app_sequence of "
-                f"'{st.name}'", "use num_rounds for repetition, or copy the app under a new name"))
+                f"'{st.name}', and its second listing cannot play as '{name}_2', which is "
+                "an app folder of its own", f"rename the app folder '{name}_2'"))
+        if name in project.repeated_apps:
+            continue
         if not APP_NAME_PATTERN.fullmatch(name) or not (
                 project.root / name / "__init__.py").is_file():
             close = difflib.get_close_matches(name, _app_folder_names(project), n=1)

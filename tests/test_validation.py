@@ -233,9 +233,11 @@ RULE_CASES = [
     pytest.param(project_files(session_type=f'{DEMO}, params={{"rate": float("nan")}}'),
                  "LC118", "sessions.py:4", "params of 'demo' cannot be stored",
                  id="LC118-nan"),
-    pytest.param(project_files(session_type='name="demo", app_sequence=["game", "game"]'),
+    pytest.param({**project_files(session_type='name="demo", app_sequence=["game", "game"]'),
+                  **app_files("game_2")},
                  "LC119", "sessions.py:4",
-                 "app 'game' appears twice in the app_sequence of 'demo'", id="LC119"),
+                 "app 'game' appears twice in the app_sequence of 'demo', and its second "
+                 "listing cannot play as 'game_2'", id="LC119"),
     # LC16x session types: locale
     pytest.param(project_files(session_type=f'{DEMO}, locale="deutsch"'),
                  "LC160", "sessions.py:4",
@@ -646,6 +648,15 @@ def test_wait_page_hooks_labctl_runs_are_not_refused(problems_of, hook):
     files = project_files(extra=HOLD.format(hook), page_sequence="[Ask, Hold]")
 
     assert problems_of(files) == []
+
+
+def test_an_app_listed_twice_is_checked_once(problems_of):
+    files = project_files(session_type='name="demo", app_sequence=["game", "game"]',
+                          field="fields.Integer(min=5, max=1)")
+
+    found = problems_of(files)
+
+    assert [(p.code, p.where) for p in found] == [("LC140", "game/__init__.py:8")]
 
 
 def test_arrival_by_rule_needs_no_group_size_and_is_not_refused(problems_of):
