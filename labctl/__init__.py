@@ -25,7 +25,7 @@ from . import fields
 from .app import App
 from .extra_records import ExtraRecord, Link
 from .money import format_money
-from .pages import Page, WaitPage, waiting_seconds
+from .pages import ExperimenterGate, Page, WaitPage, waiting_seconds
 from .records import Group, Participant, Player, Session, Subsession
 from .room import Room
 from .session_type import SessionType
@@ -34,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "App",
+    "ExperimenterGate",
     "ExtraRecord",
     "Group",
     "Link",

@@ -27,8 +27,8 @@ from .errors import ModelError
 if TYPE_CHECKING:
     from .records import Group, Player, Subsession
 
-__all__ = ["AFTER_WAIT_TIMEOUT", "FORM_MODELS", "Page", "WaitPage", "form_model_kind",
-           "form_target", "is_sequence_item", "waiting_seconds"]
+__all__ = ["AFTER_WAIT_TIMEOUT", "FORM_MODELS", "ExperimenterGate", "Page", "WaitPage",
+           "form_model_kind", "form_target", "gate_of", "is_sequence_item", "waiting_seconds"]
 
 #: what a page's ``form_model`` may name: the kinds of record a form can write to
 FORM_MODELS = ("player", "group")
@@ -149,10 +149,30 @@ class WaitPage(_SequenceItem):
         when ``wait_for_all_groups`` is set."""
 
 
+class ExperimenterGate(WaitPage):
+    """A wait page that opens when the experimenter enters a value in the monitor (a die
+    rolled in the room, a signal), not when the last player arrives::
+
+        class Draw(labctl.ExperimenterGate):
+            gate_field = "die"            # a field of the app's Group (or Subsession)
+            gate_label = "Die roll (1-6)"
+
+    The value is read as a participant's answer to that field would be (refused if it does
+    not fit), stored on the group (or, for a Subsession field with ``wait_for_all_groups``, on
+    the subsession), and the gate releases everyone waiting there; ``after_all_players_arrive``
+    runs then, with the value set.
+    """
+
+    #: the Group (or Subsession) field the experimenter's value is stored in
+    gate_field: ClassVar[str] = ""
+    #: what the monitor asks for; the field's label when empty
+    gate_label: ClassVar[str] = ""
+
+
 def is_sequence_item(item: object) -> bool:
     """True for a Page or WaitPage subclass, which is what a page_sequence may hold."""
     return isinstance(item, type) and issubclass(item, (Page, WaitPage)) and item not in (
-        Page, WaitPage)
+        Page, WaitPage, ExperimenterGate)
 
 
 def form_model_kind(form_model: object) -> str | None:
@@ -179,3 +199,8 @@ def waiting_seconds(player: Player) -> float:
                          "group_by_arrival_time_method, for its waiting_players",
                          "call it there, on one of the waiting_players")
     return float(seconds)
+
+
+def gate_of(page: type[Page] | type[WaitPage]) -> type[ExperimenterGate] | None:
+    """The page as an experimenter gate, or ``None`` for any other page."""
+    return page if isinstance(page, type) and issubclass(page, ExperimenterGate) else None

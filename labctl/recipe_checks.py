@@ -15,13 +15,15 @@ other are named at their line before anyone comes in, not found out in a running
            would go on with no group
     LC255  a session type's exit_url is not an http(s) URL with plain {name} placeholders
     LC256  a session type's completion_code is not a non-empty text
+    LC258  an experimenter gate's gate_field is no field of the app's Group (or, with
+           wait_for_all_groups, of its Subsession)
 """
 
 from __future__ import annotations
 
 from .app import AppSpec
 from .exit_links import exit_url_problem
-from .pages import AFTER_WAIT_TIMEOUT, WaitPage, is_sequence_item
+from .pages import AFTER_WAIT_TIMEOUT, ExperimenterGate, WaitPage, gate_of, is_sequence_item
 from .problems import Problem
 from .project import Project
 from .session_type import SessionType
@@ -81,6 +83,9 @@ def _wait_page_problems(spec: AppSpec, page: type[WaitPage]) -> list[Problem]:
             "LC251", page._defined_at, f"wait page '{name}' has both wait_for and {setting}, "
             "which each decide whom it waits for", f"keep wait_for or {setting}, not both"))
     found += _timeout_problems(page)
+    gate = gate_of(page)
+    if gate is not None:
+        found += _gate_problems(spec, gate)
     for hook in WAIT_PAGE_FUNCTIONS:
         value = getattr(page, hook)
         if value is not None and not callable(value):
@@ -113,3 +118,16 @@ def _timeout_problems(page: type[WaitPage]) -> list[Problem]:
             "waiting_players) send a player on alone once labctl.waiting_seconds(player) "
             "passes your limit"))
     return found
+
+
+def _gate_problems(spec: AppSpec, gate: type[ExperimenterGate]) -> list[Problem]:
+    """LC258: the gate's value must have a field to be stored in, on the record it opens for."""
+    model = spec.subsession_class if gate.wait_for_all_groups else spec.group_class
+    kind = "Subsession" if gate.wait_for_all_groups else "Group"
+    if isinstance(gate.gate_field, str) and gate.gate_field in model.declared_fields():
+        return []
+    return [Problem.at(
+        "LC258", gate._defined_at, f"gate_field={gate.gate_field!r} of experimenter gate "
+        f"'{gate.__name__}' is no field of app '{spec.name}'s {kind}",
+        f"declare it on {kind} (e.g. die = fields.Integer(min=1, max=6)) and name it in "
+        "gate_field; a Subsession field needs wait_for_all_groups = True")]

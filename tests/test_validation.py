@@ -631,6 +631,10 @@ RULE_CASES += [
     pytest.param(project_files(session_type=DEMO + ', completion_code=""'),
                  "LC256", "sessions.py:4", "completion_code='' of session type 'demo' is not "
                  "a code", id="LC256-empty-completion-code"),
+    pytest.param(project_files(extra="\n\nclass Roll(labctl.ExperimenterGate):\n"
+                               "    gate_field = 'die'\n", page_sequence="[Ask, Roll]"),
+                 "LC258", "game/__init__.py:15", "gate_field='die' of experimenter gate 'Roll' "
+                 "is no field of app 'game's Group", id="LC258-gate-without-field"),
 ]
 
 

@@ -18,6 +18,7 @@ from ..records import Player, Subsession
 from .arrival import chosen_groups, chosen_people, keep_previous_group
 from .creation import apply_group_matrix
 from .flow import Step
+from .gate import gate_closed
 from .hooks import call_hook
 from .tx import Tx
 
@@ -42,8 +43,9 @@ def arrive(tx: Tx, step_index: int, player: Player, skipped: bool) -> list[int]:
     key, target, members = wait_target(tx, step_index, player)
     # everyone there is the usual reason, so it is asked first: a group released early by the
     # experimenter is the exception, and the last to arrive need not ask
-    if tx.store.arrival_count(tx.session_code, step_index, members) == len(
-            members) or tx.store.is_released(tx.session_code, step_index, key):
+    if (tx.store.arrival_count(tx.session_code, step_index, members) == len(members)
+            and not gate_closed(step, target)) or tx.store.is_released(
+            tx.session_code, step_index, key):
         return release(tx, step_index, key, target, members)
     return []
 

@@ -323,3 +323,72 @@ def test_a_wait_page_timeout_moves_the_waiting_player_by_its_rule(
     # the other member is not held for the one who went on: released at once, hook once
     assert driver.advance(second).page == "Done"
     assert dbfile.value("SELECT releases FROM arrival_group") == 1
+
+
+#: an experimenter gate: the group waits for the die the experimenter rolls in the room
+GATE_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=2)
+
+
+class Group(labctl.Group):
+    die = fields.Integer(min=1, max=6, label="Die")
+
+
+class Ready(labctl.Page):
+    pass
+
+
+class Roll(labctl.ExperimenterGate):
+    gate_field = "die"
+    gate_label = "Die roll (1-6)"
+
+    @staticmethod
+    def after_all_players_arrive(group):
+        for player in group.get_players():
+            player.payoff = group.die
+
+
+class Done(labctl.Page):
+    pass
+
+
+page_sequence = [Ready, Roll, Done]
+"""
+
+
+def test_a_gate_waits_for_the_experimenters_value_and_stores_it(make_project, open_engine,
+                                                                 driver_of, dbfile):
+    engine, driver, session = _session(make_project, open_engine, driver_of, GATE_APP, 2)
+    first, second = driver.codes(session)
+    driver.advance(first)
+
+    assert driver.advance(second).kind == "wait"  # everyone is there: still closed
+    (row, _) = engine.monitor(session)
+    assert (row.action, row.answer_fields) == (None, [{"name": "die", "label": "Die roll (1-6)"}])
+    with pytest.raises(LabctlError, match=r"die: .*at most 6"):
+        engine.admin_advance(first, session, row.step, answers={"die": "7"})
+    assert driver.look(first).kind == "wait"
+
+    assert engine.admin_advance(first, session, row.step, answers={"die": "4"}) == "open gate"
+
+    assert [driver.look(code).page for code in (first, second)] == ["Done", "Done"]
+    assert dbfile.value("SELECT die FROM arrival_group") == 4
+    assert [r["bonus"] for r in dbfile.rows("SELECT bonus FROM participants")] == [4, 4]
+    assert dbfile.one("SELECT action FROM admin_actions") == {"action": "open gate"}
+
+
+def test_a_gate_opened_early_lets_the_last_member_pass_when_they_come(
+        make_project, open_engine, driver_of, dbfile):
+    engine, driver, session = _session(make_project, open_engine, driver_of, GATE_APP, 2)
+    first, second = driver.codes(session)
+    waiting = driver.advance(first)
+    assert waiting.kind == "wait"
+
+    engine.admin_advance(first, session, waiting.index, answers={"die": "2"})
+
+    assert driver.look(first).page == "Done"
+    assert driver.advance(second).page == "Done"
+    assert dbfile.value("SELECT die FROM arrival_group") == 2
