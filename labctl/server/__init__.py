@@ -27,6 +27,7 @@ from . import (
     app_static,
     demo,
     downloads,
+    experimenter_chat,
     live_socket,
     participant,
     reports,
@@ -100,6 +101,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     api.register(app)
     app.register_blueprint(reports.bp)
     app.register_blueprint(demo.bp)
+    app.register_blueprint(experimenter_chat.bp)
     sock = Sock(app)
     for route, handler in [(SOCKET_ROUTE, participant.participant_socket),
                            (SHARED_ROUTE, shared_socket.shared_socket),

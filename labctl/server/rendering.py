@@ -27,6 +27,7 @@ from ..money import format_money, format_points
 from ..otree_templates import FRAGMENT_PREFIX, PAGE_PREFIX, translate
 from ..page_marker import attributes as marker_attributes
 from ..project import Project
+from .experimenter_chat import chat_box
 from .widgets import FieldInput, render_field, render_next_button
 
 #: the Jinja names of an app's template files: ``app:<app>/<file>``
@@ -237,7 +238,7 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
     helpers = form_helpers(view, field_input, errors)
     page = view.page
     context = {
-        **helpers,
+        **helpers, "experimenter_chat": lambda: chat_box(csrf),
         "view": view, "player": view.player, "group": view.group,
         "subsession": view.subsession, "participant": view.participant,
         "session": view.session, "C": view.step.app.constants() if view.step else None,

@@ -148,6 +148,8 @@
         var message = {};
         try { message = JSON.parse(event.data); } catch (ignored) { return; }
         if (message.type === "advance" || (message.type === "position" && message.step !== step)) { moveOn(); }
+        // other scripts of the page hear the rest (labctl-experimenter-chat.js its answers)
+        document.dispatchEvent(new CustomEvent("labctl:participant-message", { detail: message }));
       };
       socket.onclose = function () {
         if (silence !== null) { window.clearTimeout(silence); silence = null; }
