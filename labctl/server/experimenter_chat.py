@@ -9,30 +9,27 @@ from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from markupsafe import Markup, escape
 
 from ..errors import LabctlError
-from ..participant_urls import ROUTE
+from ..participant_urls import EXPERIMENTER_CHAT, EXPERIMENTER_CHAT_ROUTE
 from .admin import ADMIN_SUBJECT, requires_admin
 from .current import engine
 from .security import csrf_ok
 
 bp = Blueprint("experimenter_chat", __name__)
 
-#: where a participant's page reads and sends its chat, under their link
-CHAT_PATH = "experimenter-chat"
-
 
 def chat_box(csrf: str) -> Markup:
     """``{{ experimenter_chat() }}`` in a page template: the box labctl-experimenter-chat.js
     turns into the chat (its form token travels with it: the page's own form may have none)."""
     return Markup(f'<div class="experimenter-chat" data-labctl-experimenter-chat '
-                  f'data-csrf="{escape(csrf)}" data-url="{CHAT_PATH}"></div>')
+                  f'data-csrf="{escape(csrf)}" data-url="{EXPERIMENTER_CHAT}"></div>')
 
 
-@bp.get(ROUTE + CHAT_PATH)
+@bp.get(EXPERIMENTER_CHAT_ROUTE)
 def history(code: str):
     return jsonify({"messages": engine().participant_chat(code)})
 
 
-@bp.post(ROUTE + CHAT_PATH)
+@bp.post(EXPERIMENTER_CHAT_ROUTE)
 def send(code: str):
     """A participant's message; refused (400, with why) without the page's token."""
     if not csrf_ok(current_app.config["LABCTL_SECRET"], code, request.form.get("csrf_token")):
