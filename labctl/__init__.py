@@ -30,7 +30,7 @@ from .app import App
 from .extra_records import ExtraRecord, Link
 from .i18n import lazy_gettext as _
 from .money import format_money
-from .pages import Page, WaitPage
+from .pages import ExperimenterGate, Page, WaitPage, waiting_seconds
 from .records import Group, Participant, Player, Session, Subsession
 from .room import Room
 from .session_type import SessionType
@@ -39,6 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "App",
+    "ExperimenterGate",
     "ExtraRecord",
     "Group",
     "Link",
@@ -54,4 +55,5 @@ __all__ = [
     "__version__",
     "fields",
     "format_money",
+    "waiting_seconds",
 ]

@@ -29,7 +29,8 @@ from .declarations import declaration_site
 from .pages import Page, WaitPage, form_model_kind
 from .records import KINDS, Group, Player, Record, Subsession
 
-__all__ = ["APP_NAME_PATTERN", "FIELD_HOOKS", "MATCHINGS", "SHARED_STORES", "App", "AppSpec"]
+__all__ = ["APP_NAME_PATTERN", "FIELD_HOOKS", "MATCHINGS", "SHARED_STORES", "SHARED_TEMPLATES",
+           "App", "AppSpec", "shared_template", "template_home"]
 
 #: oTree's module-level field hooks, ``<field>_<suffix>``: ``def age_max(player):`` sets the
 #: field's bound for that player (``choices``, ``min``, ``max``), and
@@ -72,6 +73,32 @@ class App:
         self.defined_at: tuple[str, int] = declaration_site()
 
 
+#: the project folder of templates shared by every app (oTree's ``_templates/global``)
+SHARED_TEMPLATES = "_templates"
+
+
+def shared_template(app_folder: Path, name: str) -> Path | None:
+    """The file a template name means outside its app: ``_templates/<file>`` in the project,
+    or ``<app>/<file>`` of another app of the project (one with an ``__init__.py``). ``None``
+    for a name in the app's own folder, which wins when both exist."""
+    first, _, rest = name.partition("/")
+    if not rest or (app_folder / name).is_file():
+        return None
+    root = app_folder.parent
+    if first == SHARED_TEMPLATES or (first != app_folder.name and (
+            root / first / "__init__.py").is_file()):
+        return root / first / rest
+    return None
+
+
+def template_home(app_folder: Path, name: str) -> Path:
+    """The folder a template name may not leave: the app's own, or the shared or other app
+    folder that ``shared_template`` resolves it to."""
+    if shared_template(app_folder, name) is None:
+        return app_folder
+    return app_folder.parent / name.partition("/")[0]
+
+
 @dataclass
 class AppSpec:
     """An app as loaded from its folder: settings, model classes, pages and hooks."""
@@ -85,6 +112,9 @@ class AppSpec:
     subsession_class: type[Subsession]
     page_sequence: list[type[Page] | type[WaitPage]]
     creating_session: Callable[[Subsession], Any] | None = None
+    #: oTree's ``group_by_arrival_time_method(subsession, waiting_players)``: who is grouped
+    #: now at the arrival page (``engine.arrival``); ``None`` groups in arrival order
+    group_by_arrival_time_method: Callable[[Subsession, list[Any]], Any] | None = None
     _shared_validators: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -100,8 +130,11 @@ class AppSpec:
         return self.folder / "__init__.py"
 
     def template_path(self, page: type[Page]) -> Path:
-        """Where a page's template lives: the app folder, ``<PageClass>.html`` by default."""
-        return self.folder / page.template_file()
+        """Where a page's template lives: the app folder, ``<PageClass>.html`` by default;
+        ``template_name = "other_app/Page.html"`` or ``"_templates/Consent.html"`` reuses a
+        template of another app or of the project's shared folder (``shared_template``)."""
+        return shared_template(self.folder, page.template_file()) or (
+            self.folder / page.template_file())
 
     def record_class(self, kind: str) -> type[Record]:
         """The app's model class of a record kind (one of ``KINDS``)."""
@@ -139,6 +172,14 @@ class AppSpec:
             return None
         where = "/" + "/".join(str(part) for part in error.absolute_path)
         return f"at {where}: {error.message}"
+
+    @cached_property
+    def wait_templates(self) -> dict[type[WaitPage], str]:
+        """The wait pages that have a template of their own, with its file name: looked up
+        once, so that a wait page costs no file check per request."""
+        return {page: page.wait_template_file() for page in self.page_sequence
+                if isinstance(page, type) and issubclass(page, WaitPage)
+                and (self.folder / page.wait_template_file()).is_file()}
 
     @cached_property
     def field_hooks(self) -> dict[str, dict[str, Callable[..., Any]]]:

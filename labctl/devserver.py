@@ -105,3 +105,7 @@ class DevServer:
                 engine.expire_timeouts()
             except LabctlError as exc:
                 log.error("could not submit a timed-out page: %s", exc)
+            try:
+                engine.group_waiting_arrivals()
+            except LabctlError as exc:
+                log.error("could not group the players waiting at arrival: %s", exc)

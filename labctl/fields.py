@@ -202,7 +202,9 @@ class Field:
         """
         if raw is None or raw.strip() == "":
             if self.required:
-                raise FieldValueError(self.name, _("Please answer this question."))
+                raise FieldValueError(self.name, _("Please move the slider to give your answer.")
+                                      if self.effective_widget == "slider"
+                                      else _("Please answer this question."))
             return None
         mark = self.typed_mark(decimal_mark)
         value = self.parse_text(raw.strip(), minor_digits, mark)

@@ -40,20 +40,13 @@ PAGE_HOOKS: dict[str, str] = {
 
 #: hooks of an oTree WaitPage that labctl does not run, with what to write instead
 WAIT_PAGE_HOOKS: dict[str, str] = {
-    "vars_for_template": "a wait page shows only title_text and body_text; set those",
-    "js_vars": "a wait page runs no app script; put js_vars on a Page",
-    "live_method": "wait pages show only title_text and body_text in labctl, so they run no "
-                   "live method; " + LIVE_ON_PAGE,
+    "live_method": "wait pages run no live method in labctl; " + LIVE_ON_PAGE,
     "app_after_this_page": "put it on the Page before the wait page",
-    "get_timeout_seconds": "wait pages have no timeout in labctl; remove it",
-    "timeout_seconds": "wait pages have no timeout in labctl; remove it",
 }
 
 #: functions of an oTree app module that labctl does not call, with what to write instead
 MODULE_HOOKS: dict[str, str] = {
     "before_session_starts": "move its code into creating_session(subsession)",
-    "group_by_arrival_time_method": "not supported: set group_by_arrival_time = True on the "
-                                    "app's first wait page, which groups in arrival order",
 }
 
 #: field hooks oTree calls by name (``<field>_<suffix>``) and what labctl offers for each
@@ -75,7 +68,9 @@ RECORD_HOOKS: dict[type[Record], dict[str, str]] = {
                                  "def creating_session(subsession):",
         "vars_for_admin_report": "write a module-level function "
                                  "def vars_for_admin_report(subsession):",
-        "group_by_arrival_time_method": MODULE_HOOKS["group_by_arrival_time_method"],
+        "group_by_arrival_time_method": "write a module-level function "
+                                        "def group_by_arrival_time_method(subsession, "
+                                        "waiting_players):",
     },
     Group: {"live_method": LIVE_ON_PAGE},
     Player: {"live_method": LIVE_ON_PAGE},

@@ -22,16 +22,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .declarations import UNKNOWN_SITE, declaration_site
+from .errors import ModelError
 from .i18n import N_
 
 if TYPE_CHECKING:
     from .records import Group, Player, Subsession
 
-__all__ = ["FORM_MODELS", "Page", "WaitPage", "form_model_kind", "form_target",
-           "is_sequence_item"]
+__all__ = ["AFTER_WAIT_TIMEOUT", "FORM_MODELS", "ExperimenterGate", "Page", "WaitPage",
+           "form_model_kind", "form_target", "gate_of", "is_sequence_item", "waiting_seconds"]
 
 #: what a page's ``form_model`` may name: the kinds of record a form can write to
 FORM_MODELS = ("player", "group")
+
+#: what a wait page's ``after_timeout`` may say: go on to the next page, or to the end
+AFTER_WAIT_TIMEOUT = ("go_on_alone", "end")
 
 
 class _SequenceItem:
@@ -113,6 +117,32 @@ class WaitPage(_SequenceItem):
     group_by_arrival_time: ClassVar[bool] = False
     title_text: ClassVar[str] = N_("Please wait")
     body_text: ClassVar[str] = N_("Waiting for the other participants.")
+    #: the wait page's own template in the app folder (``{% block title %}``, ``{% block
+    #: content %}``, ``{% block scripts %}`` as on a page), instead of ``title_text`` and
+    #: ``body_text``; default ``<ClassName>.html`` when that file exists
+    template_name: ClassVar[str | None] = None
+    #: ``vars_for_template(player)``: extra variables for the wait page's own template
+    vars_for_template: ClassVar[Callable[[Player], dict[str, Any]] | None] = None
+    #: ``js_vars(player)``: a dict handed to the wait page's scripts as JSON (``js_vars``)
+    js_vars: ClassVar[Callable[[Player], dict[str, Any]] | None] = None
+    #: ``wait_for(player)``: the players this player waits for (oTree's "wait for specific
+    #: people" recipe), instead of the whole group; the player is always among them, and the
+    #: page releases together those whose lists are the same
+    wait_for: ClassVar[Callable[[Player], list[Player]] | None] = None
+    #: seconds a player waits here at most (``None``: no limit); then ``after_timeout`` says
+    #: what happens to them
+    timeout_seconds: ClassVar[int | None] = None
+    #: ``get_timeout_seconds(player)``: this player's limit, instead of ``timeout_seconds``
+    get_timeout_seconds: ClassVar[Callable[[Player], float | None] | None] = None
+    #: what a player whose wait timed out does: ``"go_on_alone"`` (the next page; the others
+    #: are released as usual, the hook runs when the last arrives) or ``"end"`` (the end of
+    #: the session). The page visit is marked ``timed_out`` either way.
+    after_timeout: ClassVar[str] = "go_on_alone"
+
+    @classmethod
+    def wait_template_file(cls) -> str:
+        """The file name of the wait page's own template (used when it exists)."""
+        return cls.template_name or f"{cls.__name__}.html"
 
     @staticmethod
     def after_all_players_arrive(group_or_subsession: Group | Subsession) -> None:
@@ -120,10 +150,30 @@ class WaitPage(_SequenceItem):
         when ``wait_for_all_groups`` is set."""
 
 
+class ExperimenterGate(WaitPage):
+    """A wait page that opens when the experimenter enters a value in the monitor (a die
+    rolled in the room, a signal), not when the last player arrives::
+
+        class Draw(labctl.ExperimenterGate):
+            gate_field = "die"            # a field of the app's Group (or Subsession)
+            gate_label = "Die roll (1-6)"
+
+    The value is read as a participant's answer to that field would be (refused if it does
+    not fit), stored on the group (or, for a Subsession field with ``wait_for_all_groups``, on
+    the subsession), and the gate releases everyone waiting there; ``after_all_players_arrive``
+    runs then, with the value set.
+    """
+
+    #: the Group (or Subsession) field the experimenter's value is stored in
+    gate_field: ClassVar[str] = ""
+    #: what the monitor asks for; the field's label when empty
+    gate_label: ClassVar[str] = ""
+
+
 def is_sequence_item(item: object) -> bool:
     """True for a Page or WaitPage subclass, which is what a page_sequence may hold."""
     return isinstance(item, type) and issubclass(item, (Page, WaitPage)) and item not in (
-        Page, WaitPage)
+        Page, WaitPage, ExperimenterGate)
 
 
 def form_model_kind(form_model: object) -> str | None:
@@ -136,3 +186,22 @@ def form_target(page: type[Page], player: Player) -> Player | Group:
     """The record a page's form writes to: the player's group when the page's ``form_model``
     is ``"group"``, otherwise the player."""
     return player.group if form_model_kind(page.form_model) == "group" else player
+
+
+def waiting_seconds(player: Player) -> float:
+    """How long a player has been waiting at the arrival page, in seconds (oTree apps keep
+    an arrival time in ``participant.vars`` for this; labctl knows it).
+
+    Only known to ``group_by_arrival_time_method``, for the players it is given; set by
+    ``engine.arrival``."""
+    seconds = getattr(player, "_waiting_seconds", None)
+    if seconds is None:
+        raise ModelError("waiting_seconds(player) is known only inside "
+                         "group_by_arrival_time_method, for its waiting_players",
+                         "call it there, on one of the waiting_players")
+    return float(seconds)
+
+
+def gate_of(page: type[Page] | type[WaitPage]) -> type[ExperimenterGate] | None:
+    """The page as an experimenter gate, or ``None`` for any other page."""
+    return page if isinstance(page, type) and issubclass(page, ExperimenterGate) else None

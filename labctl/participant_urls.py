@@ -29,6 +29,8 @@ LIVE_MESSAGES = "live/messages"
 POSITION = "position"
 #: the sub-path answering whether an app error still stops the page (the error page polls it)
 APP_ERROR = "app-error"
+#: the sub-path of the participant's chat with the experimenter (GET history, POST a message)
+EXPERIMENTER_CHAT = "experimenter-chat"
 
 #: the participant's page, as a Flask route rule (GET shows it, POST submits it)
 ROUTE = f"{PREFIX}<code>/"
@@ -38,6 +40,7 @@ POSITION_ROUTE = ROUTE + POSITION
 APP_ERROR_ROUTE = ROUTE + APP_ERROR
 LIVE_ROUTE = ROUTE + LIVE
 LIVE_MESSAGES_ROUTE = ROUTE + LIVE_MESSAGES
+EXPERIMENTER_CHAT_ROUTE = ROUTE + EXPERIMENTER_CHAT
 
 
 def participant_path(code: str, sub: str = "") -> str:

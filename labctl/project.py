@@ -9,6 +9,7 @@ and line, reported by ``labctl validate``.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -53,6 +54,22 @@ class Project:
     participant_fields: dict[str, Field | None] = field(default_factory=dict)
     session_fields: dict[str, Field | None] = field(default_factory=dict)
     load_problems: list[Problem] = field(default_factory=list)
+    #: the app listed again in a session type, by the name its n-th listing plays under:
+    #: ``{"pgg_2": ("pgg", 2)}`` (``_name_repeated_apps``)
+    repeated_apps: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    def folder_apps_only(self) -> Project:
+        """This project as its folders declare it, without the repeated listings' apps: what
+        ``labctl validate`` checks, so that a problem of an app listed twice is named once."""
+        if not self.repeated_apps:
+            return self
+        return dataclasses.replace(self, apps={name: spec for name, spec in self.apps.items()
+                                               if name not in self.repeated_apps})
+
+    @property
+    def app_folders(self) -> set[str]:
+        """The names of the project's app folders (apps loaded from a folder)."""
+        return {name for name in self.apps if name not in self.repeated_apps}
 
     @property
     def sessions_file(self) -> Path:
@@ -116,7 +133,37 @@ def load_project(root: str | Path) -> Project:
     _load_session_types(project)
     for folder in _app_folders(root):
         _load_app(project, folder)
+    _name_repeated_apps(project)
     return project
+
+
+def _name_repeated_apps(project: Project) -> None:
+    """An app listed again in a session type (before and after a treatment) plays as an app
+    of its own, ``<app>_<n>`` for its n-th listing: the same code and templates, its own rounds
+    and tables (``pgg_2_player``), so its data never mixes with the first listing's. The
+    session type's ``app_sequence`` is rewritten to those names; a name that is already an
+    app folder is left as it is (``labctl validate``: LC257)."""
+    for session_type in project.session_types:
+        sequence = session_type.app_sequence
+        if not isinstance(sequence, list) or len(set(map(str, sequence))) == len(sequence):
+            continue
+        seen: dict[str, int] = {}
+        named = []
+        for name in sequence:
+            if not isinstance(name, str):
+                named.append(name)
+                continue
+            count = seen[name] = seen.get(name, 0) + 1
+            occurrence = f"{name}_{count}"
+            if count == 1 or name not in project.apps or occurrence in project.app_folders:
+                named.append(name)
+                continue
+            if occurrence not in project.apps:
+                project.apps[occurrence] = dataclasses.replace(project.apps[name],
+                                                               name=occurrence)
+                project.repeated_apps[occurrence] = (name, count)
+            named.append(occurrence)
+        session_type.app_sequence = named
 
 
 class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
@@ -289,6 +336,7 @@ def _load_app(project: Project, folder: Path) -> None:
         subsession_class=declared(Subsession),
         page_sequence=_page_sequence(module),
         creating_session=getattr(module, "creating_session", None),
+        group_by_arrival_time_method=getattr(module, "group_by_arrival_time_method", None),
     )
 
 

@@ -92,6 +92,12 @@ class SessionType:
     locale: str = ""
     #: the participants' language, e.g. ``"de"``; ``None`` takes the project's ``LANGUAGE``
     language: str | None = None
+    #: where participants go at the end, e.g. a platform's completion link, with placeholders
+    #: (``labctl.exit_links``): ``"https://x.example/?pid={label}&cc={completion_code}"``
+    exit_url: str | None = None
+    #: one completion code for every participant (a platform's study code); ``None`` gives
+    #: each participant a code of their own
+    completion_code: str | None = None
 
     def __post_init__(self) -> None:
         self.defined_at: tuple[str, int] = declaration_site()

@@ -32,10 +32,11 @@ from . import (
     hook_checks,
     live_checks,
     otree_hints,
+    recipe_checks,
     template_checks,
     translation_checks,
 )
-from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec
+from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec, template_home
 from .errors import FieldValueError, ValidationFailed
 from .fields import Field
 from .i18n.languages import is_language
@@ -68,7 +69,9 @@ def require_valid(project: Project) -> Project:
 
 
 def validate_project(project: Project) -> list[Problem]:
-    """Every problem in the project, sorted by file and line."""
+    """Every problem in the project, sorted by file and line (an app listed twice in a session
+    type is checked once: its second listing is the same code, ``Project.repeated_apps``)."""
+    project = project.folder_apps_only()
     problems = list(project.load_problems)
     problems += _session_type_problems(project)
     problems += _room_problems(project)
@@ -79,6 +82,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems += asset_checks.problems(project)
     problems += data_checks.problems(project)
     problems += translation_checks.problems(project)
+    problems += recipe_checks.problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)
@@ -154,7 +158,10 @@ def _app_sequence_problems(project: Project, st: SessionType) -> list[Problem]:
         if name in st.app_sequence[:position]:
             found.append(Problem.at(
                 "LC119", where, f"app '{name}' appears twice in the app_sequence of "
-                f"'{st.name}'", "use num_rounds for repetition, or copy the app under a new name"))
+                f"'{st.name}', and its second listing cannot play as '{name}_2', which is "
+                "an app folder of its own", f"rename the app folder '{name}_2'"))
+        if name in project.repeated_apps:
+            continue
         if not APP_NAME_PATTERN.fullmatch(name) or not (
                 project.root / name / "__init__.py").is_file():
             close = difflib.get_close_matches(name, _app_folder_names(project), n=1)
@@ -433,9 +440,11 @@ def _template_environment(spec: AppSpec) -> jinja2.Environment:
 
 def _template_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
     path = spec.template_path(page)
-    if not path.resolve().is_relative_to(spec.folder.resolve()):
+    home = template_home(spec.folder, page.template_file())
+    if not path.resolve().is_relative_to(home.resolve()):
         return [Problem.at("LC133", page._defined_at, f"template_name of page '{page.__name__}' "
-                           "points outside the app folder", "keep templates in the app folder")]
+                           "points outside the app folder", "keep templates in the app folder, "
+                           "in _templates/ of the project, or in another app's folder")]
     if not path.is_file():
         return [Problem.at("LC133", page._defined_at, f"page '{page.__name__}' has no template "
                            f"{path.relative_to(spec.folder.parent)}",
@@ -494,10 +503,12 @@ def _wait_page_problems(spec: AppSpec, page: type[WaitPage], position: int) -> l
         found.append(Problem.at(
             "LC136", page._defined_at, f"wait page '{page.__name__}' cannot both group by "
             "arrival time and wait for all groups", "drop one of the two settings"))
-    if spec.players_per_group is None:
+    if spec.players_per_group is None and spec.group_by_arrival_time_method is None:
         found.append(Problem.at(
             "LC136", page._defined_at, f"wait page '{page.__name__}' groups by arrival time but "
-            f"app '{spec.name}' has no players_per_group", "set players_per_group in App(...)"))
+            f"app '{spec.name}' has no players_per_group", "set players_per_group in App(...), "
+            "or choose each group in def group_by_arrival_time_method(subsession, "
+            "waiting_players):"))
     return found
 
 

@@ -24,11 +24,12 @@ RESEARCHER_API = {
     "App", "SessionType", "Room",                     # declaring apps, session types, rooms
     "Player", "Group", "Subsession",                  # the model classes an app subclasses
     "Participant", "Session",                         # the records hooks receive (type hints)
-    "Page", "WaitPage",                               # the page sequence
+    "Page", "WaitPage", "ExperimenterGate",           # the page sequence
     "ExtraRecord", "Link",                            # trial-level records (oTree's ExtraModel)
     "fields",                                         # the field types
     "format_money",                                   # money shown in vars_for_template
     "_",                                              # a text translated where it is shown
+    "waiting_seconds",                                # group_by_arrival_time_method's clock
     "__version__",
 }
 

@@ -21,7 +21,8 @@ PACKAGE = labctl_sources()
 TEMPLATES = PACKAGE / "server" / "templates" / "labctl"
 STATIC = PACKAGE / "server" / "static"
 #: the scripts participants' pages run (labctl-admin.js is the experimenter's, in English)
-PARTICIPANT_SCRIPTS = ["labctl.js", "labctl-chat.js", "labctl-recover.js", "labctl-live.js"]
+PARTICIPANT_SCRIPTS = ["labctl.js", "labctl-chat.js", "labctl-recover.js", "labctl-live.js",
+                       "labctl-experimenter-chat.js"]
 #: modules whose string constants are what participants read (docstrings and logs aside)
 PARTICIPANT_MODULES = ["server/__init__.py", "server/participant.py", "server/rooms.py",
                        "server/widgets.py"]

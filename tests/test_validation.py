@@ -233,9 +233,11 @@ RULE_CASES = [
     pytest.param(project_files(session_type=f'{DEMO}, params={{"rate": float("nan")}}'),
                  "LC118", "sessions.py:4", "params of 'demo' cannot be stored",
                  id="LC118-nan"),
-    pytest.param(project_files(session_type='name="demo", app_sequence=["game", "game"]'),
+    pytest.param({**project_files(session_type='name="demo", app_sequence=["game", "game"]'),
+                  **app_files("game_2")},
                  "LC119", "sessions.py:4",
-                 "app 'game' appears twice in the app_sequence of 'demo'", id="LC119"),
+                 "app 'game' appears twice in the app_sequence of 'demo', and its second "
+                 "listing cannot play as 'game_2'", id="LC119"),
     # LC16x session types: locale
     pytest.param(project_files(session_type=f'{DEMO}, locale="deutsch"'),
                  "LC160", "sessions.py:4",
@@ -504,18 +506,10 @@ STATIC = "\n\n    @staticmethod\n    def {}(player):\n        return {{}}"  # de
 HOLD = ("\n\nclass Hold(labctl.WaitPage):\n    @staticmethod\n    def {}(player):\n"
         "        return {{}}\n")  # decorator on line 16
 RULE_CASES += [
-    pytest.param(project_files(extra=HOLD.format("js_vars"), page_sequence="[Ask, Hold]"),
-                 "LC190", "game/__init__.py:16",
-                 "wait page 'Hold' defines js_vars, which labctl does not run",
-                 id="LC190-wait-page-js-vars"),
     pytest.param(project_files(extra=HOLD.format("live_method"), page_sequence="[Ask, Hold]"),
                  "LC190", "game/__init__.py:16",
                  "wait page 'Hold' defines live_method, which labctl does not run",
                  id="LC190-wait-page-live-method"),
-    pytest.param(project_files(extra=HOLD.format("vars_for_template"), page_sequence="[Ask, Hold]"),
-                 "LC190", "game/__init__.py:16",
-                 "wait page 'Hold' defines vars_for_template, which labctl does not run",
-                 id="LC190-wait-page-vars"),
     pytest.param(project_files(extra="\ndef before_session_starts(subsession):\n    pass\n"),
                  "LC191", "game/__init__.py:14",
                  "app 'game' defines before_session_starts(), which labctl does not call",
@@ -556,6 +550,12 @@ RULE_CASES += [
                                "    def creating_session(self):\n        pass\n"),
                  "LC192", "game/__init__.py:15", "Subsession.creating_session in app 'game' is "
                  "an oTree hook that labctl does not call as a method", id="LC192-self-format"),
+    pytest.param(project_files(extra="\nclass Subsession(labctl.Subsession):\n"
+                               "    def group_by_arrival_time_method(self, waiting_players):\n"
+                               "        pass\n"),
+                 "LC192", "game/__init__.py:15", "Subsession.group_by_arrival_time_method in app "
+                 "'game' is an oTree hook that labctl does not call as a method",
+                 id="LC192-arrival-method-self-format"),
     pytest.param(project_files(field="fields.Integer(min=0)\n\n    def age_max(self):\n"
                                "        return 99"),
                  "LC192", "game/__init__.py:10", "Player.age_max in app 'game' is an oTree hook",
@@ -619,6 +619,85 @@ RULE_CASES += [
                  "LC175", "game/Ask.html:1", "an inline <script> does not run",
                  id="LC175-live-inline-script"),
 ]
+
+
+# LC25x oTree's recipes (labctl/recipe_checks.py)
+HOLD_WITH = "\n\nclass Hold(labctl.WaitPage):\n{}"  # class on line 15
+RULE_CASES += [
+    pytest.param(project_files(extra=HOLD_WITH.format("    template_name = 'Nowhere.html'\n"),
+                               page_sequence="[Ask, Hold]"),
+                 "LC250", "game/__init__.py:15", "template_name of wait page 'Hold' names "
+                 "'Nowhere.html', which is no file", id="LC250-missing-wait-template"),
+    pytest.param(project_files(extra=HOLD_WITH.format(
+        "    wait_for_all_groups = True\n\n    @staticmethod\n    def wait_for(player):\n"
+        "        return [player]\n"), page_sequence="[Ask, Hold]"),
+                 "LC251", "game/__init__.py:15", "wait page 'Hold' has both wait_for and "
+                 "wait_for_all_groups", id="LC251-wait-for-and-all-groups"),
+    pytest.param(project_files(extra=HOLD_WITH.format("    wait_for = 'partner'\n"),
+                               page_sequence="[Ask, Hold]"),
+                 "LC252", "game/__init__.py:15", "wait_for of wait page 'Hold' is 'partner', "
+                 "not a function", id="LC252-wait-for-not-a-function"),
+    pytest.param(project_files(extra=HOLD_WITH.format("    timeout_seconds = 0\n"),
+                               page_sequence="[Ask, Hold]"),
+                 "LC253", "game/__init__.py:15", "timeout_seconds=0 of wait page 'Hold' must be "
+                 "a positive number", id="LC253-wait-timeout-zero"),
+    pytest.param(project_files(extra=HOLD_WITH.format("    timeout_seconds = 30\n"
+                                                      "    after_timeout = 'leave'\n"),
+                               page_sequence="[Ask, Hold]"),
+                 "LC253", "game/__init__.py:15", "after_timeout='leave' of wait page 'Hold' is "
+                 "not one of 'go_on_alone', 'end'", id="LC253-after-timeout"),
+    pytest.param(project_files(extra=WAIT_PAGE.format("    timeout_seconds = 30\n"),
+                               page_sequence="[Gather, Ask]"),
+                 "LC254", "game/__init__.py:15", "wait page 'Gather' groups by arrival time and "
+                 "has a timeout", id="LC254-arrival-timeout"),
+    pytest.param(project_files(session_type=DEMO + ', exit_url="survey.example/?pid={label}"'),
+                 "LC255", "sessions.py:4", "exit_url must start with https://",
+                 id="LC255-exit-url-scheme"),
+    pytest.param(project_files(session_type=DEMO + ', exit_url="https://x.example/?p={label:>5}"'),
+                 "LC255", "sessions.py:4", "exit_url has a placeholder that cannot be filled",
+                 id="LC255-exit-url-format-spec"),
+    pytest.param(project_files(session_type=DEMO + ', completion_code=""'),
+                 "LC256", "sessions.py:4", "completion_code='' of session type 'demo' is not "
+                 "a code", id="LC256-empty-completion-code"),
+    pytest.param(project_files(extra="\n\nclass Roll(labctl.ExperimenterGate):\n"
+                               "    gate_field = 'die'\n", page_sequence="[Ask, Roll]"),
+                 "LC258", "game/__init__.py:15", "gate_field='die' of experimenter gate 'Roll' "
+                 "is no field of app 'game's Group", id="LC258-gate-without-field"),
+]
+
+
+def test_a_wait_page_template_named_and_present_passes_validate(problems_of):
+    files = {**project_files(extra=HOLD_WITH.format("    template_name = 'Hold.html'\n"),
+                             page_sequence="[Ask, Hold]"),
+             "game/Hold.html": "{% block content %}<p>{{ player.id_in_group }}</p>"
+                               "{% endblock %}\n"}
+
+    assert problems_of(files) == []
+
+
+@pytest.mark.parametrize("hook", ["vars_for_template", "js_vars"])
+def test_wait_page_hooks_labctl_runs_are_not_refused(problems_of, hook):
+    files = project_files(extra=HOLD.format(hook), page_sequence="[Ask, Hold]")
+
+    assert problems_of(files) == []
+
+
+def test_an_app_listed_twice_is_checked_once(problems_of):
+    files = project_files(session_type='name="demo", app_sequence=["game", "game"]',
+                          field="fields.Integer(min=5, max=1)")
+
+    found = problems_of(files)
+
+    assert [(p.code, p.where) for p in found] == [("LC140", "game/__init__.py:8")]
+
+
+def test_arrival_by_rule_needs_no_group_size_and_is_not_refused(problems_of):
+    rule = ("\n\ndef group_by_arrival_time_method(subsession, waiting_players):\n"
+            "    return waiting_players[:1]\n")
+    files = project_files(app="", extra=WAIT_PAGE.format("") + rule,
+                          page_sequence="[Gather, Ask]")
+
+    assert problems_of(files) == []
 
 
 def test_a_live_page_that_can_run_has_no_problem(problems_of):

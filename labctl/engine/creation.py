@@ -9,6 +9,7 @@ import secrets
 
 from ..app import AppSpec
 from ..errors import LabctlError
+from ..exit_links import completion_code
 from ..project import Project
 from ..records import Subsession
 from ..session_type import SessionType
@@ -59,7 +60,8 @@ def insert_session(store: Store, session_type: SessionType, count: int, seed: in
         store.insert_participant({
             "session_code": code, "id_in_session": number,
             "code": participant_code(), "label": label,
-            "vars": "{}", "step": -1, "bonus": 0})
+            "vars": "{}", "step": -1, "bonus": 0,
+            "completion_code": session_type.completion_code or completion_code()})
     return code
 
 

@@ -16,6 +16,7 @@ commit. The actions are grouped by concern, one module each; ``Engine`` joins th
 from __future__ import annotations
 
 from .experimenter import ExperimenterActions
+from .experimenter_chat import ExperimenterChatActions
 from .live import LiveActions
 from .participants import ParticipantActions
 from .sessions import SessionActions
@@ -23,5 +24,5 @@ from .shared_actions import SharedDataActions
 
 
 class Engine(SessionActions, ParticipantActions, SharedDataActions, ExperimenterActions,
-             LiveActions):
+             LiveActions, ExperimenterChatActions):
     """Creates sessions and moves participants through them; storage is behind ``store``."""

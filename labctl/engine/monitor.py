@@ -14,6 +14,7 @@ from ..fields import Field
 from ..i18n import in_english
 from ..money import format_money, format_points
 from .flow import Step
+from .gate import gate_closed, gate_question, set_gate_value
 from .progress import form_fields, move_on, parse_answers, submit
 from .store import Row
 from .tx import Tx
@@ -85,6 +86,10 @@ def _row(tx: Tx, row: Row, names: dict[int, str], error: Row | None) -> MonitorR
         action = "release" if status == "waiting" else "advance"
     bonus = row["bonus"] or 0
     answers = fields_to_answer(tx, index) if status == "playing" and blocker else []
+    if status == "waiting" and not answers:
+        answers = _closed_gate(tx, index, row)
+        if answers:
+            action, blocker = None, f"enter {answers[0]['label']} to open this gate"
     return MonitorRow(row["id_in_session"], row["code"], index, row["label"], status, row["app"],
                       row["round_number"], row["page"], seconds, waiting, bonus,
                       bonus_text=_bonus_text(tx, bonus), action=action,
@@ -162,8 +167,8 @@ def advance(tx: Tx, row: Row, answers: Mapping[str, str] | None = None) -> str:
                           "only a started, unfinished participant can be advanced")
     step = tx.steps[index]
     if step.is_wait:
-        release_wait(tx, row)
-        return "release"
+        release_wait(tx, row, answers)
+        return "open gate" if gate_question(step) else "release"
     given = _typed_answers(tx, row, step, answers or {})
     missing = [name for name in _fields_without_value(step) if name not in given]
     if missing:
@@ -206,8 +211,9 @@ def fields_to_answer(tx: Tx, index: int) -> list[dict[str, str]]:
             for name in _fields_without_value(step)]
 
 
-def release_wait(tx: Tx, row: Row) -> None:
-    """Release the wait page a participant is on, for their group (or everyone it waits for)."""
+def release_wait(tx: Tx, row: Row, answers: Mapping[str, str] | None = None) -> None:
+    """Release the wait page a participant is on, for their group (or everyone it waits for);
+    a gate takes its value from ``answers`` first (``gate``)."""
     index = row["step"]
     step = tx.steps[index]
     if forms_groups_by_arrival(step):
@@ -215,7 +221,20 @@ def release_wait(tx: Tx, row: Row) -> None:
                           "it releases by itself when a full group has arrived")
     player = tx.records.player(step.app, row["id"], step.round_number)
     key, target, members = wait_target(tx, index, player)
+    if gate_question(step):
+        set_gate_value(tx, step, target, answers or {})
     move_on(tx, release(tx, index, key, target, members), index)
+
+
+def _closed_gate(tx: Tx, index: int, row: Row) -> list[dict[str, str]]:
+    """The value a gate waits for, for the monitor's form; empty elsewhere."""
+    step = tx.steps[index]
+    question = gate_question(step)
+    if not question:
+        return []
+    player = tx.records.player(step.app, row["id"], step.round_number)
+    _, target, _ = wait_target(tx, index, player)
+    return question if gate_closed(step, target) else []
 
 
 def log_action(tx: Tx, row: Row, action: str) -> None:

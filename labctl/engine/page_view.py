@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..errors import LabctlError
+from ..exit_links import exit_url
 from ..fields import Field
 from ..pages import Page, WaitPage, form_target
 from ..records import Group, Participant, Player, Session, Subsession
@@ -41,6 +43,13 @@ class PageView:
     payment: Payment | None = None
     #: what the page's ``js_vars(player)`` returned; None when the page defines none
     js_vars: dict[str, Any] | None = None
+    #: on the end page: where the session type sends the participant on (``exit_url``), and
+    #: their completion code when the session type has an exit URL or a code for everyone
+    exit_url: str | None = None
+    completion_code: str | None = None
+    #: why the exit URL could not be made (shown on the end page instead of a wrong link; the
+    #: participant's data is saved all the same)
+    exit_problem: str | None = None
 
     @property
     def page(self) -> type[Page] | type[WaitPage] | None:
@@ -61,8 +70,10 @@ def page_view(tx: Tx, row: Row) -> PageView:
     total = len(tx.steps)
     if index >= total:
         person.settle_payoff(row["bonus"] or 0)
-        return PageView("finished", index, total, person, tx.records.session,
+        view = PageView("finished", index, total, person, tx.records.session,
                         payment=payment_of(tx.session_type, row, total))
+        _exit_link(tx, row, person, view)
+        return view
     step = tx.steps[index]
     player = tx.records.player(step.app, row["id"], step.round_number)
     view = PageView("wait" if step.is_wait else "page", index, total, person,
@@ -70,6 +81,7 @@ def page_view(tx: Tx, row: Row) -> PageView:
                     subsession=player.subsession)
     if step.is_wait:
         view.waiting_for = waiting_for(tx, step, player)
+        _wait_page_hooks(tx, step, player, view)
         return view
     page = step.form_page
     view.fields = progress.form_fields(page, player)
@@ -85,9 +97,40 @@ def page_view(tx: Tx, row: Row) -> PageView:
     return view
 
 
+def _exit_link(tx: Tx, row: Row, person: Participant, view: PageView) -> None:
+    """The end page's exit URL and completion code, when the session type has either."""
+    session_type = tx.session_type
+    if session_type.exit_url is None and session_type.completion_code is None:
+        return
+    view.completion_code = row.get("completion_code")
+    if session_type.exit_url is None:
+        return
+    try:
+        view.exit_url = exit_url(session_type.exit_url, {
+            "label": row["label"], "participant_code": row["code"],
+            "session_code": tx.session_code, "completion_code": view.completion_code},
+            person.vars, session_type.name)
+    except LabctlError as exc:  # the end is reached and saved; only the link is missing
+        view.exit_problem = str(exc)
+
+
+def _wait_page_hooks(tx: Tx, step: Step, player: Player, view: PageView) -> None:
+    """A wait page's ``vars_for_template`` and ``js_vars``, for its own template."""
+    page = step.wait_page
+    if page.vars_for_template is not None:
+        view.extra = dict(progress.call_hook(
+            page.vars_for_template, player, root=tx.root,
+            what=f"vars_for_template of {step.describe()}") or {})
+    if page.js_vars is not None:
+        view.js_vars = progress.call_hook(page.js_vars, player, root=tx.root,
+                                          what=f"js_vars of {step.describe()}")
+
+
 def waiting_for(tx: Tx, step: Step, player: Player) -> int:
     """How many participants the wait page still waits for."""
     if forms_groups_by_arrival(step):
+        if step.app.group_by_arrival_time_method is not None:
+            return 0  # the app's rule decides; no count to show
         size = step.app.players_per_group or 1
         waiting = len(tx.store.arrivals(tx.session_code, step.index))
         return size - waiting % size if waiting % size else 0

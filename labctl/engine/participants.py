@@ -24,7 +24,11 @@ class ParticipantActions(EngineCore):
         """
         with self._committing() as outbox:
             tx, row = self._step_tx(participant_code, outbox)
-            yield page_view(tx, self._started(tx, row))
+            row = self._started(tx, row)
+            if progress.asks_arrival_rule(tx, row["step"]):
+                progress.group_waiting(tx, row["step"])
+                row = self._participant(participant_code)
+            yield page_view(tx, row)
             tx.records.flush()
 
     def submit(self, participant_code: str, step: int | None, form: Mapping[str, str],
@@ -74,6 +78,31 @@ class ParticipantActions(EngineCore):
                                  announce_self=True)
             submitted += result.advanced
         return submitted
+
+    def group_waiting_arrivals(self) -> int:
+        """Ask each arrival page's ``group_by_arrival_time_method`` again, for rules that
+        depend on how long players have waited (the server's sweep calls this once a second).
+
+        Free for a project without such a rule; otherwise one read per session, and a
+        transaction only where someone waits at such a page. Returns how many moved on."""
+        if not any(spec.group_by_arrival_time_method for spec in self.project.apps.values()):
+            return 0
+        with self.store.reading():
+            sessions = self.store.session_rows()
+        moved = 0
+        for session_row in sessions:
+            with self.store.reading():
+                steps = self.steps(self.project.session_type(session_row["session_type"]))
+                waiting = sorted({row["step"] for row in self.store.participants_of(
+                    session_row["code"]) if 0 <= row["step"] < len(steps)
+                    and progress.asks_arrival_rule_at(steps[row["step"]])})
+            for index in waiting:
+                with self._committing() as outbox:
+                    tx = self._tx(self._session(session_row["code"]), self.clock())
+                    outbox.txs.append(tx)
+                    moved += len(progress.group_waiting(tx, index))
+                    tx.records.flush()
+        return moved
 
     def position(self, participant_code: str) -> dict[str, Any]:
         """Where a participant is: what wait pages poll when WebSockets are blocked."""

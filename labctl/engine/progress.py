@@ -16,11 +16,12 @@ from typing import Any, Literal
 
 from ..errors import FieldValueError, ModelError
 from ..fields import Field
-from ..pages import Page, form_target
+from ..pages import Page, WaitPage, form_target
 from ..records import Group, Player
+from .flow import Step
 from .hooks import call_hook
 from .tx import Tx
-from .wait import arrive, forms_groups_by_arrival
+from .wait import arrive, form_groups_by_arrival, forms_groups_by_arrival
 
 #: the form key of errors that concern the whole form rather than one field
 FORM_ERROR = "__all__"
@@ -82,9 +83,30 @@ def move_on(tx: Tx, released: list[int], index: int) -> None:
         enter(tx, participant_id, index + 1)
 
 
+def asks_arrival_rule_at(step: Step) -> bool:
+    """Whether a step is an arrival page whose app groups by its own rule."""
+    return forms_groups_by_arrival(step) and step.app.group_by_arrival_time_method is not None
+
+
+def asks_arrival_rule(tx: Tx, index: int) -> bool:
+    """Whether a participant at step ``index`` waits at an arrival page with a rule."""
+    return 0 <= index < len(tx.steps) and asks_arrival_rule_at(tx.steps[index])
+
+
+def group_waiting(tx: Tx, index: int) -> list[int]:
+    """Ask the arrival page's rule again (time has passed since the last arrival); everyone
+    it groups moves on. Returns the participants released."""
+    released = form_groups_by_arrival(tx, index)
+    if released:
+        tx.changed = True
+        move_on(tx, released, index)
+    return released
+
+
 def _place(tx: Tx, participant_id: int, index: int, player: Player) -> None:
     step = tx.steps[index]
-    timeout = None if step.is_wait else timeout_of(tx, step.form_page, player)
+    timeout = (wait_timeout_of(tx, step.wait_page, player) if step.is_wait
+               else timeout_of(tx, step.form_page, player))
     tx.store.update_participant(participant_id, {
         "step": index, "app": step.app.name, "round_number": step.round_number,
         "page": step.name, "page_arrived_at": tx.now_iso,
@@ -95,7 +117,7 @@ def _place(tx: Tx, participant_id: int, index: int, player: Player) -> None:
         "arrived_at": tx.now_iso, "timed_out": 0})
 
 
-def timeout_of(tx: Tx, page: type[Page], player: Player) -> float | None:
+def timeout_of(tx: Tx, page: type[Page] | type[WaitPage], player: Player) -> float | None:
     """The player's seconds on a page: ``get_timeout_seconds(player)`` when the page has it
     (0 or less, an expired time budget, times the page out at once), else ``timeout_seconds``
     (where 0 means none, as it always has)."""
@@ -161,6 +183,9 @@ def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[st
     A timed-out page takes its timeout values; ``given`` are values the experimenter typed
     for fields that have none (already parsed: ``parse_answers``)."""
     index = row["step"]
+    if timed_out and step_token == index and 0 <= index < len(tx.steps) and tx.steps[
+            index].is_wait:
+        return wait_timed_out(tx, row)
     if step_token != index or not 0 <= index < len(tx.steps) or tx.steps[index].is_wait:
         return SubmitResult("stale", reason=stale_reason(tx, row, step_token))
     step = tx.steps[index]
@@ -190,6 +215,25 @@ def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[st
         "seconds": tx.seconds_since(row["page_arrived_at"])})
     enter(tx, row["id"], _next_index(tx, page, player, index))
     return SubmitResult("advanced", timed_out=timed_out)
+
+
+def wait_timeout_of(tx: Tx, page: type[WaitPage], player: Player) -> float | None:
+    """A wait page's limit for this player; free for the wait page that has none."""
+    if page.timeout_seconds is None and page.get_timeout_seconds is None:
+        return None
+    return timeout_of(tx, page, player)
+
+
+def wait_timed_out(tx: Tx, row: dict[str, Any]) -> SubmitResult:
+    """A player waited as long as the wait page allows: on to the next page, or to the end
+    (``after_timeout``). Their arrival stays counted, so the others are released as usual."""
+    index = row["step"]
+    page = tx.steps[index].wait_page
+    tx.store.close_visit(row["id"], index, {
+        "submitted_at": tx.now_iso, "timed_out": 1,
+        "seconds": tx.seconds_since(row["page_arrived_at"])})
+    enter(tx, row["id"], len(tx.steps) if page.after_timeout == "end" else index + 1)
+    return SubmitResult("advanced", timed_out=True)
 
 
 def _next_index(tx: Tx, page: type[Page], player: Player, index: int) -> int:

@@ -305,6 +305,22 @@ class LiveMessages(Protocol):
         ...
 
 
+class ExperimenterChat(Protocol):
+    """Table ``experimenter_messages``: id, session_code, participant_code, sender
+    ("participant" or "experimenter"), body (the text), at; a participant's chat with the
+    experimenter in the monitor (``engine.experimenter_chat``)."""
+
+    def add_experimenter_message(self, row: Row) -> int:
+        """Keep one chat message; its id (ids grow in commit order)."""
+        ...
+
+    def experimenter_messages(self, session_code: str, participant_code: str | None
+                              ) -> list[Row]:
+        """A session's chat messages (one participant's, when given), oldest first."""
+        ...
+
+
 class Store(Transactions, Settings, Sessions, Participants, AppRecords, PageVisits, WaitPages,
-            SharedData, ResultReads, AdminLog, AppErrors, LiveMessages, Protocol):
+            SharedData, ResultReads, AdminLog, AppErrors, LiveMessages, ExperimenterChat,
+            Protocol):
     """Everything the engine keeps: the union of the areas above."""

@@ -15,8 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import Player, Subsession
+from .arrival import chosen_groups, chosen_people, keep_previous_group
 from .creation import apply_group_matrix
 from .flow import Step
+from .gate import gate_closed
 from .hooks import call_hook
 from .tx import Tx
 
@@ -34,12 +36,16 @@ def arrive(tx: Tx, step_index: int, player: Player, skipped: bool) -> list[int]:
     participant_id = player.participant.id
     tx.store.add_arrival(tx.session_code, step_index, participant_id, tx.now_iso, skipped)
     if forms_groups_by_arrival(step):
-        return _form_groups_by_arrival(tx, step_index)
+        if skipped and step.round_number > 1:
+            keep_previous_group(tx, step, player)
+            return []
+        return form_groups_by_arrival(tx, step_index)
     key, target, members = wait_target(tx, step_index, player)
     # everyone there is the usual reason, so it is asked first: a group released early by the
     # experimenter is the exception, and the last to arrive need not ask
-    if tx.store.arrival_count(tx.session_code, step_index, members) == len(
-            members) or tx.store.is_released(tx.session_code, step_index, key):
+    if (tx.store.arrival_count(tx.session_code, step_index, members) == len(members)
+            and not gate_closed(step, target)) or tx.store.is_released(
+            tx.session_code, step_index, key):
         return release(tx, step_index, key, target, members)
     return []
 
@@ -49,6 +55,8 @@ def wait_target(tx: Tx, step_index: int, player: Player) -> tuple[str, Any, list
     if tx.steps[step_index].wait_page.wait_for_all_groups:
         members = [row["id"] for row in tx.store.participants_of(tx.session_code)]
         return "all", player.subsession, members
+    if tx.steps[step_index].wait_page.wait_for is not None:
+        return chosen_people(tx, tx.steps[step_index], player)
     group = player.group
     members = [p.participant.id for p in group.get_players()]
     return f"group:{group.id}", group, members
@@ -95,19 +103,26 @@ def _after_all_players_arrive(tx: Tx, step: Step, target: Any) -> None:
         apply_group_matrix(tx, step.app, target, ids, what)
 
 
-def _form_groups_by_arrival(tx: Tx, step_index: int) -> list[int]:
-    """Group players in order of arrival, as soon as a full group is waiting."""
+def form_groups_by_arrival(tx: Tx, step_index: int) -> list[int]:
+    """Group players in order of arrival, as soon as a full group is waiting (or as the app's
+    ``group_by_arrival_time_method`` chooses)."""
     step = tx.steps[step_index]
     spec = step.app
-    size = spec.players_per_group or 1
     waiting = [pid for pid in tx.store.arrivals(tx.session_code, step_index)
                if tx.records.player(spec, pid, step.round_number).group is None]
     released: list[int] = []
-    while len(waiting) >= size:
-        members, waiting = waiting[:size], waiting[size:]
+    for members in _arrival_groups(tx, step, waiting):
         group = tx.records.new_group(spec, step.round_number)
         for position, participant_id in enumerate(members, start=1):
             player = tx.records.player(spec, participant_id, step.round_number)
             tx.records.assign_group(spec, player, group, position)
         released += release(tx, step_index, f"group:{group.id}", group, members)
     return released
+
+
+def _arrival_groups(tx: Tx, step: Step, waiting: list[int]) -> list[list[int]]:
+    """Who goes together now: the app's rule, or full groups in order of arrival."""
+    if step.app.group_by_arrival_time_method is not None:
+        return chosen_groups(tx, step, waiting)
+    size = step.app.players_per_group or 1
+    return [waiting[i:i + size] for i in range(0, len(waiting) - size + 1, size)]

@@ -66,6 +66,9 @@ _PARTICIPANT = {
     "participant.payment": "fixed pay plus bonus converted to money, in minor units",
     "participant.payment_formatted": "the payment as shown, with its currency",
     "participant.vars": "participant.vars as JSON",
+    "participant.completion_code": "the code the participant was given to prove completion "
+                                   "(exit_url's {completion_code}; the session type's one "
+                                   "code when it sets completion_code)",
 }
 _SESSION = {
     "session.session_type": "the session type's name in sessions.py",

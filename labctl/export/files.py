@@ -28,6 +28,7 @@ from .codebook import (
     extra_field_columns,
 )
 from .custom import custom_export_files, custom_rows
+from .experimenter_chat import CHAT_FILE, chat_table
 from .extra import ExtraLayout, extra_layouts, extra_table
 from .live_messages import LIVE_FILE, live_table
 from .snapshot import Row, session_type_of
@@ -50,7 +51,7 @@ _DEFUSED = re.compile(f"(^|{_SEPARATOR})'(?=[\"']*{_FORMULA})")
 WIDE_FILE, TIMINGS_FILE, RESULTS_JSON = "results_wide.csv", "page_timings.csv", "results.json"
 PAYMENTS_FILE, PAYMENTS_JSON = "payments.csv", "payments.json"
 #: files of a results export that ``results.json`` does not nest: written as CSV either way
-NOT_IN_RESULTS_JSON = frozenset({"live_messages.csv"})
+NOT_IN_RESULTS_JSON = frozenset({"live_messages.csv", "experimenter_chat.csv"})
 _TAKEN_STEMS = {"results_wide", "page_timings", "payments", "results", "codebook"}
 
 
@@ -167,7 +168,7 @@ def write_results(store: Store, project: Project, out_dir: str | Path,
     apps = [app for app in project.apps if app in _apps_of(store, project, session_codes)]
     side = len(custom_export_files(project, apps)) + sum(
         len(extra_record_classes(project.apps[app])) for app in apps)
-    files = (4 if fmt == "json" else 10 + len(apps)) + side
+    files = (5 if fmt == "json" else 11 + len(apps)) + side
     total = len(session_codes) + files
     results = load_results(store, project, session_codes, progress, total)
     tables = _result_tables(results, store)
@@ -246,6 +247,7 @@ def _result_tables(results: Results, store: Store, with_payments: bool = False
     tables.update({name: lambda table=table: table
                    for name, table in results.shared_tables().items()})
     tables[LIVE_FILE] = lambda: live_table(store, [session.code for session in results.sessions])
+    tables[CHAT_FILE] = lambda: chat_table(store, [session.code for session in results.sessions])
     return tables
 
 

@@ -37,6 +37,7 @@ PARTICIPANT_COLUMNS = [
     "participant.id_in_session", "participant.code", "participant.label",
     "participant.started_at", "participant.finished_at", "participant.bonus",
     "participant.payment", "participant.payment_formatted", "participant.vars",
+    "participant.completion_code",
 ]
 SESSION_COLUMNS = [
     "session.code", "session.session_type", "session.label", "session.room",
@@ -239,6 +240,7 @@ def participant_cells(session: SessionSnapshot, person: Row) -> Row:
         "participant.payment": payment.total,
         "participant.payment_formatted": payment.shown(payment.total),
         "participant.vars": vars_codec.plain(person["vars"]),
+        "participant.completion_code": person.get("completion_code"),
     }
 
 

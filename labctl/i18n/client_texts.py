@@ -48,6 +48,13 @@ CLIENT_TEXTS = {
     "chat.someone": N_("Someone"),
     "chat.direct": N_("(direct)"),
     "chat.to_you": N_("(to you only)"),
+    "experimenter_chat.title": N_("Chat with the experimenter"),
+    "experimenter_chat.label": N_("Message to the experimenter"),
+    "experimenter_chat.placeholder": N_("Write to the experimenter"),
+    "experimenter_chat.you": N_("You: "),
+    "experimenter_chat.experimenter": N_("Experimenter: "),
+    "experimenter_chat.not_sent": N_("Not sent; please try again."),
+    "experimenter_chat.offline": N_("Not sent: the connection is down. Please try again."),
     "live.lost": N_("The connection was lost before the server answered: your last action "
                     "may not have been saved."),
     "live.failed": N_("Your last action could not be completed. Please try again; if it "

@@ -30,6 +30,7 @@ from . import (
     app_static,
     demo,
     downloads,
+    experimenter_chat,
     live_socket,
     participant,
     reports,
@@ -48,6 +49,7 @@ from .rendering import (
     language_variants,
     page_marker,
     title_text,
+    wait_template_name,
 )
 from .security import (
     AdminOnlySessions,
@@ -105,6 +107,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     api.register(app)
     app.register_blueprint(reports.bp)
     app.register_blueprint(demo.bp)
+    app.register_blueprint(experimenter_chat.bp)
     sock = Sock(app)
     for route, handler in [(SOCKET_ROUTE, participant.participant_socket),
                            (SHARED_ROUTE, shared_socket.shared_socket),
@@ -219,6 +222,8 @@ def _compile_templates(templates: TemplateCache, engine: Engine
                     if variant:
                         variants[(name, language)] = app_template_name(spec.name, variant)
                         templates.add(variants[(name, language)])
+        for file in spec.wait_templates.values():
+            templates.add(wait_template_name(spec.name, file))
     return variants
 
 

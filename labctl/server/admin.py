@@ -234,10 +234,20 @@ def session_detail(session_code: str):
         groups=[{**g, "json": json.dumps(g["doc"], indent=2, ensure_ascii=False)}
                 for g in engine().group_documents(session_code)],
         actions=engine().admin_actions(session_code),
+        chat=chat_threads(engine().experimenter_chat(session_code)),
         custom_downloads=custom_download_kinds(engine().project, session_type.app_sequence),
         reports=_report_tabs(session_code),
         fixed_pay=format_money(session_type.fixed_pay, session_type.currency),
         base_url=request.host_url.rstrip("/"), csrf_token=_admin_csrf())
+
+
+def chat_threads(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The experimenter chat by participant, in the order each first wrote: the monitor shows
+    a thread and an answer box for each."""
+    threads: dict[str, list[dict[str, Any]]] = {}
+    for message in messages:
+        threads.setdefault(message["participant_code"], []).append(message)
+    return [{"participant_code": code, "messages": thread} for code, thread in threads.items()]
 
 
 def _report_tabs(session_code: str) -> list[dict[str, Any]]:
@@ -255,7 +265,8 @@ def monitor_json(session_code: str):
         return jsonify({"error": f"no session '{session_code}'"}), 404
     response = jsonify({"participants": [r.as_dict() for r in engine().monitor(session_code)],
                         "actions": engine().admin_actions(session_code),
-                        "groups": engine().group_documents(session_code)})
+                        "groups": engine().group_documents(session_code),
+                        "chat": chat_threads(engine().experimenter_chat(session_code))})
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -32,7 +32,13 @@ from ..participant_urls import (
 )
 from .current import engine
 from .live import relay
-from .rendering import FINISHED_TEMPLATE, WAIT_TEMPLATE, compiled, render_page
+from .rendering import (
+    FINISHED_TEMPLATE,
+    WAIT_TEMPLATE,
+    compiled,
+    render_page,
+    render_wait_page,
+)
 from .security import csrf_ok, csrf_token
 
 bp = Blueprint("participant", __name__)
@@ -122,6 +128,11 @@ def _html(code: str, view: PageView, errors: dict[str, str] | None,
             labctl_notice=notice)
     if view.kind == "wait":
         page_url = _page_url(code)
+        own = view.step.app.wait_templates.get(view.page)  # type: ignore
+        if own is not None:
+            return render_wait_page(view, own, {"ws_url": page_url + SOCKET,
+                                                "position_url": page_url + POSITION,
+                                                "labctl_notice": notice})
         return compiled(WAIT_TEMPLATE).render(
             view=view, title=_(view.page.title_text),  # type: ignore[union-attr]
             body=_(view.page.body_text),  # type: ignore[union-attr]

@@ -18,6 +18,7 @@ import jinja2
 from flask import current_app
 from markupsafe import Markup, escape
 
+from ..app import template_home
 from ..engine import FORM_ERROR, PageView
 from ..errors import ResearcherCodeError, SourceLocation
 from ..fields import Boolean, Field, Money, shown_decimal
@@ -26,6 +27,7 @@ from ..money import format_money, format_points
 from ..otree_templates import FRAGMENT_PREFIX, PAGE_PREFIX, translate
 from ..page_marker import attributes as marker_attributes
 from ..project import Project
+from .experimenter_chat import chat_box
 from .widgets import FieldInput, render_field, render_next_button
 
 #: the Jinja names of an app's template files: ``app:<app>/<file>``
@@ -33,6 +35,10 @@ APP_TEMPLATE_PREFIX = PAGE_PREFIX
 LAYOUT = "labctl/page.html"
 #: labctl's own templates that participant pages render from the ``TemplateCache``
 WAIT_TEMPLATE = "labctl/wait.html"
+#: a wait page's own template goes by ``wait:<app>/<file>`` and is put in this layout, which
+#: keeps what makes it a wait page (the socket and position that move it on)
+WAIT_PAGE_PREFIX = "wait:"
+WAIT_LAYOUT = "labctl/wait_page.html"
 FINISHED_TEMPLATE = "labctl/finished.html"
 #: where ``create_app`` keeps the app's ``TemplateCache`` (``app.extensions``)
 TEMPLATE_CACHE = "labctl.templates"
@@ -52,18 +58,22 @@ class AppTemplateLoader(jinja2.BaseLoader):
     def get_source(self, environment: jinja2.Environment, template: str
                    ) -> tuple[str, str, Callable[[], bool]]:
         fragment = template.startswith(FRAGMENT_PREFIX)
-        if not template.startswith(APP_TEMPLATE_PREFIX) and not fragment:
+        wait = template.startswith(WAIT_PAGE_PREFIX)
+        if not template.startswith(APP_TEMPLATE_PREFIX) and not fragment and not wait:
             raise jinja2.TemplateNotFound(template)
         app, _, name = template.partition(":")[2].partition("/")
         spec = self.project.apps.get(app)
         if spec is None:
             raise jinja2.TemplateNotFound(template)
-        path = (spec.folder / name).resolve()
-        if not path.is_relative_to(spec.folder.resolve()) or not path.is_file():
+        home = spec.folder if fragment else template_home(spec.folder, name)
+        if home != spec.folder:  # another app's or _templates/ (oTree's reuse)
+            name = name.partition("/")[2]
+        path = (home / name).resolve()
+        if not path.is_relative_to(home.resolve()) or not path.is_file():
             raise jinja2.TemplateNotFound(template)
         source = translate(path.read_text(encoding="utf-8"))
         if not fragment and "{% extends" not in source:
-            source = '{% extends "' + LAYOUT + '" %}' + source
+            source = '{% extends "' + (WAIT_LAYOUT if wait else LAYOUT) + '" %}' + source
         mtime = path.stat().st_mtime
         return source, str(path), lambda: _unchanged(path, mtime)
 
@@ -82,6 +92,68 @@ def language_variants(file: str, language: str) -> list[str]:
         return []
     codes = [language, language.split("_")[0]] if "_" in language else [language]
     return [f"{stem}.{code}.{suffix}" for code in codes]
+
+
+def form_helpers(view: PageView, field_input: Callable[[Field], FieldInput],
+                 errors: dict[str, str]) -> dict[str, Callable[..., Any]]:
+    """Helpers for a form written by hand: ``field_error('age')`` (the refused answer's
+    message, or ""), ``field_value('age')`` (what was typed, or what is stored),
+    ``choices('q1')`` (``(value, label)`` pairs to loop over) and ``readonly_field('q1')``
+    (an earlier answer shown again, disabled: a quiz's explanation page). A name that is not
+    a field of the page's form record stops the page at the template's line, as any
+    undefined name does."""
+
+    def declared(name: str) -> Field:
+        for shown in view.fields:
+            if shown.name == name:
+                return shown
+        record = view.form_record
+        found = type(record).declared_fields().get(name) if record is not None else None
+        if found is None:
+            raise jinja2.UndefinedError(f"'{name}' is not a field of this page's form_model")
+        return found
+
+    def field_error(name: str) -> str:
+        declared(name)
+        return errors.get(name, "")
+
+    def field_value(name: str) -> str:
+        return field_input(declared(name)).value
+
+    def choices(name: str) -> list[tuple[str, Any]]:
+        return field_input(declared(name)).choices
+
+    def readonly_field(name: str) -> Markup:
+        shown = field_input(declared(name))
+        shown.error = None
+        return render_field(shown, readonly=True)
+
+    return {"field_error": field_error, "field_value": field_value, "choices": choices,
+            "readonly_field": readonly_field}
+
+
+def wait_template_name(app: str, file: str) -> str:
+    """The name a wait page's own template goes by in the Jinja environment."""
+    return f"{WAIT_PAGE_PREFIX}{app}/{file}"
+
+
+def render_wait_page(view: PageView, file: str, urls: dict[str, str]) -> str:
+    """A wait page with its own template: the records, ``C``, ``money`` and what its
+    ``vars_for_template`` returned, as on a page; ``urls`` are the socket and position."""
+    context = {
+        "view": view, "player": view.player, "group": view.group,
+        "subsession": view.subsession, "participant": view.participant,
+        "session": view.session, "C": view.step.app.constants() if view.step else None,
+        "money": money_formatter(view), "title_text": view.page.title_text,  # type: ignore
+        "body_text": view.page.body_text, **urls, **view.extra,  # type: ignore[union-attr]
+    }
+    if view.js_vars is not None:
+        context["js_vars_json"] = js_vars_json(view)
+    try:
+        return compiled(wait_template_name(view.step.app.name, file)).render(  # type: ignore
+            context)
+    except jinja2.UndefinedError as exc:
+        raise undefined_in_template(exc, view.step.app.folder) from exc  # type: ignore
 
 
 def _unchanged(path: Path, mtime: float) -> bool:
@@ -176,8 +248,10 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
     def next_button(label: str | None = None) -> Markup:
         return render_next_button(label)
 
+    helpers = form_helpers(view, field_input, errors)
     page = view.page
     context = {
+        **helpers, "experimenter_chat": lambda: chat_box(csrf),
         "view": view, "player": view.player, "group": view.group,
         "subsession": view.subsession, "participant": view.participant,
         "session": view.session, "C": view.step.app.constants() if view.step else None,

@@ -85,3 +85,7 @@ def _sweep_timeouts(engine: Engine) -> None:
             engine.expire_timeouts()
         except LabctlError as exc:
             log.error("could not submit a timed-out page: %s", exc)
+        try:
+            engine.group_waiting_arrivals()
+        except LabctlError as exc:
+            log.error("could not group the players waiting at arrival: %s", exc)

@@ -36,15 +36,17 @@ class FieldInput:
     money_max: str | None
 
 
-def render_field(shown: FieldInput) -> Markup:
-    """The field's whole block, as ``{{ formfield("name") }}`` puts it in a page."""
+def render_field(shown: FieldInput, readonly: bool = False) -> Markup:
+    """The field's whole block, as ``{{ formfield("name") }}`` puts it in a page;
+    ``readonly``: an earlier answer shown again, disabled (so never posted)."""
     field = shown.field
     name = escape(field.name)
     widget = field.effective_widget
     described = (f"error-{name}" if shown.error else f"help-{name}" if field.help_text else "")
-    attrs = _Attributes(" required" if field.required else "",
+    attrs = _Attributes(" required" if field.required and not readonly else "",
                         f' aria-describedby="{described}"' if described else "",
-                        ' aria-invalid="true"' if shown.error else "")
+                        ' aria-invalid="true"' if shown.error else "",
+                        " disabled" if readonly else "")
     parts = [f'<div class="field{" has-error" if shown.error else ""}" id="field-{name}">']
     if widget in ("radio", "radio_horizontal"):
         parts.append(_radios(shown, name, widget, attrs))
@@ -71,10 +73,12 @@ class _Attributes:
     required: str
     described: str
     invalid: str = ""
+    #: `` disabled`` for an answer shown read-only (``readonly_field``)
+    disabled: str = ""
 
     @property
     def every(self) -> str:
-        return self.required + self.described + self.invalid
+        return self.required + self.described + self.invalid + self.disabled
 
 
 def _radios(shown: FieldInput, name: str, widget: str, attrs: _Attributes) -> str:
@@ -94,7 +98,7 @@ def _checkbox(shown: FieldInput, name: str, attrs: _Attributes) -> str:
     required, which the server checks and explains ("Please tick this box")."""
     checked = " checked" if shown.value in TICKED else ""
     return (f'\n  <label class="choice"><input type="checkbox" name="{name}" value="1" '
-            f'id="id_{name}"{checked}{attrs.described}{attrs.invalid}>'
+            f'id="id_{name}"{checked}{attrs.described}{attrs.invalid}{attrs.disabled}>'
             f"\n    <span>{escape(shown.field.display_label)}</span></label>")
 
 
@@ -114,16 +118,33 @@ def _input(shown: FieldInput, name: str, widget: str, attrs: _Attributes) -> str
         return (f'\n  <textarea name="{name}" id="id_{name}" rows="4"{max_length}{attrs.every}>'
                 f"{value}</textarea>")
     low, high = escape(shown.money_min), escape(shown.money_max)
-    if widget == "slider":  # never required: a slider always has a value
+    if widget == "slider":
+        if shown.value == "" and field.required:
+            return _unset_slider(shown, name, low, high, attrs)
         start = value if shown.value != "" else low
         return (f'\n  <div class="slider"><span>{low}</span>\n  <input type="range" '
                 f'name="{name}" id="id_{name}" min="{low}" max="{high}" step="{shown.step}" '
-                f'value="{start}"{attrs.described}{attrs.invalid}>\n  <span>{high}</span> '
+                f'value="{start}"{attrs.described}{attrs.invalid}{attrs.disabled}>'
+                f'\n  <span>{high}</span> '
                 f'<output for="id_{name}" class="slider-value">{value}</output></div>')
     if widget == "number":
         return _number_input(shown, name, value, attrs)
     return (f'\n  <input type="text" name="{name}" id="id_{name}" value="{value}"'
             f"{max_length}{attrs.every}>")
+
+
+def _unset_slider(shown: FieldInput, name: str, low: str, high: str,
+                  attrs: _Attributes) -> str:
+    """A required slider with no answer yet shows no position: a thumb at ``min`` (or in the
+    middle) anchors answers. The range input has no name; what is posted is the hidden input,
+    empty until the participant moves the slider (labctl.js copies the value), so the server
+    refuses an untouched slider too ("Please move the slider")."""
+    return (f'\n  <div class="slider unset" data-labctl-unset="{name}"><span>{low}</span>'
+            f'\n  <input type="range" id="id_{name}" min="{low}" max="{high}" '
+            f'step="{shown.step}"{attrs.described}{attrs.invalid}{attrs.disabled}>'
+            f'\n  <span>{high}</span> '
+            f'<output for="id_{name}" class="slider-value">&#8211;</output>'
+            f'\n  <input type="hidden" name="{name}" value=""></div>')
 
 
 def _number_input(shown: FieldInput, name: str, value: str, attrs: _Attributes) -> str:

@@ -140,3 +140,19 @@ def m009_data_api_calls(db: Database) -> None:
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)
+
+
+@core()
+def m010_recipes_completion_codes(db: Database) -> None:
+    """Each participant's completion code (``labctl.exit_links``), kept with their data."""
+    db.table("participants").add_column("completion_code", str)
+
+
+@core()
+def m011_recipes_experimenter_chat(db: Database) -> None:
+    """A participant's chat with the experimenter (the monitor): every message is data."""
+    db.table("experimenter_messages").create({
+        "id": int, "session_code": str, "participant_code": str, "sender": str, "body": str,
+        "at": str,
+    }, pk="id")
+    db.table("experimenter_messages").create_index(["session_code", "participant_code", "id"])

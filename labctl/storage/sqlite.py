@@ -446,6 +446,18 @@ class SqliteStore:
         self.conn.execute("DELETE FROM app_errors WHERE participant_code = ?",
                           (participant_code,))
 
+    # -- the experimenter chat --------------------------------------------------------------
+    def add_experimenter_message(self, row: Row) -> int:
+        return self._insert("experimenter_messages", row)
+
+    def experimenter_messages(self, session_code: str, participant_code: str | None
+                              ) -> list[Row]:
+        if participant_code is None:
+            return self._all("SELECT * FROM experimenter_messages WHERE session_code = ? "
+                             "ORDER BY id", (session_code,))
+        return self._all("SELECT * FROM experimenter_messages WHERE session_code = ? AND "
+                         "participant_code = ? ORDER BY id", (session_code, participant_code))
+
     # -- live messages ---------------------------------------------------------------------
     def add_live_message(self, row: Row) -> int:
         return self._insert("live_messages", row)

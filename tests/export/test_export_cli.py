@@ -39,10 +39,11 @@ def test_export_results_writes_every_session_by_default(played, tmp_path):
     result = invoke("export", "results", "--project", played.project_dir, "--out", out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "batch_data.csv", "codebook.csv", "codebook.md", "group_data.csv", "live_messages.csv",
+        "batch_data.csv", "codebook.csv", "codebook.md", "experimenter_chat.csv",
+        "group_data.csv", "live_messages.csv",
         "page_timings.csv", "questionnaire.csv", "results_wide.csv", "shared_documents.csv",
         "shared_messages.csv", "study_data.csv", "trust.csv", "ultimatum.csv"]
-    assert "Wrote 13 files" in result.output
+    assert "Wrote 14 files" in result.output
     codes = [row["session.code"] for row in wide_rows(out)]
     assert codes == [c for c in (played.code, played.running_code, played.idle_code)
                      for _ in range(4)]
@@ -70,8 +71,9 @@ def test_export_results_as_json_with_an_explicit_db(played, tmp_path):
     result = invoke("export", "results", "--format", "json", "--db", played.db,
                     "--project", played.project_dir, "--session", played.code, "--out", out)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["codebook.csv", "codebook.md",
-                                                     "live_messages.csv", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "codebook.csv", "codebook.md", "experimenter_chat.csv", "live_messages.csv",
+        "results.json"]
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert [s["code"] for s in data["sessions"]] == [played.code]
 

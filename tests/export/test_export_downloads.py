@@ -85,7 +85,8 @@ def test_the_wide_csv_download_is_the_file_the_cli_writes(lab, tmp_path):
                                                   timeout=TIMEOUT).content))
     assert archive.namelist() == ["results_wide.csv", "trust.csv", "ultimatum.csv",
                                   "questionnaire.csv", "page_timings.csv", "payments.csv",
-                                  *SHARED_FILES, "live_messages.csv", "codebook.csv",
+                                  *SHARED_FILES, "live_messages.csv",
+                                  "experimenter_chat.csv", "codebook.csv",
                                   "codebook.md"]
     for path in written:
         if not path.name.startswith("codebook"):

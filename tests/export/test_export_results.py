@@ -23,6 +23,7 @@ WIDE_HEADER = [
     "participant.id_in_session", "participant.code", "participant.label",
     "participant.started_at", "participant.finished_at", "participant.bonus",
     "participant.payment", "participant.payment_formatted", "participant.vars",
+    "participant.completion_code",
     "session.code", "session.session_type", "session.label", "session.room",
     "session.created_at", "session.num_participants", "session.currency", "session.fixed_pay",
     "session.params", "session.vars",
@@ -76,6 +77,7 @@ def expected_row(played: Played, me: int) -> dict[str, Any]:
         "participant.payment": 1000 + bonus,
         "participant.payment_formatted": format_money(1000 + bonus, "EUR"),
         "participant.vars": "{}",
+        "participant.completion_code": person["completion_code"],
         "session.code": played.code, "session.session_type": "my_session",
         "session.label": None, "session.room": None, "session.created_at": session["created_at"],
         "session.num_participants": 4, "session.currency": "EUR", "session.fixed_pay": 1000,
@@ -125,7 +127,8 @@ def exported(played: Played, tmp_path):
 def test_the_csv_export_writes_the_wide_table_a_table_per_app_and_the_timings(exported):
     assert [path.name for path in exported] == [
         "results_wide.csv", "trust.csv", "ultimatum.csv", "questionnaire.csv",
-        "page_timings.csv", *SHARED_FILES, "live_messages.csv", "codebook.csv", "codebook.md"]
+        "page_timings.csv", *SHARED_FILES, "live_messages.csv", "experimenter_chat.csv",
+        "codebook.csv", "codebook.md"]
 
 
 def test_the_wide_csv_has_every_column_in_a_stable_order(played, exported):
@@ -229,7 +232,8 @@ def test_page_timings_have_a_row_per_page_visit_with_its_seconds(played, exporte
 def test_the_json_holds_the_same_content_nested(played, tmp_path):
     path, *codebook = write_results(played.store, played.project, tmp_path / "out",
                                     [played.code], "json")
-    assert [p.name for p in codebook] == ["live_messages.csv", "codebook.csv", "codebook.md"]
+    assert [p.name for p in codebook] == ["live_messages.csv", "experimenter_chat.csv",
+                                          "codebook.csv", "codebook.md"]
     assert path.name == "results.json"
     data = json.loads(path.read_text(encoding="utf-8"))
     (session,) = data["sessions"]
@@ -281,6 +285,6 @@ def test_progress_is_reported_up_to_the_total(played, tmp_path):
     seen: list[tuple[str, int, int]] = []
     write_results(played.store, played.project, tmp_path / "out",
                   [played.code, played.idle_code], progress=lambda *a: seen.append(a))
-    assert [done for _, done, _ in seen] == list(range(1, 16))  # 2 sessions, 13 files
-    assert {total for _, _, total in seen} == {15}
+    assert [done for _, done, _ in seen] == list(range(1, 17))  # 2 sessions, 14 files
+    assert {total for _, _, total in seen} == {16}
     assert seen[-1][0] == "wrote codebook.md"

@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 import pytest
 
 from labctl import fields
+from labctl.errors import FieldValueError
 from labctl.server.widgets import FieldInput, render_field, render_next_button
 
 
@@ -110,13 +111,32 @@ def test_a_checkbox_is_ticked_by_any_posted_yes_and_is_never_required_in_html():
         assert "required" not in box
 
 
-def test_a_slider_starts_at_its_minimum_when_nothing_was_answered():
+def test_a_required_slider_nothing_answered_has_no_position_and_posts_nothing():
+    """A thumb at the minimum anchors answers: until moved, the slider has no value to post
+    (the range input has no name) and the hidden answer is empty, which the server refuses."""
     page = shown(fields.Integer(min=1, max=7, widget="slider"), low="1", high="7")
-    slider = page.one("input")
-    assert (slider["type"], slider["min"], slider["max"], slider["value"]) == (
-        "range", "1", "7", "1")
-    assert "required" not in slider
+    slider, answer = page.all("input")
+    assert slider == {"type": "range", "id": "id_answer", "min": "1", "max": "7", "step": "1"}
+    assert answer == {"type": "hidden", "name": "answer", "value": ""}
+    assert {"class": "slider unset", "data-labctl-unset": "answer"} in page.all("div")
     assert page.one("output") == {"for": "id_answer", "class": "slider-value"}
+
+
+def test_an_optional_slider_starts_at_its_minimum_and_an_answered_one_at_its_value():
+    page = shown(fields.Integer(min=1, max=7, widget="slider", required=False), low="1",
+                 high="7")
+    slider = page.one("input")
+    assert (slider["type"], slider["name"], slider["value"]) == ("range", "answer", "1")
+    answered = shown(fields.Integer(min=1, max=7, widget="slider"), value="5", low="1",
+                     high="7").one("input")
+    assert (answered["name"], answered["value"]) == ("answer", "5")
+
+
+def test_an_untouched_slider_is_refused_on_the_server_with_what_to_do():
+    field = fields.Integer(min=1, max=7, widget="slider")
+    field.name = "answer"
+    with pytest.raises(FieldValueError, match="Please move the slider"):
+        field.parse("")
 
 
 def test_a_textarea_keeps_its_limit_and_content():

@@ -9,6 +9,7 @@
   var actionUrl = box.getAttribute("data-action-url");
   var baseUrl = box.getAttribute("data-base-url");
   var csrf = box.getAttribute("data-csrf");
+  var chatUrl = box.getAttribute("data-chat-url");
   var state = document.getElementById("live-state");
   var pending = null;
   var pollTimer = null;
@@ -155,6 +156,7 @@
     tbody.parentNode.replaceChild(fresh, tbody);
     restoreAnswers(fresh, kept);
     renderGroups(data.groups || []);
+    renderChat(data.chat || []);
     // the report tab (labctl-report.js) refreshes on the same news, over the same socket
     document.dispatchEvent(new CustomEvent("labctl:monitor-updated"));
   }
@@ -210,6 +212,56 @@
       body.textContent = JSON.stringify(group.doc, null, 2);
       box.appendChild(title); box.appendChild(body);
     });
+  }
+
+  // The experimenter chat: a thread per participant who wrote, with an answer box. An
+  // answer being typed is kept across updates (the box is only rebuilt when it is empty).
+  function renderChat(threads) {
+    var chatBox = document.getElementById("experimenter-chat");
+    if (!chatBox) { return; }
+    var typing = chatBox.querySelector("input[name=text]:focus");
+    if (typing && typing.value) { return; }
+    var fresh = document.createElement("div");
+    fresh.id = "experimenter-chat";
+    if (!threads.length) {
+      var none = document.createElement("p");
+      none.className = "muted"; none.textContent = "No participant has written to you yet.";
+      fresh.appendChild(none);
+    }
+    threads.forEach(function (thread) {
+      var box = document.createElement("div");
+      box.className = "chat-thread"; box.setAttribute("data-code", thread.participant_code);
+      var title = document.createElement("h3");
+      title.className = "code"; title.textContent = thread.participant_code;
+      var list = document.createElement("ul");
+      list.className = "chat-messages";
+      thread.messages.forEach(function (message) {
+        var item = document.createElement("li");
+        item.className = "from-" + message.sender;
+        var who = document.createElement("strong");
+        who.textContent = (message.sender === "experimenter" ? "You" : "Participant") + ":";
+        item.appendChild(who);
+        item.appendChild(document.createTextNode(" " + message.body));
+        list.appendChild(item);
+      });
+      var form = document.createElement("form");
+      form.method = "post"; form.className = "chat-answer";
+      form.action = chatUrl.replace("CODE", encodeURIComponent(thread.participant_code));
+      var token = document.createElement("input");
+      token.type = "hidden"; token.name = "csrf_token"; token.value = csrf;
+      var label = document.createElement("label");
+      var input = document.createElement("input");
+      input.type = "text"; input.name = "text"; input.required = true;
+      input.autocomplete = "off"; input.maxLength = 1000;
+      label.appendChild(document.createTextNode("Answer "));
+      label.appendChild(input);
+      var button = document.createElement("button");
+      button.type = "submit"; button.className = "button secondary"; button.textContent = "Send";
+      form.appendChild(token); form.appendChild(label); form.appendChild(button);
+      box.appendChild(title); box.appendChild(list); box.appendChild(form);
+      fresh.appendChild(box);
+    });
+    chatBox.parentNode.replaceChild(fresh, chatBox);
   }
 
   function refresh() {

@@ -159,6 +159,8 @@
         var message = {};
         try { message = JSON.parse(event.data); } catch (ignored) { return; }
         if (message.type === "advance" || (message.type === "position" && message.step !== step)) { moveOn(); }
+        // other scripts of the page hear the rest (labctl-experimenter-chat.js its answers)
+        document.dispatchEvent(new CustomEvent("labctl:participant-message", { detail: message }));
       };
       socket.onclose = function () {
         if (silence !== null) { window.clearTimeout(silence); silence = null; }
@@ -229,6 +231,7 @@
 
     form.addEventListener("submit", function (event) {
       if (sending) { event.preventDefault(); return; }
+      if (unmovedSliders(form)) { event.preventDefault(); return; }
       if (!canFetch) {  // an old browser: the plain form, sent once
         sending = true;
         if (button) { button.disabled = true; }
@@ -280,6 +283,37 @@
       var output = slider.parentElement.querySelector("output");
       slider.addEventListener("input", function () { output.textContent = slider.value; });
     });
+    Array.prototype.forEach.call(document.querySelectorAll(".slider.unset"), answerWhenMoved);
+  }
+
+  // A slider with no default position (widgets.py): its answer is the hidden input, set the
+  // first time the participant moves it; until then the slider shows no thumb.
+  function answerWhenMoved(box) {
+    var slider = box.querySelector("input[type=range]");
+    var answer = box.querySelector("input[type=hidden]");
+    function moved() {
+      answer.value = slider.value;
+      box.classList.remove("unset");
+    }
+    slider.addEventListener("input", moved);
+    slider.addEventListener("change", moved);
+  }
+
+  // Sliders never moved: say so beside each and keep the form (the server refuses them too).
+  function unmovedSliders(form) {
+    var unset = form.querySelectorAll(".slider.unset");
+    Array.prototype.forEach.call(unset, function (box) {
+      var field = box.parentElement;
+      if (!field.querySelector(".error")) {
+        var message = document.createElement("p");
+        message.className = "error";
+        message.setAttribute("role", "alert");
+        message.textContent = "Please move the slider to give your answer.";
+        field.appendChild(message);
+      }
+    });
+    if (unset.length) { unset[0].querySelector("input[type=range]").focus(); }
+    return unset.length;
   }
 
   // A refused form comes back with its wrong fields marked aria-invalid: put the cursor in
