@@ -94,6 +94,14 @@ class RecordSet:
         person._links = self.links
         self._participants[row["id"]] = (person, row["vars"] or "{}")
 
+    def _know_participants(self, participant_ids: list[int]) -> None:
+        """Load the participants of players about to load in one read: a group's members
+        were one query each, on every live message of a market."""
+        missing = [i for i in participant_ids if i not in self._participants]
+        if len(missing) > 1:
+            for row in self.store.participants_by_ids(missing):
+                self.know_participant(row)
+
     def player(self, spec: AppSpec, participant_id: int, round_number: int) -> Player:
         key = (spec.name, participant_id, round_number)
         if key not in self._players:
@@ -238,6 +246,7 @@ class RecordSet:
         key = (spec.name, group.id)
         if key not in self._members:
             rows = self.store.group_player_rows(spec.name, key[1])
+            self._know_participants([row["participant_id"] for row in rows])
             self._members[key] = [self._player(spec, row) for row in rows]
         return list(self._members[key])
 
