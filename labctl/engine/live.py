@@ -237,9 +237,10 @@ def _deliver(tx: Tx, step: Step, addressed: list[tuple[Any, Any, str]], message_
              where: Row) -> None:
     """Log each payload once, with the members it reaches, and publish it to each of them:
     to members on a live page of the same app round only (a member who moved on, or has not
-    arrived yet, gets nothing). Their steps are read afresh, in one read."""
-    rows = {row["id"]: row for row in tx.store.participants_by_ids(
-        [member.participant.id for member, _, _ in addressed])}
+    arrived yet, gets nothing). A live method moves nobody, so their rows as read in this
+    transaction tell where they are."""
+    rows = tx.records.unmoved_participant_rows(
+        [member.participant.id for member, _, _ in addressed])
     payloads: dict[str, tuple[Any, list[Row]]] = {}
     for member, payload, text in addressed:
         recipient = rows[member.participant.id]
