@@ -20,8 +20,9 @@ every method:
 
 The tables are those of ``labctl.storage.migrations`` (``sessions``, ``participants``,
 ``page_visits``, ``wait_arrivals``, ``wait_releases``, ``admin_actions``, ``shared_docs``,
-``shared_history``, ``shared_messages``, ``settings``, ``live_messages``) plus one table per
-app and record kind (``labctl.storage.app_tables``): their columns are the row keys below.
+``shared_history``, ``shared_messages``, ``settings``, ``live_messages``,
+``live_recipients``) plus one table per app and record kind (``labctl.storage.app_tables``):
+their columns are the row keys below.
 """
 
 from __future__ import annotations
