@@ -39,8 +39,12 @@ def encode(values: dict[str, Any], owner: str = "participant") -> str:
 
 
 def decode(text: str | None) -> dict[str, Any]:
-    """Stored ``vars`` back, every tagged value with its type."""
-    loaded = json.loads(text or "{}", object_hook=_untagged)
+    """Stored ``vars`` back, every tagged value with its type. Empty vars (most
+    participants') are not parsed, and one decoder serves every call: each live message of a
+    market decodes the vars of all its members."""
+    if not text or text == "{}":
+        return {}
+    loaded = _DECODER.decode(text)
     return loaded if isinstance(loaded, dict) else {}
 
 
@@ -137,6 +141,10 @@ def _untagged(obj: dict[str, Any]) -> Any:
         return obj
     decoder = _DECODERS.get(obj[TAG])
     return obj if decoder is None else decoder(obj["value"])
+
+
+#: made once: ``json.loads`` builds a decoder on every call that passes an object_hook
+_DECODER = json.JSONDecoder(object_hook=_untagged)
 
 
 def _hashable(key: Any) -> Any:

@@ -3,7 +3,8 @@
 ``Count`` is a live page: each message is ``{"kind": ...}``: ``click`` adds one to the group's
 total and the clicker's count and tells the whole group; ``state`` answers the sender alone
 (oTree's ``liveSend({})`` on load); ``whisper`` goes to member ``to`` only; ``boom`` writes
-then raises; ``bad`` returns a key that is no member; ``nojson`` returns a set. ``Results``
+then raises; ``bad`` returns a key that is no member; ``nojson`` returns a set; ``each`` tells
+every member their own id_in_group (a payload per member). ``Results``
 follows, so a participant can be moved off the live page.
 """
 
@@ -48,6 +49,8 @@ class Count(labctl.Page):
             return {7: "nobody"}
         if kind == "nojson":
             return {0: {1, 2}}
+        if kind == "each":
+            return {p.id_in_group: {"you": p.id_in_group} for p in group.get_players()}
         return {player.id_in_group: {"total": group.total, "clicks": player.clicks}}
 
 

@@ -3,11 +3,12 @@ data)`` runs on the server, and what it returns reaches the addressed players' `
 
 Each message is one transaction, like a submit: what the method changes commits with the
 message or, when it raises, not at all (and the researcher sees its file:line in the monitor).
-The message and each delivery are logged in ``live_messages`` in the same transaction, and the
-deliveries are published (``hub.Channel.live``) after the commit, in commit order, only to
-members who are on a live page of the same app round. A message from a page the participant is
-no longer on (a stale tab, a replay) is refused, as are oversized or deeply nested payloads and
-a page sending faster than ``RATE_PER_SECOND``.
+The message and each payload it delivers are logged in ``live_messages`` in the same
+transaction (a payload once, however many members it reaches; each of them a small row of
+``live_recipients``), and the deliveries are published (``hub.Channel.live``) after the
+commit, in commit order, only to members who are on a live page of the same app round. A
+message from a page the participant is no longer on (a stale tab, a replay) is refused, as are
+oversized or deeply nested payloads and a page sending faster than ``RATE_PER_SECOND``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,22 @@ class Delivery:
 
     def message(self) -> dict[str, Any]:
         return {"type": "live", "id": self.id, "re": self.reply_to, "data": self.data}
+
+    def frame(self, data_text: str) -> LiveFrame:
+        """The message as the hub carries it to every recipient, its JSON made once from
+        the payload's (``data_text``)."""
+        frame = LiveFrame(self.message())
+        frame.text = (f'{{"type": "live", "id": {self.id}, "re": {self.reply_to}, '
+                      f'"data": {data_text}}}')
+        return frame
+
+
+class LiveFrame(dict):
+    """A delivery on the hub with its JSON text, made once for all the sockets it goes to:
+    a market's order book was encoded again for each of its members."""
+
+    __slots__ = ("text",)
+    text: str
 
 
 class RateLimits:
@@ -178,8 +195,7 @@ def _run(tx: Tx, row: Row, step_token: Any, data: Any, text: str) -> int:
         **where, "participant_code": row["code"], "id_in_group": player.id_in_group,
         "direction": "in", "payload": text,
         "recipients": ",".join(str(m.id_in_group) for m, _, _ in addressed)})
-    for member, payload, payload_text in addressed:
-        _deliver(tx, step, member, payload, payload_text, message_id, where)
+    _deliver(tx, step, addressed, message_id, where)
     return message_id
 
 
@@ -217,18 +233,28 @@ def _bad_return(method: Any, message: str) -> ResearcherCodeError:
                                "with 0 for the whole group; payloads must be JSON")
 
 
-def _deliver(tx: Tx, step: Step, member: Any, payload: Any, text: str, message_id: int,
+def _deliver(tx: Tx, step: Step, addressed: list[tuple[Any, Any, str]], message_id: int,
              where: Row) -> None:
-    """Log and publish one payload, if its recipient is on a live page of the same app
-    round (a member who moved on, or has not arrived yet, gets nothing)."""
-    recipient = tx.records.participant_row(member.participant.id)
-    current = live_step(tx, recipient["step"])
-    if current is None or current.app is not step.app or (
-            current.round_number != step.round_number):
-        return
-    delivery_id = tx.store.add_live_message({
-        **where, "step": recipient["step"], "page": current.name,
-        "participant_code": recipient["code"], "id_in_group": member.id_in_group,
-        "direction": "out", "reply_to": message_id, "payload": text})
-    tx.published.append((Channel.live(recipient["code"]),
-                         Delivery(delivery_id, message_id, payload).message()))
+    """Log each payload once, with the members it reaches, and publish it to each of them:
+    to members on a live page of the same app round only (a member who moved on, or has not
+    arrived yet, gets nothing). A live method moves nobody, so their rows as read in this
+    transaction tell where they are."""
+    rows = tx.records.unmoved_participant_rows(
+        [member.participant.id for member, _, _ in addressed])
+    payloads: dict[str, tuple[Any, list[Row]]] = {}
+    for member, payload, text in addressed:
+        recipient = rows[member.participant.id]
+        current = live_step(tx, recipient["step"])
+        if current is None or current.app is not step.app or (
+                current.round_number != step.round_number):
+            continue
+        payloads.setdefault(text, (payload, []))[1].append({
+            "participant_code": recipient["code"], "id_in_group": member.id_in_group,
+            "step": recipient["step"], "page": current.name})
+    for text, (payload, recipients) in payloads.items():
+        delivery_id = tx.store.add_live_delivery({
+            **where, "direction": "out", "reply_to": message_id, "payload": text,
+            "recipients": ",".join(str(r["id_in_group"]) for r in recipients)}, recipients)
+        frame = Delivery(delivery_id, message_id, payload).frame(text)
+        for recipient in recipients:
+            tx.published.append((Channel.live(recipient["participant_code"]), frame))

@@ -58,6 +58,8 @@ class RecordSet:
         self._players: dict[tuple[str, int, int], Player] = {}
         self._subsessions: dict[tuple[str, int], Subsession] = {}
         self._participants: dict[int, tuple[Participant, str]] = {}
+        #: participant id -> the row read in this step (see ``unmoved_participant_rows``)
+        self._participant_rows: dict[int, dict[str, Any]] = {}
         #: participant id -> their players loaded in this step: what ``participant.payoff``
         #: adds to the stored bonus for payoffs set and not yet saved
         self._players_of: dict[int, list[Player]] = {}
@@ -86,6 +88,7 @@ class RecordSet:
         is), rather than reading it again when a record asks for its participant."""
         if row["id"] in self._participants:
             return
+        self._participant_rows[row["id"]] = row
         person = Participant(row["code"], row["id_in_session"], row["label"],
                              vars_codec.decode(row["vars"]), row["bonus"] or 0,
                              declared=self.project.participant_fields)
@@ -93,6 +96,23 @@ class RecordSet:
         person._session = self.session
         person._links = self.links
         self._participants[row["id"]] = (person, row["vars"] or "{}")
+
+    def unmoved_participant_rows(self, participant_ids: list[int]) -> dict[int, dict[str, Any]]:
+        """Participants' rows by id as read in this step, those not read yet in one query:
+        for a step that moves nobody (a live message), whose rows read earlier in its
+        transaction are still current; a live message reached its members' rows twice."""
+        missing = [i for i in participant_ids if i not in self._participant_rows]
+        for row in self.store.participants_by_ids(missing):
+            self._participant_rows[row["id"]] = row
+        return {i: self._participant_rows[i] for i in participant_ids}
+
+    def _know_participants(self, participant_ids: list[int]) -> None:
+        """Load the participants of players about to load in one read: a group's members
+        were one query each, on every live message of a market."""
+        missing = [i for i in participant_ids if i not in self._participants]
+        if len(missing) > 1:
+            for row in self.store.participants_by_ids(missing):
+                self.know_participant(row)
 
     def player(self, spec: AppSpec, participant_id: int, round_number: int) -> Player:
         key = (spec.name, participant_id, round_number)
@@ -238,6 +258,7 @@ class RecordSet:
         key = (spec.name, group.id)
         if key not in self._members:
             rows = self.store.group_player_rows(spec.name, key[1])
+            self._know_participants([row["participant_id"] for row in rows])
             self._members[key] = [self._player(spec, row) for row in rows]
         return list(self._members[key])
 

@@ -20,8 +20,9 @@ every method:
 
 The tables are those of ``labctl.storage.migrations`` (``sessions``, ``participants``,
 ``page_visits``, ``wait_arrivals``, ``wait_releases``, ``admin_actions``, ``shared_docs``,
-``shared_history``, ``shared_messages``, ``settings``, ``live_messages``) plus one table per
-app and record kind (``labctl.storage.app_tables``): their columns are the row keys below.
+``shared_history``, ``shared_messages``, ``settings``, ``live_messages``,
+``live_recipients``) plus one table per app and record kind (``labctl.storage.app_tables``):
+their columns are the row keys below.
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ class Participants(Protocol):
     def participant_by_code(self, code: str) -> Row | None: ...
 
     def participant_by_id(self, participant_id: int) -> Row | None: ...
+
+    def participants_by_ids(self, participant_ids: list[int]) -> list[Row]:
+        """Several participants' rows in one read (a group's members: one query, not one
+        per member, on every live message); in no particular order."""
+        ...
 
     def participant_by_label(self, session_code: str, label: str) -> Row | None: ...
 
@@ -286,22 +292,32 @@ class AppErrors(Protocol):
 
 class LiveMessages(Protocol):
     """Table ``live_messages``: id, session_code, participant_code (the sender of an "in"
-    row, the recipient of an "out" row), id_in_group, direction ("in" or "out"), reply_to
-    (an "out" row's message), step, app, round_number, page, payload (JSON), recipients (an
-    "in" row's addressees, id_in_group as comma-separated text), at."""
+    row), id_in_group, direction ("in" or "out"), reply_to (an "out" row's message), step,
+    app, round_number, page, payload (JSON), recipients (id_in_group as comma-separated
+    text: an "in" row's addressees, an "out" row's members it reached), at. An "out" row is
+    one payload of one message, stored once however many members it reached; table
+    ``live_recipients`` (participant_code, delivery_id, id_in_group, step, page) holds one
+    small row per member it reached."""
 
     def add_live_message(self, row: Row) -> int:
-        """Log one message in or one delivery out; its id (ids grow in commit order)."""
+        """Log one message in; its id (ids grow in commit order)."""
+        ...
+
+    def add_live_delivery(self, row: Row, recipients: list[Row]) -> int:
+        """Log one payload out and the members it reaches (each with participant_code,
+        id_in_group, step, page); its id, the delivery id each of them is sent."""
         ...
 
     def live_deliveries(self, participant_code: str, step: int, after: int, limit: int
                         ) -> list[Row]:
-        """A participant's deliveries at ``step`` with an id above ``after``, oldest first:
-        what a page that reconnects or polls has not seen yet."""
+        """A participant's deliveries (id, reply_to, payload) at ``step`` with an id above
+        ``after``, oldest first: what a page that reconnects or polls has not seen yet."""
         ...
 
     def live_messages(self, session_code: str) -> list[Row]:
-        """A session's messages and deliveries in the order they were written."""
+        """A session's messages and deliveries in the order they were written, tidy: one
+        row per delivery to each member (their participant_code, id_in_group, step, page;
+        no recipients), those of one payload sharing its id."""
         ...
 
 

@@ -1,8 +1,9 @@
 """The live-page part of an export: ``live_messages.csv``, every live message a page sent and
-every payload its ``live_method`` delivered, one row each (tidy: ``direction`` "in" or "out";
-an "out" row's ``reply_to`` is the id of the message it answers, its ``participant_code`` the
-recipient). Like shared data, the interaction itself is data: a market's order book can be
-replayed from it.
+every payload its ``live_method`` delivered to each member, one row each (tidy: ``direction``
+"in" or "out"; an "out" row's ``reply_to`` is the id of the message it answers, its
+``participant_code`` the recipient; the recipients of one payload share its id, as their pages
+were sent it). The database stores such a payload once; this file expands it. Like shared
+data, the interaction itself is data: a market's order book can be replayed from it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def live_table(store: Store, session_codes: list[str]) -> Table:
 
 
 describe_file(LIVE_FILE, "live message a page sent, or payload its live_method delivered", {
-    "id": "the message's number, in the order the server handled them",
+    "id": "the message's number, in the order the server handled them (the members one "
+          "payload reached share its number)",
     "at": "when the server handled it (ISO 8601, UTC)",
     "session_code": "the session's code",
     "participant_code": "who sent it (direction in) or received it (direction out)",

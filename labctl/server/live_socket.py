@@ -26,7 +26,7 @@ from flask import Blueprint, jsonify, request
 from simple_websocket import ConnectionClosed
 
 from ..engine import Engine, UnknownParticipant
-from ..engine.live import MAX_PAYLOAD_BYTES, LiveRefused
+from ..engine.live import MAX_PAYLOAD_BYTES, LiveFrame, LiveRefused
 from ..hub import Channel
 from ..participant_urls import LIVE_MESSAGES_ROUTE
 from .current import engine as current_engine
@@ -120,7 +120,7 @@ class LiveSocket:
                 if self.outbox.overflowed:  # the page reconnects and resumes from the log
                     self.ws.close(reason=1011, message="too far behind")
                     return
-                self.ws.send(json.dumps(message))
+                self.ws.send(_text(message))
             except (ConnectionClosed, OSError):
                 return
 
@@ -149,6 +149,11 @@ def run_message(engine: Engine, code: str, step: Any, data: Any) -> int:
         else:
             offences.warn(code, f"live message refused: {exc}")
         raise
+
+
+def _text(message: dict[str, Any]) -> str:
+    """A message's JSON: a delivery's was made once for all its recipients."""
+    return message.text if isinstance(message, LiveFrame) else json.dumps(message)
 
 
 def _parsed(raw: str | bytes) -> dict[str, Any]:

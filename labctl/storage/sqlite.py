@@ -47,6 +47,23 @@ Row = dict[str, Any]
 DUE_PAGES = ("SELECT code, step FROM participants WHERE deadline IS NOT NULL "
              "AND deadline <= ? ORDER BY deadline")
 
+#: a participant's deliveries after one it saw, through the key of ``live_recipients``
+LIVE_DELIVERIES_AFTER = (
+    "SELECT m.id, m.reply_to, m.payload FROM live_recipients r JOIN live_messages m "
+    "ON m.id = r.delivery_id WHERE r.participant_code = ? AND r.delivery_id > ? "
+    "AND r.step = ? ORDER BY r.delivery_id LIMIT ?")
+#: a session's live messages in, and each delivery out expanded to one row per recipient
+#: (reached through the participants' codes: the recipients' key, no index of its own)
+LIVE_MESSAGES_TIDY = (
+    "SELECT id, at, session_code, participant_code, id_in_group, direction, reply_to, app, "
+    "round_number, page, step, payload, recipients FROM live_messages "
+    "WHERE session_code = ? AND direction = 'in' "
+    "UNION ALL "
+    "SELECT m.id, m.at, m.session_code, r.participant_code, r.id_in_group, m.direction, "
+    "m.reply_to, m.app, m.round_number, r.page, r.step, m.payload, NULL "
+    "FROM participants p JOIN live_recipients r ON r.participant_code = p.code "
+    "JOIN live_messages m ON m.id = r.delivery_id WHERE p.session_code = ? "
+    "ORDER BY 1, 5")
 
 def to_sql(value: Any) -> Any:
     """Python field values as SQLite stores them: booleans as 0/1, decimals as exact text."""
@@ -239,6 +256,13 @@ class SqliteStore:
 
     def participant_by_id(self, participant_id: int) -> Row | None:
         return self._one("SELECT * FROM participants WHERE id = ?", (participant_id,))
+
+    def participants_by_ids(self, participant_ids: list[int]) -> list[Row]:
+        if not participant_ids:
+            return []
+        marks = ", ".join("?" for _ in participant_ids)
+        return self._all(f"SELECT * FROM participants WHERE id IN ({marks})",
+                         list(participant_ids))
 
     def participants_of(self, session_code: str) -> list[Row]:
         return self._all("SELECT * FROM participants WHERE session_code = ? "
@@ -462,15 +486,21 @@ class SqliteStore:
     def add_live_message(self, row: Row) -> int:
         return self._insert("live_messages", row)
 
+    def add_live_delivery(self, row: Row, recipients: list[Row]) -> int:
+        delivery_id = self._insert("live_messages", row)
+        self.conn.executemany(
+            "INSERT INTO live_recipients (participant_code, delivery_id, id_in_group, step, "
+            "page) VALUES (?, ?, ?, ?, ?)",
+            [(r["participant_code"], delivery_id, r["id_in_group"], r["step"], r["page"])
+             for r in recipients])
+        return delivery_id
+
     def live_deliveries(self, participant_code: str, step: int, after: int, limit: int
                         ) -> list[Row]:
-        return self._all("SELECT * FROM live_messages WHERE participant_code = ? AND id > ? "
-                         "AND direction = 'out' AND step = ? ORDER BY id LIMIT ?",
-                         (participant_code, after, step, limit))
+        return self._all(LIVE_DELIVERIES_AFTER, (participant_code, after, step, limit))
 
     def live_messages(self, session_code: str) -> list[Row]:
-        return self._all("SELECT * FROM live_messages WHERE session_code = ? ORDER BY id",
-                         (session_code,))
+        return self._all(LIVE_MESSAGES_TIDY, (session_code, session_code))
 
     # -- a database that cannot be written, and its recovery --------------------------------
     # A full disk fails every submit until space is freed; the write-ahead log then refilled

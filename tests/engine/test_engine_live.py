@@ -4,6 +4,7 @@ limited, and a failing method that leaves no trace but the app error the monitor
 
 from __future__ import annotations
 
+import json
 import queue
 
 import pytest
@@ -50,8 +51,14 @@ def test_a_click_is_saved_and_reaches_every_member_after_the_commit(live, dbfile
                        "FROM live_messages ORDER BY id")
     assert rows[0] == {"direction": "in", "participant_code": codes[0], "reply_to": None,
                        "payload": '{"kind": "click"}', "recipients": "1,2,3"}
-    assert [(r["direction"], r["participant_code"], r["reply_to"]) for r in rows[1:]] == [
-        ("out", code, message_id) for code in codes]
+    [out] = rows[1:]  # the payload for the whole group is stored once...
+    assert out == {"direction": "out", "participant_code": None, "reply_to": message_id,
+                   "payload": '{"total": 1, "by": 1}', "recipients": "1,2,3"}
+    delivery_id = dbfile.value("SELECT id FROM live_messages WHERE direction = 'out'")
+    assert dbfile.rows("SELECT participant_code, delivery_id, id_in_group, step, page FROM "
+                       "live_recipients ORDER BY id_in_group") == [  # ...with who it reached
+        {"participant_code": code, "delivery_id": delivery_id, "id_in_group": n,
+         "step": COUNT, "page": "Count"} for n, code in enumerate(codes, start=1)]
 
 
 def test_a_payload_for_one_member_reaches_only_that_member(live):
@@ -60,6 +67,38 @@ def test_a_payload_for_one_member_reaches_only_that_member(live):
     engine.live_message(codes[0], COUNT, {"kind": "whisper", "to": 3})
 
     assert [len(drained(inbox)) for inbox in inboxes] == [0, 0, 1]
+
+
+def test_a_payload_per_member_is_stored_once_each_and_reaches_its_member_only(live, dbfile):
+    engine, codes, inboxes, _ = live
+
+    message_id = engine.live_message(codes[0], COUNT, {"kind": "each"})
+
+    for n, inbox in enumerate(inboxes, start=1):
+        [delivery] = drained(inbox)
+        assert delivery["data"] == {"you": n} and delivery["re"] == message_id
+        assert json.loads(delivery.text) == delivery  # the JSON its sockets are sent
+    assert dbfile.rows("SELECT payload, recipients FROM live_messages WHERE direction = 'out' "
+                       "ORDER BY id") == [{"payload": json.dumps({"you": n}),
+                                           "recipients": str(n)} for n in (1, 2, 3)]
+
+
+def test_the_log_reads_back_one_row_per_delivery_to_each_member(live):
+    engine, codes, _, driver = live
+    driver.advance(codes[1], {"note": "done"})  # off the live page: reached by nothing
+    click = engine.live_message(codes[0], COUNT, {"kind": "click"})
+    each = engine.live_message(codes[2], COUNT, {"kind": "each"})
+
+    with engine.store.reading():
+        session_code = engine.store.participant_by_code(codes[0])["session_code"]
+        rows = engine.store.live_messages(session_code)
+    assert [(r["id"] - click, r["direction"], r["participant_code"], r["id_in_group"],
+             r["reply_to"], r["recipients"]) for r in rows] == [
+        (0, "in", codes[0], 1, None, "1,2,3"),
+        (1, "out", codes[0], 1, click, None), (1, "out", codes[2], 3, click, None),
+        (2, "in", codes[2], 3, None, "1,2,3"),
+        (3, "out", codes[0], 1, each, None), (4, "out", codes[2], 3, each, None)]
+    assert {(r["page"], r["step"]) for r in rows} == {("Count", COUNT)}
 
 
 def test_deliveries_arrive_in_commit_order(live):
@@ -85,7 +124,9 @@ def test_a_member_who_moved_on_gets_nothing_and_their_stale_page_is_refused(live
 
     engine.live_message(codes[0], COUNT, {"kind": "click"})
     assert [len(drained(inbox)) for inbox in inboxes] == [1, 1, 0]
-    assert dbfile.value("SELECT count(*) FROM live_messages WHERE direction = 'out'") == 2
+    assert dbfile.value("SELECT recipients FROM live_messages WHERE direction = 'out'") == (
+        "1,2")
+    assert dbfile.value("SELECT count(*) FROM live_recipients") == 2
 
 
 @pytest.mark.parametrize("step", [RESULTS, -1, None, "0", True])
@@ -115,7 +156,8 @@ def test_a_failing_live_method_rolls_back_and_is_recorded_at_its_line(live, dbfi
 
     assert str(refused.value) == FAILED  # the page's message: no traceback, no file
     assert dbfile.value("SELECT total FROM counter_group") == 1
-    assert dbfile.value("SELECT count(*) FROM live_messages") == 4  # the click and its three
+    assert dbfile.value("SELECT count(*) FROM live_messages") == 2  # the click, its payload
+    assert dbfile.value("SELECT count(*) FROM live_recipients") == 3  # ...and who it reached
     assert drained(inboxes[0]) == []
     error = dbfile.one("SELECT * FROM app_errors WHERE participant_code = ?", codes[1])
     assert error["location"].endswith("counter/__init__.py:33")  # the raise
@@ -182,7 +224,7 @@ def test_a_page_that_reconnects_gets_what_it_missed_on_this_page_only(live):
     engine.live_message(codes[1], COUNT, {"kind": "click"})
 
     missed = engine.live_deliveries(codes[2], after=0)
-    assert [(d.reply_to, d.data["total"]) for d in missed] == [(first, 1), (first + 4, 2)]
+    assert [(d.reply_to, d.data["total"]) for d in missed] == [(first, 1), (first + 2, 2)]
     assert engine.live_deliveries(codes[2], after=missed[0].id) == missed[1:]
 
 
