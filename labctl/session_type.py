@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from .declarations import declaration_site
-from .money import MINOR_UNITS, parse_rate
+from .money import MINOR_UNITS, parse_rate, parse_rounding
 
 __all__ = ["SessionType"]
 
@@ -86,6 +86,9 @@ class SessionType:
     #: where participants are, e.g. ``"de"`` or ``"de_CH"``: decides the decimal mark of
     #: inputs (``4,50`` in German); English by default
     locale: str = "en"
+    #: each participant's total is rounded up to the next multiple of this amount of
+    #: ``currency`` (``"0.50"``), for cash; ``None`` pays the exact total
+    payment_rounding: Any = None
 
     def __post_init__(self) -> None:
         self.defined_at: tuple[str, int] = declaration_site()
@@ -117,6 +120,14 @@ class SessionType:
         if mark is None:
             raise ValueError(f"locale {self.locale!r} of session type '{self.name}' is unknown")
         return mark
+
+    @property
+    def rounding_step(self) -> int:
+        """``payment_rounding`` in minor units (0: no rounding); ``labctl validate`` has
+        checked it (LC240)."""
+        if self.payment_rounding is None:
+            return 0
+        return parse_rounding(self.payment_rounding, self.currency)
 
     @property
     def rate(self) -> Fraction | None:

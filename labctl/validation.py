@@ -12,6 +12,7 @@ wrong and how to fix it. Codes by area:
     LC16x  session types: locale
     LC17x  templates: oTree tags, include targets, names, money (``template_checks``)
     LC215-219  static files and page scripts (``asset_checks``)
+    LC240-249  the lab day: payment rounding (``labday_checks``)
 """
 
 from __future__ import annotations
@@ -26,7 +27,15 @@ from typing import TypeGuard
 import jinja2
 import jsonschema
 
-from . import asset_checks, data_checks, hook_checks, live_checks, otree_hints, template_checks
+from . import (
+    asset_checks,
+    data_checks,
+    hook_checks,
+    labday_checks,
+    live_checks,
+    otree_hints,
+    template_checks,
+)
 from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec
 from .errors import FieldValueError, ValidationFailed
 from .fields import Field
@@ -69,6 +78,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems += live_checks.problems(project)
     problems += asset_checks.problems(project)
     problems += data_checks.problems(project)
+    problems += labday_checks.problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)

@@ -1,5 +1,8 @@
 """Payments: fixed pay plus the bonus (the sum of player payoffs), in minor units.
 
+``total`` is what was earned, exactly; ``paid`` is what is handed over: the total rounded up
+to the session type's ``payment_rounding`` (cash has no 0.01 coins in every lab).
+
 When the session type pays points, the bonus is points and is converted once, exactly, at the
 session type's rate (see ``labctl.money``).
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..money import format_money, points_to_money
+from ..money import format_money, points_to_money, round_up
 from ..session_type import SessionType
 
 
@@ -26,10 +29,25 @@ class Payment:
     #: the bonus in minor units of the currency
     bonus_money: int
     finished: bool
+    #: whether the participant ever opened their link (one who did not is not paid)
+    started: bool = True
+    #: the session type's rounding step in minor units (0: none)
+    rounding: int = 0
 
     @property
     def total(self) -> int:
         return self.fixed_pay + self.bonus_money
+
+    @property
+    def paid(self) -> int:
+        """The amount handed over: the total rounded up to the rounding step."""
+        return round_up(self.total, self.rounding)
+
+    @property
+    def recruitment_id(self) -> str | None:
+        """The participant's id in the recruitment system (ORSEE, SONA): their label, which a
+        room seat or a start link's ``participant_label`` parameter gives them."""
+        return self.label
 
     def shown(self, amount: int) -> str:
         return format_money(amount, self.currency)
@@ -43,4 +61,5 @@ def payment_of(session_type: SessionType, row: dict[str, Any], total_steps: int)
         currency=session_type.currency, fixed_pay=session_type.fixed_pay, bonus=bonus,
         points=rate is not None,
         bonus_money=points_to_money(bonus, rate) if rate is not None else bonus,
-        finished=row["step"] >= total_steps)
+        finished=row["step"] >= total_steps, started=row.get("started_at") is not None,
+        rounding=session_type.rounding_step)

@@ -87,13 +87,17 @@ _TIMING = {
     "seconds": "seconds on the page", "timed_out": "1 when the page's timeout submitted it",
 }
 _PAYMENT = {
+    "recruitment_id": "the participant's id in the recruitment system (their label)",
     "started": "1 when the participant opened their link",
     "finished": "1 when the participant reached the end",
+    "in_total": "1 when the amount counts in the session's total (0: never started)",
     "currency": "the payment's currency", "fixed_pay": "show-up fee, minor units",
     "bonus_points": "the bonus in points, when the session type pays points",
     "bonus": "the bonus in money, minor units", "total": "fixed pay plus bonus, minor units",
     "fixed_pay_formatted": "fixed pay as shown", "bonus_formatted": "bonus as shown",
     "total_formatted": "total as shown",
+    "paid": "the total rounded up to the session type's payment_rounding, minor units",
+    "paid_formatted": "the amount paid as shown",
 }
 _HISTORY = {
     "scope": "the store: batch, group or study",

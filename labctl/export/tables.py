@@ -48,9 +48,10 @@ WHO_COLUMNS = ["session.code", "participant.id_in_session", "participant.code",
                "participant.label"]
 TIMING_COLUMNS = [*WHO_COLUMNS, "step", "app", "round_number", "page", "is_wait_page",
                   "arrived_at", "submitted_at", "seconds", "timed_out"]
-PAYMENT_COLUMNS = [*WHO_COLUMNS, "started", "finished", "currency", "fixed_pay",
-                   "bonus_points", "bonus", "total", "fixed_pay_formatted", "bonus_formatted",
-                   "total_formatted"]
+PAYMENT_COLUMNS = [*WHO_COLUMNS, "recruitment_id", "started", "finished", "in_total",
+                   "currency", "fixed_pay", "bonus_points", "bonus", "total", "paid",
+                   "fixed_pay_formatted", "bonus_formatted", "total_formatted",
+                   "paid_formatted"]
 #: the label of a session's total row in the payments table (which has no participant code)
 TOTAL_LABEL = "Total"
 
@@ -143,21 +144,26 @@ class Results:
         return Table(list(TIMING_COLUMNS), rows)
 
     # -- payments: a row per participant, then a total row per session ---------------------
-    def payments(self) -> Table:
+    def payments(self, include_never_started: bool = False) -> Table:
+        """Who never opened their link is listed (``in_total`` 0) but left out of the total,
+        which is the money to bring, unless ``include_never_started``."""
         rows = []
         for session in self.sessions:
+            counted = []
             for person in session.participants:
                 payment = session.payments[person["id"]]
+                in_total = payment.started or include_never_started
+                counted += [payment] if in_total else []
                 rows.append({**who_cells(session, person),
-                             "started": person["started_at"] is not None,
-                             "finished": payment.finished,
-                             **amount_cells(session, [payment])})
+                             "recruitment_id": payment.recruitment_id,
+                             "started": payment.started, "finished": payment.finished,
+                             "in_total": in_total, **amount_cells(session, [payment])})
             rows.append({"session.code": session.code, "participant.label": TOTAL_LABEL,
-                         **amount_cells(session, list(session.payments.values()))})
+                         **amount_cells(session, counted)})
         return Table(list(PAYMENT_COLUMNS), rows)
 
-    def payments_json(self) -> dict[str, Any]:
-        table = self.payments()
+    def payments_json(self, include_never_started: bool = False) -> dict[str, Any]:
+        table = self.payments(include_never_started)
         sessions = []
         for session in self.sessions:
             rows = [r for r in table.rows if r["session.code"] == session.code]
@@ -291,19 +297,21 @@ def amount_cells(session: SessionSnapshot, payments: list[Payment]) -> Row:
     """Fixed pay, bonus and total of one participant, or summed over several (a total row).
 
     ``bonus`` is money (minor units); ``bonus_points`` the points it was converted from, when
-    the session type pays points.
+    the session type pays points; ``paid`` the total rounded up as the session type declares.
     """
     session_type = session.session_type
     currency = session_type.currency
     fixed = sum(p.fixed_pay for p in payments)
     bonus = sum(p.bonus_money for p in payments)
     total = sum(p.total for p in payments)
+    paid = sum(p.paid for p in payments)
     return {"currency": currency, "fixed_pay": fixed,
             "bonus_points": sum(p.bonus for p in payments) if session_type.pays_points
-            else None, "bonus": bonus, "total": total,
+            else None, "bonus": bonus, "total": total, "paid": paid,
             "fixed_pay_formatted": format_money(fixed, currency),
             "bonus_formatted": format_money(bonus, currency),
-            "total_formatted": format_money(total, currency)}
+            "total_formatted": format_money(total, currency),
+            "paid_formatted": format_money(paid, currency)}
 
 
 def _visits_in_order(session: SessionSnapshot) -> list[tuple[Row, Row]]:

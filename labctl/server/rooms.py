@@ -20,10 +20,15 @@ bp = Blueprint("rooms", __name__, url_prefix="/room")
 
 @bp.get("/<room>/")
 def pick_seat(room: str):
+    """The seat picker; ``?participant_label=PC07`` (oTree's room link, or a recruitment
+    system's link carrying the participant's id) goes straight to that seat."""
     try:
         found = engine().project.room(room)
     except ProjectError:
         return _error(404, "Room not found", f"There is no room '{room}' in this lab.")
+    given = (request.args.get("participant_label") or "").strip()
+    if given:
+        return redirect(url_for(".seat", room=room, label=given), code=303)
     labels = found.seat_labels(engine().project.root)
     return render_template("labctl/room_pick.html", room=found, labels=labels)
 
