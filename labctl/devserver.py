@@ -105,3 +105,4 @@ class DevServer:
                 engine.expire_timeouts()
             except LabctlError as exc:
                 log.error("could not submit a timed-out page: %s", exc)
+            engine.sweep_presence()

@@ -16,6 +16,7 @@ from ..session_type import SessionType
 from . import shared_access
 from .flow import Step, build_steps
 from .outbox import Outbox
+from .presence_state import Presence
 from .recordset import RecordSet
 from .store import Row, Store
 from .tx import Tx
@@ -37,6 +38,10 @@ class EngineCore:
         self.clock = clock
         self.timeout_grace = timeout_grace
         self._steps: dict[str, list[Step]] = {}
+        #: who is online, heard from sockets and requests (``presence``); in memory
+        self.presence = Presence()
+        #: participant code -> (session code, room), read once, for presence announcements
+        self._whereabouts: dict[str, tuple[str, str | None]] = {}
         for spec in project.apps.values():
             store.sync_app(spec)
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 from .experimenter import ExperimenterActions
 from .live import LiveActions
 from .participants import ParticipantActions
+from .presence import PresenceActions
 from .sessions import SessionActions
 from .shared_actions import SharedDataActions
 
 
 class Engine(SessionActions, ParticipantActions, SharedDataActions, ExperimenterActions,
-             LiveActions):
+             LiveActions, PresenceActions):
     """Creates sessions and moves participants through them; storage is behind ``store``."""

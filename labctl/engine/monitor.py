@@ -50,6 +50,9 @@ class MonitorRow:
     #: fields the experimenter can type an answer for, to advance a page that has no values
     #: for them (name and label); empty where Advance needs no answer or is not possible
     answer_fields: list[dict[str, str]] = field(default_factory=list)
+    #: the participant's connection (``presence_state.SeatState.as_dict``), None if never
+    #: heard from; ``dropped`` is True when they are offline in the middle of the session
+    presence: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

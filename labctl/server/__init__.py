@@ -30,6 +30,7 @@ from . import (
     live_socket,
     participant,
     reports,
+    room_admin,
     rooms,
     shared_socket,
 )
@@ -104,7 +105,8 @@ def create_app(engine: Engine, admin_password: str | None = None,
                            (SHARED_ROUTE, shared_socket.shared_socket),
                            (LIVE_ROUTE, live_socket.live_socket),
                            ("/room/<room>/<label>/ws", rooms.seat_socket),
-                           ("/admin/sessions/<session_code>/ws", admin.monitor_socket)]:
+                           ("/admin/sessions/<session_code>/ws", admin.monitor_socket),
+                           ("/admin/rooms/<room>/ws", room_admin.room_seats_socket)]:
         sock.route(route)(handler)
         _same_origin_only(app, handler.__name__)
     app.after_request(add_security_headers)

@@ -85,3 +85,4 @@ def _sweep_timeouts(engine: Engine) -> None:
             engine.expire_timeouts()
         except LabctlError as exc:
             log.error("could not submit a timed-out page: %s", exc)
+        engine.sweep_presence()  # in memory only: flags who fell silent on the monitor

@@ -34,7 +34,8 @@ def assert_never_raw(html: str, *typed: str) -> None:
         assert text not in html
     scripts = re.findall(r"<script\b[^>]*>", html)
     assert scripts[0] == LABCTL_SCRIPT
-    assert set(scripts[1:]) <= {'<script src="/static/labctl-admin.js" defer>'}
+    assert set(scripts[1:]) <= {'<script src="/static/labctl-admin.js" defer>',
+                                '<script src="/static/labctl-presence.js" defer>'}
     assert not re.search(r"<(img|svg)\b", html)
 
 

@@ -14,7 +14,8 @@
   var pollTimer = null;
   var attempts = 0;
 
-  var LABELS = ["#", "Label", "Link", "App", "Round", "Page", "On page", "Status", "Bonus", "Action"];
+  var LABELS = ["#", "Label", "Link", "App", "Round", "Page", "On page", "Status", "Connection",
+                "Bonus", "Action"];
 
   function cell(text, className) {
     var td = document.createElement("td");
@@ -145,6 +146,7 @@
       tr.appendChild(cell(row.page));
       tr.appendChild(cell(row.seconds_on_page === null ? "" : Math.floor(row.seconds_on_page) + " s", "num"));
       tr.appendChild(statusCell(row));
+      tr.appendChild(window.labctlPresenceCell(row.presence));
       tr.appendChild(cell(row.bonus_text, "num"));
       tr.appendChild(actionCell(row));
       Array.prototype.forEach.call(tr.children, function (td, i) {
