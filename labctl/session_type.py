@@ -89,6 +89,9 @@ class SessionType:
     #: each participant's total is rounded up to the next multiple of this amount of
     #: ``currency`` (``"0.50"``), for cash; ``None`` pays the exact total
     payment_rounding: Any = None
+    #: a welcome and consent page shown before the first app: an HTML file in the project
+    #: (e.g. ``"consent.html"``); who declines is shown the end and paid ``fixed_pay``
+    consent: str | None = None
 
     def __post_init__(self) -> None:
         self.defined_at: tuple[str, int] = declaration_site()

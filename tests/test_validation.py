@@ -193,6 +193,9 @@ RULE_CASES = [
     pytest.param(project_files(session_type=f'{DEMO}, payment_rounding="0.001"'),
                  "LC240", "sessions.py:4", "payment_rounding 0.001 is finer than the smallest "
                  "unit of EUR (session type 'demo')", id="LC240-payment-rounding"),
+    pytest.param(project_files(session_type=f'{DEMO}, consent="welcome.html"'),
+                 "LC241", "sessions.py:4", "consent 'welcome.html' of session type 'demo' is "
+                 "not a file in the project", id="LC241-consent-file"),
     pytest.param(project_files(session_type=f'{DEMO}, batch="Spring 2025"'),
                  "LC111", "sessions.py:4", "batch name 'Spring 2025' is not a valid name",
                  id="LC111-batch"),

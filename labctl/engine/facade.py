@@ -15,14 +15,16 @@ commit. The actions are grouped by concern, one module each; ``Engine`` joins th
 
 from __future__ import annotations
 
+from .consent import ConsentActions
 from .experimenter import ExperimenterActions
 from .live import LiveActions
 from .participants import ParticipantActions
 from .presence import PresenceActions
+from .session_link import SessionLinkActions
 from .sessions import SessionActions
 from .shared_actions import SharedDataActions
 
 
 class Engine(SessionActions, ParticipantActions, SharedDataActions, ExperimenterActions,
-             LiveActions, PresenceActions):
+             LiveActions, PresenceActions, ConsentActions, SessionLinkActions):
     """Creates sessions and moves participants through them; storage is behind ``store``."""

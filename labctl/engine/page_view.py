@@ -15,8 +15,8 @@ from .store import Row
 from .tx import Tx
 from .wait import forms_groups_by_arrival, wait_target
 
-#: a page with a form, a wait page, or the end of the session
-PageKind = Literal["page", "wait", "finished"]
+#: a page with a form, a wait page, the end of the session, or the consent page before it
+PageKind = Literal["page", "wait", "finished", "consent"]
 
 
 @dataclass
@@ -41,6 +41,8 @@ class PageView:
     payment: Payment | None = None
     #: what the page's ``js_vars(player)`` returned; None when the page defines none
     js_vars: dict[str, Any] | None = None
+    #: at the end because they declined the session type's consent page
+    declined_consent: bool = False
 
     @property
     def page(self) -> type[Page] | type[WaitPage] | None:
@@ -62,7 +64,8 @@ def page_view(tx: Tx, row: Row) -> PageView:
     if index >= total:
         person.settle_payoff(row["bonus"] or 0)
         return PageView("finished", index, total, person, tx.records.session,
-                        payment=payment_of(tx.session_type, row, total))
+                        payment=payment_of(tx.session_type, row, total),
+                        declined_consent=row.get("consent") == "declined")
     step = tx.steps[index]
     player = tx.records.player(step.app, row["id"], step.round_number)
     view = PageView("wait" if step.is_wait else "page", index, total, person,

@@ -33,6 +33,8 @@ class Payment:
     started: bool = True
     #: the session type's rounding step in minor units (0: none)
     rounding: int = 0
+    #: why the payment is not the usual one, for the payments sheet ("declined consent")
+    note: str | None = None
 
     @property
     def total(self) -> int:
@@ -62,4 +64,5 @@ def payment_of(session_type: SessionType, row: dict[str, Any], total_steps: int)
         points=rate is not None,
         bonus_money=points_to_money(bonus, rate) if rate is not None else bonus,
         finished=row["step"] >= total_steps, started=row.get("started_at") is not None,
-        rounding=session_type.rounding_step)
+        rounding=session_type.rounding_step,
+        note="declined consent" if row.get("consent") == "declined" else None)

@@ -63,6 +63,8 @@ _PARTICIPANT = {
     "participant.started_at": "when the participant opened their link (ISO 8601, UTC)",
     "participant.finished_at": "when the participant reached the end (ISO 8601, UTC)",
     "participant.bonus": "the sum of the participant's payoffs (minor units, or points)",
+    "participant.consent": "the answer to the consent page: agreed or declined (empty: none asked)",
+    "participant.consent_at": "when the participant answered the consent page (ISO 8601, UTC)",
     "participant.payment": "fixed pay plus bonus converted to money, in minor units",
     "participant.payment_formatted": "the payment as shown, with its currency",
     "participant.vars": "participant.vars as JSON",
@@ -98,6 +100,7 @@ _PAYMENT = {
     "total_formatted": "total as shown",
     "paid": "the total rounded up to the session type's payment_rounding, minor units",
     "paid_formatted": "the amount paid as shown",
+    "note": "why the payment is not the usual one, e.g. declined consent (show-up fee only)",
 }
 _HISTORY = {
     "scope": "the store: batch, group or study",

@@ -35,7 +35,8 @@ Progress = Callable[[str, int, int], None]
 
 PARTICIPANT_COLUMNS = [
     "participant.id_in_session", "participant.code", "participant.label",
-    "participant.started_at", "participant.finished_at", "participant.bonus",
+    "participant.started_at", "participant.finished_at", "participant.consent",
+    "participant.consent_at", "participant.bonus",
     "participant.payment", "participant.payment_formatted", "participant.vars",
 ]
 SESSION_COLUMNS = [
@@ -51,7 +52,7 @@ TIMING_COLUMNS = [*WHO_COLUMNS, "step", "app", "round_number", "page", "is_wait_
 PAYMENT_COLUMNS = [*WHO_COLUMNS, "recruitment_id", "started", "finished", "in_total",
                    "currency", "fixed_pay", "bonus_points", "bonus", "total", "paid",
                    "fixed_pay_formatted", "bonus_formatted", "total_formatted",
-                   "paid_formatted"]
+                   "paid_formatted", "note"]
 #: the label of a session's total row in the payments table (which has no participant code)
 TOTAL_LABEL = "Total"
 
@@ -157,7 +158,8 @@ class Results:
                 rows.append({**who_cells(session, person),
                              "recruitment_id": payment.recruitment_id,
                              "started": payment.started, "finished": payment.finished,
-                             "in_total": in_total, **amount_cells(session, [payment])})
+                             "in_total": in_total, **amount_cells(session, [payment]),
+                             "note": payment.note})
             rows.append({"session.code": session.code, "participant.label": TOTAL_LABEL,
                          **amount_cells(session, counted)})
         return Table(list(PAYMENT_COLUMNS), rows)
@@ -241,7 +243,9 @@ def participant_cells(session: SessionSnapshot, person: Row) -> Row:
     return {
         "participant.id_in_session": person["id_in_session"], "participant.code": person["code"],
         "participant.label": person["label"], "participant.started_at": person["started_at"],
-        "participant.finished_at": person["finished_at"], "participant.bonus": payment.bonus,
+        "participant.finished_at": person["finished_at"],
+        "participant.consent": person.get("consent"),
+        "participant.consent_at": person.get("consent_at"), "participant.bonus": payment.bonus,
         "participant.payment": payment.total,
         "participant.payment_formatted": payment.shown(payment.total),
         "participant.vars": vars_codec.plain(person["vars"]),

@@ -25,6 +25,7 @@ from . import (
     admin,
     api,
     app_static,
+    consent,
     demo,
     downloads,
     live_socket,
@@ -32,6 +33,7 @@ from . import (
     reports,
     room_admin,
     rooms,
+    session_link,
     shared_socket,
 )
 from .current import ENGINE
@@ -92,6 +94,8 @@ def create_app(engine: Engine, admin_password: str | None = None,
     _participant_environment(app, templates, engine)
     _compile_templates(templates, engine)
     app.register_blueprint(participant.bp)
+    app.register_blueprint(consent.bp)
+    app.register_blueprint(session_link.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(rooms.bp)
     app.register_blueprint(downloads.bp)

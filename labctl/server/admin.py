@@ -37,6 +37,7 @@ from .security import (
     off_the_loop,
     slow_down_wrong_password,
 )
+from .session_link import join_path
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN_SUBJECT = "admin"
@@ -221,6 +222,7 @@ def session_detail(session_code: str):
                 for g in engine().group_documents(session_code)],
         actions=engine().admin_actions(session_code),
         custom_downloads=custom_download_kinds(engine().project, session_type.app_sequence),
+        join_path=join_path(session_code),
         reports=_report_tabs(session_code),
         fixed_pay=format_money(session_type.fixed_pay, session_type.currency),
         base_url=request.host_url.rstrip("/"), csrf_token=_admin_csrf())

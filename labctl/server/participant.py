@@ -28,6 +28,7 @@ from ..participant_urls import (
     SOCKET,
     participant_path,
 )
+from .consent import consent_page
 from .current import engine
 from .live import relay
 from .rendering import FINISHED_TEMPLATE, WAIT_TEMPLATE, compiled, render_page
@@ -119,6 +120,8 @@ def _html(code: str, view: PageView, errors: dict[str, str] | None,
           posted: dict[str, str] | None, notice: str | None = None) -> str:
     """The page ``view`` shows; ``notice`` (base.html's ``labctl_notice``) tells the
     participant why the form they sent was not saved."""
+    if view.kind == "consent":
+        return consent_page(code, view)
     if view.kind == "finished":
         return compiled(FINISHED_TEMPLATE).render(
             view=view, payment=view.payment, participant=view.participant,

@@ -137,6 +137,16 @@ def m009_data_api_calls(db: Database) -> None:
     }, pk="id")
 
 
+@core()
+def m010_labday_participants(db: Database) -> None:
+    """The lab day's facts about each participant: their answer to a session type's consent
+    page (``agreed`` or ``declined``) and when, and when a browser claimed them through the
+    session-wide link (so the next browser gets the next participant)."""
+    db.table("participants").add_column("consent", str)
+    db.table("participants").add_column("consent_at", str)
+    db.table("participants").add_column("claimed_at", str)
+
+
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)

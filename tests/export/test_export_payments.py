@@ -32,7 +32,7 @@ def test_the_payments_csv_has_a_row_per_participant_and_a_total_per_session(play
         "session.code", "participant.id_in_session", "participant.code", "participant.label",
         "recruitment_id", "started", "finished", "in_total", "currency", "fixed_pay",
         "bonus_points", "bonus", "total", "paid", "fixed_pay_formatted", "bonus_formatted",
-        "total_formatted", "paid_formatted"]
+        "total_formatted", "paid_formatted", "note"]
     assert len(rows) == 3 * 5
     for code in codes:
         mine = [row for row in rows if row["session.code"] == code]

@@ -21,7 +21,8 @@ from labctl.money import format_money
 
 WIDE_HEADER = [
     "participant.id_in_session", "participant.code", "participant.label",
-    "participant.started_at", "participant.finished_at", "participant.bonus",
+    "participant.started_at", "participant.finished_at", "participant.consent",
+    "participant.consent_at", "participant.bonus",
     "participant.payment", "participant.payment_formatted", "participant.vars",
     "session.code", "session.session_type", "session.label", "session.room",
     "session.created_at", "session.num_participants", "session.currency", "session.fixed_pay",
@@ -72,7 +73,8 @@ def expected_row(played: Played, me: int) -> dict[str, Any]:
     row: dict[str, Any] = {
         "participant.id_in_session": me, "participant.code": person["code"],
         "participant.label": None, "participant.started_at": person["started_at"],
-        "participant.finished_at": person["finished_at"], "participant.bonus": bonus,
+        "participant.finished_at": person["finished_at"], "participant.consent": None,
+        "participant.consent_at": None, "participant.bonus": bonus,
         "participant.payment": 1000 + bonus,
         "participant.payment_formatted": format_money(1000 + bonus, "EUR"),
         "participant.vars": "{}",
