@@ -20,11 +20,13 @@ from .experimenter import ExperimenterActions
 from .live import LiveActions
 from .participants import ParticipantActions
 from .presence import PresenceActions
+from .present import PresentActions
 from .session_link import SessionLinkActions
 from .sessions import SessionActions
 from .shared_actions import SharedDataActions
 
 
-class Engine(SessionActions, ParticipantActions, SharedDataActions, ExperimenterActions,
-             LiveActions, PresenceActions, ConsentActions, SessionLinkActions):
+class Engine(PresentActions, SessionActions, ParticipantActions, SharedDataActions,
+             ExperimenterActions, LiveActions, PresenceActions, ConsentActions,
+             SessionLinkActions):
     """Creates sessions and moves participants through them; storage is behind ``store``."""

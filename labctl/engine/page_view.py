@@ -43,6 +43,8 @@ class PageView:
     js_vars: dict[str, Any] | None = None
     #: at the end because they declined the session type's consent page
     declined_consent: bool = False
+    #: at the end because they came to a session sized to the seats online as a spare
+    spare: bool = False
 
     @property
     def page(self) -> type[Page] | type[WaitPage] | None:
@@ -65,7 +67,8 @@ def page_view(tx: Tx, row: Row) -> PageView:
         person.settle_payoff(row["bonus"] or 0)
         return PageView("finished", index, total, person, tx.records.session,
                         payment=payment_of(tx.session_type, row, total),
-                        declined_consent=row.get("consent") == "declined")
+                        declined_consent=row.get("consent") == "declined",
+                        spare=bool(row.get("spare")))
     step = tx.steps[index]
     player = tx.records.player(step.app, row["id"], step.round_number)
     view = PageView("wait" if step.is_wait else "page", index, total, person,

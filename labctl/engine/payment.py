@@ -65,4 +65,11 @@ def payment_of(session_type: SessionType, row: dict[str, Any], total_steps: int)
         bonus_money=points_to_money(bonus, rate) if rate is not None else bonus,
         finished=row["step"] >= total_steps, started=row.get("started_at") is not None,
         rounding=session_type.rounding_step,
-        note="declined consent" if row.get("consent") == "declined" else None)
+        note=_note(row))
+
+
+def _note(row: dict[str, Any]) -> str | None:
+    """Why a participant is paid only the show-up fee, for the payments sheet."""
+    if row.get("spare"):
+        return "spare"
+    return "declined consent" if row.get("consent") == "declined" else None

@@ -4,11 +4,11 @@ when a seat comes or goes, and it refetches one small JSON)."""
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, url_for
+from flask import jsonify, redirect, render_template, request, url_for
 
-from ..errors import ProjectError
+from ..errors import LabctlError, ProjectError
 from ..hub import Channel
-from .admin import admin_logged_in, bp, requires_admin
+from .admin import _admin_csrf, _csrf_ok, admin_logged_in, bp, requires_admin
 from .current import engine
 from .live import relay
 
@@ -25,7 +25,25 @@ def room_seats(room: str):
     with engine().store.reading():
         session = engine().store.room_session(room)
     return render_template("labctl/admin/room.html", room=found, seats=engine().room_seats(room),
-                           session=session)
+                           session=session, session_types=engine().project.session_types,
+                           csrf_token=_admin_csrf(), notice=request.args.get("notice"),
+                           error=request.args.get("error"))
+
+
+@bp.post("/rooms/<room>/present")
+@requires_admin
+def start_present(room: str):
+    """The admin's "start with the seats online" button: ``labctl run --present``'s twin."""
+    def back(**message: str):
+        return redirect(url_for("admin.room_seats", room=room, **message), code=303)
+
+    if not _csrf_ok():
+        return back(error="The form expired; reload the page and press the button again.")
+    try:
+        start = engine().create_present_session(request.form.get("session_type", ""), room)
+    except LabctlError as exc:
+        return back(error=f"No session was started: {exc}.")
+    return back(notice=start.summary())
 
 
 @bp.get("/rooms/<room>/seats.json")

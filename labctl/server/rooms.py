@@ -42,7 +42,7 @@ def chosen_seat(room: str):
 @bp.get("/<room>/<label>/")
 def seat(room: str, label: str):
     try:
-        code = engine().join_room(room, label)
+        code = engine().join_room_or_spare(room, label)
     except ProjectError:
         return _error(404, "Room not found", f"There is no room '{room}' in this lab.")
     except UnknownSeat as exc:

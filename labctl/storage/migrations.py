@@ -140,11 +140,16 @@ def m009_data_api_calls(db: Database) -> None:
 @core()
 def m010_labday_participants(db: Database) -> None:
     """The lab day's facts about each participant: their answer to a session type's consent
-    page (``agreed`` or ``declined``) and when, and when a browser claimed them through the
-    session-wide link (so the next browser gets the next participant)."""
+    page (``agreed`` or ``declined``) and when, when a browser claimed them through the
+    session-wide link (so the next browser gets the next participant), and whether they came
+    as a spare; and whether a session was sized to the seats online."""
     db.table("participants").add_column("consent", str)
     db.table("participants").add_column("consent_at", str)
     db.table("participants").add_column("claimed_at", str)
+    # a seat that came to a session sized to the seats online but has no place in it: shown
+    # a "you are a spare" page and paid the show-up fee
+    db.table("participants").add_column("spare", int)
+    db.table("sessions").add_column("sized_to_present", int)
 
 
 def apply(db: Database) -> None:
