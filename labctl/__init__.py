@@ -23,6 +23,7 @@ writes. Tooling is imported from its own module: ``labctl.project.load_project``
 
 from . import fields
 from .app import App
+from .dropout import Dropout
 from .extra_records import ExtraRecord, Link
 from .money import format_money
 from .pages import Page, WaitPage
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "App",
+    "Dropout",
     "ExtraRecord",
     "Group",
     "Link",

@@ -106,3 +106,7 @@ class DevServer:
             except LabctlError as exc:
                 log.error("could not submit a timed-out page: %s", exc)
             engine.sweep_presence()
+            try:
+                engine.apply_dropouts()
+            except LabctlError as exc:
+                log.error("could not act for a dropout: %s", exc)

@@ -3,10 +3,12 @@ paying participants, so a wrong declaration is found before the lab opens, not a
 
     LC240  payment_rounding is not an amount the currency can pay
     LC241  consent does not name an HTML file in the project
+    LC242  dropout is not a labctl.Dropout with a positive after_seconds and a known then
 """
 
 from __future__ import annotations
 
+from .dropout import DROPOUT_ACTIONS, Dropout
 from .money import is_currency, parse_rounding
 from .problems import Problem
 from .project import Project
@@ -18,7 +20,33 @@ def problems(project: Project) -> list[Problem]:
     for session_type in project.session_types:
         found += _rounding_problems(session_type)
         found += _consent_problems(project, session_type)
+        found += _dropout_problems(session_type.dropout, session_type.defined_at,
+                                   f"session type '{session_type.name}'")
+    for spec in project.apps.values():
+        found += _dropout_problems(spec.settings.dropout, spec.settings.defined_at,
+                                   f"app '{spec.name}'")
     return found
+
+
+def _dropout_problems(policy: object, where: tuple[str, int], owner: str) -> list[Problem]:
+    """LC242: a policy labctl can carry out, so a gone participant is never left waiting
+    because of a typo found only on the lab day."""
+    if policy is None:
+        return []
+    hint = ('write dropout=labctl.Dropout(after_seconds=90, then="bot"), with then one of '
+            + ", ".join(f'"{action}"' for action in DROPOUT_ACTIONS))
+    if not isinstance(policy, Dropout):
+        return [Problem.at("LC242", where, f"dropout of {owner} is {policy!r}, not a "
+                           "labctl.Dropout", hint)]
+    where = policy.defined_at
+    seconds = policy.after_seconds
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        return [Problem.at("LC242", where, f"after_seconds {seconds!r} of the dropout policy of "
+                           f"{owner} is not a positive number of seconds", hint)]
+    if policy.then not in DROPOUT_ACTIONS:
+        return [Problem.at("LC242", where, f"then={policy.then!r} of the dropout policy of "
+                           f"{owner} is not something labctl does", hint)]
+    return []
 
 
 def _consent_problems(project: Project, session_type: SessionType) -> list[Problem]:

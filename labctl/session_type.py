@@ -92,6 +92,8 @@ class SessionType:
     #: a welcome and consent page shown before the first app: an HTML file in the project
     #: (e.g. ``"consent.html"``); who declines is shown the end and paid ``fixed_pay``
     consent: str | None = None
+    #: what labctl does for a participant who is gone (``labctl.Dropout``); None: nothing
+    dropout: Any = None
 
     def __post_init__(self) -> None:
         self.defined_at: tuple[str, int] = declaration_site()

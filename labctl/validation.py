@@ -12,7 +12,7 @@ wrong and how to fix it. Codes by area:
     LC16x  session types: locale
     LC17x  templates: oTree tags, include targets, names, money (``template_checks``)
     LC215-219  static files and page scripts (``asset_checks``)
-    LC240-249  the lab day: payment rounding, the consent page (``labday_checks``)
+    LC240-249  the lab day: payment rounding, the consent page, dropout (``labday_checks``)
 """
 
 from __future__ import annotations

@@ -196,6 +196,11 @@ RULE_CASES = [
     pytest.param(project_files(session_type=f'{DEMO}, consent="welcome.html"'),
                  "LC241", "sessions.py:4", "consent 'welcome.html' of session type 'demo' is "
                  "not a file in the project", id="LC241-consent-file"),
+    pytest.param({**project_files(session_type=f'{DEMO}, dropout=labctl.Dropout(then="wait")'),
+                  "sessions.py": "import labctl\n" + sessions_py(
+                      f'{DEMO}, dropout=labctl.Dropout(then="wait")')},
+                 "LC242", "sessions.py:5", "then='wait' of the dropout policy of session type "
+                 "'demo' is not something labctl does", id="LC242-dropout-then"),
     pytest.param(project_files(session_type=f'{DEMO}, batch="Spring 2025"'),
                  "LC111", "sessions.py:4", "batch name 'Spring 2025' is not a valid name",
                  id="LC111-batch"),

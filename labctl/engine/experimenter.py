@@ -56,6 +56,7 @@ class ExperimenterActions(EngineCore):
                                   "look at the monitor again before acting")
             tx = self._tx(self._session(row["session_code"]), self.clock())
             outbox.txs.append(tx)
+            tx.decided_by = "admin"
             done = monitor.advance(tx, row, answers)
             if answers and done == "advance":
                 done = "advance with answers"

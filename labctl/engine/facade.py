@@ -16,6 +16,7 @@ commit. The actions are grouped by concern, one module each; ``Engine`` joins th
 from __future__ import annotations
 
 from .consent import ConsentActions
+from .dropout import DropoutActions
 from .experimenter import ExperimenterActions
 from .live import LiveActions
 from .participants import ParticipantActions
@@ -28,5 +29,5 @@ from .shared_actions import SharedDataActions
 
 class Engine(PresentActions, SessionActions, ParticipantActions, SharedDataActions,
              ExperimenterActions, LiveActions, PresenceActions, ConsentActions,
-             SessionLinkActions):
+             SessionLinkActions, DropoutActions):
     """Creates sessions and moves participants through them; storage is behind ``store``."""

@@ -45,6 +45,8 @@ class PageView:
     declined_consent: bool = False
     #: at the end because they came to a session sized to the seats online as a spare
     spare: bool = False
+    #: at the end because a member of their group dropped out (``Dropout(then="end_group")``)
+    group_ended: bool = False
 
     @property
     def page(self) -> type[Page] | type[WaitPage] | None:
@@ -68,7 +70,8 @@ def page_view(tx: Tx, row: Row) -> PageView:
         return PageView("finished", index, total, person, tx.records.session,
                         payment=payment_of(tx.session_type, row, total),
                         declined_consent=row.get("consent") == "declined",
-                        spare=bool(row.get("spare")))
+                        spare=bool(row.get("spare")),
+                        group_ended=bool(row.get("group_ended")))
     step = tx.steps[index]
     player = tx.records.player(step.app, row["id"], step.round_number)
     view = PageView("wait" if step.is_wait else "page", index, total, person,

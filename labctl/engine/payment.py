@@ -33,7 +33,8 @@ class Payment:
     started: bool = True
     #: the session type's rounding step in minor units (0: none)
     rounding: int = 0
-    #: why the payment is not the usual one, for the payments sheet ("declined consent")
+    #: why the payment is not the usual one, for the payments sheet: "spare", "declined
+    #: consent", "dropout" (decided for by the dropout policy), "group ended"
     note: str | None = None
 
     @property
@@ -72,4 +73,8 @@ def _note(row: dict[str, Any]) -> str | None:
     """Why a participant is paid only the show-up fee, for the payments sheet."""
     if row.get("spare"):
         return "spare"
-    return "declined consent" if row.get("consent") == "declined" else None
+    if row.get("consent") == "declined":
+        return "declined consent"
+    if row.get("dropout_at"):
+        return "dropout"
+    return "group ended" if row.get("group_ended") else None

@@ -35,6 +35,9 @@ class Tx:
     changed: bool = False
     #: hub messages to send after the commit: (channel, message)
     published: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: who decides the page submitted in this step when not the participant: "timeout",
+    #: "bot" or "admin" (the page timings' ``decided_by``)
+    decided_by: str | None = None
     _now_iso: str | None = field(default=None, repr=False)
 
     @property

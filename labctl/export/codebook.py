@@ -87,6 +87,8 @@ _TIMING = {
     "arrived_at": "when the participant arrived on the page (ISO 8601, UTC)",
     "submitted_at": "when the participant left it (ISO 8601, UTC)",
     "seconds": "seconds on the page", "timed_out": "1 when the page's timeout submitted it",
+    "decided_by": "who submitted the page: participant, timeout, bot (a dropout policy) or "
+                  "admin (the monitor's Advance); empty for a wait page",
 }
 _PAYMENT = {
     "recruitment_id": "the participant's id in the recruitment system (their label)",

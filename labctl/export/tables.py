@@ -48,7 +48,7 @@ SESSION_COLUMNS = [
 WHO_COLUMNS = ["session.code", "participant.id_in_session", "participant.code",
                "participant.label"]
 TIMING_COLUMNS = [*WHO_COLUMNS, "step", "app", "round_number", "page", "is_wait_page",
-                  "arrived_at", "submitted_at", "seconds", "timed_out"]
+                  "arrived_at", "submitted_at", "seconds", "timed_out", "decided_by"]
 PAYMENT_COLUMNS = [*WHO_COLUMNS, "recruitment_id", "started", "finished", "in_total",
                    "currency", "fixed_pay", "bonus_points", "bonus", "total", "paid",
                    "fixed_pay_formatted", "bonus_formatted", "total_formatted",
@@ -294,7 +294,8 @@ def timing_cells(session: SessionSnapshot, visit: Row) -> Row:
             "page": visit["page"], "is_wait_page": session.is_wait_page(visit["step"]),
             "arrived_at": visit["arrived_at"], "submitted_at": visit["submitted_at"],
             "seconds": visit["seconds"],
-            "timed_out": None if visit["timed_out"] is None else bool(visit["timed_out"])}
+            "timed_out": None if visit["timed_out"] is None else bool(visit["timed_out"]),
+            "decided_by": visit.get("decided_by")}
 
 
 def amount_cells(session: SessionSnapshot, payments: list[Payment]) -> Row:

@@ -86,3 +86,7 @@ def _sweep_timeouts(engine: Engine) -> None:
         except LabctlError as exc:
             log.error("could not submit a timed-out page: %s", exc)
         engine.sweep_presence()  # in memory only: flags who fell silent on the monitor
+        try:
+            engine.apply_dropouts()  # the declared dropout policies
+        except LabctlError as exc:
+            log.error("could not act for a dropout: %s", exc)

@@ -150,6 +150,11 @@ def m010_labday_participants(db: Database) -> None:
     # a "you are a spare" page and paid the show-up fee
     db.table("participants").add_column("spare", int)
     db.table("sessions").add_column("sized_to_present", int)
+    # the dropout policy: when a participant was taken for gone, whether their group was
+    # ended for them, and who decided each page (participant, timeout, bot, admin)
+    db.table("participants").add_column("dropout_at", str)
+    db.table("participants").add_column("group_ended", int)
+    db.table("page_visits").add_column("decided_by", str)
 
 
 def apply(db: Database) -> None:

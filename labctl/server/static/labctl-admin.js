@@ -88,7 +88,8 @@
   }
 
   function statusCell(row) {
-    var td = cell(row.status + (row.waiting_for.length ? " for " + row.waiting_for.join(", ") : ""),
+    var td = cell(row.status + (row.waiting_for.length ? " for " + row.waiting_for.join(", ") : "") +
+                  (row.dropout ? " (dropout)" : ""),
                   "status-" + row.status.replace(" ", "-"));
     if (row.app_error) {
       var box = document.createElement("div");
