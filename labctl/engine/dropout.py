@@ -58,17 +58,19 @@ class DropoutActions(EngineCore):
     def _check(self, session: Row, row: Row, now: float) -> int:
         session_type = self.project.session_type(session["session_type"])
         steps = self.steps(session_type)
-        if not 0 <= row["step"] < len(steps) or steps[row["step"]].is_wait:
+        if not 0 <= row["step"] < len(steps):
+            return 0
+        state = self.presence.state(row["code"], now)
+        if row.get("dropout_at"):  # back on any page (a wait page too): they take over
+            gone_since = datetime.fromisoformat(row["dropout_at"]).timestamp()
+            if state is not None and state.online and state.since > gone_since:
+                return self._came_back(row)
+        if steps[row["step"]].is_wait:
             return 0
         policy = policy_of(session_type, steps[row["step"]])
         if policy is None:
             return 0
-        state = self.presence.state(row["code"], now)
-        if row.get("dropout_at"):
-            gone_since = datetime.fromisoformat(row["dropout_at"]).timestamp()
-            if state is not None and state.online and state.since > gone_since:
-                return self._came_back(row)
-        else:
+        if not row.get("dropout_at"):
             offline = state is not None and not state.online and now - state.since
             idle = now - datetime.fromisoformat(row["page_arrived_at"]).timestamp()
             if not ((offline and offline >= policy.after_seconds)
