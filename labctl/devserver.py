@@ -108,5 +108,6 @@ class DevServer:
             engine.sweep_presence()
             try:
                 engine.apply_dropouts()
+                engine.expire_arrivals()
             except LabctlError as exc:
                 log.error("could not act for a dropout: %s", exc)

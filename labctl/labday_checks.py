@@ -4,12 +4,15 @@ paying participants, so a wrong declaration is found before the lab opens, not a
     LC240  payment_rounding is not an amount the currency can pay
     LC241  consent does not name an HTML file in the project
     LC242  dropout is not a labctl.Dropout with a positive after_seconds and a known then
+    LC243  a wait page's arrival timeout: not a positive number, an unknown rule, or set on a
+           page that does not group by arrival time
 """
 
 from __future__ import annotations
 
 from .dropout import DROPOUT_ACTIONS, Dropout
 from .money import is_currency, parse_rounding
+from .pages import ARRIVAL_RULES, WaitPage, is_sequence_item
 from .problems import Problem
 from .project import Project
 from .session_type import SessionType
@@ -25,7 +28,32 @@ def problems(project: Project) -> list[Problem]:
     for spec in project.apps.values():
         found += _dropout_problems(spec.settings.dropout, spec.settings.defined_at,
                                    f"app '{spec.name}'")
+        for page in spec.page_sequence or []:
+            if is_sequence_item(page) and issubclass(page, WaitPage):
+                found += _arrival_problems(spec.name, page)
     return found
+
+
+def _arrival_problems(app: str, page: type[WaitPage]) -> list[Problem]:
+    """LC243: a waiting limit labctl can keep, on a page that groups by arrival."""
+    seconds, rule = page.arrival_timeout_seconds, page.arrival_timeout_rule
+    where = page._defined_at
+    name = f"wait page '{page.__name__}' of app '{app}'"
+    if seconds is None:
+        return []
+    if not page.group_by_arrival_time:
+        return [Problem.at("LC243", where, f"{name} sets arrival_timeout_seconds but does not "
+                           "group by arrival time", "set group_by_arrival_time = True, or "
+                           "remove arrival_timeout_seconds")]
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        return [Problem.at("LC243", where, f"arrival_timeout_seconds {seconds!r} of {name} is "
+                           "not a positive number of seconds", "e.g. arrival_timeout_seconds "
+                           "= 120")]
+    if rule not in ARRIVAL_RULES:
+        return [Problem.at("LC243", where, f"arrival_timeout_rule {rule!r} of {name} is not "
+                           "one labctl knows", "use " + ", ".join(
+                               f'"{known}"' for known in ARRIVAL_RULES))]
+    return []
 
 
 def _dropout_problems(policy: object, where: tuple[str, int], owner: str) -> list[Problem]:

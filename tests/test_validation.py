@@ -201,6 +201,11 @@ RULE_CASES = [
                       f'{DEMO}, dropout=labctl.Dropout(then="wait")')},
                  "LC242", "sessions.py:5", "then='wait' of the dropout policy of session type "
                  "'demo' is not something labctl does", id="LC242-dropout-then"),
+    pytest.param(project_files(extra=WAIT_PAGE.format(
+                     '    arrival_timeout_seconds = 120\n    arrival_timeout_rule = "wait"\n'),
+                     page_sequence="[Gather, Ask]"),
+                 "LC243", "game/__init__.py:15", "arrival_timeout_rule 'wait' of wait page "
+                 "'Gather' of app 'game' is not one labctl knows", id="LC243-arrival-rule"),
     pytest.param(project_files(session_type=f'{DEMO}, batch="Spring 2025"'),
                  "LC111", "sessions.py:4", "batch name 'Spring 2025' is not a valid name",
                  id="LC111-batch"),

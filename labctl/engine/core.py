@@ -85,6 +85,7 @@ class EngineCore:
         tx = Tx(self.store, records, self.steps(session_type), session_type, now,
                 self.project.root)
         records.shared_access = _shared_docs_of(tx)
+        tx.has_left = lambda code: self.presence.left(code, now)  # grouping by arrival
         return tx
 
     def _step_tx(self, participant_code: str, outbox: Outbox) -> tuple[Tx, Row]:

@@ -15,6 +15,7 @@ commit. The actions are grouped by concern, one module each; ``Engine`` joins th
 
 from __future__ import annotations
 
+from .arrival import ArrivalActions
 from .consent import ConsentActions
 from .dropout import DropoutActions
 from .experimenter import ExperimenterActions
@@ -29,5 +30,5 @@ from .shared_actions import SharedDataActions
 
 class Engine(PresentActions, SessionActions, ParticipantActions, SharedDataActions,
              ExperimenterActions, LiveActions, PresenceActions, ConsentActions,
-             SessionLinkActions, DropoutActions):
+             SessionLinkActions, DropoutActions, ArrivalActions):
     """Creates sessions and moves participants through them; storage is behind ``store``."""

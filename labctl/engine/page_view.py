@@ -45,8 +45,9 @@ class PageView:
     declined_consent: bool = False
     #: at the end because they came to a session sized to the seats online as a spare
     spare: bool = False
-    #: at the end because a member of their group dropped out (``Dropout(then="end_group")``)
-    group_ended: bool = False
+    #: at the end because a member of their group dropped out (``Dropout(then="end_group")``,
+    #: 1) or no group formed in time by arrival (``arrival_timeout_rule = "end"``, 2)
+    group_ended: int = 0
 
     @property
     def page(self) -> type[Page] | type[WaitPage] | None:
@@ -71,7 +72,7 @@ def page_view(tx: Tx, row: Row) -> PageView:
                         payment=payment_of(tx.session_type, row, total),
                         declined_consent=row.get("consent") == "declined",
                         spare=bool(row.get("spare")),
-                        group_ended=bool(row.get("group_ended")))
+                        group_ended=int(row.get("group_ended") or 0))
     step = tx.steps[index]
     player = tx.records.player(step.app, row["id"], step.round_number)
     view = PageView("wait" if step.is_wait else "page", index, total, person,

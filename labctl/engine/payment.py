@@ -77,4 +77,5 @@ def _note(row: dict[str, Any]) -> str | None:
         return "declined consent"
     if row.get("dropout_at"):
         return "dropout"
-    return "group ended" if row.get("group_ended") else None
+    ended = row.get("group_ended")
+    return {1: "group ended", 2: "no group in time"}.get(ended) if ended else None

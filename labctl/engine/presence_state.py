@@ -106,6 +106,16 @@ class Presence:
                 transport = "socket" if contact.sockets else "polling"
             return SeatState(contact.online, contact.since, transport, contact.last_heard)
 
+    def left(self, key: str, now: float) -> bool:
+        """Whether the key's page was open on a socket and is gone now (it left the wait
+        page); a page never seen on a socket (polling, a script) is not taken for gone."""
+        with self._lock:
+            contact = self._contacts.get(key)
+            if contact is None or not contact.socket_closed_at:
+                return False
+            self._settle(contact, now)
+            return not contact.online
+
     def went_silent(self, now: float) -> list[str]:
         """The keys whose grace ran out since last looked (a polling page that fell silent,
         a tab closed just after its page loaded): the periodic sweep announces them."""

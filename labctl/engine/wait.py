@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import Player, Subsession
+from .arrival import still_waiting
 from .creation import apply_group_matrix
 from .flow import Step
 from .hooks import call_hook
@@ -100,8 +101,7 @@ def _form_groups_by_arrival(tx: Tx, step_index: int) -> list[int]:
     step = tx.steps[step_index]
     spec = step.app
     size = spec.players_per_group or 1
-    waiting = [pid for pid in tx.store.arrivals(tx.session_code, step_index)
-               if tx.records.player(spec, pid, step.round_number).group is None]
+    waiting = still_waiting(tx, step_index)
     released: list[int] = []
     while len(waiting) >= size:
         members, waiting = waiting[:size], waiting[size:]
