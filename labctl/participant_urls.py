@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-__all__ = ["APP_ERROR", "APP_ERROR_ROUTE", "LIVE", "LIVE_MESSAGES", "LIVE_MESSAGES_ROUTE",
-           "LIVE_ROUTE", "POSITION", "POSITION_ROUTE", "ROUTE", "SHARED", "SHARED_ROUTE",
-           "SOCKET", "SOCKET_ROUTE", "participant_path", "participant_url"]
+__all__ = ["APP_ERROR", "APP_ERROR_ROUTE", "CONSENT", "CONSENT_ROUTE", "LIVE", "LIVE_MESSAGES",
+           "LIVE_MESSAGES_ROUTE", "LIVE_ROUTE", "POSITION", "POSITION_ROUTE", "ROUTE", "SHARED",
+           "SHARED_ROUTE", "SOCKET", "SOCKET_ROUTE", "participant_path", "participant_url"]
 
 PREFIX = "/p/"
 #: the sub-path of the page's WebSocket, which tells the page when the participant moves on
@@ -29,6 +29,8 @@ LIVE_MESSAGES = "live/messages"
 POSITION = "position"
 #: the sub-path answering whether an app error still stops the page (the error page polls it)
 APP_ERROR = "app-error"
+#: the sub-path the session type's consent page posts its answer to
+CONSENT = "consent"
 
 #: the participant's page, as a Flask route rule (GET shows it, POST submits it)
 ROUTE = f"{PREFIX}<code>/"
@@ -36,6 +38,7 @@ SOCKET_ROUTE = ROUTE + SOCKET
 SHARED_ROUTE = ROUTE + SHARED
 POSITION_ROUTE = ROUTE + POSITION
 APP_ERROR_ROUTE = ROUTE + APP_ERROR
+CONSENT_ROUTE = ROUTE + CONSENT
 LIVE_ROUTE = ROUTE + LIVE
 LIVE_MESSAGES_ROUTE = ROUTE + LIVE_MESSAGES
 

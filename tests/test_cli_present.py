@@ -5,6 +5,7 @@ two (the trust game's pairs) and makes the third a spare, and says so."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -12,11 +13,18 @@ import time
 
 import pytest
 import websocket
-from conftest import START_TIMEOUT, free_port
 
 pytestmark = pytest.mark.slow  # starts labctl run in a process of its own
 
 SECONDS = 10.0
+#: how long labctl run may take to serve (a bound)
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def read_until(proc: subprocess.Popen, lines: list[str], text: str, seconds: float) -> str:

@@ -18,7 +18,14 @@ import websocket
 
 from ..errors import LabctlError
 from ..page_marker import PAGE_MARKER
-from ..participant_urls import LIVE, POSITION, SOCKET, participant_path, participant_url
+from ..participant_urls import (
+    CONSENT,
+    LIVE,
+    POSITION,
+    SOCKET,
+    participant_path,
+    participant_url,
+)
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 #: seconds between two position checks while the socket is quiet, as a browser's wait page
@@ -112,7 +119,7 @@ class ParticipantClient:
     def current(self) -> ShownPage:
         page = self._page(self.http.request("GET", self.path))
         if page.kind == "consent":  # a bot plays: it agrees to the session type's consent page
-            self.http.request("POST", self.path + "consent",
+            self.http.request("POST", self.path + CONSENT,
                               {"csrf_token": page.csrf or "", "consent": "agree"})
             page = self._page(self.http.request("GET", self.path))
         return page

@@ -14,13 +14,11 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from markupsafe import Markup
 
 from ..engine import PageView
-from ..participant_urls import ROUTE, participant_path
+from ..participant_urls import CONSENT, CONSENT_ROUTE, participant_path
 from .current import engine
 from .security import csrf_ok, csrf_token
 
 bp = Blueprint("consent", __name__)
-#: the sub-path the consent form posts to
-CONSENT = "consent"
 
 
 def consent_page(code: str, view: PageView, status: int = 200):
@@ -39,7 +37,7 @@ def consent_text(path: str) -> Markup:
     return Markup(Path(path).read_text(encoding="utf-8"))
 
 
-@bp.post(ROUTE + CONSENT)
+@bp.post(CONSENT_ROUTE)
 def answer(code: str):
     if not csrf_ok(current_app.config["LABCTL_SECRET"], code, request.form.get("csrf_token")):
         engine().position(code)  # an unknown code is a 404, not a CSRF error
