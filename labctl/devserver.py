@@ -108,6 +108,9 @@ class DevServer:
             engine.sweep_presence()
             try:
                 engine.apply_dropouts()
-                engine.expire_arrivals()
             except LabctlError as exc:
                 log.error("could not act for a dropout: %s", exc)
+            try:
+                engine.expire_arrivals()
+            except LabctlError as exc:
+                log.error("could not apply an arrival timeout: %s", exc)

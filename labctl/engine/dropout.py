@@ -13,6 +13,7 @@ from datetime import datetime
 
 from ..bots.auto import automatic_values
 from ..dropout import Dropout
+from ..errors import ResearcherCodeError
 from ..session_type import SessionType
 from . import progress
 from .core import EngineCore
@@ -44,8 +45,16 @@ class DropoutActions(EngineCore):
             with self.store.reading():
                 rows = self.store.participants_of(session["code"])
             for row in rows:
-                acted += self._check(session, row, now)
+                try:
+                    acted += self._check(session, row, now)
+                except ResearcherCodeError as exc:  # their page's hook failed: shown in the
+                    self._record_failure(row["code"], exc)  # monitor, the others go on
         return acted
+
+    def _record_failure(self, code: str, exc: ResearcherCodeError) -> None:
+        record = getattr(self, "record_app_error", None)  # ExperimenterActions, in Engine
+        if record is not None:
+            record(code, exc)
 
     def _declares_dropout(self, name: str) -> bool:
         if name not in {st.name for st in self.project.session_types}:

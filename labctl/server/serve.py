@@ -88,6 +88,9 @@ def _sweep_timeouts(engine: Engine) -> None:
         engine.sweep_presence()  # in memory only: flags who fell silent on the monitor
         try:
             engine.apply_dropouts()  # the declared dropout policies
-            engine.expire_arrivals()  # waiting limits of grouping by arrival
         except LabctlError as exc:
             log.error("could not act for a dropout: %s", exc)
+        try:
+            engine.expire_arrivals()  # waiting limits of grouping by arrival
+        except LabctlError as exc:
+            log.error("could not apply an arrival timeout: %s", exc)

@@ -51,7 +51,7 @@ class Clock:
         return self.now
 
 
-def make_engine(tmp_path, then: str, root_name: str = "project"):
+def make_engine(tmp_path, then: str, root_name: str = "project", app: str = PAIRS_APP):
     root = tmp_path / root_name
     (root / "pairs").mkdir(parents=True)
     (root / "sessions.py").write_text(textwrap.dedent(f"""\
@@ -61,7 +61,7 @@ def make_engine(tmp_path, then: str, root_name: str = "project"):
         SESSION_TYPES = [SessionType(name="pairs", app_sequence=["pairs"], fixed_pay=500,
                                      dropout=labctl.Dropout(after_seconds=90, then="{then}"))]
         """), encoding="utf-8")
-    (root / "pairs" / "__init__.py").write_text(PAIRS_APP, encoding="utf-8")
+    (root / "pairs" / "__init__.py").write_text(app, encoding="utf-8")
     (root / "pairs" / "Choose.html").write_text("{{ formfields() }}{{ next_button() }}\n",
                                                 encoding="utf-8")
     project = load_project(root)
@@ -189,3 +189,17 @@ def test_an_offline_participant_moved_on_is_a_dropout_before_their_new_page_idle
     clock.now += 14  # their round 2 page is 14 s old; offline for 91 (from the close + 3 s)
     assert engine.apply_dropouts() == 1
     assert [d for (_, _, d) in visits(db)][-1] == "timeout"
+
+
+def test_a_hook_that_fails_for_a_dropout_is_shown_in_the_monitor_and_stops_nobody_else(
+        tmp_path, cleanup):
+    broken = PAIRS_APP.replace("player.payoff = player.contribution",
+                               "player.payoff = 1 // 0 if player.id_in_group == 2 "
+                               "else player.contribution")
+    engine, clock, session, _, _ = make_engine(tmp_path, "defaults", app=broken)
+    cleanup(engine)
+    clock.now += 91
+    assert engine.apply_dropouts() == 1  # the one whose hook works was decided
+    rows = {row.code: row for row in engine.monitor(session)}
+    failed = [row for row in rows.values() if row.app_error is not None]
+    assert len(failed) == 1 and "ZeroDivisionError" in failed[0].app_error["message"]
