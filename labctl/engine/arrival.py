@@ -16,6 +16,7 @@ from datetime import datetime
 
 from ..pages import ARRIVAL_RULES, WaitPage
 from .core import EngineCore
+from .running import running_sessions
 from .tx import Tx
 
 __all__ = ["ARRIVAL_RULES", "ArrivalActions", "still_waiting"]
@@ -38,25 +39,28 @@ class ArrivalActions(EngineCore):
         """Apply the arrival timeout rule wherever the first one waiting has waited too
         long; returns how many participants it moved."""
         moved = 0
-        with self.store.reading():
-            sessions = list(self.store.session_rows())
-        for session in sessions:
-            if session["session_type"] not in {st.name for st in self.project.session_types}:
-                continue
-            session_type = self.project.session_type(session["session_type"])
-            for step in self.steps(session_type):
-                page = step.wait_page if step.is_wait else None
-                if page is None or not page.group_by_arrival_time or \
-                        page.arrival_timeout_seconds is None:
-                    continue
-                moved += self._expire(session["code"], step.index, page)
+        for session, _ in running_sessions(self, lambda name: bool(self._timed_pages(name))):
+            for index, page in self._timed_pages(session["session_type"]):
+                moved += self._expire(session["code"], index, page)
         return moved
+
+    def _timed_pages(self, session_type_name: str) -> list[tuple[int, type[WaitPage]]]:
+        """The steps of a session type that group by arrival with a waiting limit."""
+        session_type = self.project.session_type(session_type_name)
+        return [(step.index, step.wait_page) for step in self.steps(session_type)
+                if step.is_wait and step.wait_page.group_by_arrival_time
+                and step.wait_page.arrival_timeout_seconds is not None]
 
     def _expire(self, session_code: str, step_index: int, page: type[WaitPage]) -> int:
         # imported here: progress imports wait, which imports this module
         from .progress import move_on
         from .wait import release
 
+        with self.store.reading():  # most seconds nobody is due: no write transaction
+            tx = self._tx(self._session(session_code), self.clock())
+            waiting = still_waiting(tx, step_index)
+            if not waiting or not self._waited_too_long(tx, step_index, waiting[0], page):
+                return 0
         with self._committing() as outbox:
             tx = self._tx(self._session(session_code), self.clock())
             outbox.txs.append(tx)

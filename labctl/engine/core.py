@@ -42,6 +42,8 @@ class EngineCore:
         self.presence = Presence()
         #: participant code -> (session code, room), read once, for presence announcements
         self._whereabouts: dict[str, tuple[str, str | None]] = {}
+        #: sessions the sweep found ended (``running``): never read by it again
+        self._ended_sessions: set[str] = set()
         for spec in project.apps.values():
             store.sync_app(spec)
 

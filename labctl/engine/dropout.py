@@ -18,6 +18,7 @@ from ..session_type import SessionType
 from . import progress
 from .core import EngineCore
 from .flow import Step
+from .running import running_sessions
 from .store import Row
 from .tx import Tx
 
@@ -37,13 +38,8 @@ class DropoutActions(EngineCore):
         (or groups) were decided. Sessions whose type and apps declare no policy cost one
         look at the session list."""
         now = self.clock()
-        with self.store.reading():
-            sessions = [row for row in self.store.session_rows()
-                        if self._declares_dropout(row["session_type"])]
         acted = 0
-        for session in sessions:
-            with self.store.reading():
-                rows = self.store.participants_of(session["code"])
+        for session, rows in running_sessions(self, self._declares_dropout):
             for row in rows:
                 try:
                     acted += self._check(session, row, now)
@@ -57,8 +53,6 @@ class DropoutActions(EngineCore):
             record(code, exc)
 
     def _declares_dropout(self, name: str) -> bool:
-        if name not in {st.name for st in self.project.session_types}:
-            return False
         session_type = self.project.session_type(name)
         return session_type.dropout is not None or any(
             self.project.apps[app].settings.dropout is not None
