@@ -63,6 +63,9 @@ class App:
     roles: list[str] = field(default_factory=list)
     matching: str = "fixed"
     doc: str = ""
+    #: what labctl does for a participant who is gone, on this app's pages
+    #: (``labctl.Dropout``); None: the session type's policy, if any
+    dropout: Any = None
     #: what participants' pages may write to each shared store while they play this app: a
     #: JSON Schema per store name (``"group"``, ``"study"``, ``"batch"``), e.g.
     #: ``{"group": {"type": "object", "properties": {...}}}``. A write from a page whose

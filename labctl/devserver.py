@@ -109,3 +109,12 @@ class DevServer:
                 engine.group_waiting_arrivals()
             except LabctlError as exc:
                 log.error("could not group the players waiting at arrival: %s", exc)
+            engine.sweep_presence()
+            try:
+                engine.apply_dropouts()
+            except LabctlError as exc:
+                log.error("could not act for a dropout: %s", exc)
+            try:
+                engine.expire_arrivals()
+            except LabctlError as exc:
+                log.error("could not apply an arrival timeout: %s", exc)

@@ -32,6 +32,11 @@ class Channel:
         return f"room:{room}"
 
     @staticmethod
+    def room_seats(room: str) -> str:
+        """A room's seat page in the admin: told that a seat came online or went offline."""
+        return f"room-seats:{room}"
+
+    @staticmethod
     def shared(scope: str, key: str) -> str:
         """Everyone who reaches one shared-data document."""
         return f"shared:{scope}:{key}"

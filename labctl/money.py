@@ -91,3 +91,34 @@ def points_to_money(points: int, money_per_point: Fraction) -> int:
     exact = Fraction(points) * money_per_point
     floor = exact.numerator // exact.denominator
     return floor + 1 if exact - floor >= Fraction(1, 2) else floor
+
+
+def parse_rounding(value: object, currency: str) -> int:
+    """A session type's ``payment_rounding`` (``"0.50"`` of the currency) as a step in minor
+    units (50 for EUR), so that cash can be paid in the coins a lab keeps.
+
+    Refused, like a rate, when it is a float, not positive, or finer than the currency's
+    minor unit (``"0.005"`` EUR).
+    """
+    if isinstance(value, (bool, float)):
+        raise ValueError("write the rounding as a string such as '0.50', not a float")
+    if not isinstance(value, (int, str, Decimal)):
+        raise ValueError(f"{value!r} is not an amount")
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, ValueError, ArithmeticError) as exc:
+        raise ValueError(f"{value!r} is not an amount") from exc
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("the rounding must be an amount greater than zero")
+    step = amount * 10 ** MINOR_UNITS.get(currency, 2)
+    if step != step.to_integral_value():
+        raise ValueError(f"{value} is finer than the smallest unit of {currency}")
+    return int(step)
+
+
+def round_up(amount: int, step: int) -> int:
+    """``amount`` rounded up to the next multiple of ``step`` minor units (a step of 0 or 1
+    leaves it): a participant is never paid less than they earned because of cash rounding."""
+    if step <= 1:
+        return amount
+    return -(-amount // step) * step

@@ -108,6 +108,10 @@ class Page(_SequenceItem):
         """Runs once after a valid submit (or a timeout), in the same transaction."""
 
 
+#: what may happen when a wait page's ``arrival_timeout_seconds`` run out
+ARRIVAL_RULES = ("smaller_group", "alone", "end")
+
+
 class WaitPage(_SequenceItem):
     """Holds players until everyone it waits for has arrived, then releases them together."""
 
@@ -115,6 +119,11 @@ class WaitPage(_SequenceItem):
     wait_for_all_groups: ClassVar[bool] = False
     #: form groups in order of arrival here (must be the app's first page)
     group_by_arrival_time: ClassVar[bool] = False
+    #: with group_by_arrival_time: how long the first one waiting may wait for a full group
+    arrival_timeout_seconds: ClassVar[float | None] = None
+    #: what happens then: "smaller_group" (those waiting form one group), "alone" (each goes
+    #: on in a group of their own) or "end" (to the end, paid the show-up fee)
+    arrival_timeout_rule: ClassVar[str] = "smaller_group"
     title_text: ClassVar[str] = N_("Please wait")
     body_text: ClassVar[str] = N_("Waiting for the other participants.")
     #: the wait page's own template in the app folder (``{% block title %}``, ``{% block

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-__all__ = ["APP_ERROR", "APP_ERROR_ROUTE", "LIVE", "LIVE_MESSAGES", "LIVE_MESSAGES_ROUTE",
-           "LIVE_ROUTE", "POSITION", "POSITION_ROUTE", "ROUTE", "SHARED", "SHARED_ROUTE",
-           "SOCKET", "SOCKET_ROUTE", "participant_path", "participant_url"]
+__all__ = ["APP_ERROR", "APP_ERROR_ROUTE", "CONSENT", "CONSENT_ROUTE", "LIVE", "LIVE_MESSAGES",
+           "LIVE_MESSAGES_ROUTE", "LIVE_ROUTE", "POSITION", "POSITION_ROUTE", "ROUTE", "SHARED",
+           "SHARED_ROUTE", "SOCKET", "SOCKET_ROUTE", "participant_path", "participant_url"]
 
 PREFIX = "/p/"
 #: the sub-path of the page's WebSocket, which tells the page when the participant moves on
@@ -31,6 +31,8 @@ POSITION = "position"
 APP_ERROR = "app-error"
 #: the sub-path of the participant's chat with the experimenter (GET history, POST a message)
 EXPERIMENTER_CHAT = "experimenter-chat"
+#: the sub-path the session type's consent page posts its answer to
+CONSENT = "consent"
 
 #: the participant's page, as a Flask route rule (GET shows it, POST submits it)
 ROUTE = f"{PREFIX}<code>/"
@@ -38,6 +40,7 @@ SOCKET_ROUTE = ROUTE + SOCKET
 SHARED_ROUTE = ROUTE + SHARED
 POSITION_ROUTE = ROUTE + POSITION
 APP_ERROR_ROUTE = ROUTE + APP_ERROR
+CONSENT_ROUTE = ROUTE + CONSENT
 LIVE_ROUTE = ROUTE + LIVE
 LIVE_MESSAGES_ROUTE = ROUTE + LIVE_MESSAGES
 EXPERIMENTER_CHAT_ROUTE = ROUTE + EXPERIMENTER_CHAT

@@ -26,7 +26,7 @@ from typing import Any
 
 from .declarations import declaration_site
 from .i18n.languages import SOURCE, formatting_locale
-from .money import MINOR_UNITS, parse_rate
+from .money import MINOR_UNITS, parse_rate, parse_rounding
 
 __all__ = ["SessionType"]
 
@@ -98,6 +98,14 @@ class SessionType:
     #: one completion code for every participant (a platform's study code); ``None`` gives
     #: each participant a code of their own
     completion_code: str | None = None
+    #: each participant's total is rounded up to the next multiple of this amount of
+    #: ``currency`` (``"0.50"``), for cash; ``None`` pays the exact total
+    payment_rounding: Any = None
+    #: a welcome and consent page shown before the first app: an HTML file in the project
+    #: (e.g. ``"consent.html"``); who declines is shown the end and paid ``fixed_pay``
+    consent: str | None = None
+    #: what labctl does for a participant who is gone (``labctl.Dropout``); None: nothing
+    dropout: Any = None
 
     def __post_init__(self) -> None:
         self.defined_at: tuple[str, int] = declaration_site()
@@ -140,6 +148,14 @@ class SessionType:
             raise ValueError(f"locale {self.number_locale!r} of session type '{self.name}' is "
                              "unknown")
         return mark
+
+    @property
+    def rounding_step(self) -> int:
+        """``payment_rounding`` in minor units (0: no rounding); ``labctl validate`` has
+        checked it (LC240)."""
+        if self.payment_rounding is None:
+            return 0
+        return parse_rounding(self.payment_rounding, self.currency)
 
     @property
     def rate(self) -> Fraction | None:

@@ -12,6 +12,7 @@ wrong and how to fix it. Codes by area:
     LC16x  session types: locale
     LC17x  templates: oTree tags, include targets, names, money (``template_checks``)
     LC215-219  static files and page scripts (``asset_checks``)
+    LC240-249  the lab day: payment rounding, the consent page, dropout (``labday_checks``)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from . import (
     asset_checks,
     data_checks,
     hook_checks,
+    labday_checks,
     live_checks,
     otree_hints,
     recipe_checks,
@@ -83,6 +85,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems += data_checks.problems(project)
     problems += translation_checks.problems(project)
     problems += recipe_checks.problems(project)
+    problems += labday_checks.problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)

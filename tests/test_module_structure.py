@@ -21,7 +21,7 @@ LABCTL = Path(labctl.__file__).resolve().parent
 
 #: the researcher's API: what an app's ``__init__.py`` or a project's ``sessions.py`` writes
 RESEARCHER_API = {
-    "App", "SessionType", "Room",                     # declaring apps, session types, rooms
+    "App", "SessionType", "Room", "Dropout",          # declaring apps, session types, rooms
     "Player", "Group", "Subsession",                  # the model classes an app subclasses
     "Participant", "Session",                         # the records hooks receive (type hints)
     "Page", "WaitPage", "ExperimenterGate",           # the page sequence

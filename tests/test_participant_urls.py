@@ -6,6 +6,7 @@ from __future__ import annotations
 from labctl.bots.client import ParticipantClient
 from labctl.participant_urls import (
     APP_ERROR_ROUTE,
+    CONSENT_ROUTE,
     EXPERIMENTER_CHAT_ROUTE,
     LIVE_MESSAGES_ROUTE,
     LIVE_ROUTE,
@@ -37,7 +38,7 @@ def test_the_server_routes_exactly_the_owner_s_rules(live_server):
                          lab.server.app.url_map.iter_rules() if rule.rule.startswith("/p/")}
     assert {rule for rule, _ in participant_rules} == {
         ROUTE, POSITION_ROUTE, SOCKET_ROUTE, SHARED_ROUTE, APP_ERROR_ROUTE, LIVE_ROUTE,
-        LIVE_MESSAGES_ROUTE, EXPERIMENTER_CHAT_ROUTE}
+        LIVE_MESSAGES_ROUTE, EXPERIMENTER_CHAT_ROUTE, CONSENT_ROUTE}
     assert {(ROUTE, "participant.show"), (ROUTE, "participant.submit"),
             (POSITION_ROUTE, "participant.position")} <= participant_rules
 

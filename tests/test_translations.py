@@ -25,7 +25,7 @@ PARTICIPANT_SCRIPTS = ["labctl.js", "labctl-chat.js", "labctl-recover.js", "labc
                        "labctl-experimenter-chat.js"]
 #: modules whose string constants are what participants read (docstrings and logs aside)
 PARTICIPANT_MODULES = ["server/__init__.py", "server/participant.py", "server/rooms.py",
-                       "server/widgets.py"]
+                       "server/widgets.py", "server/consent.py", "server/session_link.py"]
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
 TRANSLATING_CALLS = {"_", "N_", "gettext", "ngettext", "pgettext", "lazy_gettext"}
 

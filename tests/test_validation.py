@@ -190,6 +190,22 @@ RULE_CASES = [
     pytest.param(project_files(session_type='name="My demo", app_sequence=["game"]'),
                  "LC111", "sessions.py:4", "session type name 'My demo' is not a valid name",
                  id="LC111-name"),
+    pytest.param(project_files(session_type=f'{DEMO}, payment_rounding="0.001"'),
+                 "LC240", "sessions.py:4", "payment_rounding 0.001 is finer than the smallest "
+                 "unit of EUR (session type 'demo')", id="LC240-payment-rounding"),
+    pytest.param(project_files(session_type=f'{DEMO}, consent="welcome.html"'),
+                 "LC241", "sessions.py:4", "consent 'welcome.html' of session type 'demo' is "
+                 "not a file in the project", id="LC241-consent-file"),
+    pytest.param({**project_files(session_type=f'{DEMO}, dropout=labctl.Dropout(then="wait")'),
+                  "sessions.py": "import labctl\n" + sessions_py(
+                      f'{DEMO}, dropout=labctl.Dropout(then="wait")')},
+                 "LC242", "sessions.py:5", "then='wait' of the dropout policy of session type "
+                 "'demo' is not something labctl does", id="LC242-dropout-then"),
+    pytest.param(project_files(extra=WAIT_PAGE.format(
+                     '    arrival_timeout_seconds = 120\n    arrival_timeout_rule = "wait"\n'),
+                     page_sequence="[Gather, Ask]"),
+                 "LC243", "game/__init__.py:15", "arrival_timeout_rule 'wait' of wait page "
+                 "'Gather' of app 'game' is not one labctl knows", id="LC243-arrival-rule"),
     pytest.param(project_files(session_type=f'{DEMO}, batch="Spring 2025"'),
                  "LC111", "sessions.py:4", "batch name 'Spring 2025' is not a valid name",
                  id="LC111-batch"),

@@ -18,7 +18,14 @@ import websocket
 
 from ..errors import LabctlError
 from ..page_marker import PAGE_MARKER
-from ..participant_urls import LIVE, POSITION, SOCKET, participant_path, participant_url
+from ..participant_urls import (
+    CONSENT,
+    LIVE,
+    POSITION,
+    SOCKET,
+    participant_path,
+    participant_url,
+)
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 #: seconds between two position checks while the socket is quiet, as a browser's wait page
@@ -32,7 +39,7 @@ _ERROR = re.compile(r'class="(?:error|alert)"[^>]*>\s*(.*?)\s*</(?:p|div)>', re.
 class ShownPage:
     """What the server shows a participant now."""
 
-    kind: str  # "page", "wait", "finished", or "error"
+    kind: str  # "page", "wait", "finished", "consent" (agreed at once), or "error"
     step: int
     app: str
     round_number: int | None
@@ -110,7 +117,12 @@ class ParticipantClient:
         return participant_url(self.base_url, self.code)
 
     def current(self) -> ShownPage:
-        return self._page(self.http.request("GET", self.path))
+        page = self._page(self.http.request("GET", self.path))
+        if page.kind == "consent":  # a bot plays: it agrees to the session type's consent page
+            self.http.request("POST", self.path + CONSENT,
+                              {"csrf_token": page.csrf or "", "consent": "agree"})
+            page = self._page(self.http.request("GET", self.path))
+        return page
 
     def submit(self, page: ShownPage, values: dict[str, Any],
                must_fail: bool = False) -> ShownPage:

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from ..export import Progress, export_payments, export_results
 from ..export import Table as ExportTable
+from ..export.recruitment import without_recruitment_id
 from . import project_folder
 from .console import console, reports_errors
 
@@ -67,20 +68,29 @@ def payments(
                                "payments.csv and payments.json."),
     out: Path = typer.Option(Path("export"), "--out", "-o", help=OUT_HELP),
     db: Path = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+    include_never_started: bool = typer.Option(
+        False, "--include-never-started",
+        help="Count participants who never opened their link in the total (listed either way)."),
     project_dir: Path = project_folder.option(),
     project_arg: Path = project_folder.argument(),
 ) -> None:
-    """Show and write the payments sheet: fixed pay, bonus and total per participant.
+    """Show and write the payments sheet (fixed pay, bonus, total, the amount paid) and the
+    files for ORSEE and SONA.
 
     Example: labctl export payments --session a1b2c3d4
     """
     folder = project_folder.project_folder(project_arg, project_dir)
     with progress_bar() as report:
         written, table = export_payments(folder, db, out, session, all_sessions, fmt.value,
-                                         report)
+                                         report, include_never_started)
     for code in dict.fromkeys(row["session.code"] for row in table.rows):
         console.print(payments_table(table, code))
     _print_written(written)
+    unbooked = without_recruitment_id(table)
+    if unbooked:
+        console.print(f"[yellow]{unbooked} participant(s) who took part have no label, so no "
+                      "recruitment id: they are not in the ORSEE and SONA files. Give seats "
+                      "labels, or start links with ?participant_label=ID.[/yellow]")
 
 
 app.command("results")(results)
@@ -102,11 +112,19 @@ def progress_bar() -> Iterator[Progress]:
         yield report
 
 
+def _progress_word(row: dict) -> str:
+    """Finished, not finished, or never started (then not in the total unless asked)."""
+    if not row["started"]:
+        return "never started" + ("" if row["in_total"] else " (not in total)")
+    return "yes" if row["finished"] else "no"
+
+
 def payments_table(table: ExportTable, session_code: str) -> Table:
     """One session's payments as a terminal table, with its total row in bold."""
     shown = Table(title=f"Payments of session {session_code}")
     for heading, justify in (("#", "right"), ("Label", "left"), ("Fixed pay", "right"),
-                             ("Bonus", "right"), ("Total", "right"), ("Finished", "left")):
+                             ("Bonus", "right"), ("Total", "right"), ("Paid", "right"),
+                             ("Finished", "left")):
         shown.add_column(heading, justify=justify)  # type: ignore[arg-type]
     for row in table.rows:
         if row["session.code"] != session_code:
@@ -114,8 +132,8 @@ def payments_table(table: ExportTable, session_code: str) -> Table:
         total_row = row.get("participant.code") is None
         shown.add_row(str(row.get("participant.id_in_session") or ""),
                       escape(row.get("participant.label") or ""), row["fixed_pay_formatted"],
-                      row["bonus_formatted"], row["total_formatted"],
-                      "" if total_row else ("yes" if row["finished"] else "no"),
+                      row["bonus_formatted"], row["total_formatted"], row["paid_formatted"],
+                      "" if total_row else _progress_word(row),
                       style="bold" if total_row else None)
     return shown
 

@@ -16,6 +16,8 @@ from ..errors import LabctlError
 from ..participant_urls import participant_url
 from . import project_folder
 from .console import console, reports_errors
+from .present import announce_room, await_enter
+from .present import check_options as check_present
 from .validate import load_valid_project
 
 
@@ -51,6 +53,10 @@ def run(
     new_password: bool = typer.Option(False, "--new-password", help="Make a new admin "
                                       "password (the database keeps its password otherwise); "
                                       "every admin login ends."),
+    present: bool = typer.Option(False, "--present", help="With --room: serve the room, "
+                                 "then size the session to the seats online when you press "
+                                 "Enter (rounded down to the group size); the other seats "
+                                 "online are spares, paid the show-up fee."),
     allowed_origin: list[str] = typer.Option(None, "--allowed-origin", help="A public "
                                              "address (e.g. https://lab.example.org) whose "
                                              "pages may open this server's WebSockets, behind "
@@ -78,8 +84,12 @@ def run(
     project = load_valid_project(project_folder.project_folder(project_arg, project_dir))
     store = SqliteStore(db or project.root / "labctl.db")
     engine = Engine(project, store)
-    code = _session_to_serve(engine, session_type, participants, _read_labels(labels), resume,
-                             room, seed)
+    if present:
+        check_present(session_type, room, participants, labels, resume)
+        code = None
+    else:
+        code = _session_to_serve(engine, session_type, participants, _read_labels(labels),
+                                 resume, room, seed)
     logins = AdminLogins(store)
     password = _admin_password(logins, given, new_password)
     origins = [*(allowed_origin or []),
@@ -89,7 +99,12 @@ def run(
 
     def announce(bound_port: int) -> None:
         url = f"{base}:{bound_port}"
-        _print_session(engine, code, url, password, qr)
+        if code is None:  # --present: the session starts when the seats are in
+            announce_room(engine, room, url, password)
+            await_enter(engine, session_type, room, seed,
+                        lambda started: _print_session(engine, started, url, None, qr))
+        else:
+            _print_session(engine, code, url, password, qr)
         console.print(f"Serving on {host}:{bound_port}. Press Ctrl+C to stop; "
                       f"`labctl run --resume` continues.", highlight=False)
         sys.stdout.flush()

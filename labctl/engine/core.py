@@ -17,6 +17,7 @@ from ..session_type import SessionType
 from . import shared_access
 from .flow import Step, build_steps
 from .outbox import Outbox
+from .presence_state import Presence
 from .recordset import RecordSet
 from .store import Row, Store
 from .tx import Tx
@@ -38,6 +39,12 @@ class EngineCore:
         self.clock = clock
         self.timeout_grace = timeout_grace
         self._steps: dict[str, list[Step]] = {}
+        #: who is online, heard from sockets and requests (``presence``); in memory
+        self.presence = Presence()
+        #: participant code -> (session code, room), read once, for presence announcements
+        self._whereabouts: dict[str, tuple[str, str | None]] = {}
+        #: sessions the sweep found ended (``running``): never read by it again
+        self._ended_sessions: set[str] = set()
         for spec in project.apps.values():
             store.sync_app(spec)
 
@@ -84,6 +91,7 @@ class EngineCore:
         tx = Tx(self.store, records, self.steps(session_type), session_type, now,
                 self.project.root)
         records.shared_access = _shared_docs_of(tx)
+        tx.has_left = lambda code: self.presence.left(code, now)  # grouping by arrival
         return tx
 
     def _step_tx(self, participant_code: str, outbox: Outbox) -> tuple[Tx, Row]:

@@ -3,6 +3,7 @@ action log, and the batch and group documents."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -11,6 +12,7 @@ from ..errors import LabctlError, ResearcherCodeError
 from ..hub import Channel
 from . import monitor, shared_data
 from .core import EngineCore
+from .monitor import MonitorRow
 from .shared_access import Target, group_key
 from .store import Row
 from .tx import iso
@@ -21,7 +23,17 @@ class ExperimenterActions(EngineCore):
         """Every participant's status, page, time on page and whom they wait for."""
         with self.store.reading():
             tx = self._tx(self._session(session_code), self.clock())
-            return monitor.monitor_rows(tx)
+            rows = monitor.monitor_rows(tx)
+        return [dataclasses.replace(row, presence=self._presence_cell(row)) for row in rows]
+
+    def _presence_cell(self, row: MonitorRow) -> dict[str, Any] | None:
+        """The row's connection; a participant offline while playing or waiting has
+        ``dropped`` set, for the monitor to flag."""
+        state = self.presence.state(row.code, self.clock())
+        if state is None:
+            return None
+        return {**state.as_dict(), "dropped": not state.online
+                and row.status in ("playing", "waiting")}
 
     def admin_advance(self, participant_code: str, session_code: str | None = None,
                       step: int | None = None, answers: Mapping[str, str] | None = None) -> str:
@@ -44,6 +56,7 @@ class ExperimenterActions(EngineCore):
                                   "look at the monitor again before acting")
             tx = self._tx(self._session(row["session_code"]), self.clock())
             outbox.txs.append(tx)
+            tx.decided_by = "admin"
             done = monitor.advance(tx, row, answers)
             if answers and done == "advance":
                 done = "advance with answers"

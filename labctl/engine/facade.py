@@ -15,14 +15,21 @@ commit. The actions are grouped by concern, one module each; ``Engine`` joins th
 
 from __future__ import annotations
 
+from .arrival_timeout import ArrivalActions
+from .consent import ConsentActions
+from .dropout import DropoutActions
 from .experimenter import ExperimenterActions
 from .experimenter_chat import ExperimenterChatActions
 from .live import LiveActions
 from .participants import ParticipantActions
+from .presence import PresenceActions
+from .present import PresentActions
+from .session_link import SessionLinkActions
 from .sessions import SessionActions
 from .shared_actions import SharedDataActions
 
 
-class Engine(SessionActions, ParticipantActions, SharedDataActions, ExperimenterActions,
-             LiveActions, ExperimenterChatActions):
+class Engine(PresentActions, SessionActions, ParticipantActions, SharedDataActions,
+             ExperimenterActions, LiveActions, ExperimenterChatActions, PresenceActions,
+             ConsentActions, SessionLinkActions, DropoutActions, ArrivalActions):
     """Creates sessions and moves participants through them; storage is behind ``store``."""

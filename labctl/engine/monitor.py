@@ -52,6 +52,11 @@ class MonitorRow:
     #: fields the experimenter can type an answer for, to advance a page that has no values
     #: for them (name and label); empty where Advance needs no answer or is not possible
     answer_fields: list[dict[str, str]] = field(default_factory=list)
+    #: the participant's connection (``presence_state.SeatState.as_dict``), None if never
+    #: heard from; ``dropped`` is True when they are offline in the middle of the session
+    presence: dict[str, Any] | None = None
+    #: taken for gone by the session's dropout policy (their pages are decided for them)
+    dropout: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -94,7 +99,7 @@ def _row(tx: Tx, row: Row, names: dict[int, str], error: Row | None) -> MonitorR
                       row["round_number"], row["page"], seconds, waiting, bonus,
                       bonus_text=_bonus_text(tx, bonus), action=action,
                       cannot_advance=blocker, app_error=standing_error(error, index),
-                      answer_fields=answers)
+                      answer_fields=answers, dropout=bool(row.get("dropout_at")))
 
 
 def _bonus_text(tx: Tx, bonus: int) -> str:

@@ -17,8 +17,8 @@ from .store import Row
 from .tx import Tx
 from .wait import forms_groups_by_arrival, wait_target
 
-#: a page with a form, a wait page, or the end of the session
-PageKind = Literal["page", "wait", "finished"]
+#: a page with a form, a wait page, the end of the session, or the consent page before it
+PageKind = Literal["page", "wait", "finished", "consent"]
 
 
 @dataclass
@@ -50,6 +50,13 @@ class PageView:
     #: why the exit URL could not be made (shown on the end page instead of a wrong link; the
     #: participant's data is saved all the same)
     exit_problem: str | None = None
+    #: at the end because they declined the session type's consent page
+    declined_consent: bool = False
+    #: at the end because they came to a session sized to the seats online as a spare
+    spare: bool = False
+    #: at the end because a member of their group dropped out (``Dropout(then="end_group")``,
+    #: 1) or no group formed in time by arrival (``arrival_timeout_rule = "end"``, 2)
+    group_ended: int = 0
 
     @property
     def page(self) -> type[Page] | type[WaitPage] | None:
@@ -71,7 +78,10 @@ def page_view(tx: Tx, row: Row) -> PageView:
     if index >= total:
         person.settle_payoff(row["bonus"] or 0)
         view = PageView("finished", index, total, person, tx.records.session,
-                        payment=payment_of(tx.session_type, row, total))
+                        payment=payment_of(tx.session_type, row, total),
+                        declined_consent=row.get("consent") == "declined",
+                        spare=bool(row.get("spare")),
+                        group_ended=int(row.get("group_ended") or 0))
         _exit_link(tx, row, person, view)
         return view
     step = tx.steps[index]

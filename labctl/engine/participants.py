@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from . import progress
+from .consent import awaits_consent, consent_view
 from .core import EngineCore
 from .page_view import PageView, page_view
 from .progress import SubmitResult
@@ -24,6 +25,9 @@ class ParticipantActions(EngineCore):
         """
         with self._committing() as outbox:
             tx, row = self._step_tx(participant_code, outbox)
+            if awaits_consent(tx.session_type, row):  # not started before they agree
+                yield consent_view(tx, row)
+                return
             row = self._started(tx, row)
             if progress.asks_arrival_rule(tx, row["step"]):
                 progress.group_waiting(tx, row["step"])
@@ -62,6 +66,9 @@ class ParticipantActions(EngineCore):
         """
         with self._committing() as outbox:
             tx, row = self._step_tx(participant_code, outbox)
+            if awaits_consent(tx.session_type, row):  # a form before the consent page
+                yield SubmitResult("stale", reason="not_shown"), consent_view(tx, row)
+                return
             result = self._submit(tx, row, step, form, timed_out)
             if result.advanced:
                 row = self._participant(participant_code)

@@ -1,5 +1,8 @@
 """Payments: fixed pay plus the bonus (the sum of player payoffs), in minor units.
 
+``total`` is what was earned, exactly; ``paid`` is what is handed over: the total rounded up
+to the session type's ``payment_rounding`` (cash has no 0.01 coins in every lab).
+
 When the session type pays points, the bonus is points and is converted once, exactly, at the
 session type's rate (see ``labctl.money``).
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..money import format_money, points_to_money
+from ..money import format_money, points_to_money, round_up
 from ..session_type import SessionType
 
 
@@ -28,10 +31,28 @@ class Payment:
     finished: bool
     #: how the participant's end page writes amounts (the session type's ``number_locale``)
     locale: str = "en"
+    #: whether the participant ever opened their link (one who did not is not paid)
+    started: bool = True
+    #: the session type's rounding step in minor units (0: none)
+    rounding: int = 0
+    #: why the payment is not the usual one, for the payments sheet: "spare", "declined
+    #: consent", "dropout" (decided for by the dropout policy), "group ended"
+    note: str | None = None
 
     @property
     def total(self) -> int:
         return self.fixed_pay + self.bonus_money
+
+    @property
+    def paid(self) -> int:
+        """The amount handed over: the total rounded up to the rounding step."""
+        return round_up(self.total, self.rounding)
+
+    @property
+    def recruitment_id(self) -> str | None:
+        """The participant's id in the recruitment system (ORSEE, SONA): their label, which a
+        room seat or a start link's ``participant_label`` parameter gives them."""
+        return self.label
 
     def shown(self, amount: int) -> str:
         """An amount as the participant reads it: ``EUR 10.00``, ``10,00 €`` in German."""
@@ -46,4 +67,19 @@ def payment_of(session_type: SessionType, row: dict[str, Any], total_steps: int)
         currency=session_type.currency, fixed_pay=session_type.fixed_pay, bonus=bonus,
         points=rate is not None,
         bonus_money=points_to_money(bonus, rate) if rate is not None else bonus,
-        finished=row["step"] >= total_steps, locale=session_type.number_locale)
+        finished=row["step"] >= total_steps, locale=session_type.number_locale,
+        started=row.get("started_at") is not None,
+        rounding=session_type.rounding_step,
+        note=_note(row))
+
+
+def _note(row: dict[str, Any]) -> str | None:
+    """Why a participant is paid only the show-up fee, for the payments sheet."""
+    if row.get("spare"):
+        return "spare"
+    if row.get("consent") == "declined":
+        return "declined consent"
+    if row.get("dropout_at"):
+        return "dropout"
+    ended = row.get("group_ended")
+    return {1: "group ended", 2: "no group in time"}.get(ended) if ended else None

@@ -212,7 +212,8 @@ def submit(tx: Tx, row: dict[str, Any], step_token: int | None, form: Mapping[st
               what=f"before_next_page of {step.describe()}")
     tx.store.close_visit(row["id"], index, {
         "submitted_at": tx.now_iso, "timed_out": int(timed_out),
-        "seconds": tx.seconds_since(row["page_arrived_at"])})
+        "seconds": tx.seconds_since(row["page_arrived_at"]),
+        "decided_by": tx.decided_by or ("timeout" if timed_out else "participant")})
     enter(tx, row["id"], _next_index(tx, page, player, index))
     return SubmitResult("advanced", timed_out=timed_out)
 

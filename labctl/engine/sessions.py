@@ -19,20 +19,23 @@ from .tx import iso
 class SessionActions(EngineCore):
     def create_session(self, session_type_name: str, num_participants: int | None = None,
                        labels: list[str] | None = None, seed: int | None = None,
-                       room: str | None = None, params: dict[str, Any] | None = None) -> str:
+                       room: str | None = None, params: dict[str, Any] | None = None,
+                       seat_labels: list[str] | None = None) -> str:
         """Create a session with its participants, subsessions and groups; returns its code.
 
         In a ``room``, participants get their labels as seats join, the default size is the
         room's, and the room's waiting seats are told the session is open. ``params`` replace
         some of the session type's params for this session (only names it declares: a
         misspelt treatment would otherwise run the default one without a word).
+        ``seat_labels`` (in a room) gives the participants to those seats at once: the seats
+        online when a session is sized to them (``present``), and only those.
         """
         session_type = self.project.session_type(session_type_name)
         if params:
             session_type = with_params(session_type, params)
         if room is not None:
             seats = self.project.room(room).seat_labels(self.project.root)
-            labels = None
+            labels = seat_labels
             if num_participants is None:
                 num_participants = len(seats)
         count = (self.project.participant_count(session_type) if num_participants is None

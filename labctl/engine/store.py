@@ -107,6 +107,11 @@ class Participants(Protocol):
         """The participant with the lowest id_in_session whose label is still None."""
         ...
 
+    def unclaimed_participant(self, session_code: str) -> Row | None:
+        """The first participant nobody has taken yet: no label, not claimed through the
+        session-wide link (``claimed_at``), never started; None when all are taken."""
+        ...
+
     def participants_of(self, session_code: str) -> list[Row]:
         """A session's participants ordered by id_in_session."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,6 +36,11 @@ class Tx:
     changed: bool = False
     #: hub messages to send after the commit: (channel, message)
     published: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: who decides the page submitted in this step when not the participant: "timeout",
+    #: "bot" or "admin" (the page timings' ``decided_by``)
+    decided_by: str | None = None
+    #: whether a participant (by code) has left their page: not grouped by arrival then
+    has_left: Callable[[str], bool] = field(default=lambda code: False, repr=False)
     _now_iso: str | None = field(default=None, repr=False)
 
     @property

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..records import Player, Subsession
 from .arrival import chosen_groups, chosen_people, keep_previous_group
+from .arrival_timeout import still_waiting
 from .creation import apply_group_matrix
 from .flow import Step
 from .gate import gate_closed
@@ -108,8 +109,7 @@ def form_groups_by_arrival(tx: Tx, step_index: int) -> list[int]:
     ``group_by_arrival_time_method`` chooses)."""
     step = tx.steps[step_index]
     spec = step.app
-    waiting = [pid for pid in tx.store.arrivals(tx.session_code, step_index)
-               if tx.records.player(spec, pid, step.round_number).group is None]
+    waiting = still_waiting(tx, step_index)
     released: list[int] = []
     for members in _arrival_groups(tx, step, waiting):
         group = tx.records.new_group(spec, step.round_number)

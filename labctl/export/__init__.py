@@ -101,9 +101,10 @@ def export_results(project_dir: str | Path, db: str | Path | None, out_dir: str 
 
 def export_payments(project_dir: str | Path, db: str | Path | None, out_dir: str | Path,
                     session_codes: list[str] | None = None, all_sessions: bool = False,
-                    fmt: str = "csv", progress: Progress | None = None
-                    ) -> tuple[list[Path], Table]:
+                    fmt: str = "csv", progress: Progress | None = None,
+                    include_never_started: bool = False) -> tuple[list[Path], Table]:
     """``labctl export payments``: the payments sheet; returns the files and the table."""
     with opened(project_dir, db) as (store, project):
         codes = select_sessions(store, session_codes or [], all_sessions)
-        return write_payments(store, project, out_dir, codes, fmt, progress)
+        return write_payments(store, project, out_dir, codes, fmt, progress,
+                              include_never_started)

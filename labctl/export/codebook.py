@@ -63,6 +63,8 @@ _PARTICIPANT = {
     "participant.started_at": "when the participant opened their link (ISO 8601, UTC)",
     "participant.finished_at": "when the participant reached the end (ISO 8601, UTC)",
     "participant.bonus": "the sum of the participant's payoffs (minor units, or points)",
+    "participant.consent": "the answer to the consent page: agreed or declined (empty: none asked)",
+    "participant.consent_at": "when the participant answered the consent page (ISO 8601, UTC)",
     "participant.payment": "fixed pay plus bonus converted to money, in minor units",
     "participant.payment_formatted": "the payment as shown, with its currency",
     "participant.vars": "participant.vars as JSON",
@@ -88,15 +90,22 @@ _TIMING = {
     "arrived_at": "when the participant arrived on the page (ISO 8601, UTC)",
     "submitted_at": "when the participant left it (ISO 8601, UTC)",
     "seconds": "seconds on the page", "timed_out": "1 when the page's timeout submitted it",
+    "decided_by": "who submitted the page: participant, timeout, bot (a dropout policy) or "
+                  "admin (the monitor's Advance); empty for a wait page",
 }
 _PAYMENT = {
+    "recruitment_id": "the participant's id in the recruitment system (their label)",
     "started": "1 when the participant opened their link",
     "finished": "1 when the participant reached the end",
+    "in_total": "1 when the amount counts in the session's total (0: never started)",
     "currency": "the payment's currency", "fixed_pay": "show-up fee, minor units",
     "bonus_points": "the bonus in points, when the session type pays points",
     "bonus": "the bonus in money, minor units", "total": "fixed pay plus bonus, minor units",
     "fixed_pay_formatted": "fixed pay as shown", "bonus_formatted": "bonus as shown",
     "total_formatted": "total as shown",
+    "paid": "the total rounded up to the session type's payment_rounding, minor units",
+    "paid_formatted": "the amount paid as shown",
+    "note": "why the payment is not the usual one, e.g. declined consent (show-up fee only)",
 }
 _HISTORY = {
     "scope": "the store: batch, group or study",

@@ -31,6 +31,7 @@ from .custom import custom_export_files, custom_rows
 from .experimenter_chat import CHAT_FILE, chat_table
 from .extra import ExtraLayout, extra_layouts, extra_table
 from .live_messages import LIVE_FILE, live_table
+from .recruitment import ORSEE_FILE, SONA_FILE, orsee_table, sona_table
 from .snapshot import Row, session_type_of
 from .tables import Progress, Results, Table, load_results
 
@@ -52,7 +53,8 @@ WIDE_FILE, TIMINGS_FILE, RESULTS_JSON = "results_wide.csv", "page_timings.csv", 
 PAYMENTS_FILE, PAYMENTS_JSON = "payments.csv", "payments.json"
 #: files of a results export that ``results.json`` does not nest: written as CSV either way
 NOT_IN_RESULTS_JSON = frozenset({"live_messages.csv", "experimenter_chat.csv"})
-_TAKEN_STEMS = {"results_wide", "page_timings", "payments", "results", "codebook"}
+_TAKEN_STEMS = {"results_wide", "page_timings", "payments", "payments_orsee", "payments_sona",
+                "results", "codebook"}
 
 
 # -- encoding --------------------------------------------------------------------------------
@@ -268,8 +270,10 @@ def _codebook_files(results: Results, tables: dict[str, Callable[[], Table]],
 
 def write_payments(store: Store, project: Project, out_dir: str | Path,
                    session_codes: list[str], fmt: str = "csv",
-                   progress: Progress | None = None) -> tuple[list[Path], Table]:
-    """Write ``payments.csv`` (and with fmt json also ``payments.json``) into ``out_dir``.
+                   progress: Progress | None = None, include_never_started: bool = False
+                   ) -> tuple[list[Path], Table]:
+    """Write ``payments.csv`` and the recruitment system's files (``payments_orsee.csv``,
+    ``payments_sona.csv``), and with fmt json also ``payments.json``, into ``out_dir``.
 
     Returns the files and the payments table, for the caller to show.
     """
@@ -277,10 +281,13 @@ def write_payments(store: Store, project: Project, out_dir: str | Path,
     out = _out_dir(out_dir)
     total = len(session_codes) + 1
     results = load_results(store, project, session_codes, progress, total)
-    table = results.payments()
-    written = [_write(out / PAYMENTS_FILE, csv_bytes(table))]
+    table = results.payments(include_never_started)
+    written = [_write(out / PAYMENTS_FILE, csv_bytes(table)),
+               _write(out / ORSEE_FILE, csv_bytes(orsee_table(table))),
+               _write(out / SONA_FILE, csv_bytes(sona_table(table)))]
     if fmt == "json":
-        written.append(_write(out / PAYMENTS_JSON, json_bytes(results.payments_json())))
+        written.append(_write(out / PAYMENTS_JSON,
+                              json_bytes(results.payments_json(include_never_started))))
     if progress:
         progress("wrote payments", total, total)
     return written, table

@@ -35,7 +35,8 @@ Progress = Callable[[str, int, int], None]
 
 PARTICIPANT_COLUMNS = [
     "participant.id_in_session", "participant.code", "participant.label",
-    "participant.started_at", "participant.finished_at", "participant.bonus",
+    "participant.started_at", "participant.finished_at", "participant.consent",
+    "participant.consent_at", "participant.bonus",
     "participant.payment", "participant.payment_formatted", "participant.vars",
     "participant.completion_code",
 ]
@@ -48,10 +49,11 @@ SESSION_COLUMNS = [
 WHO_COLUMNS = ["session.code", "participant.id_in_session", "participant.code",
                "participant.label"]
 TIMING_COLUMNS = [*WHO_COLUMNS, "step", "app", "round_number", "page", "is_wait_page",
-                  "arrived_at", "submitted_at", "seconds", "timed_out"]
-PAYMENT_COLUMNS = [*WHO_COLUMNS, "started", "finished", "currency", "fixed_pay",
-                   "bonus_points", "bonus", "total", "fixed_pay_formatted", "bonus_formatted",
-                   "total_formatted"]
+                  "arrived_at", "submitted_at", "seconds", "timed_out", "decided_by"]
+PAYMENT_COLUMNS = [*WHO_COLUMNS, "recruitment_id", "started", "finished", "in_total",
+                   "currency", "fixed_pay", "bonus_points", "bonus", "total", "paid",
+                   "fixed_pay_formatted", "bonus_formatted", "total_formatted",
+                   "paid_formatted", "note"]
 #: the label of a session's total row in the payments table (which has no participant code)
 TOTAL_LABEL = "Total"
 
@@ -144,21 +146,27 @@ class Results:
         return Table(list(TIMING_COLUMNS), rows)
 
     # -- payments: a row per participant, then a total row per session ---------------------
-    def payments(self) -> Table:
+    def payments(self, include_never_started: bool = False) -> Table:
+        """Who never opened their link is listed (``in_total`` 0) but left out of the total,
+        which is the money to bring, unless ``include_never_started``."""
         rows = []
         for session in self.sessions:
+            counted = []
             for person in session.participants:
                 payment = session.payments[person["id"]]
+                in_total = payment.started or include_never_started
+                counted += [payment] if in_total else []
                 rows.append({**who_cells(session, person),
-                             "started": person["started_at"] is not None,
-                             "finished": payment.finished,
-                             **amount_cells(session, [payment])})
+                             "recruitment_id": payment.recruitment_id,
+                             "started": payment.started, "finished": payment.finished,
+                             "in_total": in_total, **amount_cells(session, [payment]),
+                             "note": payment.note})
             rows.append({"session.code": session.code, "participant.label": TOTAL_LABEL,
-                         **amount_cells(session, list(session.payments.values()))})
+                         **amount_cells(session, counted)})
         return Table(list(PAYMENT_COLUMNS), rows)
 
-    def payments_json(self) -> dict[str, Any]:
-        table = self.payments()
+    def payments_json(self, include_never_started: bool = False) -> dict[str, Any]:
+        table = self.payments(include_never_started)
         sessions = []
         for session in self.sessions:
             rows = [r for r in table.rows if r["session.code"] == session.code]
@@ -236,7 +244,9 @@ def participant_cells(session: SessionSnapshot, person: Row) -> Row:
     return {
         "participant.id_in_session": person["id_in_session"], "participant.code": person["code"],
         "participant.label": person["label"], "participant.started_at": person["started_at"],
-        "participant.finished_at": person["finished_at"], "participant.bonus": payment.bonus,
+        "participant.finished_at": person["finished_at"],
+        "participant.consent": person.get("consent"),
+        "participant.consent_at": person.get("consent_at"), "participant.bonus": payment.bonus,
         "participant.payment": payment.total,
         "participant.payment_formatted": payment.shown(payment.total),
         "participant.vars": vars_codec.plain(person["vars"]),
@@ -286,26 +296,29 @@ def timing_cells(session: SessionSnapshot, visit: Row) -> Row:
             "page": visit["page"], "is_wait_page": session.is_wait_page(visit["step"]),
             "arrived_at": visit["arrived_at"], "submitted_at": visit["submitted_at"],
             "seconds": visit["seconds"],
-            "timed_out": None if visit["timed_out"] is None else bool(visit["timed_out"])}
+            "timed_out": None if visit["timed_out"] is None else bool(visit["timed_out"]),
+            "decided_by": visit.get("decided_by")}
 
 
 def amount_cells(session: SessionSnapshot, payments: list[Payment]) -> Row:
     """Fixed pay, bonus and total of one participant, or summed over several (a total row).
 
     ``bonus`` is money (minor units); ``bonus_points`` the points it was converted from, when
-    the session type pays points.
+    the session type pays points; ``paid`` the total rounded up as the session type declares.
     """
     session_type = session.session_type
     currency = session_type.currency
     fixed = sum(p.fixed_pay for p in payments)
     bonus = sum(p.bonus_money for p in payments)
     total = sum(p.total for p in payments)
+    paid = sum(p.paid for p in payments)
     return {"currency": currency, "fixed_pay": fixed,
             "bonus_points": sum(p.bonus for p in payments) if session_type.pays_points
-            else None, "bonus": bonus, "total": total,
+            else None, "bonus": bonus, "total": total, "paid": paid,
             "fixed_pay_formatted": format_money(fixed, currency),
             "bonus_formatted": format_money(bonus, currency),
-            "total_formatted": format_money(total, currency)}
+            "total_formatted": format_money(total, currency),
+            "paid_formatted": format_money(paid, currency)}
 
 
 def _visits_in_order(session: SessionSnapshot) -> list[tuple[Row, Row]]:

@@ -28,13 +28,16 @@ from . import (
     admin,
     api,
     app_static,
+    consent,
     demo,
     downloads,
     experimenter_chat,
     live_socket,
     participant,
     reports,
+    room_admin,
     rooms,
+    session_link,
     shared_socket,
 )
 from .current import ENGINE
@@ -99,6 +102,8 @@ def create_app(engine: Engine, admin_password: str | None = None,
     _participant_environment(app, templates, engine)
     app.extensions[TEMPLATE_VARIANTS] = _compile_templates(templates, engine)
     app.register_blueprint(participant.bp)
+    app.register_blueprint(consent.bp)
+    app.register_blueprint(session_link.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(rooms.bp)
     app.register_blueprint(downloads.bp)
@@ -113,7 +118,8 @@ def create_app(engine: Engine, admin_password: str | None = None,
                            (SHARED_ROUTE, shared_socket.shared_socket),
                            (LIVE_ROUTE, live_socket.live_socket),
                            ("/room/<room>/<label>/ws", rooms.seat_socket),
-                           ("/admin/sessions/<session_code>/ws", admin.monitor_socket)]:
+                           ("/admin/sessions/<session_code>/ws", admin.monitor_socket),
+                           ("/admin/rooms/<room>/ws", room_admin.room_seats_socket)]:
         sock.route(route)(handler)
         _same_origin_only(app, handler.__name__)
     app.after_request(add_security_headers)

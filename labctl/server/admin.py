@@ -38,6 +38,7 @@ from .security import (
     off_the_loop,
     slow_down_wrong_password,
 )
+from .session_link import join_path
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -236,6 +237,7 @@ def session_detail(session_code: str):
         actions=engine().admin_actions(session_code),
         chat=chat_threads(engine().experimenter_chat(session_code)),
         custom_downloads=custom_download_kinds(engine().project, session_type.app_sequence),
+        join_path=join_path(session_code),
         reports=_report_tabs(session_code),
         fixed_pay=format_money(session_type.fixed_pay, session_type.currency),
         base_url=request.host_url.rstrip("/"), csrf_token=_admin_csrf())
@@ -314,15 +316,32 @@ def _typed_answers() -> dict[str, str]:
 @bp.get("/sessions/<session_code>/payments")
 @requires_admin
 def payments(session_code: str):
-    """A printable payments sheet: label, fixed pay, bonus, total, with the sum."""
+    """A printable payments sheet: label, fixed pay, bonus, total and the amount paid, with
+    the sum of those who came (who never opened their link is listed, not counted)."""
     if not _known_session(session_code):
         return _missing_session(session_code)
     session_type = engine().session_type_of(session_code)
     rows = engine().payments(session_code)
     return render_template(
         "labctl/admin/payments.html", session_code=session_code, session_type=session_type,
-        payments=rows, total=format_money(sum(p.total for p in rows), session_type.currency),
+        payments=rows, total=format_money(sum(p.paid for p in rows if p.started),
+                                          session_type.currency),
         csrf_token=_admin_csrf())
+
+
+@bp.get("/sessions/<session_code>/receipts")
+@requires_admin
+def receipts(session_code: str):
+    """One anonymous receipt per participant who came (seat label, amount paid, date, a
+    signature line), a page each when printed: what a lab's accounts office files."""
+    if not _known_session(session_code):
+        return _missing_session(session_code)
+    session_type = engine().session_type_of(session_code)
+    rows = [p for p in engine().payments(session_code) if p.started]
+    session_row = next(r for r in engine().session_rows() if r["code"] == session_code)
+    return render_template(
+        "labctl/admin/receipts.html", session_code=session_code, session_type=session_type,
+        payments=rows, date=str(session_row["created_at"])[:10], csrf_token=_admin_csrf())
 
 
 def monitor_socket(ws, session_code: str) -> None:

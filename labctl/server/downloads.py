@@ -9,6 +9,7 @@
 | ``apps`` | zip | every app's tidy table as CSV |
 | ``timings`` | csv, json | a row per page visit (``page_timings.csv``) |
 | ``payments`` | csv, json | fixed pay, bonus and total per participant, with the total |
+| ``payments-orsee``, ``payments-sona`` | csv | the recruitment systems' files |
 | ``custom-<app>[-<name>]`` | csv | the app's ``custom_export[_<name>](players)`` |
 | ``results`` | json, zip | everything nested (``results.json``), or every CSV and the
   codebook in a zip |
@@ -33,6 +34,7 @@ from ..export import (
 )
 from ..export.custom import custom_export_files, custom_rows, download_kind
 from ..export.files import rows_csv_bytes
+from ..export.recruitment import orsee_table, sona_table
 from .admin import requires_admin
 from .current import engine
 
@@ -93,6 +95,8 @@ def _maker(results: Results, kind: str, fmt: str) -> Callable[[], bytes] | None:
         ("timings", "json"): lambda: json_bytes(table_json(results.page_timings())),
         ("payments", "csv"): lambda: csv_bytes(results.payments()),
         ("payments", "json"): lambda: json_bytes(results.payments_json()),
+        ("payments-orsee", "csv"): lambda: csv_bytes(orsee_table(results.payments())),
+        ("payments-sona", "csv"): lambda: csv_bytes(sona_table(results.payments())),
         ("results", "json"): lambda: json_bytes(results.as_json()),
         ("apps", "zip"): lambda: _zip(_app_files(results)),
         ("results", "zip"): lambda: _zip(results_archive_files(engine().store, results)),

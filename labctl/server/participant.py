@@ -30,6 +30,7 @@ from ..participant_urls import (
     SOCKET,
     participant_path,
 )
+from .consent import consent_page
 from .current import engine
 from .live import relay
 from .rendering import (
@@ -69,7 +70,9 @@ def show(code: str):
         # link previews and prefetchers must not start a participant's session
         engine().position(code)
         return "", 200
-    return _render(code)
+    page = _render(code)
+    engine().participant_heard(code)  # after the code proved real: no entry for a bad link
+    return page
 
 
 @bp.post(ROUTE)
@@ -87,12 +90,15 @@ def submit(code: str):
                          timed_out=form.get("timed_out") == "1") as (result, view):
         if result.status == "invalid":
             return _html(code, view, result.errors, result.values), 422
-        return _html(code, view, None, None, notice=_stale_notice(result))
+        page = _html(code, view, None, None, notice=_stale_notice(result))
+    engine().participant_heard(code)
+    return page
 
 
 @bp.get(POSITION_ROUTE)
 def position(code: str):
     response = jsonify(engine().position(code))
+    engine().participant_heard(code, poll=True)  # a page whose socket is blocked polls
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -122,6 +128,8 @@ def _html(code: str, view: PageView, errors: dict[str, str] | None,
           posted: dict[str, str] | None, notice: str | None = None) -> str:
     """The page ``view`` shows; ``notice`` (base.html's ``labctl_notice``) tells the
     participant why the form they sent was not saved."""
+    if view.kind == "consent":
+        return consent_page(code, view)
     if view.kind == "finished":
         return compiled(FINISHED_TEMPLATE).render(
             view=view, payment=view.payment, participant=view.participant,
@@ -149,8 +157,12 @@ def participant_socket(ws, code: str) -> None:
     except UnknownParticipant:
         ws.close(reason=1008, message="unknown participant")
         return
-    relay(ws, engine().hub, Channel.participant(code),
-          lambda: {"type": "position", **engine().position(code)})
+    engine().page_socket_opened(code)
+    try:
+        relay(ws, engine().hub, Channel.participant(code),
+              lambda: {"type": "position", **engine().position(code)}, notice_close=True)
+    finally:
+        engine().page_socket_closed(code)  # offline at once, unless another page is open
 
 
 # -- a page stopped by the experiment's code --------------------------------------------------

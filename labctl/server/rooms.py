@@ -21,10 +21,15 @@ bp = Blueprint("rooms", __name__, url_prefix="/room")
 
 @bp.get("/<room>/")
 def pick_seat(room: str):
+    """The seat picker; ``?participant_label=PC07`` (oTree's room link, or a recruitment
+    system's link carrying the participant's id) goes straight to that seat."""
     try:
         found = engine().project.room(room)
     except ProjectError:
         return _room_not_found(room)
+    given = (request.args.get("participant_label") or "").strip()
+    if given:
+        return redirect(url_for(".seat", room=room, label=given), code=303)
     labels = found.seat_labels(engine().project.root)
     return render_template("labctl/room_pick.html", room=found, labels=labels)
 
@@ -38,7 +43,7 @@ def chosen_seat(room: str):
 @bp.get("/<room>/<label>/")
 def seat(room: str, label: str):
     try:
-        code = engine().join_room(room, label)
+        code = engine().join_room_or_spare(room, label)
     except ProjectError:
         return _room_not_found(room)
     except UnknownSeat:
@@ -52,13 +57,14 @@ def seat(room: str, label: str):
     if code is not None:
         return redirect(url_for("participant.show", code=code), code=303)
     found = engine().project.room(room)
+    engine().seat_heard(room, label)  # join_room checked the seat
     return render_template(
         "labctl/wait.html", view=None, index=-1,
         title=_("Welcome to %(room)s") % {"room": found.title},
         body=_("Seat %(label)s: please wait, the session will start in a moment.")
         % {"label": label},
         ws_url=url_for(".seat", room=room, label=label) + "ws",
-        position_url=url_for(".status", room=room))
+        position_url=url_for(".status", room=room, seat=label))
 
 
 @bp.get("/<room>/status")
@@ -67,6 +73,9 @@ def status(room: str):
         is_open = engine().room_is_open(room)
     except ProjectError:
         return jsonify({"error": f"no room '{room}'"}), 404
+    seat = request.args.get("seat")
+    if seat and seat in engine().project.room(room).seat_labels(engine().project.root):
+        engine().seat_heard(room, seat, poll=True)  # a seat whose socket is blocked polls
     response = jsonify({"step": 0 if is_open else -1, "open": is_open})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -79,8 +88,16 @@ def seat_socket(ws, room: str, label: str) -> None:
     except ProjectError:
         ws.close(reason=1008, message="unknown room")
         return
-    relay(ws, engine().hub, Channel.room(room),
-          lambda: {"type": "position", "step": 0 if engine().room_is_open(room) else -1})
+    is_seat = label in engine().project.room(room).seat_labels(engine().project.root)
+    if is_seat:  # only real seats: no presence entry for a made-up label
+        engine().seat_socket_opened(room, label)
+    try:
+        relay(ws, engine().hub, Channel.room(room),
+              lambda: {"type": "position", "step": 0 if engine().room_is_open(room) else -1},
+              notice_close=is_seat)
+    finally:
+        if is_seat:
+            engine().seat_socket_closed(room, label)
 
 
 def _room_not_found(room: str):

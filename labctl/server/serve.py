@@ -89,3 +89,12 @@ def _sweep_timeouts(engine: Engine) -> None:
             engine.group_waiting_arrivals()
         except LabctlError as exc:
             log.error("could not group the players waiting at arrival: %s", exc)
+        engine.sweep_presence()  # in memory only: flags who fell silent on the monitor
+        try:
+            engine.apply_dropouts()  # the declared dropout policies
+        except LabctlError as exc:
+            log.error("could not act for a dropout: %s", exc)
+        try:
+            engine.expire_arrivals()  # waiting limits of grouping by arrival
+        except LabctlError as exc:
+            log.error("could not apply an arrival timeout: %s", exc)

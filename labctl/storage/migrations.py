@@ -155,11 +155,6 @@ def m010_liveperf_one_row_per_delivered_payload(db: Database) -> None:
                "WHERE direction = 'out'")
 
 
-def apply(db: Database) -> None:
-    """Bring the core schema to the newest version."""
-    core.apply(db)
-
-
 @core()
 def m011_recipes_completion_codes(db: Database) -> None:
     """Each participant's completion code (``labctl.exit_links``), kept with their data."""
@@ -174,3 +169,28 @@ def m012_recipes_experimenter_chat(db: Database) -> None:
         "at": str,
     }, pk="id")
     db.table("experimenter_messages").create_index(["session_code", "participant_code", "id"])
+
+
+@core()
+def m013_labday_participants(db: Database) -> None:
+    """The lab day's facts about each participant: their answer to a session type's consent
+    page (``agreed`` or ``declined``) and when, when a browser claimed them through the
+    session-wide link (so the next browser gets the next participant), and whether they came
+    as a spare; and whether a session was sized to the seats online."""
+    db.table("participants").add_column("consent", str)
+    db.table("participants").add_column("consent_at", str)
+    db.table("participants").add_column("claimed_at", str)
+    # a seat that came to a session sized to the seats online but has no place in it: shown
+    # a "you are a spare" page and paid the show-up fee
+    db.table("participants").add_column("spare", int)
+    db.table("sessions").add_column("sized_to_present", int)
+    # the dropout policy: when a participant was taken for gone, whether their group was
+    # ended for them, and who decided each page (participant, timeout, bot, admin)
+    db.table("participants").add_column("dropout_at", str)
+    db.table("participants").add_column("group_ended", int)
+    db.table("page_visits").add_column("decided_by", str)
+
+
+def apply(db: Database) -> None:
+    """Bring the core schema to the newest version."""
+    core.apply(db)

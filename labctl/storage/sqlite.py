@@ -238,6 +238,11 @@ class SqliteStore:
         return self._one("SELECT * FROM participants WHERE session_code = ? AND label IS NULL "
                          "ORDER BY id_in_session LIMIT 1", (session_code,))
 
+    def unclaimed_participant(self, session_code: str) -> Row | None:
+        return self._one("SELECT * FROM participants WHERE session_code = ? AND label IS NULL "
+                         "AND claimed_at IS NULL AND started_at IS NULL "
+                         "ORDER BY id_in_session LIMIT 1", (session_code,))
+
     def log_action(self, row: Row) -> None:
         self._insert("admin_actions", row)
 

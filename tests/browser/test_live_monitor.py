@@ -114,7 +114,7 @@ def test_the_monitor_shows_a_participants_move_without_a_reload(lab, open_page):
     expect(row.locator("button")).to_have_text("Release wait page")
     trustee_row = monitor.locator(f'#participants tr[data-code="{trustee_code}"] td')
     expect(trustee_row.nth(7)).to_have_text("not started")
-    expect(trustee_row.nth(9).locator("button")).to_have_count(0)
+    expect(trustee_row.nth(10).locator("button")).to_have_count(0)
 
     assert monitor.evaluate(MARKER) == "the same document", "the monitor was reloaded"
     assert monitor.url == f"{lab.base_url}{session_path}"

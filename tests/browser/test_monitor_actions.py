@@ -111,7 +111,7 @@ def test_the_monitor_fits_its_card_on_a_lab_screen_and_a_phone(lab, open_page, v
     assert widths["page"][0] <= widths["page"][1], widths
     box = row.locator("button").bounding_box()
     assert box is not None and box["x"] + box["width"] <= viewport["width"]
-    expect(row.locator("td").nth(8)).to_have_text("EUR 0.00")
+    expect(row.locator("td").nth(9)).to_have_text("EUR 0.00")  # after the Connection cell
     assert problems.all() == []
 
 

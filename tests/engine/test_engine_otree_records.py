@@ -183,7 +183,7 @@ def test_paying_one_chosen_round_shows_in_the_payments_sheet(idioms, dbfile, tmp
 
     assert [driver.look(code).bonus for code in codes] == [21, 22]
     project, store = driver.engine.project, driver.engine.store
-    (path,), _ = write_payments(store, project, tmp_path / "out", [session])
+    (path, *_), _ = write_payments(store, project, tmp_path / "out", [session])
     rows = path.read_text().splitlines()
     assert ",21," in rows[1] and ",1021," in rows[1], rows
     assert ",22," in rows[2] and ",1022," in rows[2], rows

@@ -87,7 +87,10 @@ def test_export_payments_prints_the_sheet_with_its_total_and_writes_it(played, t
     assert f"Payments of session {played.code}" in result.output
     assert "Total" in result.output
     assert f"EUR {total / 100:.2f}" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["payments.csv", "payments.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "payments.csv", "payments.json", "payments_orsee.csv", "payments_sona.csv"]
+    # the played session's participants have no labels: nobody can be booked back, said so
+    assert "4 participant(s) who took part have no label" in " ".join(result.output.split())
 
 
 @pytest.mark.parametrize("command", ["results", "payments"])

@@ -25,13 +25,14 @@ def read_csv(path) -> list[dict[str, str]]:
 
 def test_the_payments_csv_has_a_row_per_participant_and_a_total_per_session(played, tmp_path):
     codes = [played.code, played.running_code, played.idle_code]
-    (path,), _ = write_payments(played.store, played.project, tmp_path / "out", codes)
+    (path, *_), _ = write_payments(played.store, played.project, tmp_path / "out", codes)
     assert path.name == "payments.csv"
     rows = read_csv(path)
     assert list(rows[0]) == [
         "session.code", "participant.id_in_session", "participant.code", "participant.label",
-        "started", "finished", "currency", "fixed_pay", "bonus_points", "bonus", "total",
-        "fixed_pay_formatted", "bonus_formatted", "total_formatted"]
+        "recruitment_id", "started", "finished", "in_total", "currency", "fixed_pay",
+        "bonus_points", "bonus", "total", "paid", "fixed_pay_formatted", "bonus_formatted",
+        "total_formatted", "paid_formatted", "note"]
     assert len(rows) == 3 * 5
     for code in codes:
         mine = [row for row in rows if row["session.code"] == code]
@@ -40,14 +41,16 @@ def test_the_payments_csv_has_a_row_per_participant_and_a_total_per_session(play
         engine_payments = played.engine.payments(code)
         assert [int(row["total"]) for row in people] == [p.total for p in engine_payments]
         assert [int(row["bonus"]) for row in people] == [p.bonus_money for p in engine_payments]
-        for column in ("fixed_pay", "bonus", "total"):
-            assert int(total[column]) == sum(int(row[column]) for row in people)
-        assert int(total["total"]) == sum(p.total for p in engine_payments)
+        counted = [row for row in people if row["started"] == "1"]
+        assert [row["in_total"] for row in people] == [row["started"] for row in people]
+        for column in ("fixed_pay", "bonus", "total", "paid"):
+            assert int(total[column]) == sum(int(row[column]) for row in counted)
+        assert int(total["total"]) == sum(p.total for p in engine_payments if p.started)
         assert all(row["currency"] == "EUR" and row["bonus_points"] == "" for row in mine)
 
 
 def test_payments_are_the_fixed_pay_plus_the_payoffs_the_answers_make(played, tmp_path):
-    (path,), table = write_payments(played.store, played.project, tmp_path / "out",
+    (path, *_), table = write_payments(played.store, played.project, tmp_path / "out",
                                     [played.code])
     rows = read_csv(path)
     trust = played.trust_payoffs()
@@ -65,7 +68,7 @@ def test_payments_are_the_fixed_pay_plus_the_payoffs_the_answers_make(played, tm
 
 
 def test_payments_show_who_never_started(played, tmp_path):
-    (path,), _ = write_payments(played.store, played.project, tmp_path / "out",
+    (path, *_), _ = write_payments(played.store, played.project, tmp_path / "out",
                                 [played.running_code])
     rows = read_csv(path)[:-1]
     assert [(row["started"], row["finished"]) for row in rows] == [
@@ -75,8 +78,9 @@ def test_payments_show_who_never_started(played, tmp_path):
 def test_payments_json_has_the_same_amounts_nested(played, tmp_path):
     written, table = write_payments(played.store, played.project, tmp_path / "out",
                                     [played.code], "json")
-    assert [path.name for path in written] == ["payments.csv", "payments.json"]
-    data = json.loads(written[1].read_text(encoding="utf-8"))
+    assert [path.name for path in written] == [
+        "payments.csv", "payments_orsee.csv", "payments_sona.csv", "payments.json"]
+    data = json.loads(written[-1].read_text(encoding="utf-8"))
     (session,) = data["sessions"]
     assert (session["code"], session["currency"]) == (played.code, "EUR")
     assert [p["total"] for p in session["participants"]] == [
@@ -107,7 +111,7 @@ def points_session(points_project, tmp_path):
 
 def test_points_are_converted_once_per_participant_and_totals_add_up(points_session, tmp_path):
     store, project, code = points_session
-    (path,), _ = write_payments(store, project, tmp_path / "out", [code])
+    (path, *_), _ = write_payments(store, project, tmp_path / "out", [code])
     rows = read_csv(path)
     # 3 points at 0.5 cent: 1.5 rounds up to 2; 5 points: 2.5 rounds up to 3
     assert [(r["bonus_points"], r["bonus"], r["total"]) for r in rows] == [

@@ -21,7 +21,8 @@ from labctl.money import format_money
 
 WIDE_HEADER = [
     "participant.id_in_session", "participant.code", "participant.label",
-    "participant.started_at", "participant.finished_at", "participant.bonus",
+    "participant.started_at", "participant.finished_at", "participant.consent",
+    "participant.consent_at", "participant.bonus",
     "participant.payment", "participant.payment_formatted", "participant.vars",
     "participant.completion_code",
     "session.code", "session.session_type", "session.label", "session.room",
@@ -73,7 +74,8 @@ def expected_row(played: Played, me: int) -> dict[str, Any]:
     row: dict[str, Any] = {
         "participant.id_in_session": me, "participant.code": person["code"],
         "participant.label": None, "participant.started_at": person["started_at"],
-        "participant.finished_at": person["finished_at"], "participant.bonus": bonus,
+        "participant.finished_at": person["finished_at"], "participant.consent": None,
+        "participant.consent_at": None, "participant.bonus": bonus,
         "participant.payment": 1000 + bonus,
         "participant.payment_formatted": format_money(1000 + bonus, "EUR"),
         "participant.vars": "{}",
@@ -207,7 +209,8 @@ def test_page_timings_have_a_row_per_page_visit_with_its_seconds(played, exporte
     header, rows = read_csv(next(p for p in exported if p.name == "page_timings.csv"))
     assert header == ["session.code", "participant.id_in_session", "participant.code",
                       "participant.label", "step", "app", "round_number", "page",
-                      "is_wait_page", "arrived_at", "submitted_at", "seconds", "timed_out"]
+                      "is_wait_page", "arrived_at", "submitted_at", "seconds", "timed_out",
+                      "decided_by"]
     visits = played.rows("SELECT v.*, p.id_in_session FROM page_visits v JOIN participants p "
                          "ON p.id = v.participant_id WHERE v.session_code = ? "
                          "ORDER BY p.id_in_session, v.step", played.code)
@@ -225,6 +228,8 @@ def test_page_timings_have_a_row_per_page_visit_with_its_seconds(played, exporte
         assert float(row["seconds"]) == pytest.approx(spent, abs=1e-6)
         assert row["timed_out"] == "0"
         assert row["is_wait_page"] == ("1" if visit["page"] in waits else "0")
+        # every form page was answered by its participant; a wait page decides nothing
+        assert row["decided_by"] == ("" if visit["page"] in waits else "participant")
     first = rows[0]
     assert (first["page"], first["seconds"]) == ("Send", "1.25")  # 1.25 s by the fake clock
 

@@ -104,7 +104,7 @@ def test_the_session_page_lists_every_participants_link(lab):
     assert '"App">trust</td>' in response.text and '"Page">Send</td>' in response.text
     sheet = http.get(f"{lab.base_url}/admin/sessions/{lab.session_code}/payments",
                      timeout=HTTP_TIMEOUT)
-    assert 'id="payments-total">EUR 40.00<' in sheet.text  # 4 x the fixed pay, no bonus yet
+    assert 'id="payments-total">EUR 10.00<' in sheet.text  # who came: 1 x the fixed pay
     for _code, link in links:  # each link opens that participant's page
         assert requests.get(link, timeout=HTTP_TIMEOUT).status_code == 200
 

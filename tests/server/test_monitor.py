@@ -254,10 +254,13 @@ def test_the_monitor_follows_the_participants_live(lab, admin):
     assert page[trustor.code][:6] == ["1", "", f"{lab.base_url}/p/{trustor.code}/", "trust",
                                       "1", "ResultsWait"]
     assert re.fullmatch(r"\d+ s", page[trustor.code][6])
-    assert page[trustor.code][7:] == ["waiting for #2", "EUR 0.00", "Release wait page"]
+    assert page[trustor.code][7] == "waiting for #2"
+    assert page[trustor.code][9:] == ["EUR 0.00", "Release wait page"]
+    assert page[trustor.code][8].startswith("online (polling) since ")  # its requests
     assert page[trustee.code][3:6] == ["trust", "1", "SendBack"]
-    assert page[trustee.code][7:] == ["playing", "EUR 0.00", "Advance"]
-    assert page[other.code][3:] == ["", "", "", "", "not started", "EUR 0.00", ""]  # no button
+    assert page[trustee.code][7:8] + page[trustee.code][9:] == ["playing", "EUR 0.00", "Advance"]
+    assert page[other.code][3:] == ["", "", "", "", "not started", "never connected",
+                                    "EUR 0.00", ""]  # no button
 
 
 def test_the_monitor_of_an_unknown_session_is_a_404(lab, admin):
@@ -436,8 +439,9 @@ def test_release_wait_page_runs_the_hook_once_and_a_late_member_passes_through(g
     monitor = monitor_page(admin, lab.base_url, lab.session_code)
     rows = page_rows(monitor)
     assert rows[first.code][5] == "Gather"
-    assert rows[first.code][7:] == ["waiting for #2", "EUR 0.00", "Release wait page"]
-    assert rows[second.code][7:] == ["playing", "EUR 0.00", "Advance"]
+    assert rows[first.code][7:8] + rows[first.code][9:] == [
+        "waiting for #2", "EUR 0.00", "Release wait page"]
+    assert rows[second.code][7:8] + rows[second.code][9:] == ["playing", "EUR 0.00", "Advance"]
 
     ws = websocket.create_connection(ws_url(lab.base_url, f"/p/{first.code}/ws"),
                                      timeout=UPDATE_SECONDS)
@@ -476,7 +480,8 @@ def test_release_wait_page_runs_the_hook_once_and_a_late_member_passes_through(g
     # the payments sheet has the hook's payoffs
     sheet = admin.get(f"{lab.base_url}/admin/sessions/{lab.session_code}/payments",
                       timeout=HTTP_TIMEOUT)
-    assert 'id="payments-total">EUR 24.00<' in sheet.text  # 4 x 5.00 + 1.50 + 2.50
+    # who came (two of four): 2 x 5.00 + 1.50 + 2.50; who never started is not paid
+    assert 'id="payments-total">EUR 14.00<' in sheet.text
 
 
 # -- creating sessions --------------------------------------------------------------------------
@@ -552,9 +557,10 @@ def test_the_payments_sheet_sums_exactly(lab, admin):
             for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
     assert len(rows) == 4
     for number, (code, cells) in enumerate(zip(lab.codes, rows, strict=True), start=1):
-        assert cells[:5] == [str(number), "", eur(FIXED_PAY), eur(bonuses[code]),
+        assert cells[:6] == [str(number), "", eur(FIXED_PAY), eur(bonuses[code]),
+                             eur(FIXED_PAY + bonuses[code]),
                              f"<strong>{eur(FIXED_PAY + bonuses[code])}</strong>"], cells
-        assert cells[5] == "yes"
+        assert cells[6] == "yes"
     total = 4 * FIXED_PAY + sum(bonuses.values())
     assert f'<strong id="payments-total">{eur(total)}</strong>' in sheet.text
     # the monitor's bonus column agrees
@@ -564,5 +570,5 @@ def test_the_payments_sheet_sums_exactly(lab, admin):
     assert {code: row["bonus_text"] for code, row in rows.items()} == {
         code: eur(bonus) for code, bonus in bonuses.items()}
     page = page_rows(monitor_page(admin, lab.base_url, lab.session_code))
-    assert {code: cells[8] for code, cells in page.items()} == {
+    assert {code: cells[9] for code, cells in page.items()} == {
         code: eur(bonus) for code, bonus in bonuses.items()}

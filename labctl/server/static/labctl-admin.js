@@ -15,7 +15,8 @@
   var pollTimer = null;
   var attempts = 0;
 
-  var LABELS = ["#", "Label", "Link", "App", "Round", "Page", "On page", "Status", "Bonus", "Action"];
+  var LABELS = ["#", "Label", "Link", "App", "Round", "Page", "On page", "Status", "Connection",
+                "Bonus", "Action"];
 
   function cell(text, className) {
     var td = document.createElement("td");
@@ -88,7 +89,8 @@
   }
 
   function statusCell(row) {
-    var td = cell(row.status + (row.waiting_for.length ? " for " + row.waiting_for.join(", ") : ""),
+    var td = cell(row.status + (row.waiting_for.length ? " for " + row.waiting_for.join(", ") : "") +
+                  (row.dropout ? " (dropout)" : ""),
                   "status-" + row.status.replace(" ", "-"));
     if (row.app_error) {
       var box = document.createElement("div");
@@ -146,6 +148,7 @@
       tr.appendChild(cell(row.page));
       tr.appendChild(cell(row.seconds_on_page === null ? "" : Math.floor(row.seconds_on_page) + " s", "num"));
       tr.appendChild(statusCell(row));
+      tr.appendChild(window.labctlPresenceCell(row.presence));
       tr.appendChild(cell(row.bonus_text, "num"));
       tr.appendChild(actionCell(row));
       Array.prototype.forEach.call(tr.children, function (td, i) {
