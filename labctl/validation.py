@@ -331,15 +331,22 @@ def _app_problems(spec: AppSpec) -> list[Problem]:
     return found
 
 
+#: the longest role name: it is shown to participants and stored in every player's row
+MAX_ROLE = 100
+
+
 def _role_problems(spec: AppSpec) -> list[Problem]:
     roles = spec.settings.roles
     where = spec.settings.defined_at
     if not roles:
         return []
     if not isinstance(roles, (list, tuple)) or not all(
-            isinstance(r, str) and r.isidentifier() for r in roles):
-        return [Problem.at("LC123", where, f"roles of app '{spec.name}' must be names",
-                           "e.g. roles=['proposer', 'responder']")]
+            isinstance(r, str) and r.strip() == r and 0 < len(r) <= MAX_ROLE for r in roles):
+        # any text a participant may read ("Player A", as oTree's roles often are), kept as
+        # written in the role column and compared as written by get_player_by_role
+        return [Problem.at("LC123", where, f"roles of app '{spec.name}' must be texts of 1 "
+                           f"to {MAX_ROLE} characters without spaces around them",
+                           "e.g. roles=['proposer', 'responder'] or ['Player A', 'Player B']")]
     found: list[Problem] = []
     if len(set(roles)) != len(roles):
         found.append(Problem.at("LC123", where, f"roles of app '{spec.name}' repeat a name",

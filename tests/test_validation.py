@@ -285,9 +285,9 @@ RULE_CASES = [
     pytest.param(project_files(app='players_per_group=2, roles=["first", "first"]'),
                  "LC123", "game/__init__.py:4", "roles of app 'game' repeat a name",
                  id="LC123-repeated"),
-    pytest.param(project_files(app='players_per_group=2, roles=["first mover", "second"]'),
-                 "LC123", "game/__init__.py:4", "roles of app 'game' must be names",
-                 id="LC123-not-names"),
+    pytest.param(project_files(app='players_per_group=2, roles=[" first", 2]'),
+                 "LC123", "game/__init__.py:4", "roles of app 'game' must be texts",
+                 id="LC123-not-texts"),
     pytest.param(project_files(app='players_per_group=2, matching="swap"'),
                  "LC124", "game/__init__.py:4", "matching='swap' in app 'game' is unknown",
                  id="LC124-matching"),
@@ -808,6 +808,13 @@ def test_otree_page_layout_is_labctls_own_and_a_bare_chat_is_the_group_chat(
     page = f"{layout}\n{{{{ block content }}}}\n{{{{ chat }}}}\n{{{{ formfields }}}}\n" \
            "{{ next_button }}\n{{ endblock }}\n"
     assert problems_of({**project_files(), "game/Ask.html": page}) == []
+
+
+def test_roles_may_be_any_text_as_in_otree(problems_of):
+    """oTree's roles are texts a participant reads ('Player A'): they were refused as not
+    being Python names."""
+    assert problems_of(project_files(app='players_per_group=2, roles=["Player A", '
+                                         '"Player B"]')) == []
 
 
 def test_script_files_data_scripts_and_style_attributes_pass_validate(problems_of):
