@@ -61,13 +61,15 @@ class DropoutActions(EngineCore):
     def _check(self, session: Row, row: Row, now: float) -> int:
         session_type = self.project.session_type(session["session_type"])
         steps = self.steps(session_type)
-        if not 0 <= row["step"] < len(steps):
-            return 0
         state = self.presence.state(row["code"], now)
-        if row.get("dropout_at"):  # back on any page (a wait page too): they take over
+        if row.get("dropout_at"):  # back on any page (a wait page, the end page too): they
+            # take over; asked before the end check, as one who came back may finish within
+            # the second between two sweeps
             gone_since = datetime.fromisoformat(row["dropout_at"]).timestamp()
             if state is not None and state.online and state.since > gone_since:
                 return self._came_back(row)
+        if not 0 <= row["step"] < len(steps):
+            return 0
         if steps[row["step"]].is_wait:
             return 0
         policy = policy_of(session_type, steps[row["step"]])
@@ -80,6 +82,14 @@ class DropoutActions(EngineCore):
                     or idle >= policy.after_seconds):
                 return 0
         return self._act(row["code"], row["step"], policy)
+
+    def note_return(self, tx: Tx, row: Row) -> None:
+        """A participant taken for gone loads a page again: they take over (in the page's
+        own transaction; the sweep would miss one who finishes within a second, once their
+        session has ended)."""
+        self.store.update_participant(row["id"], {"dropout_at": None})
+        self._log(tx, row, "returned: plays on from their current page")
+        tx.changed = True
 
     def _came_back(self, row: Row) -> int:
         """They are online again since they were taken for gone: they take over."""

@@ -25,6 +25,9 @@ class ParticipantActions(EngineCore):
         """
         with self._committing() as outbox:
             tx, row = self._step_tx(participant_code, outbox)
+            if row.get("dropout_at"):  # taken for gone, and here again: they take over
+                self.note_return(tx, row)  # type: ignore[attr-defined]
+                row = self._participant(participant_code)
             if awaits_consent(tx.session_type, row):  # not started before they agree
                 yield consent_view(tx, row)
                 return

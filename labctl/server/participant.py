@@ -158,11 +158,18 @@ def participant_socket(ws, code: str) -> None:
         ws.close(reason=1008, message="unknown participant")
         return
     engine().page_socket_opened(code)
+    closed: list[bool] = []
+
+    def noticed() -> None:
+        closed.append(True)
+        engine().page_socket_closed(code)  # offline at once, unless another page is open
+
     try:
         relay(ws, engine().hub, Channel.participant(code),
-              lambda: {"type": "position", **engine().position(code)}, notice_close=True)
+              lambda: {"type": "position", **engine().position(code)}, on_close=noticed)
     finally:
-        engine().page_socket_closed(code)  # offline at once, unless another page is open
+        if not closed:
+            noticed()
 
 
 # -- a page stopped by the experiment's code --------------------------------------------------

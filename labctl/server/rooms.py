@@ -91,13 +91,19 @@ def seat_socket(ws, room: str, label: str) -> None:
     is_seat = label in engine().project.room(room).seat_labels(engine().project.root)
     if is_seat:  # only real seats: no presence entry for a made-up label
         engine().seat_socket_opened(room, label)
+    closed: list[bool] = []
+
+    def noticed() -> None:
+        closed.append(True)
+        engine().seat_socket_closed(room, label)
+
     try:
         relay(ws, engine().hub, Channel.room(room),
               lambda: {"type": "position", "step": 0 if engine().room_is_open(room) else -1},
-              notice_close=is_seat)
+              on_close=noticed if is_seat else None)
     finally:
-        if is_seat:
-            engine().seat_socket_closed(room, label)
+        if is_seat and not closed:
+            noticed()
 
 
 def _room_not_found(room: str):
