@@ -14,7 +14,7 @@ from rich.table import Table
 from ..admin_password import require_strong
 from ..errors import LabctlError
 from ..participant_urls import participant_url
-from . import project_folder
+from . import database_option, project_folder
 from .console import console, reports_errors
 from .validate import load_valid_project
 
@@ -34,8 +34,7 @@ def run(
     host: str = typer.Option("0.0.0.0", "--host", help="Interface to listen on; the default "
                              "serves every interface so lab PCs on the LAN can connect."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
-    db: Path = typer.Option(None, "--db", help="SQLite file (default: labctl.db in the "
-                            "project).", show_default=False),
+    db: str = database_option.option(),
     project_dir: Path = project_folder.option(),
     resume: bool = typer.Option(False, "--resume", help="Serve the newest session in the "
                                 "database again instead of creating one."),
@@ -70,14 +69,14 @@ def run(
     from ..server.lan import public_host
     from ..server.serve import serve
     from ..storage.admin_logins import AdminLogins
-    from ..storage.sqlite import SqliteStore
+    from ..storage.open_store import chosen, open_hub, open_store
 
     given = os.environ.get("LABCTL_ADMIN_PASSWORD")
     if given:
         require_strong(given)  # before the database is touched
     project = load_valid_project(project_folder.project_folder(project_arg, project_dir))
-    store = SqliteStore(db or project.root / "labctl.db")
-    engine = Engine(project, store)
+    store = open_store(chosen(db) or project.root / "labctl.db")
+    engine = Engine(project, store, hub=open_hub(store))
     code = _session_to_serve(engine, session_type, participants, _read_labels(labels), resume,
                              room, seed)
     logins = AdminLogins(store)

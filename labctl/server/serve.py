@@ -18,6 +18,7 @@ from collections.abc import Callable
 from flask import Flask
 
 from ..engine import Engine
+from ..engine.store import Store
 from ..errors import LabctlError
 from ..storage.checkpoints import Checkpointer, StopSignal
 from ..storage.sqlite import SqliteStore
@@ -27,7 +28,7 @@ log = logging.getLogger("labctl.server")
 SWEEP_SECONDS = 1.0
 
 
-def serve(app: Flask, engine: Engine, host: str, port: int, store: SqliteStore,
+def serve(app: Flask, engine: Engine, host: str, port: int, store: Store,
           on_ready: Callable[[int], None] | None = None) -> None:
     """Serve until interrupted; pages past their timeout are submitted every second, and
     ``store``'s write-ahead log is copied into the database from a thread of its own."""
@@ -48,8 +49,10 @@ def serve(app: Flask, engine: Engine, host: str, port: int, store: SqliteStore,
         raise LabctlError(f"cannot listen on {host}:{port}: {exc.strerror}",
                           "check --host and --port") from exc
     sweeper = gevent.spawn(_sweep_timeouts, engine)
-    checkpointer = store.log_copier(StopSignal(get_original("_thread", "allocate_lock")))
-    gevent.get_hub().threadpool.spawn(checkpointer.run)  # a thread for the server's lifetime
+    checkpointer = None
+    if isinstance(store, SqliteStore):  # PostgreSQL keeps its own log
+        checkpointer = store.log_copier(StopSignal(get_original("_thread", "allocate_lock")))
+        gevent.get_hub().threadpool.spawn(checkpointer.run)  # a thread for the lifetime
     # Stop cleanly on SIGTERM (service managers, CI) and SIGINT, even where the shell started
     # us in the background with SIGINT ignored; every answer is already committed.
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -62,7 +65,8 @@ def serve(app: Flask, engine: Engine, host: str, port: int, store: SqliteStore,
     finally:
         sweeper.kill()
         server.stop(timeout=2)
-        _stop_copying(checkpointer)
+        if checkpointer is not None:
+            _stop_copying(checkpointer)
 
 
 def _stop_copying(checkpointer: Checkpointer) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import pytest
 import requests
 from browserless import (
     HTTP_TIMEOUT,
@@ -21,6 +22,8 @@ from browserless import (
     SampleBot,
     play,
 )
+
+pytestmark = pytest.mark.both_stores
 
 SESSIONS = 3
 PLAYERS = 8

@@ -37,6 +37,8 @@ from browserless import (
     play,
 )
 
+pytestmark = pytest.mark.both_stores
+
 PASSWORD = "monitor-test-password"
 #: how long a participant's move may take to reach the monitor's (or a page's) socket
 UPDATE_SECONDS = 3.0

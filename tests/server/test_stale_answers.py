@@ -21,6 +21,8 @@ from browserless import (
 
 from labctl.server.participant import STALE_NOTICES
 
+pytestmark = pytest.mark.both_stores
+
 NOTICE_ID = 'id="page-notice"'
 
 

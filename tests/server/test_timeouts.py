@@ -22,6 +22,8 @@ from browserless import (
     play,
 )
 
+pytestmark = pytest.mark.both_stores
+
 TIMEOUT_SECONDS = 120
 
 

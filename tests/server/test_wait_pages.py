@@ -19,6 +19,8 @@ from browserless import (
     Participant,
 )
 
+pytestmark = pytest.mark.both_stores
+
 #: how long a release may take to reach a waiting participant's socket
 RELEASE_SECONDS = 3.0
 #: how long a socket must stay quiet to show that nothing was sent to it
