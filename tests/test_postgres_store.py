@@ -109,3 +109,19 @@ def test_a_database_that_cannot_be_reached_is_named_without_its_password():
         message)
     assert "secret" not in message
     assert "PostgreSQL is running" in caught.value.hint
+
+
+@on_postgres
+def test_one_process_sweeps_timeouts_and_another_takes_over_when_it_dies(new_store_target):
+    from labctl.storage.postgres import SweeperLock
+
+    url = str(new_store_target())
+    first, second = SweeperLock(url), SweeperLock(url)
+    assert first.held() is True
+    assert second.held() is False
+    assert first.held() is True  # asked every second: still the one
+    first.conn.close()  # what PostgreSQL sees when a worker is killed: its connection ends
+    assert second.held() is True
+    assert first.held() is False  # back, but the other sweeps now
+    second.conn.close()
+    first.conn.close()

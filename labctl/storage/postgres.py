@@ -166,11 +166,18 @@ class PostgresStore:
 
     @contextmanager
     def reading(self) -> Iterator[PostgresStore]:
-        """Hold the connection for a read (each statement sees what was committed)."""
+        """Hold the connection for a read (each statement sees what was committed); a lost
+        connection is opened again first, and a read that fails on it is a ``StorageError``
+        (the participant is asked to wait, never shown a traceback)."""
         with self._lock:
             if self._depth == 0 and (self.conn.closed or self.conn.broken):
+                with suppress(psycopg.Error):
+                    self.conn.close()
                 self.conn = self._connect()
-            yield self
+            try:
+                yield self
+            except psycopg.Error as exc:
+                raise self._failed(exc) from exc
 
     def _lock_key(self, key: str) -> None:
         """A lock held until the transaction ends (nothing outside a transaction)."""
@@ -551,3 +558,36 @@ if TYPE_CHECKING:  # the type checker proves that PostgresStore is a Store
 
     def _is_a_store(store: PostgresStore) -> Store:
         return store
+
+
+class SweeperLock:
+    """One timeout sweeper among every process serving a database: a session-level advisory
+    lock held on a connection of its own. PostgreSQL releases it when that connection ends
+    (the process was killed), and the next process that asks takes it over."""
+
+    KEY = "labctl timeout sweeper"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.conn: Any = None
+        self.holding = False
+
+    def held(self) -> bool:
+        """Whether this process holds the lock now (asked once a second by the sweeper)."""
+        try:
+            if self.conn is None or self.conn.closed or self.conn.broken:
+                self.conn = psycopg.connect(self.url, autocommit=True)
+                self.holding = False
+            if self.holding:
+                self.conn.execute("SELECT 1")  # still connected, so still holding
+            else:
+                row = self.conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))",
+                                        (self.KEY,)).fetchone()
+                self.holding = bool(row and row[0])
+        except psycopg.Error:
+            self.holding = False
+            if self.conn is not None:
+                with suppress(psycopg.Error):
+                    self.conn.close()
+            self.conn = None
+        return self.holding

@@ -92,7 +92,7 @@ def test_a_wait_page_is_released_over_its_websocket(live_server, participants_of
     lab = live_server()
     check_trust_releases(participants_of(lab.base_url, lab.codes),
                          lab.base_url.replace("http://", "ws://"), lab.session_code,
-                         LabDb(lab.engine.store.path))
+                         LabDb.of(lab.engine.store))
 
 
 @pytest.mark.slow  # labctl run as a process
