@@ -55,6 +55,9 @@ class PostgresHub:
         with store.transaction():
             store.conn.execute("SELECT pg_advisory_xact_lock(hashtext('labctl migrations'))")
             store.conn.execute(PAYLOADS_TABLE)
+            schema = store.conn.execute("SELECT current_schema() AS s").fetchone()["s"]
+        #: one channel per schema: labs kept in schemas of one database hear only their own
+        self.channel = f"{CHANNEL}:{schema}"[:63]  # LISTEN cuts names at 63 bytes
         self._thread = threading.Thread(target=self._listen, name="labctl-hub", daemon=True)
         self._thread.start()
 
@@ -72,7 +75,7 @@ class PostgresHub:
         with self.store.transaction():
             if len(text.encode()) > MAX_INLINE:
                 text = self._by_reference(text)
-            self.store.conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, text))
+            self.store.conn.execute("SELECT pg_notify(%s, %s)", (self.channel, text))
         return self.local.subscriber_count(channel)
 
     def subscriber_count(self, channel: str) -> int:
@@ -107,7 +110,7 @@ class PostgresHub:
             try:
                 with psycopg.connect(self.store.url, autocommit=True) as conn, \
                         psycopg.connect(self.store.url, autocommit=True) as reader:
-                    conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f'LISTEN "{self.channel}"')
                     if lost:
                         log.warning("the hub listens to PostgreSQL again")
                     lost = False

@@ -123,5 +123,7 @@ def test_one_process_sweeps_timeouts_and_another_takes_over_when_it_dies(new_sto
     first.conn.close()  # what PostgreSQL sees when a worker is killed: its connection ends
     assert second.held() is True
     assert first.held() is False  # back, but the other sweeps now
-    second.conn.close()
-    first.conn.close()
+    other_lab = SweeperLock(str(new_store_target()))  # another schema: a lab of its own
+    assert other_lab.held() is True
+    for lock in (first, second, other_lab):
+        lock.conn.close()

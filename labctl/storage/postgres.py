@@ -565,7 +565,7 @@ class SweeperLock:
     lock held on a connection of its own. PostgreSQL releases it when that connection ends
     (the process was killed), and the next process that asks takes it over."""
 
-    KEY = "labctl timeout sweeper"
+    KEY = "labctl timeout sweeper:"
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -580,9 +580,9 @@ class SweeperLock:
                 self.holding = False
             if self.holding:
                 self.conn.execute("SELECT 1")  # still connected, so still holding
-            else:
-                row = self.conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))",
-                                        (self.KEY,)).fetchone()
+            else:  # one lock per schema: labs in schemas of one database sweep their own
+                row = self.conn.execute("SELECT pg_try_advisory_lock(hashtext(%s || "
+                                        "current_schema()))", (self.KEY,)).fetchone()
                 self.holding = bool(row and row[0])
         except psycopg.Error:
             self.holding = False
