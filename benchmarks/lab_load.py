@@ -2,6 +2,7 @@
 
     python benchmarks/lab_load.py [--participants 48 200 1000] [--runs 3] [--think 2 8]
                                   [--smoke] [--out benchmarks/results.json]
+                                  [--db postgresql://...] [--workers N]
 
 Each run has three phases, each against servers started as separate processes on 127.0.0.1
 (sample project, temporary databases), with N participants driven from this process as gevent
@@ -17,6 +18,9 @@ greenlets over HTTP and WebSockets:
    5 s (a lab's pace), then three with every group's patch sent at the same instant (a burst).
 3. bots: ``labctl test my_session -n N``, timed as a whole (bots through the real server).
 
+With ``--db postgresql://...`` every server (and ``labctl test``) runs on PostgreSQL, each in a
+schema of its own in that database (dropped afterwards); ``--workers N`` serves the play and
+fan-out phases with ``labctl run --workers N`` (its RSS figure is then the largest worker's).
 Every phase is bounded in time. A separate in-process phase times
 ``labctl.export.write_results`` on a database of many player rows. Each figure is the median
 over --runs runs; figures go to JSON (--out) and to a table on the terminal.
@@ -52,7 +56,7 @@ from sample_answers import ANSWERS, CSRF, PAGE_MARKER  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PROJECT = ROOT / "sample_sessions"
-MAX_PARTICIPANTS = 1000
+MAX_PARTICIPANTS = 3000
 GROUP_SIZE = 4  # public_goods groups; N must be a multiple of it (and so even, for my_session)
 DEFAULT_SIZES = [48, 200, 1000]
 SMOKE_SIZE = 8
@@ -112,6 +116,44 @@ def free_port():
         return int(probe.getsockname()[1])
 
 
+#: ``--db`` and ``--workers`` (``main`` sets them): None is a SQLite file per server
+DATABASE = {"url": None, "workers": 1}
+
+
+class Database:
+    """A fresh database for one server: a SQLite file, or a PostgreSQL schema of its own."""
+
+    def __init__(self, workdir):
+        self.url = DATABASE["url"]
+        self.schema = None
+        if self.url is None:
+            self.target = str(Path(workdir) / "bench.db")
+            return
+        import psycopg
+
+        self.schema = f"bench_{os.getpid()}_{time.monotonic_ns()}"
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{self.schema}"')
+        join = "&" if "?" in self.url else "?"
+        self.target = f"{self.url}{join}options=-csearch_path%3D{self.schema}"
+
+    def query(self, sql, params=()):
+        if self.schema is None:
+            with sqlite3.connect(f"file:{self.target}?mode=ro", uri=True) as db:
+                return db.execute(sql, params).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.target) as conn:
+            return conn.execute(sql.replace("?", "%s"), params).fetchall()
+
+    def drop(self):
+        if self.schema is not None:
+            import psycopg
+
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
+
+
 class Server:
     """``labctl run SESSION_TYPE`` as a separate process, with its own temporary database."""
 
@@ -119,7 +161,8 @@ class Server:
         self.session_type = session_type
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.db = Path(workdir) / "bench.db"
+        self.database = Database(workdir)
+        self.db = self.database.target
         self.n = participants
         self.seed = seed
         self.proc = None
@@ -129,6 +172,8 @@ class Server:
         command = [sys.executable, "-m", "labctl", "run", self.session_type, "-n", str(self.n),
                    "--seed", str(self.seed), "--host", "127.0.0.1", "--port", str(self.port),
                    "--db", str(self.db), "--project", str(PROJECT), "--no-qr"]
+        if DATABASE["workers"] > 1:
+            command += ["--workers", str(DATABASE["workers"])]
         env = {**os.environ, "COLUMNS": "200", "PYTHONUNBUFFERED": "1",
                "LABCTL_ADMIN_PASSWORD": secrets.token_urlsafe(12)}
         self.launched = time.monotonic()
@@ -145,28 +190,27 @@ class Server:
             self.lines.append(line)
 
     def codes(self):
-        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as db:
-            return [row[0] for row in db.execute(
-                "SELECT code FROM participants ORDER BY id_in_session")]
+        return [row[0] for row in self.database.query(
+            "SELECT code FROM participants ORDER BY id_in_session")]
 
     def members(self, app, rnd=1):
         """{group_id: [participant codes]} of one app round, read-only from the database
         (the groups are the server's: matching may be random)."""
         members = {}
-        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as db:
-            for code, gid in db.execute(f"SELECT participant_code, group_id FROM {app}_player "
-                                        "WHERE round_number = ?", (rnd,)):
-                members.setdefault(gid, []).append(code)
+        for code, gid in self.database.query(f"SELECT participant_code, group_id FROM "
+                                             f"{app}_player WHERE round_number = ?", (rnd,)):
+            members.setdefault(gid, []).append(code)
         return members
 
     def peak_rss_mb(self):
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            return None
-        return None
+        """The server's peak RSS; with workers, the largest worker's (the parent only
+        watches them)."""
+        pids = [self.proc.pid]
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        with contextlib.suppress(OSError):
+            pids = [int(n) for n in children.read_text().split()] or pids
+        peaks = [peak for peak in map(_peak_rss_mb, pids) if peak is not None]
+        return max(peaks, default=None)
 
     def error_lines(self):
         """Lines the server printed while serving that report a failure: a load must not
@@ -184,6 +228,17 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
+        self.database.drop()
+
+
+def _peak_rss_mb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
 
 
 @contextlib.contextmanager
@@ -576,6 +631,10 @@ def bots_test_phase(n, seed, timeout):
     """
     command = [sys.executable, "-m", "labctl", "test", "my_session", "-n", str(n),
                "--seed", str(seed), "--project", str(PROJECT)]
+    workdir = tempfile.mkdtemp(prefix="labctl-bench-test-")
+    database = Database(workdir)
+    if database.schema is not None:
+        command += ["--db", database.target]
     start = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, cwd=str(ROOT), start_new_session=True,
@@ -586,6 +645,9 @@ def bots_test_phase(n, seed, timeout):
     except subprocess.TimeoutExpired:
         stop_group(proc)
         output, passed = f"timed out after {timeout:g} s", False
+    finally:
+        database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
     return {"bots_test_s": time.monotonic() - start, "bots_test_passed": passed,
             "bots_test_output": output.strip().splitlines()[-5:]}
 
@@ -787,9 +849,18 @@ def main(argv=None):
     parser.add_argument("--bots-timeout", type=float, default=None,
                         help="seconds `labctl test` may take (default 300; 45 with --smoke)")
     parser.add_argument("--export-rows", type=int, default=None)
-    plan = settings(parser.parse_args(argv), parser)
+    parser.add_argument("--db", default=None, help="a postgresql:// URL: every server on "
+                        "PostgreSQL, in a schema of its own (default: SQLite files)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="labctl run --workers N (needs --db)")
+    args = parser.parse_args(argv)
+    if args.workers > 1 and not args.db:
+        parser.error("--workers needs --db postgresql://...")
+    DATABASE.update(url=args.db, workers=args.workers)
+    plan = settings(args, parser)
 
-    results = {"runs": plan["runs"],
+    results = {"runs": plan["runs"], "store": "postgresql" if args.db else "sqlite",
+               "workers": args.workers, "load_average": os.getloadavg(),
                "think_s": {"min": plan["think"][0], "max": plan["think"][1]},
                "deadline_s": plan["deadline"],
                "participants": [measure(n, plan) for n in plan["sizes"]]}

@@ -35,7 +35,6 @@ import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import resource  # noqa: E402
-import sqlite3  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -43,7 +42,7 @@ from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
 import websocket  # noqa: E402
-from lab_load import Browser, percentile, running  # noqa: E402
+from lab_load import DATABASE, Browser, percentile, running  # noqa: E402
 
 SESSION_TYPE = "market"
 MARKET_APP = "double_auction"
@@ -116,11 +115,10 @@ class Trader:
             self.socket.close()
 
 
-def markets(db_path):
+def markets(server):
     """[(participant code, market id, side)] of the session, from its database (read-only)."""
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
-        return db.execute(f"SELECT participant_code, group_id, side FROM {MARKET_APP}_player "
-                          "ORDER BY group_id, id_in_group").fetchall()
+    return server.database.query(f"SELECT participant_code, group_id, side FROM "
+                                 f"{MARKET_APP}_player ORDER BY group_id, id_in_group")
 
 
 def cpu_seconds(pid):
@@ -136,7 +134,7 @@ def own_cpu_seconds():
 def one_run(n, seed, duration, interval, connect_timeout):
     deadline = time.monotonic() + connect_timeout + duration + DRAIN_S + 60
     with running(SESSION_TYPE, n, seed, deadline) as server:
-        rows = markets(server.db)
+        rows = markets(server)
         traders = [Trader(server.base, code, side, seed * 100_000 + i)
                    for i, (code, _market, side) in enumerate(rows)]
         members = {}
@@ -226,7 +224,12 @@ def main(argv=None):
     parser.add_argument("--connect-timeout", type=float, default=120.0)
     parser.add_argument("--smoke", action="store_true", help="20 traders for 5 s, one run")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--db", default=None, help="a postgresql:// URL (lab_load.py --db)")
+    parser.add_argument("--workers", type=int, default=1, help="needs --db")
     args = parser.parse_args(argv)
+    if args.workers > 1 and not args.db:
+        parser.error("--workers needs --db postgresql://...")
+    DATABASE.update(url=args.db, workers=args.workers)
     if args.smoke:
         args.traders, args.duration, args.runs = 20, 5.0, 1
     if not 2 <= args.traders <= 5000 or not 0 < args.duration <= 600 or args.runs < 1:

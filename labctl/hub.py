@@ -1,8 +1,9 @@
 """The live-update hub: publish a message on a channel, every subscriber gets it.
 
-One small interface so that a multi-process deployment can later put a broker behind it without
-touching the engine. ``InProcessHub`` is the default: queues in this process, safe from threads
-and from gevent greenlets (gevent patches the lock and queue it uses).
+One small interface so that a multi-process deployment puts a broker behind it without touching
+the engine: ``hub_postgres.PostgresHub`` (LISTEN/NOTIFY) when the store is PostgreSQL.
+``InProcessHub`` is the default: queues in this process, safe from threads and from gevent
+greenlets (gevent patches the lock and queue it uses).
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ class Channel:
 
 
 class Hub(Protocol):
+    #: True for a hub whose publishing is itself transactional (``hub_postgres``): the
+    #: engine publishes inside the step's transaction, and nothing leaves if it rolls back
+    sends_at_commit: bool
+
     def subscribe(self, channel: str, inbox: queue.Queue | None = None) -> queue.Queue: ...
 
     def unsubscribe(self, channel: str, inbox: queue.Queue) -> None: ...
@@ -62,6 +67,8 @@ class Hub(Protocol):
 
 class InProcessHub:
     """Channels of in-memory queues; a slow subscriber never blocks a publisher."""
+
+    sends_at_commit = False
 
     def __init__(self, max_queued: int = 100) -> None:
         self._channels: dict[str, set[queue.Queue]] = defaultdict(set)

@@ -83,21 +83,22 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(sample_project: Path, tmp_path: Path) -> Iterator[callable]:
-    """``live_server(project=None, session_type='my_session', n=4, admin_password=None)``."""
+def live_server(sample_project: Path, new_store_target: callable) -> Iterator[callable]:
+    """``live_server(project=None, session_type='my_session', n=4, admin_password=None)``;
+    on PostgreSQL too in a module marked ``both_stores``."""
     from werkzeug.serving import make_server
 
     from labctl.engine import Engine
     from labctl.project import load_project
     from labctl.server import create_app
-    from labctl.storage.sqlite import SqliteStore
+    from labctl.storage.open_store import open_store
 
     started: list[tuple[object, object, object]] = []
 
     def start(project: Path | None = None, session_type: str = "my_session", n: int = 4,
               admin_password: str | None = None, seed: int | None = 7) -> LiveServer:
         loaded = load_project(project or sample_project)
-        store = SqliteStore(tmp_path / f"live{len(started)}.db")
+        store = open_store(new_store_target())
         engine = Engine(loaded, store)
         code = engine.create_session(session_type, n, seed=seed)
         app = create_app(engine, admin_password=admin_password)
@@ -194,3 +195,73 @@ def lab_process() -> Iterator[callable]:
     yield start
     for lab in started:
         lab.stop()
+
+
+# -- the two stores: SQLite always, PostgreSQL when LABCTL_TEST_POSTGRES_URL is set ----------
+#
+# A test module marked ``pytest.mark.both_stores`` runs each of its tests that use the
+# ``store_kind`` fixture (directly or through ``new_store_target``) once per store; every other
+# test runs on SQLite only. Each PostgreSQL target is a schema of its own in the test database
+# (dropped after the test), named in the URL's search_path, so processes started with
+# ``--db URL`` see the same tables.
+
+POSTGRES_ENV = "LABCTL_TEST_POSTGRES_URL"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if ("store_kind" in metafunc.fixturenames
+            and metafunc.definition.get_closest_marker("both_stores") is not None):
+        metafunc.parametrize("store_kind", ["sqlite", "postgres"], indirect=True)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_stores: run the module's store tests on SQLite "
+                            "and on PostgreSQL (when LABCTL_TEST_POSTGRES_URL is set)")
+
+
+@pytest.fixture
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"`` or ``"postgres"``; PostgreSQL is skipped (failed under CI) without
+    ``LABCTL_TEST_POSTGRES_URL``."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "postgres" and not os.environ.get(POSTGRES_ENV):
+        reason = f"{POSTGRES_ENV} is not set: no PostgreSQL to test against"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (CI must test both stores: see .ci/run)")
+        pytest.skip(reason)
+    return kind
+
+
+def postgres_schema_url(base: str, schema: str) -> str:
+    """``base`` with its connections' search_path set to ``schema``."""
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def new_store_target(store_kind: str, tmp_path: Path) -> Iterator[callable]:
+    """``new_store_target()``: a fresh, empty database of the test's store: a SQLite file in
+    ``tmp_path`` or a PostgreSQL URL of a new schema."""
+    made: list[str] = []
+    files: list[Path] = []
+    base = os.environ.get(POSTGRES_ENV, "")
+
+    def make() -> str | Path:
+        if store_kind == "sqlite":
+            files.append(tmp_path / ("labctl.db" if not files else f"labctl{len(files)}.db"))
+            return files[-1]
+        import psycopg
+
+        schema = f"t_{os.getpid()}_{time.monotonic_ns()}"
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        made.append(schema)
+        return postgres_schema_url(base, schema)
+
+    yield make
+    if made:
+        import psycopg
+
+        with psycopg.connect(base, autocommit=True) as conn:
+            for schema in made:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

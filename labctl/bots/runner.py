@@ -22,10 +22,11 @@ from typing import Any
 
 from ..app import AppSpec
 from ..engine.recordset import stored_player
+from ..engine.store import Store
 from ..errors import LabctlError
 from ..pages import WaitPage
 from ..project import Project
-from ..storage.sqlite import SqliteStore
+from ..storage.open_store import open_store
 from .api import Bot, BotCheckFailed, Submission
 from .auto import automatic_values
 from .client import ParticipantClient, ShownPage
@@ -49,7 +50,7 @@ class TestReport:
     finished: int = 0
     failures: list[str] = field(default_factory=list)
     session_code: str = ""
-    db_path: Path | None = None
+    db_path: str | Path | None = None
     #: which of the bots' ``cases`` the session being played is (``None`` without cases)
     case_number: int | None = None
     seconds: float = 0.0
@@ -69,14 +70,16 @@ def run_bots(project: Project, session_type: str, participants: int | None = Non
              seed: int | None = None, workdir: Path | None = None,
              progress: Progress | None = None,
              finished: Callable[[TestReport], None] | None = None,
-             client: ClientFactory = ParticipantClient) -> TestReport:
+             client: ClientFactory = ParticipantClient,
+             db: str | Path | None = None) -> TestReport:
     """Play a session of ``session_type`` with bots, once per case; returns what happened.
 
     As in oTree, a ``PlayerBot`` with ``cases = [...]`` plays the whole session once per case
     (the most cases any app's bot declares; an app with fewer repeats its own), so that every
     bot's ``self.case`` is the same within one session. ``finished`` runs after each session
     while its test database still exists (e.g. to export it); it is removed afterwards unless
-    ``workdir`` was given.
+    ``workdir`` was given. ``db`` is the database to play in instead (a PostgreSQL URL: the
+    sessions stay there).
     """
     declared = project.session_type(session_type)
     count = participants or project.participant_count(declared)
@@ -90,7 +93,7 @@ def run_bots(project: Project, session_type: str, participants: int | None = Non
             break
         report.case_number = case_number if cases > 1 else None
         _play_session(project, declared.name, count, seed, workdir, bots, report, progress,
-                      finished, client)
+                      finished, client, db)
     report.seconds = time.monotonic() - started
     return report
 
@@ -104,11 +107,12 @@ def _play_session(project: Project, session_type: str, count: int, seed: int,
                   workdir: Path | None, bots: dict[str, type[Bot] | None], report: TestReport,
                   progress: Progress | None,
                   finished: Callable[[TestReport], None] | None,
-                  client: ClientFactory = ParticipantClient) -> None:
+                  client: ClientFactory = ParticipantClient,
+                  db: str | Path | None = None) -> None:
     """One session of the test, in its own server process and database."""
-    with ServerProcess(project.root, session_type, count, seed, workdir) as server:
+    with ServerProcess(project.root, session_type, count, seed, workdir, db) as server:
         report.session_code, report.db_path = server.session_code, server.db_path
-        store = SqliteStore(server.db_path)
+        store = open_store(server.db_path)
         try:
             team = Team(project, session_type, store, server, bots, seed, report, progress,
                         client)
@@ -156,7 +160,7 @@ def _with_server_log(failure: str, log: str) -> str:
 class Team:
     """The bots of one session, each in its own thread."""
 
-    def __init__(self, project: Project, session_type: str, store: SqliteStore,
+    def __init__(self, project: Project, session_type: str, store: Store,
                  server: ServerProcess, bots: dict[str, type[Bot] | None], seed: int,
                  report: TestReport, progress: Progress | None,
                  client: ClientFactory = ParticipantClient) -> None:

@@ -31,14 +31,15 @@ PLAIN_OUTPUT = ("TTY_COMPATIBLE", "FORCE_COLOR", "TTY_INTERACTIVE")
 
 class ServerProcess:
     def __init__(self, project_root: Path, session_type: str, participants: int, seed: int,
-                 workdir: Path | None = None) -> None:
+                 workdir: Path | None = None, db: str | Path | None = None) -> None:
         self.project_root = project_root
         self.session_type = session_type
         self.participants = participants
         self.seed = seed
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="labctl-test-"))
-        self.db_path = self.workdir / "labctl-test.db"
+        #: a SQLite file of its own, or the database given (``labctl test --db``)
+        self.db_path: str | Path = db if db is not None else self.workdir / "labctl-test.db"
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.session_code = ""

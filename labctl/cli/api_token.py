@@ -9,8 +9,10 @@ import typer
 from ..errors import LabctlError
 from ..storage.api_tokens import ApiTokens
 from ..storage.database import database_path, open_database
+from ..storage.open_store import chosen, shown
+from ..storage.server_records import ServerRecords
 from ..storage.sqlite import SqliteStore
-from . import project_folder
+from . import database_option, project_folder
 from .console import console, reports_errors
 
 
@@ -22,8 +24,7 @@ def register(app: typer.Typer) -> None:
 def api_token(
     revoke: bool = typer.Option(False, "--revoke", help="Remove the token: no script can "
                                 "use the API until a new one is made."),
-    db: Path = typer.Option(None, "--db", help="SQLite file (default: labctl.db in the "
-                            "project).", show_default=False),
+    db: str = database_option.option(),
     project_dir: Path = project_folder.option(),
     project_arg: Path = project_folder.argument(),
 ) -> None:
@@ -46,16 +47,17 @@ def api_token(
         token = tokens.rotate()
     finally:
         store.close()
-    console.print(f"API token for {database_path(folder, db)} (shown once; any earlier token "
-                  "no longer works):", highlight=False)
+    console.print(f"API token for {shown(database_path(folder, db))} (shown once; any "
+                  "earlier token no longer works):", highlight=False)
     console.print(token, highlight=False, soft_wrap=True)
 
 
-def _store(folder: Path, db: Path | None) -> SqliteStore:
+def _store(folder: Path, db: str | None) -> ServerRecords:
     """The database; the project's default one is made if missing (a token may come before
     the first `labctl run`), a --db that does not exist is a typo and refused."""
-    if db is not None:
-        return open_database(db)
+    target = chosen(db)
+    if target is not None:
+        return open_database(target)  # type: ignore[return-value]
     if not (folder / "sessions.py").is_file():
         raise LabctlError(f"{folder} is not a labctl project (it has no sessions.py)",
                           "give the project folder, e.g. labctl api-token --project mylab")

@@ -15,7 +15,7 @@ from rich.table import Table
 from ..export import Progress, export_payments, export_results
 from ..export import Table as ExportTable
 from ..export.recruitment import without_recruitment_id
-from . import project_folder
+from . import database_option, project_folder
 from .console import console, reports_errors
 
 app = typer.Typer(name="export", no_args_is_help=True, rich_markup_mode="rich",
@@ -34,9 +34,6 @@ def register(parent: typer.Typer) -> None:
 SESSIONS_HELP = "A session code to export; repeat for several (default: every session)."
 ALL_HELP = "Export every session in the database (the default when no --session is given)."
 OUT_HELP = "Folder to write the files into; created if missing, files in it are replaced."
-DB_HELP = "SQLite file (default: labctl.db in the project)."
-
-
 @reports_errors
 def results(
     session: list[str] = typer.Option(None, "--session", "-s", help=SESSIONS_HELP,
@@ -45,7 +42,7 @@ def results(
     fmt: Format = typer.Option(Format.csv, "--format", "-f", help="csv: results_wide.csv, a "
                                "CSV per app and page_timings.csv; json: results.json."),
     out: Path = typer.Option(Path("export"), "--out", "-o", help=OUT_HELP),
-    db: Path = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+    db: str = database_option.option(),
     project_dir: Path = project_folder.option(),
     project_arg: Path = project_folder.argument(),
 ) -> None:
@@ -67,7 +64,7 @@ def payments(
     fmt: Format = typer.Option(Format.csv, "--format", "-f", help="csv: payments.csv; json: "
                                "payments.csv and payments.json."),
     out: Path = typer.Option(Path("export"), "--out", "-o", help=OUT_HELP),
-    db: Path = typer.Option(None, "--db", help=DB_HELP, show_default=False),
+    db: str = database_option.option(),
     include_never_started: bool = typer.Option(
         False, "--include-never-started",
         help="Count participants who never opened their link in the total (listed either way)."),

@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from ..errors import LabctlError
+from ..storage.open_store import chosen
 from . import project_folder
 from .console import console, err_console, reports_errors
 from .validate import load_valid_project
@@ -31,6 +32,9 @@ def test(
     export: Path = typer.Option(None, "--export", help="Write the played data into this folder, "
                                 "like `labctl export results`.", show_default=False),
     project_dir: Path = project_folder.option(),
+    db: str = typer.Option(None, "--db", help="Play in this database (a SQLite file or a "
+                           "PostgreSQL URL) instead of a temporary SQLite file.",
+                           show_default=False),
     browsers: bool = typer.Option(False, "--browsers", help="Bots drive headless Chromium "
                                   "pages: type into the rendered forms, press the pages' own "
                                   "buttons, fail on script errors (keep -n small)."),
@@ -53,7 +57,7 @@ def test(
     with _progress(project, declared, count) as show:
         report = run_bots(project, session_type, count, seed, progress=show,
                           finished=(lambda done: _export(project, done, export))
-                          if export else None, **options)
+                          if export else None, db=chosen(db) if db else None, **options)
     if not report.ok:
         for failure in report.failures or ["not every bot finished"]:
             err_console.print(f"[bold red]FAILED[/] {failure}", highlight=False, markup=True)
@@ -98,11 +102,11 @@ def _progress(project, declared, count: int) -> Iterator[Callable[[Any], None] |
 
 def _export(project, report, out: Path) -> None:
     from ..export import write_results
-    from ..storage.sqlite import SqliteStore
+    from ..storage.open_store import open_store
 
     if report.case_number is not None:  # one session per case of the bots: one folder each
         out = out / f"case_{report.case_number + 1}"
-    store = SqliteStore(report.db_path)
+    store = open_store(report.db_path)
     try:
         written = write_results(store, project, out, [report.session_code])
     except LabctlError:

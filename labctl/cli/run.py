@@ -14,7 +14,7 @@ from rich.table import Table
 from ..admin_password import require_strong
 from ..errors import LabctlError
 from ..participant_urls import participant_url
-from . import project_folder
+from . import database_option, project_folder
 from .console import console, reports_errors
 from .present import announce_room, await_enter
 from .present import check_options as check_present
@@ -36,8 +36,7 @@ def run(
     host: str = typer.Option("0.0.0.0", "--host", help="Interface to listen on; the default "
                              "serves every interface so lab PCs on the LAN can connect."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
-    db: Path = typer.Option(None, "--db", help="SQLite file (default: labctl.db in the "
-                            "project).", show_default=False),
+    db: str = database_option.option(),
     project_dir: Path = project_folder.option(),
     resume: bool = typer.Option(False, "--resume", help="Serve the newest session in the "
                                 "database again instead of creating one."),
@@ -63,6 +62,9 @@ def run(
                                              "a reverse proxy; repeatable; also "
                                              "LABCTL_ALLOWED_ORIGINS (comma-separated).",
                                              show_default=False),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes on "
+                                "the same port (needs a PostgreSQL --db): for thousands of "
+                                "participants online."),
 ) -> None:
     """Create a session and serve it to the lab: prints the admin URL, password and links.
 
@@ -75,15 +77,19 @@ def run(
     from ..server import create_app
     from ..server.lan import public_host
     from ..server.serve import serve
+    from ..server.workers import refuse_on_sqlite
     from ..storage.admin_logins import AdminLogins
-    from ..storage.sqlite import SqliteStore
+    from ..storage.open_store import chosen, is_url, open_hub, open_store
 
     given = os.environ.get("LABCTL_ADMIN_PASSWORD")
     if given:
         require_strong(given)  # before the database is touched
     project = load_valid_project(project_folder.project_folder(project_arg, project_dir))
-    store = SqliteStore(db or project.root / "labctl.db")
-    engine = Engine(project, store)
+    target = chosen(db) or project.root / "labctl.db"
+    refuse_on_sqlite(workers, is_url(target))  # before the database is touched
+    store = open_store(target)
+    hub = open_hub(store)
+    engine = Engine(project, store, hub=hub)
     if present:
         check_present(session_type, room, participants, labels, resume)
         code = None
@@ -105,10 +111,15 @@ def run(
                         lambda started: _print_session(engine, started, url, None, qr))
         else:
             _print_session(engine, code, url, password, qr)
-        console.print(f"Serving on {host}:{bound_port}. Press Ctrl+C to stop; "
+        processes = f" with {workers} workers" if workers > 1 else ""
+        console.print(f"Serving on {host}:{bound_port}{processes}. Press Ctrl+C to stop; "
                       f"`labctl run --resume` continues.", highlight=False)
         sys.stdout.flush()
 
+    if workers > 1:
+        _serve_workers(project, target, workers, host, port, origins, announce, (store, hub))
+        console.print("Stopped. Every answer is saved; `labctl run --resume` continues.")
+        return
     try:
         serve(app, engine, host, port, store, on_ready=announce)
     except KeyboardInterrupt:
@@ -116,6 +127,37 @@ def run(
     finally:
         store.close()
     console.print("Stopped. Every answer is saved; `labctl run --resume` continues.")
+
+
+def _serve_workers(project, target, workers: int, host: str, port: int, origins: list[str],
+                   announce, opened: tuple[Any, Any]) -> None:
+    """``--workers N``: the parent's connections close before the workers are forked (none is
+    shared across processes); each worker opens its own and serves the shared socket."""
+    from ..engine import Engine
+    from ..server import create_app
+    from ..server.serve import serve
+    from ..server.tuning import LISTEN_BACKLOG
+    from ..server.workers import Workers, listen
+    from ..storage.admin_logins import AdminLogins
+    from ..storage.open_store import open_hub, open_store
+
+    sock = listen(host, port, LISTEN_BACKLOG)
+    announce(sock.getsockname()[1])  # reads the links through the parent's store
+    store, hub = opened
+    hub.close()
+    store.close()
+
+    def work(number: int) -> None:
+        store = open_store(target)
+        engine = Engine(project, store, hub=open_hub(store))
+        app = create_app(engine, logins=AdminLogins(store),
+                         config={"LABCTL_ALLOWED_ORIGINS": origins})
+        try:
+            serve(app, engine, host, port, store, listener=sock)
+        finally:
+            store.close()
+
+    Workers(workers, work).run()
 
 
 def _admin_password(logins, given: str | None, new: bool) -> str | None:

@@ -11,7 +11,8 @@ from rich.table import Table
 from ..errors import LabctlError
 from ..project import load_project
 from ..storage.database import SessionSummary, database_path, list_sessions
-from . import project_folder
+from ..storage.open_store import shown
+from . import database_option, project_folder
 from .console import console, reports_errors
 
 STATUS_STYLES = {"not started": "dim", "running": "yellow", "finished": "green"}
@@ -24,8 +25,7 @@ def register(app: typer.Typer) -> None:
 @reports_errors
 def sessions(
     project_arg: Path = project_folder.argument(),
-    db: Path = typer.Option(None, "--db", help="SQLite file (default: labctl.db in the "
-                            "project).", show_default=False),
+    db: str = database_option.option(),
     project_dir: Path = project_folder.option(),
 ) -> None:
     """List the sessions in the project's database with their status.
@@ -35,7 +35,7 @@ def sessions(
     project_dir = project_folder.project_folder(project_arg, project_dir)
     summaries = list_sessions(project_dir, db)
     if not summaries:
-        console.print(f"No sessions in {database_path(project_dir, db)} yet; "
+        console.print(f"No sessions in {shown(database_path(project_dir, db))} yet; "
                       "`labctl run SESSION_TYPE` starts one.", highlight=False)
         return
     console.print(sessions_table(summaries, _languages(project_dir)))

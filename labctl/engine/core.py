@@ -62,13 +62,19 @@ class EngineCore:
     @contextmanager
     def _committing(self) -> Iterator[Outbox]:
         """One transaction; its messages leave right after the commit, still under the
-        store's lock (see ``outbox``). The language a step sets (``_tx``) lasts as long as
-        the block: what the caller says afterwards is in the language it spoke before."""
+        store's lock (see ``outbox``); a hub that ``sends_at_commit`` (PostgreSQL's NOTIFY,
+        delivered when the transaction commits, in commit order) is given them inside it.
+        The language a step sets (``_tx``) lasts as long as the block: what the caller says
+        afterwards is in the language it spoke before."""
         outbox = Outbox()
+        at_commit = self.hub.sends_at_commit  # a hub whose messages leave with the commit
         with self.store.reading(), kept_language():
             with self.store.transaction():
                 yield outbox
-            outbox.send(self.hub)
+                if at_commit:
+                    outbox.send(self.hub)
+            if not at_commit:
+                outbox.send(self.hub)
 
     def _participant(self, code: str) -> Row:
         row = self.store.participant_by_code(code) if isinstance(code, str) else None

@@ -55,7 +55,11 @@ class Tx:
         return self._now_iso
 
     def seconds_since(self, arrived_iso: str | None) -> float | None:
-        """Seconds from an ISO arrival time to now: the page timing written on submit."""
+        """Seconds from an ISO arrival time to now: the page timing written on submit.
+
+        Never below 0: ``now`` has more digits than its stored microseconds, so a page left
+        in the step that showed it came out as ``-0.0`` (PostgreSQL keeps the sign, and the
+        export printed it)."""
         if not arrived_iso:
             return None
-        return round(self.now - datetime.fromisoformat(arrived_iso).timestamp(), 6)
+        return max(0.0, round(self.now - datetime.fromisoformat(arrived_iso).timestamp(), 6))

@@ -13,11 +13,13 @@ from __future__ import annotations
 import errno
 import logging
 import signal
+import socket
 from collections.abc import Callable
 
 from flask import Flask
 
 from ..engine import Engine
+from ..engine.store import Store
 from ..errors import LabctlError
 from ..storage.checkpoints import Checkpointer, StopSignal
 from ..storage.sqlite import SqliteStore
@@ -27,8 +29,9 @@ log = logging.getLogger("labctl.server")
 SWEEP_SECONDS = 1.0
 
 
-def serve(app: Flask, engine: Engine, host: str, port: int, store: SqliteStore,
-          on_ready: Callable[[int], None] | None = None) -> None:
+def serve(app: Flask, engine: Engine, host: str, port: int, store: Store,
+          on_ready: Callable[[int], None] | None = None,
+          listener: socket.socket | None = None) -> None:
     """Serve until interrupted; pages past their timeout are submitted every second, and
     ``store``'s write-ahead log is copied into the database from a thread of its own."""
     import gevent
@@ -38,7 +41,7 @@ def serve(app: Flask, engine: Engine, host: str, port: int, store: SqliteStore,
     if open_files is not None:
         log.info("up to %d open files (sockets): about %d participants with a WebSocket each",
                  open_files, open_files // 2)
-    server = lab_server(app, host, port)
+    server = lab_server(app, host, port, listener)
     try:
         server.start()
     except OSError as exc:
@@ -47,9 +50,11 @@ def serve(app: Flask, engine: Engine, host: str, port: int, store: SqliteStore,
                               "stop the other server, or choose another with --port") from exc
         raise LabctlError(f"cannot listen on {host}:{port}: {exc.strerror}",
                           "check --host and --port") from exc
-    sweeper = gevent.spawn(_sweep_timeouts, engine)
-    checkpointer = store.log_copier(StopSignal(get_original("_thread", "allocate_lock")))
-    gevent.get_hub().threadpool.spawn(checkpointer.run)  # a thread for the server's lifetime
+    sweeper = gevent.spawn(_sweep_timeouts, engine, _sweep_permission(store))
+    checkpointer = None
+    if isinstance(store, SqliteStore):  # PostgreSQL keeps its own log
+        checkpointer = store.log_copier(StopSignal(get_original("_thread", "allocate_lock")))
+        gevent.get_hub().threadpool.spawn(checkpointer.run)  # a thread for the lifetime
     # Stop cleanly on SIGTERM (service managers, CI) and SIGINT, even where the shell started
     # us in the background with SIGINT ignored; every answer is already committed.
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -62,7 +67,8 @@ def serve(app: Flask, engine: Engine, host: str, port: int, store: SqliteStore,
     finally:
         sweeper.kill()
         server.stop(timeout=2)
-        _stop_copying(checkpointer)
+        if checkpointer is not None:
+            _stop_copying(checkpointer)
 
 
 def _stop_copying(checkpointer: Checkpointer) -> None:
@@ -76,11 +82,24 @@ def _stop_copying(checkpointer: Checkpointer) -> None:
         gevent.sleep(0.01)
 
 
-def _sweep_timeouts(engine: Engine) -> None:
+def _sweep_permission(store: Store) -> Callable[[], bool]:
+    """Whether this process sweeps timeouts now: always on SQLite (one process), and on
+    PostgreSQL while it holds the sweeper's lock (one process of all that serve the database;
+    another takes over when it dies)."""
+    from ..storage.postgres import PostgresStore, SweeperLock
+
+    if isinstance(store, PostgresStore):
+        return SweeperLock(store.url).held
+    return lambda: True
+
+
+def _sweep_timeouts(engine: Engine, may_sweep: Callable[[], bool]) -> None:
     import gevent
 
     while True:
         gevent.sleep(SWEEP_SECONDS)
+        if not may_sweep():
+            continue
         try:
             engine.expire_timeouts()
         except LabctlError as exc:

@@ -32,8 +32,9 @@ HEADER_SECONDS = 10.0
 READ_SECONDS = 20.0
 
 
-def lab_server(app: Any, host: str, port: int) -> Any:
-    """gevent's ``WSGIServer`` for ``app``, with every tuning below; not started yet."""
+def lab_server(app: Any, host: str, port: int, listener: socket.socket | None = None) -> Any:
+    """gevent's ``WSGIServer`` for ``app``, with every tuning below; not started yet. Given a
+    ``listener`` (``labctl run --workers``), it accepts on that socket, shared by the workers."""
     from gevent.pywsgi import OldMessage, WSGIHandler, WSGIServer
 
     class LabHandler(WSGIHandler):
@@ -86,6 +87,9 @@ def lab_server(app: Any, host: str, port: int) -> Any:
         def handle(self, connection: socket.socket, address: object) -> None:
             super().handle(without_nagle(connection), address)
 
+    if listener is not None:
+        return LabServer(listener, app, log=None, error_log=sys.stderr,
+                         handler_class=LabHandler)
     return LabServer((host, port), app, log=None, error_log=sys.stderr,
                      backlog=LISTEN_BACKLOG, handler_class=LabHandler)
 

@@ -12,9 +12,13 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..admin_password import hash_password, password_matches
 from .sqlite import SqliteStore
+
+if TYPE_CHECKING:
+    from .server_records import ServerRecords
 
 #: a login unused this long is over (a lab day, with its breaks)
 IDLE_SECONDS = 12 * 3600.0
@@ -27,7 +31,7 @@ class AdminLogins:
     """The password and logins of one database; ``clock`` is seconds since the epoch (the
     expiry must survive a restart, so not a monotonic clock)."""
 
-    def __init__(self, store: SqliteStore, idle_seconds: float = IDLE_SECONDS,
+    def __init__(self, store: ServerRecords, idle_seconds: float = IDLE_SECONDS,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.idle_seconds = idle_seconds
@@ -43,9 +47,7 @@ class AdminLogins:
     # -- the password ----------------------------------------------------------------------
     def password_hash(self) -> str | None:
         with self.store.reading():
-            row = self.store.conn.execute("SELECT value FROM settings WHERE key = ?",
-                                          (PASSWORD_KEY,)).fetchone()
-        return str(row[0]) if row else None
+            return self.store.setting(PASSWORD_KEY)
 
     def has_password(self) -> bool:
         return self.password_hash() is not None
@@ -54,10 +56,8 @@ class AdminLogins:
         """Store a new password's hash and end every login made with the old one."""
         hashed = hash_password(password)
         with self.store.transaction():
-            self.store.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON "
-                                    "CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                    (PASSWORD_KEY, hashed))
-            self.store.conn.execute("DELETE FROM admin_logins")
+            self.store.put_setting(PASSWORD_KEY, hashed)
+            self.store.drop_logins()
 
     def password_ok(self, given: object) -> bool:
         stored = self.password_hash()
@@ -69,9 +69,7 @@ class AdminLogins:
         token = secrets.token_urlsafe(32)
         now = self.clock()
         with self.store.transaction():
-            self.store.conn.execute("DELETE FROM admin_logins WHERE expires_at <= ?", (now,))
-            self.store.conn.execute("INSERT INTO admin_logins VALUES (?, ?, ?)",
-                                    (_hashed(token), now, now + self.idle_seconds))
+            self.store.add_login(_hashed(token), now, now + self.idle_seconds)
         return token
 
     def valid(self, token: str | None) -> bool:
@@ -81,23 +79,20 @@ class AdminLogins:
             return False
         key = _hashed(token)
         with self.store.reading():
-            row = self.store.conn.execute("SELECT expires_at FROM admin_logins WHERE "
-                                          "token_hash = ?", (key,)).fetchone()
+            expires_at = self.store.login_expiry(key)
         now = self.clock()
-        if row is None or row[0] <= now:
+        if expires_at is None or expires_at <= now:
             return False
-        if row[0] - now < self.idle_seconds - SLIDE_SECONDS:
+        if expires_at - now < self.idle_seconds - SLIDE_SECONDS:
             with self.store.transaction():
-                self.store.conn.execute("UPDATE admin_logins SET expires_at = ? WHERE "
-                                        "token_hash = ?", (now + self.idle_seconds, key))
+                self.store.extend_login(key, now + self.idle_seconds)
         return True
 
     def close(self, token: str | None) -> None:
         """Log out: this token no longer opens the admin, wherever it was copied to."""
         if token:
             with self.store.transaction():
-                self.store.conn.execute("DELETE FROM admin_logins WHERE token_hash = ?",
-                                        (_hashed(token),))
+                self.store.drop_logins(_hashed(token))
 
 
 def _hashed(token: str) -> str:

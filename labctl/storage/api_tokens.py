@@ -11,13 +11,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .sqlite import SqliteStore
+if TYPE_CHECKING:
+    from .server_records import ServerRecords
 
 TOKEN_KEY = "api_token"
 #: how a token starts, so that one pasted into the wrong place is recognised
 PREFIX = "lab_"
+#: what the log keeps of a call
+CALL_COLUMNS = ("at", "address", "method", "path", "status", "session_code")
 #: the newest calls the admin's log shows
 SHOWN_CALLS = 200
 
@@ -25,23 +28,20 @@ SHOWN_CALLS = 200
 class ApiTokens:
     """The API token of one database, and the log of calls made with or without it."""
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: ServerRecords) -> None:
         self.store = store
 
     def rotate(self) -> str:
         """A new token (the old one stops working at once); returns it, to be shown once."""
         token = PREFIX + secrets.token_urlsafe(32)
         with self.store.transaction():
-            self.store.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON "
-                                    "CONFLICT(key) DO UPDATE SET value = excluded.value",
-                                    (TOKEN_KEY, _hashed(token)))
+            self.store.put_setting(TOKEN_KEY, _hashed(token))
         return token
 
     def revoke(self) -> bool:
         """No token opens the API any more; whether there was one."""
         with self.store.transaction():
-            cursor = self.store.conn.execute("DELETE FROM settings WHERE key = ?", (TOKEN_KEY,))
-        return cursor.rowcount > 0
+            return self.store.drop_setting(TOKEN_KEY)
 
     def exists(self) -> bool:
         return self._stored() is not None
@@ -56,24 +56,16 @@ class ApiTokens:
     def log(self, row: dict[str, Any]) -> None:
         """Keep one call: at, address, method, path, status, session_code."""
         with self.store.transaction():
-            self.store.conn.execute(
-                "INSERT INTO api_calls (at, address, method, path, status, session_code) "
-                "VALUES (:at, :address, :method, :path, :status, :session_code)", row)
+            self.store.log_api_call({name: row.get(name) for name in CALL_COLUMNS})
 
     def calls(self, limit: int = SHOWN_CALLS) -> list[dict[str, Any]]:
         """The newest calls first."""
         with self.store.reading():
-            cursor = self.store.conn.execute(
-                "SELECT at, address, method, path, status, session_code FROM api_calls "
-                "ORDER BY id DESC LIMIT ?", (limit,))
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return self.store.api_calls(limit)
 
     def _stored(self) -> str | None:
         with self.store.reading():
-            row = self.store.conn.execute("SELECT value FROM settings WHERE key = ?",
-                                          (TOKEN_KEY,)).fetchone()
-        return str(row[0]) if row else None
+            return self.store.setting(TOKEN_KEY)
 
 
 def _hashed(token: str) -> str:

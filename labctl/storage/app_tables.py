@@ -3,7 +3,8 @@
 and one per extra record class the app declares (``effort_trial``, see ``extra_records``).
 
 The columns are the app's declared fields with SQL types from the field types, so the database
-reads as it is in sqlite-utils or datasette. New fields become new columns; removed fields keep
+reads as it is in sqlite-utils or datasette. The same code makes them on PostgreSQL
+(``pg_schema.PgDatabase``). New fields become new columns; removed fields keep
 their column (and their data).
 """
 
@@ -15,6 +16,7 @@ from sqlite_utils.db import Table
 from ..app import AppSpec
 from ..extra_records import EXTRA_COLUMNS, ExtraRecord, extra_record_classes, record_kind
 from ..records import BUILTIN_COLUMNS
+from .pg_schema import PgDatabase, PgTable
 
 _SQL_TO_PYTHON = {"INTEGER": int, "TEXT": str, "REAL": float}
 
@@ -24,7 +26,7 @@ def table_name(app: str, kind: str) -> str:
     return f"{app}_{kind}"
 
 
-def sync(db: Database, spec: AppSpec) -> None:
+def sync(db: Database | PgDatabase, spec: AppSpec) -> None:
     """Create the app's tables, or add columns for fields declared since they were made."""
     for kind, model in spec.record_classes():
         columns: dict[str, type] = dict(BUILTIN_COLUMNS[kind])
@@ -43,7 +45,7 @@ def sync(db: Database, spec: AppSpec) -> None:
         _sync_extra(db, spec, cls)
 
 
-def _sync_extra(db: Database, spec: AppSpec, cls: type[ExtraRecord]) -> None:
+def _sync_extra(db: Database | PgDatabase, spec: AppSpec, cls: type[ExtraRecord]) -> None:
     """An extra record class's table: the engine's keys, then the declared fields."""
     columns: dict[str, type] = dict(EXTRA_COLUMNS)
     for name, field in cls.declared_fields().items():
@@ -58,7 +60,7 @@ def _sync_extra(db: Database, spec: AppSpec, cls: type[ExtraRecord]) -> None:
     _add_missing(table, columns)
 
 
-def _add_missing(table: Table, columns: dict[str, type]) -> None:
+def _add_missing(table: Table | PgTable, columns: dict[str, type]) -> None:
     """Columns for fields declared since the table was made (removed ones keep theirs)."""
     existing = set(table.columns_dict)
     for name, column_type in columns.items():

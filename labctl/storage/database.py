@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import LabctlError
-from .sqlite import SqliteStore
+from .open_store import chosen, is_url, open_store
+
+if TYPE_CHECKING:
+    from ..engine.store import Store
 
 __all__ = ["SessionSummary", "database_path", "list_sessions", "open_database",
            "participant_counts", "select_sessions", "session_summaries"]
@@ -22,21 +25,26 @@ __all__ = ["SessionSummary", "database_path", "list_sessions", "open_database",
 DEFAULT_NAME = "labctl.db"
 
 
-def database_path(project_dir: str | Path = ".", db: str | Path | None = None) -> Path:
-    """The database a command works on: ``--db``, or ``labctl.db`` in the project folder."""
-    return Path(db) if db is not None else Path(project_dir) / DEFAULT_NAME
+def database_path(project_dir: str | Path = ".", db: str | Path | None = None) -> str | Path:
+    """The database a command works on: ``--db`` (a file or a PostgreSQL URL), else
+    ``LABCTL_DATABASE_URL``, else ``labctl.db`` in the project folder."""
+    target = chosen(db)
+    return target if target is not None else Path(project_dir) / DEFAULT_NAME
 
 
-def open_database(path: str | Path) -> SqliteStore:
-    """Open an existing database; a missing file is an error, never a new empty database."""
-    path = Path(path)
+def open_database(target: str | Path) -> Store:
+    """Open an existing database; a missing file is an error, never a new empty database
+    (a PostgreSQL database exists once created by its administrator)."""
+    if is_url(target):
+        return open_store(target)
+    path = Path(target)
     if not path.is_file():
         raise LabctlError(f"no database at {path}",
                           "run `labctl run SESSION_TYPE` first, or give the file with --db")
-    return SqliteStore(path)
+    return open_store(path)
 
 
-def select_sessions(store: SqliteStore, codes: list[str] | tuple[str, ...] = (),
+def select_sessions(store: Store, codes: list[str] | tuple[str, ...] = (),
                     all_sessions: bool = False) -> list[str]:
     """The session codes to work on, oldest first: the given ones, or every one when none are.
 
@@ -48,11 +56,11 @@ def select_sessions(store: SqliteStore, codes: list[str] | tuple[str, ...] = (),
     with store.reading():
         known = [row["code"] for row in store.session_rows()]
     if not known:
-        raise LabctlError(f"there are no sessions in {store.path}",
+        raise LabctlError(f"there are no sessions in {store.location}",
                           "run `labctl run SESSION_TYPE` first")
     missing = [code for code in codes if code not in known]
     if missing:
-        raise LabctlError(f"no session '{missing[0]}' in {store.path}",
+        raise LabctlError(f"no session '{missing[0]}' in {store.location}",
                           "`labctl sessions` lists the sessions it holds")
     return [code for code in known if code in codes] if codes else known
 
@@ -87,7 +95,7 @@ def participant_counts(people: Iterable[Mapping[str, Any]]) -> tuple[int, int, i
     return participants, started, finished
 
 
-def session_summaries(store: SqliteStore) -> list[SessionSummary]:
+def session_summaries(store: Store) -> list[SessionSummary]:
     """Every session in the database, oldest first, with its participants' progress."""
     summaries = []
     with store.reading():

@@ -213,6 +213,47 @@ class SqliteStore:
         with self.transaction():
             app_tables.sync(self.db, spec)
 
+    # -- settings, logins and API calls (the server's, not the engine's) -------------------
+    # ``ServerRecords`` (``admin_logins``): the same few calls on every store.
+    def setting(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM settings WHERE key = ?", (key,))
+        return str(row["value"]) if row else None
+
+    def put_setting(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) "
+                          "DO UPDATE SET value = excluded.value", (key, value))
+
+    def drop_setting(self, key: str) -> bool:
+        return self.conn.execute("DELETE FROM settings WHERE key = ?", (key,)).rowcount > 0
+
+    def login_expiry(self, token_hash: str) -> float | None:
+        row = self._one("SELECT expires_at FROM admin_logins WHERE token_hash = ?",
+                        (token_hash,))
+        return float(row["expires_at"]) if row else None
+
+    def add_login(self, token_hash: str, now: float, expires_at: float) -> None:
+        self.conn.execute("DELETE FROM admin_logins WHERE expires_at <= ?", (now,))
+        self.conn.execute("INSERT INTO admin_logins VALUES (?, ?, ?)",
+                          (token_hash, now, expires_at))
+
+    def extend_login(self, token_hash: str, expires_at: float) -> None:
+        self.conn.execute("UPDATE admin_logins SET expires_at = ? WHERE token_hash = ?",
+                          (expires_at, token_hash))
+
+    def drop_logins(self, token_hash: str | None = None) -> None:
+        """End one login, or every login (``None``)."""
+        if token_hash is None:
+            self.conn.execute("DELETE FROM admin_logins")
+        else:
+            self.conn.execute("DELETE FROM admin_logins WHERE token_hash = ?", (token_hash,))
+
+    def log_api_call(self, row: Row) -> None:
+        self._insert("api_calls", row)
+
+    def api_calls(self, limit: int) -> list[Row]:
+        return self._all("SELECT at, address, method, path, status, session_code FROM "
+                         "api_calls ORDER BY id DESC LIMIT ?", (limit,))
+
     # -- sessions and participants ---------------------------------------------------------
     def insert_session(self, row: Row) -> None:
         self._insert("sessions", {**row, "params": json.dumps(row["params"]),

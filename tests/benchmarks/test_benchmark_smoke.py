@@ -69,3 +69,32 @@ def test_the_page_cost_harness_plays_every_participant_to_the_end():
     # participant waited on (trust 2, ultimatum 2 rounds x 2: the last to arrive goes on)
     assert 4 + 4 * SUBMITS <= requests <= 4 + 4 * SUBMITS + 4 * (2 + 2 * 2)
     assert best.startswith("best: ") and best.endswith(" ms CPU per request")
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
+def test_smoke_mode_on_postgresql_with_two_workers_reports_every_figure(tmp_path, store_kind):
+    import os
+
+    out = tmp_path / "results.json"
+    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--think", "0.4", "0.6",
+                           "--out", str(out), "--db", os.environ["LABCTL_TEST_POSTGRES_URL"],
+                           "--workers", "2"], capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(out.read_text())
+    assert (results["store"], results["workers"]) == ("postgresql", 2)
+    (block,) = results["participants"]
+    figures = block["median"]
+    for key in FIGURES:
+        assert figures[key] is not None, key
+    assert figures["bots_finished"] == 8 and figures["bots_test_passed"] is True
+    assert figures["wait_release_samples"] == WAIT_RELEASES
+    assert figures["fanout_samples"] == figures["fanout_expected"]
+    assert figures["server_errors"] == 0, block["runs"][0]["server_error_lines"]
+
+
+def test_workers_without_a_postgresql_database_are_refused(tmp_path):
+    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--workers", "2", "--out",
+                           str(tmp_path / "r.json")], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert "--workers needs --db postgresql://" in done.stderr

@@ -16,7 +16,9 @@ import pytest
 
 from labctl.scaffold import list_templates
 
-pytestmark = pytest.mark.slow  # each test runs labctl test: bots against a server process
+# each test runs labctl test: bots against a server process; those taking ``store_kind``
+# play on each store (PostgreSQL through --db)
+pytestmark = [pytest.mark.slow, pytest.mark.both_stores]
 
 OK_LINE = re.compile(r"^OK (\d+) bots played (\w+) \((\d+) pages\) in [\d.]+ s\.$", re.M)
 
@@ -31,10 +33,17 @@ def _ok(result, bots: int, session_type: str) -> int:
     return int(found.group(3))
 
 
-def test_the_sample_session_passes_with_its_bots(cli, sample_project):
+def on_store(store_kind: str, new_store_target) -> tuple[str, ...]:
+    """``--db`` for a PostgreSQL run; nothing for SQLite (a temporary file, as users run it)."""
+    return ("--db", str(new_store_target())) if store_kind == "postgres" else ()
+
+
+def test_the_sample_session_passes_with_its_bots(cli, sample_project, store_kind,
+                                                 new_store_target):
     for app in ("trust", "ultimatum", "questionnaire"):
         assert (sample_project / app / "bots.py").is_file()
-    result = cli("test", "my_session", "-n", 4, "--seed", 1, "--project", sample_project)
+    result = cli("test", "my_session", "-n", 4, "--seed", 1, "--project", sample_project,
+                 *on_store(store_kind, new_store_target))
     # trust 2 pages each, ultimatum 2 per round, questionnaire 2, plus 4 refused submits
     # that do not count: 4 bots x 8 pages
     assert _ok(result, 4, "my_session") == 32
@@ -42,8 +51,10 @@ def test_the_sample_session_passes_with_its_bots(cli, sample_project):
     assert not list(sample_project.glob("*.db*"))
 
 
-def test_the_sample_public_goods_game_passes_in_groups_of_four(cli, sample_project):
-    result = cli("test", "public_goods", "-n", 8, "--seed", 1, "--project", sample_project)
+def test_the_sample_public_goods_game_passes_in_groups_of_four(cli, sample_project, store_kind,
+                                                               new_store_target):
+    result = cli("test", "public_goods", "-n", 8, "--seed", 1, "--project", sample_project,
+                 *on_store(store_kind, new_store_target))
     # 3 rounds of Contribute and Results, 2 refused submits that do not count: 8 bots x 6 pages
     assert _ok(result, 8, "public_goods") == 48
 

@@ -26,7 +26,7 @@ import pytest
 from labctl.engine import Engine, SubmitResult
 from labctl.pages import Page
 from labctl.project import Project, load_project
-from labctl.storage.sqlite import SqliteStore
+from labctl.storage.open_store import is_url, open_store
 from labctl.validation import validate_project
 
 SAMPLE_SESSIONS = Path(__file__).resolve().parents[2] / "sample_sessions"
@@ -126,17 +126,19 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "labctl.db"
+def db_path(new_store_target: Callable[[], Any]) -> Any:
+    """The test's database: a SQLite file, or a PostgreSQL URL in a module marked
+    ``both_stores`` (then every test that uses it runs on each store)."""
+    return new_store_target()
 
 
 @pytest.fixture
 def open_engine(db_path: Path, clock: FakeClock) -> Iterator[Callable[..., Engine]]:
-    """``open_engine(project)``: an Engine over a new SqliteStore on the test's database."""
-    stores: list[SqliteStore] = []
+    """``open_engine(project)``: an Engine over a new store on the test's database."""
+    stores: list[Any] = []
 
-    def open_(project: Project, path: Path = db_path, **options: Any) -> Engine:
-        store = SqliteStore(path)
+    def open_(project: Project, path: Any = db_path, **options: Any) -> Engine:
+        store = open_store(path)
         stores.append(store)
         return Engine(project, store, clock=clock, **options)
 
@@ -152,18 +154,35 @@ def engine(open_engine: Callable[..., Engine], sample: Project) -> Engine:
 
 
 class DatabaseFile:
-    """Reads the database file through its own connection: only committed data is seen."""
+    """Reads the database file through its own connection: only committed data is seen.
 
-    def __init__(self, path: Path) -> None:
+    On PostgreSQL the same SQL runs with ``?`` read as a parameter, and JSON as its text."""
+
+    def __init__(self, path: Any) -> None:
         self.path = path
 
     def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        if is_url(self.path):
+            return postgres_rows(self.path, sql, params)
         conn = sqlite3.connect(self.path)
         conn.row_factory = sqlite3.Row
         try:
             return [dict(row) for row in conn.execute(sql, params).fetchall()]
         finally:
             conn.close()
+
+    @property
+    def postgres(self) -> bool:
+        return is_url(self.path)
+
+    def execute(self, sql: str, *params: Any) -> None:
+        """A change committed at once (a test setting up what an app would have stored)."""
+        if is_url(self.path):
+            postgres_rows(self.path, sql, params, fetch=False)
+            return
+        with sqlite3.connect(self.path) as conn:
+            conn.execute(sql, params)
+        conn.close()
 
     def one(self, sql: str, *params: Any) -> dict[str, Any]:
         found = self.rows(sql, *params)
@@ -177,6 +196,8 @@ class DatabaseFile:
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, to show that something changed nothing at all."""
         tables = [row["name"] for row in self.rows(
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = "
+            "current_schema() ORDER BY table_name" if is_url(self.path) else
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         return {table: sorted(tuple(row.values()) for row in self.rows(f'SELECT * FROM "{table}"'))
                 for table in tables}
@@ -196,6 +217,18 @@ class DatabaseFile:
             matrices.setdefault(row["round_number"], {}).setdefault(row["grp"], []).append(
                 row["number"])
         return {rnd: list(groups.values()) for rnd, groups in matrices.items()}
+
+
+def postgres_rows(url: str, sql: str, params: tuple[Any, ...], fetch: bool = True
+                  ) -> list[dict[str, Any]]:
+    import psycopg
+    from psycopg.rows import dict_row
+    from psycopg.types.string import TextLoader
+
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        conn.adapters.register_loader("jsonb", TextLoader)
+        cursor = conn.execute(sql.replace("%", "%%").replace("?", "%s"), params)
+        return [dict(row) for row in cursor.fetchall()] if fetch else []
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from labctl.export import load_results, write_results
 from labctl.project import load_project
 from labctl.validation import validate_project
 
+pytestmark = pytest.mark.both_stores
+
 
 def write_project(root, files):
     for relative, content in files.items():

@@ -11,6 +11,8 @@ import pytest
 from labctl.engine import UnknownParticipant
 from labctl.errors import LabctlError, ResearcherCodeError
 
+pytestmark = pytest.mark.both_stores
+
 BROKEN_APP = """\
 import labctl
 from labctl import fields

@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import pytest
 
+pytestmark = pytest.mark.both_stores
+
 TRUSTOR_PAGES = ["Send", "Results"]
 TRUSTEE_PAGES = ["SendBack", "Results"]
 PROPOSER_PAGES = ["Offer", "Results"]

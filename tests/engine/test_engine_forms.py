@@ -11,6 +11,8 @@ import pytest
 
 from labctl.engine import FORM_ERROR
 
+pytestmark = pytest.mark.both_stores
+
 
 def assert_refused(engine, driver, dbfile, code, form, errors):
     """Submit ``form`` on the current page: refused with ``errors``, and nothing changed."""

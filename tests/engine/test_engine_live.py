@@ -13,6 +13,8 @@ from live_counter import APP, SESSION_TYPE
 from labctl.engine.live import FAILED, MAX_PAYLOAD_BYTES, RATE_BURST, LiveRefused
 from labctl.hub import Channel
 
+pytestmark = pytest.mark.both_stores
+
 COUNT, RESULTS = 0, 1
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from labctl.errors import LabctlError, ModelError
 
+pytestmark = pytest.mark.both_stores
+
 PAIRS_APP = """\
 import labctl
 

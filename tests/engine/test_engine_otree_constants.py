@@ -4,7 +4,11 @@ those lines port as written, and checks them as it checks an ``App``."""
 
 from __future__ import annotations
 
+import pytest
+
 from labctl.validation import validate_project
+
+pytestmark = pytest.mark.both_stores
 
 CONSTANTS_APP = """\
 import labctl

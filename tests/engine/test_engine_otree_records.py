@@ -12,6 +12,8 @@ import pytest
 from labctl.errors import ResearcherCodeError
 from labctl.export import write_payments
 
+pytestmark = pytest.mark.both_stores
+
 
 def line_of(path, marker):
     lines = path.read_text().splitlines()
@@ -227,9 +229,11 @@ def test_a_float_field_keeps_measures_that_are_not_money(make_project, open_engi
     assert driver.advance(first, {"belief": "0,25"}).kind == "finished"
     assert driver.advance(second, {"belief": ".7"}).kind == "finished"
 
-    rows = dbfile.rows("SELECT belief, seconds, typeof(belief) AS kind FROM measures_player "
+    kind, real = (("pg_typeof(belief)::text", "double precision") if dbfile.postgres
+                  else ("typeof(belief)", "real"))
+    rows = dbfile.rows(f"SELECT belief, seconds, {kind} AS kind FROM measures_player "
                        "ORDER BY participant_id")
-    assert rows == [{"belief": 0.25, "seconds": 1 / 3, "kind": "real"},
-                    {"belief": 0.7, "seconds": 1 / 3, "kind": "real"}]
+    assert rows == [{"belief": 0.25, "seconds": 1 / 3, "kind": real},
+                    {"belief": 0.7, "seconds": 1 / 3, "kind": real}]
     player_class = project.apps["measures"].player_class
     assert player_class.declared_fields()["seconds"].doc == "reaction time in seconds"

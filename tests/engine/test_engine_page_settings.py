@@ -12,6 +12,8 @@ import pytest
 
 from labctl.errors import ModelError
 
+pytestmark = pytest.mark.both_stores
+
 BUDGET_APP = """\
 import time
 

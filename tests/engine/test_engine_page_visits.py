@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
+pytestmark = pytest.mark.both_stores
+
 VISIT_COLUMNS = "v.page, v.arrived_at, v.submitted_at, v.seconds, v.timed_out"
 
 
@@ -74,3 +78,20 @@ def test_every_page_of_a_whole_session_is_timed(engine, driver, bot, dbfile, clo
             assert arrived.tzinfo is not None and row["timed_out"] == 0
         assert [r["step"] for r in rows] == sorted(r["step"] for r in rows)
         assert rows[-1]["submitted_at"] == dbfile.participant(code)["finished_at"]
+
+
+def test_a_page_left_in_the_step_that_showed_it_took_zero_seconds_not_minus_zero(
+        engine, driver, dbfile, clock):
+    """The clock has more digits than a stored time: an arrival stored rounded up to the
+    microsecond made the time on a wait page left at once ``-0.0``. SQLite stores it as the
+    integer 0; PostgreSQL kept the sign, and its export said ``-0.0``."""
+    session = engine.create_session("my_session", 4, seed=1)
+    trustor, trustee = driver.codes(session)[:2]
+    clock.now += 0.0000006  # stored as the next microsecond
+    driver.look(trustee)
+    driver.look(trustor)
+    driver.advance(trustor, {"sent_amount": "1.00"})
+
+    seconds = [row[3] for row in visits(dbfile, trustor) if row[0] == "WaitForTrustor"]
+    assert seconds == [0.0]
+    assert str(seconds[0]) == "0.0"

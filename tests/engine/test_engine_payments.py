@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.both_stores
+
 EARN_APP = """\
 import labctl
 from labctl import fields

@@ -8,6 +8,8 @@ import pytest
 
 from labctl.errors import ResearcherCodeError
 
+pytestmark = pytest.mark.both_stores
+
 APP = """\
 import labctl
 from labctl import fields

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import pytest
 
+pytestmark = pytest.mark.both_stores
+
 TYPES_APP = """\
 import labctl
 from labctl import fields

@@ -11,6 +11,8 @@ import pytest
 
 from labctl.errors import ResearcherCodeError
 
+pytestmark = pytest.mark.both_stores
+
 SIX = 'name="demo", app_sequence=["pairs"], num_participants=6'
 
 CREATING_APP = """\

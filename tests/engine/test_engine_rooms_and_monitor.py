@@ -19,6 +19,8 @@ import pytest
 from labctl.engine import SessionFull, UnknownSeat
 from labctl.errors import LabctlError, ProjectError, ResearcherCodeError
 
+pytestmark = pytest.mark.both_stores
+
 SEATS = [f"PC{n:02d}" for n in range(1, 9)]  # sample_sessions/lab1_seats.txt
 
 # step indexes of the sample session

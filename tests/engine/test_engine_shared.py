@@ -18,6 +18,8 @@ from labctl.engine.shared_access import group_key
 from labctl.engine.shared_data import SharedDataError
 from labctl.errors import ResearcherCodeError
 
+pytestmark = pytest.mark.both_stores
+
 # Each page runs one command on the group's document, typed as the page's answer:
 # "set /path <json>", "remove /path", "patch <json ops>", "replace <json doc>", "boom"
 # (writes, then fails), "study /path <json>" (study data).

@@ -10,6 +10,8 @@ import threading
 
 import pytest
 
+pytestmark = pytest.mark.both_stores
+
 THREADS = 8
 JOIN_SECONDS = 30
 

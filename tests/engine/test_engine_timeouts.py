@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.both_stores
+
 TIMEOUT = 120
 GRACE = 1.0
 

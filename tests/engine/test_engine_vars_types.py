@@ -12,6 +12,8 @@ import pytest
 from labctl.errors import ResearcherCodeError
 from labctl.export import load_results
 
+pytestmark = pytest.mark.both_stores
+
 APP = """\
 import datetime
 from decimal import Decimal

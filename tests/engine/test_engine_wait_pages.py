@@ -12,6 +12,8 @@ import pytest
 
 from labctl.records import Group, Subsession
 
+pytestmark = pytest.mark.both_stores
+
 GROUPS = 20
 GROUP_SIZE = 4
 JOIN_SECONDS = 60

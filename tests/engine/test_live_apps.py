@@ -4,11 +4,12 @@ auction's order book, matching and payoffs, and the volunteer's dilemma's first 
 from __future__ import annotations
 
 import queue
-import sqlite3
 
 import pytest
 
 from labctl.hub import Channel
+
+pytestmark = pytest.mark.both_stores
 
 MARKET, WAIT, RESULTS = 0, 1, 2
 
@@ -21,16 +22,15 @@ def drained(inbox: queue.Queue) -> list[object]:
 
 
 @pytest.fixture
-def market(engine, driver, db_path):
+def market(engine, driver, dbfile):
     """A market of four (1 and 3 buy, 2 and 4 sell) with values and costs set by the test."""
     session = engine.create_session("market", 4)
     codes = [row["code"] for row in engine.participant_rows(session)]
     for code in codes:
         driver.look(code)
-    with sqlite3.connect(db_path) as db:
-        for id_in_group, value in {1: 900, 2: 300, 3: 700, 4: 600}.items():
-            db.execute("UPDATE double_auction_player SET value = ? WHERE id_in_group = ?",
-                       (value, id_in_group))
+    for id_in_group, value in {1: 900, 2: 300, 3: 700, 4: 600}.items():
+        dbfile.execute("UPDATE double_auction_player SET value = ? WHERE id_in_group = ?",
+                       value, id_in_group)
     inboxes = [engine.hub.subscribe(Channel.live(code)) for code in codes]
     return engine, codes, inboxes
 

@@ -57,7 +57,8 @@ from browserless import (
     stored_form,
 )
 
-pytestmark = pytest.mark.slow  # a server process is killed at points across a whole session
+# a server process is killed at points across a whole session, on each store
+pytestmark = [pytest.mark.slow, pytest.mark.both_stores]
 
 KILL_POINTS = int(os.environ.get("LABCTL_KILL_POINTS", "20"))
 SEEDS = ([int(os.environ["LABCTL_KILL_SEED"])] if os.environ.get("LABCTL_KILL_SEED")
@@ -194,10 +195,12 @@ class KillPoint:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_server_killed_at_random_points_loses_and_doubles_nothing(seed, sample_project,
-                                                                    lab_process):
+                                                                    lab_process,
+                                                                    new_store_target):
     rng = random.Random(seed)
     points = [KillPoint.draw(rng) for _ in range(KILL_POINTS)]
-    lab = lab_process(sample_project, "my_session", "-n", str(PLAYERS))
+    db = str(new_store_target())
+    lab = lab_process(sample_project, "my_session", "-n", str(PLAYERS), "--db", db)
     port = urlparse(lab.base_url).port
     traffic, up = Traffic(), threading.Event()
     deadline = time.monotonic() + RUN_SECONDS
@@ -218,7 +221,7 @@ def test_a_server_killed_at_random_points_loses_and_doubles_nothing(seed, sample
         lab.kill()
         killed.append(point)
         traffic.reset()
-        again = lab_process(sample_project, "--resume", port=port)
+        again = lab_process(sample_project, "--resume", "--db", db, port=port)
         assert (again.session_code, again.codes) == (lab.session_code, lab.codes)
         lab = again
         up.set()
@@ -230,7 +233,7 @@ def test_a_server_killed_at_random_points_loses_and_doubles_nothing(seed, sample
     assert len(killed) == KILL_POINTS, (
         f"seed {seed}: the session ended after {len(killed)} of {KILL_POINTS} kill points")
     assert all(b.finished for b in bots), f"seed {seed}: not every participant finished"
-    assert_nothing_lost_or_doubled(LabDb(sample_project / "labctl.db"), lab, bot)
+    assert_nothing_lost_or_doubled(LabDb(db), lab, bot)
     # the run exercised what it is about: submits whose answer was lost
     assert sum(b.unknown_outcomes for b in bots) >= 1, f"seed {seed}: {killed}"
 
@@ -245,7 +248,8 @@ def assert_nothing_lost_or_doubled(db: LabDb, lab, bot: SampleBot) -> None:
     # each page visited once and submitted once; the accepted submits are exactly the
     # submitted form pages, each accepted once
     doubled = db.query("SELECT participant_id, step, COUNT(*) AS n FROM page_visits WHERE "
-                       "session_code = ? GROUP BY participant_id, step HAVING n > 1", (session,))
+                       "session_code = ? GROUP BY participant_id, step HAVING COUNT(*) > 1",
+                       (session,))
     assert not doubled, doubled
     visits = db.query("SELECT p.code, v.step, v.submitted_at FROM page_visits v JOIN "
                       "participants p ON p.id = v.participant_id WHERE v.session_code = ?",
@@ -275,7 +279,7 @@ def assert_nothing_lost_or_doubled(db: LabDb, lab, bot: SampleBot) -> None:
     # payments: fixed pay + the sum of payoffs, which is what the answers earn
     payoffs = db.query("SELECT participant_code, SUM(payoff) AS s FROM (SELECT participant_code, "
                        "payoff FROM trust_player UNION ALL SELECT participant_code, payoff FROM "
-                       "ultimatum_player) WHERE participant_code IN (SELECT code FROM "
+                       "ultimatum_player) AS p WHERE participant_code IN (SELECT code FROM "
                        "participants WHERE session_code = ?) GROUP BY participant_code",
                        (session,))
     expected = bot.expected_bonuses(db, session)

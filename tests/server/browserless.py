@@ -35,6 +35,7 @@ import websocket
 from labctl.engine import Engine
 from labctl.participant_urls import POSITION, participant_url
 from labctl.project import load_project
+from labctl.storage.open_store import is_url
 from labctl.storage.sqlite import SqliteStore
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_sessions"
@@ -369,12 +370,21 @@ STATE_TABLES = ("participants", "page_visits", "wait_arrivals", "wait_releases",
 
 
 class LabDb:
-    """Committed rows of a lab's SQLite file, each query on a fresh connection."""
+    """Committed rows of a lab's SQLite file (or PostgreSQL database: the same SQL, ``?`` read
+    as a parameter), each query on a fresh connection."""
 
     def __init__(self, path: str | Path) -> None:
+        self.url = str(path) if is_url(path) else None
         self.path = Path(path)
 
+    @classmethod
+    def of(cls, store: Any) -> LabDb:
+        """The database of a running engine's store, whichever store it is."""
+        return cls(getattr(store, "url", None) or store.path)
+
     def query(self, sql: str, params: tuple | list = ()) -> list[dict[str, Any]]:
+        if self.url is not None:
+            return self._postgres(sql, params)
         conn = sqlite3.connect(self.path, timeout=10)
         try:
             conn.row_factory = sqlite3.Row
@@ -382,7 +392,21 @@ class LabDb:
         finally:
             conn.close()
 
+    def _postgres(self, sql: str, params: tuple | list, fetch: bool = True
+                  ) -> list[dict[str, Any]]:
+        import psycopg
+        from psycopg.rows import dict_row
+        from psycopg.types.string import TextLoader
+
+        with psycopg.connect(self.url, autocommit=True, row_factory=dict_row) as conn:
+            conn.adapters.register_loader("jsonb", TextLoader)
+            cursor = conn.execute(sql.replace("%", "%%").replace("?", "%s"), params)
+            return [dict(row) for row in cursor.fetchall()] if fetch else []
+
     def execute(self, sql: str, params: tuple | list = ()) -> None:
+        if self.url is not None:
+            self._postgres(sql, params, fetch=False)
+            return
         conn = sqlite3.connect(self.path, timeout=10)
         try:
             with conn:
@@ -432,7 +456,7 @@ class LabDb:
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """Every row a submit could change, to compare before and after."""
-        return {table: self.query(f'SELECT * FROM "{table}" ORDER BY rowid')
+        return {table: sorted(self.query(f'SELECT * FROM "{table}"'), key=repr)
                 for table in STATE_TABLES}
 
 

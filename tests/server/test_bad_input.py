@@ -63,7 +63,7 @@ def lab(shared_server, participants_of) -> Lab:
     people = participants_of(server.base_url, server.codes)
     for person in people:
         assert person.get().status == 200
-    return Lab(server.base_url, server.session_code, LabDb(server.engine.store.path), people,
+    return Lab(server.base_url, server.session_code, LabDb.of(server.engine.store), people,
                SampleBot(server.codes), server.engine.store.secret())
 
 

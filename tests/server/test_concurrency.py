@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import pytest
 import requests
 from browserless import (
     HTTP_TIMEOUT,
@@ -21,6 +22,8 @@ from browserless import (
     SampleBot,
     play,
 )
+
+pytestmark = pytest.mark.both_stores
 
 SESSIONS = 3
 PLAYERS = 8
@@ -49,7 +52,7 @@ def at_once(calls: list[Callable[[], requests.Response]]) -> list[requests.Respo
 
 def test_the_same_form_sent_eight_times_at_once_advances_once(live_server):
     lab = live_server()
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     trustee = Participant(lab.base_url, lab.codes[1])
     assert trustee.get().kind == "wait"
     amounts = [f"{n}.00" for n in range(1, 9)]
@@ -73,7 +76,7 @@ def test_the_same_form_sent_eight_times_at_once_advances_once(live_server):
 
 def test_the_last_two_members_arriving_together_release_their_group_once(live_server):
     lab = live_server(n=PLAYERS)
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     for number in range(SESSIONS):
         code = lab.session_code if number == 0 else lab.engine.create_session(
             "my_session", PLAYERS, seed=number)

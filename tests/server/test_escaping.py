@@ -45,7 +45,7 @@ def assert_never_raw(html: str, *typed: str) -> None:
 def test_a_typed_answer_is_refilled_escaped_and_stored_verbatim(lab, at_demographics, typed):
     people, _bot, pages = at_demographics
     person, page = people[0], pages[people[0].code]
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
 
     response = person.post(person.form(page, {"age": "not a number", "gender": "male",
                                                "field_of_study": typed}))
@@ -70,7 +70,7 @@ def test_a_textarea_answer_cannot_close_its_textarea(lab, at_demographics):
     person = people[1]
     pages = play([person], bot, stop_step=OPINIONS)
     page = pages[person.code]
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
 
     response = person.post(person.form(page, {"trust_general": "9",
                                                "comments": TEXTAREA_BREAKER}))

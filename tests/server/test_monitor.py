@@ -37,6 +37,8 @@ from browserless import (
     play,
 )
 
+pytestmark = pytest.mark.both_stores
+
 PASSWORD = "monitor-test-password"
 #: how long a participant's move may take to reach the monitor's (or a page's) socket
 UPDATE_SECONDS = 3.0
@@ -185,7 +187,7 @@ def actions_in_db(db: LabDb) -> list[dict]:
 
 
 def test_the_monitor_refuses_without_the_admin_login(lab):
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     Participant(lab.base_url, lab.codes[0]).get()  # on a page: could be advanced
     before = db.snapshot()
     base = f"/admin/sessions/{lab.session_code}"
@@ -279,7 +281,7 @@ def test_advance_submits_the_page_with_its_timeout_values_and_is_logged(lab, adm
     people = [Participant(lab.base_url, code) for code in lab.codes]
     pages = play(people, SampleBot(lab.codes), stop_step=RESPOND_1)
     responder = next(p for p in people if pages[p.code].step == RESPOND_1)
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     group = db.group_of("ultimatum", responder.code)["id"]
     proposer = next(row["participant_code"] for row in db.query(
         "SELECT participant_code FROM ultimatum_player WHERE group_id = ? AND "
@@ -331,7 +333,7 @@ def test_advance_submits_the_pages_timeout_values(lab, admin):
     assert trustee.get().step == WAIT_FOR_TRUSTOR
     token = admin_csrf(monitor_page(admin, lab.base_url, lab.session_code))
     assert advance(admin, lab.base_url, lab.session_code, trustor.code, token).status_code == 303
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     assert db.group_of("trust", trustor.code)["sent_amount"] == 0
     assert db.visit(trustor.code, SEND)["timed_out"] == 1
     rows = rows_by_code(monitor_json(admin, lab.base_url, lab.session_code))
@@ -341,7 +343,7 @@ def test_advance_submits_the_pages_timeout_values(lab, admin):
 
 def test_advance_without_the_forms_token_is_refused_and_changes_nothing(lab, admin):
     Participant(lab.base_url, lab.codes[0]).get()
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     before = db.snapshot()
     for token in (None, "", "0" * 40):
         response = advance(admin, lab.base_url, lab.session_code, lab.codes[0], token)
@@ -356,7 +358,7 @@ def test_advancing_a_participant_not_on_a_page_is_refused_with_the_reason(live_s
     lab = live_server(admin_password=PASSWORD, n=2)
     http = admin_login(lab.base_url, PASSWORD)
     token = admin_csrf(monitor_page(http, lab.base_url, lab.session_code))
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
 
     response = advance(http, lab.base_url, lab.session_code, lab.codes[0], token)
     assert response.status_code == 400
@@ -394,7 +396,7 @@ def test_a_doubled_advance_click_moves_the_participant_once(lab, admin):
     again = advance(admin, lab.base_url, lab.session_code, person.code, token, TRUST_RESULTS)
     assert again.status_code == 400 and "has moved on" in again.text
     assert person.position()["step"] == step  # moved past the one page the admin saw
-    assert len(actions_in_db(LabDb(lab.engine.store.path))) == 1
+    assert len(actions_in_db(LabDb.of(lab.engine.store))) == 1
 
 
 def test_advance_refuses_a_participant_of_another_session(lab, admin):
@@ -427,7 +429,7 @@ def gather_lab(live_server, tmp_path: Path):
 def test_release_wait_page_runs_the_hook_once_and_a_late_member_passes_through(gather_lab):
     lab = gather_lab
     releases = lab.engine.project.apps["gather"].module.RELEASES
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     admin = admin_login(lab.base_url, PASSWORD)
     first, second, third, _ = (Participant(lab.base_url, code) for code in lab.codes)
     assert second.get().title == "Ready page"
@@ -546,7 +548,7 @@ def test_the_payments_sheet_sums_exactly(lab, admin):
     people = [Participant(lab.base_url, code) for code in lab.codes]
     bot = SampleBot(lab.codes)
     play(people, bot)
-    bonuses = bot.expected_bonuses(LabDb(lab.engine.store.path), lab.session_code)
+    bonuses = bot.expected_bonuses(LabDb.of(lab.engine.store), lab.session_code)
     assert len(set(bonuses.values())) > 1  # different amounts, so a mix-up would show
 
     sheet = admin.get(f"{lab.base_url}/admin/sessions/{lab.session_code}/payments",

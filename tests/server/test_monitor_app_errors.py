@@ -114,7 +114,7 @@ def test_retry_tells_the_error_page_to_load_the_page_again_and_is_logged(lab, ad
 def test_a_retry_for_a_page_the_participant_left_changes_nothing(lab, admin):
     _, trustee = released_too_early(lab, admin)
     assert requests.get(lab.url(trustee.code), timeout=HTTP_TIMEOUT).status_code == 500
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     before = db.snapshot()
     response = act(admin, lab, trustee.code, "retry", WAIT_FOR_TRUSTOR)
     assert response.status_code == 400

@@ -26,7 +26,7 @@ def test_four_participants_play_to_the_end_and_are_paid_what_they_earned(
     lab = live_server(admin_password=PASSWORD)
     people = participants_of(lab.base_url, lab.codes)
     bot = SampleBot(lab.codes)
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
 
     # trust has fixed matching: participants 1+2 and 3+4, the first of each the trustor
     results = play(people, bot, stop_step=TRUST_RESULTS)

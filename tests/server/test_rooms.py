@@ -87,7 +87,7 @@ def open_room_session(base_url: str, participants: str, room: str = "lab1") -> s
 
 
 def test_waiting_seats_join_the_session_opened_in_their_room(lab):
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     seats = {label: requests.Session() for label in ("PC01", "PC02")}
     for label, http in seats.items():
         page = visit_seat(http, lab.base_url, label)
@@ -173,7 +173,7 @@ def test_waiting_seats_join_the_session_opened_in_their_room(lab):
 
 def test_an_unknown_seat_is_a_404_that_leads_to_the_seat_picker(lab):
     open_room_session(lab.base_url, "2")
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     before = db.snapshot()
     for label in ("PC99", "pc01", "-"):
         response = visit_seat(requests.Session(), lab.base_url, label)

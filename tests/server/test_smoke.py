@@ -3,6 +3,8 @@
 import pytest
 import requests
 
+pytestmark = pytest.mark.both_stores
+
 
 def test_live_server_serves_a_page(live_server):
     lab = live_server()

@@ -21,6 +21,8 @@ from browserless import (
 
 from labctl.server.participant import STALE_NOTICES
 
+pytestmark = pytest.mark.both_stores
+
 NOTICE_ID = 'id="page-notice"'
 
 
@@ -30,7 +32,7 @@ def lab(shared_server, participants_of):
     people = participants_of(server.base_url, server.codes)
     for person in people:
         assert person.get().status == 200
-    return server, people, LabDb(server.engine.store.path)
+    return server, people, LabDb.of(server.engine.store)
 
 
 def notice_of(response) -> str:
@@ -98,7 +100,7 @@ def test_a_form_sent_after_the_page_timed_out_says_time_ran_out(live_server, par
     pages = play(people, SampleBot(lab.codes), stop_step=RESPOND_1)
     responder = next(p for p in people if pages[p.code].step == RESPOND_1)
     page = pages[responder.code]
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     db.execute("UPDATE participants SET deadline = ? WHERE code = ?",
                (time.time() - 10, responder.code))
     assert lab.engine.expire_timeouts() >= 1

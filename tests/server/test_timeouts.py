@@ -22,6 +22,8 @@ from browserless import (
     play,
 )
 
+pytestmark = pytest.mark.both_stores
+
 TIMEOUT_SECONDS = 120
 
 
@@ -30,7 +32,7 @@ def responders_at_respond(lab, participants_of) -> tuple[list[Participant], dict
     pages = play(people, SampleBot(lab.codes), stop_step=RESPOND_1)
     responders = [p for p in people if pages[p.code].step == RESPOND_1]
     assert len(responders) == 2
-    return responders, pages, LabDb(lab.engine.store.path)
+    return responders, pages, LabDb.of(lab.engine.store)
 
 
 def pass_deadline(db: LabDb, code: str) -> None:
@@ -74,7 +76,7 @@ def test_a_page_without_a_timeout_ignores_the_timed_out_flag(live_server, partic
     lab = live_server()
     trustor = participants_of(lab.base_url, lab.codes[:1])[0]
     page = trustor.get()
-    db = LabDb(lab.engine.store.path)
+    db = LabDb.of(lab.engine.store)
     assert db.participant(trustor.code)["deadline"] is None
     assert trustor.post(trustor.form(page, {"sent_amount": "x"}, timed_out="1")
                         ).status_code == 422

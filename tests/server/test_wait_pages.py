@@ -19,6 +19,8 @@ from browserless import (
     Participant,
 )
 
+pytestmark = pytest.mark.both_stores
+
 #: how long a release may take to reach a waiting participant's socket
 RELEASE_SECONDS = 3.0
 #: how long a socket must stay quiet to show that nothing was sent to it
@@ -90,7 +92,7 @@ def test_a_wait_page_is_released_over_its_websocket(live_server, participants_of
     lab = live_server()
     check_trust_releases(participants_of(lab.base_url, lab.codes),
                          lab.base_url.replace("http://", "ws://"), lab.session_code,
-                         LabDb(lab.engine.store.path))
+                         LabDb.of(lab.engine.store))
 
 
 @pytest.mark.slow  # labctl run as a process
