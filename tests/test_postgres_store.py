@@ -84,7 +84,7 @@ def test_a_second_store_on_the_same_database_applies_no_migration_again(new_stor
     second.close()
     assert row is not None and sorted(row) == ["code", "created_at", "label",
                                                "num_participants", "params", "room", "seed",
-                                               "session_type", "vars"]
+                                               "session_type", "sized_to_present", "vars"]
     import json
 
     assert json.loads(row["params"]) == {"a": 1, "b": 2}  # JSON is given back as text

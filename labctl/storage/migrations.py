@@ -147,10 +147,11 @@ def m010_liveperf_one_row_per_delivered_payload(db: Database) -> None:
     Each earlier per-recipient "out" row becomes a delivery with its one recipient, under its
     own id, so a page open across the upgrade resumes where it was."""
     # the same table on PostgreSQL (through pg_schema), where every table is keyed this way
-    clustered = " WITHOUT ROWID" if isinstance(db, Database) else ""
-    db.execute("CREATE TABLE live_recipients (participant_code TEXT NOT NULL, "
-               "delivery_id BIGINT NOT NULL, id_in_group BIGINT, step BIGINT, page TEXT, "
-               "PRIMARY KEY (participant_code, delivery_id))" + clustered)
+    lite = isinstance(db, Database)
+    number, clustered = ("INTEGER", " WITHOUT ROWID") if lite else ("BIGINT", "")
+    db.execute(f"CREATE TABLE live_recipients (participant_code TEXT NOT NULL, "
+               f"delivery_id {number} NOT NULL, id_in_group {number}, step {number}, "
+               f"page TEXT, PRIMARY KEY (participant_code, delivery_id)){clustered}")
     db.execute("INSERT INTO live_recipients SELECT participant_code, id, id_in_group, step, "
                "page FROM live_messages WHERE direction = 'out'")
     db.execute("UPDATE live_messages SET recipients = CAST(id_in_group AS TEXT) "

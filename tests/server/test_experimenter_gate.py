@@ -4,7 +4,6 @@ does not fit, and the value typed there opens the gate, moves the group on and i
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -81,8 +80,7 @@ def test_the_monitor_opens_a_gate_with_the_value_typed(lab, tmp_path):
 
     assert opened.status_code == 303
     assert [person.position()["page"] for person in people] == ["Done", "Done"]
-    db = sqlite3.connect(tmp_path / "live0.db")
-    try:
-        assert db.execute("SELECT die FROM dice_group").fetchall() == [(5,)]
-    finally:
-        db.close()
+    store = lab.engine.store  # the stored value, read as the export reads it
+    with store.reading():
+        groups = store.round_rows("dice", "group", lab.session_code, 1)
+    assert [group["die"] for group in groups] == [5]
