@@ -29,11 +29,15 @@ def play(project: Path, out: Path, *db: str) -> None:
 
 
 def codes_in(folder: Path) -> list[bytes]:
-    """The session's code, then the participants' in id_in_session order."""
-    rows = (folder / "results_wide.csv").read_bytes().splitlines()[1:]
-    participants = [row.split(b",")[1] for row in rows]
-    session = rows[0].split(b",")[9]
-    return [session, *participants]
+    """The session's code, then the participants' codes and completion codes in
+    id_in_session order."""
+    header, *rows = (folder / "results_wide.csv").read_bytes().splitlines()
+    columns = header.removeprefix(b"\xef\xbb\xbf").split(b",")
+    code, session_code = columns.index(b'"participant.code"'), columns.index(b'"session.code"')
+    completion = columns.index(b'"participant.completion_code"')  # random, for exit links
+    participants = [row.split(b",")[code] for row in rows]
+    completions = [row.split(b",")[completion] for row in rows]
+    return [rows[0].split(b",")[session_code], *participants, *completions]
 
 
 def normalised(folder: Path, name: str) -> bytes:
