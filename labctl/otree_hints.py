@@ -19,12 +19,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .problems import Problem
-
-if TYPE_CHECKING:
-    from .project import Project
 
 __all__ = ["OTREE_NAMES", "explained_import_failure", "problems"]
 
@@ -64,10 +60,11 @@ CURRENCY_RANGE = ("range(first, last + 1, step) over whole minor units or points
                   "+ 1, since currency_range includes its last amount and range does not")
 
 
-def problems(project: Project) -> list[Problem]:
-    """One problem per oTree name per source file of the project, at its first use."""
+def problems(root: Path) -> list[Problem]:
+    """One problem per oTree name per source file of the project in ``root``, at its first
+    use."""
     found: list[Problem] = []
-    for file in _source_files(project.root):
+    for file in _source_files(root):
         try:
             tree = ast.parse(file.read_text(encoding="utf-8"), str(file))
         except (SyntaxError, UnicodeDecodeError, ValueError):

@@ -78,7 +78,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems += _session_type_problems(project)
     problems += _room_problems(project)
     problems += template_checks.problems(project)
-    problems += otree_hints.problems(project)
+    problems += otree_hints.problems(project.root)
     problems += hook_checks.problems(project)
     problems += live_checks.problems(project)
     problems += asset_checks.problems(project)

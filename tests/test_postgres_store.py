@@ -12,7 +12,8 @@ import pytest
 from labctl.engine import Engine
 from labctl.errors import LabctlError
 from labctl.project import load_project
-from labctl.storage.open_store import ENV, chosen, open_store, shown
+from labctl.storage.database_urls import shown
+from labctl.storage.open_store import ENV, chosen, open_store
 from labctl.storage.pg_schema import JSON_COLUMNS, ORDER_COLUMN
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_sessions"

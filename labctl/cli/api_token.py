@@ -9,7 +9,8 @@ import typer
 from ..errors import LabctlError
 from ..storage.api_tokens import ApiTokens
 from ..storage.database import database_path, open_database
-from ..storage.open_store import chosen, shown
+from ..storage.database_urls import shown
+from ..storage.open_store import chosen
 from ..storage.server_records import ServerRecords
 from ..storage.sqlite import SqliteStore
 from . import database_option, project_folder

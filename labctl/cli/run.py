@@ -79,7 +79,8 @@ def run(
     from ..server.serve import serve
     from ..server.workers import refuse_on_sqlite
     from ..storage.admin_logins import AdminLogins
-    from ..storage.open_store import chosen, is_url, open_hub, open_store
+    from ..storage.database_urls import is_url
+    from ..storage.open_store import chosen, open_hub, open_store
 
     given = os.environ.get("LABCTL_ADMIN_PASSWORD")
     if given:

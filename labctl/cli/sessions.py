@@ -11,7 +11,7 @@ from rich.table import Table
 from ..errors import LabctlError
 from ..project import load_project
 from ..storage.database import SessionSummary, database_path, list_sessions
-from ..storage.open_store import shown
+from ..storage.database_urls import shown
 from . import database_option, project_folder
 from .console import console, reports_errors
 

@@ -16,22 +16,12 @@ from datetime import datetime
 
 from ..pages import ARRIVAL_RULES, WaitPage
 from .core import EngineCore
+from .progress import move_on
 from .running import running_sessions
 from .tx import Tx
+from .wait import release, still_waiting
 
-__all__ = ["ARRIVAL_RULES", "ArrivalActions", "still_waiting"]
-
-
-def still_waiting(tx: Tx, step_index: int) -> list[int]:
-    """Participant ids at a grouping wait page, in order of arrival, not yet in a group and
-    still on the page (one whose wait page closed is left out until they come back)."""
-    step = tx.steps[step_index]
-    waiting: list[int] = []
-    for pid in tx.store.arrivals(tx.session_code, step_index):
-        player = tx.records.player(step.app, pid, step.round_number)
-        if player.group is None and not tx.has_left(player.participant.code):
-            waiting.append(pid)
-    return waiting
+__all__ = ["ARRIVAL_RULES", "ArrivalActions"]
 
 
 class ArrivalActions(EngineCore):
@@ -53,8 +43,6 @@ class ArrivalActions(EngineCore):
 
     def _expire(self, session_code: str, step_index: int, page: type[WaitPage]) -> int:
         # imported here: progress imports wait, which imports this module
-        from .progress import move_on
-        from .wait import release
 
         with self.store.reading():  # most seconds nobody is due: no write transaction
             tx = self._tx(self._session(session_code), self.clock())

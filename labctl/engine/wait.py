@@ -16,12 +16,23 @@ from typing import Any
 
 from ..records import Player, Subsession
 from .arrival import chosen_groups, chosen_people, keep_previous_group
-from .arrival_timeout import still_waiting
 from .creation import apply_group_matrix
 from .flow import Step
 from .gate import gate_closed
 from .hooks import call_hook
 from .tx import Tx
+
+
+def still_waiting(tx: Tx, step_index: int) -> list[int]:
+    """Participant ids at a grouping wait page, in order of arrival, not yet in a group and
+    still on the page (one whose wait page closed is left out until they come back)."""
+    step = tx.steps[step_index]
+    waiting: list[int] = []
+    for pid in tx.store.arrivals(tx.session_code, step_index):
+        player = tx.records.player(step.app, pid, step.round_number)
+        if player.group is None and not tx.has_left(player.participant.code):
+            waiting.append(pid)
+    return waiting
 
 
 def forms_groups_by_arrival(step: Step) -> bool:

@@ -7,7 +7,6 @@ logging out, a new password or twelve idle hours invalidate.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -29,8 +28,10 @@ from ..export.custom import custom_download_kinds
 from ..hub import Channel
 from ..money import format_money
 from ..storage.database import participant_counts
+from .admin_login import ADMIN_COOKIE, LOGINS, admin_logged_in, requires_admin
 from .current import engine
 from .live import relay
+from .reports import admin_reports
 from .security import (
     LoginThrottle,
     csrf_ok,
@@ -55,31 +56,9 @@ def _no_texts() -> str:
     """The admin's pages carry no participant texts (labctl-admin.js has its own, English)."""
     return ""
 ADMIN_SUBJECT = "admin"
-#: the cookie holding a login's token (its hash is a row of ``admin_logins``); the name the
-#: signed cookie had before, so tests and notes that name it stay right (Flask's own session
-#: cookie is renamed in ``create_app``)
-ADMIN_COOKIE = "session"
-#: ``app.extensions`` keys: the app's ``AdminLogins`` (None: no password) and its throttle
-LOGINS = "labctl.admin_logins"
 THROTTLE = "labctl.login_throttle"
 WRONG_PASSWORD = ("Wrong password. It was printed when `labctl run` first served this "
                   "database; `labctl run --resume --new-password` makes a new one.")
-
-
-def admin_logged_in() -> bool:
-    """Whether this request comes from a live login (always, when no password is set)."""
-    logins = current_app.extensions.get(LOGINS)
-    return logins is None or logins.valid(request.cookies.get(ADMIN_COOKIE))
-
-
-def requires_admin(view: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not admin_logged_in():
-            return redirect(url_for("admin.login", next=request.path))
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -253,10 +232,7 @@ def chat_threads(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _report_tabs(session_code: str) -> list[dict[str, Any]]:
-    """The session's admin report tabs (``reports`` builds on this module's login check, so
-    it is imported here, not at the top)."""
-    from .reports import admin_reports
-
+    """The session's admin report tabs."""
     return admin_reports(session_code)
 
 

@@ -18,7 +18,7 @@ from ..engine.reports import REPORT_TEMPLATE, has_report, report_context
 from ..errors import LabctlError, ResearcherCodeError
 from ..money import format_money
 from ..otree_templates import FRAGMENT_PREFIX
-from .admin import requires_admin
+from .admin_login import requires_admin
 from .current import engine
 
 bp = Blueprint("reports", __name__, url_prefix="/admin")

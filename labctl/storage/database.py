@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import LabctlError
-from .open_store import chosen, is_url, open_store
+from .database_urls import is_url
+from .open_store import chosen, open_store
 
 if TYPE_CHECKING:
     from ..engine.store import Store

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+
+from .database_urls import is_url
 
 if TYPE_CHECKING:
     from ..engine.store import Store
@@ -19,12 +20,6 @@ if TYPE_CHECKING:
 
 #: the environment variable naming the database when ``--db`` is not given
 ENV = "LABCTL_DATABASE_URL"
-SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_url(target: str | Path | None) -> bool:
-    """Whether ``target`` names a PostgreSQL database rather than a SQLite file."""
-    return isinstance(target, str) and target.startswith(SCHEMES)
 
 
 def chosen(db: str | Path | None) -> str | Path | None:
@@ -37,18 +32,6 @@ def chosen(db: str | Path | None) -> str | Path | None:
     if from_env:
         return from_env if is_url(from_env) else Path(from_env)
     return None
-
-
-def shown(target: str | Path) -> str:
-    """A database as messages name it: a file's path, a URL without its password."""
-    text = str(target)
-    if not is_url(text):
-        return text
-    parts = urlsplit(text)
-    if parts.password is None:
-        return text
-    return urlunsplit(parts._replace(netloc=parts.netloc.replace(
-        f":{parts.password}@", ":***@", 1)))
 
 
 def open_store(target: str | Path) -> Store:

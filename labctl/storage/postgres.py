@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ..app import AppSpec
 from ..errors import LabctlError
 from . import app_tables, migrations, pg_schema
-from .open_store import shown
+from .database_urls import shown
 from .sqlite import LIVE_DELIVERIES_AFTER, LIVE_MESSAGES_TIDY, StorageError, to_sql
 
 try:

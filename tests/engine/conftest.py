@@ -26,7 +26,8 @@ import pytest
 from labctl.engine import Engine, SubmitResult
 from labctl.pages import Page
 from labctl.project import Project, load_project
-from labctl.storage.open_store import is_url, open_store
+from labctl.storage.database_urls import is_url
+from labctl.storage.open_store import open_store
 from labctl.validation import validate_project
 
 SAMPLE_SESSIONS = Path(__file__).resolve().parents[2] / "sample_sessions"

@@ -35,7 +35,7 @@ import websocket
 from labctl.engine import Engine
 from labctl.participant_urls import POSITION, participant_url
 from labctl.project import load_project
-from labctl.storage.open_store import is_url
+from labctl.storage.database_urls import is_url
 from labctl.storage.sqlite import SqliteStore
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_sessions"
