@@ -18,13 +18,13 @@ from typing import Any
 
 from .errors import LabctlError
 from .server.dev import Reload, Workbench
+from .server.serve import SWEEP_SECONDS, sweep_once
 
 log = logging.getLogger("labctl.dev")
 
 #: how long watchfiles waits for more changes after one before reporting them (ms): an editor
 #: saving writes a file in several steps; the reload waits for the last
 SETTLE_MS = 50
-SWEEP_SECONDS = 1.0
 
 Report = Callable[[Reload, Path, list[str]], None]
 
@@ -93,7 +93,8 @@ class DevServer:
             self.report(self.bench.reload(), self.bench.root, changed)
 
     def _sweep(self) -> None:
-        """Submit pages whose timeout passed, as ``labctl run`` does."""
+        """The clock-driven work of the engine (timeouts, arrivals, dropouts), as ``labctl
+        run`` does."""
         import gevent
 
         while True:
@@ -101,20 +102,4 @@ class DevServer:
             engine = self.bench.engine
             if engine is None:
                 continue
-            try:
-                engine.expire_timeouts()
-            except LabctlError as exc:
-                log.error("could not submit a timed-out page: %s", exc)
-            try:
-                engine.group_waiting_arrivals()
-            except LabctlError as exc:
-                log.error("could not group the players waiting at arrival: %s", exc)
-            engine.sweep_presence()
-            try:
-                engine.apply_dropouts()
-            except LabctlError as exc:
-                log.error("could not act for a dropout: %s", exc)
-            try:
-                engine.expire_arrivals()
-            except LabctlError as exc:
-                log.error("could not apply an arrival timeout: %s", exc)
+            sweep_once(engine)

@@ -91,16 +91,11 @@ def page_view(tx: Tx, row: Row) -> PageView:
                     subsession=player.subsession)
     if step.is_wait:
         view.waiting_for = waiting_for(tx, step, player)
-        _wait_page_hooks(tx, step, player, view)
+        _template_hooks(tx, step, step.wait_page, player, view)
         return view
     page = step.form_page
     view.fields = progress.form_fields(page, player)
-    view.extra = dict(progress.call_hook(
-        page.vars_for_template, player, root=tx.root,
-        what=f"vars_for_template of {step.describe()}") or {})
-    if page.js_vars is not None:
-        view.js_vars = progress.call_hook(page.js_vars, player, root=tx.root,
-                                          what=f"js_vars of {step.describe()}")
+    _template_hooks(tx, step, page, player, view)
     if row["deadline"] is not None:
         view.seconds_left = max(0.0, row["deadline"] - tx.now)
         view.timer_text = page.timer_text
@@ -124,9 +119,9 @@ def _exit_link(tx: Tx, row: Row, person: Participant, view: PageView) -> None:
         view.exit_problem = str(exc)
 
 
-def _wait_page_hooks(tx: Tx, step: Step, player: Player, view: PageView) -> None:
-    """A wait page's ``vars_for_template`` and ``js_vars``, for its own template."""
-    page = step.wait_page
+def _template_hooks(tx: Tx, step: Step, page: Any, player: Player, view: PageView) -> None:
+    """A page's (or a wait page's, for its own template) ``vars_for_template`` and
+    ``js_vars``, each called only where the page defines it."""
     if page.vars_for_template is not None:
         view.extra = dict(progress.call_hook(
             page.vars_for_template, player, root=tx.root,

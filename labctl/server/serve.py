@@ -93,6 +93,28 @@ def _sweep_permission(store: Store) -> Callable[[], bool]:
     return lambda: True
 
 
+#: what each second's sweep does, in order, and what a failure of it is logged as: pages
+#: whose timeout passed, arrival groups an app's rule forms, the dropout policies and arrival
+#: waiting limits (presence, in memory only, is swept between them)
+SWEEPS: tuple[tuple[str, str], ...] = (
+    ("expire_timeouts", "could not submit a timed-out page"),
+    ("group_waiting_arrivals", "could not group the players waiting at arrival"),
+    ("sweep_presence", "could not flag who fell silent"),
+    ("apply_dropouts", "could not act for a dropout"),
+    ("expire_arrivals", "could not apply an arrival timeout"),
+)
+
+
+def sweep_once(engine: Engine) -> None:
+    """One sweep of the engine's clock-driven work (``labctl run`` and ``labctl dev`` alike);
+    one failing part is logged and the others still run."""
+    for action, failure in SWEEPS:
+        try:
+            getattr(engine, action)()
+        except LabctlError as exc:
+            log.error("%s: %s", failure, exc)
+
+
 def _sweep_timeouts(engine: Engine, may_sweep: Callable[[], bool]) -> None:
     import gevent
 
@@ -100,20 +122,4 @@ def _sweep_timeouts(engine: Engine, may_sweep: Callable[[], bool]) -> None:
         gevent.sleep(SWEEP_SECONDS)
         if not may_sweep():
             continue
-        try:
-            engine.expire_timeouts()
-        except LabctlError as exc:
-            log.error("could not submit a timed-out page: %s", exc)
-        try:
-            engine.group_waiting_arrivals()
-        except LabctlError as exc:
-            log.error("could not group the players waiting at arrival: %s", exc)
-        engine.sweep_presence()  # in memory only: flags who fell silent on the monitor
-        try:
-            engine.apply_dropouts()  # the declared dropout policies
-        except LabctlError as exc:
-            log.error("could not act for a dropout: %s", exc)
-        try:
-            engine.expire_arrivals()  # waiting limits of grouping by arrival
-        except LabctlError as exc:
-            log.error("could not apply an arrival timeout: %s", exc)
+        sweep_once(engine)

@@ -19,25 +19,12 @@ from pathlib import Path
 
 import pytest
 
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-#: flags for a machine with no network but loopback: no background connections, no GPU
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+# the same Chromium, flags and CSP listener as labctl test --browsers
+from labctl.bots.browser import CHROMIUM_ARGS, CSP_LISTENER, DEFAULT_CHROMIUM
+
 #: the longest any single Playwright action or expectation may take (ms)
 ACTION_TIMEOUT_MS = 10_000
 LAUNCH_TIMEOUT_MS = 30_000
-
-# Reports each CSP violation to the test (installed before any of the page's own scripts run;
-# Playwright injects it outside the page's CSP).
-CSP_LISTENER = """
-document.addEventListener("securitypolicyviolation", function (event) {
-  window.__labctlCspViolation(event.violatedDirective + " blocked " + (event.blockedURI || "inline")
-    + " at " + event.sourceFile + ":" + event.lineNumber);
-});
-"""
 
 
 def in_ci() -> bool:
