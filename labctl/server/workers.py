@@ -24,10 +24,12 @@ from collections.abc import Callable
 from ..errors import LabctlError
 
 log = logging.getLogger("labctl.server")
-#: a worker that dies this often within ``CRASH_WINDOW`` seconds is not started again: it
-#: would only die again (a broken project, a database refusing connections)
-MAX_RESTARTS = 5
-CRASH_WINDOW = 60.0
+#: a worker that dies within ``YOUNG_SECONDS`` of its start this many times in a row is not
+#: started again: it would only die again (a broken project, a database refusing connections).
+#: A worker that served longer before it died (killed, out of memory) is always started again,
+#: however often that happens: a busy lab day must not run out of workers.
+MAX_YOUNG_DEATHS = 5
+YOUNG_SECONDS = 10.0
 #: seconds between two looks at the workers, and the bound of a stop
 WATCH_SECONDS = 0.2
 STOP_SECONDS = 10.0
@@ -69,7 +71,8 @@ class Workers:
         self.count = count
         self.work = work
         self.pids: dict[int, int] = {}  # pid -> worker number
-        self.deaths: list[float] = []
+        self.started: dict[int, float] = {}  # worker number -> when it was last started
+        self.young_deaths: dict[int, int] = {}  # worker number -> early deaths in a row
         self.stopping = False
 
     def start(self, number: int) -> None:
@@ -84,6 +87,7 @@ class Workers:
             finally:
                 os._exit(code)
         self.pids[pid] = number
+        self.started[number] = time.monotonic()
 
     def run(self) -> None:
         """Start every worker, then restart those that die until told to stop."""
@@ -115,19 +119,20 @@ class Workers:
             self._restart(number, status)
 
     def _restart(self, number: int, status: int) -> None:
-        now = time.monotonic()
-        self.deaths = [t for t in self.deaths if now - t < CRASH_WINDOW] + [now]
+        lived = time.monotonic() - self.started.get(number, 0.0)
+        young = self.young_deaths.get(number, 0) + 1 if lived < YOUNG_SECONDS else 0
+        self.young_deaths[number] = young
         how = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
                else f"exit code {os.WEXITSTATUS(status)}")
-        if len(self.deaths) > MAX_RESTARTS:
-            log.error("worker %d died (%s); %d workers died within %.0f s, so it is not "
-                      "started again: see the messages above", number, how, len(self.deaths),
-                      CRASH_WINDOW)
+        if young >= MAX_YOUNG_DEATHS:
+            log.error("worker %d died (%s) within %.0f s of its start, %d times in a row, so "
+                      "it is not started again: see the messages above", number, how,
+                      YOUNG_SECONDS, young)
             if not self.pids:
                 self.stopping = True
             return
-        log.warning("worker %d died (%s); starting it again (its participants' pages "
-                    "reconnect to the other workers meanwhile)", number, how)
+        log.warning("worker %d died (%s) after %.0f s; starting it again (its participants' "
+                    "pages reconnect to the other workers meanwhile)", number, how, lived)
         self.start(number)
 
     def _stop_all(self) -> None:
