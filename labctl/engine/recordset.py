@@ -149,30 +149,31 @@ class RecordSet:
         if isinstance(cached, cls):
             return cached, False
         record = cls.__new__(cls)
-        Record.__init__(record)
-        for name, field in cls.declared_fields().items():
+        values = {}
+        for name, field in cls._fields.items():
             value = row.get(name)
-            record._values[name] = field.coerce(value) if value is not None else None
-        record.id = row["id"]
-        record._navigator = self.links
-        record._app = spec
+            values[name] = field.coerce(value) if value is not None else None
+        # what ``Record.__init__`` and the built-in attributes' checked assignment would
+        # set, set at once: a market's live message loads ten members each time
+        record.__dict__.update(_values=values, _dirty=set(), _navigator=self.links,
+                               id=row["id"], _app=spec)
         self._records[key] = record
         return record, True
 
     def _player(self, spec: AppSpec, row: dict[str, Any]) -> Player:
         player, new = self._record(spec.player_class, spec, "player", row)
         if new:
-            player.round_number = row["round_number"]
-            player.session = self.session
-            player.id_in_group = row["id_in_group"] or 0
-            player.role = row["role"] or ""
-            player.participant = self.participant(row["participant_id"])
-            player._loaded_payoff = row.get("payoff") or 0
+            round_number = row["round_number"]
+            player.__dict__.update(
+                round_number=round_number, session=self.session,
+                id_in_group=row["id_in_group"] or 0, role=row["role"] or "",
+                participant=self.participant(row["participant_id"]),
+                _loaded_payoff=row.get("payoff") or 0,
+                subsession=self.subsession(spec, round_number),
+                # a player has no group until one forms (groups formed as players arrive)
+                group=(self.group(spec, row["group_id"])
+                       if row["group_id"] is not None else None))
             self._players_of.setdefault(row["participant_id"], []).append(player)
-            player.subsession = self.subsession(spec, row["round_number"])
-            # a player has no group until one forms (groups formed as players arrive)
-            player.group = (self.group(spec, row["group_id"])  # type: ignore[assignment]
-                            if row["group_id"] is not None else None)
         return player
 
     def _group(self, spec: AppSpec, row: dict[str, Any]) -> Group:
