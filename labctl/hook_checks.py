@@ -29,8 +29,8 @@ from .records import Group, Player, Record, Subsession
 
 __all__ = ["FIELD_HOOK_SUFFIXES", "problems"]
 
-#: live methods run on a Page (README, Live pages)
-LIVE_ON_PAGE = ("put the live_method on the Page the players are on, as "
+#: live methods run on a Page or a WaitPage (README, Live pages)
+LIVE_ON_PAGE = ("put the live_method on the Page (or WaitPage) the players are on, as "
                 "@staticmethod def live_method(player, data):")
 
 #: hooks of an oTree Page that labctl does not run, with what to write instead
@@ -40,7 +40,6 @@ PAGE_HOOKS: dict[str, str] = {
 
 #: hooks of an oTree WaitPage that labctl does not run, with what to write instead
 WAIT_PAGE_HOOKS: dict[str, str] = {
-    "live_method": "wait pages run no live method in labctl; " + LIVE_ON_PAGE,
     "app_after_this_page": "put it on the Page before the wait page",
 }
 

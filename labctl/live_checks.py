@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from .otree_templates import translate
-from .pages import Page, is_sequence_item
+from .pages import Page, WaitPage, is_sequence_item
 from .problems import Problem
 from .project import Project
 
-__all__ = ["problems"]
+__all__ = ["method_problems", "problems"]
 
 #: the layout that loads the live client (``labctl/server/templates/labctl/page.html``)
 LIVE_LAYOUT = "labctl/page.html"
@@ -38,15 +38,16 @@ def problems(project: Project) -> list[Problem]:
         for page in spec.page_sequence:
             if is_sequence_item(page) and issubclass(page, Page) and (
                     page.live_method is not None):
-                found += _method_problems(page, spec.module)
+                found += method_problems(page, spec.module)
                 found += _template_problems(page, spec.template_path(page))
     return found
 
 
-def _method_problems(page: type[Page], module: Any) -> list[Problem]:
+def method_problems(page: type[Page] | type[WaitPage], module: Any) -> list[Problem]:
+    """LC211-LC213 of a page's or a wait page's ``live_method``."""
     method = vars_of(page).get("live_method", page.live_method)
     where = _site(method, page._defined_at)
-    name = f"page '{page.__name__}'"
+    name = f"{'wait page' if issubclass(page, WaitPage) else 'page'} '{page.__name__}'"
     if isinstance(method, str):
         player = getattr(module, "Player", None)
         known = f"Player.{method}(self, data)" if callable(getattr(player, method, None)) else (
@@ -92,12 +93,13 @@ def _template_problems(page: type[Page], path: Path) -> list[Problem]:
     return []
 
 
-def vars_of(page: type[Page]) -> dict[str, Any]:
+def vars_of(page: type[Page] | type[WaitPage]) -> dict[str, Any]:
     """The page's own class attributes (down its researcher-written bases), undecorated
     static methods kept as they were written."""
+    base = WaitPage if issubclass(page, WaitPage) else Page
     found: dict[str, Any] = {}
     for klass in reversed(page.__mro__):
-        if klass is not Page and issubclass(klass, Page):
+        if klass is not base and issubclass(klass, base):
             found.update(vars(klass))
     return found
 

@@ -134,6 +134,10 @@ class WaitPage(_SequenceItem):
     vars_for_template: ClassVar[Callable[[Player], dict[str, Any]] | None] = None
     #: ``js_vars(player)``: a dict handed to the wait page's scripts as JSON (``js_vars``)
     js_vars: ClassVar[Callable[[Player], dict[str, Any]] | None] = None
+    #: ``live_method(player, data)``: runs for each message the wait page's own template's
+    #: script sends with ``liveSend(data)`` while the player waits (oTree 6), as on a Page;
+    #: its replies reach only the members waiting on this page, and it never releases it
+    live_method: ClassVar[Callable[[Player, Any], dict[int, Any] | None] | None] = None
     #: ``wait_for(player)``: the players this player waits for (oTree's "wait for specific
     #: people" recipe), instead of the whole group; the player is always among them, and the
     #: page releases together those whose lists are the same

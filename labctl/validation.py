@@ -37,6 +37,7 @@ from . import (
     recipe_checks,
     template_checks,
     translation_checks,
+    wait_live_checks,
 )
 from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec, template_home
 from .errors import FieldValueError, ValidationFailed
@@ -81,6 +82,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems += otree_hints.problems(project.root)
     problems += hook_checks.problems(project)
     problems += live_checks.problems(project)
+    problems += wait_live_checks.problems(project)
     problems += asset_checks.problems(project)
     problems += data_checks.problems(project)
     problems += translation_checks.problems(project)

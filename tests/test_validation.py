@@ -522,10 +522,11 @@ STATIC = "\n\n    @staticmethod\n    def {}(player):\n        return {{}}"  # de
 HOLD = ("\n\nclass Hold(labctl.WaitPage):\n    @staticmethod\n    def {}(player):\n"
         "        return {{}}\n")  # decorator on line 16
 RULE_CASES += [
-    pytest.param(project_files(extra=HOLD.format("live_method"), page_sequence="[Ask, Hold]"),
+    pytest.param(project_files(extra=HOLD.format("app_after_this_page"),
+                               page_sequence="[Ask, Hold]"),
                  "LC190", "game/__init__.py:16",
-                 "wait page 'Hold' defines live_method, which labctl does not run",
-                 id="LC190-wait-page-live-method"),
+                 "wait page 'Hold' defines app_after_this_page, which labctl does not run",
+                 id="LC190-wait-page-app-after-this-page"),
     pytest.param(project_files(extra="\ndef before_session_starts(subsession):\n    pass\n"),
                  "LC191", "game/__init__.py:14",
                  "app 'game' defines before_session_starts(), which labctl does not call",
@@ -637,6 +638,39 @@ RULE_CASES += [
 ]
 
 
+# LC265-LC266 wait pages with a live_method (labctl/wait_live_checks.py)
+LIVE_HOLD = ("\n\nclass Hold(labctl.WaitPage):\n{}    @staticmethod\n    def live_method({}):\n"
+             "        return {{0: data}}\n")  # class on line 15
+HOLD_HTML = ('{% block scripts %}<script src="/app-static/game/hold.js"></script>'
+             "{% endblock %}\n{% block content %}<p>Hold on</p>{% endblock %}\n")
+
+
+def live_hold(html: str | None = HOLD_HTML, settings: str = "",
+              arguments: str = "player, data") -> dict[str, str | bytes | None]:
+    return {**project_files(extra=LIVE_HOLD.format(settings, arguments),
+                            page_sequence="[Ask, Hold]"), "game/Hold.html": html}
+
+
+RULE_CASES += [
+    pytest.param(live_hold(html=None), "LC265", "game/__init__.py:15", "wait page 'Hold' has "
+                 "a live_method, but no template of its own, so no script could call liveSend",
+                 id="LC265-no-template"),
+    pytest.param(live_hold(html='{% extends "labctl/base.html" %}\n' + HOLD_HTML), "LC265",
+                 "game/Hold.html:1", "its template extends 'labctl/base.html', which does not "
+                 "load liveSend", id="LC265-extends"),
+    pytest.param(live_hold(html=HOLD_HTML + "{% block labctl_scripts %}{% endblock %}\n"),
+                 "LC265", "game/Hold.html:3", "its template replaces the block labctl_scripts",
+                 id="LC265-client-block"),
+    pytest.param({**project_files(extra=LIVE_HOLD.format(
+        "    group_by_arrival_time = True\n", "player, data"), page_sequence="[Hold, Ask]"),
+        "game/Hold.html": HOLD_HTML}, "LC266", "game/__init__.py:15", "wait page 'Hold' groups "
+        "by arrival time and has a live_method", id="LC266-arrival"),
+    pytest.param(live_hold(arguments="player"), "LC212", "game/__init__.py:16", "wait page "
+                 "'Hold''s live_method takes (player), but is called with (player, data)",
+                 id="LC212-wait-page-signature"),
+]
+
+
 # LC25x oTree's recipes (labctl/recipe_checks.py)
 HOLD_WITH = "\n\nclass Hold(labctl.WaitPage):\n{}"  # class on line 15
 RULE_CASES += [
@@ -723,6 +757,14 @@ def test_a_live_page_that_can_run_has_no_problem(problems_of):
     assert problems_of(live_files(html=html)) == []
     assert problems_of(live_files(page='form_fields = ["age"]' + LIVE.format(
         "player, data, *rest"))) == []
+
+
+def test_a_live_wait_page_that_can_run_has_no_problem(problems_of):
+    explicit = '{% extends "labctl/wait_page.html" %}\n' + HOLD_HTML
+
+    assert problems_of(live_hold()) == []
+    assert problems_of(live_hold(html=explicit)) == []
+    assert problems_of(live_hold(settings="    wait_for_all_groups = True\n")) == []
 
 
 # LC215-LC218 static files and page scripts (labctl/asset_checks.py)

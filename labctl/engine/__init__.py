@@ -8,7 +8,7 @@ This module only re-exports; each concern has a module of its own:
   ``wait``: wait pages; ``flow``: the steps; ``creation``, ``matching``, ``rooms``;
 - ``recordset`` and ``tx``: the records one step loads and writes back;
 - ``shared_data`` and ``shared_access``: the live shared documents and who reaches them;
-- ``live``: live pages, a page's ``live_method`` run for each message of its script;
+- ``live``: live pages, a page's (or wait page's) ``live_method`` run for each message;
 - ``store``: the ``Store`` Protocol the engine needs from a database.
 """
 

@@ -7,8 +7,11 @@ The message and each payload it delivers are logged in ``live_messages`` in the 
 transaction (a payload once, however many members it reaches; each of them a small row of
 ``live_recipients``), and the deliveries are published (``hub.Channel.live``) after the
 commit, in commit order, only to members who are on a live page of the same app round. A
-message from a page the participant is no longer on (a stale tab, a replay) is refused, as are
-oversized or deeply nested payloads and a page sending faster than ``RATE_PER_SECOND``.
+wait page may have a ``live_method`` too (oTree 6): its messages reach only the members waiting
+on that same wait page, as oTree sends a page's replies to those on the sender's page; a live
+message never releases or holds a wait page. A message from a page the participant is no
+longer on (a stale tab, a replay, a wait page that released) is refused, as are oversized or
+deeply nested payloads and a page sending faster than ``RATE_PER_SECOND``.
 """
 
 from __future__ import annotations
@@ -152,7 +155,7 @@ class LiveActions(EngineCore):
 
 
 def live_step(tx: Tx, index: int) -> Step | None:
-    """The step at ``index`` if it is a page with a live method, else None."""
+    """The step at ``index`` if it is a page or wait page with a live method, else None."""
     if not 0 <= index < len(tx.steps):
         return None
     step = tx.steps[index]
@@ -182,7 +185,7 @@ def _run(tx: Tx, row: Row, step_token: Any, data: Any, text: str) -> int:
                           "nothing was sent; reload to see your current page")
     if step is None:
         raise LiveRefused("this page has no live method", "nothing was sent")
-    page = step.form_page
+    page = step.page
     player = tx.records.player(step.app, row["id"], step.round_number)
     assert page.live_method is not None
     returned = call_hook(page.live_method, player, data, root=tx.root,
@@ -238,15 +241,14 @@ def _deliver(tx: Tx, step: Step, addressed: list[tuple[Any, Any, str]], message_
     """Log each payload once, with the members it reaches, and publish it to each of them:
     to members on a live page of the same app round only (a member who moved on, or has not
     arrived yet, gets nothing). A live method moves nobody, so their rows as read in this
-    transaction tell where they are."""
+    transaction tell where they are (``_reaches``)."""
     rows = tx.records.unmoved_participant_rows(
         [member.participant.id for member, _, _ in addressed])
     payloads: dict[str, tuple[Any, list[Row]]] = {}
     for member, payload, text in addressed:
         recipient = rows[member.participant.id]
         current = live_step(tx, recipient["step"])
-        if current is None or current.app is not step.app or (
-                current.round_number != step.round_number):
+        if current is None or not _reaches(step, current):
             continue
         payloads.setdefault(text, (payload, []))[1].append({
             "participant_code": recipient["code"], "id_in_group": member.id_in_group,
@@ -258,3 +260,13 @@ def _deliver(tx: Tx, step: Step, addressed: list[tuple[Any, Any, str]], message_
         frame = Delivery(delivery_id, message_id, payload).frame(text)
         for recipient in recipients:
             tx.published.append((Channel.live(recipient["participant_code"]), frame))
+
+
+def _reaches(sender: Step, recipient: Step) -> bool:
+    """Whether a delivery of a message sent at ``sender`` reaches a member at ``recipient``
+    (both live steps): a page's, the live pages of its app round; a wait page's, that wait
+    page only (its script and a page's expect different messages; oTree delivers to the
+    sender's page only)."""
+    if sender.is_wait or recipient.is_wait:
+        return recipient.index == sender.index
+    return recipient.app is sender.app and recipient.round_number == sender.round_number

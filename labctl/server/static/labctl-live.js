@@ -1,4 +1,5 @@
-/* labctl's live client: oTree's liveSend(data) and liveRecv(data) on a page with a live_method.
+/* labctl's live client: oTree's liveSend(data) and liveRecv(data) on a page (or a wait page with
+   a template of its own) with a live_method.
 
    Loaded (not deferred) before the app's own scripts, so app code may call liveSend at once:
    messages sent before the connection is open wait in a queue. The page talks to its
@@ -187,7 +188,8 @@
   live.send = window.liveSend;
 
   function start() {
-    var form = document.getElementById("page-form");
+    // a page's form, or a wait page's box (a wait page with a live_method): both carry the step
+    var form = document.getElementById("page-form") || document.getElementById("wait-page");
     var found = /^(.*\/p\/[^/]+\/)/.exec(window.location.pathname);
     if (!form || !found) { reportError("this page cannot send live messages"); return; }
     step = parseInt(form.getAttribute("data-step"), 10);
