@@ -28,6 +28,7 @@ import jinja2
 import jsonschema
 
 from . import (
+    app_name_checks,
     asset_checks,
     data_checks,
     hook_checks,
@@ -86,6 +87,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems += translation_checks.problems(project)
     problems += recipe_checks.problems(project)
     problems += labday_checks.problems(project)
+    problems += app_name_checks.problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)
@@ -298,11 +300,11 @@ def _app_problems(spec: AppSpec) -> list[Problem]:
     settings = spec.settings
     where = settings.defined_at
     found: list[Problem] = []
-    if not APP_NAME_PATTERN.fullmatch(spec.name) or spec.name in RESERVED_APP_NAMES or \
-            keyword.iskeyword(spec.name):
+    if not APP_NAME_PATTERN.fullmatch(spec.name) or spec.name.lower() in RESERVED_APP_NAMES \
+            or keyword.iskeyword(spec.name):
         found.append(Problem.at(
             "LC120", spec.init_file, f"app name '{spec.name}' is invalid or reserved",
-            "rename the folder: lowercase letters, digits and _, and not one of "
+            "rename the folder: letters, digits and _, and not one of "
             + ", ".join(sorted(RESERVED_APP_NAMES))))
     if settings.name is not None and settings.name != spec.name:
         found.append(Problem.at(

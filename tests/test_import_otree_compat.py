@@ -1,0 +1,111 @@
+"""oTree code that ran as written in oTree, imported with ``labctl import otree`` and played
+by its own ``tests.py`` bots with ``labctl test``, with no hand edits: the things other labs'
+public projects do that labctl once refused (capitals in an app folder, an extra model linked
+to a player and a group, a data file opened from the project folder, ``app_after_this_page``
+on a wait page, ``creating_session`` reading later rounds)."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_import_otree import imported, invoke, write
+
+pytestmark = pytest.mark.slow
+
+SETTINGS = """
+SESSION_CONFIGS = [
+    dict(name='study', num_demo_participants={n}, app_sequence={apps}),
+]
+SESSION_CONFIG_DEFAULTS = dict(real_world_currency_per_point=1.00, participation_fee=0.00,
+                               doc="")
+PARTICIPANT_FIELDS = {fields}
+REAL_WORLD_CURRENCY_CODE = 'USD'
+"""
+
+HEAD = """
+from otree.api import *
+
+
+class C(BaseConstants):
+    NAME_IN_URL = '{name}'
+    PLAYERS_PER_GROUP = {size}
+    NUM_ROUNDS = {rounds}
+
+
+class Subsession(BaseSubsession):
+    pass
+
+
+class Group(BaseGroup):
+    pass
+
+
+"""
+
+BOT_HEAD = """
+from otree.api import Currency as c, currency_range, expect, Bot
+from . import *
+
+
+class PlayerBot(Bot):
+    def play_round(self):
+"""
+
+
+def app(name: str, body: str, bot: str, size: str = "None", rounds: int = 1,
+        templates: dict[str, str] | None = None) -> dict[str, str]:
+    """An oTree app's files: ``C``, Subsession and Group, then ``body``; ``bot`` is the body
+    of its ``play_round``; each page named in ``templates`` gets that content block."""
+    files = {f"{name}/__init__.py": HEAD.format(name=name.lower(), size=size, rounds=rounds)
+             + body,
+             f"{name}/tests.py": BOT_HEAD + "".join(f"        {line}\n"
+                                                     for line in bot.splitlines())}
+    for page, content in (templates or {}).items():
+        files[f"{name}/{page}.html"] = ("{{ block content }}\n" + content
+                                        + "\n{{ next_button }}\n{{ endblock }}\n")
+    return files
+
+
+def study(tmp_path: Path, apps: list[str], files: dict[str, str], n: int = 2,
+          fields: tuple[str, ...] = ()) -> Path:
+    settings = SETTINGS.format(n=n, apps=apps, fields=list(fields))
+    return write(tmp_path / "otree_study", {"settings.py": settings, **files})
+
+
+def plays(dest: Path, n: int = 2, *options: object) -> str:
+    played = invoke("test", "study", "-n", n, *options, dest)
+    assert played.exit_code == 0, played.output
+    assert f"OK {n} bots played study" in played.output
+    return played.output
+
+
+SURVEY = """
+class Player(BasePlayer):
+    age = models.IntegerField(min=0, max=120)
+
+
+class Survey(Page):
+    form_model = 'player'
+    form_fields = ['age']
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.participant.vars[__name__] = player.age
+
+
+page_sequence = [Survey]
+"""
+
+
+def test_an_app_folder_with_capitals_keeps_its_name_and_plays(tmp_path):
+    # oTree takes any package name as an app; its data and analysis scripts use that name
+    source = study(tmp_path, ["exit_survey_CB"], app(
+        "exit_survey_CB", SURVEY,
+        "yield Survey, dict(age=30)\nexpect(self.participant.vars['exit_survey_CB'], 30)",
+        templates={"Survey": "{{ formfields }}"}))
+    dest, _ = imported(tmp_path, source)
+    assert (dest / "exit_survey_CB" / "__init__.py").is_file()
+    assert "'exit_survey_CB'" in (dest / "sessions.py").read_text(encoding="utf-8")
+    plays(dest, 2, "--export", tmp_path / "out")
+    ages = (tmp_path / "out" / "exit_survey_CB.csv").read_text(encoding="utf-8-sig")
+    assert ages.count(",30") == 2
