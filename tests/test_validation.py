@@ -562,6 +562,12 @@ RULE_CASES += [
                  "LC232", "game/__init__.py:14",
                  "extra record Trial of app 'game' has no link to a player or group",
                  id="LC232-extra-record-without-link"),
+    pytest.param(project_files(extra="\nclass Trade(labctl.ExtraRecord):\n"
+                               "    buyer = labctl.Link(Player)\n"
+                               "    seller = labctl.Link(Player)\n"),
+                 "LC232", "game/__init__.py:14",
+                 "extra record Trade of app 'game' has 2 links (buyer, seller)",
+                 id="LC232-extra-record-with-two-player-links"),
     pytest.param(project_files(extra="\nclass Trial(labctl.ExtraRecord):\n"
                                "    player = labctl.Link(Player)\n"
                                "    round_number = fields.Integer()\n"),

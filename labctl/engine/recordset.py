@@ -233,15 +233,15 @@ class RecordSet:
             if new:
                 record.round_number = row["round_number"]
                 record.session = self.session
-                record._linked = None
+                record._linked = {}
                 record._keys = {name: row.get(name) for name in EXTRA_COLUMNS}
             found.append(record)
         return found
 
-    def extra_link(self, spec: AppSpec, record: ExtraRecord) -> Player | Group:
+    def extra_link(self, spec: AppSpec, record: ExtraRecord, kind: str) -> Player | Group:
         keys = record._keys
         with self.store.reading():
-            if type(record).link().kind == "group":
+            if kind == "group":
                 return self.group(spec, keys["group_id"])
             return self.player(spec, keys["participant_id"], keys["round_number"])
 
@@ -408,8 +408,8 @@ class RecordLinks:
     def extra_records(self, spec: AppSpec, cls: type[E], criteria: dict[str, Any]) -> list[E]:
         return self._set().extra_records(spec, cls, criteria)
 
-    def extra_link(self, spec: AppSpec, record: ExtraRecord) -> Player | Group:
-        return self._set().extra_link(spec, record)
+    def extra_link(self, spec: AppSpec, record: ExtraRecord, kind: str) -> Player | Group:
+        return self._set().extra_link(spec, record, kind)
 
 
 def stored_player(store: Store, project: Project, session_code: str, spec: AppSpec,
