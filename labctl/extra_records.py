@@ -145,7 +145,7 @@ class ExtraRecord(Record):
         current step."""
         link = cls.link()
         owners = cls._owners(values, "create")
-        owner = owners.get(link.name)
+        owner: Any = owners.get(link.name)  # checked to be a Player or Group by _spec_of
         spec = cls._spec_of(owner, "create", link)
         record = cls(**values)
         record._linked = owners
@@ -184,7 +184,7 @@ class ExtraRecord(Record):
             if other.name in owners:
                 columns["group_id" if other.kind == "group" else "player_id"] = \
                     owners[other.name].id
-        spec: AppSpec = owner._app  # type: ignore[union-attr]
+        spec: AppSpec = owner._app
         found = cls._owner_nav(owner).extra_records(spec, cls, columns)
         for record in found:
             record._linked = {**record._linked, **owners}
