@@ -109,3 +109,54 @@ def test_an_app_folder_with_capitals_keeps_its_name_and_plays(tmp_path):
     plays(dest, 2, "--export", tmp_path / "out")
     ages = (tmp_path / "out" / "exit_survey_CB.csv").read_text(encoding="utf-8-sig")
     assert ages.count(",30") == 2
+
+
+QUIZ = """
+import csv
+
+with open('quiz/questions.csv', encoding='utf-8') as file:  # oTree runs from the project root
+    QUESTIONS = list(csv.DictReader(file))
+
+
+class Player(BasePlayer):
+    answer = models.StringField()
+    question = models.StringField()
+
+
+def creating_session(subsession):
+    for player in subsession.get_players():
+        player.question = QUESTIONS[0]['text']
+
+
+class Quiz(Page):
+    form_model = 'player'
+    form_fields = ['answer']
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = 10 if player.answer == QUESTIONS[0]['answer'] else 0
+
+
+page_sequence = [Quiz]
+"""
+
+
+def test_an_app_reading_a_file_from_the_project_root_plays_from_any_folder(
+        tmp_path, monkeypatch):
+    files = app("quiz", QUIZ, "yield Quiz, dict(answer='Paris')\nexpect(self.player.payoff, 10)",
+                templates={"Quiz": "<p>{{ player.question }}</p>{{ formfields }}"})
+    files["quiz/questions.csv"] = "text,answer\nThe capital of France?,Paris\n"
+    source = study(tmp_path, ["quiz"], files)
+    dest, _ = imported(tmp_path, source)  # validates: the module read its file on import
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    checked = invoke("validate", dest)
+    assert checked.exit_code == 0, checked.output
+    # paths typed by the user still mean the folder they were typed in (each command is a
+    # process of its own; here the one before moved the test process into the project)
+    monkeypatch.chdir(elsewhere)
+    plays(dest, 2, "--export", "out", "--db", "played.db")
+    assert (elsewhere / "played.db").is_file() and not (dest / "played.db").exists()
+    assert "The capital of France?" in (elsewhere / "out" / "quiz.csv").read_text(
+        encoding="utf-8-sig")

@@ -12,6 +12,7 @@ project that would not load.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -159,7 +160,15 @@ def _write(target: Path, text: str, root: Path, report: Report) -> None:
 
 
 def _validate(dest: Path, report: Report) -> None:
-    """``labctl validate`` on the written project: each problem left is manual work."""
+    """``labctl validate`` on the written project, run from its folder as labctl's commands
+    run (so an app that opens a file by a path from the project root loads): each problem
+    left is manual work."""
+    dest = dest.resolve()
+    with contextlib.chdir(dest):
+        _validate_here(dest, report)
+
+
+def _validate_here(dest: Path, report: Report) -> None:
     from ..project import load_project
     from ..validation import validate_project
 
