@@ -41,7 +41,6 @@ PAGE_HOOKS: dict[str, str] = {
 #: hooks of an oTree WaitPage that labctl does not run, with what to write instead
 WAIT_PAGE_HOOKS: dict[str, str] = {
     "live_method": "wait pages run no live method in labctl; " + LIVE_ON_PAGE,
-    "app_after_this_page": "put it on the Page before the wait page",
 }
 
 #: functions of an oTree app module that labctl does not call, with what to write instead

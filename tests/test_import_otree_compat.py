@@ -160,3 +160,66 @@ def test_an_app_reading_a_file_from_the_project_root_plays_from_any_folder(
     assert (elsewhere / "played.db").is_file() and not (dest / "played.db").exists()
     assert "The capital of France?" in (elsewhere / "out" / "quiz.csv").read_text(
         encoding="utf-8-sig")
+
+
+SORTING = """
+class Player(BasePlayer):
+    pass
+
+
+class Intro(Page):
+    pass
+
+
+class Sort(WaitPage):
+    @staticmethod
+    def after_all_players_arrive(group):
+        for player in group.get_players():
+            player.participant.treated = player.id_in_group == 1
+
+    @staticmethod
+    def app_after_this_page(player, upcoming_apps):
+        if player.participant.treated:
+            return upcoming_apps[-1]
+
+
+page_sequence = [Intro, Sort]
+"""
+
+TREATMENT = """
+class Player(BasePlayer):
+    pass
+
+
+class Treatment(Page):
+    pass
+
+
+page_sequence = [Treatment]
+"""
+
+DEBRIEF = """
+class Player(BasePlayer):
+    pass
+
+
+class Debrief(Page):
+    pass
+
+
+page_sequence = [Debrief]
+"""
+
+
+def test_app_after_this_page_on_a_wait_page_skips_an_app_for_whom_it_names(tmp_path):
+    files = {**app("sorting", SORTING, "yield Intro", size="2",
+                   templates={"Intro": "<p>Hello</p>"}),
+             **app("treatment", TREATMENT,
+                   "yield Treatment\nexpect(self.participant.treated, False)",
+                   templates={"Treatment": "<p>Control</p>"}),
+             **app("debrief", DEBRIEF, "yield Debrief", templates={"Debrief": "<p>Bye</p>"})}
+    source = study(tmp_path, ["sorting", "treatment", "debrief"], files, fields=("treated",))
+    dest, _ = imported(tmp_path, source)  # no LC190: labctl runs it on wait pages too
+    plays(dest, 4, "--export", tmp_path / "out")
+    timings = (tmp_path / "out" / "page_timings.csv").read_text(encoding="utf-8-sig")
+    assert timings.count('"treatment",1,"Treatment"') == 2  # the other half skipped it

@@ -235,6 +235,54 @@ page_sequence = [Last]
 """
 
 
+WAIT_THEN_SKIP = """\
+import labctl
+
+app = labctl.App(players_per_group=2)
+
+
+class Group(labctl.Group):
+    pass
+
+
+class Choose(labctl.Page):
+    pass
+
+
+class Sort(labctl.WaitPage):
+    @staticmethod
+    def after_all_players_arrive(group):
+        for player in group.get_players():
+            player.participant.vars["skip"] = player.id_in_group == 1
+
+    @staticmethod
+    def app_after_this_page(player, upcoming_apps):
+        assert upcoming_apps == ["middle", "last"]
+        if player.participant.vars["skip"]:
+            return "last"
+
+
+page_sequence = [Choose, Sort]
+"""
+
+
+def test_app_after_this_page_on_a_wait_page_sends_each_released_player_on(
+        make_project, open_engine, driver_of):
+    # oTree asks a wait page's app_after_this_page too, for each player it lets go
+    project = make_project({"first": WAIT_THEN_SKIP, "middle": SKIP_MIDDLE, "last": SKIP_LAST},
+                           'name="demo", app_sequence=["first", "middle", "last"]')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    one, two = driver.codes(engine.create_session("demo", 2, seed=1))
+
+    assert driver.advance(one).page == "Sort"  # waits for the other
+    driver.advance(two)  # the last to arrive: both are let go
+    placed = {code: driver.look(code) for code in (one, two)}
+    skipped = next(code for code, seen in placed.items() if seen.app == "last")
+    stayed = next(code for code, seen in placed.items() if seen.app != "last")
+    assert (placed[skipped].page, placed[stayed].page) == ("Last", "Middle")
+
+
 def test_app_after_this_page_skips_to_a_later_app_and_nobody_waits_for_the_skipper(
         make_project, open_engine, driver_of):
     project = make_project({"first": SKIP_FIRST, "middle": SKIP_MIDDLE, "last": SKIP_LAST},
