@@ -237,3 +237,69 @@ def test_a_float_field_keeps_measures_that_are_not_money(make_project, open_engi
                     {"belief": 0.7, "seconds": 1 / 3, "kind": real}]
     player_class = project.apps["measures"].player_class
     assert player_class.declared_fields()["seconds"].doc == "reaction time in seconds"
+
+
+LATER_ROUNDS_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=2, num_rounds=3, matching="random")
+
+
+class Subsession(labctl.Subsession):
+    seen_rounds = fields.Integer(initial=0)
+
+
+class Player(labctl.Player):
+    treatment = fields.Text(required=False)
+    partner_then = fields.Integer(required=False)
+
+
+def creating_session(subsession):
+    if subsession.round_number == 1:  # oTree: every round exists before round 1's hook runs
+        subsession.seen_rounds = len(subsession.in_rounds(1, 3))
+        for later in subsession.in_rounds(2, 3):
+            later.seen_rounds = later.round_number * 10
+        for player in subsession.get_players():
+            drawn = "high" if player.participant.id_in_session % 2 else "low"
+            for each in player.in_rounds(1, 3):
+                each.treatment = drawn
+            last = player.in_round(3)
+            player.partner_then = last.get_others_in_group()[0].participant.id_in_session
+
+
+class Play(labctl.Page):
+    pass
+
+
+page_sequence = [Play]
+"""
+
+
+def test_creating_session_of_round_1_reads_and_sets_the_later_rounds(
+        make_project, open_engine, dbfile):
+    project = make_project({"later": LATER_ROUNDS_APP},
+                           'name="demo", app_sequence=["later"], num_participants=4')
+    engine = open_engine(project)
+    engine.create_session("demo", seed=3)
+
+    subsessions = dbfile.rows("SELECT round_number, seen_rounds FROM later_subsession "
+                              "ORDER BY round_number")
+    assert [row["seen_rounds"] for row in subsessions] == [3, 20, 30]
+    players = dbfile.rows("SELECT p.round_number, p.treatment, p.partner_then, p.group_id, "
+                          "p.participant_id FROM later_player p ORDER BY p.round_number, "
+                          "p.participant_id")
+    assert len(players) == 12
+    treatments = {(row["participant_id"], row["round_number"]): row["treatment"]
+                  for row in players}
+    for (participant, _round), treatment in treatments.items():
+        assert treatment == treatments[(participant, 1)] in ("high", "low")
+    # round 1's hook saw round 3's random groups as they are played
+    third = [row for row in players if row["round_number"] == 3]
+    numbers = {row["participant_id"]: n for n, row in enumerate(sorted(
+        third, key=lambda r: r["participant_id"]), start=1)}
+    for row in (row for row in players if row["round_number"] == 1):
+        partner = next(other for other in third if other["group_id"] == next(
+            mine["group_id"] for mine in third if mine["participant_id"] == row["participant_id"])
+            and other["participant_id"] != row["participant_id"])
+        assert row["partner_then"] == numbers[partner["participant_id"]]
