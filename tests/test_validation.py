@@ -1140,3 +1140,7 @@ def test_a_constant_used_as_an_amount_printed_bare_is_lc173(problems_of):
         ("LC173", "game/Ask.html:4"), ("LC173", "game/Ask.html:6"), ("LC173", "game/Ask.html:7")]
     assert "{{ C.ENDOWMENT }} shows the amount in minor units" in found[0][2]
     assert "uses it as an amount" in found[0][2]
+    # played only in points, the constant is that many points, shown as oTree shows a number
+    files["sessions.py"] = sessions_py(f'{DEMO}, money_per_point="1"')
+    found = [(p.code, p.where) for p in problems_of(files, folder="points")]
+    assert found == []
