@@ -258,7 +258,7 @@ def test_tests_py_becomes_bots_py(tmp_path):
 
 
 @pytest.mark.parametrize(("code", "reason"), [
-    ("        player.participant.payoff = player.amount",
+    ("        participant.payoff = player.amount",  # whose participant: not known here
      "labctl refuses participant.payoff"),
     ("        x: Currency = player.amount", "'Currency' (oTree's Currency) is not a call"),
     ("        player.payoff = cu(0.5)", "0.5 is not a whole amount in points"),
@@ -272,6 +272,25 @@ def test_code_it_cannot_translate_is_kept_marked_and_listed(tmp_path, code, reas
     assert lines[line - 2].strip().startswith(f"# labctl import: {reason}")
     assert f"game/__init__.py:{line}: {reason}" in output
     assert "Manual work left (" in output
+
+
+@pytest.mark.parametrize(("code", "written"), [
+    ("        player.participant.payoff = player.amount",
+     "        player.payoff += player.amount - player.participant.payoff"),
+    ("        participant = player.participant\n        participant.payoff = player.amount * 2",
+     "        player.payoff += (player.amount * 2) - participant.payoff"),
+    ("        player.participant.payoff += player.amount",
+     "        player.payoff += player.amount"),
+])
+def test_setting_participant_payoff_sets_the_players_share_of_the_total(tmp_path, code,
+                                                                         written):
+    # oTree's participant.payoff = x sets the total; labctl's total sums the player payoffs
+    game = GAME.replace("        player.payoff = player.amount", code)
+    source = otree_project(tmp_path, {"game/__init__.py": game})
+    dest, output = imported(tmp_path, source)
+    assert written in text_of(dest / "game/__init__.py").splitlines()
+    if "+=" not in code:
+        assert "the participant's total is x, as in oTree" in output
 
 
 @pytest.mark.parametrize(("field", "reason"), [

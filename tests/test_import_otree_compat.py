@@ -223,3 +223,77 @@ def test_app_after_this_page_on_a_wait_page_skips_an_app_for_whom_it_names(tmp_p
     plays(dest, 4, "--export", tmp_path / "out")
     timings = (tmp_path / "out" / "page_timings.csv").read_text(encoding="utf-8-sig")
     assert timings.count('"treatment",1,"Treatment"') == 2  # the other half skipped it
+
+
+TASK = """
+class Player(BasePlayer):
+    score = models.IntegerField(min=0, max=100)
+
+
+class Work(Page):
+    form_model = 'player'
+    form_fields = ['score']
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = player.score
+        player.participant.app_payoffs[__name__] = player.payoff
+
+
+page_sequence = [Work]
+"""
+
+PAY_RANDOM_APP = """
+import random
+
+
+class Player(BasePlayer):
+    app_to_pay = models.StringField()
+
+
+class PayRandomApp(Page):
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        participant = player.participant
+        player.app_to_pay = random.choice(['task1', 'task2'])
+        participant.payoff = participant.app_payoffs[player.app_to_pay]
+
+
+page_sequence = [PayRandomApp]
+"""
+
+INTRO = """
+class Player(BasePlayer):
+    pass
+
+
+def creating_session(subsession):
+    for player in subsession.get_players():
+        player.participant.app_payoffs = {}
+
+
+class Welcome(Page):
+    pass
+
+
+page_sequence = [Welcome]
+"""
+
+
+def test_a_randomly_paid_app_set_by_participant_payoff_pays_that_app_alone(tmp_path):
+    # oTree's snippet pay_random_app: the last app sets participant.payoff to one app's payoff
+    files = {**app("intro", INTRO, "yield Welcome", templates={"Welcome": "<p>Hi</p>"}),
+             **app("task1", TASK.replace("__name__", "'task1'"), "yield Work, dict(score=30)",
+                   templates={"Work": "{{ formfields }}"}),
+             **app("task2", TASK.replace("__name__", "'task2'"), "yield Work, dict(score=70)",
+                   templates={"Work": "{{ formfields }}"}),
+             **app("pay", PAY_RANDOM_APP,
+                   "yield PayRandomApp\n"
+                   "expect(self.participant.payoff,"
+                   " dict(task1=30, task2=70)[self.player.app_to_pay])",
+                   templates={"PayRandomApp": "<p>Paid</p>"})}
+    source = study(tmp_path, ["intro", "task1", "task2", "pay"], files, n=4,
+                   fields=("app_payoffs",))
+    dest, output = imported(tmp_path, source)
+    assert "participant's total is x" in output
+    plays(dest, 4)

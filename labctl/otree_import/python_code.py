@@ -169,6 +169,8 @@ class _Rewriter(cst.CSTTransformer):
         self.removed: list[str] = []
         self.app = ""
         self.apps: frozenset[str] = frozenset()
+        #: per function being rewritten: local names bound to ``P.participant`` -> ``P``
+        self.participants: list[dict[str, cst.BaseExpression]] = []
 
     # -- notes as comments above their statement ---------------------------------------------
 
@@ -342,6 +344,9 @@ class _Rewriter(cst.CSTTransformer):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node.name.value)
+        finder = _ParticipantNames()
+        node.body.visit(finder)
+        self.participants.append(finder.found)
         if self.bots and node.name.value == "call_live_method" and len(self.functions) == 1:
             self.note(MANUAL_MARK, "labctl does not call call_live_method: send the live "
                       "messages from play_round with replies = self.live(data)")
@@ -349,6 +354,7 @@ class _Rewriter(cst.CSTTransformer):
     def leave_FunctionDef(self, original_node: cst.FunctionDef,
                           updated_node: cst.FunctionDef) -> cst.FunctionDef:
         self.functions.pop()
+        self.participants.pop()
         return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call
@@ -476,11 +482,44 @@ class _Rewriter(cst.CSTTransformer):
     # -- amounts assigned --------------------------------------------------------------------
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign
-                     ) -> cst.Assign:
+                     ) -> cst.Assign | cst.AugAssign:
         targets = [target.target for target in updated_node.targets]
+        paid = self._participant_payoff(targets)
+        if paid is not None:
+            return self._pay_participant(paid, targets[0], updated_node.value)
         if _names(targets) == ["template_name"] and self.app:
             return updated_node.with_changes(value=self._template_name(updated_node.value))
         return updated_node.with_changes(value=self._assigned(targets, updated_node.value))
+
+    def _participant_payoff(self, targets: Sequence[cst.BaseExpression]
+                            ) -> cst.BaseExpression | None:
+        """The player whose participant's payoff ``targets`` set: ``P`` for
+        ``P.participant.payoff = ...``, or for ``participant.payoff = ...`` after
+        ``participant = P.participant`` in the same function; else ``None``."""
+        if len(targets) != 1 or not isinstance(targets[0], cst.Attribute) \
+                or targets[0].attr.value != "payoff":
+            return None
+        owner = targets[0].value
+        if isinstance(owner, cst.Attribute) and owner.attr.value == "participant":
+            return owner.value
+        if isinstance(owner, cst.Name) and self.participants:
+            return self.participants[-1].get(owner.value)
+        return None
+
+    def _pay_participant(self, player: cst.BaseExpression, target: cst.BaseExpression,
+                         value: cst.BaseExpression) -> cst.AugAssign:
+        """oTree's ``participant.payoff = x`` sets the participant's total; labctl's total is
+        the sum of the player payoffs, so this player's payoff takes the difference:
+        ``player.payoff += x - participant.payoff`` leaves the total at ``x``, as in oTree."""
+        self.note(CHANGE_MARK, "participant.payoff = x: labctl's participant.payoff is the sum "
+                  "of the player payoffs, so this player's payoff takes the difference and the "
+                  "participant's total is x, as in oTree")
+        assert isinstance(target, cst.Attribute)
+        return cst.AugAssign(
+            target=cst.Attribute(value=player, attr=cst.Name("payoff")),
+            operator=cst.AddAssign(),
+            value=cst.BinaryOperation(left=_parenthesized(value), operator=cst.Subtract(),
+                                      right=target))
 
     def _template_name(self, value: cst.BaseExpression) -> cst.BaseExpression:
         """oTree's ``template_name = 'app/Page.html'`` is relative to the project, labctl's to
@@ -498,6 +537,12 @@ class _Rewriter(cst.CSTTransformer):
 
     def leave_AugAssign(self, original_node: cst.AugAssign, updated_node: cst.AugAssign
                         ) -> cst.AugAssign:
+        paid = self._participant_payoff([updated_node.target])
+        if paid is not None and isinstance(updated_node.operator,
+                                           cst.AddAssign | cst.SubtractAssign):
+            # adding to the participant's total is adding to this player's payoff
+            updated_node = updated_node.with_changes(
+                target=cst.Attribute(value=paid, attr=cst.Name("payoff")))
         return updated_node.with_changes(
             value=self._assigned([updated_node.target], updated_node.value))
 
@@ -525,6 +570,22 @@ class _Rewriter(cst.CSTTransformer):
                       "check the rounding you want")
             return cst.Call(func=cst.Name("round"), args=[cst.Arg(value=_bare(value))])
         return value
+
+
+class _ParticipantNames(cst.CSTVisitor):
+    """``participant = player.participant`` in a function: ``{"participant": player}``."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, cst.BaseExpression] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # a nested function has names of its own
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
+                and isinstance(node.value, cst.Attribute) \
+                and node.value.attr.value == "participant":
+            self.found[node.targets[0].target.value] = node.value.value
 
 
 def _names(targets: Sequence[cst.BaseExpression]) -> list[str]:
