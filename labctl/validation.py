@@ -349,15 +349,10 @@ def _role_problems(spec: AppSpec) -> list[Problem]:
         return [Problem.at("LC123", where, f"roles of app '{spec.name}' must be texts of 1 "
                            f"to {MAX_ROLE} characters without spaces around them",
                            "e.g. roles=['proposer', 'responder'] or ['Player A', 'Player B']")]
+    # as in oTree, two positions may share a role name (get_player_by_role gives the first),
+    # and roles without players_per_group name the first positions of the round's one group
     found: list[Problem] = []
-    if len(set(roles)) != len(roles):
-        found.append(Problem.at("LC123", where, f"roles of app '{spec.name}' repeat a name",
-                                "give each position in the group its own role name"))
-    if spec.players_per_group is None:
-        found.append(Problem.at(
-            "LC123", where, f"app '{spec.name}' declares roles but no players_per_group",
-            f"set players_per_group={len(roles)}, or remove roles"))
-    elif spec.players_per_group != len(roles):
+    if spec.players_per_group is not None and spec.players_per_group != len(roles):
         found.append(Problem.at(
             "LC123", where, f"app '{spec.name}' declares {len(roles)} roles for groups of "
             f"{spec.players_per_group}", "declare one role per player in a group"))

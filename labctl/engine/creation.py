@@ -136,7 +136,8 @@ def _insert_players(tx: Tx, spec: AppSpec, round_number: int, subsession_id: int
                 "subsession_id": subsession_id, "group_id": group_id,
                 "participant_id": ids[number], "participant_code": codes[ids[number]],
                 "id_in_group": position if grouped else None,
-                "role": (roles[position - 1] if grouped and roles else None)})
+                "role": (roles[position - 1] if grouped and position <= len(roles)
+                         else None)})
 
 
 def apply_group_matrix(tx: Tx, spec: AppSpec, subsession: Subsession, ids: dict[int, int],

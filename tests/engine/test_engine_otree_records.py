@@ -303,3 +303,35 @@ def test_creating_session_of_round_1_reads_and_sets_the_later_rounds(
             mine["group_id"] for mine in third if mine["participant_id"] == row["participant_id"])
             and other["participant_id"] != row["participant_id"])
         assert row["partner_then"] == numbers[partner["participant_id"]]
+
+
+ROLES_WITHOUT_GROUP_SIZE_APP = """\
+import labctl
+
+
+class C:
+    PLAYERS_PER_GROUP = None
+    NUM_ROUNDS = 1
+    A_ROLE = "the Red Player"
+    B_ROLE = "a Blue Trader"
+    C_ROLE = "a Blue Trader"
+
+
+class Play(labctl.Page):
+    pass
+
+
+page_sequence = [Play]
+"""
+
+
+def test_roles_without_a_group_size_and_shared_role_names_work_as_in_otree(
+        make_project, open_engine, dbfile):
+    # oTree names the first positions of the round's one group; two may share a role name
+    project = make_project({"market": ROLES_WITHOUT_GROUP_SIZE_APP},
+                           'name="demo", app_sequence=["market"], num_participants=4')
+    engine = open_engine(project)
+    engine.create_session("demo", seed=1)
+    rows = dbfile.rows("SELECT id_in_group, role FROM market_player ORDER BY id_in_group")
+    assert [(row["id_in_group"], row["role"]) for row in rows] == [
+        (1, "the Red Player"), (2, "a Blue Trader"), (3, "a Blue Trader"), (4, None)]
