@@ -366,6 +366,15 @@ def test_a_customized_global_page_layout_is_reported(tmp_path):
     assert "_templates: _templates/global/Page.html is not used by labctl" in output
 
 
+def test_a_global_page_layout_with_only_empty_elements_adds_nothing(tmp_path):
+    source = otree_project(tmp_path)
+    write(source, {"_templates/global/Page.html":
+                   '{{ extends "otree/Page.html" }}\n{{ block global_styles }}\n'
+                   '<style>\n    \n</style>\n{{ endblock }}\n'})
+    _, output = imported(tmp_path, source)
+    assert "_templates/global/Page.html" not in output
+
+
 # -- the command -----------------------------------------------------------------------------
 
 def test_dry_run_prints_the_report_and_writes_nothing(tmp_path):
@@ -461,8 +470,32 @@ def test_inline_scripts_and_styles_move_into_static_files(tmp_path):
     assert len(template.splitlines()) == len(page.splitlines())  # lines keep their numbers
 
 
+def test_a_module_script_importing_the_apps_static_files_moves_with_relative_urls(tmp_path):
+    # a SvelteKit or Vite build's page: its entry module imports the app's own files
+    page = DECIDE.replace("{{ endblock }}\n", """{{ endblock }}
+{{ block scripts }}
+<script type="module" data-hydrate="x1">
+  import { start } from "{{ static 'game/app/start.js' }}";
+  start(document.querySelector('[data-hydrate="x1"]').parentNode);
+</script>
+{{ endblock }}
+""")
+    source = otree_project(tmp_path, {"game/Decide.html": page,
+                                      "game/static/game/app/start.js": "export function start"
+                                                                       "(x) {}\n"})
+    dest, output = imported(tmp_path, source)  # validate passes: no inline code is left
+    template = text_of(dest / "game/Decide.html")
+    assert ("<script src=\"{{ static('Decide_1.js') }}\" type=\"module\" data-hydrate=\"x1\" "
+            "defer></script>") in template
+    moved = text_of(dest / "game/static/Decide_1.js")
+    assert 'import { start } from "./game/app/start.js";' in moved  # beside it in static/
+    assert "inline <script> moved to game/static/Decide_1.js" in output
+
+
 @pytest.mark.parametrize(("script", "reason"), [
     ("<script>var me = {{ player.id_in_group }};</script>",
+     "this inline <script> uses template tags"),
+    ('<script type="module">import x from "{{ static \'x.js\' }}"; x({{ player.id }});</script>',
      "this inline <script> uses template tags"),
     ('<script src="https://code.jquery.com/jquery.js"></script>',
      "https://code.jquery.com/jquery.js is loaded from another site"),

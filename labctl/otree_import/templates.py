@@ -33,11 +33,12 @@ TEMPLATE_MARK = "{# labctl import: "
 _ELEMENT = re.compile(r"<(?P<tag>script|style)(?P<attributes>[^>]*)>(?P<body>.*?)</(?P=tag)\s*>",
                       re.S | re.I)
 _SOURCE = re.compile(r"\bsrc\s*=\s*([\"'])(?P<url>.*?)\1", re.I)
+_MODULE = re.compile(r"type\s*=\s*[\"']?module", re.I)
 _DEFERRED = re.compile(r"\b(defer|async)\b|type\s*=\s*[\"']?module", re.I)
 _DATA_TYPE = re.compile(r"type\s*=\s*[\"']?(application/(ld\+)?json|text/(x-)?template|text/html)",
                         re.I)
 #: what each element becomes: a file of the app's static folder, loaded as the CSP allows
-_LOADERS = {"script": "<script src=\"{{{{ static('{name}') }}}}\"{module} defer></script>",
+_LOADERS = {"script": "<script src=\"{{{{ static('{name}') }}}}\"{attributes} defer></script>",
             "style": "<link rel=\"stylesheet\" href=\"{{{{ static('{name}') }}}}\">"}
 
 
@@ -55,6 +56,8 @@ def scripts_to_files(text: str, template: Path, dest_app: Path, done: list[str])
             return _deferred(found[0], attributes, source["url"])
         if not body.strip() or _DATA_TYPE.search(attributes):
             return found[0]
+        if ("{{" in body or "{%" in body) and tag == "script" and _MODULE.search(attributes):
+            body = _relative_imports(body) or body
         if "{{" in body or "{%" in body:
             return (f"\n{TEMPLATE_MARK}this inline <{tag}> uses template tags, so it could not "
                     "be moved into a file; the page's Content-Security-Policy blocks it: move "
@@ -66,11 +69,21 @@ def scripts_to_files(text: str, template: Path, dest_app: Path, done: list[str])
         target.write_text(body.strip("\n") + "\n", encoding="utf-8")
         done.append(f"{dest_app.name}/{template.name}: inline <{tag}> moved to "
                     f"{dest_app.name}/{STATIC_FOLDER}/{name}")
-        module = ' type="module"' if "module" in attributes else ""
+        # the script keeps its attributes (a framework may find itself by them)
+        kept = attributes.rstrip() if tag == "script" else ""
         # the lines the element took stay, so later lines keep their numbers
-        return _LOADERS[tag].format(name=name, module=module) + "\n" * found[0].count("\n")
+        return _LOADERS[tag].format(name=name, attributes=kept) + "\n" * found[0].count("\n")
 
     return _ELEMENT.sub(moved, text)
+
+
+def _relative_imports(body: str) -> str | None:
+    """A module script whose only template tags name the app's static files
+    (``import { start } from "{{ static('app/start.js') }}"``) as it reads once moved into
+    ``static/``: each tag becomes the file's URL relative to the script (``./app/start.js``),
+    which a module resolves as the page did. ``None`` when other tags are left."""
+    relative = _STATIC.sub(lambda found: "./" + found["path"], body)
+    return None if "{{" in relative or "{%" in relative or "{#" in relative else relative
 
 
 def _deferred(element: str, attributes: str, url: str) -> str:
@@ -153,4 +166,5 @@ def global_template_notes(project: Path) -> list[str]:
 def _adds_anything(text: str) -> bool:
     """Whether a global ``Page.html`` has content beyond oTree's empty blocks."""
     tagless = re.sub(r"\{[{%#].*?[}%#]\}", "", text, flags=re.S)
-    return bool(tagless.strip())
+    return bool(_ELEMENT.sub(lambda found: found[0] if found["body"].strip() else "",
+                             tagless).strip())
