@@ -165,7 +165,7 @@ class RecordSet:
             player.round_number = row["round_number"]
             player.session = self.session
             player.id_in_group = row["id_in_group"] or 0
-            player.role = row["role"] or ""
+            player._role = row["role"] or ""
             player.participant = self.participant(row["participant_id"])
             player._loaded_payoff = row.get("payoff") or 0
             self._players_of.setdefault(row["participant_id"], []).append(player)
@@ -212,7 +212,7 @@ class RecordSet:
         self._members.clear()
         player.group = group
         player.id_in_group = id_in_group
-        player.role = role
+        player._role = role
 
     # -- extra records (``labctl.extra_records``): the ``ExtraNavigator`` -----------------
     def create_extra(self, spec: AppSpec, record: ExtraRecord, row: dict[str, Any]) -> None:

@@ -335,3 +335,50 @@ def test_roles_without_a_group_size_and_shared_role_names_work_as_in_otree(
     rows = dbfile.rows("SELECT id_in_group, role FROM market_player ORDER BY id_in_group")
     assert [(row["id_in_group"], row["role"]) for row in rows] == [
         (1, "the Red Player"), (2, "a Blue Trader"), (3, "a Blue Trader"), (4, None)]
+
+
+OWN_ROLE_METHOD_APP = """\
+import labctl
+from labctl import fields
+
+
+class C:
+    PLAYERS_PER_GROUP = 2
+    NUM_ROUNDS = 1
+    EMPLOYER_ROLE = "employer"
+    EMPLOYEE_ROLE = "employee"
+
+
+class Player(labctl.Player):
+    def role(self):  # an old oTree app's own method, called as player.role()
+        return "employer" if self.id_in_group == 1 else "employee"
+
+
+def creating_session(subsession):
+    subsession.group_randomly()
+
+
+class Offer(labctl.Page):
+    @staticmethod
+    def is_displayed(player):
+        employer = player.group.get_player_by_role(C.EMPLOYER_ROLE)
+        return player.role() == C.EMPLOYER_ROLE and employer.id == player.id
+
+
+page_sequence = [Offer]
+"""
+
+
+def test_an_apps_own_role_method_on_player_works_as_in_otree(
+        make_project, open_engine, driver_of, dbfile):
+    project = make_project({"work": OWN_ROLE_METHOD_APP},
+                           'name="demo", app_sequence=["work"], num_participants=4')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    codes = driver.codes(engine.create_session("demo", seed=1))
+    rows = dbfile.rows("SELECT role, participant_code FROM work_player ORDER BY id")
+    assert sorted(row["role"] for row in rows) == ["employee"] * 2 + ["employer"] * 2
+    employers = {row["participant_code"] for row in rows if row["role"] == "employer"}
+    shown = {code: driver.look(code).kind for code in codes}  # the Offer page: employers only
+    assert sorted(shown[code] for code in employers) == ["page", "page"]
+    assert {shown[code] for code in set(codes) - employers} == {"finished"}
