@@ -266,6 +266,42 @@ page_sequence = [Choose, Sort]
 """
 
 
+SKIP_ALL = SKIP_FIRST.replace("""        if player.participant.id_in_session == 1:
+            return upcoming_apps[-1]""", """        return upcoming_apps[-1]""")
+NEVER_PLAYED = """\
+import labctl
+
+app = labctl.App(players_per_group=2)
+
+
+class Together(labctl.WaitPage):
+    @staticmethod
+    def after_all_players_arrive(group):
+        raise RuntimeError("a skipped app's hook ran")
+
+
+class Middle(labctl.Page):
+    pass
+
+
+page_sequence = [Together, Middle]
+"""
+
+
+def test_the_wait_page_hook_of_an_app_everyone_skipped_does_not_run(
+        make_project, open_engine, driver_of):
+    # oTree never runs the hooks of an app its players skipped with app_after_this_page
+    assert SKIP_ALL != SKIP_FIRST
+    project = make_project({"first": SKIP_ALL, "middle": NEVER_PLAYED, "last": SKIP_LAST},
+                           'name="demo", app_sequence=["first", "middle", "last"]')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    one, two = driver.codes(engine.create_session("demo", 2, seed=1))
+
+    assert driver.advance(one).app == "last"
+    assert driver.advance(two).app == "last"  # the last skipper released nobody's hook
+
+
 def test_app_after_this_page_on_a_wait_page_sends_each_released_player_on(
         make_project, open_engine, driver_of):
     # oTree asks a wait page's app_after_this_page too, for each player it lets go
