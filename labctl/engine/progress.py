@@ -157,6 +157,8 @@ def _chosen_fields(page: type[Page], player: Player, declared: Mapping[str, Fiel
     assert page.get_form_fields is not None
     names = call_hook(page.get_form_fields, player, root=player._app.folder.parent,
                       what=f"get_form_fields of page {page.__name__}")
+    if names is None:  # as in oTree, a hook that returns nothing for a player asks nothing
+        return []
     unknown = [n for n in names or [] if n not in declared] if isinstance(
         names, (list, tuple)) else names
     if unknown or not isinstance(names, (list, tuple)):

@@ -189,6 +189,23 @@ def test_get_form_fields_naming_no_field_is_refused_by_name(make_project, open_e
     assert "nots" in str(raised.value)
 
 
+def test_get_form_fields_returning_nothing_asks_that_player_nothing(make_project, open_engine,
+                                                                   driver_of, dbfile):
+    # an oTree app whose hook only returns for some players: `else: pass` falls off with None
+    source = FORM_APP.replace(
+        'return ["contribution", "color"] if player.role == "poor" else ["contribution", "note"]',
+        'if player.role == "poor":\n            return ["contribution", "color"]')
+    project = make_project({"give": source}, 'name="demo", app_sequence=["give"]')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    _poor, rich = driver.codes(engine.create_session("demo", 2, seed=1))
+
+    assert driver.look(rich).fields == ()
+    assert driver.advance(rich, {}).page == "End"
+    assert dbfile.one("SELECT contribution FROM give_player WHERE role = 'rich'") == {
+        "contribution": None}
+
+
 SKIP_FIRST = """\
 import labctl
 
