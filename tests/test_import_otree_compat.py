@@ -4,6 +4,8 @@ public projects do that labctl once refused (capitals in an app folder, an extra
 to a player and a group, a data file opened from the project folder, ``app_after_this_page``
 on a wait page, ``creating_session`` reading later rounds)."""
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -297,3 +299,35 @@ def test_a_randomly_paid_app_set_by_participant_payoff_pays_that_app_alone(tmp_p
     dest, output = imported(tmp_path, source)
     assert "participant's total is x" in output
     plays(dest, 4)
+
+
+VOTE = """
+class Player(BasePlayer):
+    vote = models.BooleanField(label='Award the bonus?', choices=[[True, 'Yes'], [False, 'No']])
+
+
+class Vote(Page):
+    form_model = 'player'
+
+    @staticmethod
+    def get_form_fields(player):
+        if player.id_in_group == 2:
+            return ['vote']
+        else:
+            pass
+
+
+page_sequence = [Vote]
+"""
+
+
+def test_automatic_bots_answer_the_fields_get_form_fields_asks_each_player(tmp_path):
+    # no tests.py: labctl's automatic bots fill what the page asks this player (None: nothing)
+    files = app("vote", VOTE, "", size="2", templates={"Vote": "{{ formfields }}"})
+    del files["vote/tests.py"]
+    dest, _ = imported(tmp_path, study(tmp_path, ["vote"], files))
+    plays(dest, 2, "--export", tmp_path / "out")
+    text = (tmp_path / "out" / "vote.csv").read_text(encoding="utf-8-sig")
+    votes = {row["player.id_in_group"]: row["player.vote"]
+             for row in csv.DictReader(io.StringIO(text))}
+    assert votes["1"] == "" and votes["2"] in {"0", "1"}

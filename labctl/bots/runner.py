@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..app import AppSpec
+from ..engine.progress import form_fields
 from ..engine.recordset import stored_player
 from ..engine.store import Store
 from ..errors import LabctlError
@@ -382,6 +383,15 @@ class PlayerRun:
                          "for this app")
 
     def _form_fields(self, spec: AppSpec, page_class: type) -> list[Any]:
+        """The fields the page asks this player: its ``form_fields``, or, with
+        ``get_form_fields`` or field hooks, what the server computes for the player."""
+        assert self.page is not None
+        if page_class.get_form_fields is not None or spec.field_hooks:
+            with self.team.store.reading():
+                player = stored_player(self.team.store, self.team.project,
+                                       self.team.server.session_code, spec, self.row["id"],
+                                       self.page.round_number or 1)
+                return form_fields(page_class, player)
         model = spec.model_class(page_class.form_model)
         declared = model.declared_fields() if model else {}
         return [declared[name] for name in page_class.form_fields]
