@@ -216,6 +216,19 @@ def test_cu_of_an_expression_is_the_expression_and_a_division_is_rounded_and_lis
     assert f"game/__init__.py:{rounded}: oTree rounded this Currency silently" in output
 
 
+def test_an_amount_made_from_a_constant_holding_floats_is_rounded_and_listed(tmp_path):
+    # cu() of a fraction rounded in oTree; a constant of floats makes one the import can see
+    game = GAME.replace("    ENDOWMENT = cu(100)\n",
+                        "    ENDOWMENT = cu(100)\n    RETURNS = {1: 0.5, 2: 1.5}\n")
+    game = game.replace("player.payoff = player.amount",
+                        "player.payoff = cu(C.RETURNS[1]) * 3")
+    source = otree_project(tmp_path, {"game/__init__.py": game})
+    dest, output = imported(tmp_path, source)
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    rounded = lines.index("        player.payoff = round(C.RETURNS[1]) * 3") + 1
+    assert f"game/__init__.py:{rounded}: oTree rounded this Currency silently" in output
+
+
 def test_currency_range_becomes_an_inclusive_range(tmp_path):
     game = GAME.replace("""    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)""",
                         """    amount = models.CurrencyField(

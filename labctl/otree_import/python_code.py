@@ -76,6 +76,7 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     money, amount_functions = _money_fields(module)
     rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
     rewriter.app, rewriter.apps = app, frozenset(apps)
+    rewriter.fractional = _fractional_constants(module)
     return module.visit(rewriter).code, rewriter.removed
 
 
@@ -89,6 +90,14 @@ def amount_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
     finder = _MoneyFinder()
     module.visit(finder)
     return frozenset(finder.names | {"payoff"}), frozenset(finder.constants)
+
+
+def _fractional_constants(module: cst.Module) -> frozenset[str]:
+    """Constants of class ``C`` whose value holds a float or a division (``RATES = {0.1:
+    0.1}``): an amount made from one (``cu(C.RATES[e])``) may be fractional."""
+    finder = _MoneyFinder()
+    module.visit(finder)
+    return frozenset(finder.fractional)
 
 
 def _money_fields(module: cst.Module) -> tuple[frozenset[str], frozenset[str]]:
@@ -105,6 +114,7 @@ class _MoneyFinder(cst.CSTVisitor):
     def __init__(self) -> None:
         self.names: set[str] = set()
         self.constants: set[str] = set()
+        self.fractional: set[str] = set()
         self.classes: list[str] = []
         #: oTree's Currency and the module's own names for it (``c = cu``)
         self.currency = {"cu", "Currency"}
@@ -120,6 +130,9 @@ class _MoneyFinder(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = node.value
+        if self.classes == ["C"] and _divides(value):
+            self.fractional.update(target.target.value for target in node.targets
+                                   if isinstance(target.target, cst.Name))
         if isinstance(value, cst.Name) and value.value in self.currency and not self.classes:
             self.currency.update(target.target.value for target in node.targets
                                  if isinstance(target.target, cst.Name))
@@ -169,6 +182,8 @@ class _Rewriter(cst.CSTTransformer):
         self.removed: list[str] = []
         self.app = ""
         self.apps: frozenset[str] = frozenset()
+        #: constants of ``C`` that hold a float or a division (``_fractional_constants``)
+        self.fractional: frozenset[str] = frozenset()
         #: per function being rewritten: local names bound to ``P.participant`` -> ``P``
         self.participants: list[dict[str, cst.BaseExpression]] = []
 
@@ -445,7 +460,7 @@ class _Rewriter(cst.CSTTransformer):
                           "minor units; a value typed into a form is written as typed")
             return cst.Integer(str(int(scaled))) if scaled >= 0 else cst.UnaryOperation(
                 cst.Minus(), cst.Integer(str(int(-scaled))))
-        if _divides(value):
+        if _divides(value, fractional=self.fractional):
             self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
                       "fractional amount, so it is rounded with round() (half to even): "
                       "check the rounding you want")
@@ -564,7 +579,7 @@ class _Rewriter(cst.CSTTransformer):
                       "whole (points or minor units), so it is round(x) (half to even)")
             return value.with_changes(args=[value.args[0].with_changes(
                 comma=cst.MaybeSentinel.DEFAULT)])
-        if _divides(value, self.currency):
+        if _divides(value, self.currency, self.fractional):
             self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
                       "fractional amount, so it is rounded with round() (half to even): "
                       "check the rounding you want")
@@ -639,19 +654,25 @@ def _number(node: cst.BaseExpression) -> Decimal | None:
     return None
 
 
-def _divides(node: cst.BaseExpression, currency: Collection[str] = ()) -> bool:
-    """Whether an expression can make a fraction the importer sees: a ``/`` or a float
-    literal, outside a call that rounds (``round``, ``int``, ...) or a ``cu()`` left for the
-    researcher."""
-    finder = _DivisionFinder(currency)
+def _divides(node: cst.BaseExpression, currency: Collection[str] = (),
+             fractional: Collection[str] = ()) -> bool:
+    """Whether an expression can make a fraction the importer sees: a ``/``, a float
+    literal or a ``C`` constant that holds one (``fractional``), outside a call that rounds
+    (``round``, ``int``, ...) or a ``cu()`` left for the researcher."""
+    finder = _DivisionFinder(currency, fractional)
     node.visit(finder)
     return finder.found
 
 
 class _DivisionFinder(cst.CSTVisitor):
-    def __init__(self, currency: Collection[str]) -> None:
+    def __init__(self, currency: Collection[str], fractional: Collection[str] = ()) -> None:
         self.found = False
         self.currency = currency
+        self.fractional = fractional
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if _dotted(node.value) == "C" and node.attr.value in self.fractional:
+            self.found = True
 
     def visit_Call(self, node: cst.Call) -> bool:
         name = _dotted(node.func)
