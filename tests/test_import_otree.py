@@ -505,6 +505,26 @@ def test_a_module_script_importing_the_apps_static_files_moves_with_relative_url
     assert "inline <script> moved to game/static/Decide_1.js" in output
 
 
+def test_inline_event_handlers_move_into_a_script_file(tmp_path):
+    page = DECIDE.replace("{{ formfields }}", """{{ formfields }}
+<button type="button" class="btn" onclick="document.title = 'a &amp; b'; return false;">Go</button>
+<input type="range" oninput='show(this, event)' max="10">""")
+    source = otree_project(tmp_path, {"game/Decide.html": page})
+    dest, output = imported(tmp_path, source)  # validate passes: no inline handler is left
+    template = text_of(dest / "game/Decide.html")
+    assert '<button type="button" class="btn" data-labctl-on="1">Go</button>' in template
+    assert '<input type="range" max="10" data-labctl-on="2">' in template
+    assert template.rstrip().endswith(
+        "{{ block scripts }}<script src=\"{{ static('Decide_handlers.js') }}\" defer></script>"
+        "{{ endblock }}")
+    handlers = text_of(dest / "game/static/Decide_handlers.js")
+    assert "on('1', 'click', function (event) {\n    document.title = 'a & b'; return false;" \
+        in handlers
+    assert "on('2', 'input', function (event) {\n    show(this, event)" in handlers
+    assert "game/Decide.html: 2 inline event handler(s) moved to game/static/" \
+           "Decide_handlers.js" in output
+
+
 @pytest.mark.parametrize(("script", "reason"), [
     ("<script>var me = {{ player.id_in_group }};</script>",
      "this inline <script> uses template tags"),

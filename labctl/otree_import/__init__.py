@@ -23,7 +23,12 @@ from ..errors import LabctlError
 from .python_code import Amounts, amount_names, rewrite
 from .report import Item, Report
 from .settings import Settings, labctl_language, read_settings, sessions_source
-from .templates import global_template_notes, rewrite_template, scripts_to_files
+from .templates import (
+    global_template_notes,
+    handlers_to_file,
+    rewrite_template,
+    scripts_to_files,
+)
 
 __all__ = ["Report", "import_project"]
 
@@ -132,6 +137,7 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
             text = rewrite_template(path.read_text(encoding="utf-8"), app, dest_app, project,
                                     money, constants, report.done)
             text = scripts_to_files(text, path, dest_app, report.done)
+            text = handlers_to_file(text, path, dest_app, report.done)
             _write(target, text, dest_app.parent, report)
         else:
             shutil.copyfile(path, target)
