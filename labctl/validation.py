@@ -22,7 +22,7 @@ import json
 import keyword
 import math
 import re
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 import jinja2
 import jsonschema
@@ -92,7 +92,7 @@ def validate_project(project: Project) -> list[Problem]:
         problems += _app_problems(spec)
         problems += _page_problems(spec)
         for kind, model in spec.record_classes():
-            problems += _field_problems(kind, model)
+            problems += _field_problems(kind, model, spec.field_hooks)
     return sorted(set(problems), key=Problem.sort_key)
 
 
@@ -521,7 +521,12 @@ def _wait_page_problems(spec: AppSpec, page: type[WaitPage], position: int) -> l
 
 # -- fields ----------------------------------------------------------------------------------
 
-def _field_problems(kind: str, model: type[Record]) -> list[Problem]:
+#: widgets that show a list of choices
+CHOICE_WIDGETS = ("radio", "select", "radio_horizontal")
+
+
+def _field_problems(kind: str, model: type[Record],
+                    hooks: dict[str, dict[str, Any]]) -> list[Problem]:
     base = next(b for b in (Player, Group, Subsession) if issubclass(model, b))
     found: list[Problem] = []
     for name, declared in model.declared_fields().items():
@@ -530,6 +535,13 @@ def _field_problems(kind: str, model: type[Record]) -> list[Problem]:
         found += _field_name_problems(model, reserved_names(kind, base), name, declared)
         found += [Problem.at(p.code, declared.defined_at, f"{model.__name__}: {p.message}", p.hint)
                   for p in declared.problems()]
+        # choices may come from the app's hook, def <name>_choices(player), as in oTree
+        if declared.widget in CHOICE_WIDGETS and declared.choices is None \
+                and "choices" not in hooks.get(name, {}):
+            found.append(Problem.at(
+                "LC144", declared.defined_at, f"{model.__name__}: widget '{declared.widget}' "
+                f"of field '{name}' needs choices",
+                f"add choices=[...], a def {name}_choices(player) hook, or use another widget"))
     return found
 
 

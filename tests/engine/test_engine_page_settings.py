@@ -346,3 +346,40 @@ def test_app_after_this_page_skips_to_a_later_app_and_nobody_waits_for_the_skipp
 
     assert (driver.advance(skipper).app, driver.look(skipper).page) == ("last", "Last")
     assert driver.advance(stayer).page == "Middle"  # the wait page does not wait for them
+
+
+HOOK_CHOICES_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=None)
+
+
+class Player(labctl.Player):
+    pick = fields.Integer(widget="radio")  # its choices come from the hook, as in oTree
+
+
+def pick_choices(player):
+    return [[1, "One"], [2, "Two"], [3, "Three"]]
+
+
+class Choose(labctl.Page):
+    form_fields = ["pick"]
+
+
+page_sequence = [Choose]
+"""
+
+
+def test_a_radio_field_may_take_its_choices_from_its_hook_alone(make_project, open_engine,
+                                                                 driver_of, dbfile):
+    project = make_project({"hook": HOOK_CHOICES_APP},  # validates: no LC144
+                           'name="demo", app_sequence=["hook"]')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    (code,) = driver.codes(engine.create_session("demo", 1, seed=1))
+    with engine.view(code) as view:
+        assert view.fields[0].choice_values() == [1, 2, 3]
+    assert driver.submit(code, {"pick": "5"}).status == "invalid"
+    assert driver.advance(code, {"pick": "2"}).kind == "finished"
+    assert dbfile.one("SELECT pick FROM hook_player") == {"pick": 2}
