@@ -37,8 +37,11 @@ __all__ = ["APP_NAME_PATTERN", "FIELD_HOOKS", "MATCHINGS", "SHARED_STORES", "SHA
 #: ``def age_error_message(player, value):`` returns a message for a refused value
 FIELD_HOOKS = ("choices", "min", "max", "error_message")
 
-#: what an app (and so its folder) may be called
-APP_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+#: what an app (and so its folder) may be called: a Python package name, capitals allowed as
+#: oTree allows them (``exit_survey_CB``), so an imported app keeps the name its data and
+#: analysis scripts use; two names that differ only in case are refused (LC260: one SQLite
+#: table name, one export file name on a case-insensitive disk)
+APP_NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 #: the shared stores an app may declare a schema for (see ``labctl.engine.shared_data``)
 SHARED_STORES = ("group", "study", "batch")

@@ -7,7 +7,8 @@ exports; each is refused here, at its line, before anyone comes.
 
     LC230  a custom_export or custom_export_<name> that does not take one argument (players)
     LC231  an extra record class whose name gives a table or file another one has
-    LC232  an extra record class without exactly one Link to the app's Player or Group
+    LC232  an extra record class without a Link to the app's Player or Group, or with two
+           to the same kind (two players) or to anything else
     LC233  an extra record field named like a column labctl keeps (id, round_number, ...)
     LC234  a vars_for_admin_report that does not take one argument (the subsession)
     LC235  a vars_for_admin_report without the admin_report.html that would show it
@@ -90,22 +91,26 @@ def _extra_record_problems(spec: AppSpec) -> list[Problem]:
 
 
 def _link_problems(spec: AppSpec, cls: type[ExtraRecord]) -> list[Problem]:
-    """LC232: one link, to this app's Player or Group (what the export keys rows on)."""
+    """LC232: a link to this app's Player or Group, or one to each (the player and group
+    columns the export keys rows on)."""
     links: list[Link] = cls._links
     allowed = (spec.player_class, spec.group_class, Player, Group)
-    if len(links) == 1 and links[0].to in allowed:
+    strangers = [link for link in links if link.to not in allowed]
+    kinds = sorted(link.kind for link in links)
+    if links and not strangers and kinds in (["player"], ["group"], ["group", "player"]):
         return []
     if not links:
         what = "has no link to a player or group"
-    elif len(links) > 1:
-        what = f"has {len(links)} links; labctl keys each record to one player or group"
+    elif strangers:
+        what = f"links to {getattr(strangers[0].to, '__name__', strangers[0].to)!s}, not " \
+               "this app's Player or Group"
     else:
-        what = f"links to {getattr(links[0].to, '__name__', links[0].to)!s}, not this app's " \
-               "Player or Group"
+        what = f"has {len(links)} links ({', '.join(link.name for link in links)}); labctl " \
+               "keys each record to one player and one group"
     return [Problem.at("LC232", cls._defined_at,
                        f"extra record {cls.__name__} of app '{spec.name}' {what}",
-                       "declare one link: player = labctl.Link(Player) or "
-                       "group = labctl.Link(Group)")]
+                       "declare player = labctl.Link(Player), group = labctl.Link(Group), "
+                       "or one of each")]
 
 
 def _takes_one(function: object) -> bool:

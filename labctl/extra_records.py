@@ -1,7 +1,8 @@
 """Extra records: typed rows of variable number per player or group (oTree's ExtraModel).
 
 A real-effort task's 40 attempts or a market's orders do not fit one row per player. An app
-declares a class of them with fields and one link to its player or group::
+declares a class of them with fields and a link to its player or group (or one to each, as
+oTree's chat messages link to their group and their sender)::
 
     class Trial(labctl.ExtraRecord):
         player = labctl.Link(Player)
@@ -55,8 +56,8 @@ class ExtraNavigator(Protocol):
         """The records of ``cls`` in this session whose columns equal ``criteria``."""
         ...
 
-    def extra_link(self, spec: AppSpec, record: ExtraRecord) -> Player | Group:
-        """The player or group a loaded record is linked to."""
+    def extra_link(self, spec: AppSpec, record: ExtraRecord, kind: str) -> Player | Group:
+        """The player (``kind`` ``player``) or group a loaded record is linked to."""
         ...
 
 
@@ -82,9 +83,10 @@ class Link:
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        if instance._linked is None:
-            instance._linked = instance._extra_nav().extra_link(instance._app, instance)
-        return instance._linked
+        if self.name not in instance._linked:
+            instance._linked[self.name] = instance._extra_nav().extra_link(
+                instance._app, instance, self.kind)
+        return instance._linked[self.name]
 
     def __set__(self, instance: Any, value: Any) -> None:
         raise ModelError(f"{type(instance).__name__}.{self.name} cannot be changed",
@@ -97,8 +99,11 @@ def record_kind(cls: type) -> str:
 
 
 class ExtraRecord(Record):
-    """Base of an app's extra records: declare fields and one ``Link(Player)`` or
-    ``Link(Group)``; use ``create`` and ``filter`` in hooks."""
+    """Base of an app's extra records: declare fields and a ``Link(Player)``, a
+    ``Link(Group)``, or one of each; use ``create`` and ``filter`` in hooks.
+
+    A record's row keys it to a player and a group: with a player link, its player and that
+    player's group, unless a group link names another; with only a group link, its group."""
 
     _link: ClassVar[Link | None] = None
     _links: ClassVar[list[Link]] = []
@@ -114,25 +119,40 @@ class ExtraRecord(Record):
 
     def __init__(self, **values: Any) -> None:
         super().__init__(**values)
-        self._linked: Player | Group | None = None
+        self._linked: dict[str, Player | Group] = {}
         self._keys: dict[str, Any] = {}
 
     @classmethod
     def link(cls) -> Link:
+        """The link that keys a record: to the player when there is one, else to the group."""
         if cls._link is None:
             raise ModelError(f"{cls.__name__} has no link to a player or group",
                              f"declare e.g. player = labctl.Link(Player) in {cls.__name__}")
-        return cls._link
+        return next((link for link in cls._links if link.kind == "player"), cls._link)
+
+    @classmethod
+    def _owners(cls, values: dict[str, Any], action: str) -> dict[str, Player | Group]:
+        """The linked records given as ``values`` (taken out of them), each checked."""
+        given = {link.name: values.pop(link.name) for link in cls._links if link.name in values}
+        owners = {name: owner for name, owner in given.items() if owner is not None}
+        for name, owner in owners.items():
+            cls._spec_of(owner, action, next(k for k in cls._links if k.name == name))
+        return owners
 
     @classmethod
     def create(cls: type[E], **values: Any) -> E:
-        """A new record linked to ``player=`` (or ``group=``), stored in the current step."""
+        """A new record linked to ``player=`` (or ``group=``, or both), stored in the
+        current step."""
         link = cls.link()
-        owner = values.pop(link.name, None)
-        spec = cls._spec_of(owner, "create")
+        owners = cls._owners(values, "create")
+        owner: Any = owners.get(link.name)  # checked to be a Player or Group by _spec_of
+        spec = cls._spec_of(owner, "create", link)
         record = cls(**values)
-        record._linked = owner
+        record._linked = owners
         row = {**record.field_values(), **_keys_of(owner)}
+        for other in cls._links:
+            if other.kind == "group" and other.name in owners:
+                row["group_id"] = owners[other.name].id
         record.round_number = row["round_number"]
         record.session = owner.session
         record._keys = {k: row[k] for k in EXTRA_COLUMNS if k in row}
@@ -141,9 +161,10 @@ class ExtraRecord(Record):
 
     @classmethod
     def filter(cls: type[E], **criteria: Any) -> list[E]:
-        """The records whose link and fields equal the given values, in creation order."""
+        """The records whose links and fields equal the given values, in creation order."""
         link = cls.link()
-        owner = criteria.pop(link.name, None)
+        owners = cls._owners(criteria, "filter")
+        owner = next(iter(owners.values()), None)
         columns: dict[str, Any] = {}
         for name, value in criteria.items():
             declared = cls._fields.get(name)
@@ -159,18 +180,19 @@ class ExtraRecord(Record):
                     f"write {cls.__name__}.filter({link.name}={link.name}, ...); filter() "
                     "without it gives every record only in a custom export")
             return loader(cls, columns)
-        spec = cls._spec_of(owner, "filter")
-        link_column = "group_id" if link.kind == "group" else "player_id"
-        columns[link_column] = owner.id
+        for other in cls._links:
+            if other.name in owners:
+                columns["group_id" if other.kind == "group" else "player_id"] = \
+                    owners[other.name].id
+        spec: AppSpec = owner._app
         found = cls._owner_nav(owner).extra_records(spec, cls, columns)
         for record in found:
-            record._linked = owner
+            record._linked = {**record._linked, **owners}
         return found
 
     @classmethod
-    def _spec_of(cls, owner: Any, action: str) -> AppSpec:
+    def _spec_of(cls, owner: Any, action: str, link: Link) -> AppSpec:
         """The app of the linked record, checked to be this class's app and kind."""
-        link = cls.link()
         if not isinstance(owner, link.to) or getattr(owner, "_navigator", None) is None:
             raise ModelError(
                 f"{cls.__name__}.{action} needs {link.name}= a {link.to.__name__} of a running "

@@ -172,11 +172,6 @@ class Field:
                 "LC144", f"widget '{self.widget}' does not fit {self.type_name} field "
                 f"'{self.name}'", "use one of: " + ", ".join(self.widgets),
             ))
-        if self.widget in ("radio", "select", "radio_horizontal") and self.choices is None:
-            found.append(FieldProblem(
-                "LC144", f"widget '{self.widget}' of field '{self.name}' needs choices",
-                "add choices=[...] or use another widget",
-            ))
         if self.initial is not None:
             try:
                 self.check(self.coerce(self.initial))

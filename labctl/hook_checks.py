@@ -38,10 +38,10 @@ PAGE_HOOKS: dict[str, str] = {
     "timeout_happened": "use the timed_out argument of before_next_page(player, timed_out)",
 }
 
-#: hooks of an oTree WaitPage that labctl does not run, with what to write instead
-WAIT_PAGE_HOOKS: dict[str, str] = {
-    "app_after_this_page": "put it on the Page before the wait page",
-}
+#: hooks of an oTree WaitPage that labctl does not run, with what to write instead (none
+#: since live_method and app_after_this_page run on wait pages too; the table stays for the
+#: next oTree release's hooks)
+WAIT_PAGE_HOOKS: dict[str, str] = {}
 
 #: functions of an oTree app module that labctl does not call, with what to write instead
 MODULE_HOOKS: dict[str, str] = {

@@ -151,6 +151,9 @@ class WaitPage(_SequenceItem):
     #: are released as usual, the hook runs when the last arrives) or ``"end"`` (the end of
     #: the session). The page visit is marked ``timed_out`` either way.
     after_timeout: ClassVar[str] = "go_on_alone"
+    #: ``app_after_this_page(player, upcoming_apps)``: as on a Page, asked for each player the
+    #: wait page lets go (oTree allows it on wait pages too): a later app's name, or ``None``
+    app_after_this_page: ClassVar[Callable[[Player, list[str]], str | None] | None] = None
 
     @classmethod
     def wait_template_file(cls) -> str:

@@ -311,7 +311,7 @@ def _load_app(project: Project, folder: Path) -> None:
     if not APP_NAME_PATTERN.fullmatch(name) or name == "sessions":
         project.load_problems.append(Problem.at(
             "LC120", init_file, f"app folder '{name}' is not a valid app name",
-            "rename the folder: lowercase letters, digits and _, starting with a letter, "
+            "rename the folder: letters, digits and _, starting with a letter, "
             "and not 'sessions'"))
         return
     module = _import(project, name, init_file)

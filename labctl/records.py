@@ -177,7 +177,8 @@ class Player(Record):
     })
 
     id_in_group: int = 0
-    role: str = ""
+    #: the role of the player's position, as the engine loaded or assigned it
+    _role: str = ""
     round_number: int = 1
     #: the payoff as stored when the engine loaded the player (``participant.payoff`` adds
     #: what was set since)
@@ -186,6 +187,17 @@ class Player(Record):
     group: Group
     subsession: Subsession
     session: Session
+
+    @property
+    def role(self) -> str:
+        """The role of the player's position in its group (``""`` without roles). A property
+        over what the engine keeps, so that an old oTree app's own ``def role(self)`` on its
+        Player (called as ``player.role()``) still works as written."""
+        return self._role
+
+    @role.setter
+    def role(self, value: str) -> None:
+        self._role = value
 
     def in_round(self, round_number: int) -> Player:
         """The same participant's player record in another round of this app."""
@@ -270,7 +282,7 @@ class Group(Record):
 
     def get_player_by_role(self, role: str) -> Player:
         for player in self.get_players():
-            if player.role == role:
+            if player._role == role:
                 return player
         raise ModelError(f"group {self.id_in_subsession} has no player with role '{role}'",
                          "check the roles declared in the app")

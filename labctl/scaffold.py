@@ -63,7 +63,7 @@ def check_app_name(name: str) -> None:
     """Refuse names that cannot be an app folder, with the rule they broke."""
     if not APP_NAME_PATTERN.fullmatch(name) or keyword.iskeyword(name):
         raise ScaffoldError(f"'{name}' is not a valid app name",
-                            "use lowercase letters, digits and _, starting with a letter")
+                            "use letters, digits and _, starting with a letter")
     if name in RESERVED_APP_NAMES:
         raise ScaffoldError(f"'{name}' is reserved by labctl",
                             "choose another name, e.g. " + f"'{name}_game'")

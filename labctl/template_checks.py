@@ -167,8 +167,18 @@ def _money_names(project: Project, spec: AppSpec) -> dict[str, frozenset[str]]:
     other_fields = frozenset(name for _, model in spec.record_classes()
                              for name, field in model.declared_fields().items()
                              if not isinstance(field, Money))
-    money["C"] = amount_constants(spec.init_file, amount_fields, other_fields)
+    money["C"] = (frozenset() if _counted_in_points(project, spec)
+                  else amount_constants(spec.init_file, amount_fields, other_fields))
     return money
+
+
+def _counted_in_points(project: Project, spec: AppSpec) -> bool:
+    """Whether every session type that plays the app pays points: its amounts are then whole
+    points, and a constant printed bare shows that many points (as oTree shows a plain number
+    constant), not minor units."""
+    playing = [st for st in project.session_types
+               if isinstance(st.app_sequence, (list, tuple)) and spec.name in st.app_sequence]
+    return bool(playing) and all(st.pays_points for st in playing)
 
 
 def _declared_money(declared: dict[str, Field | None]) -> frozenset[str]:

@@ -22,12 +22,13 @@ import json
 import keyword
 import math
 import re
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 import jinja2
 import jsonschema
 
 from . import (
+    app_name_checks,
     asset_checks,
     data_checks,
     hook_checks,
@@ -88,11 +89,12 @@ def validate_project(project: Project) -> list[Problem]:
     problems += translation_checks.problems(project)
     problems += recipe_checks.problems(project)
     problems += labday_checks.problems(project)
+    problems += app_name_checks.problems(project)
     for spec in project.apps.values():
         problems += _app_problems(spec)
         problems += _page_problems(spec)
         for kind, model in spec.record_classes():
-            problems += _field_problems(kind, model)
+            problems += _field_problems(kind, model, spec.field_hooks)
     return sorted(set(problems), key=Problem.sort_key)
 
 
@@ -300,11 +302,11 @@ def _app_problems(spec: AppSpec) -> list[Problem]:
     settings = spec.settings
     where = settings.defined_at
     found: list[Problem] = []
-    if not APP_NAME_PATTERN.fullmatch(spec.name) or spec.name in RESERVED_APP_NAMES or \
-            keyword.iskeyword(spec.name):
+    if not APP_NAME_PATTERN.fullmatch(spec.name) or spec.name.lower() in RESERVED_APP_NAMES \
+            or keyword.iskeyword(spec.name):
         found.append(Problem.at(
             "LC120", spec.init_file, f"app name '{spec.name}' is invalid or reserved",
-            "rename the folder: lowercase letters, digits and _, and not one of "
+            "rename the folder: letters, digits and _, and not one of "
             + ", ".join(sorted(RESERVED_APP_NAMES))))
     if settings.name is not None and settings.name != spec.name:
         found.append(Problem.at(
@@ -349,15 +351,10 @@ def _role_problems(spec: AppSpec) -> list[Problem]:
         return [Problem.at("LC123", where, f"roles of app '{spec.name}' must be texts of 1 "
                            f"to {MAX_ROLE} characters without spaces around them",
                            "e.g. roles=['proposer', 'responder'] or ['Player A', 'Player B']")]
+    # as in oTree, two positions may share a role name (get_player_by_role gives the first),
+    # and roles without players_per_group name the first positions of the round's one group
     found: list[Problem] = []
-    if len(set(roles)) != len(roles):
-        found.append(Problem.at("LC123", where, f"roles of app '{spec.name}' repeat a name",
-                                "give each position in the group its own role name"))
-    if spec.players_per_group is None:
-        found.append(Problem.at(
-            "LC123", where, f"app '{spec.name}' declares roles but no players_per_group",
-            f"set players_per_group={len(roles)}, or remove roles"))
-    elif spec.players_per_group != len(roles):
+    if spec.players_per_group is not None and spec.players_per_group != len(roles):
         found.append(Problem.at(
             "LC123", where, f"app '{spec.name}' declares {len(roles)} roles for groups of "
             f"{spec.players_per_group}", "declare one role per player in a group"))
@@ -526,7 +523,12 @@ def _wait_page_problems(spec: AppSpec, page: type[WaitPage], position: int) -> l
 
 # -- fields ----------------------------------------------------------------------------------
 
-def _field_problems(kind: str, model: type[Record]) -> list[Problem]:
+#: widgets that show a list of choices
+CHOICE_WIDGETS = ("radio", "select", "radio_horizontal")
+
+
+def _field_problems(kind: str, model: type[Record],
+                    hooks: dict[str, dict[str, Any]]) -> list[Problem]:
     base = next(b for b in (Player, Group, Subsession) if issubclass(model, b))
     found: list[Problem] = []
     for name, declared in model.declared_fields().items():
@@ -535,6 +537,13 @@ def _field_problems(kind: str, model: type[Record]) -> list[Problem]:
         found += _field_name_problems(model, reserved_names(kind, base), name, declared)
         found += [Problem.at(p.code, declared.defined_at, f"{model.__name__}: {p.message}", p.hint)
                   for p in declared.problems()]
+        # choices may come from the app's hook, def <name>_choices(player), as in oTree
+        if declared.widget in CHOICE_WIDGETS and declared.choices is None \
+                and "choices" not in hooks.get(name, {}):
+            found.append(Problem.at(
+                "LC144", declared.defined_at, f"{model.__name__}: widget '{declared.widget}' "
+                f"of field '{name}' needs choices",
+                f"add choices=[...], a def {name}_choices(player) hook, or use another widget"))
     return found
 
 

@@ -41,6 +41,21 @@ def the_test_process_stays_unpatched() -> Iterator[None]:
             "this test patched the test process with gevent: run the command in a subprocess")
 
 
+@pytest.fixture(autouse=True)
+def the_working_folder_is_given_back() -> Iterator[None]:
+    """labctl's commands run from the project folder (``labctl.cli.project_folder``), so a
+    command invoked in the test process moves it: each test gets back the folder it began in,
+    and the ``LABCTL_DATABASE_URL`` it had."""
+    folder = os.getcwd()
+    database = os.environ.get("LABCTL_DATABASE_URL")
+    yield
+    os.chdir(folder)
+    if database is None:
+        os.environ.pop("LABCTL_DATABASE_URL", None)
+    else:
+        os.environ["LABCTL_DATABASE_URL"] = database
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

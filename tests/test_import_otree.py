@@ -216,6 +216,19 @@ def test_cu_of_an_expression_is_the_expression_and_a_division_is_rounded_and_lis
     assert f"game/__init__.py:{rounded}: oTree rounded this Currency silently" in output
 
 
+def test_an_amount_made_from_a_constant_holding_floats_is_rounded_and_listed(tmp_path):
+    # cu() of a fraction rounded in oTree; a constant of floats makes one the import can see
+    game = GAME.replace("    ENDOWMENT = cu(100)\n",
+                        "    ENDOWMENT = cu(100)\n    RETURNS = {1: 0.5, 2: 1.5}\n")
+    game = game.replace("player.payoff = player.amount",
+                        "player.payoff = cu(C.RETURNS[1]) * 3")
+    source = otree_project(tmp_path, {"game/__init__.py": game})
+    dest, output = imported(tmp_path, source)
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    rounded = lines.index("        player.payoff = round(C.RETURNS[1]) * 3") + 1
+    assert f"game/__init__.py:{rounded}: oTree rounded this Currency silently" in output
+
+
 def test_currency_range_becomes_an_inclusive_range(tmp_path):
     game = GAME.replace("""    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)""",
                         """    amount = models.CurrencyField(
@@ -258,7 +271,7 @@ def test_tests_py_becomes_bots_py(tmp_path):
 
 
 @pytest.mark.parametrize(("code", "reason"), [
-    ("        player.participant.payoff = player.amount",
+    ("        participant.payoff = player.amount",  # whose participant: not known here
      "labctl refuses participant.payoff"),
     ("        x: Currency = player.amount", "'Currency' (oTree's Currency) is not a call"),
     ("        player.payoff = cu(0.5)", "0.5 is not a whole amount in points"),
@@ -272,6 +285,25 @@ def test_code_it_cannot_translate_is_kept_marked_and_listed(tmp_path, code, reas
     assert lines[line - 2].strip().startswith(f"# labctl import: {reason}")
     assert f"game/__init__.py:{line}: {reason}" in output
     assert "Manual work left (" in output
+
+
+@pytest.mark.parametrize(("code", "written"), [
+    ("        player.participant.payoff = player.amount",
+     "        player.payoff += player.amount - player.participant.payoff"),
+    ("        participant = player.participant\n        participant.payoff = player.amount * 2",
+     "        player.payoff += (player.amount * 2) - participant.payoff"),
+    ("        player.participant.payoff += player.amount",
+     "        player.payoff += player.amount"),
+])
+def test_setting_participant_payoff_sets_the_players_share_of_the_total(tmp_path, code,
+                                                                         written):
+    # oTree's participant.payoff = x sets the total; labctl's total sums the player payoffs
+    game = GAME.replace("        player.payoff = player.amount", code)
+    source = otree_project(tmp_path, {"game/__init__.py": game})
+    dest, output = imported(tmp_path, source)
+    assert written in text_of(dest / "game/__init__.py").splitlines()
+    if "+=" not in code:
+        assert "the participant's total is x, as in oTree" in output
 
 
 @pytest.mark.parametrize(("field", "reason"), [
@@ -345,6 +377,15 @@ def test_a_customized_global_page_layout_is_reported(tmp_path):
                    '<style>body { color: red }</style>{{ endblock }}\n'})
     _, output = imported(tmp_path, source, expect_exit=1)
     assert "_templates: _templates/global/Page.html is not used by labctl" in output
+
+
+def test_a_global_page_layout_with_only_empty_elements_adds_nothing(tmp_path):
+    source = otree_project(tmp_path)
+    write(source, {"_templates/global/Page.html":
+                   '{{ extends "otree/Page.html" }}\n{{ block global_styles }}\n'
+                   '<style>\n    \n</style>\n{{ endblock }}\n'})
+    _, output = imported(tmp_path, source)
+    assert "_templates/global/Page.html" not in output
 
 
 # -- the command -----------------------------------------------------------------------------
@@ -442,8 +483,52 @@ def test_inline_scripts_and_styles_move_into_static_files(tmp_path):
     assert len(template.splitlines()) == len(page.splitlines())  # lines keep their numbers
 
 
+def test_a_module_script_importing_the_apps_static_files_moves_with_relative_urls(tmp_path):
+    # a SvelteKit or Vite build's page: its entry module imports the app's own files
+    page = DECIDE.replace("{{ endblock }}\n", """{{ endblock }}
+{{ block scripts }}
+<script type="module" data-hydrate="x1">
+  import { start } from "{{ static 'game/app/start.js' }}";
+  start(document.querySelector('[data-hydrate="x1"]').parentNode);
+</script>
+{{ endblock }}
+""")
+    source = otree_project(tmp_path, {"game/Decide.html": page,
+                                      "game/static/game/app/start.js": "export function start"
+                                                                       "(x) {}\n"})
+    dest, output = imported(tmp_path, source)  # validate passes: no inline code is left
+    template = text_of(dest / "game/Decide.html")
+    assert ("<script src=\"{{ static('Decide_1.js') }}\" type=\"module\" data-hydrate=\"x1\" "
+            "defer></script>") in template
+    moved = text_of(dest / "game/static/Decide_1.js")
+    assert 'import { start } from "./game/app/start.js";' in moved  # beside it in static/
+    assert "inline <script> moved to game/static/Decide_1.js" in output
+
+
+def test_inline_event_handlers_move_into_a_script_file(tmp_path):
+    page = DECIDE.replace("{{ formfields }}", """{{ formfields }}
+<button type="button" class="btn" onclick="document.title = 'a &amp; b'; return false;">Go</button>
+<input type="range" oninput='show(this, event)' max="10">""")
+    source = otree_project(tmp_path, {"game/Decide.html": page})
+    dest, output = imported(tmp_path, source)  # validate passes: no inline handler is left
+    template = text_of(dest / "game/Decide.html")
+    assert '<button type="button" class="btn" data-labctl-on="1">Go</button>' in template
+    assert '<input type="range" max="10" data-labctl-on="2">' in template
+    assert template.rstrip().endswith(
+        "{{ block scripts }}<script src=\"{{ static('Decide_handlers.js') }}\" defer></script>"
+        "{{ endblock }}")
+    handlers = text_of(dest / "game/static/Decide_handlers.js")
+    assert "on('1', 'click', function (event) {\n    document.title = 'a & b'; return false;" \
+        in handlers
+    assert "on('2', 'input', function (event) {\n    show(this, event)" in handlers
+    assert "game/Decide.html: 2 inline event handler(s) moved to game/static/" \
+           "Decide_handlers.js" in output
+
+
 @pytest.mark.parametrize(("script", "reason"), [
     ("<script>var me = {{ player.id_in_group }};</script>",
+     "this inline <script> uses template tags"),
+    ('<script type="module">import x from "{{ static \'x.js\' }}"; x({{ player.id }});</script>',
      "this inline <script> uses template tags"),
     ('<script src="https://code.jquery.com/jquery.js"></script>',
      "https://code.jquery.com/jquery.js is loaded from another site"),

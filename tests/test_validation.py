@@ -270,6 +270,12 @@ RULE_CASES = [
     pytest.param({**project_files(), **app_files("my-game")},
                  "LC120", "my-game/__init__.py", "app folder 'my-game' is not a valid app name",
                  id="LC120-not-an-identifier"),
+    pytest.param({**project_files(), **app_files("Admin")},
+                 "LC120", "Admin/__init__.py", "app name 'Admin' is invalid or reserved",
+                 id="LC120-reserved-in-capitals"),
+    pytest.param({**project_files(), **app_files("Game")},
+                 "LC260", "game/__init__.py", "apps 'Game' and 'game' differ only in capitals",
+                 id="LC260"),
     pytest.param(project_files(app="players_per_group=2, num_rounds=0"),
                  "LC121", "game/__init__.py:4",
                  "num_rounds=0 in app 'game' must be a whole number of at least 1", id="LC121"),
@@ -279,12 +285,6 @@ RULE_CASES = [
     pytest.param(project_files(app='players_per_group=2, roles=["proposer"]'),
                  "LC123", "game/__init__.py:4", "app 'game' declares 1 roles for groups of 2",
                  id="LC123-count"),
-    pytest.param(project_files(app='roles=["proposer", "responder"]'),
-                 "LC123", "game/__init__.py:4",
-                 "app 'game' declares roles but no players_per_group", id="LC123-no-group-size"),
-    pytest.param(project_files(app='players_per_group=2, roles=["first", "first"]'),
-                 "LC123", "game/__init__.py:4", "roles of app 'game' repeat a name",
-                 id="LC123-repeated"),
     pytest.param(project_files(app='players_per_group=2, roles=[" first", 2]'),
                  "LC123", "game/__init__.py:4", "roles of app 'game' must be texts",
                  id="LC123-not-texts"),
@@ -522,11 +522,10 @@ STATIC = "\n\n    @staticmethod\n    def {}(player):\n        return {{}}"  # de
 HOLD = ("\n\nclass Hold(labctl.WaitPage):\n    @staticmethod\n    def {}(player):\n"
         "        return {{}}\n")  # decorator on line 16
 RULE_CASES += [
-    pytest.param(project_files(extra=HOLD.format("app_after_this_page"),
-                               page_sequence="[Ask, Hold]"),
-                 "LC190", "game/__init__.py:16",
-                 "wait page 'Hold' defines app_after_this_page, which labctl does not run",
-                 id="LC190-wait-page-app-after-this-page"),
+    pytest.param(project_files(page='form_fields = ["age"]' + STATIC.format("timeout_happened")),
+                 "LC190", "game/__init__.py:14",
+                 "page 'Ask' defines timeout_happened, which labctl does not run",
+                 id="LC190-page-timeout-happened"),
     pytest.param(project_files(extra="\ndef before_session_starts(subsession):\n    pass\n"),
                  "LC191", "game/__init__.py:14",
                  "app 'game' defines before_session_starts(), which labctl does not call",
@@ -557,6 +556,12 @@ RULE_CASES += [
                  "LC232", "game/__init__.py:14",
                  "extra record Trial of app 'game' has no link to a player or group",
                  id="LC232-extra-record-without-link"),
+    pytest.param(project_files(extra="\nclass Trade(labctl.ExtraRecord):\n"
+                               "    buyer = labctl.Link(Player)\n"
+                               "    seller = labctl.Link(Player)\n"),
+                 "LC232", "game/__init__.py:14",
+                 "extra record Trade of app 'game' has 2 links (buyer, seller)",
+                 id="LC232-extra-record-with-two-player-links"),
     pytest.param(project_files(extra="\nclass Trial(labctl.ExtraRecord):\n"
                                "    player = labctl.Link(Player)\n"
                                "    round_number = fields.Integer()\n"),
@@ -725,7 +730,7 @@ def test_a_wait_page_template_named_and_present_passes_validate(problems_of):
     assert problems_of(files) == []
 
 
-@pytest.mark.parametrize("hook", ["vars_for_template", "js_vars"])
+@pytest.mark.parametrize("hook", ["vars_for_template", "js_vars", "app_after_this_page"])
 def test_wait_page_hooks_labctl_runs_are_not_refused(problems_of, hook):
     files = project_files(extra=HOLD.format(hook), page_sequence="[Ask, Hold]")
 
@@ -1170,3 +1175,7 @@ def test_a_constant_used_as_an_amount_printed_bare_is_lc173(problems_of):
         ("LC173", "game/Ask.html:4"), ("LC173", "game/Ask.html:6"), ("LC173", "game/Ask.html:7")]
     assert "{{ C.ENDOWMENT }} shows the amount in minor units" in found[0][2]
     assert "uses it as an amount" in found[0][2]
+    # played only in points, the constant is that many points, shown as oTree shows a number
+    files["sessions.py"] = sessions_py(f'{DEMO}, money_per_point="1"')
+    found = [(p.code, p.where) for p in problems_of(files, folder="points")]
+    assert found == []

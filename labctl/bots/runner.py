@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..app import AppSpec
+from ..engine.progress import form_fields
 from ..engine.recordset import stored_player
 from ..engine.store import Store
 from ..errors import LabctlError
@@ -271,6 +272,9 @@ class PlayerRun:
         """Play one app round. As in oTree, the bot's code after a ``yield`` runs when the bot
         reaches its next page (after any wait page has released it), with ``self.html`` that
         page, so a bot can submit a decision and then check the results page."""
+        self._settle()
+        if self._skipped(spec):
+            return
         bot = self._new_bot(spec)
         plan = iter(bot.play_round() or ()) if bot is not None else None
         resume = plan is not None
@@ -287,6 +291,16 @@ class PlayerRun:
         if pending is not None and not self.team.stop.is_set():
             raise BotFailure(f"the bot of app {spec.name} round {round_number} yielded page "
                              f"{pending.page.__name__}, which was not shown to it")
+
+    def _skipped(self, spec: AppSpec) -> bool:
+        """Whether the participant is already in a later app (an ``app_after_this_page``
+        skipped this one): its bot does not play, as the participant never sees its pages."""
+        assert self.page is not None
+        if not self.page.app or self.page.app == spec.name:
+            return False
+        order = [planned.name for planned, _ in
+                 self.team.project.subsession_plan(self.team.session_type)]
+        return self.page.app in order and order.index(self.page.app) > order.index(spec.name)
 
     def _new_bot(self, spec: AppSpec) -> Bot | None:
         """The app's bot for one round, with the case of the session being played."""
@@ -369,6 +383,15 @@ class PlayerRun:
                          "for this app")
 
     def _form_fields(self, spec: AppSpec, page_class: type) -> list[Any]:
+        """The fields the page asks this player: its ``form_fields``, or, with
+        ``get_form_fields`` or field hooks, what the server computes for the player."""
+        assert self.page is not None
+        if page_class.get_form_fields is not None or spec.field_hooks:
+            with self.team.store.reading():
+                player = stored_player(self.team.store, self.team.project,
+                                       self.team.server.session_code, spec, self.row["id"],
+                                       self.page.round_number or 1)
+                return form_fields(page_class, player)
         model = spec.model_class(page_class.form_model)
         declared = model.declared_fields() if model else {}
         return [declared[name] for name in page_class.form_fields]

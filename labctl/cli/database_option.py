@@ -10,9 +10,13 @@ from typing import Any
 
 import typer
 
+from .project_folder import from_here
+
 HELP = ("SQLite file, or a PostgreSQL URL (postgresql://user:password@host/db); default: "
         "LABCTL_DATABASE_URL if set, else labctl.db in the project.")
 
 
 def option() -> Any:
-    return typer.Option(None, "--db", help=HELP, show_default=False)
+    """``--db``, a relative file made absolute when parsed (the command may then run from the
+    project folder: ``project_folder``)."""
+    return typer.Option(None, "--db", help=HELP, show_default=False, callback=from_here)

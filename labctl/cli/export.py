@@ -41,7 +41,8 @@ def results(
     all_sessions: bool = typer.Option(False, "--all", help=ALL_HELP),
     fmt: Format = typer.Option(Format.csv, "--format", "-f", help="csv: results_wide.csv, a "
                                "CSV per app and page_timings.csv; json: results.json."),
-    out: Path = typer.Option(Path("export"), "--out", "-o", help=OUT_HELP),
+    out: Path = typer.Option(Path("export"), "--out", "-o", help=OUT_HELP,
+                                   resolve_path=True),
     db: str = database_option.option(),
     project_dir: Path = project_folder.option(),
     project_arg: Path = project_folder.argument(),
@@ -63,7 +64,8 @@ def payments(
     all_sessions: bool = typer.Option(False, "--all", help=ALL_HELP),
     fmt: Format = typer.Option(Format.csv, "--format", "-f", help="csv: payments.csv; json: "
                                "payments.csv and payments.json."),
-    out: Path = typer.Option(Path("export"), "--out", "-o", help=OUT_HELP),
+    out: Path = typer.Option(Path("export"), "--out", "-o", help=OUT_HELP,
+                                   resolve_path=True),
     db: str = database_option.option(),
     include_never_started: bool = typer.Option(
         False, "--include-never-started",

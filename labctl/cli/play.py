@@ -30,17 +30,18 @@ def test(
     seed: int = typer.Option(None, "--seed", help="Make matching and automatic bots' "
                              "answers reproducible.", show_default=False),
     export: Path = typer.Option(None, "--export", help="Write the played data into this folder, "
-                                "like `labctl export results`.", show_default=False),
+                                "like `labctl export results`.", show_default=False,
+                                resolve_path=True),
     project_dir: Path = project_folder.option(),
     db: str = typer.Option(None, "--db", help="Play in this database (a SQLite file or a "
                            "PostgreSQL URL) instead of a temporary SQLite file.",
-                           show_default=False),
+                           show_default=False, callback=project_folder.from_here),
     browsers: bool = typer.Option(False, "--browsers", help="Bots drive headless Chromium "
                                   "pages: type into the rendered forms, press the pages' own "
                                   "buttons, fail on script errors (keep -n small)."),
     screenshots: Path = typer.Option(Path("browser_bots"), "--screenshots", help="With "
                                      "--browsers: the folder for screenshots of failing "
-                                     "pages."),
+                                     "pages.", resolve_path=True),
 ) -> None:
     """Play a whole session with bots through the real server; exit 1 on any failure.
 

@@ -66,35 +66,58 @@ def insert_session(store: Store, session_type: SessionType, count: int, seed: in
 
 
 def create_subsessions(tx: Tx, project: Project, seed: int) -> None:
-    """One subsession per app round, its groups and players, then ``creating_session``."""
+    """Every app round's subsession, groups and players first, then ``creating_session``
+    round by round in order, as oTree does: round 1's hook can read and set later rounds'
+    players (``player.in_rounds(1, C.NUM_ROUNDS)``, a treatment drawn once for all rounds).
+
+    With ``fixed`` matching, later rounds keep round 1's groups as round 1's hook left them:
+    when it regroups round 1, later rounds are regrouped likewise before their own hook runs.
+    """
     rng = random.Random(seed)
     participants = tx.store.participants_of(tx.session_code)
     ids = {row["id_in_session"]: row["id"] for row in participants}
     codes = {row["id"]: row["code"] for row in participants}
+    plan = list(project.subsession_plan(tx.session_type))
     first_rounds: dict[str, list[list[int]]] = {}
-    for spec, round_number in project.subsession_plan(tx.session_type):
-        subsession_id = tx.store.insert_record(spec.name, "subsession", {
-            **initial_values(spec.subsession_class),
-            "session_code": tx.session_code, "round_number": round_number})
-        if groups_by_arrival(spec):
-            _insert_players(tx, spec, round_number, subsession_id, [[n] for n in ids], ids,
-                            codes, grouped=False)
-        else:
-            matrix = group_matrix(spec, round_number, list(ids), rng, first_rounds.get(spec.name))
-            _insert_players(tx, spec, round_number, subsession_id, matrix, ids, codes,
-                            grouped=True)
+    for spec, round_number in plan:
+        _insert_round(tx, spec, round_number, ids, codes, rng, first_rounds)
+    regrouped: dict[str, list[list[int]]] = {}
+    for spec, round_number in plan:
         subsession = tx.records.subsession(spec, round_number)
-        if spec.creating_session is not None:
-            subsession._accepts_matrix = not groups_by_arrival(spec)
-            try:
-                call_hook(spec.creating_session, subsession, root=tx.root,
-                          what=f"creating_session of app '{spec.name}'")
-            finally:
-                subsession._accepts_matrix = False
-            apply_group_matrix(tx, spec, subsession, ids, "creating_session")
-        if round_number == 1:
-            first_rounds[spec.name] = _current_matrix(tx, spec, round_number, ids)
+        if spec.name in regrouped and spec.settings.matching == "fixed":
+            subsession.group_matrix = [list(row) for row in regrouped[spec.name]]
+            apply_group_matrix(tx, spec, subsession, ids, "creating_session of round 1")
+        if spec.creating_session is None:
+            continue
+        subsession._accepts_matrix = not groups_by_arrival(spec)
+        try:
+            call_hook(spec.creating_session, subsession, root=tx.root,
+                      what=f"creating_session of app '{spec.name}'")
+        finally:
+            subsession._accepts_matrix = False
+        apply_group_matrix(tx, spec, subsession, ids, "creating_session")
+        if round_number == 1 and spec.name in first_rounds:
+            now = _current_matrix(tx, spec, round_number, ids)
+            if now != first_rounds[spec.name]:
+                regrouped[spec.name] = now
     tx.records.flush()
+
+
+def _insert_round(tx: Tx, spec: AppSpec, round_number: int, ids: dict[int, int],
+                  codes: dict[int, str], rng: random.Random,
+                  first_rounds: dict[str, list[list[int]]]) -> None:
+    """One app round's subsession, groups (by the app's matching) and players."""
+    subsession_id = tx.store.insert_record(spec.name, "subsession", {
+        **initial_values(spec.subsession_class),
+        "session_code": tx.session_code, "round_number": round_number})
+    if groups_by_arrival(spec):
+        _insert_players(tx, spec, round_number, subsession_id, [[n] for n in ids], ids,
+                        codes, grouped=False)
+        return
+    matrix = group_matrix(spec, round_number, list(ids), rng, first_rounds.get(spec.name))
+    _insert_players(tx, spec, round_number, subsession_id, matrix, ids, codes, grouped=True)
+    if round_number == 1:
+        first_rounds[spec.name] = matrix
 
 
 def _insert_players(tx: Tx, spec: AppSpec, round_number: int, subsession_id: int,
@@ -113,7 +136,8 @@ def _insert_players(tx: Tx, spec: AppSpec, round_number: int, subsession_id: int
                 "subsession_id": subsession_id, "group_id": group_id,
                 "participant_id": ids[number], "participant_code": codes[ids[number]],
                 "id_in_group": position if grouped else None,
-                "role": (roles[position - 1] if grouped and roles else None)})
+                "role": (roles[position - 1] if grouped and position <= len(roles)
+                         else None)})
 
 
 def apply_group_matrix(tx: Tx, spec: AppSpec, subsession: Subsession, ids: dict[int, int],

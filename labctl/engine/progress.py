@@ -78,9 +78,15 @@ def enter(tx: Tx, participant_id: int, index: int) -> None:
 
 
 def move_on(tx: Tx, released: list[int], index: int) -> None:
-    """Enter the step after a wait page for each participant it released."""
+    """Enter the step after a wait page for each participant it released (or the later app
+    its ``app_after_this_page`` names for them)."""
+    step = tx.steps[index]
     for participant_id in released:
-        enter(tx, participant_id, index + 1)
+        following = index + 1
+        if step.wait_page.app_after_this_page is not None:
+            player = tx.records.player(step.app, participant_id, step.round_number)
+            following = _next_index(tx, step.wait_page, player, index)
+        enter(tx, participant_id, following)
 
 
 def asks_arrival_rule_at(step: Step) -> bool:
@@ -151,6 +157,8 @@ def _chosen_fields(page: type[Page], player: Player, declared: Mapping[str, Fiel
     assert page.get_form_fields is not None
     names = call_hook(page.get_form_fields, player, root=player._app.folder.parent,
                       what=f"get_form_fields of page {page.__name__}")
+    if names is None:  # as in oTree, a hook that returns nothing for a player asks nothing
+        return []
     unknown = [n for n in names or [] if n not in declared] if isinstance(
         names, (list, tuple)) else names
     if unknown or not isinstance(names, (list, tuple)):
@@ -233,15 +241,18 @@ def wait_timed_out(tx: Tx, row: dict[str, Any]) -> SubmitResult:
     tx.store.close_visit(row["id"], index, {
         "submitted_at": tx.now_iso, "timed_out": 1,
         "seconds": tx.seconds_since(row["page_arrived_at"])})
-    enter(tx, row["id"], len(tx.steps) if page.after_timeout == "end" else index + 1)
+    player = tx.records.player(tx.steps[index].app, row["id"], tx.steps[index].round_number)
+    enter(tx, row["id"], len(tx.steps) if page.after_timeout == "end"
+          else _next_index(tx, page, player, index))
     return SubmitResult("advanced", timed_out=True)
 
 
-def _next_index(tx: Tx, page: type[Page], player: Player, index: int) -> int:
-    """The step after a submitted page: the next one, or with ``app_after_this_page`` the
-    first page of the later app it names. The wait pages passed over count as arrivals (as
-    for a page not displayed), so nobody waits for a player who skipped ahead; a wait page
-    that groups by arrival is left out, so the skipper is never grouped there."""
+def _next_index(tx: Tx, page: type[Page] | type[WaitPage], player: Player, index: int) -> int:
+    """The step after a submitted page (or a wait page left): the next one, or with
+    ``app_after_this_page`` the first page of the later app it names. The wait pages passed
+    over count as arrivals (as for a page not displayed), so nobody waits for a player who
+    skipped ahead; a wait page that groups by arrival is left out, so the skipper is never
+    grouped there."""
     if page.app_after_this_page is None:
         return index + 1
     apps = tx.session_type.app_sequence
@@ -260,7 +271,7 @@ def _next_index(tx: Tx, page: type[Page], player: Player, index: int) -> int:
         step = tx.steps[passed]
         if step.is_wait and not forms_groups_by_arrival(step):
             skipper = tx.records.player(step.app, player.participant.id, step.round_number)
-            move_on(tx, arrive(tx, passed, skipper, skipped=True), passed)
+            move_on(tx, arrive(tx, passed, skipper, skipped=True, app_skipped=True), passed)
     return target
 
 

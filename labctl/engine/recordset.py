@@ -166,7 +166,7 @@ class RecordSet:
             round_number = row["round_number"]
             player.__dict__.update(
                 round_number=round_number, session=self.session,
-                id_in_group=row["id_in_group"] or 0, role=row["role"] or "",
+                id_in_group=row["id_in_group"] or 0, _role=row["role"] or "",
                 participant=self.participant(row["participant_id"]),
                 _loaded_payoff=row.get("payoff") or 0,
                 subsession=self.subsession(spec, round_number),
@@ -213,7 +213,7 @@ class RecordSet:
         self._members.clear()
         player.group = group
         player.id_in_group = id_in_group
-        player.role = role
+        player._role = role
 
     # -- extra records (``labctl.extra_records``): the ``ExtraNavigator`` -----------------
     def create_extra(self, spec: AppSpec, record: ExtraRecord, row: dict[str, Any]) -> None:
@@ -234,15 +234,15 @@ class RecordSet:
             if new:
                 record.round_number = row["round_number"]
                 record.session = self.session
-                record._linked = None
+                record._linked = {}
                 record._keys = {name: row.get(name) for name in EXTRA_COLUMNS}
             found.append(record)
         return found
 
-    def extra_link(self, spec: AppSpec, record: ExtraRecord) -> Player | Group:
+    def extra_link(self, spec: AppSpec, record: ExtraRecord, kind: str) -> Player | Group:
         keys = record._keys
         with self.store.reading():
-            if type(record).link().kind == "group":
+            if kind == "group":
                 return self.group(spec, keys["group_id"])
             return self.player(spec, keys["participant_id"], keys["round_number"])
 
@@ -409,8 +409,8 @@ class RecordLinks:
     def extra_records(self, spec: AppSpec, cls: type[E], criteria: dict[str, Any]) -> list[E]:
         return self._set().extra_records(spec, cls, criteria)
 
-    def extra_link(self, spec: AppSpec, record: ExtraRecord) -> Player | Group:
-        return self._set().extra_link(spec, record)
+    def extra_link(self, spec: AppSpec, record: ExtraRecord, kind: str) -> Player | Group:
+        return self._set().extra_link(spec, record, kind)
 
 
 def stored_player(store: Store, project: Project, session_code: str, spec: AppSpec,

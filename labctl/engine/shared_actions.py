@@ -128,7 +128,7 @@ def _members_gone(tx: Tx, row: Row) -> list[Any]:
 
 def _shown(player: Any) -> str:
     """A member as the chat shows them: their role, else their position in the group."""
-    return str(player.role).capitalize() if player.role else f"Player {player.id_in_group}"
+    return player._role.capitalize() if player._role else f"Player {player.id_in_group}"
 
 
 def _sender_in(tx: Tx, target: Target, row: Row) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def _sender_in(tx: Tx, target: Target, row: Row) -> dict[str, Any]:
         _, app_name, round_number, _ = target.key.rsplit("/", 3)
         app = next(s.app for s in tx.steps if s.app.name == app_name)
         player = tx.records.player(app, row["id"], int(round_number))
-        sender.update(id_in_group=player.id_in_group, role=player.role)
+        sender.update(id_in_group=player.id_in_group, role=player._role)
     return sender
 
 
@@ -176,5 +176,5 @@ def _sender_name(tx: Tx, row: Row) -> dict[str, Any]:
     if 0 <= row["step"] < len(tx.steps):
         step = tx.steps[row["step"]]
         player = tx.records.player(step.app, row["id"], step.round_number)
-        sender.update(id_in_group=player.id_in_group, role=player.role)
+        sender.update(id_in_group=player.id_in_group, role=player._role)
     return sender

@@ -40,8 +40,13 @@ def forms_groups_by_arrival(step: Step) -> bool:
     return step.is_wait and step.wait_page.group_by_arrival_time
 
 
-def arrive(tx: Tx, step_index: int, player: Player, skipped: bool) -> list[int]:
+def arrive(tx: Tx, step_index: int, player: Player, skipped: bool,
+           app_skipped: bool = False) -> list[int]:
     """Note that a player reached (or passed over) a wait page; release if they were last.
+
+    ``app_skipped``: passed over because ``app_after_this_page`` skipped the page's app. When
+    no member of the group was ever on the page, nobody played that round, so its
+    ``after_all_players_arrive`` does not run (oTree never runs a skipped app's hooks).
 
     Returns the participants released, whom the caller moves to the next step."""
     step = tx.steps[step_index]
@@ -58,7 +63,9 @@ def arrive(tx: Tx, step_index: int, player: Player, skipped: bool) -> list[int]:
     if (tx.store.arrival_count(tx.session_code, step_index, members) == len(members)
             and not gate_closed(step, target)) or tx.store.is_released(
             tx.session_code, step_index, key):
-        return release(tx, step_index, key, target, members)
+        played = not app_skipped or any(
+            tx.store.visit(member, step_index) is not None for member in members)
+        return release(tx, step_index, key, target, members, run_hook=played)
     return []
 
 
@@ -74,7 +81,8 @@ def wait_target(tx: Tx, step_index: int, player: Player) -> tuple[str, Any, list
     return f"group:{group.id}", group, members
 
 
-def release(tx: Tx, step_index: int, key: str, target: Any, members: list[int]) -> list[int]:
+def release(tx: Tx, step_index: int, key: str, target: Any, members: list[int],
+            run_hook: bool = True) -> list[int]:
     """Run after_all_players_arrive once, and close the wait page of every member on it.
 
     Returns those members, whom the caller moves to the next step. A group released before
@@ -82,7 +90,7 @@ def release(tx: Tx, step_index: int, key: str, target: Any, members: list[int]) 
     straight through, and the hook does not run again.
     """
     step = tx.steps[step_index]
-    if tx.store.add_release(tx.session_code, step_index, key, tx.now_iso):
+    if tx.store.add_release(tx.session_code, step_index, key, tx.now_iso) and run_hook:
         _after_all_players_arrive(tx, step, target)
     released = []
     for participant_id in members:

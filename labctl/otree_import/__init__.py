@@ -12,6 +12,7 @@ project that would not load.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,7 +23,12 @@ from ..errors import LabctlError
 from .python_code import Amounts, amount_names, rewrite
 from .report import Item, Report
 from .settings import Settings, labctl_language, read_settings, sessions_source
-from .templates import global_template_notes, rewrite_template, scripts_to_files
+from .templates import (
+    global_template_notes,
+    handlers_to_file,
+    rewrite_template,
+    scripts_to_files,
+)
 
 __all__ = ["Report", "import_project"]
 
@@ -131,6 +137,7 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
             text = rewrite_template(path.read_text(encoding="utf-8"), app, dest_app, project,
                                     money, constants, report.done)
             text = scripts_to_files(text, path, dest_app, report.done)
+            text = handlers_to_file(text, path, dest_app, report.done)
             _write(target, text, dest_app.parent, report)
         else:
             shutil.copyfile(path, target)
@@ -159,7 +166,15 @@ def _write(target: Path, text: str, root: Path, report: Report) -> None:
 
 
 def _validate(dest: Path, report: Report) -> None:
-    """``labctl validate`` on the written project: each problem left is manual work."""
+    """``labctl validate`` on the written project, run from its folder as labctl's commands
+    run (so an app that opens a file by a path from the project root loads): each problem
+    left is manual work."""
+    dest = dest.resolve()
+    with contextlib.chdir(dest):
+        _validate_here(dest, report)
+
+
+def _validate_here(dest: Path, report: Report) -> None:
     from ..project import load_project
     from ..validation import validate_project
 

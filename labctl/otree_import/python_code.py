@@ -76,6 +76,7 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     money, amount_functions = _money_fields(module)
     rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
     rewriter.app, rewriter.apps = app, frozenset(apps)
+    rewriter.fractional = _fractional_constants(module)
     return module.visit(rewriter).code, rewriter.removed
 
 
@@ -89,6 +90,14 @@ def amount_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
     finder = _MoneyFinder()
     module.visit(finder)
     return frozenset(finder.names | {"payoff"}), frozenset(finder.constants)
+
+
+def _fractional_constants(module: cst.Module) -> frozenset[str]:
+    """Constants of class ``C`` whose value holds a float or a division (``RATES = {0.1:
+    0.1}``): an amount made from one (``cu(C.RATES[e])``) may be fractional."""
+    finder = _MoneyFinder()
+    module.visit(finder)
+    return frozenset(finder.fractional)
 
 
 def _money_fields(module: cst.Module) -> tuple[frozenset[str], frozenset[str]]:
@@ -105,6 +114,7 @@ class _MoneyFinder(cst.CSTVisitor):
     def __init__(self) -> None:
         self.names: set[str] = set()
         self.constants: set[str] = set()
+        self.fractional: set[str] = set()
         self.classes: list[str] = []
         #: oTree's Currency and the module's own names for it (``c = cu``)
         self.currency = {"cu", "Currency"}
@@ -120,6 +130,9 @@ class _MoneyFinder(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = node.value
+        if self.classes == ["C"] and _divides(value):
+            self.fractional.update(target.target.value for target in node.targets
+                                   if isinstance(target.target, cst.Name))
         if isinstance(value, cst.Name) and value.value in self.currency and not self.classes:
             self.currency.update(target.target.value for target in node.targets
                                  if isinstance(target.target, cst.Name))
@@ -169,6 +182,10 @@ class _Rewriter(cst.CSTTransformer):
         self.removed: list[str] = []
         self.app = ""
         self.apps: frozenset[str] = frozenset()
+        #: constants of ``C`` that hold a float or a division (``_fractional_constants``)
+        self.fractional: frozenset[str] = frozenset()
+        #: per function being rewritten: local names bound to ``P.participant`` -> ``P``
+        self.participants: list[dict[str, cst.BaseExpression]] = []
 
     # -- notes as comments above their statement ---------------------------------------------
 
@@ -342,6 +359,9 @@ class _Rewriter(cst.CSTTransformer):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node.name.value)
+        finder = _ParticipantNames()
+        node.body.visit(finder)
+        self.participants.append(finder.found)
         if self.bots and node.name.value == "call_live_method" and len(self.functions) == 1:
             self.note(MANUAL_MARK, "labctl does not call call_live_method: send the live "
                       "messages from play_round with replies = self.live(data)")
@@ -349,6 +369,7 @@ class _Rewriter(cst.CSTTransformer):
     def leave_FunctionDef(self, original_node: cst.FunctionDef,
                           updated_node: cst.FunctionDef) -> cst.FunctionDef:
         self.functions.pop()
+        self.participants.pop()
         return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call
@@ -439,7 +460,7 @@ class _Rewriter(cst.CSTTransformer):
                           "minor units; a value typed into a form is written as typed")
             return cst.Integer(str(int(scaled))) if scaled >= 0 else cst.UnaryOperation(
                 cst.Minus(), cst.Integer(str(int(-scaled))))
-        if _divides(value):
+        if _divides(value, fractional=self.fractional):
             self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
                       "fractional amount, so it is rounded with round() (half to even): "
                       "check the rounding you want")
@@ -476,11 +497,44 @@ class _Rewriter(cst.CSTTransformer):
     # -- amounts assigned --------------------------------------------------------------------
 
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign
-                     ) -> cst.Assign:
+                     ) -> cst.Assign | cst.AugAssign:
         targets = [target.target for target in updated_node.targets]
+        paid = self._participant_payoff(targets)
+        if paid is not None:
+            return self._pay_participant(paid, targets[0], updated_node.value)
         if _names(targets) == ["template_name"] and self.app:
             return updated_node.with_changes(value=self._template_name(updated_node.value))
         return updated_node.with_changes(value=self._assigned(targets, updated_node.value))
+
+    def _participant_payoff(self, targets: Sequence[cst.BaseExpression]
+                            ) -> cst.BaseExpression | None:
+        """The player whose participant's payoff ``targets`` set: ``P`` for
+        ``P.participant.payoff = ...``, or for ``participant.payoff = ...`` after
+        ``participant = P.participant`` in the same function; else ``None``."""
+        if len(targets) != 1 or not isinstance(targets[0], cst.Attribute) \
+                or targets[0].attr.value != "payoff":
+            return None
+        owner = targets[0].value
+        if isinstance(owner, cst.Attribute) and owner.attr.value == "participant":
+            return owner.value
+        if isinstance(owner, cst.Name) and self.participants:
+            return self.participants[-1].get(owner.value)
+        return None
+
+    def _pay_participant(self, player: cst.BaseExpression, target: cst.BaseExpression,
+                         value: cst.BaseExpression) -> cst.AugAssign:
+        """oTree's ``participant.payoff = x`` sets the participant's total; labctl's total is
+        the sum of the player payoffs, so this player's payoff takes the difference:
+        ``player.payoff += x - participant.payoff`` leaves the total at ``x``, as in oTree."""
+        self.note(CHANGE_MARK, "participant.payoff = x: labctl's participant.payoff is the sum "
+                  "of the player payoffs, so this player's payoff takes the difference and the "
+                  "participant's total is x, as in oTree")
+        assert isinstance(target, cst.Attribute)
+        return cst.AugAssign(
+            target=cst.Attribute(value=player, attr=cst.Name("payoff")),
+            operator=cst.AddAssign(),
+            value=cst.BinaryOperation(left=_parenthesized(value), operator=cst.Subtract(),
+                                      right=target))
 
     def _template_name(self, value: cst.BaseExpression) -> cst.BaseExpression:
         """oTree's ``template_name = 'app/Page.html'`` is relative to the project, labctl's to
@@ -498,6 +552,12 @@ class _Rewriter(cst.CSTTransformer):
 
     def leave_AugAssign(self, original_node: cst.AugAssign, updated_node: cst.AugAssign
                         ) -> cst.AugAssign:
+        paid = self._participant_payoff([updated_node.target])
+        if paid is not None and isinstance(updated_node.operator,
+                                           cst.AddAssign | cst.SubtractAssign):
+            # adding to the participant's total is adding to this player's payoff
+            updated_node = updated_node.with_changes(
+                target=cst.Attribute(value=paid, attr=cst.Name("payoff")))
         return updated_node.with_changes(
             value=self._assigned([updated_node.target], updated_node.value))
 
@@ -519,12 +579,28 @@ class _Rewriter(cst.CSTTransformer):
                       "whole (points or minor units), so it is round(x) (half to even)")
             return value.with_changes(args=[value.args[0].with_changes(
                 comma=cst.MaybeSentinel.DEFAULT)])
-        if _divides(value, self.currency):
+        if _divides(value, self.currency, self.fractional):
             self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
                       "fractional amount, so it is rounded with round() (half to even): "
                       "check the rounding you want")
             return cst.Call(func=cst.Name("round"), args=[cst.Arg(value=_bare(value))])
         return value
+
+
+class _ParticipantNames(cst.CSTVisitor):
+    """``participant = player.participant`` in a function: ``{"participant": player}``."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, cst.BaseExpression] = {}
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # a nested function has names of its own
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
+                and isinstance(node.value, cst.Attribute) \
+                and node.value.attr.value == "participant":
+            self.found[node.targets[0].target.value] = node.value.value
 
 
 def _names(targets: Sequence[cst.BaseExpression]) -> list[str]:
@@ -578,19 +654,25 @@ def _number(node: cst.BaseExpression) -> Decimal | None:
     return None
 
 
-def _divides(node: cst.BaseExpression, currency: Collection[str] = ()) -> bool:
-    """Whether an expression can make a fraction the importer sees: a ``/`` or a float
-    literal, outside a call that rounds (``round``, ``int``, ...) or a ``cu()`` left for the
-    researcher."""
-    finder = _DivisionFinder(currency)
+def _divides(node: cst.BaseExpression, currency: Collection[str] = (),
+             fractional: Collection[str] = ()) -> bool:
+    """Whether an expression can make a fraction the importer sees: a ``/``, a float
+    literal or a ``C`` constant that holds one (``fractional``), outside a call that rounds
+    (``round``, ``int``, ...) or a ``cu()`` left for the researcher."""
+    finder = _DivisionFinder(currency, fractional)
     node.visit(finder)
     return finder.found
 
 
 class _DivisionFinder(cst.CSTVisitor):
-    def __init__(self, currency: Collection[str]) -> None:
+    def __init__(self, currency: Collection[str], fractional: Collection[str] = ()) -> None:
         self.found = False
         self.currency = currency
+        self.fractional = fractional
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if _dotted(node.value) == "C" and node.attr.value in self.fractional:
+            self.found = True
 
     def visit_Call(self, node: cst.Call) -> bool:
         name = _dotted(node.func)

@@ -11,13 +11,14 @@ Currency with its unit.
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
 
 from ..static_files import STATIC_FOLDER
 
-__all__ = ["global_template_notes", "rewrite_template", "scripts_to_files"]
+__all__ = ["global_template_notes", "handlers_to_file", "rewrite_template", "scripts_to_files"]
 
 #: ``{{ static 'x' }}``, ``{% static "x" %}``, ``{{ static('x') }}``
 _STATIC = re.compile(r"""\{([{%])-?\s*static\s*\(?\s*(['"])(?P<path>[^'"]+)\2\s*\)?\s*-?[}%]\}""")
@@ -33,11 +34,12 @@ TEMPLATE_MARK = "{# labctl import: "
 _ELEMENT = re.compile(r"<(?P<tag>script|style)(?P<attributes>[^>]*)>(?P<body>.*?)</(?P=tag)\s*>",
                       re.S | re.I)
 _SOURCE = re.compile(r"\bsrc\s*=\s*([\"'])(?P<url>.*?)\1", re.I)
+_MODULE = re.compile(r"type\s*=\s*[\"']?module", re.I)
 _DEFERRED = re.compile(r"\b(defer|async)\b|type\s*=\s*[\"']?module", re.I)
 _DATA_TYPE = re.compile(r"type\s*=\s*[\"']?(application/(ld\+)?json|text/(x-)?template|text/html)",
                         re.I)
 #: what each element becomes: a file of the app's static folder, loaded as the CSP allows
-_LOADERS = {"script": "<script src=\"{{{{ static('{name}') }}}}\"{module} defer></script>",
+_LOADERS = {"script": "<script src=\"{{{{ static('{name}') }}}}\"{attributes} defer></script>",
             "style": "<link rel=\"stylesheet\" href=\"{{{{ static('{name}') }}}}\">"}
 
 
@@ -55,6 +57,8 @@ def scripts_to_files(text: str, template: Path, dest_app: Path, done: list[str])
             return _deferred(found[0], attributes, source["url"])
         if not body.strip() or _DATA_TYPE.search(attributes):
             return found[0]
+        if ("{{" in body or "{%" in body) and tag == "script" and _MODULE.search(attributes):
+            body = _relative_imports(body) or body
         if "{{" in body or "{%" in body:
             return (f"\n{TEMPLATE_MARK}this inline <{tag}> uses template tags, so it could not "
                     "be moved into a file; the page's Content-Security-Policy blocks it: move "
@@ -66,11 +70,87 @@ def scripts_to_files(text: str, template: Path, dest_app: Path, done: list[str])
         target.write_text(body.strip("\n") + "\n", encoding="utf-8")
         done.append(f"{dest_app.name}/{template.name}: inline <{tag}> moved to "
                     f"{dest_app.name}/{STATIC_FOLDER}/{name}")
-        module = ' type="module"' if "module" in attributes else ""
+        # the script keeps its attributes (a framework may find itself by them)
+        kept = attributes.rstrip() if tag == "script" else ""
         # the lines the element took stay, so later lines keep their numbers
-        return _LOADERS[tag].format(name=name, module=module) + "\n" * found[0].count("\n")
+        return _LOADERS[tag].format(name=name, attributes=kept) + "\n" * found[0].count("\n")
 
     return _ELEMENT.sub(moved, text)
+
+
+#: a start tag (its attributes hold no ``<`` or ``>``, so a tag with ``a > b`` in a handler is
+#: left as it is, and marked by ``labctl validate``)
+_START_TAG = re.compile(r"<(?P<tag>[a-zA-Z][\w-]*)(?P<attributes>\s[^<>]*?)(?P<end>/?>)")
+#: an ``onclick="..."`` (or ``oninput='...'``) attribute
+_HANDLER = re.compile(r"""\s(?P<name>on[a-zA-Z]+)\s*=\s*"""
+                      r"""(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)')""")
+_SCRIPTS_BLOCK = re.compile(r"\{[{%]-?\s*block\s+scripts\s*-?[}%]\}")
+_CONTENT_BLOCK = re.compile(r"\{[{%]-?\s*block\s+\w+\s*-?[}%]\}")
+#: what the moved handlers are wrapped in: each element marked ``data-labctl-on="N"`` gets its
+#: handler with ``addEventListener``, called with the element as ``this`` and ``event``, and a
+#: handler that returns ``false`` cancels the event, as an inline one does
+_HANDLERS_HEAD = """// Inline event handlers of {template}, moved here by labctl import: the page's
+// Content-Security-Policy runs script files only.
+(function () {{
+  function on(mark, type, handler) {{
+    document.querySelectorAll('[data-labctl-on="' + mark + '"]').forEach(function (element) {{
+      element.addEventListener(type, function (event) {{
+        if (handler.call(element, event) === false) {{
+          event.preventDefault();
+        }}
+      }});
+    }});
+  }}
+"""
+
+
+def handlers_to_file(text: str, template: Path, dest_app: Path, done: list[str]) -> str:
+    """Inline event handlers (``onclick="liveSend('x')"``), which the Content-Security-Policy
+    blocks, moved into ``dest_app/static/<Page>_handlers.js``: each element is marked
+    ``data-labctl-on="N"`` and its handlers attached there with ``addEventListener``; the
+    file is loaded in the page's scripts block. A handler with template tags in it cannot be
+    moved: it is left as it is (``labctl validate`` names it, LC175)."""
+    moved: list[str] = []
+
+    def marked(found: re.Match[str]) -> str:
+        attributes = found["attributes"]
+        handlers = [(h["name"].lower(), h["double"] if h["double"] is not None else h["single"])
+                    for h in _HANDLER.finditer(attributes)]
+        if not handlers or any("{{" in code or "{%" in code for _, code in handlers):
+            return found[0]
+        mark = str(len(moved) + 1)
+        for name, code in handlers:
+            moved.append(f"  on({mark!r}, {name[2:]!r}, function (event) {{\n"
+                         f"    {html.unescape(code).strip()}\n  }});\n")
+        kept = _HANDLER.sub("", attributes)
+        return f"<{found['tag']}{kept} data-labctl-on=\"{mark}\"{found['end']}"
+
+    rewritten = _START_TAG.sub(marked, text)
+    if not moved:
+        return text
+    name = f"{template.stem}_handlers.js"
+    target = dest_app / STATIC_FOLDER / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(_HANDLERS_HEAD.format(template=template.name) + "".join(moved) + "})();\n",
+                      encoding="utf-8")
+    done.append(f"{dest_app.name}/{template.name}: {len(moved)} inline event handler(s) moved "
+                f"to {dest_app.name}/{STATIC_FOLDER}/{name}")
+    loader = f"<script src=\"{{{{ static('{name}') }}}}\" defer></script>"
+    block = _SCRIPTS_BLOCK.search(rewritten)
+    if block is not None:  # on the block's own line, so the lines keep their numbers
+        return rewritten[:block.end()] + loader + rewritten[block.end():]
+    if _CONTENT_BLOCK.search(rewritten):
+        return rewritten.rstrip("\n") + "\n{{ block scripts }}" + loader + "{{ endblock }}\n"
+    return rewritten.rstrip("\n") + "\n" + loader + "\n"  # a fragment another page includes
+
+
+def _relative_imports(body: str) -> str | None:
+    """A module script whose only template tags name the app's static files
+    (``import { start } from "{{ static('app/start.js') }}"``) as it reads once moved into
+    ``static/``: each tag becomes the file's URL relative to the script (``./app/start.js``),
+    which a module resolves as the page did. ``None`` when other tags are left."""
+    relative = _STATIC.sub(lambda found: "./" + found["path"], body)
+    return None if "{{" in relative or "{%" in relative or "{#" in relative else relative
 
 
 def _deferred(element: str, attributes: str, url: str) -> str:
@@ -153,4 +233,5 @@ def global_template_notes(project: Path) -> list[str]:
 def _adds_anything(text: str) -> bool:
     """Whether a global ``Page.html`` has content beyond oTree's empty blocks."""
     tagless = re.sub(r"\{[{%#].*?[}%#]\}", "", text, flags=re.S)
-    return bool(tagless.strip())
+    return bool(_ELEMENT.sub(lambda found: found[0] if found["body"].strip() else "",
+                             tagless).strip())

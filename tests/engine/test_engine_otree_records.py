@@ -237,3 +237,148 @@ def test_a_float_field_keeps_measures_that_are_not_money(make_project, open_engi
                     {"belief": 0.7, "seconds": 1 / 3, "kind": real}]
     player_class = project.apps["measures"].player_class
     assert player_class.declared_fields()["seconds"].doc == "reaction time in seconds"
+
+
+LATER_ROUNDS_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=2, num_rounds=3, matching="random")
+
+
+class Subsession(labctl.Subsession):
+    seen_rounds = fields.Integer(initial=0)
+
+
+class Player(labctl.Player):
+    treatment = fields.Text(required=False)
+    partner_then = fields.Integer(required=False)
+
+
+def creating_session(subsession):
+    if subsession.round_number == 1:  # oTree: every round exists before round 1's hook runs
+        subsession.seen_rounds = len(subsession.in_rounds(1, 3))
+        for later in subsession.in_rounds(2, 3):
+            later.seen_rounds = later.round_number * 10
+        for player in subsession.get_players():
+            drawn = "high" if player.participant.id_in_session % 2 else "low"
+            for each in player.in_rounds(1, 3):
+                each.treatment = drawn
+            last = player.in_round(3)
+            player.partner_then = last.get_others_in_group()[0].participant.id_in_session
+
+
+class Play(labctl.Page):
+    pass
+
+
+page_sequence = [Play]
+"""
+
+
+def test_creating_session_of_round_1_reads_and_sets_the_later_rounds(
+        make_project, open_engine, dbfile):
+    project = make_project({"later": LATER_ROUNDS_APP},
+                           'name="demo", app_sequence=["later"], num_participants=4')
+    engine = open_engine(project)
+    engine.create_session("demo", seed=3)
+
+    subsessions = dbfile.rows("SELECT round_number, seen_rounds FROM later_subsession "
+                              "ORDER BY round_number")
+    assert [row["seen_rounds"] for row in subsessions] == [3, 20, 30]
+    players = dbfile.rows("SELECT p.round_number, p.treatment, p.partner_then, p.group_id, "
+                          "p.participant_id FROM later_player p ORDER BY p.round_number, "
+                          "p.participant_id")
+    assert len(players) == 12
+    treatments = {(row["participant_id"], row["round_number"]): row["treatment"]
+                  for row in players}
+    for (participant, _round), treatment in treatments.items():
+        assert treatment == treatments[(participant, 1)] in ("high", "low")
+    # round 1's hook saw round 3's random groups as they are played
+    third = [row for row in players if row["round_number"] == 3]
+    numbers = {row["participant_id"]: n for n, row in enumerate(sorted(
+        third, key=lambda r: r["participant_id"]), start=1)}
+    for row in (row for row in players if row["round_number"] == 1):
+        partner = next(other for other in third if other["group_id"] == next(
+            mine["group_id"] for mine in third if mine["participant_id"] == row["participant_id"])
+            and other["participant_id"] != row["participant_id"])
+        assert row["partner_then"] == numbers[partner["participant_id"]]
+
+
+ROLES_WITHOUT_GROUP_SIZE_APP = """\
+import labctl
+
+
+class C:
+    PLAYERS_PER_GROUP = None
+    NUM_ROUNDS = 1
+    A_ROLE = "the Red Player"
+    B_ROLE = "a Blue Trader"
+    C_ROLE = "a Blue Trader"
+
+
+class Play(labctl.Page):
+    pass
+
+
+page_sequence = [Play]
+"""
+
+
+def test_roles_without_a_group_size_and_shared_role_names_work_as_in_otree(
+        make_project, open_engine, dbfile):
+    # oTree names the first positions of the round's one group; two may share a role name
+    project = make_project({"market": ROLES_WITHOUT_GROUP_SIZE_APP},
+                           'name="demo", app_sequence=["market"], num_participants=4')
+    engine = open_engine(project)
+    engine.create_session("demo", seed=1)
+    rows = dbfile.rows("SELECT id_in_group, role FROM market_player ORDER BY id_in_group")
+    assert [(row["id_in_group"], row["role"]) for row in rows] == [
+        (1, "the Red Player"), (2, "a Blue Trader"), (3, "a Blue Trader"), (4, None)]
+
+
+OWN_ROLE_METHOD_APP = """\
+import labctl
+from labctl import fields
+
+
+class C:
+    PLAYERS_PER_GROUP = 2
+    NUM_ROUNDS = 1
+    EMPLOYER_ROLE = "employer"
+    EMPLOYEE_ROLE = "employee"
+
+
+class Player(labctl.Player):
+    def role(self):  # an old oTree app's own method, called as player.role()
+        return "employer" if self.id_in_group == 1 else "employee"
+
+
+def creating_session(subsession):
+    subsession.group_randomly()
+
+
+class Offer(labctl.Page):
+    @staticmethod
+    def is_displayed(player):
+        employer = player.group.get_player_by_role(C.EMPLOYER_ROLE)
+        return player.role() == C.EMPLOYER_ROLE and employer.id == player.id
+
+
+page_sequence = [Offer]
+"""
+
+
+def test_an_apps_own_role_method_on_player_works_as_in_otree(
+        make_project, open_engine, driver_of, dbfile):
+    project = make_project({"work": OWN_ROLE_METHOD_APP},
+                           'name="demo", app_sequence=["work"], num_participants=4')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    codes = driver.codes(engine.create_session("demo", seed=1))
+    rows = dbfile.rows("SELECT role, participant_code FROM work_player ORDER BY id")
+    assert sorted(row["role"] for row in rows) == ["employee"] * 2 + ["employer"] * 2
+    employers = {row["participant_code"] for row in rows if row["role"] == "employer"}
+    shown = {code: driver.look(code).kind for code in codes}  # the Offer page: employers only
+    assert sorted(shown[code] for code in employers) == ["page", "page"]
+    assert {shown[code] for code in set(codes) - employers} == {"finished"}

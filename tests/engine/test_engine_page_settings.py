@@ -189,6 +189,23 @@ def test_get_form_fields_naming_no_field_is_refused_by_name(make_project, open_e
     assert "nots" in str(raised.value)
 
 
+def test_get_form_fields_returning_nothing_asks_that_player_nothing(make_project, open_engine,
+                                                                   driver_of, dbfile):
+    # an oTree app whose hook only returns for some players: `else: pass` falls off with None
+    source = FORM_APP.replace(
+        'return ["contribution", "color"] if player.role == "poor" else ["contribution", "note"]',
+        'if player.role == "poor":\n            return ["contribution", "color"]')
+    project = make_project({"give": source}, 'name="demo", app_sequence=["give"]')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    _poor, rich = driver.codes(engine.create_session("demo", 2, seed=1))
+
+    assert driver.look(rich).fields == ()
+    assert driver.advance(rich, {}).page == "End"
+    assert dbfile.one("SELECT contribution FROM give_player WHERE role = 'rich'") == {
+        "contribution": None}
+
+
 SKIP_FIRST = """\
 import labctl
 
@@ -235,6 +252,90 @@ page_sequence = [Last]
 """
 
 
+WAIT_THEN_SKIP = """\
+import labctl
+
+app = labctl.App(players_per_group=2)
+
+
+class Group(labctl.Group):
+    pass
+
+
+class Choose(labctl.Page):
+    pass
+
+
+class Sort(labctl.WaitPage):
+    @staticmethod
+    def after_all_players_arrive(group):
+        for player in group.get_players():
+            player.participant.vars["skip"] = player.id_in_group == 1
+
+    @staticmethod
+    def app_after_this_page(player, upcoming_apps):
+        assert upcoming_apps == ["middle", "last"]
+        if player.participant.vars["skip"]:
+            return "last"
+
+
+page_sequence = [Choose, Sort]
+"""
+
+
+SKIP_ALL = SKIP_FIRST.replace("""        if player.participant.id_in_session == 1:
+            return upcoming_apps[-1]""", """        return upcoming_apps[-1]""")
+NEVER_PLAYED = """\
+import labctl
+
+app = labctl.App(players_per_group=2)
+
+
+class Together(labctl.WaitPage):
+    @staticmethod
+    def after_all_players_arrive(group):
+        raise RuntimeError("a skipped app's hook ran")
+
+
+class Middle(labctl.Page):
+    pass
+
+
+page_sequence = [Together, Middle]
+"""
+
+
+def test_the_wait_page_hook_of_an_app_everyone_skipped_does_not_run(
+        make_project, open_engine, driver_of):
+    # oTree never runs the hooks of an app its players skipped with app_after_this_page
+    assert SKIP_ALL != SKIP_FIRST
+    project = make_project({"first": SKIP_ALL, "middle": NEVER_PLAYED, "last": SKIP_LAST},
+                           'name="demo", app_sequence=["first", "middle", "last"]')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    one, two = driver.codes(engine.create_session("demo", 2, seed=1))
+
+    assert driver.advance(one).app == "last"
+    assert driver.advance(two).app == "last"  # the last skipper released nobody's hook
+
+
+def test_app_after_this_page_on_a_wait_page_sends_each_released_player_on(
+        make_project, open_engine, driver_of):
+    # oTree asks a wait page's app_after_this_page too, for each player it lets go
+    project = make_project({"first": WAIT_THEN_SKIP, "middle": SKIP_MIDDLE, "last": SKIP_LAST},
+                           'name="demo", app_sequence=["first", "middle", "last"]')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    one, two = driver.codes(engine.create_session("demo", 2, seed=1))
+
+    assert driver.advance(one).page == "Sort"  # waits for the other
+    driver.advance(two)  # the last to arrive: both are let go
+    placed = {code: driver.look(code) for code in (one, two)}
+    skipped = next(code for code, seen in placed.items() if seen.app == "last")
+    stayed = next(code for code, seen in placed.items() if seen.app != "last")
+    assert (placed[skipped].page, placed[stayed].page) == ("Last", "Middle")
+
+
 def test_app_after_this_page_skips_to_a_later_app_and_nobody_waits_for_the_skipper(
         make_project, open_engine, driver_of):
     project = make_project({"first": SKIP_FIRST, "middle": SKIP_MIDDLE, "last": SKIP_LAST},
@@ -245,3 +346,40 @@ def test_app_after_this_page_skips_to_a_later_app_and_nobody_waits_for_the_skipp
 
     assert (driver.advance(skipper).app, driver.look(skipper).page) == ("last", "Last")
     assert driver.advance(stayer).page == "Middle"  # the wait page does not wait for them
+
+
+HOOK_CHOICES_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=None)
+
+
+class Player(labctl.Player):
+    pick = fields.Integer(widget="radio")  # its choices come from the hook, as in oTree
+
+
+def pick_choices(player):
+    return [[1, "One"], [2, "Two"], [3, "Three"]]
+
+
+class Choose(labctl.Page):
+    form_fields = ["pick"]
+
+
+page_sequence = [Choose]
+"""
+
+
+def test_a_radio_field_may_take_its_choices_from_its_hook_alone(make_project, open_engine,
+                                                                 driver_of, dbfile):
+    project = make_project({"hook": HOOK_CHOICES_APP},  # validates: no LC144
+                           'name="demo", app_sequence=["hook"]')
+    engine = open_engine(project)
+    driver = driver_of(engine)
+    (code,) = driver.codes(engine.create_session("demo", 1, seed=1))
+    with engine.view(code) as view:
+        assert view.fields[0].choice_values() == [1, 2, 3]
+    assert driver.submit(code, {"pick": "5"}).status == "invalid"
+    assert driver.advance(code, {"pick": "2"}).kind == "finished"
+    assert dbfile.one("SELECT pick FROM hook_player") == {"pick": 2}

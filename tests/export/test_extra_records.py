@@ -171,3 +171,60 @@ def test_the_tables_are_typed_and_made_with_the_apps(effort):
                        "group_id": "INTEGER", "player_id": "INTEGER",
                        "participant_id": "INTEGER", "number": "INTEGER",
                        "correct": "INTEGER", "checked": "INTEGER"}
+
+
+MESSAGES = '''
+
+class Message(labctl.ExtraRecord):
+    group = labctl.Link(labctl.Group)
+    sender = labctl.Link(Player)
+    text = fields.Text()
+
+
+def before_next_page(player, timed_out):
+    Message.create(group=player.group, sender=player, text=f"{player.solved} solved")
+    player.payoff = len(Message.filter(group=player.group))
+
+
+Work.before_next_page = staticmethod(before_next_page)
+'''
+
+
+@pytest.mark.both_stores
+def test_a_record_linked_to_its_group_and_its_sender_is_stored_read_and_exported(
+        tmp_path, new_store_target):
+    # oTree's chat messages: group = models.Link(Group) and sender = models.Link(Player)
+    from labctl.storage.open_store import open_store
+
+    root = make_effort_project(tmp_path / "effort_project", MESSAGES)
+    project = load_project(root)
+    assert validate_project(project) == []
+    store = open_store(new_store_target())
+    try:
+        engine = Engine(project, store)
+        code = engine.create_session("effort", 4, seed=5)
+        play_effort(engine, code)
+        spec = project.apps["effort"]
+        everyone = people(engine, code)
+        for me, person in everyone.items():
+            player = stored_player(store, project, code, spec, person["id"], 2)
+            mine = spec.module.Message.filter(sender=player)
+            assert [m.text for m in mine] == [f"{solved(me, 2)} solved"]
+            assert mine[0].sender.participant.code == person["code"]
+            assert mine[0].group.id == player.group.id
+            in_group = spec.module.Message.filter(group=player.group)
+            assert {m.sender.participant.code for m in in_group} == {
+                p.participant.code for p in player.group.get_players()}
+            # the first of a group to submit saw its own message, the second both
+            assert player.payoff in (1, 2)
+        write_results(store, project, tmp_path / "out", [code])
+        written = rows(tmp_path / "out" / "effort.message.csv")
+        assert len(written) == 8  # 4 people, 2 rounds
+        assert all(row["participant.code"] and row["group.id_in_subsession"] in {"1", "2"}
+                   for row in written)
+        book = [r["column"] for r in rows(tmp_path / "out" / "codebook.csv")
+                if r["file"] == "effort.message.csv"]
+        assert book[-1] == "text" and "participant.code" in book
+    finally:
+        store.close()
+        project.unload()

@@ -1,0 +1,333 @@
+"""oTree code that ran as written in oTree, imported with ``labctl import otree`` and played
+by its own ``tests.py`` bots with ``labctl test``, with no hand edits: the things other labs'
+public projects do that labctl once refused (capitals in an app folder, an extra model linked
+to a player and a group, a data file opened from the project folder, ``app_after_this_page``
+on a wait page, ``creating_session`` reading later rounds)."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from tests.test_import_otree import imported, invoke, write
+
+pytestmark = pytest.mark.slow
+
+SETTINGS = """
+SESSION_CONFIGS = [
+    dict(name='study', num_demo_participants={n}, app_sequence={apps}),
+]
+SESSION_CONFIG_DEFAULTS = dict(real_world_currency_per_point=1.00, participation_fee=0.00,
+                               doc="")
+PARTICIPANT_FIELDS = {fields}
+REAL_WORLD_CURRENCY_CODE = 'USD'
+"""
+
+HEAD = """
+from otree.api import *
+
+
+class C(BaseConstants):
+    NAME_IN_URL = '{name}'
+    PLAYERS_PER_GROUP = {size}
+    NUM_ROUNDS = {rounds}
+
+
+class Subsession(BaseSubsession):
+    pass
+
+
+class Group(BaseGroup):
+    pass
+
+
+"""
+
+BOT_HEAD = """
+from otree.api import Currency as c, currency_range, expect, Bot
+from . import *
+
+
+class PlayerBot(Bot):
+    def play_round(self):
+"""
+
+
+def app(name: str, body: str, bot: str, size: str = "None", rounds: int = 1,
+        templates: dict[str, str] | None = None) -> dict[str, str]:
+    """An oTree app's files: ``C``, Subsession and Group, then ``body``; ``bot`` is the body
+    of its ``play_round``; each page named in ``templates`` gets that content block."""
+    files = {f"{name}/__init__.py": HEAD.format(name=name.lower(), size=size, rounds=rounds)
+             + body,
+             f"{name}/tests.py": BOT_HEAD + "".join(f"        {line}\n"
+                                                     for line in bot.splitlines())}
+    for page, content in (templates or {}).items():
+        files[f"{name}/{page}.html"] = ("{{ block content }}\n" + content
+                                        + "\n{{ next_button }}\n{{ endblock }}\n")
+    return files
+
+
+def study(tmp_path: Path, apps: list[str], files: dict[str, str], n: int = 2,
+          fields: tuple[str, ...] = ()) -> Path:
+    settings = SETTINGS.format(n=n, apps=apps, fields=list(fields))
+    return write(tmp_path / "otree_study", {"settings.py": settings, **files})
+
+
+def plays(dest: Path, n: int = 2, *options: object) -> str:
+    played = invoke("test", "study", "-n", n, *options, dest)
+    assert played.exit_code == 0, played.output
+    assert f"OK {n} bots played study" in played.output
+    return played.output
+
+
+SURVEY = """
+class Player(BasePlayer):
+    age = models.IntegerField(min=0, max=120)
+
+
+class Survey(Page):
+    form_model = 'player'
+    form_fields = ['age']
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.participant.vars[__name__] = player.age
+
+
+page_sequence = [Survey]
+"""
+
+
+def test_an_app_folder_with_capitals_keeps_its_name_and_plays(tmp_path):
+    # oTree takes any package name as an app; its data and analysis scripts use that name
+    source = study(tmp_path, ["exit_survey_CB"], app(
+        "exit_survey_CB", SURVEY,
+        "yield Survey, dict(age=30)\nexpect(self.participant.vars['exit_survey_CB'], 30)",
+        templates={"Survey": "{{ formfields }}"}))
+    dest, _ = imported(tmp_path, source)
+    assert (dest / "exit_survey_CB" / "__init__.py").is_file()
+    assert "'exit_survey_CB'" in (dest / "sessions.py").read_text(encoding="utf-8")
+    plays(dest, 2, "--export", tmp_path / "out")
+    ages = (tmp_path / "out" / "exit_survey_CB.csv").read_text(encoding="utf-8-sig")
+    assert ages.count(",30") == 2
+
+
+QUIZ = """
+import csv
+
+with open('quiz/questions.csv', encoding='utf-8') as file:  # oTree runs from the project root
+    QUESTIONS = list(csv.DictReader(file))
+
+
+class Player(BasePlayer):
+    answer = models.StringField()
+    question = models.StringField()
+
+
+def creating_session(subsession):
+    for player in subsession.get_players():
+        player.question = QUESTIONS[0]['text']
+
+
+class Quiz(Page):
+    form_model = 'player'
+    form_fields = ['answer']
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = 10 if player.answer == QUESTIONS[0]['answer'] else 0
+
+
+page_sequence = [Quiz]
+"""
+
+
+def test_an_app_reading_a_file_from_the_project_root_plays_from_any_folder(
+        tmp_path, monkeypatch):
+    files = app("quiz", QUIZ, "yield Quiz, dict(answer='Paris')\nexpect(self.player.payoff, 10)",
+                templates={"Quiz": "<p>{{ player.question }}</p>{{ formfields }}"})
+    files["quiz/questions.csv"] = "text,answer\nThe capital of France?,Paris\n"
+    source = study(tmp_path, ["quiz"], files)
+    dest, _ = imported(tmp_path, source)  # validates: the module read its file on import
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    checked = invoke("validate", dest)
+    assert checked.exit_code == 0, checked.output
+    # paths typed by the user still mean the folder they were typed in (each command is a
+    # process of its own; here the one before moved the test process into the project)
+    monkeypatch.chdir(elsewhere)
+    plays(dest, 2, "--export", "out", "--db", "played.db")
+    assert (elsewhere / "played.db").is_file() and not (dest / "played.db").exists()
+    assert "The capital of France?" in (elsewhere / "out" / "quiz.csv").read_text(
+        encoding="utf-8-sig")
+
+
+SORTING = """
+class Player(BasePlayer):
+    pass
+
+
+class Intro(Page):
+    pass
+
+
+class Sort(WaitPage):
+    @staticmethod
+    def after_all_players_arrive(group):
+        for player in group.get_players():
+            player.participant.treated = player.id_in_group == 1
+
+    @staticmethod
+    def app_after_this_page(player, upcoming_apps):
+        if player.participant.treated:
+            return upcoming_apps[-1]
+
+
+page_sequence = [Intro, Sort]
+"""
+
+TREATMENT = """
+class Player(BasePlayer):
+    pass
+
+
+class Treatment(Page):
+    pass
+
+
+page_sequence = [Treatment]
+"""
+
+DEBRIEF = """
+class Player(BasePlayer):
+    pass
+
+
+class Debrief(Page):
+    pass
+
+
+page_sequence = [Debrief]
+"""
+
+
+def test_app_after_this_page_on_a_wait_page_skips_an_app_for_whom_it_names(tmp_path):
+    files = {**app("sorting", SORTING, "yield Intro", size="2",
+                   templates={"Intro": "<p>Hello</p>"}),
+             **app("treatment", TREATMENT,
+                   "yield Treatment\nexpect(self.participant.treated, False)",
+                   templates={"Treatment": "<p>Control</p>"}),
+             **app("debrief", DEBRIEF, "yield Debrief", templates={"Debrief": "<p>Bye</p>"})}
+    source = study(tmp_path, ["sorting", "treatment", "debrief"], files, fields=("treated",))
+    dest, _ = imported(tmp_path, source)  # no LC190: labctl runs it on wait pages too
+    plays(dest, 4, "--export", tmp_path / "out")
+    timings = (tmp_path / "out" / "page_timings.csv").read_text(encoding="utf-8-sig")
+    assert timings.count('"treatment",1,"Treatment"') == 2  # the other half skipped it
+
+
+TASK = """
+class Player(BasePlayer):
+    score = models.IntegerField(min=0, max=100)
+
+
+class Work(Page):
+    form_model = 'player'
+    form_fields = ['score']
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = player.score
+        player.participant.app_payoffs[__name__] = player.payoff
+
+
+page_sequence = [Work]
+"""
+
+PAY_RANDOM_APP = """
+import random
+
+
+class Player(BasePlayer):
+    app_to_pay = models.StringField()
+
+
+class PayRandomApp(Page):
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        participant = player.participant
+        player.app_to_pay = random.choice(['task1', 'task2'])
+        participant.payoff = participant.app_payoffs[player.app_to_pay]
+
+
+page_sequence = [PayRandomApp]
+"""
+
+INTRO = """
+class Player(BasePlayer):
+    pass
+
+
+def creating_session(subsession):
+    for player in subsession.get_players():
+        player.participant.app_payoffs = {}
+
+
+class Welcome(Page):
+    pass
+
+
+page_sequence = [Welcome]
+"""
+
+
+def test_a_randomly_paid_app_set_by_participant_payoff_pays_that_app_alone(tmp_path):
+    # oTree's snippet pay_random_app: the last app sets participant.payoff to one app's payoff
+    files = {**app("intro", INTRO, "yield Welcome", templates={"Welcome": "<p>Hi</p>"}),
+             **app("task1", TASK.replace("__name__", "'task1'"), "yield Work, dict(score=30)",
+                   templates={"Work": "{{ formfields }}"}),
+             **app("task2", TASK.replace("__name__", "'task2'"), "yield Work, dict(score=70)",
+                   templates={"Work": "{{ formfields }}"}),
+             **app("pay", PAY_RANDOM_APP,
+                   "yield PayRandomApp\n"
+                   "expect(self.participant.payoff,"
+                   " dict(task1=30, task2=70)[self.player.app_to_pay])",
+                   templates={"PayRandomApp": "<p>Paid</p>"})}
+    source = study(tmp_path, ["intro", "task1", "task2", "pay"], files, n=4,
+                   fields=("app_payoffs",))
+    dest, output = imported(tmp_path, source)
+    assert "participant's total is x" in output
+    plays(dest, 4)
+
+
+VOTE = """
+class Player(BasePlayer):
+    vote = models.BooleanField(label='Award the bonus?', choices=[[True, 'Yes'], [False, 'No']])
+
+
+class Vote(Page):
+    form_model = 'player'
+
+    @staticmethod
+    def get_form_fields(player):
+        if player.id_in_group == 2:
+            return ['vote']
+        else:
+            pass
+
+
+page_sequence = [Vote]
+"""
+
+
+def test_automatic_bots_answer_the_fields_get_form_fields_asks_each_player(tmp_path):
+    # no tests.py: labctl's automatic bots fill what the page asks this player (None: nothing)
+    files = app("vote", VOTE, "", size="2", templates={"Vote": "{{ formfields }}"})
+    del files["vote/tests.py"]
+    dest, _ = imported(tmp_path, study(tmp_path, ["vote"], files))
+    plays(dest, 2, "--export", tmp_path / "out")
+    text = (tmp_path / "out" / "vote.csv").read_text(encoding="utf-8-sig")
+    votes = {row["player.id_in_group"]: row["player.vote"]
+             for row in csv.DictReader(io.StringIO(text))}
+    assert votes["1"] == "" and votes["2"] in {"0", "1"}
