@@ -93,3 +93,37 @@ def test_a_connection_the_database_cut_is_replaced_and_the_step_still_saves(new_
             assert store.setting("after the cut") == "saved"
     finally:
         store.close()
+
+
+def test_a_request_that_finds_every_connection_busy_is_told_so_and_saves_nothing(
+        new_store_target):
+    from labctl.storage.postgres import PostgresStore
+    from labctl.storage.sqlite import StorageError
+
+    url = str(new_store_target())
+    store = PostgresStore(url, pool_size=1)
+    store._pool.wait_seconds = 0.2  # a request waits 30 s in a lab
+    release = threading.Event()
+    holding = threading.Event()
+
+    def long_step() -> None:
+        with store.transaction():
+            store.put_setting("long step", "saved")
+            holding.set()
+            release.wait(HOLD_SECONDS)
+
+    thread = threading.Thread(target=long_step, daemon=True)
+    thread.start()
+    try:
+        assert holding.wait(HOLD_SECONDS)
+        with pytest.raises(StorageError) as caught, store.transaction():
+            store.put_setting("refused", "never saved")
+    finally:
+        release.set()
+        thread.join(HOLD_SECONDS)
+    assert "too busy to reach" in str(caught.value)
+    assert "all 1 connections stayed busy for 0.2 s" in str(caught.value)
+    with store.reading():
+        assert store.setting("refused") is None
+        assert store.setting("long step") == "saved"
+    store.close()

@@ -68,7 +68,7 @@ class ConnectionPool:
             return
         if not self._free.acquire(timeout=self.wait_seconds):
             raise PoolBusy(f"all {self.size} connections stayed busy for "
-                           f"{self.wait_seconds:.0f} s")
+                           f"{self.wait_seconds:g} s")
         try:
             lent = Lent(self._usable())
         except BaseException:
