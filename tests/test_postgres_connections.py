@@ -127,3 +127,33 @@ def test_a_request_that_finds_every_connection_busy_is_told_so_and_saves_nothing
         assert store.setting("refused") is None
         assert store.setting("long step") == "saved"
     store.close()
+
+
+def test_the_session_read_with_a_steps_lock_is_the_sessions_row_and_follows_its_changes(
+        new_store_target, sample_project):
+    """A step's first read brings its session's row in the same round trip; what the step
+    then asks of ``session_row`` is that row as a plain read gives it, and after the step
+    changed the session, the changed row."""
+    from labctl.engine import Engine
+    from labctl.project import load_project
+
+    url = str(new_store_target())
+    project = load_project(sample_project)
+    store = open_store(url)
+    try:
+        session_code = Engine(project, store).create_session("my_session", 2, seed=3)
+        with store.reading():
+            code = store.participants_of(session_code)[0]["code"]
+            plain = store.session_row(session_code)
+        with store.transaction():
+            store.participant_by_code(code)
+            assert store.session_row(session_code) == plain
+            store.update_session(session_code, {"vars": '{"treatment": "B"}'})
+            assert store.session_row(session_code)["vars"] == '{"treatment": "B"}'
+        with store.transaction():
+            store.participant_by_code(code)
+            store.update_session(session_code, {"label": "after"})
+            assert store.session_row(session_code)["label"] == "after"
+    finally:
+        store.close()
+        project.unload()

@@ -35,6 +35,8 @@ class Lent:
     conn: Any
     depth: int = 0  # nested transaction() blocks; 0: none open
     locked: set[str] = field(default_factory=set)  # advisory locks the transaction holds
+    #: session rows read with the step's lock, for its first ``session_row`` (postgres.py)
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class PoolBusy(Exception):

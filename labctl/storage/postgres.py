@@ -145,6 +145,7 @@ class PostgresStore:
             finally:
                 lent.depth = 0
                 lent.locked.clear()
+                lent.sessions.clear()
 
     @contextmanager
     def _lent(self) -> Iterator[pg_connections.Lent]:
@@ -305,6 +306,9 @@ class PostgresStore:
 
     def session_row(self, code: str) -> Row | None:
         self._lock_key(f"session:{code}")
+        lent = self._pool.held()
+        if lent is not None and code in lent.sessions:  # read with the lock just now
+            return lent.sessions.pop(code)
         return _without_order(self._one("SELECT * FROM sessions WHERE code = %s", (code,)))
 
     def session_rows(self) -> list[Row]:
@@ -317,6 +321,9 @@ class PostgresStore:
             "LIMIT 1", (room,)))
 
     def update_session(self, code: str, changes: Row) -> None:
+        lent = self._pool.held()
+        if lent is not None:
+            lent.sessions.pop(code, None)
         self._update("sessions", "code", code, changes)
 
     def participant_by_label(self, session_code: str, label: str) -> Row | None:
@@ -354,18 +361,38 @@ class PostgresStore:
         if lent is None or not lent.depth:
             return self._one(sql, (value,))
         if not any(key.startswith("session:") for key in lent.locked):  # a step's first read
-            found = self._one("SELECT session_code, pg_advisory_xact_lock(hashtext('session:' "
-                              f"|| session_code)) AS locked FROM participants WHERE {column} "
-                              "= %s", (value,))  # the lock and the session in one round trip
-            if found is None:
-                return None
-            lent.locked.add(f"session:{found['session_code']}")
-            return self._one(sql, (value,))
+            return self._lock_and_read(lent, column, value)
         row = self._one(sql, (value,))
         if row is None or f"session:{row['session_code']}" in lent.locked:
             return row
         self._lock_key(f"session:{row['session_code']}")
         return self._one(sql, (value,))
+
+    def _lock_and_read(self, lent: pg_connections.Lent, column: str, value: Any
+                       ) -> Row | None:
+        """A step's first read in one round trip: the lock of the participant's session,
+        then their row and their session's. A pipeline's statements run in order, each seeing
+        what was committed when it starts, so both rows are read after the lock is granted;
+        the session's is kept for the step's ``session_row``, which asks for it next."""
+        where = f"FROM participants WHERE {column} = %s"
+        with lent.conn.pipeline():
+            locking = lent.conn.execute("SELECT session_code, pg_advisory_xact_lock(hashtext("
+                                        f"'session:' || session_code)) AS locked {where}",
+                                        (value,))
+            participant = lent.conn.execute(f"SELECT * {where}", (value,))
+            session = lent.conn.execute("SELECT * FROM sessions WHERE code = (SELECT "
+                                        f"session_code {where})", (value,))
+        if locking.fetchone() is None:
+            return None
+        row = participant.fetchone()
+        session_row = session.fetchone()
+        if row is None or session_row is None:
+            return None
+        lent.locked.add(f"session:{row['session_code']}")
+        kept = dict(session_row)
+        kept.pop(ORDER, None)
+        lent.sessions[row["session_code"]] = kept
+        return dict(row)
 
     def participants_of(self, session_code: str) -> list[Row]:
         return self._all("SELECT * FROM participants WHERE session_code = %s "
