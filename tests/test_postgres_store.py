@@ -5,6 +5,7 @@ named in a message a researcher can act on (never its password)."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,10 @@ def test_one_process_sweeps_timeouts_and_another_takes_over_when_it_dies(new_sto
     assert second.held() is False
     assert first.held() is True  # asked every second: still the one
     first.conn.close()  # what PostgreSQL sees when a worker is killed: its connection ends
+    for _ in range(200):  # the server ends that backend, freeing its lock, a moment later
+        if second.held():
+            break
+        time.sleep(0.05)
     assert second.held() is True
     assert first.held() is False  # back, but the other sweeps now
     other_lab = SweeperLock(str(new_store_target()))  # another schema: a lab of its own

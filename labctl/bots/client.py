@@ -172,7 +172,7 @@ class ParticipantClient:
         waiting = select.poll()  # not select.select: a thousand bots' descriptors pass 1024
         waiting.register(socket.sock, select.POLLIN)
         while waiting.poll(0):
-            message = json.loads(socket.recv())
+            message = _message(socket)
             told = told or message.get("type") == "advance"
         return told
 
@@ -182,7 +182,7 @@ class ParticipantClient:
         while time.monotonic() < deadline and not stop.is_set():
             socket.settimeout(max(0.1, min(1.0, deadline - time.monotonic())))
             try:
-                message = json.loads(socket.recv())
+                message = _message(socket)
             except websocket.WebSocketTimeoutException:
                 waited += 1
                 if waited % SAFETY_POLL_SECONDS == 0 and self._moved(page):
@@ -238,6 +238,17 @@ class ParticipantClient:
         return parse_page(response)
 
 
+def _message(socket: websocket.WebSocket) -> dict[str, Any]:
+    """The next message on ``socket``. The server's close frame reads as "" and is raised as
+    a closed socket, which the waiting reopens: a browser answers the server's pings by
+    itself, but a bot on other pages reads no socket, so the server closes a kept one that
+    stayed unread for a ping interval (25 s; pages that slow came with 1,000 bots)."""
+    text = socket.recv()
+    if not text:
+        raise websocket.WebSocketConnectionClosedException("the server closed the WebSocket")
+    return json.loads(text)
+
+
 def parse_page(response: Response) -> ShownPage:
     """What a page shows, read from its HTML (the page marker and the form's CSRF token)."""
     text = response.text
@@ -271,7 +282,7 @@ class LiveConnection:
                                      "id": self.sent}))
         deliveries: list[dict[str, Any]] = []
         for _ in range(self.MAX_READS):
-            message = json.loads(self.socket.recv())
+            message = _message(self.socket)
             kind = message.get("type")
             if kind == "live":
                 deliveries.append(message)

@@ -16,11 +16,13 @@ submit sees the first one's step. Chosen over SERIALIZABLE because a serializati
 must re-run the whole step, app code included (the engine's ``_committing`` is one pass, and
 apps' hooks may have side effects); a lock wait costs nothing to redo and cannot deadlock
 while each step locks one session (a shared document's lock is always taken after its
-session's). Within a process one connection serves every greenlet under a lock, like SQLite's.
+session's). Within a process too, each greenlet has a connection of its own, lent from a few
+(``pg_connections``): reads and other sessions' steps need not wait for a step.
 
 **A database that cannot be reached** (restarted, network down) fails the step with a
 ``StorageError`` naming it (participants see "cannot save right now", nothing half-saved); the
-next transaction reconnects, and the first failure and the recovery are logged once each.
+next transaction reconnects, and the first failure and the recovery are logged once each. A
+connection found cut when a transaction begins is replaced at once (nothing has run on it).
 """
 
 from __future__ import annotations
@@ -28,14 +30,13 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 from ..app import AppSpec
 from ..errors import LabctlError
-from . import app_tables, migrations, pg_schema
+from . import app_tables, migrations, pg_connections, pg_schema
 from .database_urls import shown
 from .sqlite import LIVE_DELIVERIES_AFTER, LIVE_MESSAGES_TIDY, StorageError, to_sql
 
@@ -54,24 +55,33 @@ ORDER = pg_schema.ORDER_COLUMN
 class PostgresStore:
     """Everything labctl keeps about sessions, in one PostgreSQL database."""
 
-    def __init__(self, url: str, connect_timeout: float = 10.0) -> None:
+    def __init__(self, url: str, connect_timeout: float = 10.0,
+                 pool_size: int = pg_connections.POOL_SIZE) -> None:
         if psycopg is None:
             raise LabctlError("a postgresql:// database needs psycopg",
                               "pip install 'labctl[postgres]'")
         self.url = url
         self.connect_timeout = connect_timeout
-        self._lock = threading.RLock()
-        self._depth = 0
-        self._locked: set[str] = set()  # advisory locks held by the open transaction
+        self._pool = pg_connections.ConnectionPool(self._connect, pool_size)
+        self._loose: Any = None  # for a call outside reading() and transaction()
         self._tables: set[str] = set()  # tables known to exist
         self._failure: str | None = None
-        self.conn = self._connect()
         with self.transaction():
             pg_schema.apply(self.conn, migrations.core)
 
     @property
     def location(self) -> str:
         return shown(self.url)
+
+    @property
+    def conn(self) -> Any:
+        """The connection lent to the caller (its transaction's, for the hub's NOTIFY too)."""
+        lent = self._pool.held()
+        if lent is not None:
+            return lent.conn
+        if self._loose is None or self._loose.closed or self._loose.broken:
+            self._loose = self._connect()
+        return self._loose
 
     def _connect(self) -> Any:
         try:
@@ -98,57 +108,72 @@ class PostgresStore:
         return error
 
     def close(self) -> None:
-        with self._lock:
-            self.conn.close()
+        self._pool.close()
+        if self._loose is not None:
+            self._loose.close()
 
     # -- transactions ----------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[PostgresStore]:
-        """One write transaction (BEGIN ... COMMIT); nested use joins the outer one."""
-        with self._lock:
-            if self._depth:
-                self._depth += 1
+        """One write transaction (BEGIN ... COMMIT) on the caller's connection; nested use
+        joins the outer one."""
+        with self._lent() as lent:
+            if lent.depth:
+                lent.depth += 1
                 try:
                     yield self
                 finally:
-                    self._depth -= 1
+                    lent.depth -= 1
                 return
-            self._begin()
-            self._depth = 1
+            self._begin(lent)
+            lent.depth = 1
             try:
                 yield self
             except psycopg.Error as exc:
-                self._rollback()
-                raise self._failed(exc) from exc
+                self._rollback(lent)
+                raise self._failed(exc, lent) from exc
             except BaseException:
-                self._rollback()
+                self._rollback(lent)
                 raise
             else:
                 try:
-                    self.conn.execute("COMMIT")
+                    lent.conn.execute("COMMIT")
                 except psycopg.Error as exc:
-                    self._rollback()
-                    raise self._failed(exc) from exc
+                    self._rollback(lent)
+                    raise self._failed(exc, lent) from exc
                 self._recovered()
             finally:
-                self._depth = 0
-                self._locked.clear()
+                lent.depth = 0
+                lent.locked.clear()
+                lent.sessions.clear()
 
-    def _begin(self) -> None:
-        """BEGIN, reconnecting first when the connection was lost (a restarted server)."""
-        if self.conn.closed or self.conn.broken:
-            with suppress(psycopg.Error):
-                self.conn.close()
-            self.conn = self._connect()
+    @contextmanager
+    def _lent(self) -> Iterator[pg_connections.Lent]:
         try:
-            self.conn.execute("BEGIN")
-        except psycopg.OperationalError as exc:
-            with suppress(psycopg.Error):
-                self.conn.close()
-            raise self._unreachable(exc) from exc
+            with self._pool.lend() as lent:
+                yield lent
+        except pg_connections.PoolBusy as exc:
+            raise StorageError(f"the lab server is too busy to reach {self.location}: {exc}",
+                               "nothing was saved; the participant can try again. If this "
+                               "recurs, serve the lab with more --workers") from exc
 
-    def _failed(self, exc: psycopg.Error) -> LabctlError:
-        if isinstance(exc, psycopg.OperationalError) or self.conn.broken:
+    def _begin(self, lent: pg_connections.Lent) -> None:
+        """BEGIN; a connection found cut (a restarted server) is replaced and BEGIN tried once
+        more, as nothing has happened on it yet."""
+        for attempt in (1, 2):
+            try:
+                if lent.conn.closed or lent.conn.broken:
+                    self._pool.replace(lent)
+                lent.conn.execute("BEGIN")
+                return
+            except psycopg.OperationalError as exc:
+                with suppress(psycopg.Error):
+                    lent.conn.close()
+                if attempt == 2:
+                    raise self._unreachable(exc) from exc
+
+    def _failed(self, exc: psycopg.Error, lent: pg_connections.Lent) -> LabctlError:
+        if isinstance(exc, psycopg.OperationalError) or lent.conn.broken:
             return self._unreachable(exc)
         return StorageError(f"could not save to {self.location}: {exc}",
                             "the step was not saved; the participant can try again")
@@ -159,31 +184,31 @@ class PostgresStore:
                         "resumes", self.location, self._failure)
             self._failure = None
 
-    def _rollback(self) -> None:
-        if not self.conn.closed and not self.conn.broken:
+    @staticmethod
+    def _rollback(lent: pg_connections.Lent) -> None:
+        if not lent.conn.closed and not lent.conn.broken:
             with suppress(psycopg.Error):
-                self.conn.execute("ROLLBACK")
+                lent.conn.execute("ROLLBACK")
 
     @contextmanager
     def reading(self) -> Iterator[PostgresStore]:
-        """Hold the connection for a read (each statement sees what was committed); a lost
-        connection is opened again first, and a read that fails on it is a ``StorageError``
-        (the participant is asked to wait, never shown a traceback)."""
-        with self._lock:
-            if self._depth == 0 and (self.conn.closed or self.conn.broken):
-                with suppress(psycopg.Error):
-                    self.conn.close()
-                self.conn = self._connect()
+        """A connection of the caller's for a read (each statement sees what was committed);
+        a cut connection is opened again first, and a read that fails on it is a
+        ``StorageError`` (the participant is asked to wait, never shown a traceback)."""
+        with self._lent() as lent:
+            if lent.depth == 0 and (lent.conn.closed or lent.conn.broken):
+                self._pool.replace(lent)
             try:
                 yield self
             except psycopg.Error as exc:
-                raise self._failed(exc) from exc
+                raise self._failed(exc, lent) from exc
 
     def _lock_key(self, key: str) -> None:
         """A lock held until the transaction ends (nothing outside a transaction)."""
-        if self._depth and key not in self._locked:
-            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
-            self._locked.add(key)
+        lent = self._pool.held()
+        if lent is not None and lent.depth and key not in lent.locked:
+            lent.conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+            lent.locked.add(key)
 
     # -- plain SQL -------------------------------------------------------------------------
     def _one(self, sql: str, params: tuple | list = ()) -> Row | None:
@@ -281,6 +306,9 @@ class PostgresStore:
 
     def session_row(self, code: str) -> Row | None:
         self._lock_key(f"session:{code}")
+        lent = self._pool.held()
+        if lent is not None and code in lent.sessions:  # read with the lock just now
+            return lent.sessions.pop(code)
         return _without_order(self._one("SELECT * FROM sessions WHERE code = %s", (code,)))
 
     def session_rows(self) -> list[Row]:
@@ -293,6 +321,9 @@ class PostgresStore:
             "LIMIT 1", (room,)))
 
     def update_session(self, code: str, changes: Row) -> None:
+        lent = self._pool.held()
+        if lent is not None:
+            lent.sessions.pop(code, None)
         self._update("sessions", "code", code, changes)
 
     def participant_by_label(self, session_code: str, label: str) -> Row | None:
@@ -326,11 +357,42 @@ class PostgresStore:
         """A participant's row; in a transaction, read again after their session's lock is
         held, so that it is what the previous step of the session committed."""
         sql = f"SELECT * FROM participants WHERE {column} = %s"
+        lent = self._pool.held()
+        if lent is None or not lent.depth:
+            return self._one(sql, (value,))
+        if not any(key.startswith("session:") for key in lent.locked):  # a step's first read
+            return self._lock_and_read(lent, column, value)
         row = self._one(sql, (value,))
-        if row is None or not self._depth or f"session:{row['session_code']}" in self._locked:
+        if row is None or f"session:{row['session_code']}" in lent.locked:
             return row
         self._lock_key(f"session:{row['session_code']}")
         return self._one(sql, (value,))
+
+    def _lock_and_read(self, lent: pg_connections.Lent, column: str, value: Any
+                       ) -> Row | None:
+        """A step's first read in one round trip: the lock of the participant's session,
+        then their row and their session's. A pipeline's statements run in order, each seeing
+        what was committed when it starts, so both rows are read after the lock is granted;
+        the session's is kept for the step's ``session_row``, which asks for it next."""
+        where = f"FROM participants WHERE {column} = %s"
+        with lent.conn.pipeline():
+            locking = lent.conn.execute("SELECT session_code, pg_advisory_xact_lock(hashtext("
+                                        f"'session:' || session_code)) AS locked {where}",
+                                        (value,))
+            participant = lent.conn.execute(f"SELECT * {where}", (value,))
+            session = lent.conn.execute("SELECT * FROM sessions WHERE code = (SELECT "
+                                        f"session_code {where})", (value,))
+        if locking.fetchone() is None:
+            return None
+        row = participant.fetchone()
+        session_row = session.fetchone()
+        if row is None or session_row is None:
+            return None
+        lent.locked.add(f"session:{row['session_code']}")
+        kept = dict(session_row)
+        kept.pop(ORDER, None)
+        lent.sessions[row["session_code"]] = kept
+        return dict(row)
 
     def participants_of(self, session_code: str) -> list[Row]:
         return self._all("SELECT * FROM participants WHERE session_code = %s "

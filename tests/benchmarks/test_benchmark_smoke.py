@@ -1,6 +1,7 @@
 """The load benchmark's smoke mode (N = 8, seconds) runs in CI so that it cannot rot."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,21 @@ def test_workers_without_a_postgresql_database_are_refused(tmp_path):
                           timeout=60)
     assert done.returncode == 2
     assert "--workers needs --db postgresql://" in done.stderr
+
+
+PG_STATEMENTS = SCRIPT.parent / "pg_statements.py"
+
+
+@pytest.mark.parametrize("store_kind", ["postgres"], indirect=True)
+def test_the_statement_counter_counts_a_steps_pipelined_first_read_as_one_round_trip(
+        new_store_target):
+    done = subprocess.run([sys.executable, str(PG_STATEMENTS), "--db", str(new_store_target()),
+                           "--participants", "4"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    found = re.fullmatch(r"(\d+) requests: ([\d.]+) statements and ([\d.]+) round trips per "
+                         r"request", done.stdout.strip().splitlines()[-1])
+    assert found, done.stdout
+    requests, statements, round_trips = int(found[1]), float(found[2]), float(found[3])
+    assert requests >= 4 + 4 * SUBMITS
+    # nearly every request is a step, whose first read sends 3 statements in one round trip
+    assert round_trips <= statements - 1.5

@@ -3,8 +3,10 @@ it; one WebSocket for all of a participant's wait pages, reopened when it was dr
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -120,6 +122,50 @@ def test_a_kept_socket_the_server_closed_is_opened_again(lab):
         assert trustee.current().name == "SendBack"
         assert trustor.wait_until_moved(waiting, 5) is True
         assert trustor._socket is not dropped
+    finally:
+        trustor.close()
+        trustee.close()
+
+
+def closing_frame_arrived(sock: socket.socket) -> bool:
+    """Whether the server's close frame (opcode 0x88) waits unread on the bot's socket; a
+    server's frames are unmasked and its JSON messages are ASCII, so the byte is the frame's."""
+    readable, _, _ = select.select([sock], [], [], 0.05)
+    return bool(readable) and b"\x88" in sock.recv(4096, socket.MSG_PEEK)
+
+
+def until_closing_frame(sock: socket.socket) -> bool:
+    """Wait (10 s at most) for the server's close frame on ``sock``."""
+    for _ in range(200):
+        if closing_frame_arrived(sock):
+            return True
+        time.sleep(0.05)  # the pings before it are readable too: select returns at once
+    return False
+
+
+@pytest.fixture
+def lab_pinging_fast(live_server):
+    """The sample project served with a WebSocket ping every 0.5 s instead of 25 s."""
+    served = live_server()
+    served.server.app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 0.5}
+    return served.base_url, served.codes
+
+
+def test_a_kept_socket_the_server_closed_for_unanswered_pings_is_opened_again(lab_pinging_fast):
+    """A bot on other pages reads no socket, so it answers no WebSocket ping; the server then
+    closes that socket (a browser answers pings by itself). Back on a wait page, the bot reads
+    the close frame and must open a new socket, not fail on it (it failed 1,000-bot runs on
+    PostgreSQL, whose slower pages kept bots away longer than the ping interval)."""
+    base_url, codes = lab_pinging_fast
+    trustor, trustee, waiting = trustor_waiting(base_url, codes)
+    try:
+        assert trustor.wait_until_moved(waiting, 0.3) is False
+        kept = trustor._socket
+        assert until_closing_frame(kept.sock)  # a ping every 0.5 s: the second is unanswered
+
+        assert trustee.current().name == "SendBack"
+        assert trustor.wait_until_moved(waiting, 5) is True
+        assert trustor._socket is not kept
     finally:
         trustor.close()
         trustee.close()

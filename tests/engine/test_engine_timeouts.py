@@ -7,6 +7,8 @@ and ``expire_timeouts`` submits pages whose deadline passed more than that grace
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 pytestmark = pytest.mark.both_stores
@@ -110,6 +112,40 @@ def test_expired_pages_are_submitted_with_their_timeout_values(engine, driver, d
         assert inboxes[code].get_nowait() == {"type": "advance"}
     payoffs = dbfile.rows("SELECT payoff FROM ultimatum_player WHERE round_number = 1")
     assert [row["payoff"] for row in payoffs] == [0, 0, 0, 0]
+    assert engine.expire_timeouts() == 0
+
+
+def test_a_timeout_is_submitted_once_when_two_workers_sweep_at_the_same_moment(
+        engine, open_engine, sample, dbfile, clock, responders):
+    """Two server processes on one database (``labctl run --workers 2``: a store each, so
+    connections of their own) both sweeping at the same moment, as if both held the sweeper's
+    lock: each page is still submitted once, under its session's lock."""
+    other_worker = open_engine(sample)
+    clock.advance(TIMEOUT + GRACE)
+    barrier = threading.Barrier(2, timeout=30)
+    submitted: list[object] = [None, None]
+
+    def sweep(index: int, worker) -> None:
+        barrier.wait()
+        try:
+            submitted[index] = worker.expire_timeouts()
+        except Exception as exc:  # reported by the assertion below
+            submitted[index] = exc
+
+    threads = [threading.Thread(target=sweep, args=(i, w), daemon=True)
+               for i, w in enumerate((engine, other_worker))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(submitted) in ([0, 2], [1, 1]), submitted  # type: ignore[type-var]
+    for code in responders:
+        visits = dbfile.rows("SELECT v.timed_out FROM page_visits v JOIN participants p ON "
+                             "p.id = v.participant_id WHERE p.code = ? AND v.page = 'Respond' "
+                             "AND v.round_number = 1", code)
+        assert [visit["timed_out"] for visit in visits] == [1]
+        assert dbfile.participant(code)["page"] == "Results"
     assert engine.expire_timeouts() == 0
 
 

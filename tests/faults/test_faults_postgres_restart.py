@@ -69,6 +69,8 @@ class Relay:
 
     def close(self) -> None:
         assert self.listener is not None
+        with contextlib.suppress(OSError):  # wakes the accepting thread: close alone leaves
+            self.listener.shutdown(socket.SHUT_RDWR)  # it blocked, taking one more connection
         self.listener.close()
         with self.lock:
             for conn in self.conns:
