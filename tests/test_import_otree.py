@@ -414,7 +414,8 @@ def test_it_never_writes_into_a_folder_that_is_not_empty(tmp_path):
     assert text_of(dest / "sessions.py") == "# mine\n"
 
 
-def test_call_live_method_in_tests_py_is_marked(tmp_path):
+def test_call_live_method_in_tests_py_is_kept_as_written(tmp_path):
+    # labctl's bots run call_live_method as oTree's do (tests/test_import_otree_compat.py)
     tests = """
     from otree.api import *
     from . import *
@@ -428,11 +429,9 @@ def test_call_live_method_in_tests_py_is_marked(tmp_path):
     def call_live_method(method, **kwargs):
         method(1, {'offer': 5})
     """
-    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/tests.py": tests}),
-                            expect_exit=1)
-    lines = text_of(dest / "game/bots.py").splitlines()
-    line = lines.index("def call_live_method(method, **kwargs):") + 1
-    assert f"game/bots.py:{line}: labctl does not call call_live_method" in output
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {"game/tests.py": tests}))
+    assert "def call_live_method(method, **kwargs):\n    method(1, {'offer': 5})" in text_of(
+        dest / "game/bots.py")
 
 
 def test_a_name_for_currency_is_rewritten_like_cu(tmp_path):

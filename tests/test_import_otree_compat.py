@@ -331,3 +331,56 @@ def test_automatic_bots_answer_the_fields_get_form_fields_asks_each_player(tmp_p
     votes = {row["player.id_in_group"]: row["player.vote"]
              for row in csv.DictReader(io.StringIO(text))}
     assert votes["1"] == "" and votes["2"] in {"0", "1"}
+
+
+HAGGLE = """
+class Group(BaseGroup):
+    offer = models.IntegerField(initial=0)
+    accepted = models.BooleanField(initial=False)
+
+
+class Player(BasePlayer):
+    pass
+
+
+class Haggle(Page):
+    @staticmethod
+    def live_method(player, data):
+        group = player.group
+        if player.id_in_group == 1:
+            group.offer = data['offer']
+            return {2: dict(offer=group.offer)}
+        group.accepted = data['accept']
+        return {0: dict(accepted=group.accepted)}
+
+
+class Results(Page):
+    pass
+
+
+page_sequence = [Haggle, Results]
+"""
+
+HAGGLE_BOTS = """
+def call_live_method(method, **kwargs):
+    expect(kwargs['page_class'], Haggle)
+    expect(kwargs['round_number'], 1)
+    expect(method(1, {'offer': 40}), {2: {'offer': 40}})
+    expect(method(2, {'accept': True}), {0: {'accepted': True}})
+    kwargs['group'].get_player_by_id(1)  # the group the bots are in
+"""
+
+
+def test_call_live_method_in_tests_py_plays_the_live_page_as_in_otree(tmp_path):
+    # oTree's bots never send live messages themselves: the first bot of a group to reach a
+    # live page runs call_live_method, whose method(id_in_group, data) runs the live method
+    files = app("haggle", HAGGLE, "yield Haggle\nexpect(self.group.offer, 40)\n"
+                "expect(self.group.accepted, True)\nyield Results", size="2",
+                templates={"Haggle": "<p>Haggle</p>", "Results": "<p>Done</p>"})
+    files["haggle/tests.py"] += HAGGLE_BOTS
+    dest, _ = imported(tmp_path, study(tmp_path, ["haggle"], files, n=4))
+    plays(dest, 4, "--export", tmp_path / "out")
+    text = (tmp_path / "out" / "live_messages.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    sent = sorted(r["payload"] for r in rows if r["direction"] == "in")
+    assert sent == ['{"accept": true}'] * 2 + ['{"offer": 40}'] * 2  # once per group

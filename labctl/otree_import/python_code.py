@@ -362,9 +362,6 @@ class _Rewriter(cst.CSTTransformer):
         finder = _ParticipantNames()
         node.body.visit(finder)
         self.participants.append(finder.found)
-        if self.bots and node.name.value == "call_live_method" and len(self.functions) == 1:
-            self.note(MANUAL_MARK, "labctl does not call call_live_method: send the live "
-                      "messages from play_round with replies = self.live(data)")
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef,
                           updated_node: cst.FunctionDef) -> cst.FunctionDef:
