@@ -384,3 +384,79 @@ def test_call_live_method_in_tests_py_plays_the_live_page_as_in_otree(tmp_path):
     rows = list(csv.DictReader(io.StringIO(text)))
     sent = sorted(r["payload"] for r in rows if r["direction"] == "in")
     assert sent == ['{"accept": true}'] * 2 + ['{"offer": 40}'] * 2  # once per group
+
+
+OLD_SPELLING = """
+from otree.api import *
+
+
+class Constants(BaseConstants):
+    name_in_url = 'guess'
+    players_per_group = 2
+    num_rounds = 2
+    prize = cu(10)
+
+
+class Subsession(BaseSubsession):
+    pass
+
+
+class Group(BaseGroup):
+    pass
+
+
+class Player(BasePlayer):
+    guess = models.IntegerField(min=0, max=100)
+
+
+class Guess(Page):
+    form_model = 'player'
+    form_fields = ['guess']
+
+
+class ResultsWaitPage(WaitPage):
+    template_name = 'guess/ResultsWaitPage.html'
+
+    @staticmethod
+    def after_all_players_arrive(group):
+        for p in group.get_players():
+            p.payoff = Constants.prize if p.guess < 50 else cu(0)
+
+
+class Results(Page):
+    @staticmethod
+    def is_displayed(player):
+        return player.round_number == Constants.num_rounds
+
+
+page_sequence = [Guess, ResultsWaitPage, Results]
+"""
+
+
+def test_otree_3_spellings_that_otree_5_still_runs_import_and_play(tmp_path):
+    # class Constants with lowercase settings, {% load %}, a formfield's own label= and a
+    # wait page template extending oTree's WaitPage.html
+    files = {
+        "guess/__init__.py": OLD_SPELLING,
+        "guess/Guess.html": "{% load otree static %}\n{{ block content }}\n"
+                            "<p>Round {{ player.round_number }} of {{ Constants.num_rounds }}"
+                            "</p>\n{{ formfield 'guess' label=\"Your guess (0-100)\" }}\n"
+                            "{{ next_button }}\n{{ endblock }}\n",
+        "guess/ResultsWaitPage.html": "{{ extends 'otree/WaitPage.html' }}\n"
+                                      "{{ block title }}Please wait{{ endblock }}\n"
+                                      "{{ block content }}The other guess is coming."
+                                      "{{ endblock }}\n",
+        "guess/Results.html": "{{ block content }}<p>Prize {{ Constants.prize }}</p>"
+                              "{{ next_button }}{{ endblock }}\n",
+        "guess/tests.py": BOT_HEAD + "        expect('of 2</p>', 'in', self.html)\n"
+                          "        expect('Your guess (0-100)</label>', 'in', self.html)\n"
+                          "        yield Guess, dict(guess=10)\n"
+                          "        if self.round_number == Constants.num_rounds:\n"
+                          "            expect('Prize', 'in', self.html)\n"
+                          "            yield Results\n"
+                          "        expect(self.player.payoff, Constants.prize)\n",
+    }
+    dest, _ = imported(tmp_path, study(tmp_path, ["guess"], files))
+    assert "class C:" in (dest / "guess/__init__.py").read_text()
+    assert "{{ C.NUM_ROUNDS }}" in (dest / "guess/Guess.html").read_text()
+    plays(dest)

@@ -72,7 +72,7 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     """``source`` (a file of the app ``app``, in a project of ``apps``) rewritten, and what
     was removed from it; raises ``libcst.ParserSyntaxError`` for a file that is not Python
     (the caller copies it as it is and reports it)."""
-    module = cst.parse_module(source)
+    module = cst.parse_module(source).visit(_ConstantsAsC())
     money, amount_functions = _money_fields(module)
     rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
     rewriter.app, rewriter.apps = app, frozenset(apps)
@@ -80,11 +80,50 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     return module.visit(rewriter).code, rewriter.removed
 
 
+#: oTree's settings in ``class Constants``, lowercase (oTree 5 reads both spellings)
+LOWERCASE_SETTINGS = {"name_in_url": "NAME_IN_URL", "players_per_group": "PLAYERS_PER_GROUP",
+                      "num_rounds": "NUM_ROUNDS"}
+
+
+class _ConstantsAsC(cst.CSTTransformer):
+    """oTree 5 still runs apps whose constants are ``class Constants`` with
+    ``players_per_group`` in lowercase (oTree 3's spelling); labctl reads ``class C``:
+    ``Constants`` becomes ``C`` and its three settings uppercase, where declared and used."""
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        return updated_node.with_changes(value="C") if updated_node.value == "Constants" \
+            else updated_node
+
+    def leave_Attribute(self, original_node: cst.Attribute,
+                        updated_node: cst.Attribute) -> cst.Attribute:
+        upper = LOWERCASE_SETTINGS.get(updated_node.attr.value)
+        if upper and _dotted(updated_node.value) == "C":
+            return updated_node.with_changes(attr=cst.Name(upper))
+        return updated_node
+
+    def leave_ClassDef(self, original_node: cst.ClassDef,
+                       updated_node: cst.ClassDef) -> cst.ClassDef:
+        if updated_node.name.value != "C":
+            return updated_node
+        return updated_node.visit(_UppercaseSettings())  # type: ignore[return-value]
+
+
+class _UppercaseSettings(cst.CSTTransformer):
+    """``players_per_group = 2`` in the body of ``class C`` -> ``PLAYERS_PER_GROUP = 2``."""
+
+    def leave_AssignTarget(self, original_node: cst.AssignTarget,
+                           updated_node: cst.AssignTarget) -> cst.AssignTarget:
+        target = updated_node.target
+        if isinstance(target, cst.Name) and target.value in LOWERCASE_SETTINGS:
+            return updated_node.with_changes(target=cst.Name(LOWERCASE_SETTINGS[target.value]))
+        return updated_node
+
+
 def amount_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
     """The module's money fields (and ``payoff``) and its constants of class ``C`` that are
     amounts (``ENDOWMENT = cu(100)``): templates print these with ``money()``."""
     try:
-        module = cst.parse_module(source)
+        module = cst.parse_module(source).visit(_ConstantsAsC())
     except cst.ParserSyntaxError:
         return frozenset({"payoff"}), frozenset()
     finder = _MoneyFinder()

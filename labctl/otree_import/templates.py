@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from ..static_files import STATIC_FOLDER
+from .python_code import LOWERCASE_SETTINGS
 
 __all__ = ["global_template_notes", "handlers_to_file", "rewrite_template", "scripts_to_files"]
 
@@ -29,6 +30,8 @@ _FIELD_ERRORS = re.compile(r"\{\{-?\s*formfield_errors\s+(['\"])\w+\1\s*-?\}\}")
 #: a record's attribute or a constant printed as it is
 _SHOWN = re.compile(r"\{\{(-?)\s*(?P<record>player|group|subsession|participant|C)\."
                     r"(?P<name>[A-Za-z_]\w*)\s*(-?)\}\}")
+#: oTree 3's ``Constants.num_rounds``, which oTree 5 still accepts: labctl's ``C.NUM_ROUNDS``
+_CONSTANTS = re.compile(r"\bConstants\.(?P<name>[A-Za-z_]\w*)")
 TEMPLATE_MARK = "{# labctl import: "
 #: a script or style element with what is inside it
 _ELEMENT = re.compile(r"<(?P<tag>script|style)(?P<attributes>[^>]*)>(?P<body>.*?)</(?P=tag)\s*>",
@@ -174,6 +177,8 @@ def rewrite_template(text: str, app: Path, dest_app: Path, project: Path,
     for line in lines:
         line = _STATIC.sub(lambda found: _static(found, app, dest_app, project, marks, done),
                            line)
+        line = _CONSTANTS.sub(lambda found: "C." + LOWERCASE_SETTINGS.get(found["name"],
+                                                                        found["name"]), line)
         line = _SHOWN.sub(lambda found: _money(found, money, constants), line)
         line = _STATIC_EXPRESSION.sub(
             lambda found: "{{" + found[1] + f" static({found['expression']}) " + found[3] + "}}",

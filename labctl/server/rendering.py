@@ -7,6 +7,7 @@ numbers stay the researcher's. Forms are rendered from the field declarations.
 
 from __future__ import annotations
 
+import copy
 import json
 import traceback
 from collections.abc import Callable
@@ -233,14 +234,18 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
                           step, _bound(field, field_min(field), digits),
                           _bound(field, field_max(field), digits))
 
-    def formfield(name: str | Field) -> Markup:
+    def formfield(name: str | Field, label: str | None = None) -> Markup:
         if isinstance(name, Field):  # oTree's {{ for field in form }}{{ formfield field }}
             name = name.name
         matches = [f for f in view.fields if f.name == name]
         if not matches:
             raise jinja2.UndefinedError(f"formfield('{name}'): '{name}' is not in this page's "
                                         "form_fields")
-        return render_field(field_input(matches[0]))
+        field = matches[0]
+        if label is not None:  # oTree's {{ formfield 'x' label="..." }}: this page's label
+            field = copy.copy(field)
+            field.label = label
+        return render_field(field_input(field))
 
     def formfields() -> Markup:
         return Markup("".join(formfield(f.name) for f in view.fields))
