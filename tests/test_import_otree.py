@@ -555,7 +555,7 @@ def test_oTree_names_of_an_app_become_labctl_spellings(tmp_path):
     dest, _ = imported(tmp_path, source)  # validate finds the template and the include
     code = text_of(dest / "game/__init__.py")
     assert "RULES = __name__.rsplit(\".\", 1)[-1] + '/Rules.html'" in code
-    assert "template_name = 'Choice.html'" in code
+    assert "template_name = 'game/Choice.html'" in code  # as oTree names it: labctl too
 
 
 def test_an_import_of_another_app_becomes_relative(tmp_path):
@@ -631,3 +631,15 @@ def test_language_code_becomes_the_projects_language(tmp_path, code, language):
     finally:
         project.unload()
     assert f"LANGUAGE = {language!r}" in output
+
+
+def test_a_setting_labctl_does_not_carry_over_is_named_where_an_app_reads_it(tmp_path):
+    game = GAME.replace("from otree.api import *\n",
+                        "from otree.api import *\nfrom otree import settings\n\n"
+                        "SECRET = settings.SECRET_KEY\n")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/__init__.py": game}),
+                            expect_exit=1)
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    line = lines.index("SECRET = settings.SECRET_KEY") + 1
+    assert f"game/__init__.py:{line}: oTree's settings.SECRET_KEY is not in labctl's " \
+           "sessions.py" in output

@@ -460,3 +460,127 @@ def test_otree_3_spellings_that_otree_5_still_runs_import_and_play(tmp_path):
     assert "class C:" in (dest / "guess/__init__.py").read_text()
     assert "{{ C.NUM_ROUNDS }}" in (dest / "guess/Guess.html").read_text()
     plays(dest)
+
+
+COPIED_APP = """
+from otree.api import *
+
+
+class C(BaseConstants):
+    NAME_IN_URL = 'first'
+    PLAYERS_PER_GROUP = None
+    NUM_ROUNDS = 1
+
+
+class Subsession(BaseSubsession):
+    pass
+
+
+class Group(BaseGroup):
+    pass
+
+
+class Player(BasePlayer):
+    number = models.IntegerField(min=1, max=3)
+
+
+class Pick(Page):
+    template_name = 'first/Pick.html'  # a copy of this app reuses it
+    form_model = 'player'
+    form_fields = ['number']
+
+
+class Unmatched(Page):
+    template_name = 'global/Unmatched.html'
+
+
+class Computed(Page):
+    template_name = f"{__name__}/Computed.html"
+
+
+page_sequence = [Pick, Unmatched, Computed]
+"""
+
+COPY = """
+from first import *
+
+
+class C(C):
+    NAME_IN_URL = 'second'
+
+
+class Subsession(BaseSubsession):
+    pass
+
+
+class Group(BaseGroup):
+    pass
+
+
+class Player(BasePlayer):
+    number = models.IntegerField(min=1, max=3)
+
+
+page_sequence = [Pick]
+"""
+
+
+def test_template_names_as_otree_resolves_them_from_the_project_folder(tmp_path):
+    # another app's template reused by an app copied with `from first import *`, oTree's
+    # global/ templates in _templates/, and a name computed from __name__
+    bot = BOT_HEAD + "        expect('Pick a number', 'in', self.html)\n" \
+                     "        yield Pick, dict(number=2)\n"
+    files = {
+        "first/__init__.py": COPIED_APP, "second/__init__.py": COPY,
+        "first/Pick.html": "{{ block content }}<p>Pick a number</p>{{ formfields }}"
+                           "{{ next_button }}{{ endblock }}\n",
+        "first/Computed.html": "{{ block content }}<p>Computed</p>{{ next_button }}"
+                               "{{ endblock }}\n",
+        "_templates/global/Unmatched.html": "{{ block content }}<p>No partner</p>"
+                                            "{{ next_button }}{{ endblock }}\n",
+        "first/tests.py": bot + "        expect('No partner', 'in', self.html)\n"
+                                "        yield Unmatched\n"
+                                "        expect('Computed', 'in', self.html)\n"
+                                "        yield Computed\n",
+        "second/tests.py": bot,
+    }
+    dest, _ = imported(tmp_path, study(tmp_path, ["first", "second"], files))
+    plays(dest)
+
+
+HELPERS = """
+from otree.api import *
+
+
+def bonus():
+    return cu(5)
+"""
+
+READS = """
+class Player(BasePlayer):
+    debug = models.BooleanField()
+    fields = models.StringField()
+
+
+class Work(Page):
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = helpers.bonus() + bonus()
+        player.debug = settings.DEBUG
+        player.fields = ','.join(settings.PARTICIPANT_FIELDS) + '/' + LANGUAGE_CODE
+
+
+page_sequence = [Work]
+"""
+
+
+def test_a_module_of_the_project_folder_and_otrees_settings_import_as_in_otree(tmp_path):
+    # oTree runs from the project folder: apps import its modules and read its settings
+    files = app("work", "import helpers\nfrom helpers import bonus\nfrom otree import settings\n"
+                "from settings import LANGUAGE_CODE\n" + READS,
+                "yield Work\nexpect(self.player.payoff, 10)\nexpect(self.player.debug, True)\n"
+                "expect(self.player.fields, 'paid/en')", templates={"Work": "<p>Work</p>"})
+    files["helpers.py"] = HELPERS
+    dest, _ = imported(tmp_path, study(tmp_path, ["work"], files, fields=("paid",)))
+    assert "from .. import sessions as settings" in (dest / "work/__init__.py").read_text()
+    plays(dest)

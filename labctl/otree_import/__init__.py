@@ -13,6 +13,7 @@ project that would not load.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -63,7 +64,8 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
     dest.mkdir(parents=True, exist_ok=True)
     amounts = Amounts(scale=1 if settings.use_points else settings.scale,
                       points=settings.use_points)
-    _write(dest / "sessions.py", sessions_source(settings), dest, report)
+    _write(dest / "sessions.py", sessions_source(settings, _reads_settings(source)), dest,
+           report)
     report.manual += settings.unknown
     report.done.append(f"settings.py: {len(settings.configs)} session config(s) -> "
                        "sessions.py SESSION_TYPES" + (f", {len(settings.rooms)} room(s)"
@@ -84,11 +86,15 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
                                   "was not carried over"))
     apps = frozenset(path.name for path in source.iterdir() if path.is_dir()
                      and (path / "__init__.py").is_file() and not path.name.startswith("_"))
+    shared = frozenset(path.stem for path in source.glob("*.py") if path.name not in NOT_COPIED)
     for path in sorted(source.iterdir()):
         if path.name.startswith(".") or path.name in SKIPPED_PARTS:
             continue
         if path.name in apps:
-            _import_app(path, dest / path.name, source, amounts, report, apps)
+            _import_app(path, dest / path.name, source, amounts, report, apps | shared)
+        elif path.suffix == ".py" and path.stem in shared:  # a module the apps import
+            _import_python(path, dest / path.name, dest, amounts, report, apps | shared,
+                           bots=False)
         elif path.is_dir():
             shutil.copytree(path, dest / path.name,
                             ignore=shutil.ignore_patterns(*SKIPPED_PARTS, "*.pyc"))
@@ -97,10 +103,6 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
                 "copied into their apps)" if path.name == "_static" else ""))
         elif path.name not in NOT_COPIED:
             shutil.copyfile(path, dest / path.name)
-            if path.suffix == ".py":
-                report.manual.append(Item(path.name, 0, "a module outside the apps: labctl "
-                                          "loads apps only; move it into an app and import it "
-                                          "with a relative import"))
     for note in global_template_notes(source):
         report.manual.append(Item("_templates", 0, note))
     _validate(dest, report)
@@ -145,10 +147,23 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
                        if (app / "tests.py").is_file() and not has_bots else ""))
 
 
+#: an app reading oTree's settings: ``from otree import settings``, ``import settings``...
+_READS_SETTINGS = re.compile(r"^\s*(?:from\s+otree\s+import\s+settings\b|import\s+settings\b|"
+                             r"from\s+settings\s+import\b)", re.M)
+
+
+def _reads_settings(source: Path) -> bool:
+    """Whether a module of the project imports oTree's settings (``sessions.py`` then holds
+    what they read of it)."""
+    return any(_READS_SETTINGS.search(path.read_text(encoding="utf-8", errors="replace"))
+               for path in source.rglob("*.py") if not SKIPPED_PARTS & set(path.parts)
+               and path.name != "settings.py")
+
+
 def _import_python(path: Path, target: Path, root: Path, amounts: Amounts, report: Report,
                    apps: frozenset[str], *, bots: bool) -> None:
     text = path.read_text(encoding="utf-8")
-    app = target.relative_to(root).parts[0]
+    app = target.relative_to(root).parts[0] if target.parent != root else ""
     try:
         text, removed = rewrite(text, amounts, bots=bots, app=app, apps=apps)
     except cst.ParserSyntaxError as exc:

@@ -219,13 +219,13 @@ def _money(found: re.Match[str], money: frozenset[str], constants: frozenset[str
 
 def global_template_notes(project: Path) -> list[str]:
     """What of ``_templates/`` labctl does not use: its page layout replaces oTree's
-    ``global/Page.html``, so anything that file adds (styles, scripts) must move to an app."""
+    ``global/Page.html``, so anything that file adds (styles, scripts) must move to an app.
+    Its other files are pages' templates (``template_name = 'global/Unmatched.html'``), which
+    labctl finds there as oTree does."""
     notes = []
     folder = project / "_templates"
-    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-        if not path.is_file():
-            continue
-        if path.relative_to(folder).as_posix() == "global/Page.html" and not _adds_anything(
+    for path in [folder / "global" / "Page.html"]:
+        if not path.is_file() or not _adds_anything(
                 path.read_text(encoding="utf-8", errors="replace")):
             continue
         notes.append(f"_templates/{path.relative_to(folder).as_posix()} is not used by "

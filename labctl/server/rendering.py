@@ -19,7 +19,7 @@ import jinja2
 from flask import current_app
 from markupsafe import Markup, escape
 
-from ..app import template_home
+from ..app import shared_template, template_home
 from ..engine import FORM_ERROR, PageView
 from ..errors import ResearcherCodeError, SourceLocation
 from ..fields import Boolean, Field, Money, shown_decimal
@@ -66,10 +66,9 @@ class AppTemplateLoader(jinja2.BaseLoader):
         spec = self.project.apps.get(app)
         if spec is None:
             raise jinja2.TemplateNotFound(template)
-        home = spec.folder if fragment else template_home(spec.folder, name)
-        if home != spec.folder:  # another app's or _templates/ (oTree's reuse)
-            name = name.partition("/")[2]
-        path = (home / name).resolve()
+        shared = None if fragment else shared_template(spec.folder, name)
+        home = spec.folder if shared is None else template_home(spec.folder, name)
+        path = (shared or spec.folder / name).resolve()  # another app's, or _templates/
         if not path.is_relative_to(home.resolve()) or not path.is_file():
             raise jinja2.TemplateNotFound(template)
         source = translate(path.read_text(encoding="utf-8"))
