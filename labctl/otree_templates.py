@@ -68,6 +68,11 @@ REPLACEMENTS = {
 }
 
 
+#: oTree's own tags in oTree 3's ``{% %}`` spelling, which oTree 5 still reads
+_PERCENT_TAG = re.compile(r"\{%(?P<left>-?)(?P<space>\s*)(?P<word>formfields|formfield|next_button"
+                          r"|include_sibling)(?P<rest>(?:\s[^{}%]*?)?)(?P<right>\s*-?)%\}")
+
+
 def translate(source: str) -> str:
     """``source`` with every oTree tag that has an exact Jinja equivalent rewritten; the
     number and position of newlines is unchanged.
@@ -76,6 +81,7 @@ def translate(source: str) -> str:
     bare ``{{ chat }}`` becomes labctl's group chat with its scripts (once, in a block of the
     layout's head: a page that loads ``labctl-chat.js`` itself is left as written)."""
     source = _OTREE_LAYOUT.sub(_kept_newlines, source)
+    source = _PERCENT_TAG.sub(lambda found: "{{" + found[0][2:-2] + "}}", source)
     if _BARE_CHAT.search(source):
         loads_chat = "labctl-chat.js" in source
         source = _BARE_CHAT.sub(CHAT_BOX, source) + ("" if loads_chat else CHAT_SCRIPTS)

@@ -584,3 +584,40 @@ def test_a_module_of_the_project_folder_and_otrees_settings_import_as_in_otree(t
     dest, _ = imported(tmp_path, study(tmp_path, ["work"], files, fields=("paid",)))
     assert "from .. import sessions as settings" in (dest / "work/__init__.py").read_text()
     plays(dest)
+
+
+SURVEY_PAGES = """
+class Player(BasePlayer):
+    age = models.IntegerField(min=0, max=120, label='Age')
+    consent = models.BooleanField(label='I agree')
+
+
+class Consent(Page):
+    form_model = 'player'
+    form_fields = ['consent']
+
+
+class Survey(Page):
+    form_model = 'player'
+    form_fields = ['age']
+
+
+page_sequence = [Consent, Survey]
+"""
+
+
+def test_otree_3_template_tags_and_template_folder_that_otree_5_reads_import_and_play(
+        tmp_path):
+    # {% formfields %}, {% formfield %}, {% next_button %}, {{ formfield_errors x.name }} and
+    # templates kept in the app's templates/<app>/ folder, as oTree 3 apps did
+    files = app("survey", SURVEY_PAGES, "expect('I agree', 'in', self.html)\n"
+                "yield Consent, dict(consent=True)\nexpect('Your age', 'in', self.html)\n"
+                "yield Survey, dict(age=30)")
+    files["survey/templates/survey/Consent.html"] = (
+        "{% block content %}{% formfields %}{% next_button %}{% endblock %}\n")
+    files["survey/templates/survey/Survey.html"] = (
+        "{% block content %}{% formfield player.age label='Your age' %}"
+        "{{ formfield_errors player.age }}{% next_button %}{% endblock %}\n")
+    dest, _ = imported(tmp_path, study(tmp_path, ["survey"], files))
+    assert (dest / "survey/Survey.html").is_file()
+    plays(dest)

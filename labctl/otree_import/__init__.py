@@ -128,7 +128,7 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
         relative = path.relative_to(app)
         if path.is_dir() or SKIPPED_PARTS & set(relative.parts) or path.suffix == ".pyc":
             continue
-        target = dest_app / relative
+        target = dest_app / _template_home(app, relative, report)
         if relative.as_posix() == "tests.py" and not has_bots:
             target = dest_app / "bots.py"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -158,6 +158,19 @@ def _reads_settings(source: Path) -> bool:
     return any(_READS_SETTINGS.search(path.read_text(encoding="utf-8", errors="replace"))
                for path in source.rglob("*.py") if not SKIPPED_PARTS & set(path.parts)
                and path.name != "settings.py")
+
+
+def _template_home(app: Path, relative: Path, report: Report) -> Path:
+    """Where a file of the app goes: as it is, but a template in oTree's older place,
+    ``<app>/templates/<app>/Page.html`` (which oTree 5 still searches), moves to
+    ``<app>/Page.html``, where labctl finds the templates of an app."""
+    parts = relative.parts
+    if len(parts) > 2 and parts[:2] == ("templates", app.name) and relative.suffix == ".html" \
+            and not (app / Path(*parts[2:])).exists():
+        report.done.append(f"{app.name}/{relative.as_posix()} -> {app.name}/"
+                           f"{Path(*parts[2:]).as_posix()}")
+        return Path(*parts[2:])
+    return relative
 
 
 def _import_python(path: Path, target: Path, root: Path, amounts: Amounts, report: Report,

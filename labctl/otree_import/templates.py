@@ -26,7 +26,7 @@ _STATIC = re.compile(r"""\{([{%])-?\s*static\s*\(?\s*(['"])(?P<path>[^'"]+)\2\s*
 #: ``{{ static expression }}``: the path is computed in the template
 _STATIC_EXPRESSION = re.compile(r"\{\{(-?)\s*static\s+(?P<expression>[A-Za-z_][\w.]*)\s*(-?)\}\}")
 #: oTree's field errors: labctl shows each field's error beside it
-_FIELD_ERRORS = re.compile(r"\{\{-?\s*formfield_errors\s+(['\"])\w+\1\s*-?\}\}")
+_FIELD_ERRORS = re.compile(r"\{([{%])-?\s*formfield_errors\s+[^{}%]+?\s*-?[}%]\}")
 #: a record's attribute or a constant printed as it is
 _SHOWN = re.compile(r"\{\{(-?)\s*(?P<record>player|group|subsession|participant|C)\."
                     r"(?P<name>[A-Za-z_]\w*)\s*(-?)\}\}")
