@@ -566,7 +566,7 @@ class Work(Page):
     @staticmethod
     def before_next_page(player, timeout_happened):
         player.payoff = helpers.bonus() + bonus()
-        player.debug = settings.DEBUG
+        player.debug = settings.DEBUG and scoring.double(2) == 4
         player.fields = ','.join(settings.PARTICIPANT_FIELDS) + '/' + LANGUAGE_CODE
 
 
@@ -575,12 +575,15 @@ page_sequence = [Work]
 
 
 def test_a_module_of_the_project_folder_and_otrees_settings_import_as_in_otree(tmp_path):
-    # oTree runs from the project folder: apps import its modules and read its settings
+    # oTree runs from the project folder: apps import its modules (and the modules of its
+    # folders) and read its settings
     files = app("work", "import helpers\nfrom helpers import bonus\nfrom otree import settings\n"
+                "from tools import scoring\n"
                 "from settings import LANGUAGE_CODE\n" + READS,
                 "yield Work\nexpect(self.player.payoff, 10)\nexpect(self.player.debug, True)\n"
                 "expect(self.player.fields, 'paid/en')", templates={"Work": "<p>Work</p>"})
     files["helpers.py"] = HELPERS
+    files["tools/scoring.py"] = "def double(x):\n    return x * 2\n"  # a folder, no package
     dest, _ = imported(tmp_path, study(tmp_path, ["work"], files, fields=("paid",)))
     assert "from .. import sessions as settings" in (dest / "work/__init__.py").read_text()
     plays(dest)

@@ -86,7 +86,11 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
                                   "was not carried over"))
     apps = frozenset(path.name for path in source.iterdir() if path.is_dir()
                      and (path / "__init__.py").is_file() and not path.name.startswith("_"))
-    shared = frozenset(path.stem for path in source.glob("*.py") if path.name not in NOT_COPIED)
+    folders = frozenset(path.name for path in source.iterdir() if path.is_dir()
+                        and path.name not in apps and path.name[0] not in "._"
+                        and path.name not in SKIPPED_PARTS and any(path.glob("*.py")))
+    shared = folders | frozenset(path.stem for path in source.glob("*.py")
+                                 if path.name not in NOT_COPIED)
     for path in sorted(source.iterdir()):
         if path.name.startswith(".") or path.name in SKIPPED_PARTS:
             continue
@@ -98,6 +102,10 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
         elif path.is_dir():
             shutil.copytree(path, dest / path.name,
                             ignore=shutil.ignore_patterns(*SKIPPED_PARTS, "*.pyc"))
+            for module in sorted(path.glob("*.py")) if path.name in folders else []:
+                # a package of the project folder that apps import (oTree runs from there)
+                _import_python(module, dest / path.name / module.name, dest, amounts, report,
+                               apps | shared, bots=False)
             report.done.append(f"{path.name}/ copied as it is" + (
                 " (labctl serves no project-wide static files: the files templates name were "
                 "copied into their apps)" if path.name == "_static" else ""))
