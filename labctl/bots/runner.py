@@ -437,8 +437,10 @@ class PlayerRun:
                 self.team.counted(pages=1)
                 return
         raise BotFailure(f"page {self.page.name} refused {AUTO_ATTEMPTS} forms of valid random "
-                         f"values, the last with: {'; '.join(after.errors())}; write a bots.py "
-                         "for this app")
+                         f"values, the last with: {'; '.join(after.errors())}; its checks "
+                         "accept answers that random values do not find (a quiz?): write a "
+                         f"bots.py (or oTree's tests.py) for app {spec.name} that submits "
+                         "them, as oTree's bots play only apps with a tests.py")
 
     def _form_fields(self, spec: AppSpec, page_class: type) -> list[Any]:
         """The fields the page asks this player: its ``form_fields``, or, with
