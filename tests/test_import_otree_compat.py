@@ -596,7 +596,7 @@ class Player(BasePlayer):
 
 
 class Consent(Page):
-    form_model = 'player'
+    form_model = Player  # the class, which oTree accepts too
     form_fields = ['consent']
 
 

@@ -48,6 +48,8 @@ WIDGETS = {
     "TextInput": "text",
     "NumberInput": "number",
 }
+#: ``form_model = Player``: the model class, as oTree also accepts it
+FORM_MODELS = {"Player": "player", "Group": "group"}
 #: oTree's base classes: the labctl class (``None``: a plain class)
 BASES = {"BaseConstants": None, "BaseSubsession": "Subsession", "BaseGroup": "Group",
          "BasePlayer": "Player", "ExtraModel": "ExtraRecord"}
@@ -602,6 +604,10 @@ class _Rewriter(cst.CSTTransformer):
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign
                      ) -> cst.Assign | cst.AugAssign:
         targets = [target.target for target in updated_node.targets]
+        if _names(targets) == ["form_model"] and _dotted(updated_node.value) in FORM_MODELS:
+            # oTree accepts the model class; labctl names it as oTree's docs do
+            return updated_node.with_changes(value=cst.SimpleString(
+                repr(FORM_MODELS[_dotted(updated_node.value)])))
         paid = self._participant_payoff(targets)
         if paid is not None:
             return self._pay_participant(paid, targets[0], updated_node.value)
