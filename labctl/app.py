@@ -84,25 +84,31 @@ SHARED_TEMPLATES = "_templates"
 
 
 def shared_template(app_folder: Path, name: str) -> Path | None:
-    """The file a template name means outside its app: ``_templates/<file>`` in the project,
-    or ``<app>/<file>`` of another app of the project (one with an ``__init__.py``). ``None``
-    for a name in the app's own folder, which wins when both exist."""
+    """The file a template name means outside its app's own folder: ``_templates/<file>`` in
+    the project, ``<app>/<file>`` of an app of the project (one with an ``__init__.py``: the
+    app's own too, as oTree names templates from the project folder, e.g. a computed
+    ``f"{__name__}/Decide.html"``), or oTree's ``global/Page.html``, a file of
+    ``_templates/``. ``None`` for a name in the app's own folder, which wins when both exist."""
     first, _, rest = name.partition("/")
     if not rest or (app_folder / name).is_file():
         return None
     root = app_folder.parent
-    if first == SHARED_TEMPLATES or (first != app_folder.name and (
-            root / first / "__init__.py").is_file()):
+    if first == SHARED_TEMPLATES or (root / first / "__init__.py").is_file():
         return root / first / rest
+    if (root / SHARED_TEMPLATES / name).is_file():
+        return root / SHARED_TEMPLATES / name
     return None
 
 
 def template_home(app_folder: Path, name: str) -> Path:
-    """The folder a template name may not leave: the app's own, or the shared or other app
-    folder that ``shared_template`` resolves it to."""
-    if shared_template(app_folder, name) is None:
+    """The folder a template name may not leave: the app's own, or the shared or app folder
+    that ``shared_template`` resolves it to."""
+    found = shared_template(app_folder, name)
+    if found is None:
         return app_folder
-    return app_folder.parent / name.partition("/")[0]
+    root, first = app_folder.parent, name.partition("/")[0]
+    return root / first if first == SHARED_TEMPLATES or (root / first / "__init__.py"
+                                                          ).is_file() else root / SHARED_TEMPLATES
 
 
 @dataclass

@@ -17,7 +17,6 @@ A field hook is ``<field>_<suffix>`` for a field the app declares: a helper such
 
 from __future__ import annotations
 
-import ast
 import types
 from typing import Any
 
@@ -84,7 +83,6 @@ def problems(project: Project) -> list[Problem]:
             if is_sequence_item(item):
                 found += _page_problems(item)
         found += _module_problems(spec)
-        found += _bot_module_problems(spec)
         for _kind, model in spec.record_classes():
             found += _record_problems(spec, model)
     return found
@@ -101,33 +99,6 @@ def _page_problems(page: type[Page] | type[WaitPage]) -> list[Problem]:
                 "LC190", _site(value, page._defined_at),
                 f"{kind} '{page.__name__}' defines {name}, which labctl does not run",
                 table[name]))
-    return found
-
-
-#: module-level functions of oTree's bots (``tests.py``) that labctl's bots do not call
-BOT_HOOKS = {
-    "call_live_method": "labctl's bots speak live themselves: in play_round, on the live "
-                        "page, replies = self.live(data) sends a message through the page's "
-                        "socket and returns what came back, then yield the page",
-}
-
-
-def _bot_module_problems(spec: AppSpec) -> list[Problem]:
-    """LC191 in the app's bots (``bots.py``, or oTree's ``tests.py``): read, not imported (the
-    bots are imported only when they play)."""
-    found = []
-    for path in (spec.folder / "bots.py", spec.folder / "tests.py"):
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
-                    node.name in BOT_HOOKS:
-                found.append(Problem.at(
-                    "LC191", (str(path), node.lineno),
-                    f"{path.name} defines {node.name}, which labctl's bots never call "
-                    "(its live messages would silently not be sent)", BOT_HOOKS[node.name]))
     return found
 
 

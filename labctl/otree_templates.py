@@ -34,11 +34,15 @@ _TAG = re.compile(r"\{\{(?P<left>-?)(?P<space>\s*)(?P<word>[A-Za-z_]\w*)(?P<rest
                   r"(?P<right>\s*-?)\}\}")
 _QUOTED = re.compile(r"""^\s*(['"])(?P<name>[A-Za-z_]\w*)\1\s*$""")
 _RECORD_FIELD = re.compile(r"^\s*(?:player|group)\.(?P<name>[A-Za-z_]\w*)\s*$")
-_BARE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*)\s*$")
+_BARE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*$")
+#: ``'age' label="How old are you?"``: a field with this page's own label
+_LABELLED = re.compile(r"""^\s*(?P<field>\S+?)\s+label\s*=\s*(?P<label>(['"]).*\3)\s*$""", re.S)
 _QUOTED_FILE = re.compile(r"""^\s*(['"])[^'"]+\1\s*$""")
 #: oTree's page layout extended, in either spelling: labctl wraps every page in its own layout
 _OTREE_LAYOUT = re.compile(
-    r"""\{[{%]-?\s*extends\s+(['"])(?:global|otree)/Page\.html\1\s*-?[}%]\}""")
+    r"""\{[{%]-?\s*extends\s+(['"])(?:global|otree)/(?:Wait)?Page\.html\1\s*-?[}%]\}"""
+    # oTree 3's tag libraries, which oTree 5 still accepts and ignores: labctl loads nothing
+    r"""|\{[{%]-?\s*load(?:\s+\w+)+\s*-?[}%]\}""")
 #: oTree's group chat with no options: labctl's chat on the group's shared data
 _BARE_CHAT = re.compile(r"\{\{-?\s*chat\s*-?\}\}")
 CHAT_BOX = '<div data-labctl-chat="group"></div>'
@@ -64,6 +68,11 @@ REPLACEMENTS = {
 }
 
 
+#: oTree's own tags in oTree 3's ``{% %}`` spelling, which oTree 5 still reads
+_PERCENT_TAG = re.compile(r"\{%(?P<left>-?)(?P<space>\s*)(?P<word>formfields|formfield|next_button"
+                          r"|include_sibling)(?P<rest>(?:\s[^{}%]*?)?)(?P<right>\s*-?)%\}")
+
+
 def translate(source: str) -> str:
     """``source`` with every oTree tag that has an exact Jinja equivalent rewritten; the
     number and position of newlines is unchanged.
@@ -72,6 +81,7 @@ def translate(source: str) -> str:
     bare ``{{ chat }}`` becomes labctl's group chat with its scripts (once, in a block of the
     layout's head: a page that loads ``labctl-chat.js`` itself is left as written)."""
     source = _OTREE_LAYOUT.sub(_kept_newlines, source)
+    source = _PERCENT_TAG.sub(lambda found: "{{" + found[0][2:-2] + "}}", source)
     if _BARE_CHAT.search(source):
         loads_chat = "labctl-chat.js" in source
         source = _BARE_CHAT.sub(CHAT_BOX, source) + ("" if loads_chat else CHAT_SCRIPTS)
@@ -90,9 +100,12 @@ def _translated_tag(match: re.Match[str]) -> str:
     if word in CALLS and not rest.strip():
         return f"{{{{{match['left']}{match['space']}{word}(){rest}{match['right']}}}}}"
     if word == "formfield":
-        name = _formfield_argument(rest)
+        labelled = _LABELLED.match(rest)
+        name = _formfield_argument(labelled["field"] if labelled else rest)
         if name is not None:
-            return f"{{{{{match['left']}{match['space']}formfield({name}){match['right']}}}}}"
+            label = f", label={labelled['label']}" if labelled else ""
+            return (f"{{{{{match['left']}{match['space']}formfield({name}{label})"
+                    f"{match['right']}}}}}")
     if word == "static" and _QUOTED_FILE.match(rest):  # a file of the app's static/ folder
         return f"{{{{{match['left']}{match['space']}static({rest.strip()}){match['right']}}}}}"
     if word == "include_sibling" and _QUOTED_FILE.match(rest):
@@ -101,8 +114,8 @@ def _translated_tag(match: re.Match[str]) -> str:
 
 
 def _formfield_argument(rest: str) -> str | None:
-    """``'age'``, ``player.age`` or a loop variable (``{{ for field in form }}``) as the
-    argument of ``formfield(...)``; None for anything else (a ``label=`` for instance)."""
+    """``'age'``, ``player.age`` or a loop variable (``{{ for field in form }}``, also
+    ``d.name``) as the argument of ``formfield(...)``; None for anything else."""
     for pattern in (_QUOTED, _RECORD_FIELD):
         found = pattern.match(rest)
         if found:

@@ -21,7 +21,7 @@ other are named at their line before anyone comes in, not found out in a running
 
 from __future__ import annotations
 
-from .app import AppSpec
+from .app import AppSpec, shared_template, template_home
 from .exit_links import exit_url_problem
 from .pages import AFTER_WAIT_TIMEOUT, ExperimenterGate, WaitPage, gate_of, is_sequence_item
 from .problems import Problem
@@ -70,8 +70,10 @@ def _wait_page_problems(spec: AppSpec, page: type[WaitPage]) -> list[Problem]:
     found: list[Problem] = []
     name = page.__name__
     if page.template_name is not None:
-        path = spec.folder / str(page.template_name)
-        if not path.resolve().is_relative_to(spec.folder.resolve()) or not path.is_file():
+        named = str(page.template_name)  # as a page's: also another app's or _templates/
+        path = shared_template(spec.folder, named) or spec.folder / named
+        home = template_home(spec.folder, named)
+        if not path.resolve().is_relative_to(home.resolve()) or not path.is_file():
             found.append(Problem.at(
                 "LC250", page._defined_at, f"template_name of wait page '{name}' names "
                 f"{page.template_name!r}, which is no file in app folder '{spec.name}'",

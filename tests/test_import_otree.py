@@ -414,7 +414,8 @@ def test_it_never_writes_into_a_folder_that_is_not_empty(tmp_path):
     assert text_of(dest / "sessions.py") == "# mine\n"
 
 
-def test_call_live_method_in_tests_py_is_marked(tmp_path):
+def test_call_live_method_in_tests_py_is_kept_as_written(tmp_path):
+    # labctl's bots run call_live_method as oTree's do (tests/test_import_otree_compat.py)
     tests = """
     from otree.api import *
     from . import *
@@ -428,11 +429,9 @@ def test_call_live_method_in_tests_py_is_marked(tmp_path):
     def call_live_method(method, **kwargs):
         method(1, {'offer': 5})
     """
-    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/tests.py": tests}),
-                            expect_exit=1)
-    lines = text_of(dest / "game/bots.py").splitlines()
-    line = lines.index("def call_live_method(method, **kwargs):") + 1
-    assert f"game/bots.py:{line}: labctl does not call call_live_method" in output
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {"game/tests.py": tests}))
+    assert "def call_live_method(method, **kwargs):\n    method(1, {'offer': 5})" in text_of(
+        dest / "game/bots.py")
 
 
 def test_a_name_for_currency_is_rewritten_like_cu(tmp_path):
@@ -556,7 +555,7 @@ def test_oTree_names_of_an_app_become_labctl_spellings(tmp_path):
     dest, _ = imported(tmp_path, source)  # validate finds the template and the include
     code = text_of(dest / "game/__init__.py")
     assert "RULES = __name__.rsplit(\".\", 1)[-1] + '/Rules.html'" in code
-    assert "template_name = 'Choice.html'" in code
+    assert "template_name = 'game/Choice.html'" in code  # as oTree names it: labctl too
 
 
 def test_an_import_of_another_app_becomes_relative(tmp_path):
@@ -632,3 +631,15 @@ def test_language_code_becomes_the_projects_language(tmp_path, code, language):
     finally:
         project.unload()
     assert f"LANGUAGE = {language!r}" in output
+
+
+def test_a_setting_labctl_does_not_carry_over_is_named_where_an_app_reads_it(tmp_path):
+    game = GAME.replace("from otree.api import *\n",
+                        "from otree.api import *\nfrom otree import settings\n\n"
+                        "SECRET = settings.SECRET_KEY\n")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/__init__.py": game}),
+                            expect_exit=1)
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    line = lines.index("SECRET = settings.SECRET_KEY") + 1
+    assert f"game/__init__.py:{line}: oTree's settings.SECRET_KEY is not in labctl's " \
+           "sessions.py" in output

@@ -331,3 +331,296 @@ def test_automatic_bots_answer_the_fields_get_form_fields_asks_each_player(tmp_p
     votes = {row["player.id_in_group"]: row["player.vote"]
              for row in csv.DictReader(io.StringIO(text))}
     assert votes["1"] == "" and votes["2"] in {"0", "1"}
+
+
+HAGGLE = """
+class Group(BaseGroup):
+    offer = models.IntegerField(initial=0)
+    accepted = models.BooleanField(initial=False)
+
+
+class Player(BasePlayer):
+    pass
+
+
+class Haggle(Page):
+    @staticmethod
+    def live_method(player, data):
+        group = player.group
+        if player.id_in_group == 1:
+            group.offer = data['offer']
+            return {2: dict(offer=group.offer)}
+        group.accepted = data['accept']
+        return {0: dict(accepted=group.accepted)}
+
+
+class Results(Page):
+    pass
+
+
+page_sequence = [Haggle, Results]
+"""
+
+HAGGLE_BOTS = """
+def call_live_method(method, **kwargs):
+    expect(kwargs['page_class'], Haggle)
+    expect(kwargs['round_number'], 1)
+    expect(method(1, {'offer': 40}), {2: {'offer': 40}})
+    expect(method(2, {'accept': True}), {0: {'accepted': True}})
+    kwargs['group'].get_player_by_id(1)  # the group the bots are in
+"""
+
+
+def test_call_live_method_in_tests_py_plays_the_live_page_as_in_otree(tmp_path):
+    # oTree's bots never send live messages themselves: the first bot of a group to reach a
+    # live page runs call_live_method, whose method(id_in_group, data) runs the live method
+    files = app("haggle", HAGGLE, "yield Haggle\nexpect(self.group.offer, 40)\n"
+                "expect(self.group.accepted, True)\nyield Results", size="2",
+                templates={"Haggle": "<p>Haggle</p>", "Results": "<p>Done</p>"})
+    files["haggle/tests.py"] += HAGGLE_BOTS
+    dest, _ = imported(tmp_path, study(tmp_path, ["haggle"], files, n=4))
+    plays(dest, 4, "--export", tmp_path / "out")
+    text = (tmp_path / "out" / "live_messages.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    sent = sorted(r["payload"] for r in rows if r["direction"] == "in")
+    assert sent == ['{"accept": true}'] * 2 + ['{"offer": 40}'] * 2  # once per group
+
+
+OLD_SPELLING = """
+from otree.api import *
+
+
+class Constants(BaseConstants):
+    name_in_url = 'guess'
+    players_per_group = 2
+    num_rounds = 2
+    prize = cu(10)
+
+
+class Subsession(BaseSubsession):
+    pass
+
+
+class Group(BaseGroup):
+    pass
+
+
+class Player(BasePlayer):
+    guess = models.IntegerField(min=0, max=100)
+
+
+class Guess(Page):
+    form_model = 'player'
+    form_fields = ['guess']
+
+
+class ResultsWaitPage(WaitPage):
+    template_name = 'guess/ResultsWaitPage.html'
+
+    @staticmethod
+    def after_all_players_arrive(group):
+        for p in group.get_players():
+            p.payoff = Constants.prize if p.guess < 50 else cu(0)
+
+
+class Results(Page):
+    @staticmethod
+    def is_displayed(player):
+        return player.round_number == Constants.num_rounds
+
+
+page_sequence = [Guess, ResultsWaitPage, Results]
+"""
+
+
+def test_otree_3_spellings_that_otree_5_still_runs_import_and_play(tmp_path):
+    # class Constants with lowercase settings, {% load %}, a formfield's own label= and a
+    # wait page template extending oTree's WaitPage.html
+    files = {
+        "guess/__init__.py": OLD_SPELLING,
+        "guess/Guess.html": "{% load otree static %}\n{{ block content }}\n"
+                            "<p>Round {{ player.round_number }} of {{ Constants.num_rounds }}"
+                            "</p>\n{{ formfield 'guess' label=\"Your guess (0-100)\" }}\n"
+                            "{{ next_button }}\n{{ endblock }}\n",
+        "guess/ResultsWaitPage.html": "{{ extends 'otree/WaitPage.html' }}\n"
+                                      "{{ block title }}Please wait{{ endblock }}\n"
+                                      "{{ block content }}The other guess is coming."
+                                      "{{ endblock }}\n",
+        "guess/Results.html": "{{ block content }}<p>Prize {{ Constants.prize }}</p>"
+                              "{{ next_button }}{{ endblock }}\n",
+        "guess/tests.py": BOT_HEAD + "        expect('of 2</p>', 'in', self.html)\n"
+                          "        expect('Your guess (0-100)</label>', 'in', self.html)\n"
+                          "        yield Guess, dict(guess=10)\n"
+                          "        if self.round_number == Constants.num_rounds:\n"
+                          "            expect('Prize', 'in', self.html)\n"
+                          "            yield Results\n"
+                          "        expect(self.player.payoff, Constants.prize)\n",
+    }
+    dest, _ = imported(tmp_path, study(tmp_path, ["guess"], files))
+    assert "class C:" in (dest / "guess/__init__.py").read_text()
+    assert "{{ C.NUM_ROUNDS }}" in (dest / "guess/Guess.html").read_text()
+    plays(dest)
+
+
+COPIED_APP = """
+from otree.api import *
+
+
+class C(BaseConstants):
+    NAME_IN_URL = 'first'
+    PLAYERS_PER_GROUP = None
+    NUM_ROUNDS = 1
+
+
+class Subsession(BaseSubsession):
+    pass
+
+
+class Group(BaseGroup):
+    pass
+
+
+class Player(BasePlayer):
+    number = models.IntegerField(min=1, max=3)
+
+
+class Pick(Page):
+    template_name = 'first/Pick.html'  # a copy of this app reuses it
+    form_model = 'player'
+    form_fields = ['number']
+
+
+class Unmatched(Page):
+    template_name = 'global/Unmatched.html'
+
+
+class Computed(Page):
+    template_name = f"{__name__}/Computed.html"
+
+
+page_sequence = [Pick, Unmatched, Computed]
+"""
+
+COPY = """
+from first import *
+
+
+class C(C):
+    NAME_IN_URL = 'second'
+
+
+class Subsession(BaseSubsession):
+    pass
+
+
+class Group(BaseGroup):
+    pass
+
+
+class Player(BasePlayer):
+    number = models.IntegerField(min=1, max=3)
+
+
+page_sequence = [Pick]
+"""
+
+
+def test_template_names_as_otree_resolves_them_from_the_project_folder(tmp_path):
+    # another app's template reused by an app copied with `from first import *`, oTree's
+    # global/ templates in _templates/, and a name computed from __name__
+    bot = BOT_HEAD + "        expect('Pick a number', 'in', self.html)\n" \
+                     "        yield Pick, dict(number=2)\n"
+    files = {
+        "first/__init__.py": COPIED_APP, "second/__init__.py": COPY,
+        "first/Pick.html": "{{ block content }}<p>Pick a number</p>{{ formfields }}"
+                           "{{ next_button }}{{ endblock }}\n",
+        "first/Computed.html": "{{ block content }}<p>Computed</p>{{ next_button }}"
+                               "{{ endblock }}\n",
+        "_templates/global/Unmatched.html": "{{ block content }}<p>No partner</p>"
+                                            "{{ next_button }}{{ endblock }}\n",
+        "first/tests.py": bot + "        expect('No partner', 'in', self.html)\n"
+                                "        yield Unmatched\n"
+                                "        expect('Computed', 'in', self.html)\n"
+                                "        yield Computed\n",
+        "second/tests.py": bot,
+    }
+    dest, _ = imported(tmp_path, study(tmp_path, ["first", "second"], files))
+    plays(dest)
+
+
+HELPERS = """
+from otree.api import *
+
+
+def bonus():
+    return cu(5)
+"""
+
+READS = """
+class Player(BasePlayer):
+    debug = models.BooleanField()
+    fields = models.StringField()
+
+
+class Work(Page):
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = helpers.bonus() + bonus()
+        player.debug = settings.DEBUG and scoring.double(2) == 4
+        player.fields = ','.join(settings.PARTICIPANT_FIELDS) + '/' + LANGUAGE_CODE
+
+
+page_sequence = [Work]
+"""
+
+
+def test_a_module_of_the_project_folder_and_otrees_settings_import_as_in_otree(tmp_path):
+    # oTree runs from the project folder: apps import its modules (and the modules of its
+    # folders) and read its settings
+    files = app("work", "import helpers\nfrom helpers import bonus\nfrom otree import settings\n"
+                "from tools import scoring\n"
+                "from settings import LANGUAGE_CODE\n" + READS,
+                "yield Work\nexpect(self.player.payoff, 10)\nexpect(self.player.debug, True)\n"
+                "expect(self.player.fields, 'paid/en')", templates={"Work": "<p>Work</p>"})
+    files["helpers.py"] = HELPERS
+    files["tools/scoring.py"] = "def double(x):\n    return x * 2\n"  # a folder, no package
+    dest, _ = imported(tmp_path, study(tmp_path, ["work"], files, fields=("paid",)))
+    assert "from .. import sessions as settings" in (dest / "work/__init__.py").read_text()
+    plays(dest)
+
+
+SURVEY_PAGES = """
+class Player(BasePlayer):
+    age = models.IntegerField(min=0, max=120, label='Age')
+    consent = models.BooleanField(label='I agree')
+
+
+class Consent(Page):
+    form_model = Player  # the class, which oTree accepts too
+    form_fields = ['consent']
+
+
+class Survey(Page):
+    form_model = 'player'
+    form_fields = ['age']
+
+
+page_sequence = [Consent, Survey]
+"""
+
+
+def test_otree_3_template_tags_and_template_folder_that_otree_5_reads_import_and_play(
+        tmp_path):
+    # {% formfields %}, {% formfield %}, {% next_button %}, {{ formfield_errors x.name }} and
+    # templates kept in the app's templates/<app>/ folder, as oTree 3 apps did
+    files = app("survey", SURVEY_PAGES, "expect('I agree', 'in', self.html)\n"
+                "yield Consent, dict(consent=True)\nexpect('Your age', 'in', self.html)\n"
+                "yield Survey, dict(age=30)")
+    files["survey/templates/survey/Consent.html"] = (
+        "{% block content %}{% formfields %}{% next_button %}{% endblock %}\n")
+    files["survey/templates/survey/Survey.html"] = (
+        "{% block content %}{% formfield player.age label='Your age' %}"
+        "{{ formfield_errors player.age }}{% next_button %}{% endblock %}\n")
+    dest, _ = imported(tmp_path, study(tmp_path, ["survey"], files))
+    assert (dest / "survey/Survey.html").is_file()
+    plays(dest)

@@ -437,9 +437,9 @@ RULE_CASES = [
                  "oTree tag {{ chat nickname='x' }} has no labctl translation",
                  id="LC170-chat-options"),
     pytest.param({**project_files(),
-                  "game/Ask.html": "<p>Age</p>\n{{ formfield player.age label='Age?' }}\n"},
-                 "LC170", "game/Ask.html:2", "oTree tag {{ formfield player.age label='Age?' }}",
-                 id="LC170-formfield-label"),
+                  "game/Ask.html": "<p>Age</p>\n{{ formfield player.age size='3' }}\n"},
+                 "LC170", "game/Ask.html:2", "oTree tag {{ formfield player.age size='3' }}",
+                 id="LC170-formfield-option"),
     pytest.param({**project_files(), "game/Ask.html": ASK_HTML + '{% include "Rules.html" %}\n'},
                  "LC171", "game/Ask.html:4", "template 'Rules.html' not found",
                  id="LC171-include"),
@@ -503,10 +503,6 @@ RULE_CASES += [
                                      "widget=widgets.RadioSelect)"), "LC204",
                  "game/__init__.py:8", "oTree's widgets.RadioSelect does not exist",
                  id="LC204-radio-select"),
-    pytest.param({**project_files(), "game/tests.py": "from labctl.bots import Bot\n\n\n"
-                  "def call_live_method(method, **kwargs):\n    method(1, {'offer': 5})\n"},
-                 "LC191", "game/tests.py:4", "tests.py defines call_live_method, which "
-                 "labctl's bots never call", id="LC191-call-live-method"),
     # oTree's PARTICIPANT_FIELDS / SESSION_FIELDS (labctl/declared_fields.py)
     pytest.param({**project_files(), "sessions.py": "from labctl import SessionType, fields\n\n"
                   f"SESSION_TYPES = [SessionType({DEMO})]\n"

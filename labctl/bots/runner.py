@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import importlib
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..app import AppSpec
 from ..engine.progress import form_fields
@@ -32,6 +33,9 @@ from .api import Bot, BotCheckFailed, Submission
 from .auto import automatic_values
 from .client import ParticipantClient, ShownPage
 from .server_process import ServerProcess
+
+if TYPE_CHECKING:
+    from ..engine.facade import Engine
 
 #: how long a bot waits on one wait page before it reports itself stuck
 WAIT_SECONDS = 60.0
@@ -152,6 +156,13 @@ def _bot_class(project: Project, spec: AppSpec) -> type[Bot] | None:
     return found
 
 
+def _live_caller(bot: type[Bot]) -> Callable[..., Any] | None:
+    """The ``call_live_method`` defined beside the app's ``PlayerBot``, if any."""
+    module = sys.modules.get(bot.__module__)
+    caller = getattr(module, "call_live_method", None)
+    return caller if callable(caller) else None
+
+
 def _with_server_log(failure: str, log: str) -> str:
     """Add the server's account of a failure in the app's code (file and line)."""
     causes = [line.strip() for line in log.splitlines() if "experiment code failed" in line]
@@ -177,6 +188,21 @@ class Team:
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.minor_digits = self.session_type.minor_digits
+        #: each app's oTree ``call_live_method(method, **kwargs)`` from its tests.py
+        self.live_callers = {name: caller for name, bot in bots.items() if bot is not None
+                             if (caller := _live_caller(bot)) is not None}
+        #: (step, group) whose ``call_live_method`` ran: once per group, as in oTree
+        self.live_called: set[tuple[int, int]] = set()
+        self._engine: Engine | None = None
+
+    def engine(self) -> Engine:
+        """An engine on the test's database, for ``call_live_method`` (made on first use)."""
+        from ..engine.facade import Engine  # the engine's dropouts import the bots
+
+        with self.lock:
+            if self._engine is None:
+                self._engine = Engine(self.project, self.store)
+            return self._engine
 
     def play(self) -> None:
         rows = self.store.participants_of(self.server.session_code)
@@ -338,6 +364,7 @@ class PlayerRun:
         if bot is None:
             self._auto_submit(spec, page_class)
             return False
+        self._call_live_method(spec, page_class, bot)
         if pending is None or pending.page.__name__ != page.name:
             if not fields:  # a page without a form the bot did not mention: Next
                 self._post({}, expect_error=None)
@@ -347,6 +374,37 @@ class PlayerRun:
                              f"{expected}")
         self._post(pending.values, expect_error=pending.error)
         return True
+
+    def _call_live_method(self, spec: AppSpec, page_class: type, bot: Bot) -> None:
+        """oTree's bots on a live page: the first bot of a group to arrive runs the app's
+        ``call_live_method`` with ``method(id_in_group, data)``, which runs the live method
+        for that member (wherever its bot is) and returns what it returned, before it
+        submits the page."""
+        caller = self.team.live_callers.get(spec.name)
+        page = self.page
+        if caller is None or page is None or getattr(page_class, "live_method", None) is None:
+            return
+        store = self.team.store
+        with store.reading():
+            player = stored_player(store, self.team.project, self.team.server.session_code,
+                                   spec, self.row["id"], page.round_number or 1)
+            key = (page.step, player.group.id_in_subsession)
+            with self.team.lock:
+                if key in self.team.live_called:
+                    return
+                self.team.live_called.add(key)
+            engine, code = self.team.engine(), self.row["code"]
+            from ..engine.live import LiveRefused  # the engine's dropouts import the bots
+
+            def method(id_in_group: int, data: Any) -> Any:
+                try:
+                    return engine.bot_live_call(code, id_in_group, data)
+                except LiveRefused as exc:
+                    raise BotFailure(f"call_live_method sent {data!r} as player {id_in_group}: "
+                                     f"{exc.failure or exc}") from exc
+
+            caller(method=method, case=bot.case, round_number=page.round_number,
+                   page_class=page_class, group=player.group)
 
     def _post(self, values: dict[str, Any], expect_error: str | None) -> None:
         assert self.page is not None
@@ -379,8 +437,10 @@ class PlayerRun:
                 self.team.counted(pages=1)
                 return
         raise BotFailure(f"page {self.page.name} refused {AUTO_ATTEMPTS} forms of valid random "
-                         f"values, the last with: {'; '.join(after.errors())}; write a bots.py "
-                         "for this app")
+                         f"values, the last with: {'; '.join(after.errors())}; its checks "
+                         "accept answers that random values do not find (a quiz?): write a "
+                         f"bots.py (or oTree's tests.py) for app {spec.name} that submits "
+                         "them, as oTree's bots play only apps with a tests.py")
 
     def _form_fields(self, spec: AppSpec, page_class: type) -> list[Any]:
         """The fields the page asks this player: its ``form_fields``, or, with

@@ -143,6 +143,30 @@ class LiveActions(EngineCore):
             raise LiveRefused(FAILED, failure=exc) from exc
         return message_id
 
+    def bot_live_call(self, participant_code: str, id_in_group: int, data: Any) -> Any:
+        """Run the live method of the participant's current page as the member
+        ``id_in_group`` of their group sends ``data``; what the method returned.
+
+        This is oTree's ``call_live_method`` for bots: the test calls the method for any member,
+        wherever that member's bot is, and checks what it returned (``{id_in_group:
+        payload}``), so there is no page, socket or rate limit here. The message and its
+        deliveries are logged and published as a page's would be, so the data is the same.
+        """
+        text = _payload_text(data)
+        try:
+            with self._committing() as outbox:
+                tx, row = self._step_tx(participant_code, outbox)
+                tx.actor = None
+                step = live_step(tx, row["step"])
+                if step is None:
+                    raise LiveRefused("the bot's page has no live method", "nothing was sent")
+                me = tx.records.player(step.app, row["id"], step.round_number)
+                member = me.group.get_player_by_id(id_in_group)
+                return _call(tx, step, row["step"], member, data, text)[1]
+        except ResearcherCodeError as exc:
+            self.record_app_error(participant_code, exc)  # type: ignore[attr-defined]
+            raise LiveRefused(FAILED, failure=exc) from exc
+
     def live_deliveries(self, participant_code: str, after: Any) -> list[Delivery]:
         """What the participant's live page was sent after delivery ``after``: for a page
         that reconnected, or that polls where WebSockets are blocked."""
@@ -185,8 +209,15 @@ def _run(tx: Tx, row: Row, step_token: Any, data: Any, text: str) -> int:
                           "nothing was sent; reload to see your current page")
     if step is None:
         raise LiveRefused("this page has no live method", "nothing was sent")
-    page = step.page
     player = tx.records.player(step.app, row["id"], step.round_number)
+    return _call(tx, step, index, player, data, text)[0]
+
+
+def _call(tx: Tx, step: Step, index: int, player: Any, data: Any,
+          text: str) -> tuple[int, Any]:
+    """Run the step's live method for ``player``, log the message and deliver what it
+    returned; the logged id and the method's return."""
+    page = step.page
     assert page.live_method is not None
     returned = call_hook(page.live_method, player, data, root=tx.root,
                          what=f"live_method of {step.describe()}")
@@ -195,11 +226,11 @@ def _run(tx: Tx, row: Row, step_token: Any, data: Any, text: str) -> int:
     where = {"session_code": tx.session_code, "step": index, "app": step.app.name,
              "round_number": step.round_number, "page": step.name, "at": tx.now_iso}
     message_id = tx.store.add_live_message({
-        **where, "participant_code": row["code"], "id_in_group": player.id_in_group,
-        "direction": "in", "payload": text,
+        **where, "participant_code": player.participant.code,
+        "id_in_group": player.id_in_group, "direction": "in", "payload": text,
         "recipients": ",".join(str(m.id_in_group) for m, _, _ in addressed)})
     _deliver(tx, step, addressed, message_id, where)
-    return message_id
+    return message_id, returned
 
 
 def _addressed(method: Any, returned: Any, player: Any) -> list[tuple[Any, Any, str]]:

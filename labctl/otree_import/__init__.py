@@ -13,6 +13,7 @@ project that would not load.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -63,7 +64,8 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
     dest.mkdir(parents=True, exist_ok=True)
     amounts = Amounts(scale=1 if settings.use_points else settings.scale,
                       points=settings.use_points)
-    _write(dest / "sessions.py", sessions_source(settings), dest, report)
+    _write(dest / "sessions.py", sessions_source(settings, _reads_settings(source)), dest,
+           report)
     report.manual += settings.unknown
     report.done.append(f"settings.py: {len(settings.configs)} session config(s) -> "
                        "sessions.py SESSION_TYPES" + (f", {len(settings.rooms)} room(s)"
@@ -84,23 +86,31 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
                                   "was not carried over"))
     apps = frozenset(path.name for path in source.iterdir() if path.is_dir()
                      and (path / "__init__.py").is_file() and not path.name.startswith("_"))
+    folders = frozenset(path.name for path in source.iterdir() if path.is_dir()
+                        and path.name not in apps and path.name[0] not in "._"
+                        and path.name not in SKIPPED_PARTS and any(path.glob("*.py")))
+    shared = folders | frozenset(path.stem for path in source.glob("*.py")
+                                 if path.name not in NOT_COPIED)
     for path in sorted(source.iterdir()):
         if path.name.startswith(".") or path.name in SKIPPED_PARTS:
             continue
         if path.name in apps:
-            _import_app(path, dest / path.name, source, amounts, report, apps)
+            _import_app(path, dest / path.name, source, amounts, report, apps | shared)
+        elif path.suffix == ".py" and path.stem in shared:  # a module the apps import
+            _import_python(path, dest / path.name, dest, amounts, report, apps | shared,
+                           bots=False)
         elif path.is_dir():
             shutil.copytree(path, dest / path.name,
                             ignore=shutil.ignore_patterns(*SKIPPED_PARTS, "*.pyc"))
+            for module in sorted(path.glob("*.py")) if path.name in folders else []:
+                # a package of the project folder that apps import (oTree runs from there)
+                _import_python(module, dest / path.name / module.name, dest, amounts, report,
+                               apps | shared, bots=False)
             report.done.append(f"{path.name}/ copied as it is" + (
                 " (labctl serves no project-wide static files: the files templates name were "
                 "copied into their apps)" if path.name == "_static" else ""))
         elif path.name not in NOT_COPIED:
             shutil.copyfile(path, dest / path.name)
-            if path.suffix == ".py":
-                report.manual.append(Item(path.name, 0, "a module outside the apps: labctl "
-                                          "loads apps only; move it into an app and import it "
-                                          "with a relative import"))
     for note in global_template_notes(source):
         report.manual.append(Item("_templates", 0, note))
     _validate(dest, report)
@@ -126,7 +136,7 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
         relative = path.relative_to(app)
         if path.is_dir() or SKIPPED_PARTS & set(relative.parts) or path.suffix == ".pyc":
             continue
-        target = dest_app / relative
+        target = dest_app / _template_home(app, relative, report)
         if relative.as_posix() == "tests.py" and not has_bots:
             target = dest_app / "bots.py"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -145,10 +155,36 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
                        if (app / "tests.py").is_file() and not has_bots else ""))
 
 
+#: an app reading oTree's settings: ``from otree import settings``, ``import settings``...
+_READS_SETTINGS = re.compile(r"^\s*(?:from\s+otree\s+import\s+settings\b|import\s+settings\b|"
+                             r"from\s+settings\s+import\b)", re.M)
+
+
+def _reads_settings(source: Path) -> bool:
+    """Whether a module of the project imports oTree's settings (``sessions.py`` then holds
+    what they read of it)."""
+    return any(_READS_SETTINGS.search(path.read_text(encoding="utf-8", errors="replace"))
+               for path in source.rglob("*.py") if not SKIPPED_PARTS & set(path.parts)
+               and path.name != "settings.py")
+
+
+def _template_home(app: Path, relative: Path, report: Report) -> Path:
+    """Where a file of the app goes: as it is, but a template in oTree's older place,
+    ``<app>/templates/<app>/Page.html`` (which oTree 5 still searches), moves to
+    ``<app>/Page.html``, where labctl finds the templates of an app."""
+    parts = relative.parts
+    if len(parts) > 2 and parts[:2] == ("templates", app.name) and relative.suffix == ".html" \
+            and not (app / Path(*parts[2:])).exists():
+        report.done.append(f"{app.name}/{relative.as_posix()} -> {app.name}/"
+                           f"{Path(*parts[2:]).as_posix()}")
+        return Path(*parts[2:])
+    return relative
+
+
 def _import_python(path: Path, target: Path, root: Path, amounts: Amounts, report: Report,
                    apps: frozenset[str], *, bots: bool) -> None:
     text = path.read_text(encoding="utf-8")
-    app = target.relative_to(root).parts[0]
+    app = target.relative_to(root).parts[0] if target.parent != root else ""
     try:
         text, removed = rewrite(text, amounts, bots=bots, app=app, apps=apps)
     except cst.ParserSyntaxError as exc:

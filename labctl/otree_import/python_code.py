@@ -19,6 +19,7 @@ from typing import Any
 import libcst as cst
 
 from .report import CHANGE_MARK, MANUAL_MARK
+from .settings import READ_SETTINGS
 
 __all__ = ["Amounts", "amount_names", "rewrite"]
 
@@ -47,6 +48,8 @@ WIDGETS = {
     "TextInput": "text",
     "NumberInput": "number",
 }
+#: ``form_model = Player``: the model class, as oTree also accepts it
+FORM_MODELS = {"Player": "player", "Group": "group"}
 #: oTree's base classes: the labctl class (``None``: a plain class)
 BASES = {"BaseConstants": None, "BaseSubsession": "Subsession", "BaseGroup": "Group",
          "BasePlayer": "Player", "ExtraModel": "ExtraRecord"}
@@ -72,7 +75,7 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     """``source`` (a file of the app ``app``, in a project of ``apps``) rewritten, and what
     was removed from it; raises ``libcst.ParserSyntaxError`` for a file that is not Python
     (the caller copies it as it is and reports it)."""
-    module = cst.parse_module(source)
+    module = cst.parse_module(source).visit(_ConstantsAsC())
     money, amount_functions = _money_fields(module)
     rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
     rewriter.app, rewriter.apps = app, frozenset(apps)
@@ -80,11 +83,50 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     return module.visit(rewriter).code, rewriter.removed
 
 
+#: oTree's settings in ``class Constants``, lowercase (oTree 5 reads both spellings)
+LOWERCASE_SETTINGS = {"name_in_url": "NAME_IN_URL", "players_per_group": "PLAYERS_PER_GROUP",
+                      "num_rounds": "NUM_ROUNDS"}
+
+
+class _ConstantsAsC(cst.CSTTransformer):
+    """oTree 5 still runs apps whose constants are ``class Constants`` with
+    ``players_per_group`` in lowercase (oTree 3's spelling); labctl reads ``class C``:
+    ``Constants`` becomes ``C`` and its three settings uppercase, where declared and used."""
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        return updated_node.with_changes(value="C") if updated_node.value == "Constants" \
+            else updated_node
+
+    def leave_Attribute(self, original_node: cst.Attribute,
+                        updated_node: cst.Attribute) -> cst.Attribute:
+        upper = LOWERCASE_SETTINGS.get(updated_node.attr.value)
+        if upper and _dotted(updated_node.value) == "C":
+            return updated_node.with_changes(attr=cst.Name(upper))
+        return updated_node
+
+    def leave_ClassDef(self, original_node: cst.ClassDef,
+                       updated_node: cst.ClassDef) -> cst.ClassDef:
+        if updated_node.name.value != "C":
+            return updated_node
+        return updated_node.visit(_UppercaseSettings())  # type: ignore[return-value]
+
+
+class _UppercaseSettings(cst.CSTTransformer):
+    """``players_per_group = 2`` in the body of ``class C`` -> ``PLAYERS_PER_GROUP = 2``."""
+
+    def leave_AssignTarget(self, original_node: cst.AssignTarget,
+                           updated_node: cst.AssignTarget) -> cst.AssignTarget:
+        target = updated_node.target
+        if isinstance(target, cst.Name) and target.value in LOWERCASE_SETTINGS:
+            return updated_node.with_changes(target=cst.Name(LOWERCASE_SETTINGS[target.value]))
+        return updated_node
+
+
 def amount_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
     """The module's money fields (and ``payoff``) and its constants of class ``C`` that are
     amounts (``ENDOWMENT = cu(100)``): templates print these with ``money()``."""
     try:
-        module = cst.parse_module(source)
+        module = cst.parse_module(source).visit(_ConstantsAsC())
     except cst.ParserSyntaxError:
         return frozenset({"payoff"}), frozenset()
     finder = _MoneyFinder()
@@ -182,6 +224,10 @@ class _Rewriter(cst.CSTTransformer):
         self.removed: list[str] = []
         self.app = ""
         self.apps: frozenset[str] = frozenset()
+        #: the quotes of the f-strings being rewritten, innermost last
+        self.f_strings: list[str] = []
+        #: the module's names for oTree's settings (now the project's ``sessions``)
+        self.settings_names: set[str] = set()
         #: constants of ``C`` that hold a float or a division (``_fractional_constants``)
         self.fractional: frozenset[str] = frozenset()
         #: per function being rewritten: local names bound to ``P.participant`` -> ``P``
@@ -240,12 +286,19 @@ class _Rewriter(cst.CSTTransformer):
                                 f"{alias}(x) rewritten like cu(x)")
             return cst.FlattenSentinel([])
         statement = updated_node.body[0]
+        settings = self._settings_import(statement)
+        if settings is not None:
+            return updated_node.with_changes(body=[settings])
         if (isinstance(statement, cst.ImportFrom) and statement.module is not None
                 and not statement.relative
                 and _dotted(statement.module).split(".")[0] in self.apps):
             # oTree runs from the project folder, labctl loads each project as a package
             return updated_node.with_changes(body=[statement.with_changes(
-                relative=[cst.Dot(), cst.Dot()])])
+                relative=self._up())])
+        if isinstance(statement, cst.Import) and all(
+                _dotted(alias.name) in self.apps for alias in statement.names):
+            return updated_node.with_changes(body=[cst.ImportFrom(
+                module=None, names=statement.names, relative=self._up())])
         if isinstance(statement, cst.ImportFrom) and statement.module is not None:
             module = _dotted(statement.module)
             if module == "otree.api":
@@ -255,6 +308,52 @@ class _Rewriter(cst.CSTTransformer):
         if isinstance(statement, cst.Import) and any(
                 _dotted(alias.name).split(".")[0] == "otree" for alias in statement.names):
             self.note(MANUAL_MARK, "oTree is not imported in labctl; use labctl's names")
+        return updated_node
+
+    def _up(self) -> list[cst.Dot]:
+        """The dots from this module to the project package: an app's module is one deeper
+        than a module of the project folder."""
+        return [cst.Dot(), cst.Dot()] if self.app else [cst.Dot()]
+
+    def _settings_import(self, statement: cst.BaseSmallStatement) -> cst.ImportFrom | None:
+        """oTree's ``settings`` (``from otree import settings``, ``import settings``, ``from
+        settings import X``) as the project's ``sessions`` module, which the import gives
+        what apps read of it (``READ_SETTINGS``); None for any other statement."""
+        if isinstance(statement, cst.ImportFrom) and statement.module is not None \
+                and not statement.relative and not isinstance(statement.names, cst.ImportStar):
+            module = _dotted(statement.module)
+            names = [_dotted(alias.name) for alias in statement.names]
+            if module == "otree" and names == ["settings"]:
+                alias = statement.names[0].asname
+                local = _dotted(alias.name) if alias and isinstance(alias.name, cst.Name) \
+                    else "settings"
+                return self._as_settings(local)
+            if module == "settings":
+                self._check_read(names)
+                return statement.with_changes(module=cst.Name("sessions"), relative=self._up())
+        if isinstance(statement, cst.Import) and len(statement.names) == 1 and \
+                _dotted(statement.names[0].name) == "settings":
+            alias = statement.names[0].asname
+            return self._as_settings(_dotted(alias.name) if alias and isinstance(
+                alias.name, cst.Name) else "settings")
+        return None
+
+    def _as_settings(self, local: str) -> cst.ImportFrom:
+        self.settings_names.add(local)
+        return cst.ImportFrom(module=None, relative=self._up(), names=[cst.ImportAlias(
+            name=cst.Name("sessions"), asname=cst.AsName(name=cst.Name(local)))])
+
+    def _check_read(self, names: Collection[str]) -> None:
+        unknown = sorted(set(names) - READ_SETTINGS)
+        if unknown:
+            self.note(MANUAL_MARK, f"oTree's settings.{', settings.'.join(unknown)} is not "
+                      f"in labctl's sessions.py (it holds {', '.join(sorted(READ_SETTINGS))}): "
+                      "write the value here")
+
+    def leave_Attribute(self, original_node: cst.Attribute,
+                        updated_node: cst.Attribute) -> cst.BaseExpression:
+        if _dotted(updated_node.value) in self.settings_names:
+            self._check_read([updated_node.attr.value])
         return updated_node
 
     def _otree_import(self, line: cst.SimpleStatementLine, statement: cst.ImportFrom
@@ -352,7 +451,16 @@ class _Rewriter(cst.CSTTransformer):
         """``__name__`` is the app's name in oTree; in labctl it is the module's dotted name
         (each project is a package), whose last part is the app's name."""
         if updated_node.value == "__name__" and not self.bots:
-            return _name('__name__.rsplit(".", 1)[-1]')
+            quote = "'" if '"' in self.f_strings[-1:] else '"'  # in f"...", before 3.12
+            return _name(f'__name__.rsplit({quote}.{quote}, 1)[-1]')
+        return updated_node
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self.f_strings.append(node.quote)
+
+    def leave_FormattedString(self, original_node: cst.FormattedString,
+                              updated_node: cst.FormattedString) -> cst.FormattedString:
+        self.f_strings.pop()
         return updated_node
 
     # -- calls -------------------------------------------------------------------------------
@@ -362,9 +470,6 @@ class _Rewriter(cst.CSTTransformer):
         finder = _ParticipantNames()
         node.body.visit(finder)
         self.participants.append(finder.found)
-        if self.bots and node.name.value == "call_live_method" and len(self.functions) == 1:
-            self.note(MANUAL_MARK, "labctl does not call call_live_method: send the live "
-                      "messages from play_round with replies = self.live(data)")
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef,
                           updated_node: cst.FunctionDef) -> cst.FunctionDef:
@@ -499,11 +604,13 @@ class _Rewriter(cst.CSTTransformer):
     def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign
                      ) -> cst.Assign | cst.AugAssign:
         targets = [target.target for target in updated_node.targets]
+        if _names(targets) == ["form_model"] and _dotted(updated_node.value) in FORM_MODELS:
+            # oTree accepts the model class; labctl names it as oTree's docs do
+            return updated_node.with_changes(value=cst.SimpleString(
+                repr(FORM_MODELS[_dotted(updated_node.value)])))
         paid = self._participant_payoff(targets)
         if paid is not None:
             return self._pay_participant(paid, targets[0], updated_node.value)
-        if _names(targets) == ["template_name"] and self.app:
-            return updated_node.with_changes(value=self._template_name(updated_node.value))
         return updated_node.with_changes(value=self._assigned(targets, updated_node.value))
 
     def _participant_payoff(self, targets: Sequence[cst.BaseExpression]
@@ -535,20 +642,6 @@ class _Rewriter(cst.CSTTransformer):
             operator=cst.AddAssign(),
             value=cst.BinaryOperation(left=_parenthesized(value), operator=cst.Subtract(),
                                       right=target))
-
-    def _template_name(self, value: cst.BaseExpression) -> cst.BaseExpression:
-        """oTree's ``template_name = 'app/Page.html'`` is relative to the project, labctl's to
-        the app's folder."""
-        if not isinstance(value, cst.SimpleString):
-            self.note(MANUAL_MARK, "template_name is not a literal: labctl reads it relative "
-                      "to the app's folder ('Page.html', not 'app/Page.html')")
-            return value
-        text = value.evaluated_value
-        if isinstance(text, str) and text.startswith(f"{self.app}/"):
-            return cst.SimpleString(repr(text.removeprefix(f"{self.app}/")))
-        self.note(MANUAL_MARK, f"template_name {text!r} is not a file of this app: labctl "
-                  "reads it relative to the app's folder; copy the template into the app")
-        return value
 
     def leave_AugAssign(self, original_node: cst.AugAssign, updated_node: cst.AugAssign
                         ) -> cst.AugAssign:

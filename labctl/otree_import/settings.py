@@ -168,11 +168,17 @@ def _evaluate(node: ast.expr, names: dict[str, Any]) -> Any:
 
 # -- sessions.py -----------------------------------------------------------------------------
 
-def sessions_source(settings: Settings) -> str:
+#: what of oTree's ``settings`` an app may read once imported: these names of sessions.py
+READ_SETTINGS = frozenset({"DEBUG", "LANGUAGE_CODE", "PARTICIPANT_FIELDS", "SESSION_FIELDS"})
+
+
+def sessions_source(settings: Settings, read_by_apps: bool = False) -> str:
     """The text of labctl's ``sessions.py``; what it cannot carry over is written under a
-    ``MANUAL_MARK`` comment, which the report lists."""
+    ``MANUAL_MARK`` comment, which the report lists. ``read_by_apps``: apps import oTree's
+    ``settings`` (the import makes that ``sessions``), so it holds what they read of it."""
     out = ['"""Session types imported from oTree\'s settings.py by `labctl import otree`."""',
-           "", "from labctl import Room, SessionType", "", "SESSION_TYPES = ["]
+           "", *(["import os", ""] if read_by_apps else []),
+           "from labctl import Room, SessionType", "", "SESSION_TYPES = ["]
     for config in settings.configs:
         out += _session_type(config, settings)
     out.append("]")
@@ -195,8 +201,13 @@ def sessions_source(settings: Settings) -> str:
                 f"LANGUAGE = {language!r}"]
     for name, declared in (("PARTICIPANT_FIELDS", settings.participant_fields),
                            ("SESSION_FIELDS", settings.session_fields)):
-        if declared:
+        if declared or read_by_apps:
             out += ["", f"{name} = {declared!r}"]
+    if read_by_apps:
+        out += ["", "# oTree's settings the apps read (`from otree import settings`): DEBUG as "
+                "oTree decides it,", "# from the environment variable OTREE_PRODUCTION",
+                'DEBUG = os.environ.get("OTREE_PRODUCTION") in (None, "", "0")',
+                f"LANGUAGE_CODE = {settings.language or 'en'!r}"]
     return "\n".join(out) + "\n"
 
 

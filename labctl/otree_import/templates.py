@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 from ..static_files import STATIC_FOLDER
+from .python_code import LOWERCASE_SETTINGS
 
 __all__ = ["global_template_notes", "handlers_to_file", "rewrite_template", "scripts_to_files"]
 
@@ -25,10 +26,12 @@ _STATIC = re.compile(r"""\{([{%])-?\s*static\s*\(?\s*(['"])(?P<path>[^'"]+)\2\s*
 #: ``{{ static expression }}``: the path is computed in the template
 _STATIC_EXPRESSION = re.compile(r"\{\{(-?)\s*static\s+(?P<expression>[A-Za-z_][\w.]*)\s*(-?)\}\}")
 #: oTree's field errors: labctl shows each field's error beside it
-_FIELD_ERRORS = re.compile(r"\{\{-?\s*formfield_errors\s+(['\"])\w+\1\s*-?\}\}")
+_FIELD_ERRORS = re.compile(r"\{([{%])-?\s*formfield_errors\s+[^{}%]+?\s*-?[}%]\}")
 #: a record's attribute or a constant printed as it is
 _SHOWN = re.compile(r"\{\{(-?)\s*(?P<record>player|group|subsession|participant|C)\."
                     r"(?P<name>[A-Za-z_]\w*)\s*(-?)\}\}")
+#: oTree 3's ``Constants.num_rounds``, which oTree 5 still accepts: labctl's ``C.NUM_ROUNDS``
+_CONSTANTS = re.compile(r"\bConstants\.(?P<name>[A-Za-z_]\w*)")
 TEMPLATE_MARK = "{# labctl import: "
 #: a script or style element with what is inside it
 _ELEMENT = re.compile(r"<(?P<tag>script|style)(?P<attributes>[^>]*)>(?P<body>.*?)</(?P=tag)\s*>",
@@ -174,6 +177,8 @@ def rewrite_template(text: str, app: Path, dest_app: Path, project: Path,
     for line in lines:
         line = _STATIC.sub(lambda found: _static(found, app, dest_app, project, marks, done),
                            line)
+        line = _CONSTANTS.sub(lambda found: "C." + LOWERCASE_SETTINGS.get(found["name"],
+                                                                        found["name"]), line)
         line = _SHOWN.sub(lambda found: _money(found, money, constants), line)
         line = _STATIC_EXPRESSION.sub(
             lambda found: "{{" + found[1] + f" static({found['expression']}) " + found[3] + "}}",
@@ -214,13 +219,13 @@ def _money(found: re.Match[str], money: frozenset[str], constants: frozenset[str
 
 def global_template_notes(project: Path) -> list[str]:
     """What of ``_templates/`` labctl does not use: its page layout replaces oTree's
-    ``global/Page.html``, so anything that file adds (styles, scripts) must move to an app."""
+    ``global/Page.html``, so anything that file adds (styles, scripts) must move to an app.
+    Its other files are pages' templates (``template_name = 'global/Unmatched.html'``), which
+    labctl finds there as oTree does."""
     notes = []
     folder = project / "_templates"
-    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-        if not path.is_file():
-            continue
-        if path.relative_to(folder).as_posix() == "global/Page.html" and not _adds_anything(
+    for path in [folder / "global" / "Page.html"]:
+        if not path.is_file() or not _adds_anything(
                 path.read_text(encoding="utf-8", errors="replace")):
             continue
         notes.append(f"_templates/{path.relative_to(folder).as_posix()} is not used by "

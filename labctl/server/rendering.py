@@ -7,6 +7,7 @@ numbers stay the researcher's. Forms are rendered from the field declarations.
 
 from __future__ import annotations
 
+import copy
 import json
 import traceback
 from collections.abc import Callable
@@ -18,7 +19,7 @@ import jinja2
 from flask import current_app
 from markupsafe import Markup, escape
 
-from ..app import template_home
+from ..app import shared_template, template_home
 from ..engine import FORM_ERROR, PageView
 from ..errors import ResearcherCodeError, SourceLocation
 from ..fields import Boolean, Field, Money, shown_decimal
@@ -65,10 +66,9 @@ class AppTemplateLoader(jinja2.BaseLoader):
         spec = self.project.apps.get(app)
         if spec is None:
             raise jinja2.TemplateNotFound(template)
-        home = spec.folder if fragment else template_home(spec.folder, name)
-        if home != spec.folder:  # another app's or _templates/ (oTree's reuse)
-            name = name.partition("/")[2]
-        path = (home / name).resolve()
+        shared = None if fragment else shared_template(spec.folder, name)
+        home = spec.folder if shared is None else template_home(spec.folder, name)
+        path = (shared or spec.folder / name).resolve()  # another app's, or _templates/
         if not path.is_relative_to(home.resolve()) or not path.is_file():
             raise jinja2.TemplateNotFound(template)
         source = translate(path.read_text(encoding="utf-8"))
@@ -233,14 +233,18 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
                           step, _bound(field, field_min(field), digits),
                           _bound(field, field_max(field), digits))
 
-    def formfield(name: str | Field) -> Markup:
+    def formfield(name: str | Field, label: str | None = None) -> Markup:
         if isinstance(name, Field):  # oTree's {{ for field in form }}{{ formfield field }}
             name = name.name
         matches = [f for f in view.fields if f.name == name]
         if not matches:
             raise jinja2.UndefinedError(f"formfield('{name}'): '{name}' is not in this page's "
                                         "form_fields")
-        return render_field(field_input(matches[0]))
+        field = matches[0]
+        if label is not None:  # oTree's {{ formfield 'x' label="..." }}: this page's label
+            field = copy.copy(field)
+            field.label = label
+        return render_field(field_input(field))
 
     def formfields() -> Markup:
         return Markup("".join(formfield(f.name) for f in view.fields))

@@ -160,4 +160,4 @@ def test_automatic_bots_give_up_on_a_page_that_refuses_everything(cli, small_pro
     assert failed.group("app", "page") == ("never", "Ask")
     assert "refused 20 forms of valid random values" in failed.group("message")
     assert "No answer is ever right here." in failed.group("message")
-    assert "write a bots.py" in failed.group("message")
+    assert "write a bots.py (or oTree's tests.py) for app never" in failed.group("message")

@@ -121,6 +121,27 @@ def test_an_otree_spelt_page_shows_its_form_and_button_and_moves_on(serve, conte
                                                               timeout=HTTP_TIMEOUT).text
 
 
+@pytest.mark.parametrize("content", [
+    "{% load otree static %}\n" + OTREE_PAGE.replace(
+        "{{ for field in form }}{{ formfield field }}{{ endfor }}",
+        "{{ formfield 'age' label=\"How old are you, in years?\" }}"),
+    "{{ load otree }}\n" + OTREE_PAGE.replace(
+        "{{ for field in form }}{{ formfield field }}{{ endfor }}",
+        "{% set d = {'name': 'age'} %}{{ formfield d.name label='How old are you, in years?' }}"),
+], ids=["load-and-label", "dotted-name-and-label"])
+def test_otree_formfield_with_its_own_label_and_oTree_3_load_tags_render(serve, content):
+    # oTree 5 accepts these; before, labctl refused the label= and failed on the load tag
+    participant, _ = serve(content)
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert ">How old are you, in years?</label>" in response.text
+    assert "Your age?" not in response.text and "load otree" not in response.text
+    page = participant.get()
+    assert participant.submit({"age": "41"}, page).status_code in (200, 303)
+    assert "<p id='done'>Age 41</p>" in participant.http.get(participant.url,
+                                                              timeout=HTTP_TIMEOUT).text
+
+
 RULES = '<p id="rules">Rules for round {{ player.round_number }}.</p>\n'
 
 
