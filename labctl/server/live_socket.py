@@ -78,15 +78,16 @@ class LiveSocket:
         self.code = code
         self.outbox = DeliveryQueue(MAX_QUEUED)
         self.open = True
+        #: the last delivery the resume sent: the hub's copy of it is not sent again
+        self.resumed_through = 0
 
     def run(self, after: int) -> None:
         channel = Channel.live(self.code)
         self.engine.hub.subscribe(channel, self.outbox)  # before the resume: nothing is missed
-        for delivery in self.engine.live_deliveries(self.code, after):
-            self._queue(delivery.message())
-        forwarder = threading.Thread(target=self._forward, daemon=True)
-        forwarder.start()
         try:
+            self.resumed_through = self._resume(after)
+            forwarder = threading.Thread(target=self._forward, daemon=True)
+            forwarder.start()
             while self.open:
                 raw = self.ws.receive(timeout=PING_SECONDS * 3)
                 if raw is not None:
@@ -98,6 +99,18 @@ class LiveSocket:
             self.engine.hub.unsubscribe(channel, self.outbox)
             with contextlib.suppress(queue.Full):
                 self.outbox.put_nowait({"type": "closed"})
+
+    def _resume(self, after: int) -> int:
+        """Send what the page missed since delivery ``after``, before anything the hub has
+        queued meanwhile; the id of the last one sent. A delivery committed between the
+        subscription and this read is both in the log and in the queue: the forwarder drops
+        the queue's copy (a page was sent it twice). Deliveries of one session commit in
+        their ids' order (its steps take turns), so nothing later is dropped."""
+        last = after
+        for delivery in self.engine.live_deliveries(self.code, after):
+            self.ws.send(json.dumps(delivery.message()))
+            last = delivery.id
+        return last
 
     def _queue(self, message: dict[str, Any] | None) -> None:
         if message is None:
@@ -116,6 +129,8 @@ class LiveSocket:
                 message = {"type": "ping"}
             if message.get("type") == "closed":
                 return
+            if message.get("type") == "live" and message["id"] <= self.resumed_through:
+                continue  # the hub's copy of a delivery the resume sent already
             try:
                 if self.outbox.overflowed:  # the page reconnects and resumes from the log
                     self.ws.close(reason=1011, message="too far behind")

@@ -263,3 +263,25 @@ def test_a_full_delivery_queue_remembers_that_the_hub_dropped_a_delivery():
     delivered = [hub.publish("live:x", {"n": n}) for n in range(3)]
 
     assert delivered == [1, 1, 0] and inbox.overflowed
+
+
+def test_a_delivery_committed_while_a_page_reconnects_arrives_once(lab, pages):
+    """The socket subscribes to the hub, then reads what the page missed from the log: a
+    delivery committed between the two is in both, and was sent twice. Forced here by a
+    click run at that very moment (inside the log read)."""
+    first = pages(0)
+    read_log = lab.engine.live_deliveries
+    clicked = []
+
+    def click_then_read(code, after):
+        if code == lab.codes[1] and not clicked:
+            clicked.append(lab.engine.live_message(lab.codes[0], COUNT, {"kind": "click"}))
+        return read_log(code, after)
+
+    lab.engine.live_deliveries = click_then_read
+    second = pages(1)
+
+    delivery = second.next()
+    assert delivery["data"] == {"total": 1, "by": 1} and delivery["re"] == clicked[0]
+    assert second.nothing_pending()
+    assert first.next()["data"] == {"total": 1, "by": 1}
