@@ -19,6 +19,8 @@ from .money import points_to_money
 from .vars_codec import VarsDict
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .session_type import SessionType
 
 
@@ -304,6 +306,10 @@ class Subsession(Record):
     #: (``creating_session``, a wait page for all groups); ``False`` elsewhere, where a matrix
     #: would change nothing, so that setting one raises instead
     _accepts_matrix: bool = False
+    #: set by the engine beside ``_accepts_matrix``: regroups the round at once, so that the
+    #: rest of the hook sees the new groups (oTree's ``group_randomly()`` followed by a loop
+    #: over ``player.id_in_group`` read the old groups)
+    _regroup: Callable[[], None] | None = None
 
     def __init__(self, **values: Any) -> None:
         super().__init__(**values)
@@ -333,9 +339,10 @@ class Subsession(Record):
 
         ``[[1, 3], [2, 4]]`` puts participants 1 and 3 together and 2 and 4 together
         (participant numbers count from 1 in the order of the session's participants).
-        Takes effect in ``creating_session``, and in ``after_all_players_arrive`` of a wait
-        page with ``wait_for_all_groups = True`` (from the next page on); anywhere else it
-        would change nothing, so it raises.
+        Takes effect at once in ``creating_session``, and in ``after_all_players_arrive`` of
+        a wait page with ``wait_for_all_groups = True`` (the players see it from the next page
+        on): what the hook reads next (``player.id_in_group``, ``get_groups()``) is already
+        the new grouping. Anywhere else it would change nothing, so it raises.
         """
         if self._navigator is not None and not self._accepts_matrix:  # built by hand: kept
             raise ModelError(
@@ -343,6 +350,8 @@ class Subsession(Record):
                 "regroup in creating_session, or in after_all_players_arrive of a wait page "
                 "with wait_for_all_groups = True")
         self.group_matrix = [[_participant_number(member) for member in row] for row in matrix]
+        if self._regroup is not None:
+            self._regroup()
 
     def get_group_matrix(self, objects: bool = False) -> list[list[Any]]:
         """The groups as lists of participant numbers in ``id_in_group`` order (as oTree's

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from functools import partial
 
 from ..app import AppSpec
 from ..errors import LabctlError
@@ -90,12 +91,14 @@ def create_subsessions(tx: Tx, project: Project, seed: int) -> None:
         if spec.creating_session is None:
             continue
         subsession._accepts_matrix = not groups_by_arrival(spec)
+        subsession._regroup = partial(apply_group_matrix, tx, spec, subsession, ids,
+                                      "creating_session")
         try:
             call_hook(spec.creating_session, subsession, root=tx.root,
                       what=f"creating_session of app '{spec.name}'")
         finally:
             subsession._accepts_matrix = False
-        apply_group_matrix(tx, spec, subsession, ids, "creating_session")
+            subsession._regroup = None
         if round_number == 1 and spec.name in first_rounds:
             now = _current_matrix(tx, spec, round_number, ids)
             if now != first_rounds[spec.name]:

@@ -107,20 +107,26 @@ def release(tx: Tx, step_index: int, key: str, target: Any, members: list[int],
 
 def _after_all_players_arrive(tx: Tx, step: Step, target: Any) -> None:
     """Run the hook; a wait page for all groups may regroup the round (oTree's
-    ``set_group_matrix`` there), which takes effect from the next page on."""
+    ``set_group_matrix`` there): the rest of the hook sees the new groups at once, the players
+    from the next page on."""
     what = f"after_all_players_arrive of {step.describe()}"
     if not isinstance(target, Subsession):
         call_hook(step.wait_page.after_all_players_arrive, target, root=tx.root, what=what)
         return
     target._accepts_matrix = True
+    target._regroup = lambda: apply_group_matrix(tx, step.app, target, _participant_ids(tx),
+                                                 what)
     try:
         call_hook(step.wait_page.after_all_players_arrive, target, root=tx.root, what=what)
     finally:
         target._accepts_matrix = False
-    if target.group_matrix is not None:
-        ids = {row["id_in_session"]: row["id"] for row in tx.store.participants_of(
-            tx.session_code)}
-        apply_group_matrix(tx, step.app, target, ids, what)
+        target._regroup = None
+
+
+def _participant_ids(tx: Tx) -> dict[int, int]:
+    """Participant number -> id, for a matrix of participant numbers."""
+    return {row["id_in_session"]: row["id"] for row in tx.store.participants_of(
+        tx.session_code)}
 
 
 def form_groups_by_arrival(tx: Tx, step_index: int) -> list[int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from labctl.errors import LabctlError, ModelError
+from labctl.errors import LabctlError, ResearcherCodeError
 
 pytestmark = pytest.mark.both_stores
 
@@ -156,9 +156,10 @@ def test_an_invalid_matrix_is_refused_and_nothing_is_created(pairs, dbfile, matr
 def creating_session(subsession):
     subsession.set_group_matrix({matrix!r})
 """)
-    with pytest.raises(ModelError, match=message):
+    with pytest.raises(ResearcherCodeError, match=message) as refused:
         engine.create_session("demo", seed=5)
 
+    assert "__init__.py:" in str(refused.value)  # the line of the set_group_matrix call
     assert engine.session_rows() == []
     assert dbfile.value("SELECT COUNT(*) FROM participants") == 0
     assert dbfile.value("SELECT COUNT(*) FROM pairs_player") == 0
@@ -207,3 +208,26 @@ def creating_session(subsession):
 """)
     with pytest.raises(LabctlError, match="pairs"):
         engine.create_session("demo", seed=5)
+
+
+def test_a_hook_that_regroups_reads_the_new_groups_at_once(pairs, dbfile):
+    """oTree's idiom: ``group_randomly()``, then a loop over the players reading their new
+    ``id_in_group``, role and partners (e.g. to give each role its endowment). The hook read
+    the groups of before, and stored a wrong role for some players."""
+    engine = pairs("fixed", """\
+def creating_session(subsession):
+    if subsession.round_number == 1:
+        subsession.group_randomly()
+        for player in subsession.get_players():
+            player.participant.vars["seen"] = [
+                player.id_in_group, player.role,
+                sorted(p.participant.id_in_session for p in player.group.get_players())]
+""")
+    session = engine.create_session("demo", seed=5)
+
+    assert dbfile.group_matrices("pairs", session)[1] != [[1, 2], [3, 4], [5, 6]]
+    for row in engine.participant_rows(session):
+        with engine.view(row["code"]) as view:
+            partners = sorted(p.participant.id_in_session for p in view.group.get_players())
+            assert view.participant.vars["seen"] == [
+                view.player.id_in_group, view.player.role, partners]
