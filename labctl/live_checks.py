@@ -22,7 +22,7 @@ from .pages import Page, WaitPage, is_sequence_item
 from .problems import Problem
 from .project import Project
 
-__all__ = ["method_problems", "problems"]
+__all__ = ["client_problems", "method_problems", "problems"]
 
 #: the layout that loads the live client (``labctl/server/templates/labctl/page.html``)
 LIVE_LAYOUT = "labctl/page.html"
@@ -73,20 +73,29 @@ def method_problems(page: type[Page] | type[WaitPage], module: Any) -> list[Prob
 def _template_problems(page: type[Page], path: Path) -> list[Problem]:
     """LC210 at the template's own lines; a missing template is LC13x's (an inline script is
     LC175, for every template)."""
+    return client_problems(path, "LC210", f"page '{page.__name__}' has a live_method, but its "
+                           "template", LIVE_LAYOUT, "the page")
+
+
+def client_problems(path: Path, code: str, subject: str, layout: str, placed: str
+                    ) -> list[Problem]:
+    """The first line of a live page's (or live wait page's) template that keeps labctl's live
+    client from loading: an ``extends`` of another layout than ``layout`` (which loads it), or
+    a replaced ``labctl_scripts`` block. ``subject`` begins each message, ``placed`` names
+    what labctl puts in ``layout``."""
     try:
         source = translate(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return []
-    name = f"page '{page.__name__}' has a live_method, but its template"
     for number, line in enumerate(source.splitlines(), 1):
         extends = _EXTENDS.search(line)
-        if extends and extends["name"] != LIVE_LAYOUT:
-            return [Problem.at("LC210", (str(path), number), f"{name} extends "
+        if extends and extends["name"] != layout:
+            return [Problem.at(code, (str(path), number), f"{subject} extends "
                                f"{extends['name']!r}, which does not load liveSend and "
-                               "liveRecv", "remove the extends line: labctl puts the page in "
-                               f"{LIVE_LAYOUT}, which loads them")]
+                               f"liveRecv", f"remove the extends line: labctl puts {placed} "
+                               f"in {layout}, which loads them")]
         if _CLIENT_BLOCK.search(line):
-            return [Problem.at("LC210", (str(path), number), f"{name} replaces the block "
+            return [Problem.at(code, (str(path), number), f"{subject} replaces the block "
                                "labctl_scripts, which loads liveSend and liveRecv",
                                "remove that block; put the page's scripts in "
                                "{% block scripts %}")]

@@ -13,11 +13,8 @@ LC211-LC213, as on a page (``live_checks``).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .app import AppSpec
-from .live_checks import _CLIENT_BLOCK, _EXTENDS, method_problems
-from .otree_templates import translate
+from .live_checks import client_problems, method_problems
 from .pages import WaitPage, is_sequence_item
 from .problems import Problem
 from .project import Project
@@ -52,24 +49,8 @@ def _template_problems(spec: AppSpec, page: type[WaitPage]) -> list[Problem]:
                            "script could call liveSend",
                            f"write {page.wait_template_file()} in the app folder, with the "
                            "wait page's script in {% block scripts %}")]
-    path: Path = spec.folder / file
-    try:
-        source = translate(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return []
-    for number, line in enumerate(source.splitlines(), 1):
-        extends = _EXTENDS.search(line)
-        if extends and extends["name"] != WAIT_LIVE_LAYOUT:
-            return [Problem.at("LC265", (str(path), number), f"{name} its template extends "
-                               f"{extends['name']!r}, which does not load liveSend and "
-                               "liveRecv", "remove the extends line: labctl puts a wait page "
-                               f"in {WAIT_LIVE_LAYOUT}, which loads them")]
-        if _CLIENT_BLOCK.search(line):
-            return [Problem.at("LC265", (str(path), number), f"{name} its template replaces "
-                               "the block labctl_scripts, which loads liveSend and liveRecv",
-                               "remove that block; put the page's scripts in "
-                               "{% block scripts %}")]
-    return []
+    return client_problems(spec.folder / file, "LC265", f"{name} its template",
+                           WAIT_LIVE_LAYOUT, "a wait page")
 
 
 def _arrival_problems(page: type[WaitPage]) -> list[Problem]:
