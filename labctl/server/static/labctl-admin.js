@@ -12,8 +12,6 @@
   var chatUrl = box.getAttribute("data-chat-url");
   var state = document.getElementById("live-state");
   var pending = null;
-  var pollTimer = null;
-  var attempts = 0;
 
   var LABELS = ["#", "Label", "Link", "App", "Round", "Page", "On page", "Status", "Connection",
                 "Bonus", "Action"];
@@ -282,32 +280,6 @@
     if (pending === null) { pending = window.setTimeout(refresh, 300); }
   }
 
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket;
-    try { socket = new WebSocket(scheme + window.location.host + wsUrl); } catch (e) { poll(); return; }
-    socket.onopen = function () {
-      attempts = 0;
-      if (state) { state.textContent = "Updates live."; }
-      if (pollTimer !== null) { window.clearInterval(pollTimer); pollTimer = null; }
-    };
-    socket.onmessage = function (event) {
-      var message = {};
-      try { message = JSON.parse(event.data); } catch (ignored) { return; }
-      if (message.type === "update") { soon(); }
-    };
-    socket.onclose = function () {
-      if (state) { state.textContent = "Live updates interrupted; refreshing every 5 s."; }
-      poll();
-      attempts += 1;
-      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, attempts)));
-    };
-  }
-
-  function poll() {
-    if (pollTimer === null) { pollTimer = window.setInterval(refresh, 5000); }
-  }
-
-  connect();
+  window.labctlFollowUpdates(wsUrl, state, soon, refresh);
   window.setInterval(refresh, 10000);  // keeps "time on page" moving
 }());

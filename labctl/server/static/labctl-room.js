@@ -7,8 +7,6 @@
   var jsonUrl = box.getAttribute("data-json-url");
   var wsUrl = box.getAttribute("data-ws-url");
   var state = document.getElementById("live-state");
-  var pollTimer = null;
-  var attempts = 0;
 
   function cell(text, className, label) {
     var td = document.createElement("td");
@@ -45,32 +43,6 @@
     request.send();
   }
 
-  function poll() {
-    if (pollTimer === null) { pollTimer = window.setInterval(refresh, 5000); }
-  }
-
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket;
-    try { socket = new WebSocket(scheme + window.location.host + wsUrl); } catch (e) { poll(); return; }
-    socket.onopen = function () {
-      attempts = 0;
-      if (state) { state.textContent = "Updates live."; }
-      if (pollTimer !== null) { window.clearInterval(pollTimer); pollTimer = null; }
-    };
-    socket.onmessage = function (event) {
-      var message = {};
-      try { message = JSON.parse(event.data); } catch (ignored) { return; }
-      if (message.type === "update") { refresh(); }
-    };
-    socket.onclose = function () {
-      if (state) { state.textContent = "Live updates interrupted; refreshing every 5 s."; }
-      poll();
-      attempts += 1;
-      window.setTimeout(connect, Math.min(30000, 1000 * Math.pow(2, attempts)));
-    };
-  }
-
-  connect();
+  window.labctlFollowUpdates(wsUrl, state, refresh, refresh);
   window.setInterval(refresh, 15000);  // a polling seat that fell silent turns offline
 }());
