@@ -37,7 +37,8 @@ def assert_never_raw(html: str, *typed: str) -> None:
     scripts = [script for script in scripts if script != texts]
     assert scripts[0] == LABCTL_SCRIPT
     assert set(scripts[1:]) <= {'<script src="/static/labctl-admin.js" defer>',
-                                '<script src="/static/labctl-presence.js" defer>'}
+                                '<script src="/static/labctl-presence.js" defer>',
+                                '<script src="/static/labctl-updates.js" defer>'}
     assert not re.search(r"<(img|svg)\b", html)
 
 
