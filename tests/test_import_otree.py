@@ -458,6 +458,17 @@ def test_a_session_config_name_with_capitals_becomes_lowercase_and_is_listed(tmp
     assert "the name 'Game_A' is 'game_a'" in output
 
 
+def test_a_session_config_name_starting_with_a_digit_gets_a_valid_unique_name(tmp_path):
+    settings = SETTINGS.replace("name='game'", "name='2_Memory-3'").replace("\n]", """
+    dict(name='session_2_memory_3', app_sequence=['game'], num_demo_participants=2),
+]""", 1)
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings}))
+    sessions = text_of(dest / "sessions.py")
+    assert "name='session_2_memory_3_2'," in sessions
+    assert "name='session_2_memory_3'," in sessions
+    assert "the name '2_Memory-3' is 'session_2_memory_3_2'" in output
+
+
 def test_inline_scripts_and_styles_move_into_static_files(tmp_path):
     page = DECIDE.replace("{{ endblock }}\n", """{{ endblock }}
 {{ block scripts }}
