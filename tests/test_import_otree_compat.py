@@ -624,3 +624,39 @@ def test_otree_3_template_tags_and_template_folder_that_otree_5_reads_import_and
     dest, _ = imported(tmp_path, study(tmp_path, ["survey"], files))
     assert (dest / "survey/Survey.html").is_file()
     plays(dest)
+
+
+LOTTERIES = """
+class Player(BasePlayer):
+    pass
+
+
+for i in range(1, 4):  # oTree's models accept fields added after the class body
+    setattr(Player, f"choice_{i}", models.StringField(label=f"Row {i}", choices=['A', 'B']))
+
+
+class Choices(Page):
+    form_model = 'player'
+    form_fields = [f"choice_{i}" for i in range(1, 4)]
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = 10 if player.choice_2 == 'B' else 0
+
+
+page_sequence = [Choices]
+"""
+
+
+def test_fields_added_to_player_with_setattr_after_the_class_are_stored(tmp_path):
+    # meyer-carl's risk and time preferences: rows of a price list made in a loop
+    source = study(tmp_path, ["lottery"], app(
+        "lottery", LOTTERIES,
+        "yield Choices, dict(choice_1='A', choice_2='B', choice_3='A')\n"
+        "expect(self.player.payoff, 10)",
+        templates={"Choices": "{{ formfields }}"}))
+    dest, _ = imported(tmp_path, source)
+    plays(dest, 2, "--export", tmp_path / "out")
+    rows = list(csv.DictReader(io.StringIO(
+        (tmp_path / "out" / "lottery.csv").read_text(encoding="utf-8-sig"))))
+    assert [(row["player.choice_1"], row["player.choice_3"]) for row in rows] == [("A", "A")] * 2
