@@ -660,3 +660,49 @@ def test_fields_added_to_player_with_setattr_after_the_class_are_stored(tmp_path
     rows = list(csv.DictReader(io.StringIO(
         (tmp_path / "out" / "lottery.csv").read_text(encoding="utf-8-sig"))))
     assert [(row["player.choice_1"], row["player.choice_3"]) for row in rows] == [("A", "A")] * 2
+
+
+PAIRS = """
+import random
+
+
+class Subsession(BaseSubsession):
+    @staticmethod
+    def creating_session(subsession: Subsession):
+        # each player draws a number once, in round 1
+        for player in subsession.get_players():
+            player.drawn = random.randint(1, 6)
+
+
+class Group(BaseGroup):
+    pass
+
+
+class Player(BasePlayer):
+    drawn = models.IntegerField()
+
+
+class Show(Page):
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = player.drawn
+
+
+page_sequence = [Show]
+"""
+
+
+def test_creating_session_as_a_static_method_of_subsession_moves_out_and_runs(tmp_path):
+    # ignaciourbina/otree-game: the old spelling oTree still calls
+    body = PAIRS
+    files = app("draw", body, "expect(1 <= self.player.drawn <= 6, True)\n"
+                "yield Show\nexpect(self.player.payoff, self.player.drawn)",
+                templates={"Show": "<p>{{ player.drawn }}</p>"})
+    files["draw/__init__.py"] = files["draw/__init__.py"].replace(
+        "class Subsession(BaseSubsession):\n    pass\n\n\nclass Group(BaseGroup):\n    pass\n", "")
+    dest, _ = imported(tmp_path, study(tmp_path, ["draw"], files))
+    code = (dest / "draw" / "__init__.py").read_text(encoding="utf-8")
+    assert "class Subsession(labctl.Subsession):\n    pass\n" in code
+    assert "\n\n\ndef creating_session(subsession: Subsession):\n" \
+           "    # each player draws a number once, in round 1\n" in code
+    plays(dest, 2)

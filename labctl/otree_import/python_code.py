@@ -75,7 +75,7 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     """``source`` (a file of the app ``app``, in a project of ``apps``) rewritten, and what
     was removed from it; raises ``libcst.ParserSyntaxError`` for a file that is not Python
     (the caller copies it as it is and reports it)."""
-    module = cst.parse_module(source).visit(_ConstantsAsC())
+    module = cst.parse_module(source).visit(_ConstantsAsC()).visit(_HooksOutOfSubsession())
     money, amount_functions = _money_fields(module)
     rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
     rewriter.app, rewriter.apps = app, frozenset(apps)
@@ -111,6 +111,47 @@ class _ConstantsAsC(cst.CSTTransformer):
         return updated_node.visit(_UppercaseSettings())  # type: ignore[return-value]
 
 
+class _HooksOutOfSubsession(cst.CSTTransformer):
+    """oTree runs ``creating_session`` written as a (static) method of ``Subsession``, the
+    old spelling; labctl calls the module's function ``creating_session(subsession)``: the
+    method moves out of the class, just below it, unless the module already has one."""
+
+    HOOKS = frozenset({"creating_session"})
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        defined = {statement.name.value for statement in updated_node.body
+                   if isinstance(statement, cst.FunctionDef)}
+        body: list[cst.BaseStatement] = []
+        for statement in updated_node.body:
+            if isinstance(statement, cst.ClassDef) and statement.name.value == "Subsession":
+                statement, moved = self._split(statement, self.HOOKS - defined)
+                body += [statement, *moved]
+            else:
+                body.append(statement)
+        return updated_node.with_changes(body=body)
+
+    @staticmethod
+    def _split(cls: cst.ClassDef, hooks: Collection[str]
+               ) -> tuple[cst.ClassDef, list[cst.FunctionDef]]:
+        """The class without its hook methods of one parameter, and those as functions."""
+        kept: list[cst.BaseStatement] = []
+        moved: list[cst.FunctionDef] = []
+        for item in cls.body.body:
+            if (isinstance(item, cst.FunctionDef) and item.name.value in hooks
+                    and len(item.params.params) == 1
+                    and all(_dotted(d.decorator) == "staticmethod" for d in item.decorators)):
+                comments = [line for line in item.leading_lines if line.comment]
+                moved.append(item.with_changes(decorators=[], leading_lines=[
+                    cst.EmptyLine(), cst.EmptyLine(), *comments]))
+            else:
+                kept.append(item)  # type: ignore[arg-type]
+        if not moved:
+            return cls, []
+        if not any(not isinstance(item, cst.EmptyLine) for item in kept):
+            kept = [cst.SimpleStatementLine([cst.Pass()])]
+        return cls.with_changes(body=cls.body.with_changes(body=kept)), moved
+
+
 class _UppercaseSettings(cst.CSTTransformer):
     """``players_per_group = 2`` in the body of ``class C`` -> ``PLAYERS_PER_GROUP = 2``."""
 
@@ -126,7 +167,7 @@ def amount_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
     """The module's money fields (and ``payoff``) and its constants of class ``C`` that are
     amounts (``ENDOWMENT = cu(100)``): templates print these with ``money()``."""
     try:
-        module = cst.parse_module(source).visit(_ConstantsAsC())
+        module = cst.parse_module(source).visit(_ConstantsAsC()).visit(_HooksOutOfSubsession())
     except cst.ParserSyntaxError:
         return frozenset({"payoff"}), frozenset()
     finder = _MoneyFinder()
