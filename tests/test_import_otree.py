@@ -536,7 +536,7 @@ def test_inline_event_handlers_move_into_a_script_file(tmp_path):
 
 
 @pytest.mark.parametrize(("script", "reason"), [
-    ("<script>var me = {{ player.id_in_group }};</script>",
+    ("<script>var me = 1; {% if player.id_in_group == 2 %}me = 2;{% endif %}</script>",
      "this inline <script> uses template tags"),
     ('<script type="module">import x from "{{ static \'x.js\' }}"; x({{ player.id }});</script>',
      "this inline <script> uses template tags"),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..static_files import STATIC_FOLDER
 from .python_code import LOWERCASE_SETTINGS
+from .script_values import split_values
 
 __all__ = ["global_template_notes", "handlers_to_file", "rewrite_template", "scripts_to_files"]
 
@@ -62,12 +63,28 @@ def scripts_to_files(text: str, template: Path, dest_app: Path, done: list[str])
             return found[0]
         if ("{{" in body or "{%" in body) and tag == "script" and _MODULE.search(attributes):
             body = _relative_imports(body) or body
+        number = next(counter)
+        values = split_values(body, f"_{number}") if tag == "script" and "{{" in body \
+            else None
+        if values is not None and not _MODULE.search(attributes):
+            name = f"{template.stem}_{number}.js"
+            element_id = f"labctl-values-{name[:-3]}"
+            target = dest_app / STATIC_FOLDER / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(values.file_text(element_id).rstrip("\n") + "\n", encoding="utf-8")
+            done.append(f"{dest_app.name}/{template.name}: inline <script> moved to "
+                        f"{dest_app.name}/{STATIC_FOLDER}/{name}; the "
+                        f"{len(values.expressions)} template value(s) it printed are printed "
+                        f"into #{element_id}, which it reads")
+            return (values.island(element_id)
+                    + _LOADERS["script"].format(name=name, attributes=attributes.rstrip())
+                    + "\n" * found[0].count("\n"))
         if "{{" in body or "{%" in body:
             return (f"\n{TEMPLATE_MARK}this inline <{tag}> uses template tags, so it could not "
                     "be moved into a file; the page's Content-Security-Policy blocks it: move "
                     "the values into js_vars and the code into static/ #}\n" + found[0])
         extension = "js" if tag == "script" else "css"
-        name = f"{template.stem}_{next(counter)}.{extension}"
+        name = f"{template.stem}_{number}.{extension}"
         target = dest_app / STATIC_FOLDER / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(body.strip("\n") + "\n", encoding="utf-8")
