@@ -45,6 +45,12 @@ class ScriptValues:
                             for expression in self.expressions)
         return f'<script type="application/json" id="{element_id}">[{entries}]</script>'
 
+    def list_tag(self) -> str:
+        """A template tag printing each expression's text as a JSON list (HTML-safe: it
+        escapes ``'``, so it fits a single-quoted attribute)."""
+        entries = ", ".join(f"({expression})|string" for expression in self.expressions)
+        return f"{{{{ [{entries}]|tojson }}}}"
+
     def file_text(self, element_id: str) -> str:
         """The moved script: a reader of the data block, then the code."""
         names, key = json.dumps(self.expressions), self.key

@@ -2,7 +2,8 @@
 ``"{{ static 'x.png' }}"``, a JSON text from ``vars_for_template``), imported with ``labctl
 import otree``: in Chromium the moved script reads the same values from the page's JSON data
 block, under the Content-Security-Policy, with no script error or CSP violation; a value that
-is not JSON stops the script with an error naming its tag."""
+is not JSON stops the script with an error naming its tag. An inline handler printing values
+(in a loop, ``onclick="pick('{{ n }}')"``) reads them from its own element."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class C(BaseConstants):
     PLAYERS_PER_GROUP = None
     NUM_ROUNDS = 1
     ROWS = 3
+    CHOICES = [1, 2]
 
 
 class Subsession(BaseSubsession):
@@ -61,6 +63,11 @@ page_sequence = [Show]
 SHOW = """
 {{ block content }}
 <p id="rows"></p><p id="icon"></p><p id="name"></p><p id="who"></p>
+{{ for n in C.CHOICES }}
+<button type="button" id="b{{ n }}"
+        onclick="document.getElementById('who').dataset.clicked = '{{ n }}' + {{ n }}">
+  {{ n }}</button>
+{{ endfor }}
 {{ next_button }}
 {{ endblock }}
 
@@ -94,6 +101,8 @@ def test_values_an_imported_inline_script_printed_reach_its_file(tmp_path: Path,
     expect(page.locator("#icon")).to_have_text(re.compile(r"^/app-static/rows/rows/icon\.png"))
     expect(page.locator("#name")).to_have_text("O'Neil & co")
     expect(page.locator("#who")).to_have_text("player 1")
+    page.click("#b2")  # a handler a loop repeats reads its own element's values
+    expect(page.locator("#who")).to_have_attribute("data-clicked", "22")
     errors = [problem for problem in problems.all()]
     assert len(errors) == 1 and "{{ flag }} printed \"True\", which this script cannot read" \
         in str(errors[0]), errors
