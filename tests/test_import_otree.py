@@ -654,3 +654,29 @@ def test_a_setting_labctl_does_not_carry_over_is_named_where_an_app_reads_it(tmp
     line = lines.index("SECRET = settings.SECRET_KEY") + 1
     assert f"game/__init__.py:{line}: oTree's settings.SECRET_KEY is not in labctl's " \
            "sessions.py" in output
+
+
+def test_otree_base_classes_named_outside_class_bases_become_labctls(tmp_path):
+    # qwiglydee's utils/live.py: annotations and match patterns name BasePlayer and BaseGroup
+    game = GAME.replace("page_sequence = [Decide]", '''def kind(x: BasePlayer):
+    if isinstance(x, BaseGroup):
+        return 'group'
+    match x:
+        case BasePlayer():
+            return 'player'
+
+
+def creating_session(subsession: BaseSubsession):
+    for player in subsession.get_players():
+        assert kind(player) == 'player' and kind(player.group) == 'group'
+
+
+page_sequence = [Decide]''')
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {"game/__init__.py": game}))
+    code = text_of(dest / "game" / "__init__.py")
+    assert "def kind(x: labctl.Player):\n    if isinstance(x, labctl.Group):" in code
+    assert "        case labctl.Player():\n" in code
+    assert "def creating_session(subsession: labctl.Subsession):" in code
+    assert "class Player(labctl.Player):" in code
+    played = invoke("test", "game", "-n", 2, dest)
+    assert played.exit_code == 0, played.output

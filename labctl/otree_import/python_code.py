@@ -261,6 +261,8 @@ class _Rewriter(cst.CSTTransformer):
         self.ranges = {"currency_range"}
         self.notes: list[list[str]] = []
         self.handled: set[int] = set()
+        #: Names that are not a reference to a module name (``x.BasePlayer``, an import's name)
+        self.not_references: set[int] = set()
         #: what was removed, for the report (nothing is removed without a line there)
         self.removed: list[str] = []
         self.app = ""
@@ -487,10 +489,21 @@ class _Rewriter(cst.CSTTransformer):
         elif node.value in ("models", "widgets"):
             self.note(MANUAL_MARK, f"oTree's '{node.value}' used outside a field declaration")
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.not_references.add(id(node.attr))
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        self.not_references.add(id(node.name))
+
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name
                    ) -> cst.BaseExpression:
         """``__name__`` is the app's name in oTree; in labctl it is the module's dotted name
-        (each project is a package), whose last part is the app's name."""
+        (each project is a package), whose last part is the app's name. oTree's base classes
+        named outside a class's bases (``player: BasePlayer``, ``isinstance(x, BaseGroup)``,
+        ``case BasePlayer():``) are labctl's (their import from otree.api is gone)."""
+        labctl_base = BASES.get(updated_node.value)
+        if labctl_base and id(original_node) not in self.not_references:
+            return _name(f"labctl.{labctl_base}")
         if updated_node.value == "__name__" and not self.bots:
             quote = "'" if '"' in self.f_strings[-1:] else '"'  # in f"...", before 3.12
             return _name(f'__name__.rsplit({quote}.{quote}, 1)[-1]')
