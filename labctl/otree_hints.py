@@ -86,14 +86,44 @@ def explained_import_failure(exc: BaseException) -> bool:
 
 
 def _source_files(root: Path) -> list[Path]:
-    """``sessions.py`` and the Python files of the app folders (not hidden or private ones)."""
-    files = [root / "sessions.py"]
-    for folder in sorted(root.iterdir()):
-        if folder.is_dir() and not folder.name.startswith(("_", ".")):
-            files += sorted(path for path in folder.rglob("*.py")
-                            if not any(part.startswith((".", "_")) and part != "__init__.py"
-                                       for part in path.relative_to(folder).parts))
+    """``sessions.py``, the Python files of the project's packages (app folders and helper
+    packages: not hidden or private ones), and of the plain folders (no ``__init__.py``) that
+    those files import: a repository's own ``tests/`` for pytest, ``scripts/`` or ``docs/``
+    are no part of the project labctl runs, so an ``import otree`` there is not reported."""
+    packages = [folder for folder in _folders(root) if (folder / "__init__.py").is_file()]
+    files = [root / "sessions.py", *(path for folder in packages for path in _python(folder))]
+    imported = _imported_names([file for file in files if file.is_file()])
+    files += [path for folder in _folders(root)
+              if folder not in packages and folder.name in imported for path in _python(folder)]
     return [file for file in files if file.is_file()]
+
+
+def _folders(root: Path) -> list[Path]:
+    return [folder for folder in sorted(root.iterdir())
+            if folder.is_dir() and not folder.name.startswith(("_", "."))]
+
+
+def _python(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*.py")
+                  if not any(part.startswith((".", "_")) and part != "__init__.py"
+                             for part in path.relative_to(folder).parts))
+
+
+def _imported_names(files: list[Path]) -> set[str]:
+    """The first name of every module the files import (``from ..tools import x``: tools)."""
+    names: set[str] = set()
+    for file in files:
+        try:
+            tree = ast.parse(file.read_text(encoding="utf-8"), str(file))
+        except (SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                names.update([(node.module or "").split(".")[0],
+                              *(alias.name for alias in node.names)])
+    return names
 
 
 def _line(problem: Problem) -> int:

@@ -235,6 +235,13 @@ def _import(project: Project, name: str, file: Path) -> types.ModuleType | None:
         where = (exc.filename or str(file), exc.lineno or 0)
         project.load_problems.append(Problem.at(
             "LC101", where, f"syntax error: {exc.msg}", "fix the Python syntax on this line"))
+    except SystemExit as exc:  # an app that stops Python when it cannot run ("pip install X")
+        project.load_problems.append(Problem.at(
+            "LC102", researcher_frame(exc, project.root, file),
+            f"importing {file.relative_to(project.root)} stopped Python (SystemExit): "
+            + (" ".join(str(exc.code).split()) if exc.code is not None else "no message"),
+            "do what the message asks (install the package the app needs), or fix the code "
+            "on this line; it runs when the project is loaded"))
     except Exception as exc:
         if explained_import_failure(exc):
             return None  # labctl validate names the oTree spelling and its fix (otree_hints)

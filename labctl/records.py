@@ -58,7 +58,31 @@ class Navigator(Protocol):
     def subsession_in_round(self, subsession: Subsession, round_number: int) -> Subsession: ...
 
 
-class Record:
+class _RecordClass(type):
+    """Lets a field be added after the class body, as oTree (SQLAlchemy) allows:
+    ``setattr(Player, f"q{i}", fields.Integer())`` in a loop making q1..q20 declares each."""
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if isinstance(value, Field) and not name.startswith("_"):
+            value.__set_name__(cls, name)
+            kind: Any
+            for kind in (cls, *_subclasses(cls)):
+                if name not in vars(kind) or kind is cls:
+                    kind._fields = {**kind._fields, name: value}
+                    kind._settable = kind._settable | {name}
+
+
+def _subclasses(cls: type) -> list[type]:
+    """Every class deriving from ``cls``, at any depth."""
+    found: list[type] = []
+    sub: type
+    for sub in type.__subclasses__(cls):
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+class Record(metaclass=_RecordClass):
     """A row of an app's table: declared fields plus the engine's built-in attributes."""
 
     _fields: ClassVar[dict[str, Field]] = {}

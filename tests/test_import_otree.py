@@ -458,6 +458,17 @@ def test_a_session_config_name_with_capitals_becomes_lowercase_and_is_listed(tmp
     assert "the name 'Game_A' is 'game_a'" in output
 
 
+def test_a_session_config_name_starting_with_a_digit_gets_a_valid_unique_name(tmp_path):
+    settings = SETTINGS.replace("name='game'", "name='2_Memory-3'").replace("\n]", """
+    dict(name='session_2_memory_3', app_sequence=['game'], num_demo_participants=2),
+]""", 1)
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings}))
+    sessions = text_of(dest / "sessions.py")
+    assert "name='session_2_memory_3_2'," in sessions
+    assert "name='session_2_memory_3'," in sessions
+    assert "the name '2_Memory-3' is 'session_2_memory_3_2'" in output
+
+
 def test_inline_scripts_and_styles_move_into_static_files(tmp_path):
     page = DECIDE.replace("{{ endblock }}\n", """{{ endblock }}
 {{ block scripts }}
@@ -525,7 +536,7 @@ def test_inline_event_handlers_move_into_a_script_file(tmp_path):
 
 
 @pytest.mark.parametrize(("script", "reason"), [
-    ("<script>var me = {{ player.id_in_group }};</script>",
+    ("<script>var me = 1; {% if player.id_in_group == 2 %}me = 2;{% endif %}</script>",
      "this inline <script> uses template tags"),
     ('<script type="module">import x from "{{ static \'x.js\' }}"; x({{ player.id }});</script>',
      "this inline <script> uses template tags"),
@@ -643,3 +654,29 @@ def test_a_setting_labctl_does_not_carry_over_is_named_where_an_app_reads_it(tmp
     line = lines.index("SECRET = settings.SECRET_KEY") + 1
     assert f"game/__init__.py:{line}: oTree's settings.SECRET_KEY is not in labctl's " \
            "sessions.py" in output
+
+
+def test_otree_base_classes_named_outside_class_bases_become_labctls(tmp_path):
+    # qwiglydee's utils/live.py: annotations and match patterns name BasePlayer and BaseGroup
+    game = GAME.replace("page_sequence = [Decide]", '''def kind(x: BasePlayer):
+    if isinstance(x, BaseGroup):
+        return 'group'
+    match x:
+        case BasePlayer():
+            return 'player'
+
+
+def creating_session(subsession: BaseSubsession):
+    for player in subsession.get_players():
+        assert kind(player) == 'player' and kind(player.group) == 'group'
+
+
+page_sequence = [Decide]''')
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {"game/__init__.py": game}))
+    code = text_of(dest / "game" / "__init__.py")
+    assert "def kind(x: labctl.Player):\n    if isinstance(x, labctl.Group):" in code
+    assert "        case labctl.Player():\n" in code
+    assert "def creating_session(subsession: labctl.Subsession):" in code
+    assert "class Player(labctl.Player):" in code
+    played = invoke("test", "game", "-n", 2, dest)
+    assert played.exit_code == 0, played.output

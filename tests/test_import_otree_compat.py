@@ -624,3 +624,85 @@ def test_otree_3_template_tags_and_template_folder_that_otree_5_reads_import_and
     dest, _ = imported(tmp_path, study(tmp_path, ["survey"], files))
     assert (dest / "survey/Survey.html").is_file()
     plays(dest)
+
+
+LOTTERIES = """
+class Player(BasePlayer):
+    pass
+
+
+for i in range(1, 4):  # oTree's models accept fields added after the class body
+    setattr(Player, f"choice_{i}", models.StringField(label=f"Row {i}", choices=['A', 'B']))
+
+
+class Choices(Page):
+    form_model = 'player'
+    form_fields = [f"choice_{i}" for i in range(1, 4)]
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = 10 if player.choice_2 == 'B' else 0
+
+
+page_sequence = [Choices]
+"""
+
+
+def test_fields_added_to_player_with_setattr_after_the_class_are_stored(tmp_path):
+    # meyer-carl's risk and time preferences: rows of a price list made in a loop
+    source = study(tmp_path, ["lottery"], app(
+        "lottery", LOTTERIES,
+        "yield Choices, dict(choice_1='A', choice_2='B', choice_3='A')\n"
+        "expect(self.player.payoff, 10)",
+        templates={"Choices": "{{ formfields }}"}))
+    dest, _ = imported(tmp_path, source)
+    plays(dest, 2, "--export", tmp_path / "out")
+    rows = list(csv.DictReader(io.StringIO(
+        (tmp_path / "out" / "lottery.csv").read_text(encoding="utf-8-sig"))))
+    assert [(row["player.choice_1"], row["player.choice_3"]) for row in rows] == [("A", "A")] * 2
+
+
+PAIRS = """
+import random
+
+
+class Subsession(BaseSubsession):
+    @staticmethod
+    def creating_session(subsession: Subsession):
+        # each player draws a number once, in round 1
+        for player in subsession.get_players():
+            player.drawn = random.randint(1, 6)
+
+
+class Group(BaseGroup):
+    pass
+
+
+class Player(BasePlayer):
+    drawn = models.IntegerField()
+
+
+class Show(Page):
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = player.drawn
+
+
+page_sequence = [Show]
+"""
+
+
+def test_creating_session_as_a_static_method_of_subsession_moves_out_and_runs(tmp_path):
+    # ignaciourbina/otree-game: the old spelling oTree still calls
+    body = PAIRS
+    files = app("draw", body, "expect(1 <= self.player.drawn <= 6, True)\n"
+                "yield Show\nexpect(self.player.payoff, self.player.drawn)",
+                templates={"Show": "<p>{{ player.drawn }}</p>"})
+    files["draw/__init__.py"] = files["draw/__init__.py"].replace(
+        "class Subsession(BaseSubsession):\n    pass\n\n\nclass Group(BaseGroup):\n    pass\n", "")
+    dest, _ = imported(tmp_path, study(tmp_path, ["draw"], files))
+    code = (dest / "draw" / "__init__.py").read_text(encoding="utf-8")
+    assert "class Subsession(labctl.Subsession):\n    pass\n" in code
+    assert "\n\n\ndef creating_session(subsession: Subsession):\n" \
+           "    # each player draws a number once, in round 1\n" in code
+    plays(dest, 2)

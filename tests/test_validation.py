@@ -1140,6 +1140,28 @@ def test_each_otree_name_is_reported_once_per_file_at_its_first_line_with_its_fi
     assert "import labctl" in hints["LC200"]
 
 
+
+def test_otree_names_in_folders_the_project_does_not_import_are_not_reported(problems_of):
+    # a repository's own pytest suite, scripts and docs are no part of what labctl runs; a
+    # plain folder an app imports is
+    oTree = "from otree.api import Bot\n"
+    found = problems_of({
+        **project_files(extra="\nfrom ..tools import scoring\n"),
+        "tests/test_game.py": oTree, "tests/conftest.py": oTree, "scripts/report.py": oTree,
+        "tools/scoring.py": "\n" + oTree})
+    assert [(p.code, p.where) for p in found] == [("LC200", "tools/scoring.py:2")]
+
+
+
+def test_an_app_that_stops_python_on_import_is_a_problem_at_its_line(problems_of):
+    # qwiglydee's real-effort tasks: raise SystemExit("pip install Pillow") when it is missing
+    found = problems_of(project_files(extra='\nraise SystemExit("""\nYou need to:\n'
+                                            '(1) run pip install Pillow\n""")\n'))
+    assert [(p.code, p.where) for p in found] == [("LC102", "game/__init__.py:14")]
+    assert "stopped Python (SystemExit): You need to: (1) run pip install Pillow" \
+        in found[0].message
+
+
 AMOUNT_CONSTANTS = '''
 
 class C:

@@ -75,7 +75,7 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     """``source`` (a file of the app ``app``, in a project of ``apps``) rewritten, and what
     was removed from it; raises ``libcst.ParserSyntaxError`` for a file that is not Python
     (the caller copies it as it is and reports it)."""
-    module = cst.parse_module(source).visit(_ConstantsAsC())
+    module = cst.parse_module(source).visit(_ConstantsAsC()).visit(_HooksOutOfSubsession())
     money, amount_functions = _money_fields(module)
     rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
     rewriter.app, rewriter.apps = app, frozenset(apps)
@@ -111,6 +111,47 @@ class _ConstantsAsC(cst.CSTTransformer):
         return updated_node.visit(_UppercaseSettings())  # type: ignore[return-value]
 
 
+class _HooksOutOfSubsession(cst.CSTTransformer):
+    """oTree runs ``creating_session`` written as a (static) method of ``Subsession``, the
+    old spelling; labctl calls the module's function ``creating_session(subsession)``: the
+    method moves out of the class, just below it, unless the module already has one."""
+
+    HOOKS = frozenset({"creating_session"})
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        defined = {statement.name.value for statement in updated_node.body
+                   if isinstance(statement, cst.FunctionDef)}
+        body: list[cst.BaseStatement] = []
+        for statement in updated_node.body:
+            if isinstance(statement, cst.ClassDef) and statement.name.value == "Subsession":
+                statement, moved = self._split(statement, self.HOOKS - defined)
+                body += [statement, *moved]
+            else:
+                body.append(statement)
+        return updated_node.with_changes(body=body)
+
+    @staticmethod
+    def _split(cls: cst.ClassDef, hooks: Collection[str]
+               ) -> tuple[cst.ClassDef, list[cst.FunctionDef]]:
+        """The class without its hook methods of one parameter, and those as functions."""
+        kept: list[cst.BaseStatement] = []
+        moved: list[cst.FunctionDef] = []
+        for item in cls.body.body:
+            if (isinstance(item, cst.FunctionDef) and item.name.value in hooks
+                    and len(item.params.params) == 1
+                    and all(_dotted(d.decorator) == "staticmethod" for d in item.decorators)):
+                comments = [line for line in item.leading_lines if line.comment]
+                moved.append(item.with_changes(decorators=[], leading_lines=[
+                    cst.EmptyLine(), cst.EmptyLine(), *comments]))
+            else:
+                kept.append(item)  # type: ignore[arg-type]
+        if not moved:
+            return cls, []
+        if not any(not isinstance(item, cst.EmptyLine) for item in kept):
+            kept = [cst.SimpleStatementLine([cst.Pass()])]
+        return cls.with_changes(body=cls.body.with_changes(body=kept)), moved
+
+
 class _UppercaseSettings(cst.CSTTransformer):
     """``players_per_group = 2`` in the body of ``class C`` -> ``PLAYERS_PER_GROUP = 2``."""
 
@@ -126,7 +167,7 @@ def amount_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
     """The module's money fields (and ``payoff``) and its constants of class ``C`` that are
     amounts (``ENDOWMENT = cu(100)``): templates print these with ``money()``."""
     try:
-        module = cst.parse_module(source).visit(_ConstantsAsC())
+        module = cst.parse_module(source).visit(_ConstantsAsC()).visit(_HooksOutOfSubsession())
     except cst.ParserSyntaxError:
         return frozenset({"payoff"}), frozenset()
     finder = _MoneyFinder()
@@ -220,6 +261,8 @@ class _Rewriter(cst.CSTTransformer):
         self.ranges = {"currency_range"}
         self.notes: list[list[str]] = []
         self.handled: set[int] = set()
+        #: Names that are not a reference to a module name (``x.BasePlayer``, an import's name)
+        self.not_references: set[int] = set()
         #: what was removed, for the report (nothing is removed without a line there)
         self.removed: list[str] = []
         self.app = ""
@@ -446,10 +489,21 @@ class _Rewriter(cst.CSTTransformer):
         elif node.value in ("models", "widgets"):
             self.note(MANUAL_MARK, f"oTree's '{node.value}' used outside a field declaration")
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.not_references.add(id(node.attr))
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        self.not_references.add(id(node.name))
+
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name
                    ) -> cst.BaseExpression:
         """``__name__`` is the app's name in oTree; in labctl it is the module's dotted name
-        (each project is a package), whose last part is the app's name."""
+        (each project is a package), whose last part is the app's name. oTree's base classes
+        named outside a class's bases (``player: BasePlayer``, ``isinstance(x, BaseGroup)``,
+        ``case BasePlayer():``) are labctl's (their import from otree.api is gone)."""
+        labctl_base = BASES.get(updated_node.value)
+        if labctl_base and id(original_node) not in self.not_references:
+            return _name(f"labctl.{labctl_base}")
         if updated_node.value == "__name__" and not self.bots:
             quote = "'" if '"' in self.f_strings[-1:] else '"'  # in f"...", before 3.12
             return _name(f'__name__.rsplit({quote}.{quote}, 1)[-1]')

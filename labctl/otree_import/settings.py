@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -179,8 +180,10 @@ def sessions_source(settings: Settings, read_by_apps: bool = False) -> str:
     out = ['"""Session types imported from oTree\'s settings.py by `labctl import otree`."""',
            "", *(["import os", ""] if read_by_apps else []),
            "from labctl import Room, SessionType", "", "SESSION_TYPES = ["]
+    taken = {config.get("name") for config in settings.configs
+             if isinstance(config.get("name"), str) and _NAME.fullmatch(config["name"])}
     for config in settings.configs:
-        out += _session_type(config, settings)
+        out += _session_type(config, settings, taken)
     out.append("]")
     if settings.rooms:
         out += ["", "ROOMS = ["]
@@ -211,15 +214,19 @@ def sessions_source(settings: Settings, read_by_apps: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
-def _session_type(config: dict[str, Any], settings: Settings) -> list[str]:
-    """One ``SessionType(...)``, a line per argument."""
+def _session_type(config: dict[str, Any], settings: Settings, taken: set[str]) -> list[str]:
+    """One ``SessionType(...)``, a line per argument; ``taken``: the names already used."""
     marks: list[str] = []
     changes: list[str] = []
     name = config.get("name")
-    if isinstance(name, str) and not _NAME.fullmatch(name) and _NAME.fullmatch(name.lower()):
-        changes.append(f"the name {name!r} is {name.lower()!r}: labctl's session type names "
-                       "are lowercase (labctl run NAME)")
-        name = name.lower()
+    if isinstance(name, str) and not _NAME.fullmatch(name):
+        spelled = session_type_name(name, taken)
+        changes.append(f"the name {name!r} is {spelled!r}: labctl's session type names are "
+                       "lowercase letters, digits and _, starting with a letter "
+                       "(labctl run NAME)")
+        name = spelled
+    if isinstance(name, str):
+        taken.add(name)
     arguments: dict[str, Any] = {"name": name,
                                  "display_name": config.get("display_name"),
                                  "app_sequence": list(config.get("app_sequence", []))}
@@ -251,6 +258,19 @@ def _session_type(config: dict[str, Any], settings: Settings) -> list[str]:
               if value is not None]
     lines.append("    ),")
     return lines
+
+
+def session_type_name(name: str, taken: Collection[str]) -> str:
+    """A valid session type name for oTree's ``name``: lowercased, other characters as ``_``,
+    ``session_`` before a leading digit (oTree accepts ``2_Memory_3``, a labctl name starts
+    with a letter), and a number after it if another config already has that name."""
+    spelled = re.sub(r"[^a-z0-9_]", "_", name.lower())
+    if not spelled[:1].isalpha():
+        spelled = "session_" + spelled.lstrip("_")
+    unique, count = spelled, 2
+    while unique in taken:
+        unique, count = f"{spelled}_{count}", count + 1
+    return unique
 
 
 def labctl_language(code: Any) -> str | None:

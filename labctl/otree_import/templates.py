@@ -12,12 +12,14 @@ Currency with its unit.
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 from pathlib import Path
 
 from ..static_files import STATIC_FOLDER
 from .python_code import LOWERCASE_SETTINGS
+from .script_values import ScriptValues, split_values
 
 __all__ = ["global_template_notes", "handlers_to_file", "rewrite_template", "scripts_to_files"]
 
@@ -62,12 +64,28 @@ def scripts_to_files(text: str, template: Path, dest_app: Path, done: list[str])
             return found[0]
         if ("{{" in body or "{%" in body) and tag == "script" and _MODULE.search(attributes):
             body = _relative_imports(body) or body
+        number = next(counter)
+        values = split_values(body, f"_{number}") if tag == "script" and "{{" in body \
+            else None
+        if values is not None and not _MODULE.search(attributes):
+            name = f"{template.stem}_{number}.js"
+            element_id = f"labctl-values-{name[:-3]}"
+            target = dest_app / STATIC_FOLDER / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(values.file_text(element_id).rstrip("\n") + "\n", encoding="utf-8")
+            done.append(f"{dest_app.name}/{template.name}: inline <script> moved to "
+                        f"{dest_app.name}/{STATIC_FOLDER}/{name}; the "
+                        f"{len(values.expressions)} template value(s) it printed are printed "
+                        f"into #{element_id}, which it reads")
+            return (values.island(element_id)
+                    + _LOADERS["script"].format(name=name, attributes=attributes.rstrip())
+                    + "\n" * found[0].count("\n"))
         if "{{" in body or "{%" in body:
             return (f"\n{TEMPLATE_MARK}this inline <{tag}> uses template tags, so it could not "
                     "be moved into a file; the page's Content-Security-Policy blocks it: move "
                     "the values into js_vars and the code into static/ #}\n" + found[0])
         extension = "js" if tag == "script" else "css"
-        name = f"{template.stem}_{next(counter)}.{extension}"
+        name = f"{template.stem}_{number}.{extension}"
         target = dest_app / STATIC_FOLDER / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(body.strip("\n") + "\n", encoding="utf-8")
@@ -95,6 +113,14 @@ _CONTENT_BLOCK = re.compile(r"\{[{%]-?\s*block\s+\w+\s*-?[}%]\}")
 _HANDLERS_HEAD = """// Inline event handlers of {template}, moved here by labctl import: the page's
 // Content-Security-Policy runs script files only.
 (function () {{
+  function read(texts, tags, index) {{
+    try {{
+      return JSON.parse(texts[index]);
+    }} catch (error) {{
+      throw new Error('{{{{ ' + tags[index] + ' }}}} printed ' + JSON.stringify(texts[index])
+        + ', which this handler cannot read as a value: print it as JSON');
+    }}
+  }}
   function on(mark, type, handler) {{
     document.querySelectorAll('[data-labctl-on="' + mark + '"]').forEach(function (element) {{
       element.addEventListener(type, function (event) {{
@@ -119,14 +145,25 @@ def handlers_to_file(text: str, template: Path, dest_app: Path, done: list[str])
         attributes = found["attributes"]
         handlers = [(h["name"].lower(), h["double"] if h["double"] is not None else h["single"])
                     for h in _HANDLER.finditer(attributes)]
-        if not handlers or any("{{" in code or "{%" in code for _, code in handlers):
+        if not handlers:
+            return found[0]
+        split = {name: split_values(html.unescape(code), "_h") if "{{" in code else None
+                 for name, code in handlers}
+        if any(("{{" in code and split[name] is None) or "{%" in code
+               for name, code in handlers):
             return found[0]
         mark = str(len(moved) + 1)
+        texts = ""
         for name, code in handlers:
+            values = split[name]
+            body = html.unescape(code).strip() if values is None else \
+                _handler_reading(values, name[2:])
             moved.append(f"  on({mark!r}, {name[2:]!r}, function (event) {{\n"
-                         f"    {html.unescape(code).strip()}\n  }});\n")
+                         f"    {body}\n  }});\n")
+            if values is not None:
+                texts += f" data-labctl-text-{name[2:]}='{values.list_tag()}'"
         kept = _HANDLER.sub("", attributes)
-        return f"<{found['tag']}{kept} data-labctl-on=\"{mark}\"{found['end']}"
+        return f"<{found['tag']}{kept} data-labctl-on=\"{mark}\"{texts}{found['end']}"
 
     rewritten = _START_TAG.sub(marked, text)
     if not moved:
@@ -145,6 +182,15 @@ def handlers_to_file(text: str, template: Path, dest_app: Path, done: list[str])
     if _CONTENT_BLOCK.search(rewritten):
         return rewritten.rstrip("\n") + "\n{{ block scripts }}" + loader + "{{ endblock }}\n"
     return rewritten.rstrip("\n") + "\n" + loader + "\n"  # a fragment another page includes
+
+
+def _handler_reading(values: ScriptValues, event: str) -> str:
+    """A moved handler whose template values come from its element's ``data-labctl-text-*``
+    attribute (an element a ``{% for %}`` repeats carries its own)."""
+    tags = json.dumps(values.expressions)
+    return (f"const labctlText_h = JSON.parse(this.getAttribute('data-labctl-text-{event}'));\n"
+            f"    const labctlValue_h = function (index) {{ return read(labctlText_h, {tags}, "
+            "index); };\n    " + values.code.strip())
 
 
 def _relative_imports(body: str) -> str | None:
