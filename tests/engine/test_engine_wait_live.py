@@ -6,10 +6,9 @@ the waiting page's late messages are refused as stale."""
 
 from __future__ import annotations
 
-import queue
-
 import pytest
 from live_lobby import INTRO, LOBBY, RESULTS, lobby_project
+from test_engine_live import drained
 
 from labctl.engine.live import FAILED, LiveRefused
 from labctl.hub import Channel
@@ -33,13 +32,6 @@ def lobby(tmp_path, load, open_engine, driver_of):
         assert driver.advance(code, {"note": ""}).index == LOBBY
     inboxes = [engine.hub.subscribe(Channel.live(code)) for code in codes]
     return engine, codes, inboxes, driver
-
-
-def drained(inbox: queue.Queue) -> list[dict]:
-    found = []
-    while not inbox.empty():
-        found.append(inbox.get_nowait())
-    return found
 
 
 def test_a_wave_is_saved_and_reaches_the_members_waiting_there_only(lobby, dbfile):
