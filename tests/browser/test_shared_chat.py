@@ -182,7 +182,7 @@ def test_the_client_syncs_and_resends_a_stale_change_on_the_fresh_version(live_s
 
     assert first.page.evaluate(CHANGE, ["set", ["/a", {"n": 1}]]) == {"error": None,
                                                                        "version": 1}
-    second.page.wait_for_function("__live.group.version === 1")
+    second.page.wait_for_function("() => __live.group.version === 1")
     change = second.page.evaluate("__events.filter((e) => e.version === 1)[0]")
     assert change["doc"] == {"a": {"n": 1}}
     assert change["patch"] == [{"op": "add", "path": "/a", "value": {"n": 1}}]
@@ -192,12 +192,12 @@ def test_the_client_syncs_and_resends_a_stale_change_on_the_fresh_version(live_s
     # the fresh document and sends the change again on it.
     second.page.evaluate("__live.group.version = 0")
     assert second.page.evaluate(CHANGE, ["set", ["/b", 2]]) == {"error": None, "version": 2}
-    first.page.wait_for_function("__live.group.version === 2")
+    first.page.wait_for_function("() => __live.group.version === 2")
     for person in (first, second):
         assert person.page.evaluate("__live.group.get()") == {"a": {"n": 1}, "b": 2}
     # A stale replace is never re-sent: it is reported with the current document.
     assert first.page.evaluate(CHANGE, ["set", ["/c", 3]]) == {"error": None, "version": 3}
-    second.page.wait_for_function("__live.group.version === 3")
+    second.page.wait_for_function("() => __live.group.version === 3")
     second.page.evaluate("__live.group.version = 2")  # as if it had missed the first's change
     refused = second.page.evaluate(CHANGE, ["replace", [{"only": "mine"}]])
     current = {"a": {"n": 1}, "b": 2, "c": 3}
