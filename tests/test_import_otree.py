@@ -137,6 +137,44 @@ def test_session_configs_become_session_types_with_pay_points_and_params(tmp_pat
         project.unload()
 
 
+def test_session_configs_built_by_the_projects_own_functions_are_read_by_running_it(tmp_path):
+    settings = """
+    from os import environ
+
+
+    def config(name, players, **extra):
+        return dict(name=name, app_sequence=['game'], num_demo_participants=players, **extra)
+
+
+    SESSION_CONFIGS = [config('pairs', 2), config('quads', 4, treatment='high')]
+    SESSION_CONFIGS.append(config('solo', 1))
+    SESSION_CONFIG_DEFAULTS = dict(real_world_currency_per_point=0.01, participation_fee=0)
+    """
+    source = otree_project(tmp_path, {"settings.py": settings})
+    dest, output = imported(tmp_path, source)
+    assert "settings.py was run, as oTree runs it, to read SESSION_CONFIGS" in output
+    project = load_project(dest)
+    try:
+        assert [(kind.name, kind.num_participants, kind.params)
+                for kind in project.session_types] == [
+            ("pairs", 2, {}), ("quads", 4, {"treatment": "high"}), ("solo", 1, {})]
+    finally:
+        project.unload()
+
+
+def test_a_settings_py_that_fails_when_run_is_listed_with_its_error(tmp_path):
+    settings = """
+    import otree_helpers_not_installed
+
+    SESSION_CONFIGS = otree_helpers_not_installed.configs()
+    """
+    source = otree_project(tmp_path, {"settings.py": settings})
+    dest, output = imported(tmp_path, source, expect_exit=1)
+    assert ("settings.py:3: SESSION_CONFIGS could not be read (running settings.py failed: "
+            "ModuleNotFoundError: No module named 'otree_helpers_not_installed' "
+            "(settings.py:1))") in output
+
+
 def test_without_points_literal_amounts_are_minor_units(tmp_path):
     settings = SETTINGS.replace("USE_POINTS = True", "USE_POINTS = False")
     game = GAME.replace("cu(100)", "cu(2.5)")
@@ -199,6 +237,22 @@ def test_each_field_type_and_option_is_mapped(tmp_path):
         assert declared["agree"].required is True
         assert declared["level"].widget == "radio"
         assert isinstance(declared["amount"], Money)
+    finally:
+        project.unload()
+
+
+def test_djangos_spellings_of_field_options_become_labctls(tmp_path):
+    game = GAME.replace("class Player(BasePlayer):\n", """class Player(BasePlayer):
+    level = models.IntegerField(default=3, verbose_name='Your level', null=True)
+""")
+    source = otree_project(tmp_path, {"game/__init__.py": game})
+    dest, output = imported(tmp_path, source)
+    assert "level = fields.Integer(initial=3, label='Your level')" in text_of(
+        dest / "game/__init__.py")
+    project = load_project(dest)
+    try:
+        level = project.apps["game"].player_class.declared_fields()["level"]
+        assert (level.initial, level.label) == (3, "Your level")
     finally:
         project.unload()
 
@@ -307,7 +361,9 @@ def test_setting_participant_payoff_sets_the_players_share_of_the_total(tmp_path
 
 
 @pytest.mark.parametrize(("field", "reason"), [
-    ("models.IntegerField(verbose_name='x')", "field option verbose_name= has no labctl"),
+    ("models.IntegerField(unique=True)", "field option unique= has no labctl"),
+    ("models.IntegerField(null=False)", "null= that is not True: labctl's fields are None"),
+    ("models.IntegerField(default=1, initial=2)", "default= and initial= say the same"),
     ("models.IntegerField(widget=widgets.SliderInput)", "widget widgets.SliderInput has no"),
     ("models.DateField()", "oTree's models.DateField has no labctl field type"),
 ])

@@ -271,7 +271,7 @@ def _next_index(tx: Tx, page: type[Page] | type[WaitPage], player: Player, index
         step = tx.steps[passed]
         if step.is_wait and not forms_groups_by_arrival(step):
             skipper = tx.records.player(step.app, player.participant.id, step.round_number)
-            move_on(tx, arrive(tx, passed, skipper, skipped=True, app_skipped=True), passed)
+            move_on(tx, arrive(tx, passed, skipper, skipped=True), passed)
     return target
 
 

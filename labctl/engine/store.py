@@ -186,8 +186,10 @@ class WaitPages(Protocol):
         """Participant ids that arrived at a wait page, in order of arrival."""
         ...
 
-    def arrival_count(self, session_code: str, step: int, participant_ids: list[int]) -> int:
-        """How many of these participants have arrived at a wait page."""
+    def arrival_count(self, session_code: str, step: int, participant_ids: list[int],
+                      shown: bool = False) -> int:
+        """How many of these participants have arrived at a wait page; ``shown``: only
+        those it was displayed to (not those who passed over it)."""
         ...
 
     def add_release(self, session_code: str, step: int, group_key: str, when: str) -> bool:

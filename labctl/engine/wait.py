@@ -40,13 +40,15 @@ def forms_groups_by_arrival(step: Step) -> bool:
     return step.is_wait and step.wait_page.group_by_arrival_time
 
 
-def arrive(tx: Tx, step_index: int, player: Player, skipped: bool,
-           app_skipped: bool = False) -> list[int]:
+def arrive(tx: Tx, step_index: int, player: Player, skipped: bool) -> list[int]:
     """Note that a player reached (or passed over) a wait page; release if they were last.
 
-    ``app_skipped``: passed over because ``app_after_this_page`` skipped the page's app. When
-    no member of the group was ever on the page, nobody played that round, so its
-    ``after_all_players_arrive`` does not run (oTree never runs a skipped app's hooks).
+    Passing over the page (``skipped``: its ``is_displayed`` is false, or
+    ``app_after_this_page`` skipped its app) counts as arriving, so nobody waits for that
+    player. As in oTree, ``after_all_players_arrive`` runs only when the page was displayed
+    to at least one member:
+    a page every member passed over is a round or role nobody played (an app's rounds past
+    the ones a session type uses), and its hook would compute from fields never filled.
 
     Returns the participants released, whom the caller moves to the next step."""
     step = tx.steps[step_index]
@@ -63,9 +65,8 @@ def arrive(tx: Tx, step_index: int, player: Player, skipped: bool,
     if (tx.store.arrival_count(tx.session_code, step_index, members) == len(members)
             and not gate_closed(step, target)) or tx.store.is_released(
             tx.session_code, step_index, key):
-        played = not app_skipped or any(
-            tx.store.visit(member, step_index) is not None for member in members)
-        return release(tx, step_index, key, target, members, run_hook=played)
+        shown = tx.store.arrival_count(tx.session_code, step_index, members, shown=True) > 0
+        return release(tx, step_index, key, target, members, run_hook=shown)
     return []
 
 

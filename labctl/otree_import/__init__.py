@@ -67,6 +67,10 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
     _write(dest / "sessions.py", sessions_source(settings, _reads_settings(source)), dest,
            report)
     report.manual += settings.unknown
+    if settings.ran_for:
+        report.done.append(f"settings.py was run, as oTree runs it, to read "
+                           f"{', '.join(settings.ran_for)}: its text alone does not give "
+                           "the value (a helper function, a loop, a later change)")
     report.done.append(f"settings.py: {len(settings.configs)} session config(s) -> "
                        "sessions.py SESSION_TYPES" + (f", {len(settings.rooms)} room(s)"
                                                       if settings.rooms else ""))

@@ -36,6 +36,8 @@ FIELDS: dict[str, tuple[str, dict[str, str]]] = {
 #: field options with the same name and meaning in labctl
 SAME_OPTIONS = frozenset({"label", "initial", "choices", "min", "max", "doc", "help_text",
                           "max_length"})
+#: Django's names of the same options, which oTree 3 projects still pass
+DJANGO_OPTIONS = {"default": "initial", "verbose_name": "label"}
 #: oTree's widgets and labctl's ``widget=`` strings
 WIDGETS = {
     "RadioSelect": "radio",
@@ -561,8 +563,9 @@ class _Rewriter(cst.CSTTransformer):
         labctl_type, implied = FIELDS[kind]
         args: list[cst.Arg] = []
         given = set()
+        present = {arg.keyword.value for arg in call.args if arg.keyword}
         for arg in call.args:
-            mapped = self._option(arg, kind)
+            mapped = self._option(arg, kind, present)
             if mapped is not None:
                 args.append(mapped)
                 given.add(mapped.keyword.value if mapped.keyword else "")
@@ -573,15 +576,27 @@ class _Rewriter(cst.CSTTransformer):
         return call.with_changes(func=_name(f"fields.{labctl_type}"),
                                  args=_commas(args, call.args))
 
-    def _option(self, arg: cst.Arg, kind: str) -> cst.Arg | None:
+    def _option(self, arg: cst.Arg, kind: str, present: set[str]) -> cst.Arg | None:
         """The labctl spelling of one option of a field; ``None`` drops it (``blank=False``,
-        the default)."""
+        the default). ``present``: the options the call names."""
         if arg.keyword is None:
             self.note(MANUAL_MARK, f"models.{kind} with a positional argument: labctl's "
                       "fields take keyword options only")
             return arg
         option = arg.keyword.value
         if option in SAME_OPTIONS:
+            return arg
+        if option in DJANGO_OPTIONS:  # oTree 3 was Django: its spelling of the same option
+            if DJANGO_OPTIONS[option] in present:
+                self.note(MANUAL_MARK, f"{option}= and {DJANGO_OPTIONS[option]}= say the "
+                          f"same: keep {DJANGO_OPTIONS[option]}=")
+                return arg
+            return arg.with_changes(keyword=cst.Name(DJANGO_OPTIONS[option]))
+        if option == "null":  # every labctl field holds None until it is set, as null=True
+            if _dotted(arg.value) == "True":
+                return None
+            self.note(MANUAL_MARK, "null= that is not True: labctl's fields are None until "
+                      "set; give initial= or make the page's form require it")
             return arg
         if option == "blank":
             if _dotted(arg.value) == "True":

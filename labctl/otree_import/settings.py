@@ -1,8 +1,10 @@
-"""oTree's ``settings.py``, read without running it, and labctl's ``sessions.py`` it becomes.
+"""oTree's ``settings.py``, read as text where it can be, and labctl's ``sessions.py``.
 
 ``settings.py`` is read as a syntax tree: literals, ``dict(...)``, ``{**DEFAULTS, ...}`` and
-names assigned earlier in the file are evaluated; anything else (``environ.get(...)``) is
-unknown, which matters only where a value is needed (then the report names its line). Amounts
+names assigned earlier in the file are evaluated; anything else (``environ.get(...)``, a
+helper function, a later ``.append``) is unknown. Only when a setting the import needs is
+unknown is the file run, as oTree runs it (``settings_run``); what that cannot give either is
+listed at its line. Amounts
 become minor units: ``participation_fee=5.00`` in USD is ``fixed_pay=500``;
 ``real_world_currency_per_point=0.01`` becomes ``money_per_point="1"`` (minor units per point).
 """
@@ -21,6 +23,7 @@ from ..errors import LabctlError
 from ..i18n.languages import LANGUAGE_PATTERN
 from ..money import MINOR_UNITS
 from .report import CHANGE_MARK, MANUAL_MARK, Item
+from .settings_run import run_settings
 
 __all__ = ["Settings", "read_settings", "sessions_source"]
 
@@ -55,6 +58,8 @@ class Settings:
     other: dict[str, int] = field(default_factory=dict)
     #: lines where a needed value could not be read
     unknown: list[Item] = field(default_factory=list)
+    #: settings read by running settings.py (their text alone did not give them)
+    ran_for: list[str] = field(default_factory=list)
 
     @property
     def scale(self) -> int:
@@ -88,17 +93,62 @@ def read_settings(path: Path) -> Settings:
             name = statement.targets[0].id
             values[name] = _evaluate(statement.value, values)
             lines[name] = statement.lineno
-    return _settings(values, lines)
+    for name, line in _changed_elsewhere(tree).items():
+        values[name] = _Unknown(line)
+        lines.setdefault(name, line)
+    needed = [name for name in NEEDED if _contains_unknown(values.get(name))]
+    if not needed:
+        return _settings(values, lines)
+    run = run_settings(path, needed)
+    values.update(run.values)
+    settings = _settings(values, lines, run.error)
+    settings.ran_for = [name for name in needed if name in run.values]
+    return settings
 
 
-def _settings(values: dict[str, Any], lines: dict[str, int]) -> Settings:
+#: the settings the import reads
+NEEDED = ("SESSION_CONFIGS", "SESSION_CONFIG_DEFAULTS", "REAL_WORLD_CURRENCY_CODE",
+          "USE_POINTS", "ROOMS", "PARTICIPANT_FIELDS", "SESSION_FIELDS", "LANGUAGE_CODE")
+
+
+def _changed_elsewhere(tree: ast.Module) -> dict[str, int]:
+    """Needed settings that a statement other than a plain top-level assignment may set or
+    change (``SESSION_CONFIGS.append(...)``, ``+=``, a loop over the configs, an assignment
+    inside an ``if``, a function's ``global``): reading only the assignments could give a
+    wrong value, so they count as unknown and the file is run."""
+    changed: dict[str, int] = {}
+    for statement in tree.body:
+        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)):
+            continue
+        defines = isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        for node in ast.walk(statement):
+            names: list[str] = []
+            if isinstance(node, ast.Global):
+                names = node.names
+            elif isinstance(node, ast.Name) and (
+                    not defines or isinstance(node.ctx, ast.Store | ast.Del)):
+                names = [node.id]
+            elif (defines and isinstance(node, ast.Attribute | ast.Subscript)
+                  and isinstance(node.value, ast.Name)):
+                names = [node.value.id]  # SESSION_CONFIGS.append(...) in a helper
+            for name in names:
+                if name in NEEDED:
+                    changed.setdefault(name, statement.lineno)
+    return changed
+
+
+def _settings(values: dict[str, Any], lines: dict[str, int],
+              run_error: str | None = None) -> Settings:
     unknown: list[Item] = []
+    why = (f"running settings.py failed: {run_error}" if run_error
+           else "running settings.py did not give a value labctl can read")
 
     def known(name: str, default: Any) -> Any:
         value = values.get(name, default)
         if _contains_unknown(value):
             unknown.append(Item("settings.py", lines[name], f"{name} could not be read "
-                                "without running settings.py: set it by hand"))
+                                f"({why}): set it by hand"))
             return default
         return value
 

@@ -534,11 +534,13 @@ class PostgresStore:
                          f"AND step = %s ORDER BY arrived_at, {ORDER}", (session_code, step))
         return [row["participant_id"] for row in rows]
 
-    def arrival_count(self, session_code: str, step: int, participant_ids: list[int]) -> int:
+    def arrival_count(self, session_code: str, step: int, participant_ids: list[int],
+                      shown: bool = False) -> int:
         if not participant_ids:
             return 0
+        only_shown = " AND skipped = 0" if shown else ""
         row = self._one("SELECT COUNT(*) AS n FROM wait_arrivals WHERE session_code = %s AND "
-                        "step = %s AND participant_id = ANY(%s)",
+                        f"step = %s AND participant_id = ANY(%s){only_shown}",
                         (session_code, step, list(participant_ids)))
         return int(row["n"]) if row else 0
 

@@ -432,14 +432,17 @@ class SqliteStore:
                                  " AND step = ? ORDER BY arrived_at, rowid", (session_code, step))
         return [row[0] for row in rows]
 
-    def arrival_count(self, session_code: str, step: int, participant_ids: list[int]) -> int:
+    def arrival_count(self, session_code: str, step: int, participant_ids: list[int],
+                      shown: bool = False) -> int:
         """How many of these participants have arrived at a wait page."""
         if not participant_ids:
             return 0
         marks = ", ".join("?" for _ in participant_ids)
+        only_shown = " AND skipped = 0" if shown else ""
         row = self.conn.execute(
             f"SELECT COUNT(*) FROM wait_arrivals WHERE session_code = ? AND step = ? AND "
-            f"participant_id IN ({marks})", (session_code, step, *participant_ids)).fetchone()
+            f"participant_id IN ({marks}){only_shown}",
+            (session_code, step, *participant_ids)).fetchone()
         return int(row[0])
 
     def add_release(self, session_code: str, step: int, group_key: str, when: str) -> bool:
