@@ -172,9 +172,9 @@ class Field:
                 "LC144", f"widget '{self.widget}' does not fit {self.type_name} field "
                 f"'{self.name}'", "use one of: " + ", ".join(self.widgets),
             ))
-        if self.initial is not None:
+        if self.initial is not None:  # of its type; choices and bounds: initial_problem()
             try:
-                self.check(self.coerce(self.initial))
+                self.coerce(self.initial)
             except (FieldValueError, TypeError, ValueError) as exc:
                 detail = exc.message if isinstance(exc, FieldValueError) else str(exc)
                 found.append(FieldProblem(
@@ -182,6 +182,22 @@ class Field:
                     f"valid: {detail}", "change initial= to a value the field accepts",
                 ))
         return found
+
+    def initial_problem(self) -> FieldProblem | None:
+        """An ``initial`` outside the choices or bounds, a problem only where a form shows the
+        field (it would offer a value the form refuses). Elsewhere it is a state the app's code
+        moves on from, as oTree allows (``stage = StringField(initial="NEW", choices=[...])``):
+        choices and bounds check what participants type, not what the code assigns."""
+        if self.initial is None:
+            return None
+        try:
+            self.check(self.coerce(self.initial))
+        except (FieldValueError, TypeError, ValueError) as exc:
+            detail = exc.message if isinstance(exc, FieldValueError) else str(exc)
+            return FieldProblem(
+                "LC143", f"initial value {self.initial!r} of field '{self.name}' is not "
+                f"valid: {detail}", "change initial= to a value the field accepts")
+        return None
 
     # -- run time --------------------------------------------------------------------------
     def coerce(self, value: Any) -> Any:

@@ -274,7 +274,7 @@ class Group(Record):
         "id", "id_in_subsession", "round_number", "subsession", "session", "get_players",
         "get_player_by_id", "get_player_by_role", "field_values", "changed_fields",
         "declared_fields", "in_round", "in_rounds", "in_previous_rounds", "in_all_rounds",
-        "field_maybe_none", "field_display",
+        "field_maybe_none", "field_display", "set_players",
     })
 
     id_in_subsession: int = 0
@@ -299,6 +299,23 @@ class Group(Record):
     def get_players(self) -> list[Player]:
         """The group's players ordered by ``id_in_group``."""
         return sorted(self._nav().group_players(self), key=lambda p: p.id_in_group)
+
+    def set_players(self, players: list[Player]) -> None:
+        """Put this group's own players in a new order (oTree's ``group.set_players``): the
+        first becomes ``id_in_group`` 1, and so takes the first role. It regroups the round
+        like ``subsession.set_group_matrix``, so it works where that does."""
+        current = self.get_players()
+        numbers = [_participant_number(player) for player in players]
+        if sorted(numbers) != sorted(p.participant.id_in_session for p in current):
+            raise ModelError(
+                f"set_players of group {self.id_in_subsession} must list exactly its players "
+                f"{[p.participant.id_in_session for p in current]}, got {numbers}",
+                "to move players between groups, use subsession.set_group_matrix")
+        subsession = self.subsession
+        matrix = subsession.get_group_matrix()
+        row = next(i for i, members in enumerate(matrix) if sorted(members) == sorted(numbers))
+        matrix[row] = numbers
+        subsession.set_group_matrix(matrix)
 
     def get_player_by_id(self, id_in_group: int) -> Player:
         for player in self.get_players():

@@ -439,6 +439,10 @@ def _form_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
             found.append(Problem.at(
                 "LC132", page._defined_at, f"page '{page.__name__}' has form field {name!r} "
                 f"that {page.form_model.capitalize()} does not declare", hint))
+        elif (problem := declared[name].initial_problem()) is not None:
+            found.append(Problem.at(problem.code, declared[name].defined_at,
+                                    f"{model.__name__}: {problem.message} (page "
+                                    f"'{page.__name__}' shows it)", problem.hint))
     return found
 
 

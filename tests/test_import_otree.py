@@ -169,7 +169,7 @@ def test_a_settings_py_that_fails_when_run_is_listed_with_its_error(tmp_path):
     SESSION_CONFIGS = otree_helpers_not_installed.configs()
     """
     source = otree_project(tmp_path, {"settings.py": settings})
-    dest, output = imported(tmp_path, source, expect_exit=1)
+    _, output = imported(tmp_path, source, expect_exit=1)
     assert ("settings.py:3: SESSION_CONFIGS could not be read (running settings.py failed: "
             "ModuleNotFoundError: No module named 'otree_helpers_not_installed' "
             "(settings.py:1))") in output
@@ -246,7 +246,7 @@ def test_djangos_spellings_of_field_options_become_labctls(tmp_path):
     level = models.IntegerField(default=3, verbose_name='Your level', null=True)
 """)
     source = otree_project(tmp_path, {"game/__init__.py": game})
-    dest, output = imported(tmp_path, source)
+    dest, _ = imported(tmp_path, source)
     assert "level = fields.Integer(initial=3, label='Your level')" in text_of(
         dest / "game/__init__.py")
     project = load_project(dest)
@@ -281,6 +281,33 @@ def test_an_amount_made_from_a_constant_holding_floats_is_rounded_and_listed(tmp
     lines = text_of(dest / "game/__init__.py").splitlines()
     rounded = lines.index("        player.payoff = round(C.RETURNS[1]) * 3") + 1
     assert f"game/__init__.py:{rounded}: oTree rounded this Currency silently" in output
+
+
+def test_an_amount_from_a_helper_that_divides_is_rounded_and_listed(tmp_path):
+    # the division is in a module of the project; its result went into a Currency in oTree
+    helpers = """
+    def average(total, count):
+        return total / count if count else 0
+
+
+    def share(total, count):
+        return average(total, count)
+
+
+    def whole(total, count):
+        return total // count
+    """
+    game = GAME.replace("from otree.api import *\n", "from otree.api import *\n"
+                        "from helpers import share, whole\n")
+    game = game.replace("player.payoff = player.amount",
+                        "player.payoff = share(player.amount, 3)\n"
+                        "        player.payoff += whole(player.amount, 3)")
+    source = otree_project(tmp_path, {"game/__init__.py": game, "helpers.py": helpers})
+    dest, output = imported(tmp_path, source)
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    rounded = lines.index("        player.payoff = round(share(player.amount, 3))") + 1
+    assert f"game/__init__.py:{rounded}: oTree rounded this Currency silently" in output
+    assert "        player.payoff += whole(player.amount, 3)" in lines  # // is whole already
 
 
 def test_currency_range_becomes_an_inclusive_range(tmp_path):

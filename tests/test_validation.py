@@ -733,6 +733,14 @@ def test_wait_page_hooks_labctl_runs_are_not_refused(problems_of, hook):
     assert problems_of(files) == []
 
 
+def test_a_state_fields_initial_outside_its_choices_is_accepted_as_in_otree(problems_of):
+    # no form shows it: the code moves it through its choices, starting from "NEW"
+    state = ('\n\nclass Group(labctl.Group):\n    stage = fields.Text(initial="NEW", '
+             'choices=["PROPOSING", "DONE"])\n    round_cap = fields.Integer(initial=200, '
+             'max=120)\n')
+    assert problems_of(project_files(extra=state)) == []
+
+
 def test_an_app_listed_twice_is_checked_once(problems_of):
     files = project_files(session_type='name="demo", app_sequence=["game", "game"]',
                           field="fields.Integer(min=5, max=1)")

@@ -37,7 +37,10 @@ def groups_by_arrival(spec: AppSpec) -> bool:
 
 def check_matrix(spec: AppSpec, matrix: list[list[int]], count: int,
                  where: str = "creating_session") -> None:
-    """A matrix set in a hook (``where``) must place every participant exactly once."""
+    """A matrix set in a hook (``where``) must place every participant exactly once. Its
+    groups may have any sizes, as in oTree: ``players_per_group`` is only the grouping a
+    round starts with (a class of 5 plays as a pair and a trio); a member past the declared
+    roles has the role ``""``."""
     placed = [n for row in matrix for n in row]
     if not all(isinstance(n, int) and not isinstance(n, bool) for n in placed) or sorted(
             placed) != list(range(1, count + 1)):
@@ -45,7 +48,3 @@ def check_matrix(spec: AppSpec, matrix: list[list[int]], count: int,
             f"the group matrix set in {where} of app '{spec.name}' does not place "
             f"each of the {count} participants exactly once: {matrix}",
             "list every participant number from 1 to the session size once")
-    size = spec.players_per_group
-    if size and any(len(row) != size for row in matrix):
-        raise ModelError(f"the group matrix of app '{spec.name}' has groups whose size is not "
-                         f"{size}: {matrix}", "make every group the app's players_per_group")

@@ -16,12 +16,14 @@ import contextlib
 import re
 import shutil
 import tempfile
+from collections.abc import Collection, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import libcst as cst
 
 from ..errors import LabctlError
-from .python_code import Amounts, amount_names, rewrite
+from .python_code import Amounts, amount_names, fractional_functions, rewrite
 from .report import Item, Report
 from .settings import Settings, labctl_language, read_settings, sessions_source
 from .templates import (
@@ -57,6 +59,18 @@ def import_project(source: Path, dest: Path, *, dry_run: bool = False) -> Report
         with tempfile.TemporaryDirectory(prefix="labctl-import-") as scratch:
             return _import(source, Path(scratch) / dest.name, settings)
     return _import(source, dest, settings)
+
+
+def _read_python(source: Path, apps: Collection[str], folders: Collection[str],
+                 shared: Collection[str]) -> Iterator[str]:
+    """The text of every Python module of the project the import rewrites."""
+    paths = [path for name in (*apps, *folders) for path in sorted((source / name).glob("*.py"))]
+    paths += [source / f"{name}.py" for name in shared if (source / f"{name}.py").is_file()]
+    for path in paths:
+        try:
+            yield path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # reported where the module itself is imported
 
 
 def _import(source: Path, dest: Path, settings: Settings) -> Report:
@@ -95,6 +109,8 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
                         and path.name not in SKIPPED_PARTS and any(path.glob("*.py")))
     shared = folders | frozenset(path.stem for path in source.glob("*.py")
                                  if path.name not in NOT_COPIED)
+    amounts = replace(amounts, fractional_functions=fractional_functions(
+        _read_python(source, apps, folders, shared)))
     for path in sorted(source.iterdir()):
         if path.name.startswith(".") or path.name in SKIPPED_PARTS:
             continue

@@ -11,7 +11,7 @@ left as written under a ``MANUAL_MARK`` comment saying why, so nothing is droppe
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -70,6 +70,9 @@ class Amounts:
     #: 1 when the project pays points (``USE_POINTS``), else 10 ** the currency's digits
     scale: int
     points: bool
+    #: functions of the project whose result can be a fraction (``fractional_functions``):
+    #: an amount computed by one is rounded, as oTree's Currency rounded it
+    fractional_functions: frozenset[str] = frozenset()
 
 
 def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
@@ -175,6 +178,51 @@ def amount_names(source: str) -> tuple[frozenset[str], frozenset[str]]:
     finder = _MoneyFinder()
     module.visit(finder)
     return frozenset(finder.names | {"payoff"}), frozenset(finder.constants)
+
+
+def fractional_functions(sources: Iterable[str]) -> frozenset[str]:
+    """Names of the functions, in any of the project's modules ``sources``, that return a
+    division or a float (``return raw / count``), or the result of another such function.
+    ``player.payoff = average(...)`` in an app then gets the ``round()`` oTree's Currency
+    applied silently, though the division is in a helper module."""
+    returns: dict[str, list[cst.BaseExpression]] = {}
+    for source in sources:
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            continue
+        finder = _ReturnFinder()
+        module.visit(finder)
+        for name, values in finder.returns.items():
+            returns.setdefault(name, []).extend(values)
+    found: set[str] = set()
+    while True:  # until no function is added: one calling a fractional one is fractional too
+        more = {name for name, values in returns.items() if name not in found
+                and any(_divides(value, functions=found) for value in values)}
+        if not more:
+            return frozenset(found)
+        found |= more
+
+
+class _ReturnFinder(cst.CSTVisitor):
+    """The values each function returns, by the function's name."""
+
+    def __init__(self) -> None:
+        self.returns: dict[str, list[cst.BaseExpression]] = {}
+        self.functions: list[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node.name.value)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self.functions and node.value is not None:
+            self.returns.setdefault(self.functions[-1], []).append(node.value)
 
 
 def _fractional_constants(module: cst.Module) -> frozenset[str]:
@@ -634,7 +682,8 @@ class _Rewriter(cst.CSTTransformer):
                           "minor units; a value typed into a form is written as typed")
             return cst.Integer(str(int(scaled))) if scaled >= 0 else cst.UnaryOperation(
                 cst.Minus(), cst.Integer(str(int(-scaled))))
-        if _divides(value, fractional=self.fractional):
+        if _divides(value, fractional=self.fractional,
+                    functions=self.amounts.fractional_functions):
             self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
                       "fractional amount, so it is rounded with round() (half to even): "
                       "check the rounding you want")
@@ -741,7 +790,7 @@ class _Rewriter(cst.CSTTransformer):
                       "whole (points or minor units), so it is round(x) (half to even)")
             return value.with_changes(args=[value.args[0].with_changes(
                 comma=cst.MaybeSentinel.DEFAULT)])
-        if _divides(value, self.currency, self.fractional):
+        if _divides(value, self.currency, self.fractional, self.amounts.fractional_functions):
             self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
                       "fractional amount, so it is rounded with round() (half to even): "
                       "check the rounding you want")
@@ -817,20 +866,23 @@ def _number(node: cst.BaseExpression) -> Decimal | None:
 
 
 def _divides(node: cst.BaseExpression, currency: Collection[str] = (),
-             fractional: Collection[str] = ()) -> bool:
+             fractional: Collection[str] = (), functions: Collection[str] = ()) -> bool:
     """Whether an expression can make a fraction the importer sees: a ``/``, a float
-    literal or a ``C`` constant that holds one (``fractional``), outside a call that rounds
-    (``round``, ``int``, ...) or a ``cu()`` left for the researcher."""
-    finder = _DivisionFinder(currency, fractional)
+    literal, a ``C`` constant that holds one (``fractional``) or a call of a function that
+    returns one (``functions``), outside a call that rounds (``round``, ``int``, ...) or a
+    ``cu()`` left for the researcher."""
+    finder = _DivisionFinder(currency, fractional, functions)
     node.visit(finder)
     return finder.found
 
 
 class _DivisionFinder(cst.CSTVisitor):
-    def __init__(self, currency: Collection[str], fractional: Collection[str] = ()) -> None:
+    def __init__(self, currency: Collection[str], fractional: Collection[str] = (),
+                 functions: Collection[str] = ()) -> None:
         self.found = False
         self.currency = currency
         self.fractional = fractional
+        self.functions = functions
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if _dotted(node.value) == "C" and node.attr.value in self.fractional:
@@ -838,6 +890,8 @@ class _DivisionFinder(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> bool:
         name = _dotted(node.func)
+        if name.rsplit(".", 1)[-1] in self.functions:
+            self.found = True
         return name.rsplit(".", 1)[-1] not in ROUNDING and name not in self.currency
 
     def visit_Divide(self, node: cst.Divide) -> None:

@@ -62,7 +62,7 @@ def run_settings(path: Path, names: Iterable[str]) -> SettingsRun:
             check=False)
     except subprocess.TimeoutExpired:
         return SettingsRun({}, f"running it took more than {TIMEOUT_SECONDS} s")
-    head, marker, found = done.stdout.rpartition(_MARKER)
+    _, marker, found = done.stdout.rpartition(_MARKER)
     if done.returncode != 0 or not marker:
         return SettingsRun({}, _last_error(done.stderr) or f"it exited with {done.returncode}")
     values = json.loads(found)
