@@ -26,7 +26,7 @@ writes. Tooling is imported from its own module: ``labctl.project.load_project``
 
 
 from . import fields
-from .app import App
+from .app import App, Constants
 from .dropout import Dropout
 from .extra_records import ExtraRecord, Link
 from .i18n import lazy_gettext as _
@@ -40,6 +40,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "App",
+    "Constants",
     "Dropout",
     "ExperimenterGate",
     "ExtraRecord",

@@ -53,6 +53,13 @@ MATCHINGS = {
 }
 
 
+class Constants:
+    """An optional base for an app's ``class C`` (oTree's ``BaseConstants``, which the import
+    makes this): ``vars(C)`` then holds only the constants and ``__module__``/``__doc__``, as
+    in oTree, so a page can send ``dict(vars(C))`` to its script (a plain class also carries
+    Python's ``__dict__`` and ``__weakref__`` descriptors, which are no values)."""
+
+
 @dataclass
 class App:
     """An app's settings: group size, rounds, roles and matching."""

@@ -41,7 +41,7 @@ from . import (
     wait_live_checks,
 )
 from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec, template_home
-from .errors import FieldValueError, ValidationFailed
+from .errors import FieldValueError
 from .fields import Field
 from .i18n.languages import is_language
 from .money import MINOR_UNITS, is_currency, parse_rate
@@ -53,7 +53,7 @@ from .records import BUILTIN_COLUMNS, Group, Player, Record, Subsession
 from .room import Room
 from .session_type import COMMA_LANGUAGES, POINT_LANGUAGES, SessionType, decimal_mark_of
 
-__all__ = ["RESERVED_APP_NAMES", "require_valid", "validate_project"]
+__all__ = ["RESERVED_APP_NAMES", "validate_project"]
 
 #: app names that would clash with labctl's own URLs, tables or CLI words
 RESERVED_APP_NAMES = frozenset({
@@ -62,14 +62,6 @@ RESERVED_APP_NAMES = frozenset({
 })
 SESSION_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 SEAT_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-
-
-def require_valid(project: Project) -> Project:
-    """Raise ``ValidationFailed`` with every problem, or return the project."""
-    problems = validate_project(project)
-    if problems:
-        raise ValidationFailed(problems)
-    return project
 
 
 def validate_project(project: Project) -> list[Problem]:

@@ -1,6 +1,7 @@
 """``labctl import otree``: small oTree projects written here, imported through the CLI, then
 checked with ``labctl validate`` and by loading what was written."""
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -184,6 +185,48 @@ def test_without_points_literal_amounts_are_minor_units(tmp_path):
     assert "money_per_point" not in text_of(dest / "sessions.py")
 
 
+def test_without_points_plain_numbers_made_amounts_become_minor_units(tmp_path):
+    # oTree without points reads a number that becomes a Currency as dollars
+    settings = SETTINGS.replace("USE_POINTS = True", "USE_POINTS = False")
+    game = GAME.replace("    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)\n",
+                        "    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)\n"
+                        "    bid = models.CurrencyField(initial=1, max=20)\n"
+                        "    score = models.IntegerField(initial=3)\n")
+    game = game.replace("        player.payoff = player.amount\n", """\
+        player.payoff = 10
+        player.payoff = player.amount + C.ENDOWMENT - player.bid
+        player.payoff = player.score * 2
+        player.payoff = cu(player.score) + player.amount
+        player.payoff += max(player.bid, 0)
+""")
+    source = otree_project(tmp_path, {"settings.py": settings, "game/__init__.py": game})
+    dest, output = imported(tmp_path, source)
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    for line in ("    bid = fields.Money(initial=100, max=2000)",
+                 "        player.payoff = 1000",
+                 "        player.payoff = player.amount + C.ENDOWMENT - player.bid",
+                 "        player.payoff = (player.score * 2) * 100",
+                 "        player.payoff = player.score * 100 + player.amount",
+                 "        player.payoff += max(player.bid, 0)"):
+        assert line in lines, line
+    scaled = lines.index("        player.payoff = (player.score * 2) * 100") + 1
+    assert (f"game/__init__.py:{scaled}: an amount set to a plain number: oTree read it in "
+            "units of the currency") in output
+
+
+def test_without_points_a_value_of_unknown_unit_made_an_amount_is_marked(tmp_path):
+    settings = SETTINGS.replace("USE_POINTS = True", "USE_POINTS = False")
+    game = GAME.replace("player.payoff = player.amount",
+                        "bonus = len(player.participant.vars)\n"
+                        "        player.payoff = bonus")
+    source = otree_project(tmp_path, {"settings.py": settings, "game/__init__.py": game})
+    dest, output = imported(tmp_path, source, expect_exit=1)
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    marked = lines.index("        player.payoff = bonus") + 1
+    assert (f"game/__init__.py:{marked}: an amount set to a value the import cannot tell is "
+            "already an amount") in output
+
+
 def test_a_room_without_labels_is_left_commented_and_listed(tmp_path):
     source = otree_project(tmp_path)
     with (source / "settings.py").open("a") as file:
@@ -203,10 +246,16 @@ def test_imports_base_classes_and_amounts_become_labctl(tmp_path):
     code = text_of(dest / "game/__init__.py")
     assert "otree" not in code
     assert code.startswith("import labctl\nfrom labctl import Page, WaitPage, fields\n")
-    assert "class C:\n" in code and "ENDOWMENT = 100\n" in code
+    assert "class C(labctl.Constants):\n" in code and "ENDOWMENT = 100\n" in code
     assert "class Player(labctl.Player):" in code and "class Group(labctl.Group):" in code
     assert "amount = fields.Money(min=0, max=C.ENDOWMENT)" in code
     assert "Nothing left to do by hand." in output
+    project = load_project(dest)
+    try:  # oTree apps send dict(vars(C)) to their scripts: only values, as in oTree
+        constants = project.apps["game"].module.C
+        assert json.loads(json.dumps(dict(vars(constants))))["ENDOWMENT"] == 100
+    finally:
+        project.unload()
 
 
 def test_each_field_type_and_option_is_mapped(tmp_path):

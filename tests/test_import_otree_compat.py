@@ -457,7 +457,7 @@ def test_otree_3_spellings_that_otree_5_still_runs_import_and_play(tmp_path):
                           "        expect(self.player.payoff, Constants.prize)\n",
     }
     dest, _ = imported(tmp_path, study(tmp_path, ["guess"], files))
-    assert "class C:" in (dest / "guess/__init__.py").read_text()
+    assert "class C(labctl.Constants):" in (dest / "guess/__init__.py").read_text()
     assert "{{ C.NUM_ROUNDS }}" in (dest / "guess/Guess.html").read_text()
     plays(dest)
 

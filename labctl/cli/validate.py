@@ -13,7 +13,7 @@ from ..money import format_money
 from ..problems import Problem
 from ..project import Project, load_project
 from ..session_type import SessionType
-from ..validation import require_valid, validate_project
+from ..validation import validate_project
 from . import project_folder
 from .console import console, reports_errors
 
@@ -49,14 +49,42 @@ def validate(
 
 def load_valid_project(project_dir: Path) -> Project:
     """The project in ``project_dir``, for a command that runs it (``run``, ``test``); if it
-    has problems, they are printed as a table and ``ValidationFailed`` is raised."""
+    has problems, they are printed as a table and ``ValidationFailed`` is raised.
+
+    Problems only in app folders that no session type plays do not stop it, as oTree never
+    loads such an app: they are named in a warning, and those apps are left out of the run
+    (``labctl validate`` still lists every problem)."""
     project = load_project(project_dir)
-    try:
-        require_valid(project)
-    except ValidationFailed as exc:
-        console.print(problem_table(exc.problems, project.root))
-        raise
+    problems = validate_project(project)
+    unplayed = _unplayed_folders(project)
+    aside = [p for p in problems if _folder_of(p, project.root) in unplayed]
+    blocking = [p for p in problems if p not in aside]
+    if blocking:
+        console.print(problem_table(problems, project.root))
+        raise ValidationFailed(blocking)
+    if aside:
+        names = sorted({_folder_of(p, project.root) or "" for p in aside})
+        console.print(f"[yellow]Left out:[/] {', '.join(names)} (no session type plays "
+                      f"{'them' if len(names) > 1 else 'it'}; {len(aside)} problem"
+                      f"{'s' if len(aside) != 1 else ''}: see `labctl validate`)")
+        project.apps = {name: spec for name, spec in project.apps.items() if name not in names}
     return project
+
+
+def _unplayed_folders(project: Project) -> set[str]:
+    """App folders (with an ``__init__.py``) that no session type lists."""
+    played = {name for kind in project.session_types for name in kind.app_sequence}
+    return {path.name for path in project.root.iterdir() if path.is_dir()
+            and (path / "__init__.py").is_file() and path.name not in played}
+
+
+def _folder_of(problem: Problem, root: Path) -> str | None:
+    """The top folder of the project a problem is located in, None for a top-level file."""
+    try:
+        parts = Path(problem.location.file).resolve().relative_to(root.resolve()).parts
+    except (ValueError, OSError):
+        return None
+    return parts[0] if len(parts) > 1 else None
 
 
 def problem_table(problems: list[Problem], root: Path) -> Table:

@@ -20,6 +20,7 @@ import libcst as cst
 
 from .report import CHANGE_MARK, MANUAL_MARK
 from .settings import READ_SETTINGS
+from .units import Units
 
 __all__ = ["Amounts", "amount_names", "rewrite"]
 
@@ -36,6 +37,8 @@ FIELDS: dict[str, tuple[str, dict[str, str]]] = {
 #: field options with the same name and meaning in labctl
 SAME_OPTIONS = frozenset({"label", "initial", "choices", "min", "max", "doc", "help_text",
                           "max_length"})
+#: options of a money field that are amounts
+AMOUNT_OPTIONS = frozenset({"initial", "min", "max"})
 #: Django's names of the same options, which oTree 3 projects still pass
 DJANGO_OPTIONS = {"default": "initial", "verbose_name": "label"}
 #: oTree's widgets and labctl's ``widget=`` strings
@@ -53,7 +56,7 @@ WIDGETS = {
 #: ``form_model = Player``: the model class, as oTree also accepts it
 FORM_MODELS = {"Player": "player", "Group": "group"}
 #: oTree's base classes: the labctl class (``None``: a plain class)
-BASES = {"BaseConstants": None, "BaseSubsession": "Subsession", "BaseGroup": "Group",
+BASES = {"BaseConstants": "Constants", "BaseSubsession": "Subsession", "BaseGroup": "Group",
          "BasePlayer": "Player", "ExtraModel": "ExtraRecord"}
 #: names of ``otree.api`` that app code uses, and what replaces them
 APP_NAMES = frozenset({"Page", "WaitPage", "models", "widgets", "cu", "Currency",
@@ -85,6 +88,12 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
     rewriter.app, rewriter.apps = app, frozenset(apps)
     rewriter.fractional = _fractional_constants(module)
+    finder = _MoneyFinder()
+    module.visit(finder)
+    rewriter.units = Units(money=money, amount_constants=frozenset(finder.constants),
+                           amount_functions=amount_functions,
+                           number_fields=frozenset(finder.number_fields - money),
+                           converted=rewriter.converted)
     return module.visit(rewriter).code, rewriter.removed
 
 
@@ -247,6 +256,7 @@ class _MoneyFinder(cst.CSTVisitor):
     def __init__(self) -> None:
         self.names: set[str] = set()
         self.constants: set[str] = set()
+        self.number_fields: set[str] = set()
         self.fractional: set[str] = set()
         self.classes: list[str] = []
         #: oTree's Currency and the module's own names for it (``c = cu``)
@@ -278,6 +288,8 @@ class _MoneyFinder(cst.CSTVisitor):
                  if isinstance(target.target, cst.Name)]
         if _dotted(value.func) == "models.CurrencyField":
             self.names.update(names)
+        elif _dotted(value.func).startswith("models.") and _dotted(value.func) != "models.Link":
+            self.number_fields.update(names)
         elif self.classes == ["C"] and _dotted(value.func) in self.currency:
             self.constants.update(names)
 
@@ -325,6 +337,10 @@ class _Rewriter(cst.CSTTransformer):
         self.fractional: frozenset[str] = frozenset()
         #: per function being rewritten: local names bound to ``P.participant`` -> ``P``
         self.participants: list[dict[str, cst.BaseExpression]] = []
+        #: ids of the literals made minor units here (``cu(10)`` -> ``1000``): amounts
+        self.converted: set[int] = set()
+        #: amounts and plain numbers of the module (``units``), set by ``rewrite``
+        self.units = Units((), (), (), (), self.converted)
 
     # -- notes as comments above their statement ---------------------------------------------
 
@@ -632,6 +648,8 @@ class _Rewriter(cst.CSTTransformer):
                       "fields take keyword options only")
             return arg
         option = arg.keyword.value
+        if kind == "CurrencyField" and option in AMOUNT_OPTIONS and not self.amounts.points:
+            return arg.with_changes(value=self._in_minor_units(arg.value, f"{option}= of"))
         if option in SAME_OPTIONS:
             return arg
         if option in DJANGO_OPTIONS:  # oTree 3 was Django: its spelling of the same option
@@ -680,8 +698,9 @@ class _Rewriter(cst.CSTTransformer):
             if self.bots and not self.amounts.points:
                 self.note(CHANGE_MARK, f"the amount {literal} is written as {int(scaled)} "
                           "minor units; a value typed into a form is written as typed")
-            return cst.Integer(str(int(scaled))) if scaled >= 0 else cst.UnaryOperation(
-                cst.Minus(), cst.Integer(str(int(-scaled))))
+            return self._converted(scaled)
+        if not self.amounts.points and not self.bots:
+            return self._in_minor_units(value, "cu() of")
         if _divides(value, fractional=self.fractional,
                     functions=self.amounts.fractional_functions):
             self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
@@ -689,6 +708,40 @@ class _Rewriter(cst.CSTTransformer):
                       "check the rounding you want")
             return cst.Call(func=cst.Name("round"), args=[cst.Arg(value=_bare(value))])
         return _parenthesized(value)
+
+    def _converted(self, scaled: Decimal) -> cst.BaseExpression:
+        """A literal amount the import made whole points or minor units."""
+        node: cst.BaseExpression = cst.Integer(str(int(abs(scaled))))
+        if scaled < 0:
+            node = cst.UnaryOperation(cst.Minus(), node)
+        self.converted.add(id(node))
+        return node
+
+    def _in_minor_units(self, value: cst.BaseExpression, what: str) -> cst.BaseExpression:
+        """A value that becomes an amount in a project without points, where oTree read a
+        plain number as units of the currency (``cu(player.score)`` is the score in dollars):
+        an amount stays, a number is scaled to minor units, anything else is marked."""
+        unit = self.units.of(value)
+        if unit == "amount":
+            return _parenthesized(value)
+        literal = _number(value)
+        if literal is not None:
+            return self._converted(literal * self.amounts.scale)
+        if unit == "number":
+            self.note(CHANGE_MARK, f"{what} a plain number: oTree read it in units of the "
+                      "currency and labctl's amounts are minor units, so it is times "
+                      f"{self.amounts.scale}")
+            scaled: cst.BaseExpression = cst.BinaryOperation(
+                _parenthesized(value), cst.Multiply(), cst.Integer(str(self.amounts.scale)))
+            if _divides(value, fractional=self.fractional,
+                        functions=self.amounts.fractional_functions):
+                scaled = cst.Call(func=cst.Name("round"), args=[cst.Arg(value=scaled)])
+            self.converted.add(id(scaled))
+            return scaled
+        self.note(MANUAL_MARK, f"{what} a value the import cannot tell is already an amount: "
+                  "without points oTree read a plain number in units of the currency, and "
+                  "labctl's amounts are minor units: write it in minor units")
+        return value
 
     def _range(self, call: cst.Call) -> cst.BaseExpression:
         """``currency_range(a, b, step)`` includes ``b``: ``range(a, b + 1, step)``."""
@@ -784,6 +837,8 @@ class _Rewriter(cst.CSTTransformer):
                       "sum of player payoffs, so set player.payoff in the paid round (0 "
                       "elsewhere)")
             return value
+        if not self.amounts.points and not self.bots and self.units.of(value) != "amount":
+            return self._in_minor_units(value, "an amount set to")
         if (isinstance(value, cst.Call) and _dotted(value.func) == "round"
                 and len(value.args) == 2):
             self.note(CHANGE_MARK, "round(x, digits) into an amount: labctl's amounts are "
