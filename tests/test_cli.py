@@ -151,3 +151,24 @@ def test_new_app_lists_templates():
     result = invoke("new-app", "--list")
     assert result.exit_code == 0
     assert "blank" in result.output
+
+
+def test_test_leaves_out_an_app_folder_no_session_type_plays_when_it_has_problems(tmp_path):
+    # oTree never loads an app that no session config lists; its mistakes block nothing else
+    target = tmp_path / "mylab"
+    invoke("new-project", target)
+    invoke("new-app", "unfinished", "--project", target)
+    init = target / "unfinished" / "__init__.py"
+    init.write_text("from otree.api import *\n" + init.read_text())
+
+    checked = invoke("validate", target)
+    assert checked.exit_code == 1 and "unfinished/__init__.py:1" in checked.output
+
+    played = invoke("test", "demo", target)
+    assert played.exit_code == 0, played.output
+    assert "Left out: unfinished (no session type plays it" in played.output
+
+    sessions = target / "sessions.py"
+    sessions.write_text(sessions.read_text().replace('["my_app"]', '["my_app", "unfinished"]'))
+    refused = invoke("test", "demo", target)
+    assert refused.exit_code == 1 and "the project has" in refused.output
