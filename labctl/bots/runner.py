@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import vars_codec
 from ..app import AppSpec
 from ..engine.progress import form_fields
 from ..engine.recordset import stored_player
@@ -461,11 +462,20 @@ class PlayerRun:
         if plan is None:
             return None
         self._refresh(bot, spec, round_number)
+        before = _bot_records_state(bot)
         with self.team.store.reading():
             try:
                 item = next(plan)
             except StopIteration:
-                return None
+                item = None
+        if (changed := _bot_records_changes(bot, before)):
+            raise BotFailure(
+                f"the bot changed {', '.join(changed)}: a labctl bot plays through the server "
+                "like a participant, so what it sets on its records is never saved (oTree's "
+                "bots changed the database directly); let the app decide it, e.g. from a "
+                "session type's params (session.config) read in creating_session")
+        if item is None:
+            return None
         submission = Submission.of(item)
         if issubclass(submission.page, WaitPage):
             raise BotFailure(f"the bot yielded wait page {submission.page.__name__}; bots "
@@ -498,3 +508,23 @@ class PlayerRun:
             if error is None or error["step"] != page.step:
                 raise
             raise BotFailure(f"{exc}; {error['location']}: {error['message']}") from exc
+
+
+def _bot_records_state(bot: Bot) -> tuple[str, str]:
+    """The session's and participant's vars as the bot was given them."""
+    return (vars_codec.encode(dict(bot.session.vars), "session"),
+            vars_codec.encode(dict(bot.participant.vars)))
+
+
+def _bot_records_changes(bot: Bot, before: tuple[str, str]) -> list[str]:
+    """What the bot's own code set on its records, which the server never sees."""
+    changed = [f"{kind}.{name}" for kind, record in (("player", bot.player),
+                                                     ("group", bot.group))
+               if record is not None for name in sorted(record._dirty)]
+    try:
+        now = _bot_records_state(bot)
+    except LabctlError:  # a value vars cannot hold: certainly a change
+        now = ("", "")
+    changed += [f"{owner}.vars" for owner, old, new in zip(("session", "participant"), before,
+                                                             now, strict=True) if old != new]
+    return changed
