@@ -111,6 +111,27 @@ class Record(metaclass=_RecordClass):
             name for base in cls.__mro__ for name, value in vars(base).items()
             if isinstance(value, property) and value.fset is not None)
 
+    def _row(self) -> tuple[Any, ...] | None:
+        """Which stored row this record is: its class, app and id (None before it is)."""
+        row_id = self.__dict__.get("id")
+        if row_id is None:
+            return None
+        app = self.__dict__.get("_app")
+        return (type(self), getattr(app, "name", app), row_id)
+
+    def __eq__(self, other: object) -> bool:
+        """The same row is the same record, as oTree's models compare: a player read through
+        its group (``self.player in group.get_players()``) equals the one read directly,
+        though a later step loads it as another object."""
+        if not isinstance(other, Record):
+            return NotImplemented
+        mine = self._row()
+        return self is other if mine is None else mine == other._row()
+
+    def __hash__(self) -> int:
+        mine = self._row()
+        return id(self) if mine is None else hash(mine)
+
     def __setattr__(self, name: str, value: Any) -> None:
         """Only fields are stored: any other attribute would live in memory for this one step
         and be gone on the next page (oTree users write ``player.some_var = 3`` expecting it

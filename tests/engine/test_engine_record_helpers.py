@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from labctl.engine.recordset import stored_player
 from labctl.errors import ResearcherCodeError
 
 pytestmark = pytest.mark.both_stores
@@ -90,3 +91,21 @@ def test_a_round_the_app_does_not_have_is_refused(played):
     lines = app_file.read_text().splitlines()
     assert raised.value.location.line == next(
         n for n, line in enumerate(lines, start=1) if "NO_ROUND" in line)
+
+
+def test_a_record_read_twice_is_equal_to_itself_as_otrees_models_are(played):
+    # oTree bots write `self.player in group.get_players()`: the same row is the same record
+    driver = played[0]
+    engine = driver.engine
+    spec = engine.project.apps["helpers"]
+    session_code = engine.session_rows()[0]["code"]
+    rows = engine.participant_rows(session_code)
+    first = stored_player(engine.store, engine.project, session_code, spec, rows[0]["id"], 1)
+    again = stored_player(engine.store, engine.project, session_code, spec, rows[0]["id"], 1)
+    other = stored_player(engine.store, engine.project, session_code, spec, rows[1]["id"], 1)
+
+    assert first is not again and first == again and hash(first) == hash(again)
+    assert first in first.group.get_players()  # loaded again through the group
+    assert first != other and first != first.in_round(2)
+    assert len({first, again, other}) == 2
+    assert first.group == again.group and first.subsession == other.subsession
