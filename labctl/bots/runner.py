@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import vars_codec
 from ..app import AppSpec
+from ..engine.bot_changes import BotChanges, field_changes, vars_changes, vars_snapshot
 from ..engine.progress import form_fields
 from ..engine.recordset import stored_player
 from ..engine.store import Store
@@ -462,18 +462,14 @@ class PlayerRun:
         if plan is None:
             return None
         self._refresh(bot, spec, round_number)
-        before = _bot_records_state(bot)
+        before = (vars_snapshot(bot.participant.vars, "participant"),
+                  vars_snapshot(bot.session.vars, "session"))
         with self.team.store.reading():
             try:
                 item = next(plan)
             except StopIteration:
                 item = None
-        if (changed := _bot_records_changes(bot, before)):
-            raise BotFailure(
-                f"the bot changed {', '.join(changed)}: a labctl bot plays through the server "
-                "like a participant, so what it sets on its records is never saved (oTree's "
-                "bots changed the database directly); let the app decide it, e.g. from a "
-                "session type's params (session.config) read in creating_session")
+        self._save_changes(bot, spec, round_number, before)
         if item is None:
             return None
         submission = Submission.of(item)
@@ -481,6 +477,25 @@ class PlayerRun:
             raise BotFailure(f"the bot yielded wait page {submission.page.__name__}; bots "
                              "wait on wait pages by themselves")
         return submission
+
+    def _save_changes(self, bot: Bot, spec: AppSpec, round_number: int,
+                      before: tuple[dict[str, str], dict[str, str]]) -> None:
+        """Save what the bot's own code set on its records since ``_refresh``, before its next
+        submission, as oTree's in-process bots changed the database (``bot_changes``)."""
+        try:
+            changes = BotChanges(
+                player=field_changes(bot.player), group=field_changes(bot.group),
+                participant_vars=vars_changes(before[0], bot.participant.vars, "participant"),
+                session_vars=vars_changes(before[1], bot.session.vars, "session"))
+        except LabctlError as exc:  # a value vars cannot hold
+            raise BotFailure(f"the bot set a value that cannot be saved: {exc}") from exc
+        if not changes:
+            return
+        try:
+            self.team.engine().save_bot_changes(self.row["code"], spec, round_number, changes)
+        except LabctlError as exc:
+            raise BotFailure(f"the bot set {', '.join(changes.names())}, which cannot be "
+                             f"saved: {exc}") from exc
 
     def _refresh(self, bot: Bot, spec: AppSpec, round_number: int) -> None:
         """Give the bot its records as the server stored them now."""
@@ -509,22 +524,3 @@ class PlayerRun:
                 raise
             raise BotFailure(f"{exc}; {error['location']}: {error['message']}") from exc
 
-
-def _bot_records_state(bot: Bot) -> tuple[str, str]:
-    """The session's and participant's vars as the bot was given them."""
-    return (vars_codec.encode(dict(bot.session.vars), "session"),
-            vars_codec.encode(dict(bot.participant.vars)))
-
-
-def _bot_records_changes(bot: Bot, before: tuple[str, str]) -> list[str]:
-    """What the bot's own code set on its records, which the server never sees."""
-    changed = [f"{kind}.{name}" for kind, record in (("player", bot.player),
-                                                     ("group", bot.group))
-               if record is not None for name in sorted(record._dirty)]
-    try:
-        now = _bot_records_state(bot)
-    except LabctlError:  # a value vars cannot hold: certainly a change
-        now = ("", "")
-    changed += [f"{owner}.vars" for owner, old, new in zip(("session", "participant"), before,
-                                                             now, strict=True) if old != new]
-    return changed

@@ -16,6 +16,7 @@ commit. The actions are grouped by concern, one module each; ``Engine`` joins th
 from __future__ import annotations
 
 from .arrival_timeout import ArrivalActions
+from .bot_changes import BotChangeActions
 from .consent import ConsentActions
 from .dropout import DropoutActions
 from .experimenter import ExperimenterActions
@@ -31,5 +32,6 @@ from .shared_actions import SharedDataActions
 
 class Engine(PresentActions, SessionActions, ParticipantActions, SharedDataActions,
              ExperimenterActions, LiveActions, ExperimenterChatActions, PresenceActions,
-             ConsentActions, SessionLinkActions, DropoutActions, ArrivalActions):
+             ConsentActions, SessionLinkActions, DropoutActions, ArrivalActions,
+             BotChangeActions):
     """Creates sessions and moves participants through them; storage is behind ``store``."""

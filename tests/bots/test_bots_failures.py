@@ -162,18 +162,3 @@ def test_automatic_bots_give_up_on_a_page_that_refuses_everything(cli, small_pro
     assert "No answer is ever right here." in failed.group("message")
     assert "write a bots.py (or oTree's tests.py) for app never" in failed.group("message")
 
-
-@pytest.mark.parametrize(("change", "named"), [
-    ('self.session.vars["force"] = True', "session.vars"),
-    ('self.player.participant.vars["seen"] = 1', "participant.vars"),
-    ("self.group.sent_amount = 5", "group.sent_amount"),
-], ids=["session-vars", "participant-vars", "group-field"])
-def test_a_bot_that_changes_its_records_is_refused_by_name(cli, sample_project, change, named):
-    # oTree's bots wrote to the database directly; a labctl bot's change would be lost
-    _replace(sample_project / "trust" / "bots.py",
-             '        received = SENT * multiplier(self.session)\n',
-             f'        received = SENT * multiplier(self.session)\n        {change}\n')
-    result = cli("test", "my_session", "--seed", 1, "--project", sample_project)
-    assert result.exit_code == 1, result.output
-    assert f"the bot changed {named}: a labctl bot plays through the server" in " ".join(
-        result.output.split())

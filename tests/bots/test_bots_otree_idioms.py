@@ -191,3 +191,50 @@ def test_a_failing_case_that_is_a_dict_is_named_by_its_repr(cli, small_project):
     assert result.exit_code == 1, result.output
     assert "TypeError" not in result.output
     assert "FAILED session type play, case 2 ({'n': 'high'}), participant" in result.output
+
+
+def test_what_a_bot_sets_on_its_records_is_saved_as_in_otree(cli, small_project):
+    # oTree's bots run on the database's objects: labs' tests.py set session.vars to steer
+    # the app (a forced treatment, a paying round) and fields to set up a case
+    app = dict(PAIR)
+    app["__init__.py"] = PAIR["__init__.py"].replace(
+        "p.payoff = total", "p.payoff = total + group.session.vars.get('bonus', 0)").replace(
+        'label="A note")\n',
+        'label="A note")\n            picked = fields.Integer(required=False)\n')
+    project = small_project({"pair": {**app, "bots.py": '''\
+        from labctl.bots import Bot, expect
+
+        from . import Decide, Results
+
+
+        class PlayerBot(Bot):
+            def play_round(self):
+                self.session.vars["bonus"] = 5
+                self.participant.vars["seen"] = self.player.id_in_group
+                self.player.picked = 7
+                yield Decide, {"number": str(self.player.id_in_group)}
+                expect(self.player.payoff == 8, f"payoff {self.player.payoff}, not 3 + 5")
+                expect(self.participant.vars["seen"] == self.player.id_in_group, "vars lost")
+                expect(self.player.picked == 7, f"picked is {self.player.picked!r}")
+                yield Results
+        '''}}, num_participants=2, name="small")
+    result = cli("test", "play", "--seed", 1, "--project", project)
+    assert result.exit_code == 0, result.output
+    assert "OK 2 bots played play" in result.output
+
+
+def test_a_bot_setting_a_value_its_field_cannot_hold_fails_naming_it(cli, small_project):
+    project = _pair(small_project, '''\
+        from labctl.bots import Bot
+
+        from . import Decide
+
+
+        class PlayerBot(Bot):
+            def play_round(self):
+                self.player.number = "many"
+                yield Decide, {"number": "1"}
+        ''')
+    result = cli("test", "play", "--seed", 1, "--project", project)
+    assert result.exit_code == 1
+    assert "number: Please enter a whole number." in result.output
