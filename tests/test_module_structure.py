@@ -26,6 +26,7 @@ RESEARCHER_API = {
     "Participant", "Session",                         # the records hooks receive (type hints)
     "Page", "WaitPage", "ExperimenterGate",           # the page sequence
     "ExtraRecord", "Link",                            # trial-level records (oTree's ExtraModel)
+    "Constants",                                      # class C's base (oTree's BaseConstants)
     "fields",                                         # the field types
     "format_money",                                   # money shown in vars_for_template
     "_",                                              # a text translated where it is shown
