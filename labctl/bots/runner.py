@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..app import AppSpec
-from ..engine.bot_changes import BotChanges, field_changes, vars_changes, vars_snapshot
+from ..engine.bot_changes import bot_changes
 from ..engine.progress import form_fields
-from ..engine.recordset import stored_player
+from ..engine.recordset import RecordSet, stored_player, stored_records
 from ..engine.store import Store
 from ..errors import LabctlError
 from ..pages import WaitPage
@@ -461,15 +461,13 @@ class PlayerRun:
               round_number: int) -> Submission | None:
         if plan is None:
             return None
-        self._refresh(bot, spec, round_number)
-        before = (vars_snapshot(bot.participant.vars, "participant"),
-                  vars_snapshot(bot.session.vars, "session"))
+        records = self._refresh(bot, spec, round_number)
         with self.team.store.reading():
             try:
                 item = next(plan)
             except StopIteration:
                 item = None
-        self._save_changes(bot, spec, round_number, before)
+        self._save_changes(records)
         if item is None:
             return None
         submission = Submission.of(item)
@@ -478,30 +476,29 @@ class PlayerRun:
                              "wait on wait pages by themselves")
         return submission
 
-    def _save_changes(self, bot: Bot, spec: AppSpec, round_number: int,
-                      before: tuple[dict[str, str], dict[str, str]]) -> None:
-        """Save what the bot's own code set on its records since ``_refresh``, before its next
-        submission, as oTree's in-process bots changed the database (``bot_changes``)."""
+    def _save_changes(self, records: RecordSet) -> None:
+        """Save what the bot's own code set on the records it was given (and on those it
+        reached from them) before its next submission, as oTree's in-process bots changed
+        the database (``engine.bot_changes``)."""
         try:
-            changes = BotChanges(
-                player=field_changes(bot.player), group=field_changes(bot.group),
-                participant_vars=vars_changes(before[0], bot.participant.vars, "participant"),
-                session_vars=vars_changes(before[1], bot.session.vars, "session"))
+            changes = bot_changes(records.unsaved())
         except LabctlError as exc:  # a value vars cannot hold
             raise BotFailure(f"the bot set a value that cannot be saved: {exc}") from exc
         if not changes:
             return
         try:
-            self.team.engine().save_bot_changes(self.row["code"], spec, round_number, changes)
+            self.team.engine().save_bot_changes(self.row["code"], changes)
         except LabctlError as exc:
             raise BotFailure(f"the bot set {', '.join(changes.names())}, which cannot be "
                              f"saved: {exc}") from exc
 
-    def _refresh(self, bot: Bot, spec: AppSpec, round_number: int) -> None:
-        """Give the bot its records as the server stored them now."""
-        player = stored_player(self.team.store, self.team.project,
-                               self.team.server.session_code, spec, self.row["id"],
-                               round_number)
+    def _refresh(self, bot: Bot, spec: AppSpec, round_number: int) -> RecordSet:
+        """Give the bot its records as the server stored them now; the set they come from,
+        which the caller keeps while the bot's code runs (see ``_save_changes``)."""
+        records = stored_records(self.team.store, self.team.project,
+                                 self.team.server.session_code)
+        with self.team.store.reading():
+            player = records.player(spec, self.row["id"], round_number)
         bot.player, bot.group = player, player.group
         bot.participant, bot.session = player.participant, player.session
         bot.round_number = round_number
@@ -510,6 +507,7 @@ class PlayerRun:
         if page is not None:
             bot._live = lambda data: self._live(page, data)
             bot._live_received = lambda: self.client.live_messages(page)
+        return records
 
     def _live(self, page: ShownPage, data: Any) -> list[Any]:
         """A bot's live message; when the app's live_method failed, the failure names the

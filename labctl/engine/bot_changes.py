@@ -1,12 +1,14 @@
-"""What a bot's own code sets on its records, saved as oTree's bots saved it.
+"""What a bot's own code sets on records, saved as oTree's bots saved it.
 
 oTree's bots run in the server's process on the database's objects, and labs' ``tests.py``
 rely on it: ``self.player.session.vars['paying_round'] = 1`` before a submission decides what
-the app does next. labctl's bots play through the real server and read a copy of their
-records, so such a change would be lost. The runner takes what the bot's code changed between
-two submissions (``BotChanges``: fields of its player and group, keys of the participant's and
-session's vars) and ``save_bot_changes`` writes exactly those in one transaction, on the
-records as they are stored then, before the bot's next submission reaches the server.
+the app does next, and a bot may run the app's own ``set_payoffs(self.group)``. labctl's bots
+play through the real server and read their records from a ``RecordSet`` of their own, so such
+a change would be lost. Between two submissions the runner keeps that set, takes what changed
+on it (``bot_changes``: the fields of every record the bot's code reached, the keys of the
+session's and participants' vars it set or removed) and ``save_bot_changes`` writes exactly
+those in one transaction, on the records as they are stored then, before the bot's next
+submission reaches the server.
 """
 
 from __future__ import annotations
@@ -15,68 +17,70 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import vars_codec
-from ..app import AppSpec
-from ..records import Record
 from .core import EngineCore
+from .recordset import Unsaved
 
-#: a vars key the bot deleted
+#: a vars key the bot removed
 DELETED = object()
 
 
 @dataclass
 class BotChanges:
-    """Fields and vars keys a bot's code set (``DELETED`` for a removed key)."""
+    """Fields by (app, kind, id), and vars keys set (``DELETED``: removed) by a bot's code."""
 
-    player: dict[str, Any] = field(default_factory=dict)
-    group: dict[str, Any] = field(default_factory=dict)
-    participant_vars: dict[str, Any] = field(default_factory=dict)
+    fields: list[tuple[str, str, int, dict[str, Any]]] = field(default_factory=list)
+    participant_vars: dict[int, dict[str, Any]] = field(default_factory=dict)
     session_vars: dict[str, Any] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return any((self.player, self.group, self.participant_vars, self.session_vars))
+        return bool(self.fields or self.participant_vars or self.session_vars)
 
     def names(self) -> list[str]:
         """What changed, as the bot wrote it (for a failure message)."""
-        return ([f"player.{name}" for name in self.player]
-                + [f"group.{name}" for name in self.group]
-                + [f"participant.vars[{key!r}]" for key in self.participant_vars]
+        return ([f"{kind}.{name}" for _, kind, _, values in self.fields for name in values]
+                + [f"participant.vars[{key!r}]" for keys in self.participant_vars.values()
+                   for key in keys]
                 + [f"session.vars[{key!r}]" for key in self.session_vars])
 
 
-def vars_snapshot(values: dict[str, Any], owner: str) -> dict[str, str]:
-    """Each key's value as stored text, to tell later which keys a bot changed."""
-    return {key: vars_codec.encode({key: value}, owner) for key, value in values.items()}
+def bot_changes(unsaved: Unsaved) -> BotChanges:
+    """What a bot's code changed on its record set (``RecordSet.unsaved``)."""
+    changes = BotChanges(fields=unsaved.fields,
+                         session_vars=_vars_changes(*unsaved.session_vars, "session"))
+    for participant_id, (values, text) in unsaved.participant_vars.items():
+        if (changed := _vars_changes(values, text, "participant")):
+            changes.participant_vars[participant_id] = changed
+    return changes
 
 
-def vars_changes(before: dict[str, str], values: dict[str, Any], owner: str
-                 ) -> dict[str, Any]:
-    """The keys set or changed since ``before`` (``vars_snapshot``), and those removed."""
-    changed: dict[str, Any] = {key: value for key, value in values.items()
-                               if before.get(key) != vars_codec.encode({key: value}, owner)}
-    changed.update({key: DELETED for key in before if key not in values})
+def _vars_changes(values: dict[str, Any], text: str, owner: str) -> dict[str, Any]:
+    """The keys of ``values`` set or changed since they were loaded from ``text``, and those
+    removed. Compared as stored text, so a value equal by ``==`` but of another type (``1``
+    and ``True``) is a change too."""
+    loaded = vars_codec.decode(text)
+    changed = {key: value for key, value in values.items()
+               if key not in loaded or vars_codec.encode({key: value}, owner)
+               != vars_codec.encode({key: loaded[key]}, owner)}
+    changed.update({key: DELETED for key in loaded if key not in values})
     return changed
 
 
-def field_changes(record: Record | None) -> dict[str, Any]:
-    return record.changed_fields() if record is not None else {}
-
-
 class BotChangeActions(EngineCore):
-    def save_bot_changes(self, participant_code: str, spec: AppSpec, round_number: int,
-                         changes: BotChanges) -> None:
-        """Write what a bot's code changed onto its records as stored now: one transaction,
+    def save_bot_changes(self, participant_code: str, changes: BotChanges) -> None:
+        """Write what a bot's code changed onto the records as stored now: one transaction,
         through the records' own checks (a value a field cannot hold is refused as in a
-        hook)."""
+        hook), the payoffs counted into the participants' totals as a hook's are."""
         with self._committing() as outbox:
-            tx, row = self._step_tx(participant_code, outbox)
+            tx, _ = self._step_tx(participant_code, outbox)
             tx.actor = None
-            player = tx.records.player(spec, row["id"], round_number)
-            for record, values in ((player, changes.player), (player.group, changes.group)):
+            for app, kind, record_id, values in changes.fields:
+                record = tx.records.record(self.project.apps[app], kind, record_id)
                 for name, value in values.items():
                     setattr(record, name, value)
-            for target, values in ((player.participant.vars, changes.participant_vars),
-                                   (player.session.vars, changes.session_vars)):
-                for key, value in values.items():
+            targets = [(tx.records.participant(participant_id).vars, keys)
+                       for participant_id, keys in changes.participant_vars.items()]
+            for target, keys in [*targets, (tx.records.session.vars, changes.session_vars)]:
+                for key, value in keys.items():
                     if value is DELETED:
                         target.pop(key, None)
                     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .. import vars_codec
@@ -139,6 +140,25 @@ class RecordSet:
                                          round_number)
             self._subsessions[key] = self._subsession(spec, rows[0])
         return self._subsessions[key]
+
+    def record(self, spec: AppSpec, kind: str, record_id: int) -> Record:
+        """A player, group or subsession of the app by its row's id."""
+        row = _found(self.store.record_row(spec.name, kind, record_id),
+                     f"{kind} {record_id} of app '{spec.name}'")
+        load = {"player": self._player, "group": self._group, "subsession": self._subsession}
+        return load[kind](spec, row)
+
+    def unsaved(self) -> Unsaved:
+        """What code changed on the loaded records and has not been flushed: each record's
+        fields, and the vars of the session and of each loaded participant with the text
+        they were loaded from (to tell which keys changed)."""
+        return Unsaved(
+            fields=[(app, kind, record_id, record.changed_fields())
+                    for (app, kind, record_id), record in self._records.items()
+                    if record.changed_fields()],
+            participant_vars={pid: (dict(person.vars), original)
+                              for pid, (person, original) in self._participants.items()},
+            session_vars=(dict(self.session.vars), self._session_vars))
 
     def _record(self, cls: type[R], spec: AppSpec, kind: str, row: dict[str, Any]
                 ) -> tuple[R, bool]:
@@ -346,6 +366,15 @@ class RecordSet:
                                       f"{exc.hint}; nothing of this step was saved") from exc
 
 
+@dataclass
+class Unsaved:
+    """``RecordSet.unsaved``: changed fields by (app, kind, id), and vars with their text."""
+
+    fields: list[tuple[str, str, int, dict[str, Any]]]
+    participant_vars: dict[int, tuple[dict[str, Any], str]]
+    session_vars: tuple[dict[str, Any], str]
+
+
 def _found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
     """A row the session's own records point at; missing, the database was changed by hand."""
     if row is None:
@@ -413,11 +442,19 @@ class RecordLinks:
         return self._set().extra_link(spec, record, kind)
 
 
-def stored_player(store: Store, project: Project, session_code: str, spec: AppSpec,
-                  participant_id: int, round_number: int) -> Player:
-    """A player as stored now, read outside any step (what the bots check their records
-    against); its neighbours load when navigated to."""
+def stored_records(store: Store, project: Project, session_code: str) -> RecordSet:
+    """A set of the session's records as stored now, read outside any step: what the bots
+    check their records against. While the caller holds it, every record reached from it is
+    loaded once, so what code changes on them can be told (``unsaved``)."""
     with store.reading():
         row = _found(store.session_row(session_code), f"session {session_code}")
-        records = RecordSet(store, project, project.session_type(row["session_type"]), row)
-        return records.player(spec, participant_id, round_number)
+        return RecordSet(store, project, project.session_type(row["session_type"]), row)
+
+
+def stored_player(store: Store, project: Project, session_code: str, spec: AppSpec,
+                  participant_id: int, round_number: int) -> Player:
+    """A player as stored now, read outside any step; its neighbours load when navigated
+    to."""
+    with store.reading():
+        return stored_records(store, project, session_code).player(spec, participant_id,
+                                                                  round_number)

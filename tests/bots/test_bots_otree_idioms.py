@@ -211,11 +211,13 @@ def test_what_a_bot_sets_on_its_records_is_saved_as_in_otree(cli, small_project)
             def play_round(self):
                 self.session.vars["bonus"] = 5
                 self.participant.vars["seen"] = self.player.id_in_group
-                self.player.picked = 7
+                for member in self.group.get_players():  # reached through the group
+                    member.picked = 7 * member.id_in_group
                 yield Decide, {"number": str(self.player.id_in_group)}
                 expect(self.player.payoff == 8, f"payoff {self.player.payoff}, not 3 + 5")
                 expect(self.participant.vars["seen"] == self.player.id_in_group, "vars lost")
-                expect(self.player.picked == 7, f"picked is {self.player.picked!r}")
+                expect(self.player.picked == 7 * self.player.id_in_group,
+                       f"picked is {self.player.picked!r}")
                 yield Results
         '''}}, num_participants=2, name="small")
     result = cli("test", "play", "--seed", 1, "--project", project)
