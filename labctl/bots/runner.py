@@ -12,6 +12,7 @@ researcher's file and line from the server's log.
 from __future__ import annotations
 
 import importlib
+import inspect
 import random
 import sys
 import threading
@@ -195,6 +196,16 @@ class Team:
         #: (step, group) whose ``call_live_method`` ran: once per group, as in oTree
         self.live_called: set[tuple[int, int]] = set()
         self._engine: Engine | None = None
+        #: each app module's functions as loaded: a bot that replaces one is refused
+        self.functions = {name: _functions(spec.module) for name, spec in project.apps.items()}
+
+    def replaced_functions(self) -> list[str]:
+        """App functions a bot replaced (``APP.piece_rate = lambda c: 15``): oTree's bots
+        shared the server's process, so the app then ran the replacement; labctl's server
+        runs the app in its own process and never sees it."""
+        return [f"{app}.{name}" for app, functions in self.functions.items()
+                for name, function in functions.items()
+                if vars(self.project.apps[app].module).get(name) is not function]
 
     def engine(self) -> Engine:
         """An engine on the test's database, for ``call_live_method`` (made on first use)."""
@@ -468,6 +479,12 @@ class PlayerRun:
             except StopIteration:
                 item = None
         self._save_changes(records)
+        if (replaced := self.team.replaced_functions()):
+            raise BotFailure(
+                f"the bot replaced {', '.join(replaced)}: the app runs in the server's own "
+                "process, so the server keeps the app's function (oTree's bots shared its "
+                "process); give the case its values through session.vars or a session "
+                "type's params instead")
         if item is None:
             return None
         submission = Submission.of(item)
@@ -522,3 +539,8 @@ class PlayerRun:
                 raise
             raise BotFailure(f"{exc}; {error['location']}: {error['message']}") from exc
 
+
+def _functions(module: Any) -> dict[str, Any]:
+    """A module's own functions, by name (what a bot could replace to steer the app)."""
+    return {name: value for name, value in vars(module).items()
+            if inspect.isfunction(value) and value.__module__ == module.__name__}

@@ -240,3 +240,32 @@ def test_a_bot_setting_a_value_its_field_cannot_hold_fails_naming_it(cli, small_
     result = cli("test", "play", "--seed", 1, "--project", project)
     assert result.exit_code == 1
     assert "number: Please enter a whole number." in result.output
+
+
+def test_a_bot_that_replaces_an_app_function_is_refused_by_name(cli, small_project):
+    # oTree's bots shared the server's process, so APP.f = ... changed what the app ran;
+    # labctl's server runs the app in its own process and would silently keep the original
+    app = dict(PAIR)
+    app["__init__.py"] = PAIR["__init__.py"].replace(
+        "p.payoff = total", "p.payoff = total + bonus()").replace(
+        "        class Decide(labctl.Page):",
+        "        def bonus():\n            return 0\n\n\n        class Decide(labctl.Page):")
+    project = small_project({"pair": {**app, "bots.py": '''\
+        import sys
+
+        from labctl.bots import Bot
+
+        from . import Decide
+
+        APP = sys.modules[__package__]
+
+
+        class PlayerBot(Bot):
+            def play_round(self):
+                APP.bonus = lambda: 5
+                yield Decide, {"number": "1"}
+        '''}}, num_participants=2, name="small")
+    result = cli("test", "play", "--seed", 1, "--project", project)
+    assert result.exit_code == 1, result.output
+    assert "the bot replaced pair.bonus: the app runs in the server's own process" in " ".join(
+        result.output.split())
