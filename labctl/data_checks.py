@@ -7,8 +7,8 @@ exports; each is refused here, at its line, before anyone comes.
 
     LC230  a custom_export or custom_export_<name> that does not take one argument (players)
     LC231  an extra record class whose name gives a table or file another one has
-    LC232  an extra record class without a Link to the app's Player or Group, or with two
-           to the same kind (two players) or to anything else
+    LC232  an extra record class with two Links to the same kind (two players) or one to
+           anything but the app's Player or Group (without a link, it is the session's)
     LC233  an extra record field named like a column labctl keeps (id, round_number, ...)
     LC234  a vars_for_admin_report that does not take one argument (the subsession)
     LC235  a vars_for_admin_report without the admin_report.html that would show it
@@ -91,17 +91,15 @@ def _extra_record_problems(spec: AppSpec) -> list[Problem]:
 
 
 def _link_problems(spec: AppSpec, cls: type[ExtraRecord]) -> list[Problem]:
-    """LC232: a link to this app's Player or Group, or one to each (the player and group
-    columns the export keys rows on)."""
+    """LC232: a link to this app's Player or Group, one to each (the player and group
+    columns the export keys rows on), or none (a record of the session)."""
     links: list[Link] = cls._links
     allowed = (spec.player_class, spec.group_class, Player, Group)
     strangers = [link for link in links if link.to not in allowed]
     kinds = sorted(link.kind for link in links)
-    if links and not strangers and kinds in (["player"], ["group"], ["group", "player"]):
-        return []
-    if not links:
-        what = "has no link to a player or group"
-    elif strangers:
+    if not strangers and kinds in ([], ["player"], ["group"], ["group", "player"]):
+        return []  # without a link: a record of the session, as oTree allows
+    if strangers:
         what = f"links to {getattr(strangers[0].to, '__name__', strangers[0].to)!s}, not " \
                "this app's Player or Group"
     else:

@@ -23,8 +23,10 @@ the exported sessions.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import re
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from .errors import ModelError
@@ -63,6 +65,48 @@ class ExtraNavigator(Protocol):
 
 #: ``filter()`` without a link inside a custom export: (app name) -> the records' loader
 every_record: contextvars.ContextVar[Any] = contextvars.ContextVar("every_record", default=None)
+
+#: the record set of the step running now (held weakly: the engine frees a step's records as
+#: soon as it is over), for the records of a class without a link, which belong to the session
+step_records: contextvars.ContextVar[Callable[[], Any] | None] = contextvars.ContextVar(
+    "step_records", default=None)
+
+
+class SessionRecords(Protocol):
+    """What a step's record set offers records that belong to the session (``RecordSet``)."""
+
+    session: Any
+
+    def spec_declaring(self, cls: type) -> AppSpec:
+        """The app whose module declares ``cls``."""
+        ...
+
+    def create_extra(self, spec: AppSpec, record: ExtraRecord, row: dict[str, Any]) -> None:
+        ...
+
+    def extra_records(self, spec: AppSpec, cls: type[E], criteria: dict[str, Any]
+                      ) -> list[E]:
+        ...
+
+
+@contextlib.contextmanager
+def kept_step_records() -> Iterator[None]:
+    """Whatever step runs inside, the record set before is the current one afterwards."""
+    token = step_records.set(None)
+    try:
+        yield
+    finally:
+        step_records.reset(token)
+
+
+def _step_records(cls: type, action: str) -> SessionRecords:
+    made = step_records.get()
+    records = made() if made is not None else None
+    if records is None:
+        raise ModelError(f"{cls.__name__}.{action}() of a record without a link runs inside a "
+                         "session: in a hook or a live method",
+                         "call it there, or give the class a labctl.Link(Player)")
+    return records
 
 
 class Link:
@@ -142,7 +186,9 @@ class ExtraRecord(Record):
     @classmethod
     def create(cls: type[E], **values: Any) -> E:
         """A new record linked to ``player=`` (or ``group=``, or both), stored in the
-        current step."""
+        current step; of a class without a link (oTree allows it), a record of the session."""
+        if not cls._links:
+            return cls._create_in_session(values)
         link = cls.link()
         owners = cls._owners(values, "create")
         owner: Any = owners.get(link.name)  # checked to be a Player or Group by _spec_of
@@ -160,18 +206,37 @@ class ExtraRecord(Record):
         return record
 
     @classmethod
+    def _create_in_session(cls: type[E], values: dict[str, Any]) -> E:
+        """A record of a class without a link: it belongs to the running session only."""
+        records = _step_records(cls, "create")
+        spec = records.spec_declaring(cls)
+        record = cls(**values)
+        record._linked = {}
+        row = {**record.field_values(), "session_code": records.session.code,
+               "round_number": None, "group_id": None, "player_id": None,
+               "participant_id": None}
+        record.round_number = row["round_number"]
+        record.session = records.session
+        record._keys = {k: row[k] for k in EXTRA_COLUMNS if k in row}
+        records.create_extra(spec, record, row)
+        return record
+
+    @classmethod
     def filter(cls: type[E], **criteria: Any) -> list[E]:
-        """The records whose links and fields equal the given values, in creation order."""
+        """The records whose links and fields equal the given values, in creation order. Of a
+        class without a link: the running session's records (oTree's ``filter()`` read every
+        session's), or, in a custom export, those of the exported sessions."""
+        if not cls._links:
+            loader = every_record.get()
+            if loader is not None:
+                return loader(cls, cls._columns(criteria))
+            records = _step_records(cls, "filter")
+            return records.extra_records(records.spec_declaring(cls), cls,
+                                         cls._columns(criteria))
         link = cls.link()
         owners = cls._owners(criteria, "filter")
         owner = next(iter(owners.values()), None)
-        columns: dict[str, Any] = {}
-        for name, value in criteria.items():
-            declared = cls._fields.get(name)
-            if declared is None:
-                raise ModelError(f"{cls.__name__}.filter({name}=...): {cls.__name__} has no "
-                                 f"field '{name}'", "fields: " + ", ".join(cls._fields))
-            columns[name] = declared.coerce(value) if value is not None else None
+        columns = cls._columns(criteria)
         if owner is None:
             loader = every_record.get()
             if loader is None:
@@ -189,6 +254,18 @@ class ExtraRecord(Record):
         for record in found:
             record._linked = {**record._linked, **owners}
         return found
+
+    @classmethod
+    def _columns(cls, criteria: dict[str, Any]) -> dict[str, Any]:
+        """``filter``'s field criteria as column values, each a field of the class."""
+        columns: dict[str, Any] = {}
+        for name, value in criteria.items():
+            declared = cls._fields.get(name)
+            if declared is None:
+                raise ModelError(f"{cls.__name__}.filter({name}=...): {cls.__name__} has no "
+                                 f"field '{name}'", "fields: " + ", ".join(cls._fields))
+            columns[name] = declared.coerce(value) if value is not None else None
+        return columns
 
     @classmethod
     def _spec_of(cls, owner: Any, action: str, link: Link) -> AppSpec:

@@ -547,11 +547,6 @@ RULE_CASES += [
                                "    player = labctl.Link(Player)\n"),
                  "LC231", "game/__init__.py:14", "extra record Custom of app 'game' would be "
                  "stored as game_custom, one labctl uses", id="LC231-extra-record-name"),
-    pytest.param(project_files(extra="\nclass Trial(labctl.ExtraRecord):\n"
-                               "    answer = fields.Integer()\n"),
-                 "LC232", "game/__init__.py:14",
-                 "extra record Trial of app 'game' has no link to a player or group",
-                 id="LC232-extra-record-without-link"),
     pytest.param(project_files(extra="\nclass Trade(labctl.ExtraRecord):\n"
                                "    buyer = labctl.Link(Player)\n"
                                "    seller = labctl.Link(Player)\n"),

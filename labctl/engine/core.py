@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import LabctlError
+from ..extra_records import kept_step_records, step_records
 from ..hub import Hub, InProcessHub
 from ..i18n import activate, kept_language
 from ..project import Project
@@ -68,7 +69,7 @@ class EngineCore:
         afterwards is in the language it spoke before."""
         outbox = Outbox()
         at_commit = self.hub.sends_at_commit  # a hub whose messages leave with the commit
-        with self.store.reading(), kept_language():
+        with self.store.reading(), kept_language(), kept_step_records():
             with self.store.transaction():
                 yield outbox
                 if at_commit:
@@ -94,6 +95,7 @@ class EngineCore:
         # the texts made in this step (form messages, the page) are in its session's language
         activate(session_type.speaks, self.project.root)
         records = RecordSet(self.store, self.project, session_type, session_row)
+        step_records.set(weakref.ref(records))  # a record class without a link: the session's
         tx = Tx(self.store, records, self.steps(session_type), session_type, now,
                 self.project.root)
         records.shared_access = _shared_docs_of(tx)

@@ -236,6 +236,13 @@ class RecordSet:
         player._role = role
 
     # -- extra records (``labctl.extra_records``): the ``ExtraNavigator`` -----------------
+    def spec_declaring(self, cls: type) -> AppSpec:
+        """The app whose module declares ``cls`` (an extra record class without a link)."""
+        for spec in self.project.apps.values():
+            if getattr(spec.module, cls.__name__, None) is cls:
+                return spec
+        raise ModelError(f"{cls.__name__} is not declared in an app of this project")
+
     def create_extra(self, spec: AppSpec, record: ExtraRecord, row: dict[str, Any]) -> None:
         kind = record_kind(type(record))
         record.id = self.store.insert_record(spec.name, kind, row)

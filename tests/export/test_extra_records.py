@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from effort_project import make_effort_project, play_effort, solved
@@ -225,6 +226,62 @@ def test_a_record_linked_to_its_group_and_its_sender_is_stored_read_and_exported
         book = [r["column"] for r in rows(tmp_path / "out" / "codebook.csv")
                 if r["file"] == "effort.message.csv"]
         assert book[-1] == "text" and "participant.code" in book
+    finally:
+        store.close()
+        project.unload()
+
+
+EVENTS = '''
+
+class Event(labctl.ExtraRecord):  # no link, as oTree allows: a record of the session
+    text = fields.Text()
+
+
+def log_work(player, timed_out):
+    player.payoff = 10 * player.solved
+    Event.create(text=f"{player.participant.id_in_session}:{player.round_number}")
+    player.participant.vars["events"] = [e.text for e in Event.filter()]
+
+
+Work.before_next_page = staticmethod(log_work)
+
+
+def custom_export(players):
+    yield ["text"]
+    for event in Event.filter():
+        yield [event.text]
+'''
+
+
+def test_a_record_class_without_a_link_keeps_records_of_the_session(tmp_path):
+    root = make_effort_project(tmp_path / "effort_project", EVENTS)
+    project = load_project(root)
+    assert validate_project(project) == []
+    store = SqliteStore(root / "labctl.db")
+    try:
+        engine = Engine(project, store)
+        first, second = (engine.create_session("effort", 4, seed=5) for _ in range(2))
+        play_effort(engine, first)
+        player = people(engine, second)[1]["code"]
+        with engine.view(player) as view:
+            index = view.index
+        engine.submit(player, index, {"solved": "3"})
+
+        seen = {row["id_in_session"]: json.loads(row["vars"])["events"]
+                for row in engine.participant_rows(first)}
+        assert seen[4][-1] == "4:2" and len(seen[4]) == 8  # its session's 8 events so far
+        assert seen[1][:1] == ["1:1"]
+        assert json.loads(people(engine, second)[1]["vars"])["events"] == ["1:1"]  # its own
+
+        write_results(store, project, tmp_path / "out", [first])
+        events = rows(tmp_path / "out" / "effort.event.csv")
+        assert len(events) == 8 and {e["session.code"] for e in events} == {first}
+        assert {e["participant.code"] for e in events} == {""}  # nobody's: the session's
+        assert len(rows(tmp_path / "out" / "effort.custom.csv")) == 8  # the exported session
+
+        with pytest.raises(ModelError, match=r"Event.create\(\) of a record without a link "
+                                             "runs inside a session"):
+            project.apps["effort"].module.Event.create(text="outside")
     finally:
         store.close()
         project.unload()
