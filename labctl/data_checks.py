@@ -9,7 +9,8 @@ exports; each is refused here, at its line, before anyone comes.
     LC231  an extra record class whose name gives a table or file another one has
     LC232  an extra record class with two Links to the same kind (two players) or one to
            anything but the app's Player or Group (without a link, it is the session's)
-    LC233  an extra record field named like a column labctl keeps (id, round_number, ...)
+    LC233  an extra record field named like a column labctl keeps (id, round_number, ...),
+           in any case
     LC234  a vars_for_admin_report that does not take one argument (the subsession)
     LC235  a vars_for_admin_report without the admin_report.html that would show it
 """
@@ -22,6 +23,7 @@ from .app import AppSpec
 from .engine.reports import REPORT_HOOK, REPORT_TEMPLATE, has_report
 from .export.custom import custom_exports
 from .extra_records import EXTRA_COLUMNS, ExtraRecord, Link, extra_record_classes, record_kind
+from .fields import Field
 from .problems import Problem
 from .project import Project
 from .records import Group, Player
@@ -81,12 +83,15 @@ def _extra_record_problems(spec: AppSpec) -> list[Problem]:
                 "e.g. Trial, Bid, Order"))
         seen.setdefault(kind, cls.__name__)
         found += _link_problems(spec, cls)
-        for name in cls.declared_fields():
-            if name in EXTRA_COLUMNS:
+        seen: dict[str, str] = {}
+        for name, declared in cls.declared_fields().items():
+            if name.lower() in EXTRA_COLUMNS:  # column names ignore case: Session_Code too
                 found.append(Problem.at(
-                    "LC233", cls.declared_fields()[name].defined_at,
-                    f"field '{name}' of {cls.__name__} in app '{spec.name}' is a column "
-                    "labctl keeps for every extra record", "rename the field"))
+                    "LC233", declared.defined_at,
+                    f"field '{name}' of {cls.__name__} in app '{spec.name}' is the column "
+                    f"{name.lower()!r} labctl keeps for every extra record (a database's "
+                    "column names ignore case)", "rename the field"))
+            found += same_column_problems(cls.__name__, name, declared, seen)
     return found
 
 
@@ -118,3 +123,15 @@ def _takes_one(function: object) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def same_column_problems(owner: str, name: str, declared: Field, seen: dict[str, str]
+                         ) -> list[Problem]:
+    """LC142 for a field whose name differs from an earlier one's only in case (``score`` and
+    ``Score``): the database's column names ignore case, so both would be one column."""
+    earlier = seen.setdefault(name.lower(), name)
+    if earlier == name:
+        return []
+    return [Problem.at("LC142", declared.defined_at, f"{owner} field '{name}' differs from "
+                       f"field '{earlier}' only in case: a database's column names ignore "
+                       "case, so they would be one column", "give one of them another name")]

@@ -527,10 +527,12 @@ def _field_problems(kind: str, model: type[Record],
                     hooks: dict[str, dict[str, Any]]) -> list[Problem]:
     base = next(b for b in (Player, Group, Subsession) if issubclass(model, b))
     found: list[Problem] = []
+    seen: dict[str, str] = {}
     for name, declared in model.declared_fields().items():
         if base._fields.get(name) is declared:
             continue  # labctl's own built-in field, e.g. payoff
         found += _field_name_problems(model, reserved_names(kind, base), name, declared)
+        found += data_checks.same_column_problems(model.__name__, name, declared, seen)
         found += [Problem.at(p.code, declared.defined_at, f"{model.__name__}: {p.message}", p.hint)
                   for p in declared.problems()]
         # choices may come from the app's hook, def <name>_choices(player), as in oTree
@@ -552,7 +554,8 @@ def reserved_names(kind: str, base: type[Record]) -> frozenset[str]:
 def _field_name_problems(model: type[Record], reserved: frozenset[str], name: str,
                          declared: Field) -> list[Problem]:
     if name.startswith("_") or not name.isidentifier() or keyword.iskeyword(name) or \
-            name in reserved or name.lower() == "id":
+            name.lower() in {word.lower() for word in reserved} or name.lower() == "id":
+        # a database's column names ignore case: Round_Number is the round_number column
         return [Problem.at("LC142", declared.defined_at, f"{model.__name__} field '{name}' uses "
                            "a reserved or invalid name", "rename it; reserved: "
                            + ", ".join(sorted(reserved)))]

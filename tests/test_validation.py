@@ -557,8 +557,25 @@ RULE_CASES += [
                                "    player = labctl.Link(Player)\n"
                                "    round_number = fields.Integer()\n"),
                  "LC233", "game/__init__.py:16", "field 'round_number' of Trial in app 'game' "
-                 "is a column labctl keeps for every extra record",
+                 "is the column 'round_number' labctl keeps for every extra record",
                  id="LC233-extra-record-reserved-field"),
+    pytest.param(project_files(extra="\nclass Report(labctl.ExtraRecord):\n"
+                               "    Session_Code = fields.Text()\n"),
+                 "LC233", "game/__init__.py:15", "field 'Session_Code' of Report in app 'game' "
+                 "is the column 'session_code' labctl keeps for every extra record (a "
+                 "database's column names ignore case)",
+                 id="LC233-extra-record-reserved-field-in-another-case"),
+    pytest.param(project_files(extra="\n\nclass Group(labctl.Group):\n"
+                                     "    Round_Number = fields.Integer()\n"),
+                 "LC142", "game/__init__.py:16",
+                 "Group field 'Round_Number' uses a reserved or invalid name",
+                 id="LC142-builtin-in-another-case"),
+    pytest.param(project_files(extra="\n\nclass Group(labctl.Group):\n"
+                                     "    score = fields.Integer()\n"
+                                     "    Score = fields.Integer()\n"),
+                 "LC142", "game/__init__.py:17",
+                 "Group field 'Score' differs from field 'score' only in case",
+                 id="LC142-fields-differing-in-case"),
     pytest.param(project_files(extra="\nclass Subsession(labctl.Subsession):\n"
                                "    def creating_session(self):\n        pass\n"),
                  "LC192", "game/__init__.py:15", "Subsession.creating_session in app 'game' is "
