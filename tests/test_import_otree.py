@@ -218,13 +218,16 @@ def test_without_points_a_value_of_unknown_unit_made_an_amount_is_marked(tmp_pat
     settings = SETTINGS.replace("USE_POINTS = True", "USE_POINTS = False")
     game = GAME.replace("player.payoff = player.amount",
                         "bonus = len(player.participant.vars)\n"
-                        "        player.payoff = bonus")
+                        "        player.payoff = bonus\n"
+                        "        player.participant.payoff = bonus")
     source = otree_project(tmp_path, {"settings.py": settings, "game/__init__.py": game})
     dest, output = imported(tmp_path, source, expect_exit=1)
     lines = text_of(dest / "game/__init__.py").splitlines()
-    marked = lines.index("        player.payoff = bonus") + 1
-    assert (f"game/__init__.py:{marked}: an amount set to a value the import cannot tell is "
-            "already an amount") in output
+    for line in ("        player.payoff = bonus",
+                 "        player.payoff += bonus - player.participant.payoff"):
+        marked = lines.index(line) + 1
+        assert (f"game/__init__.py:{marked}: an amount set to a value the import cannot tell "
+                "is already an amount") in output
 
 
 def test_a_room_without_labels_is_left_commented_and_listed(tmp_path):
@@ -304,6 +307,33 @@ def test_djangos_spellings_of_field_options_become_labctls(tmp_path):
         assert (level.initial, level.label) == (3, "Your level")
     finally:
         project.unload()
+
+
+def test_a_field_named_like_labctls_column_in_another_case_is_renamed(tmp_path):
+    # a database's column names ignore case: Session_Code would be labctl's session_code
+    game = GAME.replace("class Player(BasePlayer):\n", """class Report(ExtraModel):
+    Session_Code = models.StringField()
+    Round_Num = models.IntegerField()
+
+
+class Player(BasePlayer):
+    Round_Number = models.IntegerField(initial=0)
+""").replace("player.payoff = player.amount",
+             "player.payoff = player.amount\n"
+             "        player.Round_Number = player.round_number\n"
+             "        Report.create(Session_Code=player.session.code, Round_Num=1)\n"
+             "        assert Report.filter()[0].Session_Code == player.session.code")
+    source = otree_project(tmp_path, {"game/__init__.py": game})
+    dest, output = imported(tmp_path, source)
+    code = text_of(dest / "game/__init__.py")
+    for line in ("    Session_Code_ = fields.Text()", "    Round_Num = fields.Integer()",
+                 "    Round_Number_ = fields.Integer(initial=0)",
+                 "        player.Round_Number_ = player.round_number",
+                 "        Report.create(Session_Code_=player.session.code, Round_Num=1)",
+                 "        assert Report.filter()[0].Session_Code_ == player.session.code"):
+        assert line in code.splitlines(), line
+    declared = code.splitlines().index("    Session_Code_ = fields.Text()") + 1
+    assert f"game/__init__.py:{declared}: field Session_Code is Session_Code_" in output
 
 
 def test_cu_of_an_expression_is_the_expression_and_a_division_is_rounded_and_listed(tmp_path):

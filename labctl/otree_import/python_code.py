@@ -18,6 +18,7 @@ from typing import Any
 
 import libcst as cst
 
+from .column_names import rename_clashing_fields
 from .report import CHANGE_MARK, MANUAL_MARK
 from .settings import READ_SETTINGS
 from .units import Units
@@ -83,7 +84,8 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     """``source`` (a file of the app ``app``, in a project of ``apps``) rewritten, and what
     was removed from it; raises ``libcst.ParserSyntaxError`` for a file that is not Python
     (the caller copies it as it is and reports it)."""
-    module = cst.parse_module(source).visit(_ConstantsAsC()).visit(_HooksOutOfSubsession())
+    module = rename_clashing_fields(
+        cst.parse_module(source).visit(_ConstantsAsC()).visit(_HooksOutOfSubsession()))
     money, amount_functions = _money_fields(module)
     rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
     rewriter.app, rewriter.apps = app, frozenset(apps)
@@ -780,8 +782,10 @@ class _Rewriter(cst.CSTTransformer):
             return updated_node.with_changes(value=cst.SimpleString(
                 repr(FORM_MODELS[_dotted(updated_node.value)])))
         paid = self._participant_payoff(targets)
-        if paid is not None:
-            return self._pay_participant(paid, targets[0], updated_node.value)
+        if paid is not None:  # the value is an amount as if set on the player's payoff
+            value = self._assigned([cst.Attribute(value=paid, attr=cst.Name("payoff"))],
+                                   updated_node.value)
+            return self._pay_participant(paid, targets[0], value)
         return updated_node.with_changes(value=self._assigned(targets, updated_node.value))
 
     def _participant_payoff(self, targets: Sequence[cst.BaseExpression]

@@ -1,0 +1,122 @@
+"""Fields named like one of labctl's own columns in another case, renamed on import.
+
+A database's column names ignore case, so an extra model's ``Session_Code`` field would be the
+``session_code`` column labctl keeps for every extra record (and a player's ``Round_Number``
+its ``round_number``); labctl refuses such a field (LC233, LC142). oTree stores them apart, and
+a lab that copied its column names into its fields (``Report.create(Session_Code=...)``) has
+done nothing wrong. Such a field becomes ``Session_Code_``: its declaration, every
+``.Session_Code`` and every ``Session_Code=`` keyword in the module, listed as changed
+behaviour (its data column is ``Session_Code_``). A field named exactly like the column
+(``round_number`` on an extra model) is not renamed: ``x.round_number`` then may mean either,
+so it stays for the researcher (LC233 names it).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..extra_records import EXTRA_COLUMNS
+from ..records import BUILTIN_COLUMNS, Group, Player, Subsession
+from .report import CHANGE_MARK
+
+#: oTree's base class -> the columns labctl keeps in that kind's table
+COLUMNS = {
+    "ExtraModel": frozenset(EXTRA_COLUMNS),
+    "BasePlayer": frozenset(BUILTIN_COLUMNS["player"]) | Player.builtin_names,
+    "BaseGroup": frozenset(BUILTIN_COLUMNS["group"]) | Group.builtin_names,
+    "BaseSubsession": frozenset(BUILTIN_COLUMNS["subsession"]) | Subsession.builtin_names,
+}
+
+
+def rename_clashing_fields(module: cst.Module) -> cst.Module:
+    """The module with each field that is a labctl column in another case renamed."""
+    finder = _ClashFinder()
+    module.visit(finder)
+    if not finder.renamed:
+        return module
+    return module.visit(_Renamer(finder.renamed))
+
+
+def _fields_of(node: cst.ClassDef) -> list[str]:
+    """The names the class body assigns a ``models.*`` field to."""
+    names = []
+    for line in node.body.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for statement in line.body:
+            if (isinstance(statement, cst.Assign) and isinstance(statement.value, cst.Call)
+                    and isinstance(statement.value.func, cst.Attribute)
+                    and isinstance(statement.value.func.value, cst.Name)
+                    and statement.value.func.value.value == "models"):
+                names += [target.target.value for target in statement.targets
+                          if isinstance(target.target, cst.Name)]
+    return names
+
+
+class _ClashFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.renamed: dict[str, str] = {}
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = {base.value.value for base in node.bases if isinstance(base.value, cst.Name)}
+        columns = frozenset().union(*(COLUMNS[base] for base in bases if base in COLUMNS))
+        lowered = {column.lower(): column for column in columns}
+        fields = _fields_of(node)
+        for name in fields:
+            if name.lower() in lowered and lowered[name.lower()] != name:
+                spelled = f"{name}_"
+                while spelled in fields:
+                    spelled += "_"
+                self.renamed[name] = spelled
+
+
+class _Renamer(cst.CSTTransformer):
+    def __init__(self, renamed: dict[str, str]) -> None:
+        super().__init__()
+        self.renamed = renamed
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute
+                        ) -> cst.Attribute:
+        spelled = self.renamed.get(updated_node.attr.value)
+        return updated_node.with_changes(attr=cst.Name(spelled)) if spelled else updated_node
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        keyword = updated_node.keyword
+        if keyword is not None and keyword.value in self.renamed:
+            return updated_node.with_changes(keyword=cst.Name(self.renamed[keyword.value]))
+        return updated_node
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef
+                       ) -> cst.ClassDef:
+        lines = []
+        for line in updated_node.body.body:
+            names = [name for name in _fields_of_line(line) if name in self.renamed]
+            if names and isinstance(line, cst.SimpleStatementLine):
+                line = _declared_as(line, names, self.renamed)
+            lines.append(line)
+        return updated_node.with_changes(body=updated_node.body.with_changes(body=lines))
+
+
+def _fields_of_line(line: cst.BaseStatement) -> list[str]:
+    if not isinstance(line, cst.SimpleStatementLine):
+        return []
+    return [target.target.value for statement in line.body if isinstance(statement, cst.Assign)
+            for target in statement.targets if isinstance(target.target, cst.Name)]
+
+
+def _declared_as(line: cst.SimpleStatementLine, names: list[str], renamed: dict[str, str]
+                 ) -> cst.SimpleStatementLine:
+    """The field's declaration under its new name, with the change noted above it."""
+    body = []
+    for statement in line.body:
+        if isinstance(statement, cst.Assign):
+            statement = statement.with_changes(targets=[
+                target.with_changes(target=cst.Name(renamed[target.target.value]))
+                if isinstance(target.target, cst.Name) and target.target.value in renamed
+                else target for target in statement.targets])
+        body.append(statement)
+    notes = [cst.EmptyLine(comment=cst.Comment(
+        f"{CHANGE_MARK}field {name} is {renamed[name]}: a database's column names ignore "
+        f"case, so {name} would be labctl's own {name.lower()} column; its data column is "
+        f"{renamed[name]}".rstrip())) for name in names]
+    return line.with_changes(body=body, leading_lines=[*line.leading_lines, *notes])
