@@ -2,7 +2,7 @@
 
 oTree 5 writes its tags in double braces: ``{{ block content }}``, ``{{ if x }}``,
 ``{{ formfields }}``, ``{{ formfield 'age' }}``, ``{{ include_sibling 'x.html' }}``,
-``{{ static 'app/img.png' }}``. Left as
+``{{ static 'app/img.png' }}``, and Django's filter arguments (``{{ x|default:0 }}``). Left as
 they are, some are Jinja syntax errors and others (``{{ formfields }}``) silently print a
 function instead of a form. ``translate`` rewrites the ones that have an exact Jinja equivalent,
 keeping every newline so that error lines stay the researcher's; ``untranslated`` finds the
@@ -68,6 +68,13 @@ REPLACEMENTS = {
 }
 
 
+#: Django's filter arguments (``x|default:0``), which oTree's templates take, as Jinja writes
+#: them; only filters whose Jinja namesake does the same (Django's ``default`` also replaces
+#: ``None``, ``0`` and ``""``: Jinja's with ``true``)
+DJANGO_FILTERS = {"default": "default({}, true)", "join": "join({})"}
+_DJANGO_FILTER = re.compile(r"""\|\s*(?P<name>\w+):(?P<arg>"[^"]*"|'[^']*'|[^\s|}%]+)""")
+_ANY_TAG = re.compile(r"\{[{%].*?[}%]\}", re.S)
+
 #: oTree's own tags in oTree 3's ``{% %}`` spelling, which oTree 5 still reads
 _PERCENT_TAG = re.compile(r"\{%(?P<left>-?)(?P<space>\s*)(?P<word>formfields|formfield|next_button"
                           r"|include_sibling)(?P<rest>(?:\s[^{}%]*?)?)(?P<right>\s*-?)%\}")
@@ -81,11 +88,17 @@ def translate(source: str) -> str:
     bare ``{{ chat }}`` becomes labctl's group chat with its scripts (once, in a block of the
     layout's head: a page that loads ``labctl-chat.js`` itself is left as written)."""
     source = _OTREE_LAYOUT.sub(_kept_newlines, source)
+    source = _ANY_TAG.sub(lambda tag: _DJANGO_FILTER.sub(_jinja_filter, tag[0]), source)
     source = _PERCENT_TAG.sub(lambda found: "{{" + found[0][2:-2] + "}}", source)
     if _BARE_CHAT.search(source):
         loads_chat = "labctl-chat.js" in source
         source = _BARE_CHAT.sub(CHAT_BOX, source) + ("" if loads_chat else CHAT_SCRIPTS)
     return _TAG.sub(_translated_tag, source)
+
+
+def _jinja_filter(match: re.Match[str]) -> str:
+    spelled = DJANGO_FILTERS.get(match["name"])
+    return f"|{spelled.format(match['arg'])}" if spelled else match[0]
 
 
 def _kept_newlines(match: re.Match[str]) -> str:

@@ -190,3 +190,16 @@ def test_otree_layout_and_bare_chat_serve_one_page_with_the_group_chat(serve):
         src = head.split(script)[0].rsplit('src="', 1)[1] + script
         assert participant.http.get(participant.base_url + src if src.startswith("/") else src,
                                     timeout=HTTP_TIMEOUT).status_code == 200
+
+
+def test_djangos_filter_arguments_render_as_in_otree(serve):
+    # oTree's templates take Django's spelling; default: also replaces None, as Django's does
+    participant, _ = serve(
+        "{% block title %}Ask{% endblock %}{% block content %}"
+        "<p id='age'>{{ player.age|default:'not yet' }}</p>"
+        "<p id='names'>{{ ['a', 'b']|join:\", \" }}</p>"
+        "{{ formfields }}{{ next_button }}{% endblock %}")
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert "<p id='age'>not yet</p>" in response.text  # player.age is None until answered
+    assert "<p id='names'>a, b</p>" in response.text
