@@ -21,7 +21,7 @@ import libcst as cst
 from .column_names import rename_clashing_fields
 from .report import CHANGE_MARK, MANUAL_MARK
 from .settings import READ_SETTINGS
-from .units import Units
+from .units import Units, constant_unit, scaled
 
 __all__ = ["Amounts", "amount_names", "rewrite"]
 
@@ -95,7 +95,8 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     rewriter.units = Units(money=money, amount_constants=frozenset(finder.constants),
                            amount_functions=amount_functions,
                            number_fields=frozenset(finder.number_fields - money),
-                           converted=rewriter.converted)
+                           converted=rewriter.converted,
+                           number_constants=frozenset(finder.number_constants))
     return module.visit(rewriter).code, rewriter.removed
 
 
@@ -259,6 +260,7 @@ class _MoneyFinder(cst.CSTVisitor):
         self.names: set[str] = set()
         self.constants: set[str] = set()
         self.number_fields: set[str] = set()
+        self.number_constants: set[str] = set()
         self.fractional: set[str] = set()
         self.classes: list[str] = []
         #: oTree's Currency and the module's own names for it (``c = cu``)
@@ -275,6 +277,9 @@ class _MoneyFinder(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = node.value
+        if self.classes == ["C"] and constant_unit(value) == "number":
+            self.number_constants.update(target.target.value for target in node.targets
+                                         if isinstance(target.target, cst.Name))
         if self.classes == ["C"] and _divides(value):
             self.fractional.update(target.target.value for target in node.targets
                                    if isinstance(target.target, cst.Name))
@@ -589,6 +594,7 @@ class _Rewriter(cst.CSTTransformer):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node.name.value)
+        self.units.scopes.append({})
         finder = _ParticipantNames()
         node.body.visit(finder)
         self.participants.append(finder.found)
@@ -597,6 +603,7 @@ class _Rewriter(cst.CSTTransformer):
                           updated_node: cst.FunctionDef) -> cst.FunctionDef:
         self.functions.pop()
         self.participants.pop()
+        self.units.scopes.pop()
         return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call
@@ -723,9 +730,9 @@ class _Rewriter(cst.CSTTransformer):
         """A value that becomes an amount in a project without points, where oTree read a
         plain number as units of the currency (``cu(player.score)`` is the score in dollars):
         an amount stays, a number is scaled to minor units, anything else is marked."""
-        unit = self.units.of(value)
-        if unit == "amount":
-            return _parenthesized(value)
+        unit = self.units.of_expression(value)
+        if unit == "amount":  # payoff - 20: the 20 was units of the currency, as in oTree
+            return _parenthesized(scaled(value, set(self.units.to_scale), self.amounts.scale))
         literal = _number(value)
         if literal is not None:
             return self._converted(literal * self.amounts.scale)
@@ -733,13 +740,13 @@ class _Rewriter(cst.CSTTransformer):
             self.note(CHANGE_MARK, f"{what} a plain number: oTree read it in units of the "
                       "currency and labctl's amounts are minor units, so it is times "
                       f"{self.amounts.scale}")
-            scaled: cst.BaseExpression = cst.BinaryOperation(
+            times: cst.BaseExpression = cst.BinaryOperation(
                 _parenthesized(value), cst.Multiply(), cst.Integer(str(self.amounts.scale)))
             if _divides(value, fractional=self.fractional,
                         functions=self.amounts.fractional_functions):
-                scaled = cst.Call(func=cst.Name("round"), args=[cst.Arg(value=scaled)])
-            self.converted.add(id(scaled))
-            return scaled
+                times = cst.Call(func=cst.Name("round"), args=[cst.Arg(value=times)])
+            self.converted.add(id(times))
+            return times
         self.note(MANUAL_MARK, f"{what} a value the import cannot tell is already an amount: "
                   "without points oTree read a plain number in units of the currency, and "
                   "labctl's amounts are minor units: write it in minor units")
@@ -781,12 +788,24 @@ class _Rewriter(cst.CSTTransformer):
             # oTree accepts the model class; labctl names it as oTree's docs do
             return updated_node.with_changes(value=cst.SimpleString(
                 repr(FORM_MODELS[_dotted(updated_node.value)])))
+        self._note_local_unit(targets, updated_node.value)
         paid = self._participant_payoff(targets)
         if paid is not None:  # the value is an amount as if set on the player's payoff
             value = self._assigned([cst.Attribute(value=paid, attr=cst.Name("payoff"))],
                                    updated_node.value)
             return self._pay_participant(paid, targets[0], value)
         return updated_node.with_changes(value=self._assigned(targets, updated_node.value))
+
+    def _note_local_unit(self, targets: Sequence[cst.BaseExpression],
+                         value: cst.BaseExpression) -> None:
+        """``wage = group.wage_offer`` in a function: ``wage`` has the value's unit (unknown
+        once assigned values of two units)."""
+        scope = self.units.scopes[-1] if self.units.scopes else None
+        if scope is None or self.amounts.points or len(targets) != 1 \
+                or not isinstance(targets[0], cst.Name):
+            return
+        name, unit = targets[0].value, self.units.of_expression(value)
+        scope[name] = unit if scope.get(name, unit) == unit else "unknown"
 
     def _participant_payoff(self, targets: Sequence[cst.BaseExpression]
                             ) -> cst.BaseExpression | None:
@@ -841,8 +860,10 @@ class _Rewriter(cst.CSTTransformer):
                       "sum of player payoffs, so set player.payoff in the paid round (0 "
                       "elsewhere)")
             return value
-        if not self.amounts.points and not self.bots and self.units.of(value) != "amount":
-            return self._in_minor_units(value, "an amount set to")
+        if not self.amounts.points and not self.bots:
+            if self.units.of_expression(value) != "amount":
+                return self._in_minor_units(value, "an amount set to")
+            value = scaled(value, set(self.units.to_scale), self.amounts.scale)
         if (isinstance(value, cst.Call) and _dotted(value.func) == "round"
                 and len(value.args) == 2):
             self.note(CHANGE_MARK, "round(x, digits) into an amount: labctl's amounts are "

@@ -11,8 +11,9 @@ number; where it cannot tell, it marks the line instead of guessing.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
 
 import libcst as cst
 
@@ -36,6 +37,19 @@ class Units:
     number_fields: Collection[str]
     #: ids of the literals the import already made minor units (``cu(10)`` -> ``1000``)
     converted: Collection[int]
+    #: constants of ``C`` that hold plain numbers (``RATES = {1: 0.5}``)
+    number_constants: Collection[str] = ()
+    #: per function being rewritten (innermost last): its local names' units, from the
+    #: assignments seen so far (``wage = group.wage_offer`` makes ``wage`` an amount)
+    scopes: list[dict[str, Unit]] = field(default_factory=list)
+    #: plain numbers of the expression last asked about that an amount is added to or
+    #: subtracted from (``payoff - 20``): oTree read them in units of the currency (``scaled``)
+    to_scale: set[int] = field(default_factory=set)
+
+    def of_expression(self, node: cst.BaseExpression) -> Unit:
+        """``of`` for a whole expression, noting afresh the numbers to scale."""
+        self.to_scale.clear()
+        return self.of(node)
 
     def of(self, node: cst.BaseExpression) -> Unit:
         """The unit of an expression: an amount, a plain number, or unknown."""
@@ -43,6 +57,10 @@ class Units:
             return "amount"
         if isinstance(node, cst.Integer | cst.Float):
             return "number"
+        if isinstance(node, cst.Name):
+            return self.scopes[-1].get(node.value, "unknown") if self.scopes else "unknown"
+        if isinstance(node, cst.Subscript):
+            return self._item(node)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
             return self.of(node.expression)
         if isinstance(node, cst.Attribute):
@@ -59,10 +77,22 @@ class Units:
     def _attribute(self, node: cst.Attribute) -> Unit:
         name = node.attr.value
         if isinstance(node.value, cst.Name) and node.value.value == "C":
-            return "amount" if name in self.amount_constants else "unknown"
+            return "amount" if name in self.amount_constants else (
+                "number" if name in self.number_constants else "unknown")
         if name in self.money:
             return "amount"
         return "number" if name in self.number_fields else "unknown"
+
+    def _item(self, node: cst.Subscript) -> Unit:
+        """``C.RATES[e]``: an item of a constant holds the constant's unit."""
+        value = node.value
+        if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) \
+                and value.value.value == "C":
+            if value.attr.value in self.amount_constants:
+                return "amount"
+            if value.attr.value in self.number_constants:
+                return "number"
+        return "unknown"
 
     def _operation(self, node: cst.BinaryOperation) -> Unit:
         if isinstance(node.operator, cst.Add | cst.Subtract) and _zero(node.right):
@@ -72,8 +102,13 @@ class Units:
         left, right = self.of(node.left), self.of(node.right)
         if "unknown" in (left, right):
             return "unknown"
+        if isinstance(node.operator, cst.Add | cst.Subtract) and left != right:
+            # oTree: Currency - 20 subtracts 20 units of the currency (and Currency - score
+            # score units): the plain number is made minor units
+            self.to_scale.add(id(node.right if left == "amount" else node.left))
+            return "amount"
         if isinstance(node.operator, cst.Add | cst.Subtract):
-            return left if left == right else "unknown"  # oTree: Currency + 5 adds $5
+            return left
         if isinstance(node.operator, cst.Multiply):
             return "unknown" if left == right == "amount" else (
                 "amount" if "amount" in (left, right) else "number")
@@ -94,3 +129,51 @@ class Units:
 
 def _zero(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Integer | cst.Float) and float(node.value) == 0
+
+
+def constant_unit(value: cst.BaseExpression) -> Unit:
+    """A constant's unit: ``number`` for a number or a list, tuple or dict of numbers."""
+    if isinstance(value, cst.Integer | cst.Float):
+        return "number"
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        return constant_unit(value.expression)
+    items: list[cst.BaseExpression] = []
+    if isinstance(value, cst.List | cst.Tuple):
+        items = [element.value for element in value.elements
+                 if isinstance(element, cst.Element)]
+    elif isinstance(value, cst.Dict):
+        items = [element.value for element in value.elements
+                 if isinstance(element, cst.DictElement)]
+    if items and all(constant_unit(item) == "number" for item in items):
+        return "number"
+    return "unknown"
+
+
+class _Scaler(cst.CSTTransformer):
+    """The plain numbers ``Units`` noted, in minor units: a literal converted, any other
+    expression multiplied."""
+
+    def __init__(self, numbers: Collection[int], scale: int) -> None:
+        super().__init__()
+        self.numbers = numbers
+        self.scale = scale
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+                 ) -> Any:
+        if id(original_node) not in self.numbers or not isinstance(
+                updated_node, cst.BaseExpression):
+            return updated_node
+        if isinstance(updated_node, cst.Integer | cst.Float):
+            value = Decimal(updated_node.value.replace("_", "")) * self.scale
+            return (cst.Integer(str(int(value))) if value == int(value)
+                    else cst.Float(str(value)))
+        inner = updated_node if isinstance(updated_node, cst.Name | cst.Attribute | cst.Call
+                                           | cst.Subscript) else updated_node.with_changes(
+            lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return cst.BinaryOperation(inner, cst.Multiply(), cst.Integer(str(self.scale)))
+
+
+def scaled(node: cst.BaseExpression, numbers: Collection[int], scale: int
+           ) -> cst.BaseExpression:
+    """``node`` with the plain ``numbers`` in it (by id) multiplied by ``scale``."""
+    return node.visit(_Scaler(numbers, scale)) if numbers else node  # type: ignore[return-value]
