@@ -201,6 +201,7 @@ def test_without_points_plain_numbers_made_amounts_become_minor_units(tmp_path):
         wage = player.bid
         player.payoff = wage - 20
         player.payoff = player.score * C.RATES[1]
+        player.payoff = player.bid - player.score
 """).replace("    ENDOWMENT = cu(100)\n", "    ENDOWMENT = cu(100)\n    RATES = {1: 3, 2: 4}\n")
     source = otree_project(tmp_path, {"settings.py": settings, "game/__init__.py": game})
     dest, output = imported(tmp_path, source)
@@ -212,7 +213,8 @@ def test_without_points_plain_numbers_made_amounts_become_minor_units(tmp_path):
                  "        player.payoff = player.score * 100 + player.amount",
                  "        player.payoff += max(player.bid, 0)",
                  "        player.payoff = wage - 2000",  # Currency - 20 took 20 dollars off
-                 "        player.payoff = (player.score * C.RATES[1]) * 100"):
+                 "        player.payoff = (player.score * C.RATES[1]) * 100",
+                 "        player.payoff = player.bid - player.score * 100"):
         assert line in lines, line
     scaled = lines.index("        player.payoff = (player.score * 2) * 100") + 1
     assert (f"game/__init__.py:{scaled}: an amount set to a plain number: oTree read it in "
