@@ -199,8 +199,15 @@ def _app_folders(root: Path) -> list[Path]:
     return sorted(
         path for path in root.iterdir()
         if path.is_dir() and (path / "__init__.py").is_file()
-        and not path.name.startswith(("_", "."))
+        and not path.name.startswith(("_", ".")) and not _test_suite(path)
     )
+
+
+def _test_suite(folder: Path) -> bool:
+    """A project's own pytest suite (``tests/`` with ``test_*.py`` or ``conftest.py``), which
+    a package ``__init__.py`` does not make an app (no app may be called tests anyway)."""
+    return folder.name in ("test", "tests") and (
+        (folder / "conftest.py").is_file() or any(folder.glob("test_*.py")))
 
 
 def _import(project: Project, name: str, file: Path) -> types.ModuleType | None:

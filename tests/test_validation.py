@@ -1172,6 +1172,15 @@ def test_otree_names_in_folders_the_project_does_not_import_are_not_reported(pro
     assert [(p.code, p.where) for p in found] == [("LC200", "tools/scoring.py:2")]
 
 
+def test_a_pytest_suite_that_is_a_package_is_not_an_app(problems_of):
+    # kiante-fernandez/otree-et: tests/__init__.py beside test_*.py was loaded as app 'tests'
+    assert problems_of({**project_files(), "tests/__init__.py": "",
+                        "tests/test_game.py": "def test_it():\n    pass\n"}) == []
+    # a folder called tests that is no test suite is still an app, with a name labctl keeps
+    found = problems_of({**project_files(), "tests/__init__.py": "import labctl\n"}, "other")
+    assert [p.where for p in found] == ["tests/__init__.py"] and found[0].code == "LC124"
+
+
 
 def test_an_app_that_stops_python_on_import_is_a_problem_at_its_line(problems_of):
     # qwiglydee's real-effort tasks: raise SystemExit("pip install Pillow") when it is missing
