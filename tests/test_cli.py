@@ -168,6 +168,13 @@ def test_test_leaves_out_an_app_folder_no_session_type_plays_when_it_has_problem
     assert played.exit_code == 0, played.output
     assert "Left out: unfinished (no session type plays it" in played.output
 
+    played = target / "my_app" / "__init__.py"
+    original = played.read_text()
+    played.write_text("from .. import unfinished\n" + original)  # a played app needs it
+    refused = invoke("test", "demo", target)
+    assert refused.exit_code == 1 and "the project has" in refused.output
+    played.write_text(original)
+
     sessions = target / "sessions.py"
     sessions.write_text(sessions.read_text().replace('["my_app"]', '["my_app", "unfinished"]'))
     refused = invoke("test", "demo", target)

@@ -59,6 +59,9 @@ def load_valid_project(project_dir: Path) -> Project:
     unplayed = _unplayed_folders(project)
     aside = [p for p in problems if _folder_of(p, project.root) in unplayed]
     blocking = [p for p in problems if p not in aside]
+    played = {name for kind in project.session_types for name in kind.app_sequence}
+    if aside and not played <= set(project.apps):  # a played app that failed with them
+        blocking = problems
     if blocking:
         console.print(problem_table(problems, project.root))
         raise ValidationFailed(blocking)
