@@ -166,7 +166,7 @@ def test_test_leaves_out_an_app_folder_no_session_type_plays_when_it_has_problem
 
     played = invoke("test", "demo", target)
     assert played.exit_code == 0, played.output
-    assert "Left out: unfinished (no session type plays it" in played.output
+    assert "Left out: unfinished (not played here; 1 problem" in played.output
 
     played = target / "my_app" / "__init__.py"
     original = played.read_text()
@@ -179,3 +179,22 @@ def test_test_leaves_out_an_app_folder_no_session_type_plays_when_it_has_problem
     sessions.write_text(sessions.read_text().replace('["my_app"]', '["my_app", "unfinished"]'))
     refused = invoke("test", "demo", target)
     assert refused.exit_code == 1 and "the project has" in refused.output
+
+
+def test_test_leaves_out_the_apps_of_other_session_types_with_problems(tmp_path):
+    # oTree runs a session config whatever another config's apps hold; so does labctl test
+    target = tmp_path / "mylab"
+    invoke("new-project", target)
+    invoke("new-app", "unfinished", "--project", target)
+    (target / "unfinished" / "Results.html").unlink()  # a page without its template (LC133)
+    sessions = target / "sessions.py"
+    sessions.write_text(sessions.read_text().replace(
+        "SESSION_TYPES = [", 'SESSION_TYPES = [\n    SessionType(name="later", '
+        'app_sequence=["unfinished"]),'))
+
+    played = invoke("test", "demo", target)
+    assert played.exit_code == 0, played.output
+    assert "Left out: unfinished (not played here; 1 problem" in played.output
+    refused = invoke("test", "later", target)
+    assert refused.exit_code == 1 and "LC133" in refused.output
+

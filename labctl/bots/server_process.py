@@ -50,7 +50,7 @@ class ServerProcess:
         command = [sys.executable, "-m", "labctl", "run", self.session_type,
                    "-n", str(self.participants), "--seed", str(self.seed),
                    "--host", "127.0.0.1", "--port", str(self.port), "--db", str(self.db_path),
-                   "--project", str(self.project_root), "--no-qr"]
+                   "--project", str(self.project_root), "--no-qr", "--only"]
         # the server's output is read here (session code, links): plain text, never the
         # terminal codes rich writes when told its pipe is a terminal
         env = {name: value for name, value in os.environ.items() if name not in PLAIN_OUTPUT}

@@ -49,7 +49,8 @@ def test(
     """
     from ..bots import run_bots
 
-    project = load_valid_project(project_folder.project_folder(project_arg, project_dir))
+    project = load_valid_project(project_folder.project_folder(project_arg, project_dir),
+                                 session_type)
     declared = project.session_type(session_type)
     count = participants or project.participant_count(declared)
     options: dict[str, Any] = {}

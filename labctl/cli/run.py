@@ -65,6 +65,9 @@ def run(
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="Server processes on "
                                 "the same port (needs a PostgreSQL --db): for thousands of "
                                 "participants online."),
+    only: bool = typer.Option(False, "--only", hidden=True, help="labctl test's server: "
+                              "problems in other session types' apps do not stop it, and "
+                              "those session types are not offered."),
 ) -> None:
     """Create a session and serve it to the lab: prints the admin URL, password and links.
 
@@ -85,7 +88,8 @@ def run(
     given = os.environ.get("LABCTL_ADMIN_PASSWORD")
     if given:
         require_strong(given)  # before the database is touched
-    project = load_valid_project(project_folder.project_folder(project_arg, project_dir))
+    project = load_valid_project(project_folder.project_folder(project_arg, project_dir),
+                                 session_type if only else None)
     target = chosen(db) or project.root / "labctl.db"
     refuse_on_sqlite(workers, is_url(target))  # before the database is touched
     store = open_store(target)

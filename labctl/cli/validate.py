@@ -47,19 +47,21 @@ def validate(
         project.unload()
 
 
-def load_valid_project(project_dir: Path) -> Project:
+def load_valid_project(project_dir: Path, session_type: str | None = None) -> Project:
     """The project in ``project_dir``, for a command that runs it (``run``, ``test``); if it
     has problems, they are printed as a table and ``ValidationFailed`` is raised.
 
-    Problems only in app folders that no session type plays do not stop it, as oTree never
-    loads such an app: they are named in a warning, and those apps are left out of the run
-    (``labctl validate`` still lists every problem)."""
+    Problems only in app folders that will not be played do not stop it, as oTree loads only
+    the apps of its session configs: folders no session type plays, and for ``labctl test``
+    (``session_type``) those of other session types. They are named in a warning, and apps
+    no session type plays are left out (``labctl validate`` still lists every problem)."""
     project = load_project(project_dir)
     problems = validate_project(project)
-    unplayed = _unplayed_folders(project)
-    aside = [p for p in problems if _folder_of(p, project.root) in unplayed]
+    played = {name for kind in _chosen(project, session_type) for name in kind.app_sequence}
+    folders = {path.name for path in project.root.iterdir()
+               if path.is_dir() and (path / "__init__.py").is_file()}
+    aside = [p for p in problems if _folder_of(p, project.root) in folders - played]
     blocking = [p for p in problems if p not in aside]
-    played = {name for kind in project.session_types for name in kind.app_sequence}
     if aside and not played <= set(project.apps):  # a played app that failed with them
         blocking = problems
     if blocking:
@@ -67,18 +69,25 @@ def load_valid_project(project_dir: Path) -> Project:
         raise ValidationFailed(blocking)
     if aside:
         names = sorted({_folder_of(p, project.root) or "" for p in aside})
-        console.print(f"[yellow]Left out:[/] {', '.join(names)} (no session type plays "
-                      f"{'them' if len(names) > 1 else 'it'}; {len(aside)} problem"
-                      f"{'s' if len(aside) != 1 else ''}: see `labctl validate`)")
-        project.apps = {name: spec for name, spec in project.apps.items() if name not in names}
+        # a session type that plays one of them is not offered (the admin could start one)
+        withdrawn = [kind.name for kind in project.session_types
+                     if set(kind.app_sequence) & set(names)]
+        console.print(f"[yellow]Left out:[/] {', '.join(names)} (not played "
+                      f"{'here' if session_type else 'by any session type'}; {len(aside)} "
+                      f"problem{'s' if len(aside) != 1 else ''}: see `labctl validate`)"
+                      + (f"; session types not offered: {', '.join(withdrawn)}"
+                         if withdrawn else ""))
+        project.session_types = [kind for kind in project.session_types
+                                 if kind.name not in withdrawn]
+        project.apps = {name: spec for name, spec in project.apps.items()
+                        if name not in names}
     return project
 
 
-def _unplayed_folders(project: Project) -> set[str]:
-    """App folders (with an ``__init__.py``) that no session type lists."""
-    played = {name for kind in project.session_types for name in kind.app_sequence}
-    return {path.name for path in project.root.iterdir() if path.is_dir()
-            and (path / "__init__.py").is_file() and path.name not in played}
+def _chosen(project: Project, session_type: str | None) -> list[SessionType]:
+    """The session type to be played, or all of them."""
+    chosen = [kind for kind in project.session_types if kind.name == session_type]
+    return chosen or project.session_types
 
 
 def _folder_of(problem: Problem, root: Path) -> str | None:

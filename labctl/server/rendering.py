@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import traceback
 from collections.abc import Callable
 from decimal import Decimal
@@ -28,6 +29,7 @@ from ..money import format_money, format_points
 from ..otree_templates import FRAGMENT_PREFIX, PAGE_PREFIX, translate
 from ..page_marker import attributes as marker_attributes
 from ..project import Project
+from .bound_form import BoundField, BoundForm
 from .experimenter_chat import chat_box
 from .widgets import FieldInput, render_field, render_next_button
 
@@ -72,10 +74,28 @@ class AppTemplateLoader(jinja2.BaseLoader):
         if not path.is_relative_to(home.resolve()) or not path.is_file():
             raise jinja2.TemplateNotFound(template)
         source = translate(path.read_text(encoding="utf-8"))
+        if not fragment:  # a page extending another app page is that page: with the layout
+            source = _EXTENDS.sub(lambda found: self._page_extends(found, app), source)
         if not fragment and "{% extends" not in source:
             source = '{% extends "' + (WAIT_LAYOUT if wait else LAYOUT) + '" %}' + source
         mtime = path.stat().st_mtime
         return source, str(path), lambda: _unchanged(path, mtime)
+
+
+    def _page_extends(self, found: re.Match[str], app: str) -> str:
+        """``{% extends "other_app/Page.html" %}`` in a page template: the page version of
+        that template (``app:...``), so the page keeps labctl's layout, as oTree's page that
+        extends another page does; labctl's own layouts stay as they are."""
+        target = found["target"]
+        if target.startswith(("labctl/", PAGE_PREFIX, FRAGMENT_PREFIX, WAIT_PAGE_PREFIX)):
+            return found[0]
+        first, slash, _ = target.partition("/")
+        page = target if slash and first in self.project.apps else f"{app}/{target}"
+        return found[0].replace(found["quoted"], f'"{PAGE_PREFIX}{page}"')
+
+
+#: ``{% extends "target" %}`` as written in a template
+_EXTENDS = re.compile(r"""\{%-?\s*extends\s+(?P<quoted>(['"])(?P<target>[^'"]+)\2)\s*-?%\}""")
 
 
 def app_template_name(app: str, file: str) -> str:
@@ -233,8 +253,8 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
                           step, _bound(field, field_min(field), digits),
                           _bound(field, field_max(field), digits))
 
-    def formfield(name: str | Field, label: str | None = None) -> Markup:
-        if isinstance(name, Field):  # oTree's {{ for field in form }}{{ formfield field }}
+    def formfield(name: str | Field | BoundField, label: str | None = None) -> Markup:
+        if isinstance(name, Field | BoundField):  # {{ for field in form }}{{ formfield field }}
             name = name.name
         matches = [f for f in view.fields if f.name == name]
         if not matches:
@@ -260,7 +280,9 @@ def render_page(view: PageView, csrf: str, errors: dict[str, str] | None = None,
         "subsession": view.subsession, "participant": view.participant,
         "session": view.session, "C": view.step.app.constants() if view.step else None,
         "formfields": formfields, "formfield": formfield, "next_button": next_button,
-        "form": view.fields,
+        "form": BoundForm([f.name for f in view.fields],
+                          lambda name: field_input(next(f for f in view.fields
+                                                        if f.name == name))),
         "money": money_formatter(view), "csrf_token": csrf,
         "form_error": errors.get(FORM_ERROR), "has_errors": bool(errors),
         **view.extra,

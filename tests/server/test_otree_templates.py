@@ -203,3 +203,53 @@ def test_djangos_filter_arguments_render_as_in_otree(serve):
     assert response.status_code == 200, response.text
     assert "<p id='age'>not yet</p>" in response.text  # player.age is None until answered
     assert "<p id='names'>a, b</p>" in response.text
+
+
+PRICE_LIST_GAME = GAME.replace(
+    '    age = fields.Integer(min=0, max=120, label="Your age?")\n',
+    '    age = fields.Integer(min=0, max=120, label="Your age?")\n'
+    '    row_1 = fields.Text(choices=[("A", "10% of 20"), ("B", "10% of 39")], label="1")\n'
+    '    row_2 = fields.Text(choices=[("A", "20% of 20"), ("B", "20% of 39")], label="2")\n'
+).replace('form_fields = ["age"]', 'form_fields = ["row_1", "row_2"]')
+PRICE_LIST = """\
+{{ block title }}Lotteries{{ endblock }}
+{{ block content }}
+<table>{{ for field in form }}
+  <tr><th>{{ field.label }}</th>{{ for choice in field }}
+    <td>{{ choice }} {{ choice.label }}</td>{{ endfor }}</tr>
+{{ endfor }}</table>
+<p id="named">{{ form.row_2.label.text }}</p>
+{{ next_button }}
+{{ endblock }}
+"""
+
+
+def test_a_price_list_laid_out_from_the_forms_choices_posts_its_answers(serve):
+    # oTree's radio table: each choice of each field is its own <input> and <label>
+    participant, engine = serve(PRICE_LIST, **{"game/__init__.py": PRICE_LIST_GAME})
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert '<th><label for="id_row_1">1</label></th>' in response.text
+    assert ('<td><input type="radio" name="row_2" value="B" id="id_row_2-1" required> '
+            '<label for="id_row_2-1">20% of 39</label></td>') in response.text
+    assert '<p id="named">2</p>' in response.text
+    page = participant.get()
+    assert participant.submit({"row_1": "A", "row_2": "B"}, page).status_code in (200, 303)
+    rows = engine.store.db.execute("SELECT row_1, row_2 FROM game_player").fetchall()
+    assert [tuple(row) for row in rows] == [("A", "B")]
+
+
+def test_a_page_extending_another_page_template_keeps_the_layout(serve):
+    # oTree: {% extends "game/Base.html" %} makes this page the base page with its blocks
+    base = ("{% block title %}Base{% endblock %}{% block content %}<p id='base'>Base</p>"
+            "{% block extra %}{% endblock %}{{ formfields() }}{{ next_button() }}"
+            "{% endblock %}")
+    participant, _ = serve('{% extends "game/Base.html" %}{% block title %}Ask{% endblock %}'
+                           "{% block extra %}<p id='extra'>Extra</p>{% endblock %}",
+                           **{"game/Base.html": base})
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert response.text.lower().count("<!doctype") == 1
+    assert "<title>Ask</title>" in response.text
+    assert "<p id='base'>Base</p><p id='extra'>Extra</p>" in response.text
+    assert response.text.count('name="csrf_token"') == 1
