@@ -202,6 +202,7 @@ def test_without_points_plain_numbers_made_amounts_become_minor_units(tmp_path):
         player.payoff = wage - 20
         player.payoff = player.score * C.RATES[1]
         player.payoff = player.bid - player.score
+        player.payoff = player.score * player.session.config['real_world_currency_per_point']
 """).replace("    ENDOWMENT = cu(100)\n", "    ENDOWMENT = cu(100)\n    RATES = {1: 3, 2: 4}\n")
     source = otree_project(tmp_path, {"settings.py": settings, "game/__init__.py": game})
     dest, output = imported(tmp_path, source)
@@ -209,14 +210,21 @@ def test_without_points_plain_numbers_made_amounts_become_minor_units(tmp_path):
     for line in ("    bid = fields.Money(initial=100, max=2000)",
                  "        player.payoff = 1000",
                  "        player.payoff = player.amount + C.ENDOWMENT - player.bid",
-                 "        player.payoff = (player.score * 2) * 100",
-                 "        player.payoff = player.score * 100 + player.amount",
+                 "        player.payoff = round((player.score * 2) * 100)",
+                 "        player.payoff = round(player.score * 100) + player.amount",
                  "        player.payoff += max(player.bid, 0)",
                  "        player.payoff = wage - 2000",  # Currency - 20 took 20 dollars off
-                 "        player.payoff = (player.score * C.RATES[1]) * 100",
-                 "        player.payoff = player.bid - player.score * 100"):
+                 "        player.payoff = round((player.score * C.RATES[1]) * 100)",
+                 "        player.payoff = player.bid - round(player.score * 100)",
+                 "        player.payoff = round((player.score * player.session.config["
+                 "'real_world_currency_per_point']) * 100)"):
         assert line in lines, line
-    scaled = lines.index("        player.payoff = (player.score * 2) * 100") + 1
+    project = load_project(dest)
+    try:  # apps read the rate without points too (oTree's config had it): still there
+        assert project.session_types[0].params["real_world_currency_per_point"] == 1.0
+    finally:
+        project.unload()
+    scaled = lines.index("        player.payoff = round((player.score * 2) * 100)") + 1
     assert (f"game/__init__.py:{scaled}: an amount set to a plain number: oTree read it in "
             "units of the currency") in output
 

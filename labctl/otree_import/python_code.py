@@ -739,12 +739,9 @@ class _Rewriter(cst.CSTTransformer):
         if unit == "number":
             self.note(CHANGE_MARK, f"{what} a plain number: oTree read it in units of the "
                       "currency and labctl's amounts are minor units, so it is times "
-                      f"{self.amounts.scale}")
-            times: cst.BaseExpression = cst.BinaryOperation(
-                _parenthesized(value), cst.Multiply(), cst.Integer(str(self.amounts.scale)))
-            if _divides(value, fractional=self.fractional,
-                        functions=self.amounts.fractional_functions):
-                times = cst.Call(func=cst.Name("round"), args=[cst.Arg(value=times)])
+                      f"{self.amounts.scale}, rounded (0.07 * 100 is 7.000000000000001)")
+            times = cst.Call(func=cst.Name("round"), args=[cst.Arg(value=cst.BinaryOperation(
+                _parenthesized(value), cst.Multiply(), cst.Integer(str(self.amounts.scale))))])
             self.converted.add(id(times))
             return times
         self.note(MANUAL_MARK, f"{what} a value the import cannot tell is already an amount: "

@@ -299,6 +299,10 @@ def _session_type(config: dict[str, Any], settings: Settings, taken: set[str]) -
     if config.get("doc"):
         arguments["doc"] = str(config["doc"]).strip()
     params = {key: value for key, value in config.items() if key not in CONFIG_KEYS}
+    if not settings.use_points and "real_world_currency_per_point" in config:
+        # without points labctl has no rate, yet apps read it (payoff = score * rate):
+        # session.config gives it as oTree did
+        params["real_world_currency_per_point"] = config["real_world_currency_per_point"]
     if params:
         arguments["params"] = params
     lines = [f"    {MANUAL_MARK}{mark}" for mark in marks]

@@ -19,6 +19,10 @@ import libcst as cst
 
 Unit = Literal["amount", "number", "unknown"]
 
+#: ``session.config`` values the import knows the unit of
+CONFIG_UNITS: dict[str | bytes, Unit] = {"real_world_currency_per_point": "number",
+                                         "participation_fee": "amount"}
+
 #: calls whose result has the unit their arguments share
 SAME_UNIT_CALLS = frozenset({"min", "max", "abs", "round", "sum", "int", "float"})
 
@@ -84,8 +88,14 @@ class Units:
         return "number" if name in self.number_fields else "unknown"
 
     def _item(self, node: cst.Subscript) -> Unit:
-        """``C.RATES[e]``: an item of a constant holds the constant's unit."""
+        """``C.RATES[e]``: an item of a constant holds the constant's unit; of
+        ``session.config``, the rate is a number and the participation fee an amount."""
         value = node.value
+        if isinstance(value, cst.Attribute) and value.attr.value == "config" \
+                and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) \
+                and isinstance(node.slice[0].slice.value, cst.SimpleString):
+            return CONFIG_UNITS.get(node.slice[0].slice.value.evaluated_value, "unknown")
+
         if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) \
                 and value.value.value == "C":
             if value.attr.value in self.amount_constants:
@@ -170,7 +180,8 @@ class _Scaler(cst.CSTTransformer):
         inner = updated_node if isinstance(updated_node, cst.Name | cst.Attribute | cst.Call
                                            | cst.Subscript) else updated_node.with_changes(
             lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        return cst.BinaryOperation(inner, cst.Multiply(), cst.Integer(str(self.scale)))
+        return cst.Call(func=cst.Name("round"), args=[cst.Arg(value=cst.BinaryOperation(
+            inner, cst.Multiply(), cst.Integer(str(self.scale))))])
 
 
 def scaled(node: cst.BaseExpression, numbers: Collection[int], scale: int
