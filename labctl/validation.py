@@ -52,6 +52,7 @@ from .project import Project
 from .records import BUILTIN_COLUMNS, Group, Player, Record, Subsession
 from .room import Room
 from .session_type import COMMA_LANGUAGES, POINT_LANGUAGES, SessionType, decimal_mark_of
+from .template_filters import OTREE_FILTERS
 
 __all__ = ["RESERVED_APP_NAMES", "validate_project"]
 
@@ -439,8 +440,10 @@ def _form_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
 
 
 def _template_environment(spec: AppSpec) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(spec.folder), autoescape=True,
-                              extensions=["jinja2.ext.i18n"])
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(spec.folder),
+                                     autoescape=True, extensions=["jinja2.ext.i18n"])
+    environment.filters.update(OTREE_FILTERS, title_text=str)  # as the server has them
+    return environment
 
 
 def _template_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
@@ -456,7 +459,14 @@ def _template_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
                            f"create {page.template_file()} in the app folder, or set "
                            "template_name")]
     try:
-        _template_environment(spec).parse(translate(path.read_text(encoding="utf-8")))
+        source = translate(path.read_text(encoding="utf-8"))
+        environment = _template_environment(spec)
+        environment.parse(source)
+        environment.compile(source)  # a filter or test neither Jinja nor labctl has
+    except jinja2.TemplateAssertionError as exc:
+        return [Problem.at("LC134", (str(path), exc.lineno), f"template: {exc.message}",
+                           "labctl's filters are Jinja's and oTree's to0, to1, to2 and json; "
+                           "format the value in vars_for_template instead")]
     except jinja2.TemplateSyntaxError as exc:
         if untranslated(path.read_text(encoding="utf-8")):
             return []  # an oTree tag without translation: LC170 names it and its spelling

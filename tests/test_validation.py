@@ -340,6 +340,10 @@ RULE_CASES = [
                  "LC134", "game/Ask.html:3",
                  "template syntax error: Encountered unknown tag 'nextbutton'",
                  id="LC134-syntax"),
+    pytest.param({**project_files(), "game/Ask.html": "<p>Age</p>\n{{ formfields() }}\n"
+                                                      "{{ player.age|to3 }}\n"},
+                 "LC134", "game/Ask.html:3", "template: No filter named 'to3'.",
+                 id="LC134-unknown-filter"),
     pytest.param({**project_files(), "game/Ask.html": b"<p>\xe2ge</p>\n{{ formfields() }}\n"},
                  "LC134", "game/Ask.html", "template is not UTF-8 text", id="LC134-encoding"),
     pytest.param(project_files(page='form_fields = ["age"]\n    template_name = "../x.html"'),

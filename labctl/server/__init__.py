@@ -24,6 +24,7 @@ from ..otree_templates import join_path_for
 from ..participant_urls import LIVE_ROUTE, SHARED_ROUTE, SOCKET_ROUTE
 from ..storage.admin_logins import AdminLogins
 from ..storage.sqlite import StorageError
+from ..template_filters import OTREE_FILTERS
 from . import (
     admin,
     api,
@@ -96,6 +97,7 @@ def create_app(engine: Engine, admin_password: str | None = None,
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["page_marker"] = page_marker
     app.jinja_env.filters["title_text"] = title_text
+    app.jinja_env.filters.update(OTREE_FILTERS)
     _app_static_files(app, engine)
     _speak_participants_language(app, engine)
     app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, AppTemplateLoader(engine.project)])

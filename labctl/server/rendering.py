@@ -409,8 +409,15 @@ class TemplateCache(dict):
         environment.globals = self.globals  # before any template is loaded: they chain to it
 
     def add(self, name: str) -> None:
-        """Compile template ``name`` (from the environment's loaders) into the cache."""
-        self[name] = self.environment.get_template(name)
+        """Compile template ``name`` (from the environment's loaders) into the cache; a
+        template that does not compile is the app's mistake, named at its file and line."""
+        try:
+            self[name] = self.environment.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:  # TemplateAssertionError: a filter missing
+            where = SourceLocation(Path(exc.filename or name), exc.lineno)
+            raise ResearcherCodeError(f"template: {exc.message}", where,
+                                      "run `labctl validate`, which names each such line"
+                                      ) from exc
 
     def __setitem__(self, name: str, template: jinja2.Template) -> None:
         if self.frozen:

@@ -253,3 +253,16 @@ def test_a_page_extending_another_page_template_keeps_the_layout(serve):
     assert "<title>Ask</title>" in response.text
     assert "<p id='base'>Base</p><p id='extra'>Extra</p>" in response.text
     assert response.text.count('name="csrf_token"') == 1
+
+
+def test_otrees_number_and_json_filters_render(serve):
+    # {{ time_limit|to0 }} failed to compile when a participant opened the page
+    participant, _ = serve(
+        "{% block title %}Ask{% endblock %}{% block content %}"
+        "<p id='r'>{{ 2.5|to0 }} {{ 0.5|to2 }} {{ 1.25|to1 }} {{ none|to2 }}</p>"
+        "<p id='j' data-x='{{ {\"a\": [1, \"<b>\"]}|json }}'></p>"
+        "{{ formfields() }}{{ next_button() }}{% endblock %}")
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert "<p id='r'>3 0.50 1.3 </p>" in response.text  # half up, as oTree rounds
+    assert "data-x='{\"a\": [1, \"\\u003cb\\u003e\"]}'" in response.text
