@@ -203,6 +203,8 @@ def test_without_points_plain_numbers_made_amounts_become_minor_units(tmp_path):
         player.payoff = player.score * C.RATES[1]
         player.payoff = player.bid - player.score
         player.payoff = player.score * player.session.config['real_world_currency_per_point']
+        if player.payoff >= 10 and 0 < player.bid < 2.5:
+            player.payoff = 2.555
 """).replace("    ENDOWMENT = cu(100)\n", "    ENDOWMENT = cu(100)\n    RATES = {1: 3, 2: 4}\n")
     source = otree_project(tmp_path, {"settings.py": settings, "game/__init__.py": game})
     dest, output = imported(tmp_path, source)
@@ -217,7 +219,9 @@ def test_without_points_plain_numbers_made_amounts_become_minor_units(tmp_path):
                  "        player.payoff = round((player.score * C.RATES[1]) * 100)",
                  "        player.payoff = player.bid - round(player.score * 100)",
                  "        player.payoff = round((player.score * player.session.config["
-                 "'real_world_currency_per_point']) * 100)"):
+                 "'real_world_currency_per_point']) * 100)",
+                 "        if player.payoff >= 1000 and 0 < player.bid < 250:",
+                 "            player.payoff = 255.5"):  # refused when it runs, never cut off
         assert line in lines, line
     project = load_project(dest)
     try:  # apps read the rate without points too (oTree's config had it): still there
@@ -234,7 +238,9 @@ def test_without_points_a_value_of_unknown_unit_made_an_amount_is_marked(tmp_pat
     game = GAME.replace("player.payoff = player.amount",
                         "bonus = len(player.participant.vars)\n"
                         "        player.payoff = bonus\n"
-                        "        player.participant.payoff = bonus")
+                        "        player.participant.payoff = bonus\n"
+                        "        if player.payoff > bonus:\n"
+                        "            pass")
     source = otree_project(tmp_path, {"settings.py": settings, "game/__init__.py": game})
     dest, output = imported(tmp_path, source, expect_exit=1)
     lines = text_of(dest / "game/__init__.py").splitlines()
@@ -243,6 +249,8 @@ def test_without_points_a_value_of_unknown_unit_made_an_amount_is_marked(tmp_pat
         marked = lines.index(line) + 1
         assert (f"game/__init__.py:{marked}: an amount set to a value the import cannot tell "
                 "is already an amount") in output
+    compared = lines.index("        if player.payoff > bonus:") + 1
+    assert f"game/__init__.py:{compared}: an amount compared with a value that may be" in output
 
 
 def test_a_room_without_labels_is_left_commented_and_listed(tmp_path):

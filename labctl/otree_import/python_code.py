@@ -21,7 +21,7 @@ import libcst as cst
 from .column_names import rename_clashing_fields
 from .report import CHANGE_MARK, MANUAL_MARK
 from .settings import READ_SETTINGS
-from .units import Units, constant_unit, scaled
+from .units import Units, constant_unit, function_units, scaled
 
 __all__ = ["Amounts", "amount_names", "rewrite"]
 
@@ -92,11 +92,15 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     rewriter.fractional = _fractional_constants(module)
     finder = _MoneyFinder()
     module.visit(finder)
-    rewriter.units = Units(money=money, amount_constants=frozenset(finder.constants),
-                           amount_functions=amount_functions,
-                           number_fields=frozenset(finder.number_fields - money),
-                           converted=rewriter.converted,
-                           number_constants=frozenset(finder.number_constants))
+    returns = _ReturnFinder()
+    module.visit(returns)
+    units = Units(money=money, amount_constants=frozenset(finder.constants),
+                  function_units={}, number_fields=frozenset(finder.number_fields - money),
+                  converted=rewriter.converted,
+                  number_constants=frozenset(finder.number_constants),
+                  currency=frozenset(finder.currency))
+    function_units(units, returns.returns)
+    rewriter.units = units
     return module.visit(rewriter).code, rewriter.removed
 
 
@@ -347,7 +351,7 @@ class _Rewriter(cst.CSTTransformer):
         #: ids of the literals made minor units here (``cu(10)`` -> ``1000``): amounts
         self.converted: set[int] = set()
         #: amounts and plain numbers of the module (``units``), set by ``rewrite``
-        self.units = Units((), (), (), (), self.converted)
+        self.units = Units((), (), {}, (), self.converted)
 
     # -- notes as comments above their statement ---------------------------------------------
 
@@ -719,8 +723,11 @@ class _Rewriter(cst.CSTTransformer):
         return _parenthesized(value)
 
     def _converted(self, scaled: Decimal) -> cst.BaseExpression:
-        """A literal amount the import made whole points or minor units."""
-        node: cst.BaseExpression = cst.Integer(str(int(abs(scaled))))
+        """A literal amount the import made points or minor units (a fraction of one stays a
+        fraction, which labctl refuses as an amount when it runs, rather than cut off)."""
+        node: cst.BaseExpression = (
+            cst.Integer(str(int(abs(scaled)))) if scaled == scaled.to_integral_value()
+            else cst.Float(format(abs(scaled).normalize(), "f")))
         if scaled < 0:
             node = cst.UnaryOperation(cst.Minus(), node)
         self.converted.add(id(node))
@@ -833,6 +840,31 @@ class _Rewriter(cst.CSTTransformer):
             operator=cst.AddAssign(),
             value=cst.BinaryOperation(left=_parenthesized(value), operator=cst.Subtract(),
                                       right=target))
+
+    def leave_Comparison(self, original_node: cst.Comparison, updated_node: cst.Comparison
+                         ) -> cst.Comparison:
+        """Without points, ``group.total >= 10`` compared with 10 units of the currency in
+        oTree: the literal is made minor units; a plain number that is not a literal, which
+        the import cannot convert with certainty, is marked."""
+        if self.amounts.points or self.bots:
+            return updated_node
+        sides = [updated_node.left, *(target.comparator
+                                      for target in updated_node.comparisons)]
+        units = [self.units.of_expression(side) for side in sides]
+        if "amount" not in units:
+            return updated_node
+        numbers = [i for i, (side, unit) in enumerate(zip(sides, units, strict=True))
+                   if unit != "amount" and not _zero(side)]
+        if any(_number(sides[i]) is None for i in numbers):
+            self.note(MANUAL_MARK, "an amount compared with a value that may be a plain "
+                      "number: without points oTree read a number in units of the currency, "
+                      "and labctl's amounts are minor units: write it in minor units")
+            return updated_node
+        scaled_sides = [self._converted(_number(side) * self.amounts.scale)  # type: ignore
+                        if i in numbers else side for i, side in enumerate(sides)]
+        return updated_node.with_changes(left=scaled_sides[0], comparisons=[
+            target.with_changes(comparator=side) for target, side
+            in zip(updated_node.comparisons, scaled_sides[1:], strict=True)])
 
     def leave_AugAssign(self, original_node: cst.AugAssign, updated_node: cst.AugAssign
                         ) -> cst.AugAssign:
@@ -979,6 +1011,10 @@ class _DivisionFinder(cst.CSTVisitor):
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
+
+
+def _zero(node: cst.BaseExpression) -> bool:
+    return _number(node) == 0
 
 
 def _bare(node: cst.BaseExpression) -> cst.BaseExpression:

@@ -35,14 +35,16 @@ class Units:
     money: Collection[str]
     #: constants of ``C`` set with ``cu()``
     amount_constants: Collection[str]
-    #: functions whose result the module assigns to amounts
-    amount_functions: Collection[str]
+    #: the module's functions by the unit all their ``return``s share (``function_units``)
+    function_units: dict[str, Unit]
     #: fields that are not money (integers, floats, ...)
     number_fields: Collection[str]
     #: ids of the literals the import already made minor units (``cu(10)`` -> ``1000``)
     converted: Collection[int]
     #: constants of ``C`` that hold plain numbers (``RATES = {1: 0.5}``)
     number_constants: Collection[str] = ()
+    #: oTree's Currency and the module's names for it: ``cu(x)`` is an amount
+    currency: Collection[str] = ("cu", "Currency")
     #: per function being rewritten (innermost last): its local names' units, from the
     #: assignments seen so far (``wage = group.wage_offer`` makes ``wage`` an amount)
     scopes: list[dict[str, Unit]] = field(default_factory=list)
@@ -128,8 +130,10 @@ class Units:
 
     def _call(self, node: cst.Call) -> Unit:
         name = node.func.value if isinstance(node.func, cst.Name) else ""
-        if name in self.amount_functions:
+        if name in self.currency:
             return "amount"
+        if name in self.function_units:
+            return self.function_units[name]
         if name in SAME_UNIT_CALLS and node.args:
             units = {self.of(arg.value) for arg in node.args[:1 if name == "round" else None]
                      if not _zero(arg.value)}  # max(x, 0): 0 is 0 in any unit
@@ -188,3 +192,20 @@ def scaled(node: cst.BaseExpression, numbers: Collection[int], scale: int
            ) -> cst.BaseExpression:
     """``node`` with the plain ``numbers`` in it (by id) multiplied by ``scale``."""
     return node.visit(_Scaler(numbers, scale)) if numbers else node  # type: ignore[return-value]
+
+
+def function_units(units: Units, returns: dict[str, list[cst.BaseExpression]]
+                   ) -> dict[str, Unit]:
+    """Each function's unit, when every value it returns has the same one: ``def cost(e):
+    return C.COSTS[e]`` returns plain numbers, so ``group.cost = cost(e)`` is scaled, where
+    oTree read the number in units of the currency."""
+    found: dict[str, Unit] = {}
+    for _ in range(len(returns) + 1):  # a function returning another's result: its unit
+        before = dict(found)
+        for name, values in returns.items():
+            kinds = {units.of(value) for value in values}
+            found[name] = kinds.pop() if len(kinds) == 1 else "unknown"
+            units.function_units[name] = found[name]
+        if found == before:
+            break
+    return found
