@@ -35,12 +35,14 @@ _TAG = re.compile(r"\{\{(?P<left>-?)(?P<space>\s*)(?P<word>[A-Za-z_]\w*)(?P<rest
 _QUOTED = re.compile(r"""^\s*(['"])(?P<name>[A-Za-z_]\w*)\1\s*$""")
 _RECORD_FIELD = re.compile(r"^\s*(?:player|group)\.(?P<name>[A-Za-z_]\w*)\s*$")
 _BARE_NAME = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*$")
-#: ``'age' label="How old are you?"``: a field with this page's own label
-_LABELLED = re.compile(r"""^\s*(?P<field>\S+?)\s+label\s*=\s*(?P<label>(['"]).*\3)\s*$""", re.S)
+#: ``'age' label="How old are you?"`` (oTree 2: ``player.age with label="..."``): a field
+#: with this page's own label
+_LABELLED = re.compile(r"""^\s*(?P<field>\S+?)\s+(?:with\s+)?label\s*=\s*"""
+                       r"""(?P<label>(['"]).*\3)\s*$""", re.S)
 _QUOTED_FILE = re.compile(r"""^\s*(['"])[^'"]+\1\s*$""")
 #: oTree's page layout extended, in either spelling: labctl wraps every page in its own layout
 _OTREE_LAYOUT = re.compile(
-    r"""\{[{%]-?\s*extends\s+(['"])(?:global|otree)/(?:Wait)?Page\.html\1\s*-?[}%]\}"""
+    r"""\{[{%]-?\s*extends\s+(['"])(?:global|otree)/(?:Wait)?(?:Page|Base)\.html\1\s*-?[}%]\}"""
     # oTree 3's tag libraries, which oTree 5 still accepts and ignores: labctl loads nothing
     r"""|\{[{%]-?\s*load(?:\s+\w+)+\s*-?[}%]\}""")
 #: oTree's group chat with no options: labctl's chat on the group's shared data

@@ -412,6 +412,16 @@ def test_an_amount_from_a_helper_that_divides_is_rounded_and_listed(tmp_path):
     assert "        player.payoff += whole(player.amount, 3)" in lines  # // is whole already
 
 
+def test_an_amount_from_a_local_name_holding_a_division_is_rounded(tmp_path):
+    game = GAME.replace("player.payoff = player.amount",
+                        "share = player.amount * 3 / 2\n"
+                        "        player.payoff = C.ENDOWMENT - player.amount + share")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/__init__.py": game}))
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    rounded = lines.index("        player.payoff = round(C.ENDOWMENT - player.amount + share)") + 1
+    assert f"game/__init__.py:{rounded}: oTree rounded this Currency silently" in output
+
+
 def test_currency_range_becomes_an_inclusive_range(tmp_path):
     game = GAME.replace("""    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)""",
                         """    amount = models.CurrencyField(
@@ -507,14 +517,15 @@ def test_field_declarations_it_cannot_translate_are_marked(tmp_path, field, reas
     assert f"game/__init__.py:{line}: {reason}" in output
 
 
-def test_an_old_format_app_is_copied_and_refused_by_name(tmp_path):
+def test_an_old_format_app_that_is_not_python_is_copied_aside_and_listed(tmp_path):
+    # an old-format app is converted (test_import_otree_old_format); one it cannot read is not
     source = otree_project(tmp_path)
-    write(source, {"old/__init__.py": "", "old/models.py": "from otree.api import *\n",
+    write(source, {"old/__init__.py": "", "old/models.py": "from otree.api import *\ndef (:\n",
                    "old/pages.py": "from ._builtin import Page\n"})
     dest, output = imported(tmp_path, source, expect_exit=1)
     assert not (dest / "old").exists()
-    assert text_of(dest / "_otree_old_format/old/models.py") == "from otree.api import *\n"
-    assert "_otree_old_format/old: oTree's old format" in output
+    assert text_of(dest / "_otree_old_format/old/models.py").startswith("from otree.api")
+    assert "_otree_old_format/old:2: oTree's old format with a file that is not Python" in output
 
 
 # -- templates and static files --------------------------------------------------------------

@@ -23,6 +23,7 @@ from pathlib import Path
 import libcst as cst
 
 from ..errors import LabctlError
+from .old_format import is_old_format, no_self_app, no_self_bots
 from .python_code import Amounts, amount_names, fractional_functions, rewrite
 from .report import Item, Report
 from .settings import Settings, labctl_language, read_settings, sessions_source
@@ -141,17 +142,13 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
                 report: Report, apps: frozenset[str]) -> None:
     """One app folder: Python rewritten, ``tests.py`` as ``bots.py``, templates, the rest as
     it is."""
-    if (app / "models.py").is_file() or (app / "pages.py").is_file():
-        aside = dest_app.parent / OLD_FORMAT / app.name
-        shutil.copytree(app, aside, ignore=shutil.ignore_patterns(*SKIPPED_PARTS, "*.pyc"))
-        report.manual.append(Item(f"{OLD_FORMAT}/{app.name}", 0, "oTree's old format "
-                                  "(models.py, pages.py, self), copied aside as it is: convert "
-                                  "the app to the no-self format (oTree 5's `otree "
-                                  "remove_self`) and import it again"))
+    if is_old_format(app):
+        _import_old_format(app, dest_app, project, amounts, report, apps)
         return
     init = (app / "__init__.py").read_text(encoding="utf-8", errors="replace")
     money, constants = amount_names(init)
     has_bots = (app / "bots.py").is_file()
+    shared: list[Path] = []  # files of _templates/ the app's templates include
     for path in sorted(app.rglob("*")):
         relative = path.relative_to(app)
         if path.is_dir() or SKIPPED_PARTS & set(relative.parts) or path.suffix == ".pyc":
@@ -164,15 +161,52 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
             _import_python(path, target, dest_app.parent, amounts, report, apps,
                            bots=target.name == "bots.py")
         elif path.suffix == ".html":
-            text = rewrite_template(path.read_text(encoding="utf-8"), app, dest_app, project,
-                                    money, constants, report.done)
-            text = scripts_to_files(text, path, dest_app, report.done)
-            text = handlers_to_file(text, path, dest_app, report.done)
-            _write(target, text, dest_app.parent, report)
+            _import_template(path, target, app, dest_app, project, (money, constants),
+                             report, shared)
         else:
             shutil.copyfile(path, target)
+    for path in shared:  # grows while included files include others
+        _import_template(path, dest_app / path.name, app, dest_app, project,
+                         (money, constants), report, shared)
+        report.done.append(f"_templates/{path.name} -> {dest_app.name}/{path.name}, which "
+                           "its templates include")
     report.done.append(f"{app.name}: app rewritten" + (" (tests.py -> bots.py)"
                        if (app / "tests.py").is_file() and not has_bots else ""))
+
+
+def _import_old_format(app: Path, dest_app: Path, project: Path, amounts: Amounts,
+                       report: Report, apps: frozenset[str]) -> None:
+    """An app in oTree's old format: made the no-self format in a scratch copy (its
+    models.py and pages.py as one __init__.py, tests.py without ``pages.``), then imported
+    like any app. One whose files are not Python is copied aside and listed instead."""
+    with tempfile.TemporaryDirectory(prefix="labctl-old-format-") as scratch:
+        staged = Path(scratch) / app.name
+        shutil.copytree(app, staged, ignore=shutil.ignore_patterns(
+            *SKIPPED_PARTS, "*.pyc", "_builtin", "models.py", "pages.py", "tests.py"))
+        try:
+            (staged / "__init__.py").write_text(no_self_app(app), encoding="utf-8")
+            if (app / "tests.py").is_file():
+                (staged / "tests.py").write_text(no_self_bots(app), encoding="utf-8")
+        except cst.ParserSyntaxError as exc:
+            aside = dest_app.parent / OLD_FORMAT / app.name
+            shutil.copytree(app, aside, ignore=shutil.ignore_patterns(*SKIPPED_PARTS, "*.pyc"))
+            report.manual.append(Item(f"{OLD_FORMAT}/{app.name}", exc.raw_line, "oTree's old "
+                                      f"format with a file that is not Python ({exc.message}), "
+                                      "copied aside as it is"))
+            return
+        report.done.append(f"{app.name}: oTree's old format (models.py, pages.py, self) "
+                           "made the no-self format")
+        _import_app(staged, dest_app, project, amounts, report, apps)
+
+
+def _import_template(path: Path, target: Path, app: Path, dest_app: Path, project: Path,
+                     amounts: tuple[frozenset[str], frozenset[str]], report: Report,
+                     shared: list[Path]) -> None:
+    text = rewrite_template(path.read_text(encoding="utf-8"), app, dest_app, project,
+                            *amounts, report.done, shared)
+    text = scripts_to_files(text, path, dest_app, report.done)
+    text = handlers_to_file(text, path, dest_app, report.done)
+    _write(target, text, dest_app.parent, report)
 
 
 #: an app reading oTree's settings: ``from otree import settings``, ``import settings``...

@@ -34,6 +34,12 @@ FIELDS: dict[str, tuple[str, dict[str, str]]] = {
     "StringField": ("Text", {}),
     "LongStringField": ("Text", {"widget": '"textarea"'}),
     "BooleanField": ("Boolean", {}),
+    # oTree 3 and earlier were Django, whose names for the same fields old apps still use
+    "CharField": ("Text", {}),
+    "TextField": ("Text", {"widget": '"textarea"'}),
+    "PositiveSmallIntegerField": ("Integer", {"min": "0"}),
+    "SmallIntegerField": ("Integer", {}),
+    "BigIntegerField": ("Integer", {}),
 }
 #: field options with the same name and meaning in labctl
 SAME_OPTIONS = frozenset({"label", "initial", "choices", "min", "max", "doc", "help_text",
@@ -350,6 +356,10 @@ class _Rewriter(cst.CSTTransformer):
         self.participants: list[dict[str, cst.BaseExpression]] = []
         #: ids of the literals made minor units here (``cu(10)`` -> ``1000``): amounts
         self.converted: set[int] = set()
+        #: ids of values already marked as of an unknown unit (``cu(x)`` left for the researcher)
+        self.marked: set[int] = set()
+        #: per function being rewritten: its local names that hold a division
+        self.fractional_locals: list[set[str]] = []
         #: amounts and plain numbers of the module (``units``), set by ``rewrite``
         self.units = Units((), (), {}, (), self.converted)
 
@@ -599,6 +609,7 @@ class _Rewriter(cst.CSTTransformer):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.append(node.name.value)
         self.units.scopes.append({})
+        self.fractional_locals.append(set())
         finder = _ParticipantNames()
         node.body.visit(finder)
         self.participants.append(finder.found)
@@ -608,6 +619,7 @@ class _Rewriter(cst.CSTTransformer):
         self.functions.pop()
         self.participants.pop()
         self.units.scopes.pop()
+        self.fractional_locals.pop()
         return updated_node
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call
@@ -754,6 +766,7 @@ class _Rewriter(cst.CSTTransformer):
         self.note(MANUAL_MARK, f"{what} a value the import cannot tell is already an amount: "
                   "without points oTree read a plain number in units of the currency, and "
                   "labctl's amounts are minor units: write it in minor units")
+        self.marked.add(id(value))  # listed once: not again where it is assigned
         return value
 
     def _range(self, call: cst.Call) -> cst.BaseExpression:
@@ -793,6 +806,10 @@ class _Rewriter(cst.CSTTransformer):
             return updated_node.with_changes(value=cst.SimpleString(
                 repr(FORM_MODELS[_dotted(updated_node.value)])))
         self._note_local_unit(targets, updated_node.value)
+        if self.fractional_locals and len(targets) == 1 and isinstance(targets[0], cst.Name) \
+                and _divides(updated_node.value, self.currency, self.fractional,
+                             self.amounts.fractional_functions, self.fractional_locals[-1]):
+            self.fractional_locals[-1].add(targets[0].value)
         paid = self._participant_payoff(targets)
         if paid is not None:  # the value is an amount as if set on the player's payoff
             value = self._assigned([cst.Attribute(value=paid, attr=cst.Name("payoff"))],
@@ -890,6 +907,8 @@ class _Rewriter(cst.CSTTransformer):
                       "elsewhere)")
             return value
         if not self.amounts.points and not self.bots:
+            if id(value) in self.marked:
+                return value
             if self.units.of_expression(value) != "amount":
                 return self._in_minor_units(value, "an amount set to")
             value = scaled(value, set(self.units.to_scale), self.amounts.scale)
@@ -899,7 +918,8 @@ class _Rewriter(cst.CSTTransformer):
                       "whole (points or minor units), so it is round(x) (half to even)")
             return value.with_changes(args=[value.args[0].with_changes(
                 comma=cst.MaybeSentinel.DEFAULT)])
-        if _divides(value, self.currency, self.fractional, self.amounts.fractional_functions):
+        if _divides(value, self.currency, self.fractional, self.amounts.fractional_functions,
+                    self.fractional_locals[-1] if self.fractional_locals else ()):
             self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
                       "fractional amount, so it is rounded with round() (half to even): "
                       "check the rounding you want")
@@ -975,26 +995,33 @@ def _number(node: cst.BaseExpression) -> Decimal | None:
 
 
 def _divides(node: cst.BaseExpression, currency: Collection[str] = (),
-             fractional: Collection[str] = (), functions: Collection[str] = ()) -> bool:
+             fractional: Collection[str] = (), functions: Collection[str] = (),
+             names: Collection[str] = ()) -> bool:
     """Whether an expression can make a fraction the importer sees: a ``/``, a float
     literal, a ``C`` constant that holds one (``fractional``) or a call of a function that
     returns one (``functions``), outside a call that rounds (``round``, ``int``, ...) or a
     ``cu()`` left for the researcher."""
-    finder = _DivisionFinder(currency, fractional, functions)
+    finder = _DivisionFinder(currency, fractional, functions, names)
     node.visit(finder)
     return finder.found
 
 
 class _DivisionFinder(cst.CSTVisitor):
     def __init__(self, currency: Collection[str], fractional: Collection[str] = (),
-                 functions: Collection[str] = ()) -> None:
+                 functions: Collection[str] = (), names: Collection[str] = ()) -> None:
         self.found = False
+        #: local names holding a division (``share = total * 1.5 / 2``)
+        self.names = names
         self.currency = currency
         self.fractional = fractional
         self.functions = functions
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if _dotted(node.value) == "C" and node.attr.value in self.fractional:
+            self.found = True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.names:
             self.found = True
 
     def visit_Call(self, node: cst.Call) -> bool:

@@ -213,10 +213,11 @@ def _deferred(element: str, attributes: str, url: str) -> str:
 
 
 def rewrite_template(text: str, app: Path, dest_app: Path, project: Path,
-                     money: frozenset[str], constants: frozenset[str], done: list[str]
-                     ) -> str:
+                     money: frozenset[str], constants: frozenset[str], done: list[str],
+                     shared: list[Path] | None = None) -> str:
     """The template with static references and amounts rewritten; ``_static`` files it names
-    are copied into ``dest_app/static``."""
+    are copied into ``dest_app/static``; files of ``_templates/`` it includes by a bare name
+    are added to ``shared``, for the caller to import into the app like its own."""
     lines = text.split("\n")
     out = []
     marks: list[str] = []
@@ -230,10 +231,30 @@ def rewrite_template(text: str, app: Path, dest_app: Path, project: Path,
             lambda found: "{{" + found[1] + f" static({found['expression']}) " + found[3] + "}}",
             line)
         line = _FIELD_ERRORS.sub("", line)
+        if shared is not None:
+            shared += [path for path in _shared_includes(line, app, dest_app, project)
+                       if path not in shared]
         out += [f"{TEMPLATE_MARK}{mark} #}}" for mark in marks]
         out.append(line)
         marks.clear()
     return "\n".join(out)
+
+
+#: an include or extends of a bare file name, in either spelling of oTree's tags
+_BARE_INCLUDE = re.compile(r"""\{[{%]-?\s*(?:include|include_sibling|extends)\s+(['"])"""
+                           r"""(?P<name>[^'"/]+\.html)\1""")
+
+
+def _shared_includes(line: str, app: Path, dest_app: Path, project: Path) -> list[Path]:
+    """Files of the project's ``_templates/`` (where oTree also looks) that ``line``
+    includes by a bare name the app has no file of: labctl finds them in the app."""
+    found = []
+    for include in _BARE_INCLUDE.finditer(line):
+        name = include["name"]
+        shared = project / "_templates" / name
+        if not (app / name).exists() and not (dest_app / name).exists() and shared.is_file():
+            found.append(shared)
+    return found
 
 
 def _static(found: re.Match[str], app: Path, dest_app: Path, project: Path,

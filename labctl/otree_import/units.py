@@ -98,6 +98,8 @@ class Units:
                 and isinstance(node.slice[0].slice.value, cst.SimpleString):
             return CONFIG_UNITS.get(node.slice[0].slice.value.evaluated_value, "unknown")
 
+        while isinstance(value, cst.Subscript):  # C.PAYOFFS[version][option]["self"]
+            value = value.value
         if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) \
                 and value.value.value == "C":
             if value.attr.value in self.amount_constants:
@@ -159,7 +161,7 @@ def constant_unit(value: cst.BaseExpression) -> Unit:
         items = [element.value for element in value.elements
                  if isinstance(element, cst.DictElement)]
     if items and all(constant_unit(item) == "number" for item in items):
-        return "number"
+        return "number"  # numbers at any depth: C.PAYOFFS[version][option]["self"]
     return "unknown"
 
 

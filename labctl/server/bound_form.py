@@ -10,7 +10,8 @@ oTree apps build price lists and choice tables from the form itself::
 ``form`` is the page's fields in order (``form.q1`` one of them); a field prints as
 ``formfield`` would, its ``label`` as a ``<label>`` (``label.text`` the words), its
 ``errors`` as a list; iterating a field with choices gives each radio button, which prints as
-its ``<input>``, with ``label`` its ``<label for=...>``. The markup uses the ids and names
+its ``<input>``, with ``label`` its ``<label for=...>`` (oTree 3's Django names too:
+``choice.tag``, ``choice.choice_label``, ``id_for_label``). The markup uses the ids and names
 labctl's own fields use, so labctl.js and the server read the answers as from ``formfield``.
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from .widgets import FieldInput, render_field
 
@@ -57,6 +58,19 @@ class Choice:
     def label(self) -> Label:
         return Label(self.text, self.id)
 
+    # oTree 3's (Django's) names of the same: {{ choice.tag }} {{ choice.choice_label }}
+    @property
+    def choice_label(self) -> str:
+        return self.text
+
+    @property
+    def id_for_label(self) -> str:
+        return self.id
+
+    @property
+    def tag(self) -> Markup:
+        return Markup(self.__html__())
+
     def __html__(self) -> str:
         return (f'<input type="radio" name="{escape(self.name)}" value="{escape(self.value)}" '
                 f'id="{escape(self.id)}"{" checked" if self.checked else ""}'
@@ -71,7 +85,8 @@ class BoundField:
         self.name = shown.field.name
         self.value = shown.value
         self.errors = [shown.error] if shown.error else []
-        self.id = f"id_{self.name}"
+        self.id = self.id_for_label = f"id_{self.name}"
+        self.help_text = shown.field.help_text or ""
 
     @property
     def label(self) -> Label:
