@@ -31,6 +31,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from .python_code import class_keeping
 from .report import MANUAL_MARK
 
 __all__ = ["is_old_format", "no_self_app", "no_self_bots"]
@@ -270,9 +271,7 @@ class _RecordHooksOut(cst.CSTTransformer):
                 kept.append(item)  # type: ignore[arg-type]
         if not moved:
             return cls, []
-        if not any(not isinstance(item, cst.EmptyLine) for item in kept):
-            kept = [cst.SimpleStatementLine([cst.Pass()])]
-        return cls.with_changes(body=cls.body.with_changes(body=kept)), moved
+        return class_keeping(cls, kept), moved
 
 
 class _PageHooks(cst.CSTTransformer):

@@ -174,9 +174,15 @@ class _HooksOutOfSubsession(cst.CSTTransformer):
                 kept.append(item)  # type: ignore[arg-type]
         if not moved:
             return cls, []
-        if not any(not isinstance(item, cst.EmptyLine) for item in kept):
-            kept = [cst.SimpleStatementLine([cst.Pass()])]
-        return cls.with_changes(body=cls.body.with_changes(body=kept)), moved
+        return class_keeping(cls, kept), moved
+
+
+def class_keeping(cls: cst.ClassDef, kept: list[cst.BaseStatement]) -> cst.ClassDef:
+    """The class with only ``kept`` in its body (``pass`` when nothing else is left), for a
+    rewrite that moves methods out of it."""
+    if not any(not isinstance(item, cst.EmptyLine) for item in kept):
+        kept = [cst.SimpleStatementLine([cst.Pass()])]
+    return cls.with_changes(body=cls.body.with_changes(body=kept))
 
 
 class _UppercaseSettings(cst.CSTTransformer):
