@@ -37,14 +37,18 @@ PAGE_HOOKS: dict[str, str] = {
     "timeout_happened": "use the timed_out argument of before_next_page(player, timed_out)",
 }
 
-#: hooks of an oTree WaitPage that labctl does not run, with what to write instead (none
-#: since live_method and app_after_this_page run on wait pages too; the table stays for the
-#: next oTree release's hooks)
-WAIT_PAGE_HOOKS: dict[str, str] = {}
+#: hooks of an oTree WaitPage that labctl does not run, with what to write instead
+WAIT_PAGE_HOOKS: dict[str, str] = {
+    "get_players_for_group": "write a module-level group_by_arrival_time_method(subsession, "
+                             "waiting_players) returning the players to group (oTree 3's "
+                             "name of the same)",
+}
 
 #: functions of an oTree app module that labctl does not call, with what to write instead
 MODULE_HOOKS: dict[str, str] = {
     "before_session_starts": "move its code into creating_session(subsession)",
+    "vars_for_all_templates": "return its values from each page's vars_for_template (a "
+                              "helper function the pages call)",
 }
 
 #: field hooks oTree calls by name (``<field>_<suffix>``) and what labctl offers for each
