@@ -20,8 +20,10 @@ and ``from .models import ...`` dropped; ``models.Player`` written ``Player``), 
   page's ``live_method(player, data)`` calling it;
 - ``tests.py``: ``pages.Intro`` is ``Intro`` and the app's names come from the app.
 
-What it cannot convert (``self`` in another place of a hook, ``vars_for_all_templates``) is
-left as written and marked, so the import lists it at its line.
+What it cannot convert (``self`` used otherwise in a hook) is left as written and marked, so
+the import lists it at its line; an oTree 3 hook labctl does not run
+(``vars_for_all_templates``, ``get_players_for_group``) is left for ``labctl validate``, which
+names it (LC190, LC191).
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def no_self_app(app: Path) -> str:
     imports, body = _split(models, classes)
     page_imports, page_body = _split(pages, classes)
     module = cst.Module(body=[*_imports(imports + page_imports), *body, *page_body])
-    module = module.visit(_RecordHooksOut()).visit(_PageHooks()).visit(_NotConverted())
+    module = module.visit(_RecordHooksOut()).visit(_PageHooks())
     return module.code
 
 
@@ -325,18 +327,3 @@ def _live_method_name(item: cst.BaseStatement) -> str | None:
             return value if isinstance(value, str) and value.isidentifier() else None
     return None
 
-
-class _NotConverted(cst.CSTTransformer):
-    """Module functions of the old format labctl has no equivalent for, marked."""
-
-    NAMES = {"vars_for_all_templates": "pass the values from each page's vars_for_template"}
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef,
-                          updated_node: cst.FunctionDef) -> cst.FunctionDef:
-        hint = self.NAMES.get(updated_node.name.value)
-        if hint is None:
-            return updated_node
-        return updated_node.with_changes(leading_lines=[
-            *updated_node.leading_lines, cst.EmptyLine(comment=cst.Comment(
-                f"{MANUAL_MARK}{updated_node.name.value}(self) of oTree's old format is not "
-                f"called by labctl: {hint}"))])
