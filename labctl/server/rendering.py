@@ -74,7 +74,7 @@ class AppTemplateLoader(jinja2.BaseLoader):
         if not path.is_relative_to(home.resolve()) or not path.is_file():
             raise jinja2.TemplateNotFound(template)
         source = translate(path.read_text(encoding="utf-8"))
-        if not fragment:  # a page extending another app page is that page: with the layout
+        if not fragment and not wait:  # a page extending another page is that page
             source = _EXTENDS.sub(lambda found: self._page_extends(found, app), source)
         if not fragment and "{% extends" not in source:
             source = '{% extends "' + (WAIT_LAYOUT if wait else LAYOUT) + '" %}' + source
