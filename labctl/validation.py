@@ -464,9 +464,10 @@ def _template_problems(spec: AppSpec, page: type[Page]) -> list[Problem]:
         environment.parse(source)
         environment.compile(source)  # a filter or test neither Jinja nor labctl has
     except jinja2.TemplateAssertionError as exc:
-        return [Problem.at("LC134", (str(path), exc.lineno), f"template: {exc.message}",
-                           "labctl's filters are Jinja's and oTree's to0, to1, to2 and json; "
-                           "format the value in vars_for_template instead")]
+        hint = ("labctl's filters are Jinja's and oTree's to0, to1, to2, json and cu; format "
+                "the value in vars_for_template instead" if "filter" in str(exc.message)
+                else "fix the template on this line")
+        return [Problem.at("LC134", (str(path), exc.lineno), f"template: {exc.message}", hint)]
     except jinja2.TemplateSyntaxError as exc:
         if untranslated(path.read_text(encoding="utf-8")):
             return []  # an oTree tag without translation: LC170 names it and its spelling

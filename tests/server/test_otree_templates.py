@@ -266,3 +266,26 @@ def test_otrees_number_and_json_filters_render(serve):
     assert response.status_code == 200, response.text
     assert "<p id='r'>3 0.50 1.3 </p>" in response.text  # half up, as oTree rounds
     assert "data-x='{\"a\": [1, \"\\u003cb\\u003e\"]}'" in response.text
+
+
+def test_otrees_currency_filter_shows_points_and_refuses_a_currency(serve, tmp_path):
+    page = ("{% block title %}Ask{% endblock %}{% block content %}<p id='cu'>{{ 120|cu }}</p>"
+            "{{ formfields() }}{{ next_button() }}{% endblock %}")
+    points = SESSIONS.replace('app_sequence=["game"]',
+                              'app_sequence=["game"], money_per_point="1"')
+    participant, _ = serve(page, **{"sessions.py": points})
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert "<p id='cu'>120 points</p>" in response.text
+
+
+def test_otrees_currency_filter_without_points_stops_the_page_at_its_line(serve):
+    # without points oTree read the number in units of the currency: labctl cannot tell
+    participant, engine = serve("{% block title %}Ask{% endblock %}\n{% block content %}\n"
+                                "<p>{{ 120|cu }}</p>\n{{ formfields() }}{% endblock %}")
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 500 and "<p>120" not in response.text
+    error = engine.store.app_error_of(participant.code)
+    assert error is not None and error["location"] == "game/Ask.html:3"
+    assert ("|cu in a session type paid in a currency without points: write money(amount), "
+            "the amount in minor units") in error["message"]
