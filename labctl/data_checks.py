@@ -9,8 +9,8 @@ exports; each is refused here, at its line, before anyone comes.
     LC231  an extra record class whose name gives a table or file another one has
     LC232  an extra record class with two Links to the same kind (two players) or one to
            anything but the app's Player or Group (without a link, it is the session's)
-    LC233  an extra record field named like a column labctl keeps (id, round_number, ...),
-           in any case
+    LC233  an extra record field named like a column labctl keeps (id, session_code, ...), in
+           any case (a field round_number is the class's own: the round is app_round_number)
     LC234  a vars_for_admin_report that does not take one argument (the subsession)
     LC235  a vars_for_admin_report without the admin_report.html that would show it
 """
@@ -22,7 +22,7 @@ import inspect
 from .app import AppSpec
 from .engine.reports import REPORT_HOOK, REPORT_TEMPLATE, has_report
 from .export.custom import custom_exports
-from .extra_records import EXTRA_COLUMNS, ExtraRecord, Link, extra_record_classes, record_kind
+from .extra_records import ExtraRecord, Link, engine_columns, extra_record_classes, record_kind
 from .fields import Field
 from .problems import Problem
 from .project import Project
@@ -84,8 +84,9 @@ def _extra_record_problems(spec: AppSpec) -> list[Problem]:
         seen.setdefault(kind, cls.__name__)
         found += _link_problems(spec, cls)
         seen: dict[str, str] = {}
+        taken = {column.lower() for column in engine_columns(cls)}
         for name, declared in cls.declared_fields().items():
-            if name.lower() in EXTRA_COLUMNS:  # column names ignore case: Session_Code too
+            if name != "round_number" and name.lower() in taken:  # any case: Session_Code
                 found.append(Problem.at(
                     "LC233", declared.defined_at,
                     f"field '{name}' of {cls.__name__} in app '{spec.name}' is the column "

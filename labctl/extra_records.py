@@ -35,12 +35,29 @@ from .records import Group, Player, Record
 if TYPE_CHECKING:
     from .app import AppSpec
 
-__all__ = ["EXTRA_COLUMNS", "ExtraRecord", "Link", "extra_record_classes", "record_kind"]
+__all__ = ["EXTRA_COLUMNS", "ExtraRecord", "Link", "engine_columns", "extra_record_classes",
+           "record_kind", "round_column"]
 
 #: the columns the engine keeps in every extra record's table, before the fields: the record's
 #: session, round and group, and for a record linked to a player, that player and participant
 EXTRA_COLUMNS: dict[str, type] = {"id": int, "session_code": str, "round_number": int,
                                   "group_id": int, "player_id": int, "participant_id": int}
+#: where the round goes for a class that has a field of its own called ``round_number`` (a
+#: trial counter in an n-back task): that name is the researcher's there
+OWN_ROUND_COLUMN = "app_round_number"
+
+
+def engine_columns(cls: type) -> dict[str, type]:
+    """``EXTRA_COLUMNS`` of a class, its round under ``round_column(cls)``."""
+    column = round_column(cls)
+    return {column if name == "round_number" else name: kind
+            for name, kind in EXTRA_COLUMNS.items()}
+
+
+def round_column(cls: type) -> str:
+    """The column of the round a record of ``cls`` was created in."""
+    return OWN_ROUND_COLUMN if "round_number" in getattr(cls, "_fields", {}) \
+        else "round_number"
 
 E = TypeVar("E", bound="ExtraRecord")
 
@@ -195,13 +212,16 @@ class ExtraRecord(Record):
         spec = cls._spec_of(owner, "create", link)
         record = cls(**values)
         record._linked = owners
-        row = {**record.field_values(), **_keys_of(owner)}
+        keys = _keys_of(owner)
+        keys[round_column(cls)] = keys.pop("round_number")
+        row = {**record.field_values(), **keys}
         for other in cls._links:
             if other.kind == "group" and other.name in owners:
                 row["group_id"] = owners[other.name].id
-        record.round_number = row["round_number"]
+        if round_column(cls) == "round_number":  # else round_number is the class's field
+            record.round_number = row["round_number"]
         record.session = owner.session
-        record._keys = {k: row[k] for k in EXTRA_COLUMNS if k in row}
+        record._keys = {k: row[k] for k in engine_columns(cls) if k in row}
         cls._owner_nav(owner).create_extra(spec, record, row)
         return record
 
@@ -213,11 +233,12 @@ class ExtraRecord(Record):
         record = cls(**values)
         record._linked = {}
         row = {**record.field_values(), "session_code": records.session.code,
-               "round_number": None, "group_id": None, "player_id": None,
+               round_column(cls): None, "group_id": None, "player_id": None,
                "participant_id": None}
-        record.round_number = row["round_number"]
+        if round_column(cls) == "round_number":
+            record.round_number = row["round_number"]
         record.session = records.session
-        record._keys = {k: row[k] for k in EXTRA_COLUMNS if k in row}
+        record._keys = {k: row[k] for k in engine_columns(cls) if k in row}
         records.create_extra(spec, record, row)
         return record
 

@@ -568,10 +568,17 @@ RULE_CASES += [
                  id="LC232-extra-record-with-two-player-links"),
     pytest.param(project_files(extra="\nclass Trial(labctl.ExtraRecord):\n"
                                "    player = labctl.Link(Player)\n"
-                               "    round_number = fields.Integer()\n"),
-                 "LC233", "game/__init__.py:16", "field 'round_number' of Trial in app 'game' "
-                 "is the column 'round_number' labctl keeps for every extra record",
+                               "    session_code = fields.Integer()\n"),
+                 "LC233", "game/__init__.py:16", "field 'session_code' of Trial in app 'game' "
+                 "is the column 'session_code' labctl keeps for every extra record",
                  id="LC233-extra-record-reserved-field"),
+    pytest.param(project_files(extra="\nclass Trial(labctl.ExtraRecord):\n"
+                               "    player = labctl.Link(Player)\n"
+                               "    round_number = fields.Integer()\n"
+                               "    App_Round_Number = fields.Integer()\n"),
+                 "LC233", "game/__init__.py:17", "field 'App_Round_Number' of Trial in app "
+                 "'game' is the column 'app_round_number' labctl keeps",
+                 id="LC233-extra-record-own-round-and-its-column"),
     pytest.param(project_files(extra="\nclass Report(labctl.ExtraRecord):\n"
                                "    Session_Code = fields.Text()\n"),
                  "LC233", "game/__init__.py:15", "field 'Session_Code' of Report in app 'game' "

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from .. import vars_codec
 from ..app import AppSpec
 from ..errors import ModelError, ResearcherCodeError, SourceLocation
-from ..extra_records import EXTRA_COLUMNS, ExtraRecord, record_kind
+from ..extra_records import ExtraRecord, engine_columns, record_kind, round_column
 from ..project import Project
 from ..records import Group, Participant, Player, Record, Session, Subsession
 from ..session_type import SessionType
@@ -259,10 +259,11 @@ class RecordSet:
         for row in rows:
             record, new = self._record(cls, spec, kind, row)
             if new:
-                record.round_number = row["round_number"]
+                if round_column(cls) == "round_number":  # else it is the class's own field
+                    record.round_number = row["round_number"]
                 record.session = self.session
                 record._linked = {}
-                record._keys = {name: row.get(name) for name in EXTRA_COLUMNS}
+                record._keys = {name: row.get(name) for name in engine_columns(cls)}
             found.append(record)
         return found
 
@@ -271,7 +272,7 @@ class RecordSet:
         with self.store.reading():
             if kind == "group":
                 return self.group(spec, keys["group_id"])
-            return self.player(spec, keys["participant_id"], keys["round_number"])
+            return self.player(spec, keys["participant_id"], keys[round_column(type(record))])
 
     # -- Navigator -------------------------------------------------------------------------
     def player_in_round(self, player: Player, round_number: int) -> Player:

@@ -143,6 +143,7 @@ EXTRA_TABLE = "APP.RECORD.csv"
 describe_file(EXTRA_TABLE, "extra record (e.g. one trial)", {
     **_WHO, "app": "the app that created the record",
     "round_number": "the round it was created in",
+    "app_round_number": "the round it was created in (the class has a field round_number)",
     "group.id_in_subsession": "the number of the group it belongs to in its round",
     "id": "the record's id, in creation order"})
 

@@ -11,14 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..engine.store import Store
-from ..extra_records import ExtraRecord, extra_record_classes, record_kind
+from ..extra_records import (
+    ExtraRecord,
+    engine_columns,
+    extra_record_classes,
+    record_kind,
+    round_column,
+)
 from .snapshot import Column, Row
 from .tables import WHO_COLUMNS, Results, Table
 
 #: the columns before a record's fields
 EXTRA_KEY_COLUMNS = [*WHO_COLUMNS, "app", "round_number", "group.id_in_subsession", "id"]
-_ENGINE = frozenset({"id", "session_code", "round_number", "group_id", "player_id",
-                     "participant_id"})
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,9 @@ def extra_layouts(store: Store, results: Results) -> list[ExtraLayout]:
             for cls in extra_record_classes(results.project.apps[app]):
                 declared = cls.declared_fields()
                 columns = [Column(name, field) for name, field in declared.items()]
+                engine = set(engine_columns(cls))
                 columns += [Column(name) for name in store.app_columns(app, record_kind(cls))
-                            if name not in _ENGINE and name not in declared]
+                            if name not in engine and name not in declared]
                 layouts.append(ExtraLayout(app, cls, columns))
     return layouts
 
@@ -70,8 +75,15 @@ def extra_table(store: Store, results: Results, layout: ExtraLayout) -> Table:
                 "participant.id_in_session": person["id_in_session"] if person else None,
                 "participant.code": person["code"] if person else None,
                 "participant.label": person["label"] if person else None,
-                "app": layout.app, "round_number": record["round_number"],
+                "app": layout.app, round_column(layout.cls): record[round_column(layout.cls)],
                 "group.id_in_subsession": group["id_in_subsession"] if group else None,
                 "id": record["id"],
                 **{column.name: column.value(record) for column in layout.columns}})
-    return Table([*EXTRA_KEY_COLUMNS, *(c.name for c in layout.columns)], rows)
+    return Table([*extra_key_columns(layout.cls), *(c.name for c in layout.columns)], rows)
+
+
+def extra_key_columns(cls: type[ExtraRecord]) -> list[str]:
+    """The columns before a record's fields in its class's file: the app's round is
+    ``app_round_number`` for a class whose own field is called ``round_number``."""
+    return [round_column(cls) if name == "round_number" else name
+            for name in EXTRA_KEY_COLUMNS]

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import Table
 
 from ..app import AppSpec
-from ..extra_records import EXTRA_COLUMNS, ExtraRecord, extra_record_classes, record_kind
+from ..extra_records import ExtraRecord, engine_columns, extra_record_classes, record_kind
 from ..records import BUILTIN_COLUMNS
 from .pg_schema import PgDatabase, PgTable
 
@@ -47,7 +47,7 @@ def sync(db: Database | PgDatabase, spec: AppSpec) -> None:
 
 def _sync_extra(db: Database | PgDatabase, spec: AppSpec, cls: type[ExtraRecord]) -> None:
     """An extra record class's table: the engine's keys, then the declared fields."""
-    columns: dict[str, type] = dict(EXTRA_COLUMNS)
+    columns: dict[str, type] = engine_columns(cls)
     for name, field in cls.declared_fields().items():
         columns[name] = _SQL_TO_PYTHON[field.sql_type]
     table = db.table(table_name(spec.name, record_kind(cls)))

@@ -285,3 +285,48 @@ def test_a_record_class_without_a_link_keeps_records_of_the_session(tmp_path):
     finally:
         store.close()
         project.unload()
+
+
+NBACK = '''
+
+class Trial(labctl.ExtraRecord):  # its own round_number: the trial's, as in n-back tasks
+    player = labctl.Link(Player)
+    round_number = fields.Integer(doc="the trial within the block")
+    hit = fields.Boolean()
+
+
+def log_trials(player, timed_out):
+    player.payoff = 10 * player.solved
+    for number in (1, 2, 3):
+        Trial.create(player=player, round_number=number, hit=number <= 2)
+    trials = Trial.filter(player=player, round_number=2)
+    assert [t.round_number for t in trials] == [2] and trials[0].player == player
+    player.participant.vars["hits"] = [t.round_number for t in Trial.filter(player=player)
+                                       if t.hit]
+
+
+Work.before_next_page = staticmethod(log_trials)
+'''
+
+
+def test_a_record_class_may_have_its_own_round_number_field(tmp_path):
+    root = make_effort_project(tmp_path / "effort_project", NBACK)
+    project = load_project(root)
+    assert validate_project(project) == []
+    store = SqliteStore(root / "labctl.db")
+    try:
+        engine = Engine(project, store)
+        code = engine.create_session("effort", 4, seed=5)
+        play_effort(engine, code)
+        assert json.loads(people(engine, code)[1]["vars"])["hits"] == [1, 2]
+
+        write_results(store, project, tmp_path / "out", [code])
+        trials = rows(tmp_path / "out" / "effort.trial.csv")
+        assert list(trials[0])[:8] == ["session.code", "participant.id_in_session",
+                                       "participant.code", "participant.label", "app",
+                                       "app_round_number", "group.id_in_subsession", "id"]
+        assert {(t["app_round_number"], t["round_number"]) for t in trials} == {
+            (app_round, trial) for app_round in ("1", "2") for trial in ("1", "2", "3")}
+    finally:
+        store.close()
+        project.unload()
