@@ -2,7 +2,8 @@
 
 oTree 5 writes its tags in double braces: ``{{ block content }}``, ``{{ if x }}``,
 ``{{ formfields }}``, ``{{ formfield 'age' }}``, ``{{ include_sibling 'x.html' }}``,
-``{{ static 'app/img.png' }}``, and Django's filter arguments (``{{ x|default:0 }}``). Left as
+``{{ static 'app/img.png' }}``, Django's filter arguments (``{{ x|default:0 }}``) and its
+``forloop.counter`` (Jinja's ``loop.index``). Left as
 they are, some are Jinja syntax errors and others (``{{ formfields }}``) silently print a
 function instead of a form. ``translate`` rewrites the ones that have an exact Jinja equivalent,
 keeping every newline so that error lines stay the researcher's; ``untranslated`` finds the
@@ -76,6 +77,11 @@ REPLACEMENTS = {
 DJANGO_FILTERS = {"default": "default({}, true)", "join": "join({})"}
 _DJANGO_FILTER = re.compile(r"""\|\s*(?P<name>\w+):(?P<arg>"[^"]*"|'[^']*'|[^\s|}%]+)""")
 _ANY_TAG = re.compile(r"\{[{%].*?[}%]\}", re.S)
+#: Django's loop variable, which oTree's templates have, as Jinja names it
+FORLOOP = {"counter0": "index0", "counter": "index", "revcounter0": "revindex0",
+           "revcounter": "revindex", "first": "first", "last": "last"}
+_FORLOOP = re.compile(r"\bforloop\.(?P<name>counter0|counter|revcounter0|revcounter|first|last)"
+                      r"\b")
 
 #: oTree's own tags in oTree 3's ``{% %}`` spelling, which oTree 5 still reads
 _PERCENT_TAG = re.compile(r"\{%(?P<left>-?)(?P<space>\s*)(?P<word>formfields|formfield|next_button"
@@ -90,7 +96,9 @@ def translate(source: str) -> str:
     bare ``{{ chat }}`` becomes labctl's group chat with its scripts (once, in a block of the
     layout's head: a page that loads ``labctl-chat.js`` itself is left as written)."""
     source = _OTREE_LAYOUT.sub(_kept_newlines, source)
-    source = _ANY_TAG.sub(lambda tag: _DJANGO_FILTER.sub(_jinja_filter, tag[0]), source)
+    source = _ANY_TAG.sub(lambda tag: _FORLOOP.sub(
+        lambda found: f"loop.{FORLOOP[found['name']]}",
+        _DJANGO_FILTER.sub(_jinja_filter, tag[0])), source)
     source = _PERCENT_TAG.sub(lambda found: "{{" + found[0][2:-2] + "}}", source)
     if _BARE_CHAT.search(source):
         loads_chat = "labctl-chat.js" in source

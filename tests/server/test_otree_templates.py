@@ -289,3 +289,14 @@ def test_otrees_currency_filter_without_points_stops_the_page_at_its_line(serve)
     assert error is not None and error["location"] == "game/Ask.html:3"
     assert ("|cu in a session type paid in a currency without points: write money(amount), "
             "the amount in minor units") in error["message"]
+
+
+def test_djangos_forloop_counter_renders_as_in_otree(serve):
+    participant, _ = serve(
+        "{% block title %}Ask{% endblock %}{% block content %}<p id='n'>"
+        "{{ for x in ['a', 'b'] }}{{ forloop.counter }}{{ x }}"
+        "{{ if not forloop.last }},{{ endif }}{{ endfor }}</p>"
+        "{{ formfields() }}{{ next_button() }}{% endblock %}")
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert "<p id='n'>1a,2b</p>" in response.text
