@@ -463,6 +463,24 @@ def test_tests_py_becomes_bots_py(tmp_path):
     assert "check_html= removed" in output
 
 
+def test_a_tests_py_getting_bot_through_its_app_imports_it_from_labctl(tmp_path):
+    # oTree's app module re-exports otree.api's Bot to `from . import *`; labctl's does not
+    tests = """
+    from otree.api import Currency as c, currency_range
+    from . import *
+
+
+    class PlayerBot(Bot):
+        def play_round(self):
+            yield Decide, dict(amount=c(10))
+    """
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {"game/tests.py": tests}))
+    bots = text_of(dest / "game/bots.py")
+    assert bots.startswith("from labctl.bots import Bot, Submission, SubmissionMustFail, "
+                           "expect\n")
+    assert "yield Decide, dict(amount=10)" in bots
+
+
 @pytest.mark.parametrize(("code", "reason"), [
     ("        participant.payoff = player.amount",  # whose participant: not known here
      "labctl refuses participant.payoff"),

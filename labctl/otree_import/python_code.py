@@ -11,6 +11,7 @@ left as written under a ``MANUAL_MARK`` comment saying why, so nothing is droppe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -107,7 +108,16 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
                   currency=frozenset(finder.currency))
     function_units(units, returns.returns)
     rewriter.units = units
-    return module.visit(rewriter).code, rewriter.removed
+    code = module.visit(rewriter).code
+    if bots and "from labctl.bots import" not in code and _BOT_NAME.search(code):
+        # oTree's tests.py may get Bot from its app's `from otree.api import *`, through
+        # `from . import *`: labctl's app modules do not pass its names on
+        code = "from labctl.bots import " + ", ".join(sorted(BOT_NAMES)) + "\n" + code
+    return code, rewriter.removed
+
+
+#: a use of a name of oTree's bot API
+_BOT_NAME = re.compile(r"\b(?:Bot|Submission|SubmissionMustFail|expect)\b")
 
 
 #: oTree's settings in ``class Constants``, lowercase (oTree 5 reads both spellings)
