@@ -176,6 +176,24 @@ def test_a_settings_py_that_fails_when_run_is_listed_with_its_error(tmp_path):
             "(settings.py:1))") in output
 
 
+def test_a_session_field_named_like_labctls_own_attribute_is_renamed(tmp_path):
+    # qwiglydee's experiments keep their settings in SESSION_FIELDS = ['params']
+    settings = SETTINGS + "SESSION_FIELDS = ['params', 'order']\n"
+    game = GAME.replace("player.payoff = player.amount",
+                        "player.session.params = dict(n=3)\n"
+                        "        player.payoff = player.session.params['n']")
+    decide = DECIDE.replace("<p>", "<p>{{ session.params.n }} ")
+    source = otree_project(tmp_path, {"settings.py": settings, "game/__init__.py": game,
+                                      "game/Decide.html": decide})
+    dest, output = imported(tmp_path, source)
+    assert "SESSION_FIELDS = ['params_', 'order']" in text_of(dest / "sessions.py")
+    assert "'params' is 'params_', in every app too" in output
+    code = text_of(dest / "game/__init__.py")
+    assert "player.session.params_ = dict(n=3)" in code
+    assert "player.payoff = player.session.params_['n']" in code
+    assert "{{ session.params_.n }}" in text_of(dest / "game/Decide.html")
+
+
 def test_without_points_literal_amounts_are_minor_units(tmp_path):
     settings = SETTINGS.replace("USE_POINTS = True", "USE_POINTS = False")
     game = GAME.replace("cu(100)", "cu(2.5)")

@@ -16,7 +16,7 @@ import contextlib
 import re
 import shutil
 import tempfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +26,13 @@ from ..errors import LabctlError
 from .old_format import is_old_format, no_self_app, no_self_bots
 from .python_code import Amounts, amount_names, fractional_functions, rewrite
 from .report import Item, Report
-from .settings import Settings, labctl_language, read_settings, sessions_source
+from .settings import (
+    Settings,
+    declared_name,
+    labctl_language,
+    read_settings,
+    sessions_source,
+)
 from .templates import (
     global_template_notes,
     handlers_to_file,
@@ -78,7 +84,11 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
     report = Report()
     dest.mkdir(parents=True, exist_ok=True)
     amounts = Amounts(scale=1 if settings.use_points else settings.scale,
-                      points=settings.use_points)
+                      points=settings.use_points, renamed_fields=tuple(
+                          (owner, name, declared_name(owner, name))
+                          for owner, names in (("participant", settings.participant_fields),
+                                               ("session", settings.session_fields))
+                          for name in names if declared_name(owner, name) != name))
     _write(dest / "sessions.py", sessions_source(settings, _reads_settings(source)), dest,
            report)
     report.manual += settings.unknown
@@ -162,12 +172,12 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
                            bots=target.name == "bots.py")
         elif path.suffix == ".html":
             _import_template(path, target, app, dest_app, project, (money, constants),
-                             report, shared)
+                             report, shared, amounts.renamed_fields)
         else:
             shutil.copyfile(path, target)
     for path in shared:  # grows while included files include others
         _import_template(path, dest_app / path.name, app, dest_app, project,
-                         (money, constants), report, shared)
+                         (money, constants), report, shared, amounts.renamed_fields)
         report.done.append(f"_templates/{path.name} -> {dest_app.name}/{path.name}, which "
                            "its templates include")
     report.done.append(f"{app.name}: app rewritten" + (" (tests.py -> bots.py)"
@@ -201,13 +211,20 @@ def _import_old_format(app: Path, dest_app: Path, project: Path, amounts: Amount
 
 def _import_template(path: Path, target: Path, app: Path, dest_app: Path, project: Path,
                      amounts: tuple[frozenset[str], frozenset[str]], report: Report,
-                     shared: list[Path]) -> None:
+                     shared: list[Path], renamed: Sequence[tuple[str, str, str]] = ()
+                     ) -> None:
     text = rewrite_template(path.read_text(encoding="utf-8"), app, dest_app, project,
                             *amounts, report.done, shared)
+    for owner, name, spelled in renamed:  # {{ session.params.x }}: the renamed field
+        text = _TAG.sub(lambda tag, owner=owner, name=name, spelled=spelled: re.sub(
+            rf"\b{owner}\.{name}\b", f"{owner}.{spelled}", tag[0]), text)
     text = scripts_to_files(text, path, dest_app, report.done)
     text = handlers_to_file(text, path, dest_app, report.done)
     _write(target, text, dest_app.parent, report)
 
+
+#: a template tag, in either spelling
+_TAG = re.compile(r"\{[{%].*?[}%]\}", re.S)
 
 #: an app reading oTree's settings: ``from otree import settings``, ``import settings``...
 _READS_SETTINGS = re.compile(r"^\s*(?:from\s+otree\s+import\s+settings\b|import\s+settings\b|"

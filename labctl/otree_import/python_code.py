@@ -84,6 +84,9 @@ class Amounts:
     #: functions of the project whose result can be a fraction (``fractional_functions``):
     #: an amount computed by one is rounded, as oTree's Currency rounded it
     fractional_functions: frozenset[str] = frozenset()
+    #: declared participant and session fields renamed (``declared_name``): (owner, name)
+    #: -> the new name, for ``session.params`` -> ``session.params_`` in the apps
+    renamed_fields: tuple[tuple[str, str, str], ...] = ()
 
 
 def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
@@ -500,6 +503,10 @@ class _Rewriter(cst.CSTTransformer):
                         updated_node: cst.Attribute) -> cst.BaseExpression:
         if _dotted(updated_node.value) in self.settings_names:
             self._check_read([updated_node.attr.value])
+        owner = _dotted(updated_node.value).rsplit(".", 1)[-1]
+        for renamed_owner, name, spelled in self.amounts.renamed_fields:
+            if owner == renamed_owner and updated_node.attr.value == name:
+                return updated_node.with_changes(attr=cst.Name(spelled))
         return updated_node
 
     def _otree_import(self, line: cst.SimpleStatementLine, statement: cst.ImportFrom

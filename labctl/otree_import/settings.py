@@ -252,10 +252,19 @@ def sessions_source(settings: Settings, read_by_apps: bool = False) -> str:
     if language and language != "en":
         out += ["", "# oTree's LANGUAGE_CODE: every session type's participants read this language",
                 f"LANGUAGE = {language!r}"]
-    for name, declared in (("PARTICIPANT_FIELDS", settings.participant_fields),
-                           ("SESSION_FIELDS", settings.session_fields)):
-        if declared or read_by_apps:
-            out += ["", f"{name} = {declared!r}"]
+    for name, owner, declared in (
+            ("PARTICIPANT_FIELDS", "participant", settings.participant_fields),
+            ("SESSION_FIELDS", "session", settings.session_fields)):
+        renamed = [declared_name(owner, field) for field in declared]
+        if not declared and not read_by_apps:
+            continue
+        out.append("")
+        if renamed != declared:
+            changes = ", ".join(f"'{old}' is '{new}'" for old, new
+                                in zip(declared, renamed, strict=True) if old != new)
+            out.append(f"{CHANGE_MARK}{changes}, in every app too: labctl's {owner} has an "
+                       "attribute of that name")
+        out.append(f"{name} = {renamed!r}")
     if read_by_apps:
         out += ["", "# oTree's settings the apps read (`from otree import settings`): DEBUG as "
                 "oTree decides it,", "# from the environment variable OTREE_PRODUCTION",
@@ -312,6 +321,17 @@ def _session_type(config: dict[str, Any], settings: Settings, taken: set[str]) -
               if value is not None]
     lines.append("    ),")
     return lines
+
+
+#: attributes labctl's participant and session have and oTree's do not: a PARTICIPANT_FIELDS
+#: or SESSION_FIELDS entry of that name is renamed on import (``params`` -> ``params_``)
+LABCTL_ATTRIBUTES = {"participant": frozenset({"id", "settle_payoff"}),
+                     "session": frozenset({"session_type", "params", "currency", "fixed_pay"})}
+
+
+def declared_name(owner: str, name: str) -> str:
+    """The name of a declared participant or session field in labctl."""
+    return f"{name}_" if name in LABCTL_ATTRIBUTES[owner] else name
 
 
 def session_type_name(name: str, taken: Collection[str]) -> str:
