@@ -18,7 +18,6 @@ wrong and how to fix it. Codes by area:
 from __future__ import annotations
 
 import difflib
-import json
 import keyword
 import math
 import re
@@ -38,10 +37,11 @@ from . import (
     recipe_checks,
     template_checks,
     translation_checks,
+    vars_codec,
     wait_live_checks,
 )
 from .app import APP_NAME_PATTERN, MATCHINGS, SHARED_STORES, AppSpec, template_home
-from .errors import FieldValueError
+from .errors import FieldValueError, ModelError
 from .fields import Field
 from .i18n.languages import is_language
 from .money import MINOR_UNITS, is_currency, parse_rate
@@ -228,15 +228,30 @@ def _participant_count_problems(project: Project, st: SessionType) -> list[Probl
     return found
 
 
+def _non_finite(value: Any) -> bool:
+    """Whether a NaN or an infinity is anywhere in ``value`` (a typo as a treatment)."""
+    if isinstance(value, float):
+        return value != value or value in (float("inf"), float("-inf"))
+    if isinstance(value, dict):
+        return any(_non_finite(item) for item in value.values())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_non_finite(item) for item in value)
+    return False
+
+
 def _params_problems(st: SessionType) -> list[Problem]:
     if not isinstance(st.params, dict) or not all(isinstance(k, str) for k in st.params):
         return [Problem.at("LC118", st.defined_at, f"params of '{st.name}' must be a dict with "
                            "text keys", "e.g. params={'endowment': 1000}")]
-    try:
-        json.dumps(st.params, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+    try:  # stored as vars are: a tuple, a set, a dict with number keys come back as they were
+        vars_codec.encode(st.params, "session")
+        if _non_finite(st.params):
+            raise ValueError("a number is NaN or infinite")
+    except (ModelError, TypeError, ValueError) as exc:
+        detail = exc.args[0] if isinstance(exc, ModelError) else exc
         return [Problem.at("LC118", st.defined_at, f"params of '{st.name}' cannot be stored: "
-                           f"{exc}", "use only numbers, text, booleans, lists and dicts")]
+                           f"{detail}", "use numbers, text, booleans, lists, tuples, sets "
+                           "and dicts")]
     return []
 
 

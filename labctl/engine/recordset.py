@@ -47,7 +47,7 @@ class RecordSet:
         self.store = store
         self.project = project
         self.session = Session(session_row["code"], session_type,
-                               params=json.loads(session_row["params"] or "{}"),
+                               params=vars_codec.decode(session_row["params"]),
                                vars=vars_codec.decode(session_row["vars"]),
                                declared=project.session_fields,
                                num_participants=session_row.get("num_participants") or 0)

@@ -262,7 +262,8 @@ def session_cells(session: SessionSnapshot) -> Row:
         "session.created_at": row["created_at"],
         "session.num_participants": row["num_participants"],
         "session.currency": session_type.currency, "session.fixed_pay": session_type.fixed_pay,
-        "session.params": row["params"] or "{}", "session.vars": vars_codec.plain(row.get("vars")),
+        "session.params": vars_codec.plain(row["params"]),
+        "session.vars": vars_codec.plain(row.get("vars")),
     }
 
 

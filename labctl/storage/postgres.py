@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
+from .. import vars_codec
 from ..app import AppSpec
 from ..errors import LabctlError
 from . import app_tables, migrations, pg_connections, pg_schema
@@ -301,7 +302,7 @@ class PostgresStore:
 
     # -- sessions and participants ---------------------------------------------------------
     def insert_session(self, row: Row) -> None:
-        self._insert("sessions", {**row, "params": json.dumps(row["params"]),
+        self._insert("sessions", {**row, "params": vars_codec.encode(row["params"], "session"),
                                   "vars": json.dumps(row.get("vars") or {})})
 
     def session_row(self, code: str) -> Row | None:

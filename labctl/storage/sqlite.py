@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from .. import vars_codec
 from ..app import AppSpec
 from ..errors import LabctlError
 from . import app_tables, migrations
@@ -256,7 +257,7 @@ class SqliteStore:
 
     # -- sessions and participants ---------------------------------------------------------
     def insert_session(self, row: Row) -> None:
-        self._insert("sessions", {**row, "params": json.dumps(row["params"]),
+        self._insert("sessions", {**row, "params": vars_codec.encode(row["params"], "session"),
                                   "vars": json.dumps(row.get("vars") or {})})
 
     def session_row(self, code: str) -> Row | None:

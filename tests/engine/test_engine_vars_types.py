@@ -117,3 +117,40 @@ def test_decimal_is_kept_not_turned_into_text(played, dbfile):
     stored = json.loads(dbfile.participant(code)["vars"])
     assert stored["by_round"]["value"] == [[1, {"__labctl_type__": "decimal", "value": "0.5"}]]
     assert Decimal(stored["by_round"]["value"][0][1]["value"]) == Decimal("0.5")
+
+
+PARAMS_APP = """\
+import labctl
+from labctl import fields
+
+app = labctl.App(players_per_group=None, num_rounds=1)
+
+
+class Player(labctl.Player):
+    seen = fields.Text(required=False)
+
+
+def creating_session(subsession):
+    for player in subsession.get_players():
+        iterations = subsession.session.config["iterations"]
+        player.seen = f"{iterations[1]}:{iterations[2]}:{subsession.session.params['pair']}"
+
+
+class Ask(labctl.Page):
+    pass
+
+
+page_sequence = [Ask]
+"""
+
+
+def test_a_session_types_params_keep_their_types_as_in_otree(make_project, open_engine,
+                                                              dbfile):
+    # qwiglydee's IAT reads session.config['num_iterations'][1]: plain JSON made the key "1"
+    project = make_project({"params": PARAMS_APP},
+                           'name="demo", app_sequence=["params"], num_participants=1, '
+                           'params={"iterations": {1: 20, 2: 40}, "pair": ("a", "b")}')
+    engine = open_engine(project)
+    engine.create_session("demo", seed=1)
+
+    assert dbfile.value("SELECT seen FROM params_player") == "20:40:('a', 'b')"
