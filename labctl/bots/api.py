@@ -69,6 +69,17 @@ class Submission:
     values: dict[str, Any] = field(default_factory=dict)
     #: a message the server must show (the submission is refused and the bot stays)
     error: str | None = None
+    #: oTree's ``Submission(Page, timeout_happened=True)``: the page submits as timed out,
+    #: taking its ``timeout_submission`` (``before_next_page`` sees ``timed_out``)
+    timeout_happened: bool = False
+
+    def __post_init__(self) -> None:
+        if self.timeout_happened and self.values:
+            raise LabctlError(
+                f"Submission({self.page.__name__}, {self.values!r}, timeout_happened=True): "
+                "a page that times out in labctl takes its timeout_submission, not values "
+                "typed", "leave the values out, or give them in the page's "
+                "timeout_submission")
 
     @classmethod
     def of(cls, item: Any) -> Submission:

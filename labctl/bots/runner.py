@@ -384,8 +384,21 @@ class PlayerRun:
             expected = pending.page.__name__ if pending else "nothing more"
             raise BotFailure(f"the server shows page {page.name}, but the bot yielded "
                              f"{expected}")
+        if pending.timeout_happened:
+            self._time_out(page)
+            return True
         self._post(pending.values, expect_error=pending.error)
         return True
+
+    def _time_out(self, page: ShownPage) -> None:
+        """oTree's ``Submission(Page, timeout_happened=True)``: the page submits as its timer
+        would, now (a test does not wait for the deadline; the server itself refuses an early
+        "timed out" post from a browser)."""
+        result = self.team.engine().bot_timed_out(self.row["code"], page.step)
+        if not result.advanced:
+            raise BotFailure(f"page {page.name} could not time out: {result.status}")
+        self.page = self.client.current()
+        self.team.counted(pages=1)
 
     def _call_live_method(self, spec: AppSpec, page_class: type, bot: Bot) -> None:
         """oTree's bots on a live page: the first bot of a group to arrive runs the app's

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import vars_codec
+from . import progress
 from .core import EngineCore
+from .progress import SubmitResult
 from .recordset import Unsaved
 
 #: a vars key the bot removed
@@ -66,6 +68,16 @@ def _vars_changes(values: dict[str, Any], text: str, owner: str) -> dict[str, An
 
 
 class BotChangeActions(EngineCore):
+    def bot_timed_out(self, participant_code: str, step: int) -> SubmitResult:
+        """The participant's page ``step`` submits as timed out, now, whatever its deadline:
+        oTree's ``Submission(Page, timeout_happened=True)`` in a bot's test."""
+        with self._committing() as outbox:
+            tx, row = self._step_tx(participant_code, outbox)
+            result = progress.submit(tx, row, step, {}, timed_out=True)
+            if result.advanced:
+                tx.records.flush()
+            return result
+
     def save_bot_changes(self, participant_code: str, changes: BotChanges) -> None:
         """Write what a bot's code changed onto the records as stored now: one transaction,
         through the records' own checks (a value a field cannot hold is refused as in a

@@ -269,3 +269,48 @@ def test_a_bot_that_replaces_an_app_function_is_refused_by_name(cli, small_proje
     assert result.exit_code == 1, result.output
     assert "the bot replaced pair.bonus: the app runs in the server's own process" in " ".join(
         result.output.split())
+
+
+def test_a_bot_submission_can_time_out_as_in_otree(cli, small_project):
+    # oTree's Submission(Page, timeout_happened=True): the page submits as its timer would
+    app = dict(PAIR)
+    app["__init__.py"] = PAIR["__init__.py"].replace(
+        '            form_fields = ["number", "note"]\n',
+        '            form_fields = ["number", "note"]\n'
+        '            timeout_seconds = 60\n'
+        '            timeout_submission = {"number": 7}\n\n'
+        '            @staticmethod\n'
+        '            def before_next_page(player, timed_out):\n'
+        '                player.note = f"timed out: {timed_out}"\n')
+    project = small_project({"pair": {**app, "bots.py": '''\
+        from labctl.bots import Bot, Submission, expect
+
+        from . import Decide, Results
+
+
+        class PlayerBot(Bot):
+            def play_round(self):
+                yield Submission(Decide, timeout_happened=True)
+                expect(self.player.number, 7)
+                expect(self.player.note, "timed out: True")
+                yield Results
+        '''}}, num_participants=2, name="small")
+    result = cli("test", "play", "--seed", 1, "--project", project)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_timed_out_submission_with_values_is_refused_by_name(cli, small_project):
+    project = _pair(small_project, '''\
+        from labctl.bots import Bot, Submission
+
+        from . import Decide
+
+
+        class PlayerBot(Bot):
+            def play_round(self):
+                yield Submission(Decide, {"number": "1"}, timeout_happened=True)
+        ''')
+    result = cli("test", "play", "--seed", 1, "--project", project)
+    assert result.exit_code == 1
+    assert "a page that times out in labctl takes its timeout_submission" in " ".join(
+        result.output.split())
