@@ -147,7 +147,7 @@ def test_session_configs_built_by_the_projects_own_functions_are_read_by_running
         return dict(name=name, app_sequence=['game'], num_demo_participants=players, **extra)
 
 
-    SESSION_CONFIGS = [config('pairs', 2), config('quads', 4, treatment='high')]
+    SESSION_CONFIGS = [config('pairs', 2), config('quads', 4, treatment='high', by_round={1: 5})]
     SESSION_CONFIGS.append(config('solo', 1))
     SESSION_CONFIG_DEFAULTS = dict(real_world_currency_per_point=0.01, participation_fee=0)
     """
@@ -158,7 +158,8 @@ def test_session_configs_built_by_the_projects_own_functions_are_read_by_running
     try:
         assert [(kind.name, kind.num_participants, kind.params)
                 for kind in project.session_types] == [
-            ("pairs", 2, {}), ("quads", 4, {"treatment": "high"}), ("solo", 1, {})]
+            ("pairs", 2, {}), ("quads", 4, {"treatment": "high", "by_round": {1: 5}}),
+            ("solo", 1, {})]  # number keys kept, as oTree's config had them
     finally:
         project.unload()
 

@@ -5,12 +5,14 @@ Some labs build ``SESSION_CONFIGS`` with their own helper functions (``config(..
 simply runs the file. The import does the same, but only for the settings it needs and could not
 read, and in a separate Python process: the file runs from its project folder as oTree runs it, a
 crash or an ``exit()`` in it cannot stop the import, and what it prints is not mixed into the
-report. Values that JSON cannot carry (a ``Decimal``, an object) come back unknown, so they are
-still listed at their line rather than guessed.
+report. Values come back as Python literals (a dict keeps its number keys, a tuple stays one);
+one that is no literal (a ``Decimal``, an object) comes back unknown, so it is still listed at
+its line rather than guessed.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -25,7 +27,7 @@ TIMEOUT_SECONDS = 30
 
 #: the child: run settings.py as oTree does (its folder first on sys.path), print the names
 _CHILD = """
-import json, os, runpy, sys
+import ast, json, os, runpy, sys
 path, names = sys.argv[1], sys.argv[2:]
 folder = os.path.dirname(path)
 sys.path.insert(0, folder)
@@ -35,9 +37,11 @@ found = {}
 for name in names:
     if name in values:
         try:
-            found[name] = json.loads(json.dumps(values[name]))
-        except (TypeError, ValueError):
-            found[name] = {"__labctl_unknown__": repr(values[name])[:200]}
+            text = repr(values[name])
+            ast.literal_eval(text)
+            found[name] = text
+        except (ValueError, SyntaxError, RecursionError):
+            found[name] = None
 sys.stdout = sys.__stdout__
 print("\\n@@labctl-settings@@" + json.dumps(found))
 """
@@ -65,9 +69,9 @@ def run_settings(path: Path, names: Iterable[str]) -> SettingsRun:
     _, marker, found = done.stdout.rpartition(_MARKER)
     if done.returncode != 0 or not marker:
         return SettingsRun({}, _last_error(done.stderr) or f"it exited with {done.returncode}")
-    values = json.loads(found)
-    return SettingsRun({name: value for name, value in values.items()
-                        if not (isinstance(value, dict) and "__labctl_unknown__" in value)})
+    texts = json.loads(found)
+    return SettingsRun({name: ast.literal_eval(text) for name, text in texts.items()
+                        if text is not None})
 
 
 def _last_error(stderr: str) -> str:
