@@ -365,9 +365,11 @@ HAGGLE_BOTS = """
 def call_live_method(method, **kwargs):
     expect(kwargs['page_class'], Haggle)
     expect(kwargs['round_number'], 1)
+    group = kwargs['group']
     expect(method(1, {'offer': 40}), {2: {'offer': 40}})
+    expect(group.offer, 40)  # the records it was given show what the live method did
     expect(method(2, {'accept': True}), {0: {'accepted': True}})
-    kwargs['group'].get_player_by_id(1)  # the group the bots are in
+    expect(group.get_player_by_id(1).group.accepted, True)
 """
 
 

@@ -410,9 +410,9 @@ class PlayerRun:
         if caller is None or page is None or getattr(page_class, "live_method", None) is None:
             return
         store = self.team.store
+        records = stored_records(store, self.team.project, self.team.server.session_code)
         with store.reading():
-            player = stored_player(store, self.team.project, self.team.server.session_code,
-                                   spec, self.row["id"], page.round_number or 1)
+            player = records.player(spec, self.row["id"], page.round_number or 1)
             key = (page.step, player.group.id_in_subsession)
             with self.team.lock:
                 if key in self.team.live_called:
@@ -427,6 +427,8 @@ class PlayerRun:
                 except LiveRefused as exc:
                     raise BotFailure(f"call_live_method sent {data!r} as player {id_in_group}: "
                                      f"{exc.failure or exc}") from exc
+                finally:  # the test's records show what the live method changed, as oTree's
+                    records.reload()
 
             caller(method=method, case=bot.case, round_number=page.round_number,
                    page_class=page_class, group=player.group)

@@ -148,6 +148,29 @@ class RecordSet:
         load = {"player": self._player, "group": self._group, "subsession": self._subsession}
         return load[kind](spec, row)
 
+    def reload(self) -> None:
+        """Read every loaded record's fields, and the vars, again as stored now: oTree's
+        bots hold the database's own objects, so a ``call_live_method`` test reads what the
+        live method it just ran changed (``player.iteration``)."""
+        with self.store.reading():
+            for (app, kind, record_id), record in self._records.items():
+                row = self.store.record_row(app, kind, record_id)
+                if row is None:
+                    continue
+                record.__dict__["_values"] = {
+                    name: field.coerce(row.get(name)) if row.get(name) is not None else None
+                    for name, field in type(record)._fields.items()}
+                record.__dict__["_dirty"] = set()
+            for participant_id, (person, _) in list(self._participants.items()):
+                row = self.store.participant_by_id(participant_id)
+                if row is not None:
+                    person.vars = vars_codec.decode(row["vars"])
+                    self._participants[participant_id] = (person, row["vars"] or "{}")
+            session_row = self.store.session_row(self.session.code)
+            if session_row is not None:
+                self.session.vars = vars_codec.decode(session_row["vars"])
+                self._session_vars = session_row["vars"] or "{}"
+
     def unsaved(self) -> Unsaved:
         """What code changed on the loaded records and has not been flushed: each record's
         fields, and the vars of the session and of each loaded participant with the text
