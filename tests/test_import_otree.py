@@ -581,12 +581,15 @@ def test_amounts_shown_in_templates_use_money(tmp_path):
 def test_static_files_from_the_project_move_into_the_app(tmp_path):
     page = DECIDE.replace("{{ formfields }}",
                           "<img src=\"{{ static 'global/logo.png' }}\" alt=\"logo\">\n"
+                          "<img src=\"{%static '/global/slash.png' %}\" alt=\"slash\">\n"
                           "<img src=\"{% static 'game/own.png' %}\" alt=\"own\">\n{{ formfields }}")
     source = otree_project(tmp_path, {"game/Decide.html": page})
-    write(source, {"_static/global/logo.png": "png", "game/static/game/own.png": "own"})
+    write(source, {"_static/global/logo.png": "png", "game/static/game/own.png": "own",
+                   "_static/global/slash.png": "slash"})
     dest, output = imported(tmp_path, source)
     template = text_of(dest / "game/Decide.html")
     assert "{{ static('global/logo.png') }}" in template
+    assert "{{ static('global/slash.png') }}" in template  # oTree 3 took a leading slash
     assert "{{ static('game/own.png') }}" in template
     assert text_of(dest / "game/static/global/logo.png") == "png"
     assert text_of(dest / "game/static/game/own.png") == "own"
@@ -724,6 +727,20 @@ def test_inline_scripts_and_styles_move_into_static_files(tmp_path):
     assert text_of(dest / "game/static/Decide_2.css") == "p { color: red; }\n"
     assert "inline <script> moved to game/static/Decide_1.js" in output
     assert len(template.splitlines()) == len(page.splitlines())  # lines keep their numbers
+
+
+def test_an_inline_script_printing_a_value_through_otrees_json_filter_moves(tmp_path):
+    # RgRp92/unipdexp: let beliefs = {{ beliefs|json }}; the filter is oTree's, so a value
+    page = DECIDE.replace("{{ endblock }}\n", """{{ endblock }}
+{{ block scripts }}
+<script>
+  let beliefs = {{ player.amount|json }};
+</script>
+{{ endblock }}
+""")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/Decide.html": page}))
+    assert "inline <script> moved to game/static/Decide_1.js" in output
+    assert "player.amount|json" in text_of(dest / "game/Decide.html")  # printed in the data
 
 
 def test_a_module_script_importing_the_apps_static_files_moves_with_relative_urls(tmp_path):

@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 
 import jinja2
 
+from ..template_filters import OTREE_FILTERS
+
 __all__ = ["ScriptValues", "split_values"]
 
 _JINJA = jinja2.Environment(autoescape=True)
+_JINJA.filters.update(OTREE_FILTERS)  # {{ data|json }} is a value like any other
 _TAG = re.compile(r"\{\{-?\s*(?P<expression>.*?)\s*-?\}\}", re.S)
 #: what starts a JavaScript string or comment
 _OPENERS = ("'", '"', "`", "//", "/*")

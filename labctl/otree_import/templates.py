@@ -259,7 +259,7 @@ def _shared_includes(line: str, app: Path, dest_app: Path, project: Path) -> lis
 
 def _static(found: re.Match[str], app: Path, dest_app: Path, project: Path,
             marks: list[str], done: list[str]) -> str:
-    path = found["path"]
+    path = found["path"].lstrip("/")  # oTree 3 accepted '/app/img.png' from _static/ too
     spelled = "{{ static('" + path + "') }}"
     if (app / STATIC_FOLDER / path).is_file():
         return spelled
