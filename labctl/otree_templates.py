@@ -76,7 +76,8 @@ REPLACEMENTS = {
 #: ``None``, ``0`` and ``""``: Jinja's with ``true``)
 DJANGO_FILTERS = {"default": "default({}, true)", "join": "join({})"}
 _DJANGO_FILTER = re.compile(r"""\|\s*(?P<name>\w+):(?P<arg>"[^"]*"|'[^']*'|[^\s|}%]+)""")
-_ANY_TAG = re.compile(r"\{[{%].*?[}%]\}", re.S)
+#: any template tag, in either spelling
+ANY_TAG = re.compile(r"\{[{%].*?[}%]\}", re.S)
 #: Django's loop variable, which oTree's templates have, as Jinja names it
 FORLOOP = {"counter0": "index0", "counter": "index", "revcounter0": "revindex0",
            "revcounter": "revindex", "first": "first", "last": "last"}
@@ -96,7 +97,7 @@ def translate(source: str) -> str:
     bare ``{{ chat }}`` becomes labctl's group chat with its scripts (once, in a block of the
     layout's head: a page that loads ``labctl-chat.js`` itself is left as written)."""
     source = _OTREE_LAYOUT.sub(_kept_newlines, source)
-    source = _ANY_TAG.sub(lambda tag: _FORLOOP.sub(
+    source = ANY_TAG.sub(lambda tag: _FORLOOP.sub(
         lambda found: f"loop.{FORLOOP[found['name']]}",
         _DJANGO_FILTER.sub(_jinja_filter, tag[0])), source)
     source = _PERCENT_TAG.sub(lambda found: "{{" + found[0][2:-2] + "}}", source)

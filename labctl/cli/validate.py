@@ -60,15 +60,17 @@ def load_valid_project(project_dir: Path, session_type: str | None = None) -> Pr
     played = {name for kind in _chosen(project, session_type) for name in kind.app_sequence}
     folders = {path.name for path in project.root.iterdir()
                if path.is_dir() and (path / "__init__.py").is_file()}
-    aside = [p for p in problems if _folder_of(p, project.root) in folders - played]
-    blocking = [p for p in problems if p not in aside]
+    unplayed = folders - played
+    located = [(problem, _folder_of(problem, project.root)) for problem in problems]
+    aside = [problem for problem, folder in located if folder in unplayed]
+    blocking = [problem for problem, folder in located if folder not in unplayed]
     if aside and not played <= set(project.apps):  # a played app that failed with them
         blocking = problems
     if blocking:
         console.print(problem_table(problems, project.root))
         raise ValidationFailed(blocking)
     if aside:
-        names = sorted({_folder_of(p, project.root) or "" for p in aside})
+        names = sorted({folder for _, folder in located if folder in unplayed})
         # a session type that plays one of them is not offered (the admin could start one)
         withdrawn = [kind.name for kind in project.session_types
                      if set(kind.app_sequence) & set(names)]

@@ -157,10 +157,7 @@ class RecordSet:
                 row = self.store.record_row(app, kind, record_id)
                 if row is None:
                     continue
-                record.__dict__["_values"] = {
-                    name: field.coerce(row.get(name)) if row.get(name) is not None else None
-                    for name, field in type(record)._fields.items()}
-                record.__dict__["_dirty"] = set()
+                record.__dict__.update(_values=_field_values(type(record), row), _dirty=set())
             for participant_id, (person, _) in list(self._participants.items()):
                 row = self.store.participant_by_id(participant_id)
                 if row is not None:
@@ -192,14 +189,10 @@ class RecordSet:
         if isinstance(cached, cls):
             return cached, False
         record = cls.__new__(cls)
-        values = {}
-        for name, field in cls._fields.items():
-            value = row.get(name)
-            values[name] = field.coerce(value) if value is not None else None
         # what ``Record.__init__`` and the built-in attributes' checked assignment would
         # set, set at once: a market's live message loads ten members each time
-        record.__dict__.update(_values=values, _dirty=set(), _navigator=self.links,
-                               id=row["id"], _app=spec)
+        record.__dict__.update(_values=_field_values(cls, row), _dirty=set(),
+                               _navigator=self.links, id=row["id"], _app=spec)
         self._records[key] = record
         return record, True
 
@@ -279,14 +272,15 @@ class RecordSet:
             rows = self.store.extra_rows(spec.name, kind,
                                          {"session_code": self.session.code, **criteria})
         found = []
+        columns, own_round = engine_columns(cls), round_column(cls) != "round_number"
         for row in rows:
             record, new = self._record(cls, spec, kind, row)
             if new:
-                if round_column(cls) == "round_number":  # else it is the class's own field
+                if not own_round:  # else round_number is the class's own field
                     record.round_number = row["round_number"]
                 record.session = self.session
                 record._linked = {}
-                record._keys = {name: row.get(name) for name in engine_columns(cls)}
+                record._keys = {name: row.get(name) for name in columns}
             found.append(record)
         return found
 
@@ -404,6 +398,15 @@ class Unsaved:
     fields: list[tuple[str, str, int, dict[str, Any]]]
     participant_vars: dict[int, tuple[dict[str, Any], str]]
     session_vars: tuple[dict[str, Any], str]
+
+
+def _field_values(cls: type[Record], row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row's values of the class's fields, each of the field's type."""
+    values = {}
+    for name, field in cls._fields.items():
+        value = row.get(name)
+        values[name] = field.coerce(value) if value is not None else None
+    return values
 
 
 def _found(row: dict[str, Any] | None, what: str) -> dict[str, Any]:

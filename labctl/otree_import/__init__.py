@@ -23,6 +23,7 @@ from pathlib import Path
 import libcst as cst
 
 from ..errors import LabctlError
+from ..otree_templates import ANY_TAG
 from .old_format import is_old_format, no_self_app, no_self_bots
 from .python_code import Amounts, amount_names, fractional_functions, rewrite
 from .report import Item, Report
@@ -216,15 +217,12 @@ def _import_template(path: Path, target: Path, app: Path, dest_app: Path, projec
     text = rewrite_template(path.read_text(encoding="utf-8"), app, dest_app, project,
                             *amounts, report.done, shared)
     for owner, name, spelled in renamed:  # {{ session.params.x }}: the renamed field
-        text = _TAG.sub(lambda tag, owner=owner, name=name, spelled=spelled: re.sub(
+        text = ANY_TAG.sub(lambda tag, owner=owner, name=name, spelled=spelled: re.sub(
             rf"\b{owner}\.{name}\b", f"{owner}.{spelled}", tag[0]), text)
     text = scripts_to_files(text, path, dest_app, report.done)
     text = handlers_to_file(text, path, dest_app, report.done)
     _write(target, text, dest_app.parent, report)
 
-
-#: a template tag, in either spelling
-_TAG = re.compile(r"\{[{%].*?[}%]\}", re.S)
 
 #: an app reading oTree's settings: ``from otree import settings``, ``import settings``...
 _READS_SETTINGS = re.compile(r"^\s*(?:from\s+otree\s+import\s+settings\b|import\s+settings\b|"

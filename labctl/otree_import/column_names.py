@@ -39,18 +39,22 @@ def rename_clashing_fields(module: cst.Module) -> cst.Module:
 
 def _fields_of(node: cst.ClassDef) -> list[str]:
     """The names the class body assigns a ``models.*`` field to."""
-    names = []
-    for line in node.body.body:
-        if not isinstance(line, cst.SimpleStatementLine):
-            continue
-        for statement in line.body:
-            if (isinstance(statement, cst.Assign) and isinstance(statement.value, cst.Call)
-                    and isinstance(statement.value.func, cst.Attribute)
-                    and isinstance(statement.value.func.value, cst.Name)
-                    and statement.value.func.value.value == "models"):
-                names += [target.target.value for target in statement.targets
-                          if isinstance(target.target, cst.Name)]
-    return names
+    return [name for line in node.body.body for name in _assigned_names(line, fields=True)]
+
+
+def _assigned_names(line: cst.BaseStatement, fields: bool = False) -> list[str]:
+    """The names a line of a class body assigns (only a ``models.*`` field's with
+    ``fields``)."""
+    if not isinstance(line, cst.SimpleStatementLine):
+        return []
+    return [target.target.value for statement in line.body if isinstance(statement, cst.Assign)
+            and (not fields or _is_field(statement.value))
+            for target in statement.targets if isinstance(target.target, cst.Name)]
+
+
+def _is_field(value: cst.BaseExpression) -> bool:
+    return (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+            and isinstance(value.func.value, cst.Name) and value.func.value.value == "models")
 
 
 class _ClashFinder(cst.CSTVisitor):
@@ -90,18 +94,11 @@ class _Renamer(cst.CSTTransformer):
                        ) -> cst.ClassDef:
         lines = []
         for line in updated_node.body.body:
-            names = [name for name in _fields_of_line(line) if name in self.renamed]
+            names = [name for name in _assigned_names(line) if name in self.renamed]
             if names and isinstance(line, cst.SimpleStatementLine):
                 line = _declared_as(line, names, self.renamed)
             lines.append(line)
         return updated_node.with_changes(body=updated_node.body.with_changes(body=lines))
-
-
-def _fields_of_line(line: cst.BaseStatement) -> list[str]:
-    if not isinstance(line, cst.SimpleStatementLine):
-        return []
-    return [target.target.value for statement in line.body if isinstance(statement, cst.Assign)
-            for target in statement.targets if isinstance(target.target, cst.Name)]
 
 
 def _declared_as(line: cst.SimpleStatementLine, names: list[str], renamed: dict[str, str]

@@ -283,18 +283,14 @@ class _PageHooks(cst.CSTTransformer):
                        ) -> cst.ClassDef:
         if updated_node.name.value in RECORD_HOOKS:
             return updated_node
-        all_groups = any(isinstance(item, cst.SimpleStatementLine) and "wait_for_all_groups"
-                         in cst.Module(body=[item]).code and "True" in
-                         cst.Module(body=[item]).code for item in updated_node.body.body)
-        body: list[cst.BaseStatement] = []
-        for item in updated_node.body.body:
-            body.append(self._hook(item, all_groups))  # type: ignore[arg-type]
+        all_groups = any(_assigned(item) == ("wait_for_all_groups", "True")
+                         for item in updated_node.body.body)
+        body = [self._hook(item, all_groups) for item in updated_node.body.body]
         return updated_node.with_changes(body=updated_node.body.with_changes(body=body))
 
     @staticmethod
     def _hook(item: cst.BaseStatement, all_groups: bool) -> cst.BaseStatement:
-        if _live_method_name(item) is not None:
-            name = _live_method_name(item)
+        if (name := _live_method_name(item)) is not None:
             return cst.parse_statement(
                 f"@staticmethod\ndef live_method(player, data):\n"
                 f"    return player.{name}(data)\n")
@@ -316,14 +312,27 @@ class _PageHooks(cst.CSTTransformer):
         return item
 
 
-def _live_method_name(item: cst.BaseStatement) -> str | None:
-    """``live_method = 'live_bid'`` in a page: the Player method it names."""
+def _assignment(item: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
+    """``name = value`` as a line of a class body: the name and the value."""
     if isinstance(item, cst.SimpleStatementLine) and len(item.body) == 1:
         small = item.body[0]
         if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
-                small.targets[0].target, cst.Name) and small.targets[0].target.value == \
-                "live_method" and isinstance(small.value, cst.SimpleString):
-            value = small.value.evaluated_value
-            return value if isinstance(value, str) and value.isidentifier() else None
+                small.targets[0].target, cst.Name):
+            return small.targets[0].target.value, small.value
+    return None
+
+
+def _assigned(item: cst.CSTNode) -> tuple[str, str] | None:
+    """``name = True`` as a line of a class body: the name and the value's name."""
+    found = _assignment(item)
+    return (found[0], _dotted(found[1])) if found else None
+
+
+def _live_method_name(item: cst.BaseStatement) -> str | None:
+    """``live_method = 'live_bid'`` in a page: the Player method it names."""
+    found = _assignment(item)
+    if found and found[0] == "live_method" and isinstance(found[1], cst.SimpleString):
+        value = found[1].evaluated_value
+        return value if isinstance(value, str) and value.isidentifier() else None
     return None
 

@@ -22,7 +22,7 @@ import libcst as cst
 from .column_names import rename_clashing_fields
 from .report import CHANGE_MARK, MANUAL_MARK
 from .settings import READ_SETTINGS
-from .units import Units, constant_unit, function_units, scaled
+from .units import Units, constant_unit, function_units, is_zero, scaled
 
 __all__ = ["Amounts", "amount_names", "rewrite"]
 
@@ -96,12 +96,12 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
     (the caller copies it as it is and reports it)."""
     module = rename_clashing_fields(
         cst.parse_module(source).visit(_ConstantsAsC()).visit(_HooksOutOfSubsession()))
-    money, amount_functions = _money_fields(module)
+    finder = _MoneyFinder()  # one pass: money fields, amount constants, number constants...
+    module.visit(finder)
+    money, amount_functions = _money_fields(finder)
     rewriter = _Rewriter(amounts, money, amount_functions, bots=bots)
     rewriter.app, rewriter.apps = app, frozenset(apps)
-    rewriter.fractional = _fractional_constants(module)
-    finder = _MoneyFinder()
-    module.visit(finder)
+    rewriter.fractional = frozenset(finder.fractional)
     returns = _ReturnFinder()
     module.visit(returns)
     units = Units(money=money, amount_constants=frozenset(finder.constants),
@@ -266,19 +266,9 @@ class _ReturnFinder(cst.CSTVisitor):
             self.returns.setdefault(self.functions[-1], []).append(node.value)
 
 
-def _fractional_constants(module: cst.Module) -> frozenset[str]:
-    """Constants of class ``C`` whose value holds a float or a division (``RATES = {0.1:
-    0.1}``): an amount made from one (``cu(C.RATES[e])``) may be fractional."""
-    finder = _MoneyFinder()
-    module.visit(finder)
-    return frozenset(finder.fractional)
-
-
-def _money_fields(module: cst.Module) -> tuple[frozenset[str], frozenset[str]]:
+def _money_fields(finder: _MoneyFinder) -> tuple[frozenset[str], frozenset[str]]:
     """Names declared as ``models.CurrencyField`` anywhere in the module (and ``payoff``), and
     the module's functions whose result is assigned to one of them."""
-    finder = _MoneyFinder()
-    module.visit(finder)
     money = finder.names | {"payoff"}
     return frozenset(money), frozenset(function for field, function in finder.assigned_calls
                                        if field in money)
@@ -369,7 +359,7 @@ class _Rewriter(cst.CSTTransformer):
         self.f_strings: list[str] = []
         #: the module's names for oTree's settings (now the project's ``sessions``)
         self.settings_names: set[str] = set()
-        #: constants of ``C`` that hold a float or a division (``_fractional_constants``)
+        #: constants of ``C`` that hold a float or a division (``_MoneyFinder.fractional``)
         self.fractional: frozenset[str] = frozenset()
         #: per function being rewritten: local names bound to ``P.participant`` -> ``P``
         self.participants: list[dict[str, cst.BaseExpression]] = []
@@ -894,7 +884,7 @@ class _Rewriter(cst.CSTTransformer):
         if "amount" not in units:
             return updated_node
         numbers = [i for i, (side, unit) in enumerate(zip(sides, units, strict=True))
-                   if unit != "amount" and not _zero(side)]
+                   if unit != "amount" and not is_zero(side)]
         if any(_number(sides[i]) is None for i in numbers):
             self.note(MANUAL_MARK, "an amount compared with a value that may be a plain "
                       "number: without points oTree read a number in units of the currency, "
@@ -1061,10 +1051,6 @@ class _DivisionFinder(cst.CSTVisitor):
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
-
-
-def _zero(node: cst.BaseExpression) -> bool:
-    return _number(node) == 0
 
 
 def _bare(node: cst.BaseExpression) -> cst.BaseExpression:

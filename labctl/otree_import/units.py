@@ -109,9 +109,9 @@ class Units:
         return "unknown"
 
     def _operation(self, node: cst.BinaryOperation) -> Unit:
-        if isinstance(node.operator, cst.Add | cst.Subtract) and _zero(node.right):
+        if isinstance(node.operator, cst.Add | cst.Subtract) and is_zero(node.right):
             return self.of(node.left)  # 0 is 0 in any unit
-        if isinstance(node.operator, cst.Add | cst.Subtract) and _zero(node.left):
+        if isinstance(node.operator, cst.Add | cst.Subtract) and is_zero(node.left):
             return self.of(node.right)
         left, right = self.of(node.left), self.of(node.right)
         if "unknown" in (left, right):
@@ -138,13 +138,16 @@ class Units:
             return self.function_units[name]
         if name in SAME_UNIT_CALLS and node.args:
             units = {self.of(arg.value) for arg in node.args[:1 if name == "round" else None]
-                     if not _zero(arg.value)}  # max(x, 0): 0 is 0 in any unit
+                     if not is_zero(arg.value)}  # max(x, 0): 0 is 0 in any unit
             return units.pop() if len(units) == 1 else "number" if not units else "unknown"
         return "unknown"
 
 
-def _zero(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Integer | cst.Float) and float(node.value) == 0
+def is_zero(node: cst.BaseExpression) -> bool:
+    """A literal 0 (or -0): 0 in any unit."""
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        node = node.expression
+    return isinstance(node, cst.Integer | cst.Float) and float(node.value.replace("_", "")) == 0
 
 
 def constant_unit(value: cst.BaseExpression) -> Unit:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from ..fields import Field
 from .widgets import FieldInput, render_field
 
 
@@ -105,21 +106,20 @@ class BoundField:
 class BoundForm:
     """The page's form: its fields in order, and each by name (``form.q1``)."""
 
-    def __init__(self, names: list[str], shown: Callable[[str], FieldInput]) -> None:
-        self._names = names
+    def __init__(self, fields: list[Field], shown: Callable[[Field], FieldInput]) -> None:
+        self._fields = {field.name: field for field in fields}
         self._shown = shown
 
     def __iter__(self) -> Iterator[BoundField]:
-        return iter([BoundField(self._shown(name)) for name in self._names])
+        return iter([BoundField(self._shown(field)) for field in self._fields.values()])
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(self._fields)
 
     def __getattr__(self, name: str) -> BoundField:
-        if name.startswith("_") or name not in self._names:
+        if name.startswith("_") or name not in self._fields:
             raise AttributeError(name)  # Jinja's StrictUndefined then names it at its line
-        return BoundField(self._shown(name))
+        return BoundField(self._shown(self._fields[name]))
 
     def __html__(self) -> str:
-        return "".join(BoundField(self._shown(name)).__html__() for name in self._names)
-
+        return "".join(field.__html__() for field in self)
