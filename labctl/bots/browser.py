@@ -200,6 +200,8 @@ class BrowserClient:
         for name, value in values.items():
             self._fill(form, page, name, str(value), must_fail)
         button = form.locator("button[type=submit]")
+        if button.count() == 0:  # the page's own button: a <button> without a type submits
+            button = form.locator("button:not([type]), input[type=submit]")
         if button.count() == 0:
             raise self._fail(page, "the page has no Next button: its template does not "
                              "render next_button()")

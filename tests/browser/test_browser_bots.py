@@ -99,3 +99,13 @@ def test_without_playwright_the_error_says_how_to_install_it(sample_project: Pat
                           timeout=TEST_TIMEOUT, env=env)
     assert done.returncode == 1
     assert "pip install 'labctl[browsers]'" in " ".join(done.stderr.split())
+
+
+def test_a_pages_own_button_without_a_type_is_pressed_as_a_participant_would(
+        sample_project: Path, chromium: object) -> None:
+    # oTree templates often write <button class="otree-btn-next">: a button that submits
+    edit(sample_project / "questionnaire" / "Opinions.html", "{{ next_button() }}",
+         '<button class="otree-btn-next">Send</button>')
+    done = labctl_test(sample_project, "my_session", "-n", "2", "--browsers")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK 2 bots played my_session" in done.stdout
