@@ -68,7 +68,9 @@ def format_points(points: int, locale: str | None = None) -> str:
 def parse_rate(value: object) -> Fraction:
     """Read a money-per-point rate exactly: ``'0.5'``, ``Decimal('0.5')``, ``1`` or a Fraction.
 
-    Floats are refused because 0.1 is not 0.1 in binary; write the rate as a string.
+    Floats are refused because 0.1 is not 0.1 in binary; write the rate as a string. A rate
+    of 0 is allowed: points are then a score worth nothing (a classroom game, a study paid
+    in course credit) and each participant is paid the fixed pay alone.
     """
     if isinstance(value, (bool, float)):
         raise ValueError("write the rate as a string such as '0.5' or as a Fraction, not a float")
@@ -81,8 +83,8 @@ def parse_rate(value: object) -> Fraction:
             raise ValueError(f"{value!r} is not a number") from exc
     else:
         raise ValueError(f"{value!r} is not a number")
-    if rate <= 0:
-        raise ValueError("the rate must be greater than zero")
+    if rate < 0:
+        raise ValueError("the rate cannot be negative")
     return rate
 
 

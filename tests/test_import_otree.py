@@ -9,8 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from labctl.cli import app
+from labctl.engine.payment import payment_of
 from labctl.fields import Boolean, Float, Integer, Money, Text
 from labctl.project import load_project
+from labctl.validation import validate_project
 
 runner = CliRunner()
 
@@ -873,12 +875,28 @@ def test_static_of_an_expression_and_formfield_errors_are_translated(tmp_path):
     assert "{{ formfield 'amount' }}\n" in template and "formfield_errors" not in template
 
 
-def test_a_point_rate_of_zero_is_marked(tmp_path):
+def test_a_point_rate_of_zero_pays_the_fixed_pay_alone(tmp_path):
     settings = SETTINGS.replace("real_world_currency_per_point=1.00",
                                 "real_world_currency_per_point=0.000")
+    dest, _ = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings}))
+    project = load_project(dest)
+    try:
+        assert validate_project(project) == []
+        session_type = project.session_types[0]
+        assert session_type.rate == 0
+        assert payment_of(session_type, {"bonus": 700, "code": "x", "id_in_session": 1,
+                                          "label": None, "step": 0}, 1).total \
+            == session_type.fixed_pay
+    finally:
+        project.unload()
+
+
+def test_a_negative_point_rate_is_marked(tmp_path):
+    settings = SETTINGS.replace("real_world_currency_per_point=1.00",
+                                "real_world_currency_per_point=-0.01")
     _, output = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings}),
                          expect_exit=1)
-    assert "real_world_currency_per_point is 0 (points are worth nothing)" in output
+    assert "real_world_currency_per_point is negative" in output
 
 
 @pytest.mark.parametrize(("code", "language"), [("de", "de"), ("zh-hans", "zh_Hans"),

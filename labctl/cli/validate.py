@@ -116,8 +116,11 @@ def session_tree(project: Project, session_type: SessionType) -> Tree:
     """The subsessions of a session type in order, with group sizes and pages."""
     count = project.participant_count(session_type)
     pay = format_money(session_type.fixed_pay, session_type.currency)
-    paid_in = (f", payoffs in points at {session_type.money_per_point} minor units per point"
-               if session_type.pays_points else "")
+    paid_in = ""
+    if session_type.pays_points:
+        paid_in = (", payoffs in points worth nothing (money_per_point 0)"
+                   if session_type.rate == 0 else
+                   f", payoffs in points at {session_type.money_per_point} minor units per point")
     tree = Tree(f"[bold]{session_type.name}[/] — {session_type.title}: {count} participants, "
                 f"fixed pay {pay}{paid_in}, batch '{session_type.batch_name}', "
                 f"language {session_type.speaks}")

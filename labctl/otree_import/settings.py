@@ -301,10 +301,9 @@ def _session_type(config: dict[str, Any], settings: Settings, taken: set[str]) -
     if settings.use_points:
         rate = Decimal(str(config.get("real_world_currency_per_point", 1))) * settings.scale
         arguments["money_per_point"] = _decimal_text(rate)
-        if rate <= 0:
-            marks.append("real_world_currency_per_point is 0 (points are worth nothing), "
-                         "which labctl refuses: set money_per_point, the minor units paid "
-                         "per point")
+        if rate < 0:
+            marks.append("real_world_currency_per_point is negative, which labctl refuses: "
+                         "set money_per_point, the minor units paid per point")
     if config.get("doc"):
         arguments["doc"] = str(config["doc"]).strip()
     params = {key: value for key, value in config.items() if key not in CONFIG_KEYS}
