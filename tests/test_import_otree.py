@@ -274,6 +274,79 @@ def test_without_points_a_value_of_unknown_unit_made_an_amount_is_marked(tmp_pat
     assert f"game/__init__.py:{compared}: an amount compared with a value that may be" in output
 
 
+PAY_APP = """
+from otree.api import *
+import random
+
+
+class C(BaseConstants):
+    NAME_IN_URL = 'pay'
+    PLAYERS_PER_GROUP = None
+    NUM_ROUNDS = 1
+
+
+class Subsession(BaseSubsession):
+    pass
+
+
+class Group(BaseGroup):
+    pass
+
+
+class Player(BasePlayer):
+    shown = models.CurrencyField()
+
+
+class Pay(Page):
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        participant = player.participant
+        paid = random.choice(['game'])
+        participant.payoff = participant.vars['payoff_' + paid]
+        player.payoff += participant.tokens
+        player.shown = participant.vars.get('payoff_game', 0) + participant.bonus_list[0]
+        player.shown = participant.mixed
+
+
+page_sequence = [Pay]
+"""
+
+
+def test_without_points_a_value_stored_on_the_participant_keeps_its_unit_in_other_apps(
+        tmp_path):
+    # what one app stores on the participant, another app reads: its unit comes from there
+    settings = SETTINGS.replace("USE_POINTS = True", "USE_POINTS = False").replace(
+        "app_sequence=['game']", "app_sequence=['game', 'pay']") + (
+        "PARTICIPANT_FIELDS = ['payoff_game', 'tokens', 'bonus_list', 'mixed']\n")
+    game = GAME.replace("        player.payoff = player.amount\n", """\
+        player.payoff = player.amount
+        participant = player.participant
+        participant.payoff_game = sum([p.payoff for p in player.in_all_rounds()]) * 0.5
+        participant.tokens = 3
+        participant.bonus_list = [0]
+        participant.bonus_list[0] = player.amount
+        participant.mixed = 0
+        participant.mixed = player.amount
+        participant.vars['mixed'] = 2
+""")
+    source = otree_project(tmp_path, {"settings.py": settings, "game/__init__.py": game,
+                                      "pay/__init__.py": PAY_APP,
+                                      "pay/Pay.html": "{{ block content }}{{ endblock }}"})
+    dest, output = imported(tmp_path, source, expect_exit=1)
+    lines = text_of(dest / "pay/__init__.py").splitlines()
+    for line in ("        player.payoff += round(participant.vars['payoff_' + paid]) "
+                 "- participant.payoff",  # an amount stored with a fraction: rounded
+                 "        player.payoff += round(participant.tokens * 100)",  # a number
+                 "        player.shown = round(participant.vars.get('payoff_game', 0) "
+                 "+ participant.bonus_list[0])",  # amounts: kept, the fraction rounded
+                 "        player.shown = participant.mixed"):
+        assert line in lines, line
+    mixed = lines.index("        player.shown = participant.mixed") + 1
+    assert (f"pay/__init__.py:{mixed}: an amount set to a value the import cannot tell is "
+            "already an amount") in output  # stored as an amount and as a number: unknown
+    assert output.count("an amount set to a value the import cannot tell") == 1, output
+
+
 def test_a_room_without_labels_is_left_commented_and_listed(tmp_path):
     source = otree_project(tmp_path)
     with (source / "settings.py").open("a") as file:
@@ -868,11 +941,16 @@ def test_static_of_an_expression_and_formfield_errors_are_translated(tmp_path):
     game = GAME.replace("    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)\n",
                         "    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)\n"
                         "    image = models.StringField(initial='a.png')\n")
-    dest, _ = imported(tmp_path, otree_project(tmp_path, {"game/Decide.html": page,
-                                                          "game/__init__.py": game}))
+    dest, output = imported(tmp_path, otree_project(tmp_path, {
+        "game/Decide.html": page, "game/__init__.py": game, "_static/a.png": "png",
+        "_static/shapes/0.svg": "<svg/>", "game/static/a.png": "the app's own"}))
     template = text_of(dest / "game/Decide.html")
     assert "<img src=\"{{ static(player.image) }}\" alt=\"\">" in template
     assert "{{ formfield 'amount' }}\n" in template and "formfield_errors" not in template
+    # the path is computed: every file of _static/ is where static() looks, the app's own kept
+    assert text_of(dest / "game/static/shapes/0.svg") == "<svg/>"
+    assert text_of(dest / "game/static/a.png") == "the app's own"
+    assert "_static/ copied into game/static/: its templates compute static paths" in output
 
 
 def test_a_point_rate_of_zero_pays_the_fixed_pay_alone(tmp_path):

@@ -25,6 +25,7 @@ import libcst as cst
 from ..errors import LabctlError
 from ..otree_templates import ANY_TAG
 from .old_format import is_old_format, no_self_app, no_self_bots
+from .participant_values import ParticipantValues, ParticipantWrites
 from .python_code import Amounts, amount_names, fractional_functions, rewrite
 from .report import Item, Report
 from .settings import (
@@ -70,15 +71,38 @@ def import_project(source: Path, dest: Path, *, dry_run: bool = False) -> Report
 
 
 def _read_python(source: Path, apps: Collection[str], folders: Collection[str],
-                 shared: Collection[str]) -> Iterator[str]:
-    """The text of every Python module of the project the import rewrites."""
-    paths = [path for name in (*apps, *folders) for path in sorted((source / name).glob("*.py"))]
-    paths += [source / f"{name}.py" for name in shared if (source / f"{name}.py").is_file()]
-    for path in paths:
-        try:
-            yield path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue  # reported where the module itself is imported
+                 shared: Collection[str]) -> Iterator[tuple[str, str]]:
+    """Every Python module of the project the import rewrites, as (its app or package, its
+    text); an app in oTree's old format as the no-self module it becomes, without its bots."""
+    for name in (*apps, *folders):
+        if name in apps and is_old_format(source / name):
+            with contextlib.suppress(cst.ParserSyntaxError, OSError, UnicodeDecodeError):
+                yield name, no_self_app(source / name)
+            continue
+        for path in sorted((source / name).glob("*.py")):
+            if path.name not in ("tests.py", "bots.py"):
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    yield name, path.read_text(encoding="utf-8")
+    for name in shared:
+        if (source / f"{name}.py").is_file():
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                yield "", (source / f"{name}.py").read_text(encoding="utf-8")
+
+
+def _stored_on_participants(modules: Sequence[tuple[str, str]], amounts: Amounts,
+                            apps: frozenset[str]) -> ParticipantValues:
+    """What the project's modules store on participants, and in which unit: each module is
+    read as the import rewrites it, and read again while a value stored from another stored
+    value gets its unit from the reading before (three readings at most)."""
+    for _ in range(3):
+        writes = ParticipantWrites()
+        for app, text in modules:
+            with contextlib.suppress(cst.ParserSyntaxError):  # reported when it is imported
+                rewrite(text, amounts, bots=False, app=app, apps=apps, writes=writes)
+        if writes.values() == amounts.participant_values:
+            break
+        amounts = replace(amounts, participant_values=writes.values())
+    return amounts.participant_values
 
 
 def _import(source: Path, dest: Path, settings: Settings) -> Report:
@@ -121,8 +145,11 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
                         and path.name not in SKIPPED_PARTS and any(path.glob("*.py")))
     shared = folders | frozenset(path.stem for path in source.glob("*.py")
                                  if path.name not in NOT_COPIED)
+    modules = list(_read_python(source, apps, folders, shared))
     amounts = replace(amounts, fractional_functions=fractional_functions(
-        _read_python(source, apps, folders, shared)))
+        text for _, text in modules))
+    amounts = replace(amounts, participant_values=_stored_on_participants(
+        modules, amounts, apps | shared))
     for path in sorted(source.iterdir()):
         if path.name.startswith(".") or path.name in SKIPPED_PARTS:
             continue

@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import libcst as cst
 
 from .column_names import rename_clashing_fields
+from .participant_values import (
+    ParticipantValues,
+    ParticipantWrites,
+    participant_key,
+    read_key,
+    written_keys,
+)
 from .report import CHANGE_MARK, MANUAL_MARK
 from .settings import READ_SETTINGS
 from .units import Units, constant_unit, function_units, is_zero, scaled
@@ -87,13 +94,18 @@ class Amounts:
     #: declared participant and session fields renamed (``declared_name``): (owner, name)
     #: -> the new name, for ``session.params`` -> ``session.params_`` in the apps
     renamed_fields: tuple[tuple[str, str, str], ...] = ()
+    #: what the project's apps store on participants (``participant_values``): whether
+    #: ``participant.vars['payoff_' + app]`` is an amount is told by the other apps
+    participant_values: ParticipantValues = field(default_factory=ParticipantValues)
 
 
 def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
-            apps: Collection[str] = ()) -> tuple[str, list[str]]:
+            apps: Collection[str] = (), writes: ParticipantWrites | None = None
+            ) -> tuple[str, list[str]]:
     """``source`` (a file of the app ``app``, in a project of ``apps``) rewritten, and what
     was removed from it; raises ``libcst.ParserSyntaxError`` for a file that is not Python
-    (the caller copies it as it is and reports it)."""
+    (the caller copies it as it is and reports it). ``writes`` collects what the module
+    stores on participants (``participant_values``)."""
     module = rename_clashing_fields(
         cst.parse_module(source).visit(_ConstantsAsC()).visit(_HooksOutOfSubsession()))
     finder = _MoneyFinder()  # one pass: money fields, amount constants, number constants...
@@ -108,9 +120,10 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
                   function_units={}, number_fields=frozenset(finder.number_fields - money),
                   converted=rewriter.converted,
                   number_constants=frozenset(finder.number_constants),
-                  currency=frozenset(finder.currency))
+                  currency=frozenset(finder.currency),
+                  participant=amounts.participant_values)
     function_units(units, returns.returns)
-    rewriter.units = units
+    rewriter.units, rewriter.writes = units, writes
     code = module.visit(rewriter).code
     if bots and "from labctl.bots import" not in code and _BOT_NAME.search(code):
         # oTree's tests.py may get Bot from its app's `from otree.api import *`, through
@@ -371,6 +384,8 @@ class _Rewriter(cst.CSTTransformer):
         self.fractional_locals: list[set[str]] = []
         #: amounts and plain numbers of the module (``units``), set by ``rewrite``
         self.units = Units((), (), {}, (), self.converted)
+        #: where what the module stores on participants is collected, when it is
+        self.writes: ParticipantWrites | None = None
 
     # -- notes as comments above their statement ---------------------------------------------
 
@@ -819,9 +834,9 @@ class _Rewriter(cst.CSTTransformer):
             return updated_node.with_changes(value=cst.SimpleString(
                 repr(FORM_MODELS[_dotted(updated_node.value)])))
         self._note_local_unit(targets, updated_node.value)
+        self._note_stored(targets, updated_node.value)
         if self.fractional_locals and len(targets) == 1 and isinstance(targets[0], cst.Name) \
-                and _divides(updated_node.value, self.currency, self.fractional,
-                             self.amounts.fractional_functions, self.fractional_locals[-1]):
+                and self._divides(updated_node.value):
             self.fractional_locals[-1].add(targets[0].value)
         paid = self._participant_payoff(targets)
         if paid is not None:  # the value is an amount as if set on the player's payoff
@@ -840,6 +855,24 @@ class _Rewriter(cst.CSTTransformer):
             return
         name, unit = targets[0].value, self.units.of_expression(value)
         scope[name] = unit if scope.get(name, unit) == unit else "unknown"
+
+    def _note_stored(self, targets: Sequence[cst.BaseExpression],
+                     value: cst.BaseExpression) -> None:
+        """``participant.payoff_trust = sum(...)``: the unit of what is stored, for the apps
+        that read it (a 0 or ``None`` is of any unit)."""
+        keys = written_keys(targets)
+        if self.writes is None or not keys or is_zero(value) or _dotted(value) == "None":
+            return
+        unit, fractional = self.units.of_expression(value), self._divides(value)
+        for key in keys:
+            self.writes.add(key, unit, fractional)
+
+    def _divides(self, value: cst.BaseExpression) -> bool:
+        """``_divides`` with what this module and the project know to hold fractions."""
+        return _divides(value, self.currency, self.fractional,
+                        self.amounts.fractional_functions,
+                        self.fractional_locals[-1] if self.fractional_locals else (),
+                        self.amounts.participant_values)
 
     def _participant_payoff(self, targets: Sequence[cst.BaseExpression]
                             ) -> cst.BaseExpression | None:
@@ -898,6 +931,8 @@ class _Rewriter(cst.CSTTransformer):
 
     def leave_AugAssign(self, original_node: cst.AugAssign, updated_node: cst.AugAssign
                         ) -> cst.AugAssign:
+        if isinstance(updated_node.operator, cst.AddAssign | cst.SubtractAssign):
+            self._note_stored([updated_node.target], updated_node.value)
         paid = self._participant_payoff([updated_node.target])
         if paid is not None and isinstance(updated_node.operator,
                                            cst.AddAssign | cst.SubtractAssign):
@@ -931,8 +966,7 @@ class _Rewriter(cst.CSTTransformer):
                       "whole (points or minor units), so it is round(x) (half to even)")
             return value.with_changes(args=[value.args[0].with_changes(
                 comma=cst.MaybeSentinel.DEFAULT)])
-        if _divides(value, self.currency, self.fractional, self.amounts.fractional_functions,
-                    self.fractional_locals[-1] if self.fractional_locals else ()):
+        if self._divides(value):
             self.note(CHANGE_MARK, "oTree rounded this Currency silently; labctl refuses a "
                       "fractional amount, so it is rounded with round() (half to even): "
                       "check the rounding you want")
@@ -1009,28 +1043,42 @@ def _number(node: cst.BaseExpression) -> Decimal | None:
 
 def _divides(node: cst.BaseExpression, currency: Collection[str] = (),
              fractional: Collection[str] = (), functions: Collection[str] = (),
-             names: Collection[str] = ()) -> bool:
+             names: Collection[str] = (), participant: ParticipantValues | None = None
+             ) -> bool:
     """Whether an expression can make a fraction the importer sees: a ``/``, a float
-    literal, a ``C`` constant that holds one (``fractional``) or a call of a function that
-    returns one (``functions``), outside a call that rounds (``round``, ``int``, ...) or a
-    ``cu()`` left for the researcher."""
-    finder = _DivisionFinder(currency, fractional, functions, names)
+    literal, a ``C`` constant that holds one (``fractional``), a call of a function that
+    returns one (``functions``) or a participant value stored with one (``participant``),
+    outside a call that rounds (``round``, ``int``, ...) or a ``cu()`` left for the
+    researcher."""
+    finder = _DivisionFinder(currency, fractional, functions, names,
+                             participant or ParticipantValues())
     node.visit(finder)
     return finder.found
 
 
 class _DivisionFinder(cst.CSTVisitor):
     def __init__(self, currency: Collection[str], fractional: Collection[str] = (),
-                 functions: Collection[str] = (), names: Collection[str] = ()) -> None:
+                 functions: Collection[str] = (), names: Collection[str] = (),
+                 participant: ParticipantValues | None = None) -> None:
         self.found = False
         #: local names holding a division (``share = total * 1.5 / 2``)
         self.names = names
         self.currency = currency
         self.fractional = fractional
         self.functions = functions
+        self.participant = participant or ParticipantValues()
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if _dotted(node.value) == "C" and node.attr.value in self.fractional:
+            self.found = True
+        self._stored(node)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self._stored(node)
+
+    def _stored(self, node: cst.Attribute | cst.Subscript) -> None:
+        key = participant_key(node)
+        if key is not None and self.participant.fractional(key):
             self.found = True
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -1039,7 +1087,9 @@ class _DivisionFinder(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> bool:
         name = _dotted(node.func)
-        if name.rsplit(".", 1)[-1] in self.functions:
+        key = read_key(node)  # participant.vars.get('x', ...)
+        if name.rsplit(".", 1)[-1] in self.functions or (
+                key is not None and self.participant.fractional(key)):
             self.found = True
         return name.rsplit(".", 1)[-1] not in ROUNDING and name not in self.currency
 

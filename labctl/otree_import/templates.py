@@ -227,6 +227,8 @@ def rewrite_template(text: str, app: Path, dest_app: Path, project: Path,
         line = _CONSTANTS.sub(lambda found: "C." + LOWERCASE_SETTINGS.get(found["name"],
                                                                         found["name"]), line)
         line = _SHOWN.sub(lambda found: _money(found, money, constants), line)
+        if _STATIC_EXPRESSION.search(line):
+            _copy_all_static(project, dest_app, done)
         line = _STATIC_EXPRESSION.sub(
             lambda found: "{{" + found[1] + f" static({found['expression']}) " + found[3] + "}}",
             line)
@@ -273,6 +275,23 @@ def _static(found: re.Match[str], app: Path, dest_app: Path, project: Path,
     marks.append(f"static file '{path}' is in neither {app.name}/{STATIC_FOLDER}/ nor "
                  "_static/: put it in the app's static/ folder")
     return found[0]
+
+
+def _copy_all_static(project: Path, dest_app: Path, done: list[str]) -> None:
+    """``{{ static img_path }}``: the path is computed (``'shapes/{}.svg'.format(i)``), so
+    which files of ``_static/`` it names cannot be known; all of them are copied into the
+    app's ``static/`` (once, keeping the app's own files), so none is missing there."""
+    shared = project / "_static"
+    note = (f"_static/ copied into {dest_app.name}/{STATIC_FOLDER}/: its templates compute "
+            "static paths")
+    if not shared.is_dir() or note in done:
+        return
+    for path in sorted(shared.rglob("*")):
+        target = dest_app / STATIC_FOLDER / path.relative_to(shared)
+        if path.is_file() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    done.append(note)
 
 
 def _money(found: re.Match[str], money: frozenset[str], constants: frozenset[str]) -> str:

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import libcst as cst
 
-Unit = Literal["amount", "number", "unknown"]
+from .participant_values import ParticipantValues, Unit, participant_key, read_key
 
 #: ``session.config`` values the import knows the unit of
 CONFIG_UNITS: dict[str | bytes, Unit] = {"real_world_currency_per_point": "number",
@@ -51,6 +51,8 @@ class Units:
     #: plain numbers of the expression last asked about that an amount is added to or
     #: subtracted from (``payoff - 20``): oTree read them in units of the currency (``scaled``)
     to_scale: set[int] = field(default_factory=set)
+    #: what the project's apps store on participants (``participant_values``)
+    participant: ParticipantValues = field(default_factory=ParticipantValues)
 
     def of_expression(self, node: cst.BaseExpression) -> Unit:
         """``of`` for a whole expression, noting afresh the numbers to scale."""
@@ -65,6 +67,11 @@ class Units:
             return "number"
         if isinstance(node, cst.Name):
             return self.scopes[-1].get(node.value, "unknown") if self.scopes else "unknown"
+        stored = self._stored(node)
+        if stored != "unknown":
+            return stored
+        if isinstance(node, cst.ListComp | cst.GeneratorExp):  # sum([p.payoff for p in ...])
+            return self.of(node.elt)
         if isinstance(node, cst.Subscript):
             return self._item(node)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
@@ -79,6 +86,11 @@ class Units:
         if isinstance(node, cst.Call):
             return self._call(node)
         return "unknown"
+
+    def _stored(self, node: cst.BaseExpression) -> Unit:
+        """The unit of a participant value other apps stored (``participant.payoff_trust``)."""
+        key = participant_key(node) if isinstance(node, cst.Attribute | cst.Subscript) else None
+        return "unknown" if key is None else self.participant.unit(key)
 
     def _attribute(self, node: cst.Attribute) -> Unit:
         name = node.attr.value
@@ -136,6 +148,9 @@ class Units:
             return "amount"
         if name in self.function_units:
             return self.function_units[name]
+        key = read_key(node)  # participant.vars.get('x', ...)
+        if key is not None:
+            return self.participant.unit(key)
         if name in SAME_UNIT_CALLS and node.args:
             units = {self.of(arg.value) for arg in node.args[:1 if name == "round" else None]
                      if not is_zero(arg.value)}  # max(x, 0): 0 is 0 in any unit
