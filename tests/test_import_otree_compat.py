@@ -708,3 +708,40 @@ def test_creating_session_as_a_static_method_of_subsession_moves_out_and_runs(tm
     assert "\n\n\ndef creating_session(subsession: Subsession):\n" \
            "    # each player draws a number once, in round 1\n" in code
     plays(dest, 2)
+
+
+def test_widgets_from_otree_forms_and_number_choices_of_a_text_field_play(tmp_path):
+    # chkgk/msc_combined_lab: oTree stored the chosen number as text ('3')
+    body = """
+from otree.forms.widgets import RadioSelect
+
+
+class Player(BasePlayer):
+    answer = models.StringField(choices=[[1, 'A'], [2, 'B'], [3, 'C']], widget=RadioSelect,
+                                label='Choose C')
+    mood = models.StringField(choices=[1, 2.5, 'none'])
+
+
+class Question(Page):
+    form_model = 'player'
+    form_fields = ['answer', 'mood']
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = 5 if player.answer == '3' else 0
+
+
+page_sequence = [Question]
+"""
+    files = app("quiz", body, "yield Question, dict(answer=3, mood=2.5)\n"
+                "expect(self.player.answer, '3')\nexpect(self.player.mood, '2.5')\n"
+                "expect(self.player.payoff, 5)",
+                templates={"Question": "{{ formfields }}"})
+    dest, output = imported(tmp_path, study(tmp_path, ["quiz"], files))
+    code = (dest / "quiz" / "__init__.py").read_text(encoding="utf-8")
+    assert "otree" not in code and "RadioSelect" not in code
+    assert "choices=[['1', 'A'], ['2', 'B'], ['3', 'C']], widget=\"radio\"" in code
+    assert "choices=['1', '2.5', 'none']" in code
+    assert "number choices of a text field written as text" in output
+    assert "'from otree.forms.widgets import ...' removed" in output
+    plays(dest, 2)

@@ -11,6 +11,7 @@ left as written under a ``MANUAL_MARK`` comment saying why, so nothing is droppe
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +57,8 @@ SAME_OPTIONS = frozenset({"label", "initial", "choices", "min", "max", "doc", "h
 AMOUNT_OPTIONS = frozenset({"initial", "min", "max"})
 #: Django's names of the same options, which oTree 3 projects still pass
 DJANGO_OPTIONS = {"default": "initial", "verbose_name": "label"}
+#: oTree's modules of widgets, which apps import them from
+WIDGET_MODULES = frozenset({"otree.forms.widgets", "otree.forms", "otree.widgets"})
 #: oTree's widgets and labctl's ``widget=`` strings
 WIDGETS = {
     "RadioSelect": "radio",
@@ -457,6 +460,12 @@ class _Rewriter(cst.CSTTransformer):
             module = _dotted(statement.module)
             if module == "otree.api":
                 return self._otree_import(updated_node, statement)
+            if module in WIDGET_MODULES and not isinstance(statement.names, cst.ImportStar) \
+                    and all(_dotted(alias.name) in WIDGETS and alias.asname is None
+                            for alias in statement.names):
+                self.removed.append(f"'from {module} import ...' removed: labctl names a "
+                                    "widget in widget=, where these were translated")
+                return cst.FlattenSentinel([])
             if module.split(".")[0] == "otree":
                 self.note(MANUAL_MARK, f"'{module}' is oTree's; labctl has no such module")
         if isinstance(statement, cst.Import) and any(
@@ -703,6 +712,8 @@ class _Rewriter(cst.CSTTransformer):
         option = arg.keyword.value
         if kind == "CurrencyField" and option in AMOUNT_OPTIONS and not self.amounts.points:
             return arg.with_changes(value=self._in_minor_units(arg.value, f"{option}= of"))
+        if option == "choices" and FIELDS[kind][0] == "Text":
+            return arg.with_changes(value=self._text_choices(arg.value))
         if option in SAME_OPTIONS:
             return arg
         if option in DJANGO_OPTIONS:  # oTree 3 was Django: its spelling of the same option
@@ -734,6 +745,28 @@ class _Rewriter(cst.CSTTransformer):
             return arg
         self.note(MANUAL_MARK, f"field option {option}= has no labctl equivalent")
         return arg
+
+    def _text_choices(self, choices: cst.BaseExpression) -> cst.BaseExpression:
+        """``StringField(choices=[[1, 'A'], [2, 'B']])``: oTree stored the chosen value as
+        text (``'1'``), so number literals among a text field's choices are written as text,
+        as labctl's text fields require."""
+        if not isinstance(choices, cst.List | cst.Tuple):
+            return choices
+        elements = []
+        for element in choices.elements:
+            value = element.value
+            if isinstance(value, cst.List | cst.Tuple) and value.elements:  # [value, label]
+                first = value.elements[0]
+                value = value.with_changes(elements=[
+                    first.with_changes(value=_as_text(first.value)), *value.elements[1:]])
+            else:
+                value = _as_text(value)
+            elements.append(element.with_changes(value=value))
+        converted = choices.with_changes(elements=elements)
+        if not converted.deep_equals(choices):
+            self.note(CHANGE_MARK, "number choices of a text field written as text: oTree "
+                      "stored the chosen one as text ('1'), as labctl does")
+        return converted
 
     def _amount(self, call: cst.Call) -> cst.BaseExpression:
         """``cu(10)`` -> ``10`` points, or ``1000`` minor units; ``cu(x)`` -> ``x``."""
@@ -1101,6 +1134,13 @@ class _DivisionFinder(cst.CSTVisitor):
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
+
+
+def _as_text(node: cst.BaseExpression) -> cst.BaseExpression:
+    """A number literal as the text oTree stored for it (``1`` -> ``'1'``), else ``node``."""
+    if _number(node) is None:
+        return node
+    return cst.SimpleString(repr(str(ast.literal_eval(cst.Module([]).code_for_node(node)))))
 
 
 def _bare(node: cst.BaseExpression) -> cst.BaseExpression:
