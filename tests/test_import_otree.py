@@ -1026,3 +1026,51 @@ page_sequence = [Decide]''')
     assert "class Player(labctl.Player):" in code
     played = invoke("test", "game", "-n", 2, dest)
     assert played.exit_code == 0, played.output
+
+
+def test_a_timed_page_gets_otrees_values_for_a_timeout_submission(tmp_path):
+    # oTree saved 0, False or '' in a field left empty when the time ran out
+    game = GAME.replace("    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)\n", """\
+    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)
+    agree = models.BooleanField()
+    note = models.StringField(blank=True)
+    level = models.IntegerField(choices=[1, 2, 3])
+""").replace("    form_fields = ['amount']\n", """\
+    form_fields = ['amount', 'agree', 'note', 'level']
+    timeout_seconds = 30
+""") + """
+
+class Later(Page):
+    form_model = 'player'
+    form_fields = ['note']
+
+    @staticmethod
+    def get_timeout_seconds(player):
+        return 10
+
+
+class Untimed(Page):
+    form_model = 'player'
+    form_fields = ['note']
+    timeout_seconds = None
+
+
+class Own(Page):
+    form_model = 'player'
+    form_fields = ['note']
+    timeout_seconds = 5
+    timeout_submission = {'note': 'late'}
+"""
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"game/__init__.py": game}),
+                            expect_exit=1)
+    code = text_of(dest / "game/__init__.py")
+    lines = code.splitlines()
+    assert "    timeout_submission = {'amount': 0, 'agree': False, 'note': ''}" in lines
+    assert "    timeout_submission = {'note': ''}" in lines  # get_timeout_seconds
+    assert code.count("timeout_submission = {") == 3  # not Untimed; Own keeps its own
+    assert "    timeout_submission = {'note': 'late'}" in lines
+    first = lines.index("    timeout_submission = {'amount': 0, 'agree': False, 'note': ''}") + 1
+    assert (f"game/__init__.py:{first}: a timeout submits timeout_submission, oTree's "
+            "values for fields left empty") in output
+    assert (f"game/__init__.py:{first}: oTree saved 0, False or '' in level when the time "
+            "ran out, which its declaration refuses") in output

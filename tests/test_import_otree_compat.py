@@ -745,3 +745,35 @@ page_sequence = [Question]
     assert "number choices of a text field written as text" in output
     assert "'from otree.forms.widgets import ...' removed" in output
     plays(dest, 2)
+
+
+def test_a_page_that_times_out_computes_with_otrees_values_for_empty_fields(tmp_path):
+    # oTree saved 0 in a number field left empty at a timeout; the app computes with it
+    body = """
+class Player(BasePlayer):
+    contribution = models.CurrencyField(min=0, max=10)
+    sure = models.BooleanField()
+
+
+class Contribute(Page):
+    form_model = 'player'
+    form_fields = ['contribution', 'sure']
+    timeout_seconds = 60
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.payoff = cu(10) - player.contribution
+        if not player.sure:
+            player.payoff += 1
+
+
+page_sequence = [Contribute]
+"""
+    files = app("give", body, "yield Submission(Contribute, timeout_happened=True)\n"
+                "expect(self.player.contribution, 0)\nexpect(self.player.payoff, 11)",
+                templates={"Contribute": "{{ formfields }}"})
+    dest, output = imported(tmp_path, study(tmp_path, ["give"], files))
+    code = (dest / "give" / "__init__.py").read_text(encoding="utf-8")
+    assert "    timeout_submission = {'contribution': 0, 'sure': False}\n" in code
+    assert "a timeout submits timeout_submission, oTree's values" in output
+    plays(dest, 2)

@@ -35,6 +35,7 @@ import libcst as cst
 
 from .python_code import class_keeping
 from .report import MANUAL_MARK
+from .syntax import dotted as _dotted
 
 __all__ = ["is_old_format", "no_self_app", "no_self_bots"]
 
@@ -142,14 +143,6 @@ def _dropped(small: cst.BaseSmallStatement) -> bool:
 
 def _module_name(node: cst.ImportFrom) -> str:
     return _dotted(node.module) if node.module is not None else ""
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 class _ModelsPrefix(cst.CSTTransformer):

@@ -30,6 +30,8 @@ from .participant_values import (
 )
 from .report import CHANGE_MARK, MANUAL_MARK
 from .settings import READ_SETTINGS
+from .syntax import dotted as _dotted
+from .timeouts import with_timeout_submissions
 from .units import Units, constant_unit, function_units, is_zero, scaled
 
 __all__ = ["Amounts", "amount_names", "rewrite"]
@@ -127,7 +129,8 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
                   participant=amounts.participant_values)
     function_units(units, returns.returns)
     rewriter.units, rewriter.writes = units, writes
-    code = module.visit(rewriter).code
+    module = module.visit(rewriter)
+    code = (module if bots else with_timeout_submissions(module)).code
     if bots and "from labctl.bots import" not in code and _BOT_NAME.search(code):
         # oTree's tests.py may get Bot from its app's `from otree.api import *`, through
         # `from . import *`: labctl's app modules do not pass its names on
@@ -334,16 +337,6 @@ class _MoneyFinder(cst.CSTVisitor):
             self.number_fields.update(names)
         elif self.classes == ["C"] and _dotted(value.func) in self.currency:
             self.constants.update(names)
-
-
-def _dotted(node: cst.BaseExpression) -> str:
-    """``a.b.c`` for a name or attribute chain, else ``""``."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        left = _dotted(node.value)
-        return f"{left}.{node.attr.value}" if left else ""
-    return ""
 
 
 def _name(text: str) -> cst.BaseExpression:
