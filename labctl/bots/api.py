@@ -121,6 +121,11 @@ class Bot:
     _live_received: Callable[[], list[Any]] | None = None
 
     @property
+    def subsession(self) -> Any:
+        """The player's subsession (this app round), as oTree's bots have it."""
+        return self.player.subsession if self.player is not None else None
+
+    @property
     def live_messages(self) -> list[Any]:
         """Every payload the bot's player received on the live page it is on, oldest first
         (also those sent by the other players' messages)."""

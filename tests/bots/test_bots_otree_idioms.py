@@ -161,6 +161,7 @@ def test_an_otree_apps_tests_py_plays_with_otrees_expect(cli, small_project):
 
         class PlayerBot(Bot):
             def play_round(self):
+                expect(self.subsession.round_number, self.round_number)  # as oTree's bots
                 yield Decide, {"number": str(self.player.id_in_group)}
                 expect(self.player.payoff, 3)
                 expect("Total: 3", "in", self.html)
