@@ -347,6 +347,21 @@ def test_without_points_a_value_stored_on_the_participant_keeps_its_unit_in_othe
     assert output.count("an amount set to a value the import cannot tell") == 1, output
 
 
+def test_a_room_name_labctl_cannot_take_is_made_one_and_listed(tmp_path):
+    source = otree_project(tmp_path, {"_rooms/lab.txt": "A1\nA2\n"})
+    with (source / "settings.py").open("a") as file:
+        file.write("ROOMS = [dict(name='CLER', participant_label_file='_rooms/lab.txt'),\n"
+                   "         dict(name='cler', participant_label_file='_rooms/lab.txt'),\n"
+                   "         dict(name='2nd Lab', participant_label_file='_rooms/lab.txt')]\n")
+    dest, output = imported(tmp_path, source)  # validates: each name is a labctl name
+    project = load_project(dest)
+    try:
+        assert [room.name for room in project.rooms] == ["cler_2", "cler", "room_2nd_lab"]
+    finally:
+        project.unload()
+    assert "the room 'CLER' is 'cler_2' (its URL is /room/cler_2)" in output
+
+
 def test_a_room_without_labels_is_left_commented_and_listed(tmp_path):
     source = otree_project(tmp_path)
     with (source / "settings.py").open("a") as file:

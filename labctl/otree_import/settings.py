@@ -237,8 +237,18 @@ def sessions_source(settings: Settings, read_by_apps: bool = False) -> str:
     out.append("]")
     if settings.rooms:
         out += ["", "ROOMS = ["]
+        rooms = {room.get("name") for room in settings.rooms
+                 if isinstance(room.get("name"), str) and _NAME.fullmatch(room["name"])}
         for room in settings.rooms:
-            arguments = {"name": room.get("name"), "display_name": room.get("display_name")}
+            name = room.get("name")
+            if isinstance(name, str) and not _NAME.fullmatch(name):
+                spelled = session_type_name(name, rooms, before_digit="room_")
+                out.append(f"    {CHANGE_MARK}the room {name!r} is {spelled!r} (its URL is "
+                           f"/room/{spelled}): labctl's room names are lowercase letters, "
+                           "digits and _, starting with a letter")
+                rooms.add(spelled)
+                name = spelled
+            arguments = {"name": name, "display_name": room.get("display_name")}
             spelled = "Room(" + ", ".join(f"{key}={value!r}" for key, value
                                           in arguments.items() if value is not None)
             if room.get("participant_label_file"):
@@ -333,13 +343,13 @@ def declared_name(owner: str, name: str) -> str:
     return f"{name}_" if name in LABCTL_ATTRIBUTES[owner] else name
 
 
-def session_type_name(name: str, taken: Collection[str]) -> str:
+def session_type_name(name: str, taken: Collection[str], before_digit: str = "session_") -> str:
     """A valid session type name for oTree's ``name``: lowercased, other characters as ``_``,
     ``session_`` before a leading digit (oTree accepts ``2_Memory_3``, a labctl name starts
     with a letter), and a number after it if another config already has that name."""
     spelled = re.sub(r"[^a-z0-9_]", "_", name.lower())
     if not spelled[:1].isalpha():
-        spelled = "session_" + spelled.lstrip("_")
+        spelled = before_digit + spelled.lstrip("_")
     unique, count = spelled, 2
     while unique in taken:
         unique, count = f"{spelled}_{count}", count + 1
