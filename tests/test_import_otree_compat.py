@@ -777,3 +777,66 @@ page_sequence = [Contribute]
     assert "    timeout_submission = {'contribution': 0, 'sure': False}\n" in code
     assert "a timeout submits timeout_submission, oTree's values" in output
     plays(dest, 2)
+
+
+def test_a_field_renamed_for_a_column_is_renamed_where_the_app_names_it_and_nowhere_else(
+        tmp_path):
+    # sschm146/SIB: Player.Role would be labctl's role column; participant.Role is not
+    body = """
+class Player(BasePlayer):
+    Role = models.StringField(choices=['A', 'B'], widget=widgets.RadioSelect)
+
+
+class Choose(Page):
+    form_model = 'player'
+    form_fields = ['Role']
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        player.participant.Role = getattr(player, 'Role')
+
+
+class Shown(Page):
+    pass
+
+
+page_sequence = [Choose, Shown]
+"""
+    later = """
+class Player(BasePlayer):
+    pass
+
+
+class Paid(Page):
+    @staticmethod
+    def vars_for_template(player):
+        return dict(chosen=player.participant.Role)
+
+    @staticmethod
+    def before_next_page(player, timeout_happened):
+        participant = player.participant
+        player.payoff = 3 if participant.Role == 'A' else 0
+
+
+page_sequence = [Paid]
+"""
+    files = {**app("pick", body, "yield Submission(Choose, {'Role': 'A'})\n"
+                   "expect(self.player.Role, 'A')\nexpect('You chose A of A', 'in', self.html)\n"
+                   "yield Shown",
+                   templates={"Choose": "{{ formfield 'Role' }}",
+                              "Shown": "<p>You chose {{ player.Role }} of "
+                                       "{{ participant.Role }}</p>"}),
+             **app("later", later, "expect(self.participant.Role, 'A')\nyield Paid\n"
+                   "expect(self.player.payoff, 3)",
+                   templates={"Paid": "<p>{{ chosen }}</p>"})}
+    dest, _ = imported(tmp_path, study(tmp_path, ["pick", "later"], files, fields=("Role",)))
+    code = (dest / "pick" / "__init__.py").read_text(encoding="utf-8")
+    assert "    Role_ = fields.Text(" in code and "form_fields = ['Role_']" in code
+    assert "player.participant.Role = getattr(player, 'Role_')" in code
+    assert "{{ formfield 'Role_' }}" in (dest / "pick" / "Choose.html").read_text()
+    assert "{{ player.Role_ }} of {{ participant.Role }}" in (
+        dest / "pick" / "Shown.html").read_text()
+    assert "participant.Role == 'A'" in (dest / "later" / "__init__.py").read_text()
+    bots = (dest / "pick" / "bots.py").read_text()
+    assert "Submission(Choose, {'Role_': 'A'})" in bots and "self.player.Role_" in bots
+    plays(dest, 2)

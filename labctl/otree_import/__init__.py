@@ -24,6 +24,7 @@ import libcst as cst
 
 from ..errors import LabctlError
 from ..otree_templates import ANY_TAG
+from .column_names import clashing_fields, renamed_in_template
 from .old_format import is_old_format, no_self_app, no_self_bots
 from .participant_values import ParticipantValues, ParticipantWrites
 from .python_code import Amounts, amount_names, fractional_functions, rewrite
@@ -185,6 +186,7 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
         return
     init = (app / "__init__.py").read_text(encoding="utf-8", errors="replace")
     money, constants = amount_names(init)
+    columns = clashing_fields(init)
     has_bots = (app / "bots.py").is_file()
     shared: list[Path] = []  # files of _templates/ the app's templates include
     for path in sorted(app.rglob("*")):
@@ -197,15 +199,15 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix == ".py":
             _import_python(path, target, dest_app.parent, amounts, report, apps,
-                           bots=target.name == "bots.py")
+                           bots=target.name == "bots.py", columns=columns)
         elif path.suffix == ".html":
             _import_template(path, target, app, dest_app, project, (money, constants),
-                             report, shared, amounts.renamed_fields)
+                             report, shared, amounts.renamed_fields, columns)
         else:
             shutil.copyfile(path, target)
     for path in shared:  # grows while included files include others
         _import_template(path, dest_app / path.name, app, dest_app, project,
-                         (money, constants), report, shared, amounts.renamed_fields)
+                         (money, constants), report, shared, amounts.renamed_fields, columns)
         report.done.append(f"_templates/{path.name} -> {dest_app.name}/{path.name}, which "
                            "its templates include")
     report.done.append(f"{app.name}: app rewritten" + (" (tests.py -> bots.py)"
@@ -239,10 +241,11 @@ def _import_old_format(app: Path, dest_app: Path, project: Path, amounts: Amount
 
 def _import_template(path: Path, target: Path, app: Path, dest_app: Path, project: Path,
                      amounts: tuple[frozenset[str], frozenset[str]], report: Report,
-                     shared: list[Path], renamed: Sequence[tuple[str, str, str]] = ()
-                     ) -> None:
+                     shared: list[Path], renamed: Sequence[tuple[str, str, str]] = (),
+                     columns: dict[str, str] | None = None) -> None:
     text = rewrite_template(path.read_text(encoding="utf-8"), app, dest_app, project,
                             *amounts, report.done, shared)
+    text = renamed_in_template(text, columns or {})
     for owner, name, spelled in renamed:  # {{ session.params.x }}: the renamed field
         text = ANY_TAG.sub(lambda tag, owner=owner, name=name, spelled=spelled: re.sub(
             rf"\b{owner}\.{name}\b", f"{owner}.{spelled}", tag[0]), text)
@@ -278,11 +281,12 @@ def _template_home(app: Path, relative: Path, report: Report) -> Path:
 
 
 def _import_python(path: Path, target: Path, root: Path, amounts: Amounts, report: Report,
-                   apps: frozenset[str], *, bots: bool) -> None:
+                   apps: frozenset[str], *, bots: bool, columns: dict[str, str] | None = None
+                   ) -> None:
     text = path.read_text(encoding="utf-8")
     app = target.relative_to(root).parts[0] if target.parent != root else ""
     try:
-        text, removed = rewrite(text, amounts, bots=bots, app=app, apps=apps)
+        text, removed = rewrite(text, amounts, bots=bots, app=app, apps=apps, columns=columns)
     except cst.ParserSyntaxError as exc:
         target.write_text(text, encoding="utf-8")
         report.manual.append(Item(target.relative_to(root).as_posix(), exc.raw_line,

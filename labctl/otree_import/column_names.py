@@ -13,9 +13,12 @@ so it stays for the researcher (LC233 names it).
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from ..extra_records import EXTRA_COLUMNS
+from ..otree_templates import ANY_TAG
 from ..records import BUILTIN_COLUMNS, Group, Player, Subsession
 from .report import CHANGE_MARK
 
@@ -28,13 +31,54 @@ COLUMNS = {
 }
 
 
-def rename_clashing_fields(module: cst.Module) -> cst.Module:
-    """The module with each field that is a labctl column in another case renamed."""
+#: owners whose attributes are not record fields: ``participant.Role`` is a participant
+#: field, which no column clashes with, and other apps read it by that name
+NOT_RECORDS = frozenset({"participant", "session", "vars", "C", "Constants"})
+#: functions that name a field by a string: ``getattr(player, 'Role')``
+BY_NAME = frozenset({"getattr", "setattr", "hasattr"})
+
+
+def rename_clashing_fields(module: cst.Module, renamed: dict[str, str] | None = None
+                           ) -> cst.Module:
+    """The module with each field that is a labctl column in another case renamed: those it
+    declares, and ``renamed`` (its app's, for the app's ``tests.py``)."""
     finder = _ClashFinder()
     module.visit(finder)
-    if not finder.renamed:
+    names = {**(renamed or {}), **finder.renamed}
+    if not names:
         return module
-    return module.visit(_Renamer(finder.renamed))
+    return module.visit(_Renamer(names))
+
+
+def clashing_fields(source: str) -> dict[str, str]:
+    """The renamed fields of an app's module: old name -> new name."""
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        return {}
+    finder = _ClashFinder()
+    module.visit(finder)
+    return finder.renamed
+
+
+def renamed_in_template(text: str, renamed: dict[str, str]) -> str:
+    """A template's tags with the renamed fields: ``{{ player.Role }}``, ``{{ p.Role }}``,
+    ``{{ formfield 'Role' }}`` (not ``participant.Role``, a participant field)."""
+    if not renamed:
+        return text
+    names = "|".join(re.escape(name) for name in renamed)
+    attribute = re.compile(rf"(?<![\w.])(\w+(?:\.\w+)*)\.({names})\b")
+    field = re.compile(rf"\b(formfield\s+)(['\"])({names})\2")
+
+    def on_record(found: re.Match[str]) -> str:
+        owner = found[1].rsplit(".", 1)[-1]
+        return found[0] if owner in NOT_RECORDS else f"{found[1]}.{renamed[found[2]]}"
+
+    def tag(found: re.Match[str]) -> str:
+        inner = attribute.sub(on_record, found[0])
+        return field.sub(lambda m: f"{m[1]}{m[2]}{renamed[m[3]]}{m[2]}", inner)
+
+    return ANY_TAG.sub(tag, text)
 
 
 def _fields_of(node: cst.ClassDef) -> list[str]:
@@ -79,10 +123,48 @@ class _Renamer(cst.CSTTransformer):
         super().__init__()
         self.renamed = renamed
 
+        #: how deep in ``form_fields = [...]``, a ``yield`` or a ``Submission(...)`` the
+        #: visit is: there a string names a field (``'Role'``)
+        self.naming = 0
+
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute
                         ) -> cst.Attribute:
         spelled = self.renamed.get(updated_node.attr.value)
-        return updated_node.with_changes(attr=cst.Name(spelled)) if spelled else updated_node
+        owner = updated_node.value
+        if not spelled or (isinstance(owner, cst.Name) and owner.value in NOT_RECORDS) or (
+                isinstance(owner, cst.Attribute) and owner.attr.value in NOT_RECORDS):
+            return updated_node
+        return updated_node.with_changes(attr=cst.Name(spelled))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.naming += _names_fields(node)
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        self.naming -= _names_fields(original_node)
+        return updated_node
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.naming += 1
+
+    def leave_Yield(self, original_node: cst.Yield, updated_node: cst.Yield) -> cst.Yield:
+        self.naming -= 1
+        return updated_node
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.naming += _names_by_string(node)
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        self.naming -= _names_by_string(original_node)
+        return updated_node
+
+    def leave_SimpleString(self, original_node: cst.SimpleString,
+                           updated_node: cst.SimpleString) -> cst.SimpleString:
+        value = updated_node.evaluated_value
+        if self.naming and isinstance(value, str) and value in self.renamed:
+            quote = updated_node.quote
+            return updated_node.with_changes(value=f"{updated_node.prefix}{quote}"
+                                             f"{self.renamed[value]}{quote}")
+        return updated_node
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
         keyword = updated_node.keyword
@@ -99,6 +181,19 @@ class _Renamer(cst.CSTTransformer):
                 line = _declared_as(line, names, self.renamed)
             lines.append(line)
         return updated_node.with_changes(body=updated_node.body.with_changes(body=lines))
+
+
+def _names_fields(node: cst.Assign) -> int:
+    """1 for ``form_fields = [...]``, whose strings name fields."""
+    return int(any(isinstance(target.target, cst.Name) and target.target.value == "form_fields"
+                   for target in node.targets))
+
+
+def _names_by_string(node: cst.Call) -> int:
+    """1 for a call whose strings name fields: ``getattr(player, 'Role')``,
+    ``Submission(Page, {'Role': 'A'})``."""
+    name = node.func.value if isinstance(node.func, cst.Name) else ""
+    return int(name in BY_NAME or name in ("Submission", "SubmissionMustFail"))
 
 
 def _declared_as(line: cst.SimpleStatementLine, names: list[str], renamed: dict[str, str]

@@ -105,14 +105,16 @@ class Amounts:
 
 
 def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
-            apps: Collection[str] = (), writes: ParticipantWrites | None = None
-            ) -> tuple[str, list[str]]:
+            apps: Collection[str] = (), writes: ParticipantWrites | None = None,
+            columns: dict[str, str] | None = None) -> tuple[str, list[str]]:
     """``source`` (a file of the app ``app``, in a project of ``apps``) rewritten, and what
     was removed from it; raises ``libcst.ParserSyntaxError`` for a file that is not Python
     (the caller copies it as it is and reports it). ``writes`` collects what the module
-    stores on participants (``participant_values``)."""
+    stores on participants (``participant_values``); ``columns`` are the app's fields renamed
+    for clashing with labctl's columns (``clashing_fields``), which its ``tests.py`` names."""
     module = rename_clashing_fields(
-        cst.parse_module(source).visit(_ConstantsAsC()).visit(_HooksOutOfSubsession()))
+        cst.parse_module(source).visit(_ConstantsAsC()).visit(_HooksOutOfSubsession()),
+        columns)
     finder = _MoneyFinder()  # one pass: money fields, amount constants, number constants...
     module.visit(finder)
     money, amount_functions = _money_fields(finder)
