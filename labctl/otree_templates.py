@@ -84,6 +84,15 @@ FORLOOP = {"counter0": "index0", "counter": "index", "revcounter0": "revindex0",
 _FORLOOP = re.compile(r"\bforloop\.(?P<name>counter0|counter|revcounter0|revcounter|first|last)"
                       r"\b")
 
+#: Django's include with values, which oTree reads in either spelling: ``{{ include
+#: "global/Button.html" with text="Next" }}``
+_INCLUDE_WITH = re.compile(r"""\{[{%](?P<left>-?)\s*include\s+(?P<name>(['"])[^'"]+\3)\s+with"""
+                           r"""\s+(?P<values>(?:\w+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s{}%]+)\s*)+)"""
+                           r"""(?P<right>-?)[}%]\}""")
+_VALUE = re.compile(r"""(\w+)\s*=\s*("[^"]*"|'[^']*'|[^\s{}%]+)""")
+#: oTree 5 prints ``{% player.name %}`` as ``{{ player.name }}``: a dotted name is no tag
+_PERCENT_PRINT = re.compile(r"\{%(?P<left>-?)(?P<expression>\s*[A-Za-z_]\w*(?:\.\w+)+"
+                            r"(?:\s*\|[^{}%]*)?\s*)(?P<right>-?)%\}")
 #: oTree's own tags in oTree 3's ``{% %}`` spelling, which oTree 5 still reads
 _PERCENT_TAG = re.compile(r"\{%(?P<left>-?)(?P<space>\s*)(?P<word>formfields|formfield|next_button"
                           r"|include_sibling)(?P<rest>(?:\s[^{}%]*?)?)(?P<right>\s*-?)%\}")
@@ -101,10 +110,21 @@ def translate(source: str) -> str:
         lambda found: f"loop.{FORLOOP[found['name']]}",
         _DJANGO_FILTER.sub(_jinja_filter, tag[0])), source)
     source = _PERCENT_TAG.sub(lambda found: "{{" + found[0][2:-2] + "}}", source)
+    source = _PERCENT_PRINT.sub(lambda found: "{{" + found[0][2:-2] + "}}", source)
+    source = _INCLUDE_WITH.sub(_include_with, source)
     if _BARE_CHAT.search(source):
         loads_chat = "labctl-chat.js" in source
         source = _BARE_CHAT.sub(CHAT_BOX, source) + ("" if loads_chat else CHAT_SCRIPTS)
     return _TAG.sub(_translated_tag, source)
+
+
+def _include_with(match: re.Match[str]) -> str:
+    """``include "x.html" with a=1 b="two"`` as Jinja includes with values: in a ``with``
+    block, which the included template sees."""
+    values = ", ".join(f"{name}={value}" for name, value in _VALUE.findall(match["values"]))
+    left, right = match["left"], match["right"]
+    return (f"{{%{left} with {values} %}}{{% include {match['name']} %}}"
+            f"{{% endwith {right}%}}") + _kept_newlines(match)
 
 
 def _jinja_filter(match: re.Match[str]) -> str:

@@ -840,3 +840,39 @@ page_sequence = [Paid]
     bots = (dest / "pick" / "bots.py").read_text()
     assert "Submission(Choose, {'Role_': 'A'})" in bots and "self.player.Role_" in bots
     plays(dest, 2)
+
+
+def test_a_global_template_included_with_values_and_its_static_file_import_and_play(
+        tmp_path):
+    # ak21200/mission_matching: _templates/global/ files included by path, with values, one
+    # naming a file of _static/ with {% static %}, and a value printed with {% %}
+    body = """
+class Player(BasePlayer):
+    effort = models.IntegerField(min=0, max=10)
+
+
+class Work(Page):
+    form_model = 'player'
+    form_fields = ['effort']
+
+
+page_sequence = [Work]
+"""
+    files = {**app("task", body, "expect('Round 1 of 1', 'in', self.html)\n"
+                   "expect('<button>Send it</button>', 'in', self.html)\n"
+                   "yield Work, dict(effort=4)",
+                   templates={"Work": "{% extends 'global/Game.html' %}"}),
+             "_templates/global/Game.html":
+                 "{% block content %}<link rel=\"stylesheet\" href=\"{% static 'game.css' %}\">"
+                 "<p>Round {% player.round_number %} of {{ C.NUM_ROUNDS }}</p>"
+                 "{{ formfields }}{{ include \"global/Button.html\" with label=\"Send it\" }}"
+                 "{% endblock %}\n",
+             "_templates/global/Button.html": "<button>{{ label }}</button>\n",
+             "_static/game.css": "p { color: navy; }\n"}
+    files["task/Work.html"] = "{% extends 'global/Game.html' %}\n"
+    dest, output = imported(tmp_path, study(tmp_path, ["task"], files))
+    assert (dest / "task" / "global" / "Button.html").is_file()
+    assert "{{ static('game.css') }}" in (dest / "task" / "global" / "Game.html").read_text()
+    assert (dest / "task" / "static" / "game.css").is_file()
+    assert "_templates/global/Game.html -> task/global/Game.html" in output
+    plays(dest, 2)

@@ -206,10 +206,12 @@ def _import_app(app: Path, dest_app: Path, project: Path, amounts: Amounts,
         else:
             shutil.copyfile(path, target)
     for path in shared:  # grows while included files include others
-        _import_template(path, dest_app / path.name, app, dest_app, project,
+        name = path.relative_to(project / "_templates").as_posix()
+        (dest_app / name).parent.mkdir(parents=True, exist_ok=True)
+        _import_template(path, dest_app / name, app, dest_app, project,
                          (money, constants), report, shared, amounts.renamed_fields, columns)
-        report.done.append(f"_templates/{path.name} -> {dest_app.name}/{path.name}, which "
-                           "its templates include")
+        report.done.append(f"_templates/{name} -> {dest_app.name}/{name}, which its templates "
+                           "include")
     report.done.append(f"{app.name}: app rewritten" + (" (tests.py -> bots.py)"
                        if (app / "tests.py").is_file() and not has_bots else ""))
 

@@ -242,19 +242,23 @@ def rewrite_template(text: str, app: Path, dest_app: Path, project: Path,
     return "\n".join(out)
 
 
-#: an include or extends of a bare file name, in either spelling of oTree's tags
-_BARE_INCLUDE = re.compile(r"""\{[{%]-?\s*(?:include|include_sibling|extends)\s+(['"])"""
-                           r"""(?P<name>[^'"/]+\.html)\1""")
+#: an include or extends of a template file, in either spelling of oTree's tags
+_INCLUDE = re.compile(r"""\{[{%]-?\s*(?:include|include_sibling|extends)\s+(['"])"""
+                      r"""(?P<name>[^'"]+\.html)\1""")
+#: oTree's page layouts, which labctl's own layout replaces (``_OTREE_LAYOUT``)
+_LAYOUTS = frozenset({"global/Page.html", "global/WaitPage.html", "global/Base.html"})
 
 
 def _shared_includes(line: str, app: Path, dest_app: Path, project: Path) -> list[Path]:
     """Files of the project's ``_templates/`` (where oTree also looks) that ``line``
-    includes by a bare name the app has no file of: labctl finds them in the app."""
+    includes (``Rules.html``, ``global/Footer.html``) and the app has no file of: imported
+    into the app under the same name, where labctl finds them."""
     found = []
-    for include in _BARE_INCLUDE.finditer(line):
+    for include in _INCLUDE.finditer(line):
         name = include["name"]
         shared = project / "_templates" / name
-        if not (app / name).exists() and not (dest_app / name).exists() and shared.is_file():
+        if name not in _LAYOUTS and not (app / name).exists() \
+                and not (dest_app / name).exists() and shared.is_file():
             found.append(shared)
     return found
 

@@ -160,6 +160,21 @@ def test_an_included_fragment_is_its_text_once_inside_the_one_page(serve, includ
     assert response.text.count('name="csrf_token"') == 1
 
 
+@pytest.mark.parametrize("include", [
+    '{{ include "global/Button.html" with text="Go on" n=player.round_number }}',
+    "{%- include 'global/Button.html' with text='Go on' n=player.round_number -%}"])
+def test_an_include_with_values_and_a_dotted_percent_tag_render_as_in_otree(serve, include):
+    # oTree reads Django's include ... with, and prints {% player.x %} like {{ player.x }}
+    participant, _ = serve("{{ block content }}\n<p id='round'>{% player.round_number %}</p>\n"
+                           f"{include}\n{{{{ formfields }}}}\n{{{{ endblock }}}}\n",
+                           **{"game/global/Button.html":
+                              "<button id='go'>{{ text }} ({{ n }})</button>"})
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert "<p id='round'>1</p>" in response.text
+    assert "<button id='go'>Go on (1)</button>" in response.text
+
+
 def test_a_misspelt_attribute_stops_the_page_at_its_template_line(serve):
     participant, engine = serve("{% block title %}Ask{% endblock %}\n{% block content %}\n"
                                 "<p>Group {{ player.id_in_subsesion }}</p>\n"
