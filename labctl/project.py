@@ -319,6 +319,18 @@ def _load_rooms(project: Project, module: types.ModuleType) -> None:
                 "list only Room(...) objects"))
 
 
+def _is_package_of_helpers(project: Project, name: str, module: types.ModuleType) -> bool:
+    """A folder no session type plays whose ``__init__.py`` declares nothing of an app (no
+    ``App``, pages or records): a package of code the apps import (oTree projects keep such
+    ``sliders/`` or ``utils/`` beside their apps), not an app without its ``App``."""
+    played = any(isinstance(st.app_sequence, (list, tuple)) and name in st.app_sequence
+                 for st in project.session_types)
+    declares = hasattr(module, "page_sequence") or any(
+        isinstance(value, type) and issubclass(value, (Player, Group, Subsession))
+        and value.__module__ == module.__name__ for value in vars(module).values())
+    return not played and not declares
+
+
 def _load_app(project: Project, folder: Path) -> None:
     name = folder.name
     init_file = folder / "__init__.py"
@@ -334,6 +346,8 @@ def _load_app(project: Project, folder: Path) -> None:
     settings = getattr(module, "app", None)
     if settings is None:
         settings = app_from_constants(module, init_file)
+    if settings is None and _is_package_of_helpers(project, name, module):
+        return
     if not isinstance(settings, App):
         project.load_problems.append(Problem.at(
             "LC124", init_file, f"app '{name}' declares no `app = labctl.App(...)`",

@@ -1192,12 +1192,27 @@ def test_otree_names_in_folders_the_project_does_not_import_are_not_reported(pro
     assert [(p.code, p.where) for p in found] == [("LC200", "tools/scoring.py:2")]
 
 
+def test_a_package_of_helpers_no_session_type_plays_is_not_an_app(problems_of):
+    # ak21200/mission_matching: sliders/__init__.py holds code, no pages; oTree ran it
+    helpers = ("import random\n\n\ndef shuffled(items):\n"
+               "    return random.sample(items, len(items))\n")
+    assert problems_of({**project_files(), "sliders/__init__.py": helpers}) == []
+    # played by a session type, it is an app that lacks its App
+    played = project_files(session_type=f'{DEMO[:-1]}, "sliders"]')
+    found = problems_of({**played, "sliders/__init__.py": helpers})
+    assert [(p.code, p.where) for p in found] == [("LC124", "sliders/__init__.py")], found
+    # with pages it is an app that lacks its App, played or not
+    found = problems_of({**project_files(), "sliders/__init__.py": "page_sequence = []\n"})
+    assert [(p.code, p.where) for p in found] == [("LC124", "sliders/__init__.py")], found
+
+
 def test_a_pytest_suite_that_is_a_package_is_not_an_app(problems_of):
     # kiante-fernandez/otree-et: tests/__init__.py beside test_*.py was loaded as app 'tests'
     assert problems_of({**project_files(), "tests/__init__.py": "",
                         "tests/test_game.py": "def test_it():\n    pass\n"}) == []
     # a folder called tests that is no test suite is still an app, with a name labctl keeps
-    found = problems_of({**project_files(), "tests/__init__.py": "import labctl\n"}, "other")
+    found = problems_of({**project_files(), "tests/__init__.py": "import labctl\n\n"
+                         "page_sequence = []\n"}, "other")
     assert [p.where for p in found] == ["tests/__init__.py"] and found[0].code == "LC124"
 
 
