@@ -12,7 +12,7 @@ import random
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from ..fields import Boolean, Field, Integer, Money, Text, shown_decimal
+from ..fields import Boolean, Field, Float, Integer, Money, Text, shown_decimal
 from ..fields import Decimal as DecimalField
 
 #: the spread of a number field that declares no maximum (in units as typed)
@@ -66,9 +66,11 @@ def _number(field: Field, rng: random.Random, shrink: int, minor_digits: int,
         low_int = int(_lowest(low, None if high is None else int(high), DEFAULT_SPAN))
         high_int = int(high) if high is not None else low_int + DEFAULT_SPAN
         return str(rng.randint(low_int, low_int + (high_int - low_int) // (2 ** shrink)))
-    assert isinstance(field, DecimalField)
-    places = field.places if field.places is not None else max(
-        [2, *(-int(Decimal(str(b)).as_tuple().exponent) for b in (low, high) if b is not None)])
+    assert isinstance(field, DecimalField | Float)  # a Float is typed like a Decimal
+    places = getattr(field, "places", None)
+    if places is None:
+        places = max([2, *(-int(Decimal(repr(b) if isinstance(b, float) else str(b))
+                                .as_tuple().exponent) for b in (low, high) if b is not None)])
     step = Decimal(1).scaleb(-places)
     high_d = Decimal(str(high)) if high is not None else None
     # the first value on the field's grid of decimals at or above its min

@@ -1,7 +1,7 @@
 """Automatic bots' answers: every value drawn from a field declaration is one the field accepts.
 
 Hypothesis generates declarations that ``labctl validate`` accepts (Integer, Money, Decimal,
-Text, Boolean and Choice with random bounds, choices, places, lengths, widgets and
+Float, Text, Boolean and Choice with random bounds, choices, places, lengths, widgets and
 ``required``) and checks that every automatic value, on every retry, parses with
 ``field.parse(value, minor_digits=...)``, as the server parses a form. Declarations where
 ``labctl.bots.auto`` draws values the field refuses are pinned by the strict xfail tests at the
@@ -73,6 +73,16 @@ def decimal_fields(draw: st.DrawFn) -> fields.Field:
 
 
 @st.composite
+def float_fields(draw: st.DrawFn) -> fields.Field:
+    """Float (a reaction time, a belief), bounded, half-bounded or not."""
+    bound = st.one_of(st.none(), st.integers(-10_000, 10_000), st.decimals(
+        min_value=-10_000, max_value=10_000, places=4, allow_nan=False,
+        allow_infinity=False).map(float))  # bounds as researchers write them: 0.5, 2.25
+    low, high = _ordered(draw(bound), draw(bound))
+    return _named(fields.Float(min=low, max=high, required=draw(st.booleans())))
+
+
+@st.composite
 def text_fields(draw: st.DrawFn) -> fields.Field:
     max_length = draw(st.one_of(st.none(), st.integers(1, 60)))
     required = draw(st.booleans())
@@ -106,7 +116,8 @@ def choice_fields(draw: st.DrawFn) -> fields.Field:
 
 
 ANY_FIELD = st.one_of(whole_number_fields(fields.Integer), whole_number_fields(fields.Money),
-                      decimal_fields(), text_fields(), boolean_fields(), choice_fields())
+                      decimal_fields(), float_fields(), text_fields(), boolean_fields(),
+                      choice_fields())
 
 
 def _parsed(field: fields.Field, seed: int, attempt: int, minor_digits: int, mark: str = "."):
