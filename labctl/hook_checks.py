@@ -100,7 +100,7 @@ def _page_problems(page: type[Page] | type[WaitPage]) -> list[Problem]:
     for name, value in _own_attributes(page, (Page, WaitPage)):
         if name in table:
             found.append(Problem.at(
-                "LC190", _site(value, page._defined_at),
+                "LC190", hook_site(value, page._defined_at),
                 f"{kind} '{page.__name__}' defines {name}, which labctl does not run",
                 table[name]))
     return found
@@ -113,7 +113,7 @@ def _module_problems(spec: AppSpec) -> list[Problem]:
     for name, value in vars(spec.module).items():
         if not _defined_in(value, spec):
             continue
-        where = _site(value, (str(spec.init_file), 0))
+        where = hook_site(value, (str(spec.init_file), 0))
         if name in MODULE_HOOKS:
             found.append(Problem.at(
                 "LC191", where, f"app '{spec.name}' defines {name}(), which labctl does not "
@@ -142,7 +142,7 @@ def _record_problems(spec: AppSpec, model: type[Record]) -> list[Problem]:
                     if suffix in MODULE_FIELD_HOOKS else FIELD_HOOK_SUFFIXES[suffix])
         if hint is not None:
             found.append(Problem.at(
-                "LC192", _site(value, model._defined_at),
+                "LC192", hook_site(value, model._defined_at),
                 f"{model.__name__}.{name} in app '{spec.name}' is an oTree hook that labctl "
                 "does not call as a method", hint))
     return found
@@ -185,7 +185,7 @@ def _defined_in(value: Any, spec: AppSpec) -> bool:
         code.co_filename == str(spec.init_file))
 
 
-def _site(value: Any, fallback: tuple[str, int]) -> tuple[str, int]:
+def hook_site(value: Any, fallback: tuple[str, int]) -> tuple[str, int]:
     """The file and line where a function starts, or the class's own line for a value."""
     function = getattr(value, "__func__", value)
     code = getattr(function, "__code__", None)

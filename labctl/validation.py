@@ -31,6 +31,7 @@ from . import (
     asset_checks,
     data_checks,
     hook_checks,
+    hook_signatures,
     labday_checks,
     live_checks,
     otree_hints,
@@ -75,6 +76,7 @@ def validate_project(project: Project) -> list[Problem]:
     problems += template_checks.problems(project)
     problems += otree_hints.problems(project.root)
     problems += hook_checks.problems(project)
+    problems += hook_signatures.problems(project)
     problems += live_checks.problems(project)
     problems += wait_live_checks.problems(project)
     problems += asset_checks.problems(project)

@@ -522,6 +522,10 @@ STATIC = "\n\n    @staticmethod\n    def {}(player):\n        return {{}}"  # de
 HOLD = ("\n\nclass Hold(labctl.WaitPage):\n    @staticmethod\n    def {}(player):\n"
         "        return {{}}\n")  # decorator on line 16
 RULE_CASES += [
+    pytest.param(project_files(page='form_fields = ["age"]' + STATIC.format("before_next_page")),
+                 "LC138", "game/__init__.py:14",
+                 "before_next_page of page 'Ask' takes (player), but is called with (player, "
+                 "timeout_happened)", id="LC138-before-next-page"),
     pytest.param(project_files(page='form_fields = ["age"]' + STATIC.format("timeout_happened")),
                  "LC190", "game/__init__.py:14",
                  "page 'Ask' defines timeout_happened, which labctl does not run",
@@ -761,6 +765,9 @@ def test_a_wait_page_template_named_and_present_passes_validate(problems_of):
 @pytest.mark.parametrize("hook", ["vars_for_template", "js_vars", "app_after_this_page"])
 def test_wait_page_hooks_labctl_runs_are_not_refused(problems_of, hook):
     files = project_files(extra=HOLD.format(hook), page_sequence="[Ask, Hold]")
+    if hook == "app_after_this_page":  # called with the apps to come (LC138)
+        files["game/__init__.py"] = files["game/__init__.py"].replace(
+            "(player):", "(player, upcoming_apps):")
 
     assert problems_of(files) == []
 
@@ -1190,6 +1197,30 @@ def test_otree_names_in_folders_the_project_does_not_import_are_not_reported(pro
         "tests/test_game.py": oTree, "tests/conftest.py": oTree, "scripts/report.py": oTree,
         "tools/scoring.py": "\n" + oTree})
     assert [(p.code, p.where) for p in found] == [("LC200", "tools/scoring.py:2")]
+
+
+@pytest.mark.parametrize(("hooks", "message"), [
+    ("    @staticmethod\n    def before_next_page(player):\n        pass\n",
+     "before_next_page of page 'Ask' takes (player), but is called with (player, "
+     "timeout_happened)"),
+    ("    def is_displayed(player, round_number):\n        return True\n",
+     "is_displayed of page 'Ask' takes (player, round_number), but is called with (player)"),
+    ("    @staticmethod\n    def error_message(values):\n        return None\n",
+     "error_message of page 'Ask' takes (values), but is called with (player, values)"),
+])
+def test_a_page_hook_that_cannot_take_labctls_arguments_is_named_at_its_line(
+        problems_of, hooks, message):
+    # UMBEE/modified-otree-snippets: def before_next_page(player) stopped the session when
+    # the page was submitted; oTree calls it with the same two arguments
+    found = problems_of(project_files(page='form_fields = ["age"]\n\n' + hooks))
+    assert [(p.code, p.message) for p in found] == [("LC138", message)], found
+    assert found[0].where == "game/__init__.py:14"  # where the hook starts
+    # hooks that take what labctl passes, by any names and with defaults, are fine
+    assert problems_of(project_files(page='form_fields = ["age"]\n\n'
+                                     "    @staticmethod\n    def before_next_page(p, timed_out,"
+                                     " extra=None):\n        pass\n"
+                                     "    def vars_for_template(*args):\n        return {}\n"),
+                       "fine") == []
 
 
 def test_a_package_of_helpers_no_session_type_plays_is_not_an_app(problems_of):
