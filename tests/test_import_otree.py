@@ -1050,8 +1050,9 @@ def test_a_timed_page_gets_otrees_values_for_a_timeout_submission(tmp_path):
     agree = models.BooleanField()
     note = models.StringField(blank=True)
     level = models.IntegerField(choices=[1, 2, 3])
+    artist = models.StringField(choices=['Klee', 'Kandinsky'])
 """).replace("    form_fields = ['amount']\n", """\
-    form_fields = ['amount', 'agree', 'note', 'level']
+    form_fields = ['amount', 'agree', 'note', 'level', 'artist']
     timeout_seconds = 30
 """) + """
 
@@ -1089,3 +1090,30 @@ class Own(Page):
             "values for fields left empty") in output
     assert (f"game/__init__.py:{first}: oTree saved 0, False or '' in level when the time "
             "ran out, which its declaration refuses") in output
+    assert "; artist stay None, where oTree saved '' (no choice)" in output
+
+
+def test_without_points_a_session_config_number_made_an_amount_is_scaled(tmp_path):
+    # sschm146/SIB: Questionnaire_payoff=5 in the settings is 5 euros where it is paid
+    settings = SETTINGS.replace("USE_POINTS = True", "USE_POINTS = False").replace(
+        'doc="")', 'doc="", bonus=5, note="five")')
+    game = GAME.replace("        player.payoff = player.amount\n", """\
+        player.payoff = player.session.config['bonus']
+        urn = [player.amount, C.ENDOWMENT]
+        player.payoff = urn[0] + player.session.config.get('bonus', 0)
+        player.payoff = sum(urn)
+        player.payoff = player.session.config['note']
+""")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings,
+                                                               "game/__init__.py": game}),
+                            expect_exit=1)
+    lines = text_of(dest / "game/__init__.py").splitlines()
+    for line in ("        player.payoff = round(player.session.config['bonus'] * 100)",
+                 "        player.payoff = urn[0] + round(player.session.config.get('bonus', 0) "
+                 "* 100)",
+                 "        player.payoff = sum(urn)",  # a list of amounts: their sum is one
+                 "        player.payoff = player.session.config['note']"):
+        assert line in lines, line
+    note = lines.index("        player.payoff = player.session.config['note']") + 1
+    assert f"game/__init__.py:{note}: an amount set to a value the import cannot tell" in output
+    assert output.count("an amount set to a value the import cannot tell") == 1, output

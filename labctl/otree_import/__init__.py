@@ -110,7 +110,9 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
     report = Report()
     dest.mkdir(parents=True, exist_ok=True)
     amounts = Amounts(scale=1 if settings.use_points else settings.scale,
-                      points=settings.use_points, renamed_fields=tuple(
+                      points=settings.use_points,
+                      config_units=tuple(sorted(settings.config_units().items())),
+                      renamed_fields=tuple(
                           (owner, name, declared_name(owner, name))
                           for owner, names in (("participant", settings.participant_fields),
                                                ("session", settings.session_fields))

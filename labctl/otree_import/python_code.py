@@ -24,6 +24,7 @@ from .column_names import rename_clashing_fields
 from .participant_values import (
     ParticipantValues,
     ParticipantWrites,
+    Unit,
     participant_key,
     read_key,
     written_keys,
@@ -102,6 +103,8 @@ class Amounts:
     #: what the project's apps store on participants (``participant_values``): whether
     #: ``participant.vars['payoff_' + app]`` is an amount is told by the other apps
     participant_values: ParticipantValues = field(default_factory=ParticipantValues)
+    #: the unit of each session config key the project's settings give (``config_units``)
+    config_units: tuple[tuple[str, Unit], ...] = ()
 
 
 def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
@@ -128,7 +131,8 @@ def rewrite(source: str, amounts: Amounts, *, bots: bool, app: str = "",
                   converted=rewriter.converted,
                   number_constants=frozenset(finder.number_constants),
                   currency=frozenset(finder.currency),
-                  participant=amounts.participant_values)
+                  participant=amounts.participant_values,
+                  config=dict(amounts.config_units))
     function_units(units, returns.returns)
     rewriter.units, rewriter.writes = units, writes
     module = module.visit(rewriter)

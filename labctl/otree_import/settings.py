@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import LabctlError
 from ..i18n.languages import LANGUAGE_PATTERN
 from ..money import MINOR_UNITS
+from .participant_values import Unit
 from .report import CHANGE_MARK, MANUAL_MARK, Item
 from .settings_run import run_settings
 
@@ -65,6 +66,18 @@ class Settings:
     def scale(self) -> int:
         """Minor units per unit of the currency (100 for USD)."""
         return 10 ** MINOR_UNITS.get(self.currency, 2)
+
+    def config_units(self) -> dict[str, Unit]:
+        """``"number"`` for each session config key whose values are all plain numbers
+        (``Questionnaire_payoff=5``): where app code makes one an amount, oTree read it in
+        units of the currency."""
+        units: dict[str, Unit] = {}
+        for config in self.configs:
+            for key, value in config.items():
+                number = isinstance(value, int | float) and not isinstance(value, bool)
+                unit: Unit = "number" if number else "unknown"
+                units[key] = unit if units.get(key, unit) == unit else "unknown"
+        return units
 
 
 #: settings the import uses or that need nothing in labctl

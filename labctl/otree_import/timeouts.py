@@ -85,22 +85,26 @@ class _TimeoutSubmissions(cst.CSTTransformer):
         if not isinstance(names, list) or not names:
             return updated_node
         model = self.fields.get(MODELS.get(str(settings.get("form_model", "player")), ""), {})
-        values, refused = {}, []
+        values, refused, empty = {}, [], []
         for name in names:
             value = _timeout_value(model.get(name))
-            if value is _UNKNOWN:
+            if value is _UNKNOWN and _is_text(model.get(name)):
+                empty.append(name)  # '' is no choice: None, its empty value, says the same
+            elif value is _UNKNOWN:
                 refused.append(name)
             else:
                 values[name] = value
         notes = [CHANGE_MARK + "a timeout submits timeout_submission, oTree's values for "
                  "fields left empty (0, False, ''); oTree also kept answers typed before the "
-                 "time ran out, labctl submits these in every case"]
+                 "time ran out, labctl submits these in every case" + (
+                     f"; {', '.join(empty)} stay None, where oTree saved '' (no choice)"
+                     if empty else "")]
         if refused:
             notes.append(MANUAL_MARK + f"oTree saved 0, False or '' in {', '.join(refused)} "
                          "when the time ran out, which its declaration refuses or the import "
                          "cannot see: add a value to timeout_submission")
         if not values:
-            return _with_statement(updated_node, None, notes[1:])
+            return _with_statement(updated_node, None, notes[1:] or notes)
         statement = cst.parse_statement(f"timeout_submission = {values!r}\n")
         return _with_statement(updated_node, statement, notes)
 
@@ -143,6 +147,10 @@ def _timeout_value(declaration: cst.Call | None) -> Any:
             (isinstance(high, int | float) and value > high):
         return _UNKNOWN
     return value  # bounds the import cannot read (max=C.ENDOWMENT): labctl validate checks
+
+
+def _is_text(declaration: cst.Call | None) -> bool:
+    return declaration is not None and _dotted(declaration.func) == "fields.Text"
 
 
 def _among(value: Any, choices: Any) -> bool:

@@ -53,6 +53,8 @@ class Units:
     to_scale: set[int] = field(default_factory=set)
     #: what the project's apps store on participants (``participant_values``)
     participant: ParticipantValues = field(default_factory=ParticipantValues)
+    #: the unit of each session config key, from the project's settings (``config_units``)
+    config: dict[str, Unit] = field(default_factory=dict)
 
     def of_expression(self, node: cst.BaseExpression) -> Unit:
         """``of`` for a whole expression, noting afresh the numbers to scale."""
@@ -72,6 +74,10 @@ class Units:
             return stored
         if isinstance(node, cst.ListComp | cst.GeneratorExp):  # sum([p.payoff for p in ...])
             return self.of(node.elt)
+        if isinstance(node, cst.List | cst.Tuple):  # [sim_payoff, trust_payoff]: its items'
+            units = {self.of(element.value) for element in node.elements
+                     if isinstance(element, cst.Element) and not is_zero(element.value)}
+            return units.pop() if len(units) == 1 else "unknown"
         if isinstance(node, cst.Subscript):
             return self._item(node)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
@@ -108,8 +114,10 @@ class Units:
         if isinstance(value, cst.Attribute) and value.attr.value == "config" \
                 and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) \
                 and isinstance(node.slice[0].slice.value, cst.SimpleString):
-            return CONFIG_UNITS.get(node.slice[0].slice.value.evaluated_value, "unknown")
+            return self._config(node.slice[0].slice.value.evaluated_value)
 
+        if isinstance(value, cst.Name):  # urn[ball] of a local list: the unit of its items
+            return self.of(value)
         while isinstance(value, cst.Subscript):  # C.PAYOFFS[version][option]["self"]
             value = value.value
         if isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) \
@@ -119,6 +127,10 @@ class Units:
             if value.attr.value in self.number_constants:
                 return "number"
         return "unknown"
+
+    def _config(self, key: str | bytes) -> Unit:
+        """A ``session.config`` value's unit: labctl's own keys, then the project's."""
+        return CONFIG_UNITS.get(key) or self.config.get(str(key), "unknown")
 
     def _operation(self, node: cst.BinaryOperation) -> Unit:
         if isinstance(node.operator, cst.Add | cst.Subtract) and is_zero(node.right):
@@ -151,6 +163,11 @@ class Units:
         key = read_key(node)  # participant.vars.get('x', ...)
         if key is not None:
             return self.participant.unit(key)
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" and node.args \
+                and isinstance(func.value, cst.Attribute) and func.value.attr.value == "config" \
+                and isinstance(node.args[0].value, cst.SimpleString):  # config.get('x', 0)
+            return self._config(node.args[0].value.evaluated_value)
         if name in SAME_UNIT_CALLS and node.args:
             units = {self.of(arg.value) for arg in node.args[:1 if name == "round" else None]
                      if not is_zero(arg.value)}  # max(x, 0): 0 is 0 in any unit
