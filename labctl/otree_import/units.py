@@ -18,6 +18,7 @@ from typing import Any
 import libcst as cst
 
 from .participant_values import ParticipantValues, Unit, participant_key, read_key
+from .syntax import dotted
 
 #: ``session.config`` values the import knows the unit of
 CONFIG_UNITS: dict[str | bytes, Unit] = {"real_world_currency_per_point": "number",
@@ -25,6 +26,8 @@ CONFIG_UNITS: dict[str | bytes, Unit] = {"real_world_currency_per_point": "numbe
 
 #: calls whose result has the unit their arguments share
 SAME_UNIT_CALLS = frozenset({"min", "max", "abs", "round", "sum", "int", "float"})
+#: calls whose result is an item of their first argument (a list): its items' unit
+ITEM_CALLS = frozenset({"random.choice", "choice", "random.sample", "sorted", "list", "tuple"})
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,8 @@ class Units:
 
     def _call(self, node: cst.Call) -> Unit:
         name = node.func.value if isinstance(node.func, cst.Name) else ""
+        if dotted(node.func) in ITEM_CALLS and node.args:  # random.choice([fee, 0])
+            return self.of(node.args[0].value)
         if name in self.currency:
             return "amount"
         if name in self.function_units:
