@@ -95,7 +95,7 @@ _PERCENT_PRINT = re.compile(r"\{%(?P<left>-?)(?P<expression>\s*[A-Za-z_]\w*(?:\.
                             r"(?:\s*\|[^{}%]*)?\s*)(?P<right>-?)%\}")
 #: oTree's own tags in oTree 3's ``{% %}`` spelling, which oTree 5 still reads
 _PERCENT_TAG = re.compile(r"\{%(?P<left>-?)(?P<space>\s*)(?P<word>formfields|formfield|next_button"
-                          r"|include_sibling)(?P<rest>(?:\s[^{}%]*?)?)(?P<right>\s*-?)%\}")
+                          r"|include_sibling|static)(?P<rest>(?:\s[^{}%]*?)?)(?P<right>\s*-?)%\}")
 
 
 def translate(source: str) -> str:

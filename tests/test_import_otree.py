@@ -1120,3 +1120,23 @@ def test_without_points_a_session_config_number_made_an_amount_is_scaled(tmp_pat
     note = lines.index("        player.payoff = player.session.config['note']") + 1
     assert f"game/__init__.py:{note}: an amount set to a value the import cannot tell" in output
     assert output.count("an amount set to a value the import cannot tell") == 1, output
+
+
+@pytest.mark.parametrize(("written", "code"), [("Rp", "IDR"), ("eur", "EUR"), ("€", "EUR")])
+def test_a_currency_oTree_took_by_another_name_is_its_iso_code(tmp_path, written, code):
+    # RaffySonata/otreefeb: REAL_WORLD_CURRENCY_CODE = 'Rp'
+    settings = SETTINGS.replace("'USD'", repr(written))
+    dest, output = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings}))
+    project = load_project(dest)
+    try:
+        assert project.session_types[0].currency == code
+    finally:
+        project.unload()
+    assert f"REAL_WORLD_CURRENCY_CODE {written!r} is {code!r}, its ISO 4217 code" in output
+
+
+def test_a_currency_that_is_no_iso_code_is_left_for_the_researcher(tmp_path):
+    settings = SETTINGS.replace("'USD'", "'ECU'")
+    _, output = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings}),
+                         expect_exit=1)
+    assert "currency 'ECU' of 'game' is not a known ISO 4217 code" in output

@@ -61,6 +61,8 @@ class Settings:
     unknown: list[Item] = field(default_factory=list)
     #: settings read by running settings.py (their text alone did not give them)
     ran_for: list[str] = field(default_factory=list)
+    #: ``REAL_WORLD_CURRENCY_CODE`` as written, when it is not the ISO code used (``Rp``)
+    currency_written: str | None = None
 
     @property
     def scale(self) -> int:
@@ -168,9 +170,12 @@ def _settings(values: dict[str, Any], lines: dict[str, int],
     defaults = known("SESSION_CONFIG_DEFAULTS", {})
     configs = [{**defaults, **config} if isinstance(config, dict) else config
                for config in known("SESSION_CONFIGS", [])]
+    written = known("REAL_WORLD_CURRENCY_CODE", "USD")
+    currency = iso_currency(written)
     settings = Settings(
         configs=[config for config in configs if isinstance(config, dict)],
-        currency=known("REAL_WORLD_CURRENCY_CODE", "USD"),
+        currency=currency,
+        currency_written=None if currency == written else str(written),
         use_points=bool(known("USE_POINTS", True)),
         rooms=[room for room in known("ROOMS", []) if isinstance(room, dict)],
         participant_fields=list(known("PARTICIPANT_FIELDS", [])),
@@ -181,6 +186,24 @@ def _settings(values: dict[str, Any], lines: dict[str, int],
         unknown=unknown,
     )
     return settings
+
+
+#: currency names and symbols oTree accepted as REAL_WORLD_CURRENCY_CODE that stand for one
+#: ISO 4217 code only ("$" and "¥" stand for several and are left to the researcher)
+CURRENCY_ALIASES = {"RP": "IDR", "RMB": "CNY", "NTD": "TWD", "NT$": "TWD", "€": "EUR",
+                    "£": "GBP", "₹": "INR", "₩": "KRW", "₺": "TRY", "₽": "RUB", "₴": "UAH",
+                    "ZŁ": "PLN", "KČ": "CZK", "₪": "ILS"}
+
+
+def iso_currency(written: Any) -> Any:
+    """oTree's currency code as labctl's ISO 4217 code: ``eur`` -> ``EUR``, ``Rp`` -> ``IDR``;
+    anything else as written (``labctl validate`` then names it, LC116)."""
+    if not isinstance(written, str):
+        return written
+    spelled = written.strip().upper()
+    if spelled in MINOR_UNITS:
+        return spelled
+    return CURRENCY_ALIASES.get(spelled, written)
 
 
 def _contains_unknown(value: Any) -> bool:
@@ -321,6 +344,9 @@ def _session_type(config: dict[str, Any], settings: Settings, taken: set[str]) -
         marks.append(f"participation_fee {config.get('participation_fee')} is not a whole "
                      f"number of minor units of {settings.currency}: set fixed_pay")
     arguments["currency"] = settings.currency
+    if settings.currency_written is not None:
+        changes.append(f"REAL_WORLD_CURRENCY_CODE {settings.currency_written!r} is "
+                       f"{settings.currency!r}, its ISO 4217 code")
     if settings.use_points:
         rate = Decimal(str(config.get("real_world_currency_per_point", 1))) * settings.scale
         arguments["money_per_point"] = _decimal_text(rate)

@@ -164,15 +164,19 @@ def test_an_included_fragment_is_its_text_once_inside_the_one_page(serve, includ
     '{{ include "global/Button.html" with text="Go on" n=player.round_number }}',
     "{%- include 'global/Button.html' with text='Go on' n=player.round_number -%}"])
 def test_an_include_with_values_and_a_dotted_percent_tag_render_as_in_otree(serve, include):
-    # oTree reads Django's include ... with, and prints {% player.x %} like {{ player.x }}
+    # oTree reads Django's include ... with, prints {% player.x %} like {{ player.x }} and
+    # takes oTree 3's {% static 'x' %}
     participant, _ = serve("{{ block content }}\n<p id='round'>{% player.round_number %}</p>\n"
+                           "<link rel='stylesheet' href=\"{% static 'look.css' %}\">\n"
                            f"{include}\n{{{{ formfields }}}}\n{{{{ endblock }}}}\n",
                            **{"game/global/Button.html":
-                              "<button id='go'>{{ text }} ({{ n }})</button>"})
+                              "<button id='go'>{{ text }} ({{ n }})</button>",
+                              "game/static/look.css": "p { color: navy }\n"})
     response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
     assert response.status_code == 200, response.text
     assert "<p id='round'>1</p>" in response.text
     assert "<button id='go'>Go on (1)</button>" in response.text
+    assert "href=\"/app-static/game/look.css" in response.text  # oTree 3's {% static %}
 
 
 def test_a_misspelt_attribute_stops_the_page_at_its_template_line(serve):
