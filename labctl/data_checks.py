@@ -7,8 +7,9 @@ exports; each is refused here, at its line, before anyone comes.
 
     LC230  a custom_export or custom_export_<name> that does not take one argument (players)
     LC231  an extra record class whose name gives a table or file another one has
-    LC232  an extra record class with two Links to the same kind (two players) or one to
-           anything but the app's Player or Group (without a link, it is the session's)
+    LC232  an extra record class with two Links to the same kind (two players), one to
+           anything but the app's Player, Group or another of its extra records, or a link to
+           an extra record beside another (without a link, it is the session's)
     LC233  an extra record field named like a column labctl keeps (id, session_code, ...), in
            any case (a field round_number is the class's own: the round is app_round_number)
     LC234  a vars_for_admin_report that does not take one argument (the subsession)
@@ -100,21 +101,22 @@ def _link_problems(spec: AppSpec, cls: type[ExtraRecord]) -> list[Problem]:
     """LC232: a link to this app's Player or Group, one to each (the player and group
     columns the export keys rows on), or none (a record of the session)."""
     links: list[Link] = cls._links
-    allowed = (spec.player_class, spec.group_class, Player, Group)
+    allowed = (spec.player_class, spec.group_class, Player, Group,
+               *(other for other in extra_record_classes(spec) if other is not cls))
     strangers = [link for link in links if link.to not in allowed]
     kinds = sorted(link.kind for link in links)
-    if not strangers and kinds in ([], ["player"], ["group"], ["group", "player"]):
+    if not strangers and kinds in ([], ["player"], ["group"], ["group", "player"], ["record"]):
         return []  # without a link: a record of the session, as oTree allows
     if strangers:
         what = f"links to {getattr(strangers[0].to, '__name__', strangers[0].to)!s}, not " \
-               "this app's Player or Group"
+               "this app's Player, Group or another of its extra records"
     else:
         what = f"has {len(links)} links ({', '.join(link.name for link in links)}); labctl " \
                "keys each record to one player and one group"
     return [Problem.at("LC232", cls._defined_at,
                        f"extra record {cls.__name__} of app '{spec.name}' {what}",
                        "declare player = labctl.Link(Player), group = labctl.Link(Group), "
-                       "or one of each")]
+                       "one of each, or one link to another extra record of the app")]
 
 
 def _takes_one(function: object) -> bool:

@@ -48,10 +48,18 @@ OWN_ROUND_COLUMN = "app_round_number"
 
 
 def engine_columns(cls: type) -> dict[str, type]:
-    """``EXTRA_COLUMNS`` of a class, its round under ``round_column(cls)``."""
+    """``EXTRA_COLUMNS`` of a class, its round under ``round_column(cls)``, and the id of
+    each record it links to (``puzzle_id`` for ``puzzle = Link(Puzzle)``)."""
     column = round_column(cls)
-    return {column if name == "round_number" else name: kind
-            for name, kind in EXTRA_COLUMNS.items()}
+    return {**{column if name == "round_number" else name: kind
+               for name, kind in EXTRA_COLUMNS.items()},
+            **{link_column(link): int for link in getattr(cls, "_links", ())
+               if link.kind == "record"}}
+
+
+def link_column(link: Link) -> str:
+    """The column of a link to another extra record: that record's id."""
+    return f"{link.name}_id"
 
 
 def round_column(cls: type) -> str:
@@ -127,16 +135,23 @@ def _step_records(cls: type, action: str) -> SessionRecords:
 
 
 class Link:
-    """oTree's ``models.Link(Player)``: the player or group an extra record belongs to."""
+    """oTree's ``models.Link(Player)``: the player or group an extra record belongs to, or
+    another extra record of the app (``puzzle = Link(Puzzle)``: a slider of a puzzle), whose
+    player and group it then belongs to."""
 
-    def __init__(self, to: type[Player] | type[Group]) -> None:
+    def __init__(self, to: type[Player] | type[Group] | type[ExtraRecord]) -> None:
         self.to = to
         self.name = ""
 
     @property
     def kind(self) -> str:
-        """``player`` or ``group`` (what the link's column and the export key on)."""
-        return "group" if isinstance(self.to, type) and issubclass(self.to, Group) else "player"
+        """``player``, ``group`` or ``record`` (what the link's column and the export key
+        on)."""
+        if isinstance(self.to, type) and issubclass(self.to, Group):
+            return "group"
+        if isinstance(self.to, type) and issubclass(self.to, ExtraRecord):
+            return "record"
+        return "player"
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -145,9 +160,16 @@ class Link:
         if instance is None:
             return self
         if self.name not in instance._linked:
-            instance._linked[self.name] = instance._extra_nav().extra_link(
-                instance._app, instance, self.kind)
+            instance._linked[self.name] = self._load(instance)
         return instance._linked[self.name]
+
+    def _load(self, instance: Any) -> Any:
+        navigator = instance._extra_nav()
+        if self.kind != "record":
+            return navigator.extra_link(instance._app, instance, self.kind)
+        found = navigator.extra_records(instance._app, self.to,
+                                        {"id": instance._keys.get(link_column(self))})
+        return found[0] if found else None
 
     def __set__(self, instance: Any, value: Any) -> None:
         raise ModelError(f"{type(instance).__name__}.{self.name} cannot be changed",
@@ -215,6 +237,8 @@ class ExtraRecord(Record):
         keys = _keys_of(owner)
         keys[round_column(cls)] = keys.pop("round_number")
         row = {**record.field_values(), **keys}
+        if link.kind == "record":
+            row[link_column(link)] = owner.id
         for other in cls._links:
             if other.kind == "group" and other.name in owners:
                 row["group_id"] = owners[other.name].id
@@ -268,8 +292,9 @@ class ExtraRecord(Record):
             return loader(cls, columns)
         for other in cls._links:
             if other.name in owners:
-                columns["group_id" if other.kind == "group" else "player_id"] = \
-                    owners[other.name].id
+                column = {"group": "group_id", "player": "player_id"}.get(
+                    other.kind, link_column(other))
+                columns[column] = owners[other.name].id
         spec: AppSpec = owner._app
         found = cls._owner_nav(owner).extra_records(spec, cls, columns)
         for record in found:
@@ -310,8 +335,13 @@ class ExtraRecord(Record):
         return self._nav()  # type: ignore[return-value]
 
 
-def _keys_of(owner: Player | Group) -> dict[str, Any]:
-    """The engine's columns of a record linked to ``owner``."""
+def _keys_of(owner: Player | Group | ExtraRecord) -> dict[str, Any]:
+    """The engine's columns of a record linked to ``owner``: another extra record's are
+    that record's own (its session, round, group and player)."""
+    if isinstance(owner, ExtraRecord):
+        keys = {name: owner._keys.get(name) for name in EXTRA_COLUMNS if name != "id"}
+        keys["round_number"] = owner._keys.get(round_column(type(owner)))
+        return keys
     if isinstance(owner, Player):
         group = owner.group
         return {"session_code": owner.session.code, "round_number": owner.round_number,

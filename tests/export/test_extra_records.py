@@ -330,3 +330,75 @@ def test_a_record_class_may_have_its_own_round_number_field(tmp_path):
     finally:
         store.close()
         project.unload()
+
+
+SLIDERS = '''
+
+class Puzzle(labctl.ExtraRecord):
+    player = labctl.Link(Player)
+    iteration = fields.Integer()
+
+
+class Slider(labctl.ExtraRecord):
+    puzzle = labctl.Link(Puzzle)
+    idx = fields.Integer()
+    value = fields.Integer(initial=0)
+
+
+def before_next_page(player, timed_out):
+    puzzle = Puzzle.create(player=player, iteration=player.round_number)
+    for idx in range(3):
+        Slider.create(puzzle=puzzle, idx=idx)
+    Slider.filter(puzzle=puzzle, idx=1)[0].value = player.solved
+    sliders = Slider.filter(puzzle=puzzle)
+    assert [s.puzzle.player.id for s in sliders] == [player.id] * 3
+    player.payoff = 10 * sum(s.value for s in sliders)
+
+
+Work.before_next_page = staticmethod(before_next_page)
+'''
+
+
+def test_an_extra_record_linked_to_another_belongs_to_that_ones_player(tmp_path):
+    # qwiglydee's sliders task (copied into ak21200/mission_matching): a slider of a puzzle
+    root = make_effort_project(tmp_path / "effort_project", SLIDERS)
+    project = load_project(root)
+    store = SqliteStore(root / "labctl.db")
+    try:
+        assert validate_project(project) == []
+        engine = Engine(project, store)
+        code = engine.create_session("effort", 4, seed=5)
+        play_effort(engine, code)
+        spec = project.apps["effort"]
+        for me, person in people(engine, code).items():
+            player = stored_player(store, project, code, spec, person["id"], 2)
+            assert player.payoff == 10 * solved(me, 2)
+            (puzzle,) = spec.module.Puzzle.filter(player=player)
+            sliders = spec.module.Slider.filter(puzzle=puzzle)
+            assert [(s.idx, s.value) for s in sliders] == [(0, 0), (1, solved(me, 2)), (2, 0)]
+            assert sliders[0].puzzle.iteration == 2
+        write_results(store, project, tmp_path / "out", [code])
+        exported = rows(tmp_path / "out" / "effort.slider.csv")
+        assert len(exported) == 4 * 2 * 3
+        assert list(exported[0])[-3:] == ["idx", "value", "puzzle_id"]
+        puzzles = {row["id"]: row for row in rows(tmp_path / "out" / "effort.puzzle.csv")}
+        for row in exported:  # each slider keyed to its puzzle's participant and round
+            puzzle = puzzles[row["puzzle_id"]]
+            assert (row["participant.code"], row["round_number"]) == (
+                puzzle["participant.code"], puzzle["round_number"])
+    finally:
+        store.close()
+        project.unload()
+
+
+def test_a_link_to_another_apps_record_or_beside_a_player_link_is_refused(tmp_path):
+    wrong = SLIDERS.replace("    puzzle = labctl.Link(Puzzle)\n",
+                            "    puzzle = labctl.Link(Puzzle)\n    player = labctl.Link(Player)\n")
+    root = make_effort_project(tmp_path / "effort_project", wrong)
+    project = load_project(root)
+    try:
+        found = [(p.code, p.message) for p in validate_project(project)]
+    finally:
+        project.unload()
+    assert found == [("LC232", "extra record Slider of app 'effort' has 2 links (puzzle, "
+                               "player); labctl keys each record to one player and one group")]
