@@ -37,10 +37,16 @@ def test_parse_rate_is_exact(rate, expected):
     assert parse_rate(rate) == expected
 
 
-@pytest.mark.parametrize("rate", [0.5, "abc", 0, "-1", True, None])
-def test_parse_rate_refuses_floats_and_non_positive(rate):
+@pytest.mark.parametrize("rate", [0.5, "abc", -1, "-1", True, None])
+def test_parse_rate_refuses_floats_and_negatives(rate):
     with pytest.raises(ValueError):
         parse_rate(rate)
+
+
+@pytest.mark.parametrize("rate", [0, "0", "0.00"])
+def test_a_rate_of_zero_makes_points_a_score_worth_nothing(rate):
+    assert parse_rate(rate) == 0
+    assert points_to_money(750, parse_rate(rate)) == 0
 
 
 @pytest.mark.parametrize(("points", "rate", "money"), [
