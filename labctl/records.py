@@ -571,10 +571,11 @@ class Session(DeclaredAttributes):
     def __init__(
         self, code: str, session_type: SessionType, params: dict[str, Any] | None = None,
         vars: dict[str, Any] | None = None, declared: Declared | None = None,
-        num_participants: int = 0,
+        num_participants: int = 0, is_demo: bool = False,
     ) -> None:
         self._declared = declared or {}
         self._num_participants = num_participants
+        self._is_demo = is_demo
         self.code = code
         self.session_type = session_type
         #: the treatments: the session type's params, overridden per session where given
@@ -593,6 +594,12 @@ class Session(DeclaredAttributes):
     def num_participants(self) -> int:
         """How many participants the session was created with (as oTree's)."""
         return self._num_participants
+
+    @property
+    def is_demo(self) -> bool:
+        """Whether the session was made from the demo page (as oTree's): for a demo's
+        shortcuts, which a lab session does not show."""
+        return self._is_demo
 
     @property
     def config(self) -> dict[str, Any]:

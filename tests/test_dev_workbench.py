@@ -223,3 +223,19 @@ def test_a_folder_that_stops_being_a_project_is_shown_until_it_is_one_again(
     sessions.write_text(kept, encoding="utf-8")
     assert bench.bench.reload().ok
     assert bench.get("/admin/demo/").status_code == 200
+
+
+def test_a_demo_pages_session_is_a_demo_to_its_apps_across_reloads(bench: Bench) -> None:
+    # oTree's session.is_demo: apps show a demo's shortcuts only in a demo session
+    edit(bench.root / "trust" / "Send.html", "{% block content %}",
+         "{% block content %}<p id='demo'>demo: {{ session.is_demo }}</p>")
+    bench.bench.reload()
+    paths = bench.demo()
+    assert "<p id='demo'>demo: True</p>" in bench.follow(paths[0]).text
+    outcome = bench.bench.reload()
+    assert outcome.ok and len(outcome.sessions) == 1
+    assert "<p id='demo'>demo: True</p>" in bench.follow(paths[0]).text
+    # a session made otherwise (labctl run, a room, the bots) is no demo
+    code = bench.bench.engine.create_session("my_session")
+    first = bench.bench.engine.participant_rows(code)[0]["code"]
+    assert "<p id='demo'>demo: False</p>" in bench.follow(f"/p/{first}/").text

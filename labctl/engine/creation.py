@@ -49,13 +49,14 @@ def check_participant_count(project: Project, session_type: SessionType, count: 
 
 
 def insert_session(store: Store, session_type: SessionType, count: int, seed: int,
-                   labels: list[str] | None, now_iso: str, room: str | None = None) -> str:
+                   labels: list[str] | None, now_iso: str, room: str | None = None,
+                   demo: bool = False) -> str:
     """Write the session and its participants; returns the session code."""
     code = secrets.token_hex(4)
     store.insert_session({"code": code, "session_type": session_type.name,
                           "created_at": now_iso, "num_participants": count,
                           "params": session_type.params, "seed": seed, "label": None,
-                          "room": room})
+                          "room": room, "is_demo": int(demo)})
     for number in range(1, count + 1):
         label = labels[number - 1] if labels and number <= len(labels) else None
         store.insert_participant({

@@ -50,7 +50,8 @@ class RecordSet:
                                params=vars_codec.decode(session_row["params"]),
                                vars=vars_codec.decode(session_row["vars"]),
                                declared=project.session_fields,
-                               num_participants=session_row.get("num_participants") or 0)
+                               num_participants=session_row.get("num_participants") or 0,
+                               is_demo=bool(session_row.get("is_demo")))
         self._session_vars = session_row["vars"] or "{}"
         self._records: dict[tuple[str, str, int], Record] = {}
         #: (app, participant id, round) -> player, and (app, round) -> subsession: one step

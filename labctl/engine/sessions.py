@@ -20,7 +20,7 @@ class SessionActions(EngineCore):
     def create_session(self, session_type_name: str, num_participants: int | None = None,
                        labels: list[str] | None = None, seed: int | None = None,
                        room: str | None = None, params: dict[str, Any] | None = None,
-                       seat_labels: list[str] | None = None) -> str:
+                       seat_labels: list[str] | None = None, demo: bool = False) -> str:
         """Create a session with its participants, subsessions and groups; returns its code.
 
         In a ``room``, participants get their labels as seats join, the default size is the
@@ -28,7 +28,8 @@ class SessionActions(EngineCore):
         some of the session type's params for this session (only names it declares: a
         misspelt treatment would otherwise run the default one without a word).
         ``seat_labels`` (in a room) gives the participants to those seats at once: the seats
-        online when a session is sized to them (``present``), and only those.
+        online when a session is sized to them (``present``), and only those. ``demo``: made
+        from the demo page (``session.is_demo``).
         """
         session_type = self.project.session_type(session_type_name)
         if params:
@@ -45,7 +46,7 @@ class SessionActions(EngineCore):
         now = self.clock()
         with self._committing() as outbox:
             code = creation.insert_session(self.store, session_type, count, seed, labels,
-                                           iso(now), room)
+                                           iso(now), room, demo)
             tx = self._tx(self._session(code), now)
             outbox.txs.append(tx)  # e.g. batch data changed in creating_session
             creation.create_subsessions(tx, self.project, seed)

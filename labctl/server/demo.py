@@ -38,7 +38,7 @@ def create(session_type: str) -> Any:
         return redirect(url_for(".index", error="The form expired; please try again."),
                         code=303)
     try:
-        code = engine().create_session(session_type)
+        code = engine().create_session(session_type, demo=True)
     except LabctlError as exc:
         return redirect(url_for(".index", error=str(exc)), code=303)
     return redirect(url_for(".session", session_code=code), code=303)

@@ -84,6 +84,8 @@ class _OpenSession:
     session_type: str
     participant_codes: dict[int, str]
     places: list[Place]
+    #: made from the demo page (``session.is_demo``)
+    demo: bool = False
 
 
 class Workbench:
@@ -168,14 +170,15 @@ class Workbench:
                              {p["id_in_session"]: p["code"]
                               for p in self.engine.participant_rows(row["code"])},
                              places(self.engine, row["code"], self.answers,
-                                    self.carried))
+                                    self.carried), bool(row.get("is_demo")))
                 for row in self.engine.session_rows()]
 
     def _recreate(self, engine: Engine, session: _OpenSession, renamed: dict[str, str],
                   outcome: Reload) -> None:
         """Make ``session`` again in the new database and replay everyone to their page."""
         try:
-            code = engine.create_session(session.session_type, len(session.participant_codes))
+            code = engine.create_session(session.session_type, len(session.participant_codes),
+                                         demo=session.demo)
         except LabctlError as exc:  # its type is gone, or its size no longer fits
             outcome.notes.append(f"session {session.code} ({session.session_type}) was not "
                                  f"recreated: {exc}")

@@ -194,6 +194,13 @@ def m013_labday_participants(db: Database) -> None:
     db.table("page_visits").add_column("decided_by", str)
 
 
+@core()
+def m014_demo_sessions(db: Database) -> None:
+    """Whether a session was made from the demo page (oTree's ``session.is_demo``): apps
+    show a demo's extra buttons and shortcuts only there."""
+    db.table("sessions").add_column("is_demo", int)
+
+
 def apply(db: Database) -> None:
     """Bring the core schema to the newest version."""
     core.apply(db)
