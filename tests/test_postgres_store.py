@@ -84,7 +84,7 @@ def test_a_second_store_on_the_same_database_applies_no_migration_again(new_stor
         row = second.session_row("s1")
     first.close()
     second.close()
-    assert row is not None and sorted(row) == ["code", "created_at", "label",
+    assert row is not None and sorted(row) == ["code", "created_at", "is_demo", "label",
                                                "num_participants", "params", "room", "seed",
                                                "session_type", "sized_to_present", "vars"]
     import json
