@@ -362,6 +362,18 @@ def test_a_room_name_labctl_cannot_take_is_made_one_and_listed(tmp_path):
     assert "the room 'CLER' is 'cler_2' (its URL is /room/cler_2)" in output
 
 
+def test_a_room_whose_labels_file_is_missing_is_left_commented_and_listed(tmp_path):
+    # ak21200/mission_matching: _rooms/econ101.txt is not in the repository
+    source = otree_project(tmp_path)
+    with (source / "settings.py").open("a") as file:
+        file.write("ROOMS = [dict(name='econ101', participant_label_file='_rooms/econ101.txt')]\n")
+    dest, output = imported(tmp_path, source, expect_exit=1)
+    sessions = text_of(dest / "sessions.py")
+    assert "    # Room(name='econ101', labels_file='_rooms/econ101.txt')," in sessions
+    assert "room 'econ101': its labels file '_rooms/econ101.txt' is not in the project" in output
+    assert invoke("validate", dest).exit_code == 0
+
+
 def test_a_room_without_labels_is_left_commented_and_listed(tmp_path):
     source = otree_project(tmp_path)
     with (source / "settings.py").open("a") as file:

@@ -117,7 +117,7 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
                           for owner, names in (("participant", settings.participant_fields),
                                                ("session", settings.session_fields))
                           for name in names if declared_name(owner, name) != name))
-    _write(dest / "sessions.py", sessions_source(settings, _reads_settings(source)), dest,
+    _write(dest / "sessions.py", sessions_source(settings, _reads_settings(source), source), dest,
            report)
     report.manual += settings.unknown
     if settings.ran_for:

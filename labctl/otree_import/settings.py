@@ -259,10 +259,12 @@ def _evaluate(node: ast.expr, names: dict[str, Any]) -> Any:
 READ_SETTINGS = frozenset({"DEBUG", "LANGUAGE_CODE", "PARTICIPANT_FIELDS", "SESSION_FIELDS"})
 
 
-def sessions_source(settings: Settings, read_by_apps: bool = False) -> str:
+def sessions_source(settings: Settings, read_by_apps: bool = False,
+                    project: Path | None = None) -> str:
     """The text of labctl's ``sessions.py``; what it cannot carry over is written under a
     ``MANUAL_MARK`` comment, which the report lists. ``read_by_apps``: apps import oTree's
-    ``settings`` (the import makes that ``sessions``), so it holds what they read of it."""
+    ``settings`` (the import makes that ``sessions``), so it holds what they read of it.
+    ``project``: the oTree project, where a room's labels file is looked for."""
     out = ['"""Session types imported from oTree\'s settings.py by `labctl import otree`."""',
            "", *(["import os", ""] if read_by_apps else []),
            "from labctl import Room, SessionType", "", "SESSION_TYPES = ["]
@@ -287,8 +289,14 @@ def sessions_source(settings: Settings, read_by_apps: bool = False) -> str:
             arguments = {"name": name, "display_name": room.get("display_name")}
             spelled = "Room(" + ", ".join(f"{key}={value!r}" for key, value
                                           in arguments.items() if value is not None)
-            if room.get("participant_label_file"):
-                out.append(f"    {spelled}, labels_file={room['participant_label_file']!r}),")
+            labels = room.get("participant_label_file")
+            if labels and project is not None and not (project / str(labels)).is_file():
+                out += [f"    {MANUAL_MARK}room {name!r}: its labels file {labels!r} is not in "
+                        "the project (oTree stopped only when the room was opened); a labctl "
+                        "room is a list of seats: add the file, one label per line",
+                        f"    # {spelled}, labels_file={labels!r}),"]
+            elif labels:
+                out.append(f"    {spelled}, labels_file={labels!r}),")
             else:  # labctl's rooms are seats: one without labels cannot be declared
                 out += [f"    {MANUAL_MARK}room {room.get('name')!r} has no participant "
                         "labels; a labctl room is a list of seats: add labels=[...] or "
