@@ -698,6 +698,17 @@ def test_static_files_from_the_project_move_into_the_app(tmp_path):
     assert "_static/global/logo.png copied to game/static/global/logo.png" in output
 
 
+def test_a_static_file_of_another_app_is_copied_as_oTree_found_it(tmp_path):
+    # qwiglydee/otree-experiments: sliders/Game.html loads real_effort's cheating script
+    page = DECIDE.replace("{{ formfields }}",
+                          "<script src=\"{{ static 'cheat.js' }}\" defer></script>\n"
+                          "{{ formfields }}")
+    dest, output = imported(tmp_path, otree_project(tmp_path, {
+        "game/Decide.html": page, "tool/__init__.py": "", "tool/static/cheat.js": "cheat();"}))
+    assert text_of(dest / "game/static/cheat.js") == "cheat();"
+    assert "tool/static/cheat.js copied to game/static/cheat.js" in output
+
+
 def test_a_missing_static_file_is_marked_in_the_template(tmp_path):
     page = DECIDE.replace("{{ formfields }}",
                           "<img src=\"{{ static 'nowhere.png' }}\" alt=\"x\">\n{{ formfields }}")

@@ -269,15 +269,20 @@ def _static(found: re.Match[str], app: Path, dest_app: Path, project: Path,
     spelled = "{{ static('" + path + "') }}"
     if (app / STATIC_FOLDER / path).is_file():
         return spelled
-    shared = project / "_static" / path
-    if shared.is_file():
+    # oTree found a static file in _static/ or in any app's static/ folder (Django's finders)
+    candidates = [project / "_static" / path, *(folder / STATIC_FOLDER / path
+                                                for folder in sorted(project.iterdir())
+                                                if folder.is_dir() and folder != app)]
+    shared = next((candidate for candidate in candidates if candidate.is_file()), None)
+    if shared is not None:
         target = dest_app / STATIC_FOLDER / path
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shared, target)
-        done.append(f"_static/{path} copied to {dest_app.name}/{STATIC_FOLDER}/{path}")
+        done.append(f"{shared.relative_to(project).as_posix()} copied to {dest_app.name}/"
+                    f"{STATIC_FOLDER}/{path}")
         return spelled
-    marks.append(f"static file '{path}' is in neither {app.name}/{STATIC_FOLDER}/ nor "
-                 "_static/: put it in the app's static/ folder")
+    marks.append(f"static file '{path}' is in neither {app.name}/{STATIC_FOLDER}/, _static/ "
+                 "nor another app's static/: put it in the app's static/ folder")
     return found[0]
 
 
