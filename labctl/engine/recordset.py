@@ -268,11 +268,17 @@ class RecordSet:
         self._records[(spec.name, kind, record.id)] = record
 
     def extra_records(self, spec: AppSpec, cls: type[E], criteria: dict[str, Any]) -> list[E]:
+        """The records matching ``criteria`` with their fields as they are now: a record
+        changed earlier in the same step is found by its new values (``slider.is_correct =
+        True``, then ``Slider.filter(is_correct=True)``) and not by its stored ones, as
+        oTree's database session flushed before each query."""
         kind = record_kind(cls)
+        declared = cls.declared_fields()
+        fields = {name: value for name, value in criteria.items() if name in declared}
         with self.store.reading():
             rows = self.store.extra_rows(spec.name, kind,
                                          {"session_code": self.session.code, **criteria})
-        found = []
+        found: dict[int, E] = {}
         columns, own_round = engine_columns(cls), round_column(cls) != "round_number"
         for row in rows:
             record, new = self._record(cls, spec, kind, row)
@@ -282,8 +288,17 @@ class RecordSet:
                 record.session = self.session
                 record._linked = {}
                 record._keys = {name: row.get(name) for name in columns}
-            found.append(record)
-        return found
+            if _has(record, fields):
+                found[row["id"]] = record
+        keys = {"session_code": self.session.code,
+                **{name: value for name, value in criteria.items() if name not in declared}}
+        for (app, loaded_kind, record_id), loaded in self._records.items():
+            if loaded._dirty and record_id not in found and app == spec.name \
+                    and loaded_kind == kind and isinstance(loaded, cls) \
+                    and all(loaded._keys.get(name) == value for name, value in keys.items()) \
+                    and _has(loaded, fields):
+                found[record_id] = loaded  # changed to match since it was stored
+        return [found[record_id] for record_id in sorted(found)]
 
     def extra_link(self, spec: AppSpec, record: ExtraRecord, kind: str) -> Player | Group:
         keys = record._keys
@@ -475,6 +490,11 @@ class RecordLinks:
 
     def extra_link(self, spec: AppSpec, record: ExtraRecord, kind: str) -> Player | Group:
         return self._set().extra_link(spec, record, kind)
+
+
+def _has(record: Record, fields: dict[str, Any]) -> bool:
+    """Whether the record's fields hold these values now."""
+    return all(getattr(record, name) == value for name, value in fields.items())
 
 
 def stored_records(store: Store, project: Project, session_code: str) -> RecordSet:

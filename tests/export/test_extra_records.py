@@ -350,6 +350,9 @@ def before_next_page(player, timed_out):
     for idx in range(3):
         Slider.create(puzzle=puzzle, idx=idx)
     Slider.filter(puzzle=puzzle, idx=1)[0].value = player.solved
+    # a record changed in this step is found by its new value, not by its stored one
+    assert [s.idx for s in Slider.filter(puzzle=puzzle, value=player.solved)] == [1]
+    assert [s.idx for s in Slider.filter(puzzle=puzzle, value=0)] == [0, 2]
     sliders = Slider.filter(puzzle=puzzle)
     assert [s.puzzle.player.id for s in sliders] == [player.id] * 3
     player.payoff = 10 * sum(s.value for s in sliders)
