@@ -366,6 +366,12 @@ def call_live_method(method, **kwargs):
     expect(kwargs['page_class'], Haggle)
     expect(kwargs['round_number'], 1)
     group = kwargs['group']
+    try:  # the live method's own error reaches the test, as in oTree (data['offer'] of None)
+        method(1, None)
+    except TypeError as error:
+        expect('haggle/__init__.py', 'in', ' '.join(error.__notes__))
+    else:
+        raise AssertionError('a live method that fails did not raise')
     expect(method(1, {'offer': 40}), {2: {'offer': 40}})
     expect(group.offer, 40)  # the records it was given show what the live method did
     expect(method(2, {'accept': True}), {0: {'accepted': True}})

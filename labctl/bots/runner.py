@@ -252,7 +252,8 @@ class Team:
         except (BotFailure, BotCheckFailed, LabctlError) as exc:
             self._fail_unless_stopped(player.where() + str(exc))
         except Exception as exc:  # a bug in a bots.py, or the server going away
-            self._fail_unless_stopped(player.where() + f"{type(exc).__name__}: {exc}")
+            notes = "".join(f" ({note})" for note in getattr(exc, "__notes__", ()))
+            self._fail_unless_stopped(player.where() + f"{type(exc).__name__}: {exc}{notes}")
         finally:
             player.client.close()
 
@@ -425,8 +426,15 @@ class PlayerRun:
                 try:
                     return engine.bot_live_call(code, id_in_group, data)
                 except LiveRefused as exc:
-                    raise BotFailure(f"call_live_method sent {data!r} as player {id_in_group}: "
-                                     f"{exc.failure or exc}") from exc
+                    where = (f"call_live_method sent {data!r} as player {id_in_group}: "
+                             f"{exc.failure or exc}")
+                    original = exc.failure.__cause__ if exc.failure is not None else None
+                    if isinstance(original, Exception):
+                        # as in oTree, the live method's own error reaches the test, which may
+                        # expect it (``with expect_failure(TypeError): method(1, None)``)
+                        original.add_note(where)
+                        raise original from None
+                    raise BotFailure(where) from exc
                 finally:  # the test's records show what the live method changed, as oTree's
                     records.reload()
 
