@@ -1126,8 +1126,12 @@ def test_without_points_a_session_config_number_made_an_amount_is_scaled(tmp_pat
         player.payoff = urn[0] + player.session.config.get('bonus', 0)
         player.payoff = sum(urn)
         player.payoff = random.choice([player.session.config['bonus'], 0])
+        player.payoff = getattr(player, f"choice_{player.round_number}_payoff")
         player.payoff = player.session.config['note']
-""").replace("from otree.api import *\n", "from otree.api import *\nimport random\n")
+""").replace("from otree.api import *\n", "from otree.api import *\nimport random\n").replace(
+        "    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)\n",
+        "    amount = models.CurrencyField(min=0, max=C.ENDOWMENT)\n"
+        "    choice_1_payoff = models.IntegerField(initial=2)\n")  # dimdub34/IM_farming
     dest, output = imported(tmp_path, otree_project(tmp_path, {"settings.py": settings,
                                                                "game/__init__.py": game}),
                             expect_exit=1)
@@ -1138,6 +1142,8 @@ def test_without_points_a_session_config_number_made_an_amount_is_scaled(tmp_pat
                  "        player.payoff = sum(urn)",  # a list of amounts: their sum is one
                  "        player.payoff = round(random.choice([player.session.config['bonus'], "
                  "0]) * 100)",
+                 "        player.payoff = round(getattr(player, f\"choice_{player.round_number}"
+                 "_payoff\") * 100)",
                  "        player.payoff = player.session.config['note']"):
         assert line in lines, line
     note = lines.index("        player.payoff = player.session.config['note']") + 1

@@ -726,11 +726,12 @@ class Player(BasePlayer):
     answer = models.StringField(choices=[[1, 'A'], [2, 'B'], [3, 'C']], widget=RadioSelect,
                                 label='Choose C')
     mood = models.StringField(choices=[1, 2.5, 'none'])
+    country = models.StringField(choices=[(i, name) for i, name in enumerate(['FR', 'DE'])])
 
 
 class Question(Page):
     form_model = 'player'
-    form_fields = ['answer', 'mood']
+    form_fields = ['answer', 'mood', 'country']
 
     @staticmethod
     def before_next_page(player, timeout_happened):
@@ -739,8 +740,9 @@ class Question(Page):
 
 page_sequence = [Question]
 """
-    files = app("quiz", body, "yield Question, dict(answer=3, mood=2.5)\n"
+    files = app("quiz", body, "yield Question, dict(answer=3, mood=2.5, country=1)\n"
                 "expect(self.player.answer, '3')\nexpect(self.player.mood, '2.5')\n"
+                "expect(self.player.country, '1')\n"
                 "expect(self.player.payoff, 5)",
                 templates={"Question": "{{ formfields }}"})
     dest, output = imported(tmp_path, study(tmp_path, ["quiz"], files))
@@ -748,6 +750,7 @@ page_sequence = [Question]
     assert "otree" not in code and "RadioSelect" not in code
     assert "choices=[['1', 'A'], ['2', 'B'], ['3', 'C']], widget=\"radio\"" in code
     assert "choices=['1', '2.5', 'none']" in code
+    assert "choices=[(str(i), name) for i, name in enumerate(['FR', 'DE'])]" in code
     assert "number choices of a text field written as text" in output
     assert "'from otree.forms.widgets import ...' removed" in output
     plays(dest, 2)

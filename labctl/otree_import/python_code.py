@@ -749,6 +749,17 @@ class _Rewriter(cst.CSTTransformer):
         """``StringField(choices=[[1, 'A'], [2, 'B']])``: oTree stored the chosen value as
         text (``'1'``), so number literals among a text field's choices are written as text,
         as labctl's text fields require."""
+        if isinstance(choices, cst.ListComp | cst.GeneratorExp) \
+                and isinstance(choices.elt, cst.Tuple | cst.List) and choices.elt.elements \
+                and not isinstance(choices.elt.elements[0].value, cst.SimpleString):
+            # [(i, name) for i, name in enumerate(countries)]: oTree stored str(i)
+            first = choices.elt.elements[0]
+            self.note(CHANGE_MARK, "choices of a text field made by a comprehension: their "
+                      "values are made text with str(), as oTree stored them")
+            return choices.with_changes(elt=choices.elt.with_changes(elements=[
+                first.with_changes(value=cst.Call(func=cst.Name("str"),
+                                                  args=[cst.Arg(value=first.value)])),
+                *choices.elt.elements[1:]]))
         if not isinstance(choices, cst.List | cst.Tuple):
             return choices
         elements = []

@@ -10,6 +10,7 @@ number; where it cannot tell, it marks the line instead of guessing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -131,6 +132,21 @@ class Units:
                 return "number"
         return "unknown"
 
+    def _named_field(self, name: cst.BaseExpression) -> Unit:
+        """The unit every field a name computed in an f-string can spell shares
+        (``f"choice_{i}_payoff"``: ``choice_1_payoff``, ...), else unknown."""
+        if isinstance(name, cst.SimpleString) and isinstance(name.evaluated_value, str):
+            pattern = re.escape(name.evaluated_value)
+        elif isinstance(name, cst.FormattedString):
+            pattern = "".join(re.escape(part.value) if isinstance(part, cst.FormattedStringText)
+                              else ".+" for part in name.parts)
+        else:
+            return "unknown"
+        units = {"amount" if field in self.money else "number"
+                 for field in (*self.money, *self.number_fields)
+                 if re.fullmatch(pattern, field)}
+        return units.pop() if len(units) == 1 else "unknown"
+
     def _config(self, key: str | bytes) -> Unit:
         """A ``session.config`` value's unit: labctl's own keys, then the project's."""
         return CONFIG_UNITS.get(key) or self.config.get(str(key), "unknown")
@@ -161,6 +177,8 @@ class Units:
         name = node.func.value if isinstance(node.func, cst.Name) else ""
         if dotted(node.func) in ITEM_CALLS and node.args:  # random.choice([fee, 0])
             return self.of(node.args[0].value)
+        if name == "getattr" and len(node.args) >= 2:  # getattr(player, f"choice_{i}_payoff")
+            return self._named_field(node.args[1].value)
         if name in self.currency:
             return "amount"
         if name in self.function_units:
