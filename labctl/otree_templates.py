@@ -93,6 +93,12 @@ _VALUE = re.compile(r"""(\w+)\s*=\s*("[^"]*"|'[^']*'|[^\s{}%]+)""")
 #: oTree 5 prints ``{% player.name %}`` as ``{{ player.name }}``: a dotted name is no tag
 _PERCENT_PRINT = re.compile(r"\{%(?P<left>-?)(?P<expression>\s*[A-Za-z_]\w*(?:\.\w+)+"
                             r"(?:\s*\|[^{}%]*)?\s*)(?P<right>-?)%\}")
+#: methods oTree's templates name without calling them (Django calls what it is given):
+#: ``{{ for p in player.in_all_rounds }}``, ``{{ for k, v in C.VALUES.items }}``
+_UNCALLED = re.compile(r"\.(?P<method>in_all_rounds|in_previous_rounds|get_players|get_groups"
+                       r"|get_others_in_group|get_others_in_subsession|get_group_matrix"
+                       r"|payoff_plus_participation_fee)\b(?!\s*\()"
+                       r"|(?P<owner>\bC\.\w+|\.vars)\.(?P<view>items|values|keys)\b(?!\s*\()")
 #: oTree's own tags in oTree 3's ``{% %}`` spelling, which oTree 5 still reads
 _PERCENT_TAG = re.compile(r"\{%(?P<left>-?)(?P<space>\s*)(?P<word>formfields|formfield|next_button"
                           r"|include_sibling|static)(?P<rest>(?:\s[^{}%]*?)?)(?P<right>\s*-?)%\}")
@@ -106,9 +112,9 @@ def translate(source: str) -> str:
     bare ``{{ chat }}`` becomes labctl's group chat with its scripts (once, in a block of the
     layout's head: a page that loads ``labctl-chat.js`` itself is left as written)."""
     source = _OTREE_LAYOUT.sub(_kept_newlines, source)
-    source = ANY_TAG.sub(lambda tag: _FORLOOP.sub(
+    source = ANY_TAG.sub(lambda tag: _UNCALLED.sub(_called, _FORLOOP.sub(
         lambda found: f"loop.{FORLOOP[found['name']]}",
-        _DJANGO_FILTER.sub(_jinja_filter, tag[0])), source)
+        _DJANGO_FILTER.sub(_jinja_filter, tag[0]))), source)
     source = _PERCENT_TAG.sub(lambda found: "{{" + found[0][2:-2] + "}}", source)
     source = _PERCENT_PRINT.sub(lambda found: "{{" + found[0][2:-2] + "}}", source)
     source = _INCLUDE_WITH.sub(_include_with, source)
@@ -125,6 +131,10 @@ def _include_with(match: re.Match[str]) -> str:
     left, right = match["left"], match["right"]
     return (f"{{%{left} with {values} %}}{{% include {match['name']} %}}"
             f"{{% endwith {right}%}}") + _kept_newlines(match)
+
+
+def _called(match: re.Match[str]) -> str:
+    return f"{match[0]}()"
 
 
 def _jinja_filter(match: re.Match[str]) -> str:

@@ -179,6 +179,18 @@ def test_an_include_with_values_and_a_dotted_percent_tag_render_as_in_otree(serv
     assert "href=\"/app-static/game/look.css" in response.text  # oTree 3's {% static %}
 
 
+def test_methods_named_without_a_call_are_called_as_django_did(serve):
+    # dimdub34/IM_farming: {{ for p in player.in_all_rounds }}; Django calls what it is given
+    participant, _ = serve("{{ block content }}\n"
+                           "{{ for p in player.in_all_rounds }}<i>round {{ p.round_number }}</i>"
+                           "{{ endfor }}\n<b>{{ group.get_players|length }} of them</b>\n"
+                           "{{ for key, value in participant.vars.items }}{{ key }}{{ endfor }}"
+                           "\n{{ formfields }}\n{{ endblock }}\n")
+    response = participant.http.get(participant.url, timeout=HTTP_TIMEOUT)
+    assert response.status_code == 200, response.text
+    assert "<i>round 1</i>" in response.text and "<b>1 of them</b>" in response.text
+
+
 def test_a_misspelt_attribute_stops_the_page_at_its_template_line(serve):
     participant, engine = serve("{% block title %}Ask{% endblock %}\n{% block content %}\n"
                                 "<p>Group {{ player.id_in_subsesion }}</p>\n"
