@@ -139,6 +139,10 @@ def _import(source: Path, dest: Path, settings: Settings) -> Report:
                                   "not a language code labctl reads: set LANGUAGE in "
                                   "sessions.py"))
     for name, line in settings.other.items():
+        if name == "CUSTOM_POINTS_NAME" and not settings.use_points:
+            report.done.append("CUSTOM_POINTS_NAME not carried over: without points (USE_POINTS "
+                               "= False) oTree did not use it either")
+            continue
         report.manual.append(Item("settings.py", line, f"{name} has no labctl equivalent and "
                                   "was not carried over"))
     apps = frozenset(path.name for path in source.iterdir() if path.is_dir()
