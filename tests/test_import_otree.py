@@ -1074,8 +1074,10 @@ def test_a_timed_page_gets_otrees_values_for_a_timeout_submission(tmp_path):
     note = models.StringField(blank=True)
     level = models.IntegerField(choices=[1, 2, 3])
     artist = models.StringField(choices=['Klee', 'Kandinsky'])
-""").replace("    form_fields = ['amount']\n", """\
-    form_fields = ['amount', 'agree', 'note', 'level', 'artist']
+    floor = models.IntegerField(min=C.FLOOR)
+""").replace("    ENDOWMENT = cu(100)\n", "    ENDOWMENT = cu(100)\n    FLOOR = 1\n").replace(
+        "    form_fields = ['amount']\n", """\
+    form_fields = ['amount', 'agree', 'note', 'level', 'artist', 'floor']
     timeout_seconds = 30
 """) + """
 
@@ -1113,7 +1115,7 @@ class Own(Page):
             "values for fields left empty") in output
     assert (f"game/__init__.py:{first}: oTree saved 0, False or '' in level when the time "
             "ran out, which its declaration refuses") in output
-    assert "; artist stay None, where oTree saved '' (no choice)" in output
+    assert "; artist, floor stay None (oTree saved 0 or ''" in output
 
 
 def test_without_points_a_session_config_number_made_an_amount_is_scaled(tmp_path):

@@ -30,6 +30,7 @@ OTREE_TIMEOUT_VALUES: dict[str, Any] = {"Integer": 0, "Float": 0, "Money": 0, "D
 #: a form's model, by ``form_model``
 MODELS = {"player": "Player", "group": "Group"}
 _UNKNOWN = object()
+_UNREAD = object()
 
 
 def with_timeout_submissions(module: cst.Module) -> cst.Module:
@@ -88,7 +89,7 @@ class _TimeoutSubmissions(cst.CSTTransformer):
         values, refused, empty = {}, [], []
         for name in names:
             value = _timeout_value(model.get(name))
-            if value is _UNKNOWN and _is_text(model.get(name)):
+            if value is _UNREAD or (value is _UNKNOWN and _is_text(model.get(name))):
                 empty.append(name)  # '' is no choice: None, its empty value, says the same
             elif value is _UNKNOWN:
                 refused.append(name)
@@ -97,8 +98,8 @@ class _TimeoutSubmissions(cst.CSTTransformer):
         notes = [CHANGE_MARK + "a timeout submits timeout_submission, oTree's values for "
                  "fields left empty (0, False, ''); oTree also kept answers typed before the "
                  "time ran out, labctl submits these in every case" + (
-                     f"; {', '.join(empty)} stay None, where oTree saved '' (no choice)"
-                     if empty else "")]
+                     f"; {', '.join(empty)} stay None (oTree saved 0 or '', which their "
+                     "declaration may refuse)" if empty else "")]
         if refused:
             notes.append(MANUAL_MARK + f"oTree saved 0, False or '' in {', '.join(refused)} "
                          "when the time ran out, which its declaration refuses or the import "
@@ -130,9 +131,9 @@ def _class_settings(node: cst.ClassDef) -> dict[str, Any]:
 
 
 def _timeout_value(declaration: cst.Call | None) -> Any:
-    """oTree's value at a timeout for a field, or ``_UNKNOWN`` when the import cannot see
-    the declaration or the declaration refuses the value (not among its choices, out of a
-    literal bound)."""
+    """oTree's value at a timeout for a field; ``_UNKNOWN`` when the import cannot see the
+    declaration or its literal choices or bounds refuse the value; ``_UNREAD`` when they are
+    expressions the import cannot read (``min=C.LOWEST``, ``choices=C.LEVELS``)."""
     if declaration is None:
         return _UNKNOWN
     value = OTREE_TIMEOUT_VALUES.get(_dotted(declaration.func).removeprefix("fields."),
@@ -140,13 +141,14 @@ def _timeout_value(declaration: cst.Call | None) -> Any:
     if value is _UNKNOWN:
         return _UNKNOWN
     options = {arg.keyword.value: _literal(arg.value) for arg in declaration.args if arg.keyword}
-    if "choices" in options and not _among(value, options["choices"]):
-        return _UNKNOWN
-    low, high = options.get("min"), options.get("max")
-    if (isinstance(low, int | float) and low > value) or \
+    choices, low, high = options.get("choices"), options.get("min"), options.get("max")
+    if isinstance(choices, str) or isinstance(low, str):
+        return _UNREAD  # an expression: labctl validate would refuse a value it does not take
+    if ("choices" in options and not _among(value, choices)) or \
+            (isinstance(low, int | float) and low > value) or \
             (isinstance(high, int | float) and value > high):
         return _UNKNOWN
-    return value  # bounds the import cannot read (max=C.ENDOWMENT): labctl validate checks
+    return value  # a max the import cannot read (max=C.ENDOWMENT): labctl validate checks
 
 
 def _is_text(declaration: cst.Call | None) -> bool:
