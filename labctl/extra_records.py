@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .app import AppSpec
 
 __all__ = ["EXTRA_COLUMNS", "ExtraRecord", "Link", "engine_columns", "extra_record_classes",
-           "record_kind", "round_column"]
+           "link_id", "record_kind", "round_column"]
 
 #: the columns the engine keeps in every extra record's table, before the fields: the record's
 #: session, round and group, and for a record linked to a player, that player and participant
@@ -53,13 +53,9 @@ def engine_columns(cls: type) -> dict[str, type]:
     column = round_column(cls)
     return {**{column if name == "round_number" else name: kind
                for name, kind in EXTRA_COLUMNS.items()},
-            **{link_column(link): int for link in getattr(cls, "_links", ())
+            **{link_id(link): int for link in getattr(cls, "_links", ())
                if link.kind == "record"}}
 
-
-def link_column(link: Link) -> str:
-    """The column of a link to another extra record: that record's id."""
-    return f"{link.name}_id"
 
 
 def round_column(cls: type) -> str:
@@ -168,12 +164,24 @@ class Link:
         if self.kind != "record":
             return navigator.extra_link(instance._app, instance, self.kind)
         found = navigator.extra_records(instance._app, self.to,
-                                        {"id": instance._keys.get(link_column(self))})
+                                        {"id": instance._keys.get(link_id(self))})
         return found[0] if found else None
 
     def __set__(self, instance: Any, value: Any) -> None:
         raise ModelError(f"{type(instance).__name__}.{self.name} cannot be changed",
                          "create a new record for the other player or group")
+
+
+def link_id(link: Link) -> str:
+    """A link's id as oTree named its column (``player_id`` for ``player = Link(Player)``);
+    a link to another extra record keeps that record's id in a column of this name."""
+    return f"{link.name}_id"
+
+
+def engine_column(link: Link) -> str:
+    """The column labctl keeps a link's id in: the record's player or group, or the linked
+    record's (``link_id``)."""
+    return {"player": "player_id", "group": "group_id"}.get(link.kind, link_id(link))
 
 
 def record_kind(cls: type) -> str:
@@ -201,9 +209,27 @@ class ExtraRecord(Record):
         cls._links = links
 
     def __init__(self, **values: Any) -> None:
+        # a copy made from values_dicts() (``Puzzle(**datum)``) carries its links' ids
+        keys = {engine_column(link): values.pop(link_id(link)) for link in self._links
+                if link_id(link) in values}
         super().__init__(**values)
         self._linked: dict[str, Player | Group] = {}
-        self._keys: dict[str, Any] = {}
+        self._keys: dict[str, Any] = keys
+
+    @classmethod
+    def values_dicts(cls, order_by: str | None = None, **criteria: Any) -> list[dict[str, Any]]:
+        """oTree's ``values_dicts``: each record ``filter(**criteria)`` finds as a dict of its
+        ``id``, its links' ids (``player_id``) and its fields, in creation order or by the
+        key ``order_by``; copies, so changing one changes no record."""
+        found = [{"id": record.id,
+                  **{link_id(link): record._keys.get(engine_column(link)) for link in cls._links},
+                  **record.field_values()} for record in cls.filter(**criteria)]
+        if order_by is not None:
+            if not isinstance(order_by, str) or (found and order_by not in found[0]):
+                raise ModelError(f"{cls.__name__}.values_dicts(order_by={order_by!r}) names no "
+                                 "field", "give the name of a field, or 'id'")
+            found.sort(key=lambda values: (values[order_by] is None, values[order_by]))
+        return found
 
     @classmethod
     def link(cls) -> Link:
@@ -238,7 +264,7 @@ class ExtraRecord(Record):
         keys[round_column(cls)] = keys.pop("round_number")
         row = {**record.field_values(), **keys}
         if link.kind == "record":
-            row[link_column(link)] = owner.id
+            row[link_id(link)] = owner.id
         for other in cls._links:
             if other.kind == "group" and other.name in owners:
                 row["group_id"] = owners[other.name].id
@@ -292,9 +318,7 @@ class ExtraRecord(Record):
             return loader(cls, columns)
         for other in cls._links:
             if other.name in owners:
-                column = {"group": "group_id", "player": "player_id"}.get(
-                    other.kind, link_column(other))
-                columns[column] = owners[other.name].id
+                columns[engine_column(other)] = owners[other.name].id
         spec: AppSpec = owner._app
         found = cls._owner_nav(owner).extra_records(spec, cls, columns)
         for record in found:

@@ -15,7 +15,7 @@ from ..extra_records import (
     ExtraRecord,
     engine_columns,
     extra_record_classes,
-    link_column,
+    link_id,
     record_kind,
     round_column,
 )
@@ -52,7 +52,7 @@ def extra_layouts(store: Store, results: Results) -> list[ExtraLayout]:
                 declared = cls.declared_fields()
                 columns = [Column(name, field) for name, field in declared.items()]
                 engine = set(engine_columns(cls))
-                columns += [Column(link_column(link)) for link in cls._links
+                columns += [Column(link_id(link)) for link in cls._links
                             if link.kind == "record"]  # the linked record's id
                 columns += [Column(name) for name in store.app_columns(app, record_kind(cls))
                             if name not in engine and name not in declared]

@@ -380,6 +380,13 @@ def test_an_extra_record_linked_to_another_belongs_to_that_ones_player(tmp_path)
             sliders = spec.module.Slider.filter(puzzle=puzzle)
             assert [(s.idx, s.value) for s in sliders] == [(0, 0), (1, solved(me, 2)), (2, 0)]
             assert sliders[0].puzzle.iteration == 2
+            # oTree's values_dicts: id, links' ids and fields, copies a record can be made of
+            dicts = spec.module.Slider.values_dicts(puzzle=puzzle, order_by="value")
+            assert [(d["idx"], d["puzzle_id"]) for d in dicts] == [(0, puzzle.id), (2, puzzle.id),
+                                                                   (1, puzzle.id)]
+            copy = spec.module.Slider(**dicts[-1])
+            assert (copy.id, copy.value) == (sliders[1].id, solved(me, 2))
+            assert spec.module.Puzzle.values_dicts(player=player)[0]["player_id"] == player.id
         write_results(store, project, tmp_path / "out", [code])
         exported = rows(tmp_path / "out" / "effort.slider.csv")
         assert len(exported) == 4 * 2 * 3
