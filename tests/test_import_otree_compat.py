@@ -885,3 +885,22 @@ page_sequence = [Work]
     assert (dest / "task" / "static" / "game.css").is_file()
     assert "_templates/global/Game.html -> task/global/Game.html" in output
     plays(dest, 2)
+
+
+def test_call_live_method_runs_when_a_bot_submits_the_live_page_not_when_it_skips_it(
+        tmp_path):
+    # qwiglydee/otree-experiments: a case whose bots yield nothing runs no live test, as in
+    # oTree, where call_live_method runs as a bot submits the live page
+    bot = ("if self.case == 'quiet':\n    return\nyield Haggle\n"
+           "expect(self.group.offer, 40)\nyield Results")
+    files = app("haggle", HAGGLE, bot, size="2",
+                templates={"Haggle": "<p>Haggle</p>", "Results": "<p>Done</p>"})
+    files["haggle/tests.py"] = files["haggle/tests.py"].replace(
+        "class PlayerBot(Bot):\n", "class PlayerBot(Bot):\n    cases = ['quiet', 'played']\n\n"
+    ) + HAGGLE_BOTS.replace("    expect(kwargs['page_class'], Haggle)\n",
+                            "    expect(kwargs['case'], 'played')\n"
+                            "    expect(kwargs['page_class'], Haggle)\n")
+    dest, _ = imported(tmp_path, study(tmp_path, ["haggle"], files, n=2))
+    played = invoke("test", "study", "-n", 2, dest)
+    assert played.exit_code == 0, played.output
+    assert "OK 4 bots played study" in played.output  # two bots in each of the two cases

@@ -377,7 +377,6 @@ class PlayerRun:
         if bot is None:
             self._auto_submit(spec, page_class)
             return False
-        self._call_live_method(spec, page_class, bot)
         if pending is None or pending.page.__name__ != page.name:
             if not fields:  # a page without a form the bot did not mention: Next
                 self._post({}, expect_error=None)
@@ -385,6 +384,9 @@ class PlayerRun:
             expected = pending.page.__name__ if pending else "nothing more"
             raise BotFailure(f"the server shows page {page.name}, but the bot yielded "
                              f"{expected}")
+        # as in oTree, a live page's call_live_method runs when a bot submits that page
+        # (a bot whose case skips the page, by yielding nothing, runs no live test)
+        self._call_live_method(spec, page_class, bot)
         if pending.timeout_happened:
             self._time_out(page)
             return True
