@@ -51,6 +51,13 @@ def _page_problems(page: type[Page] | type[WaitPage]) -> list[Problem]:
     hooks = PAGE_HOOKS if issubclass(page, Page) else WAIT_PAGE_HOOKS
     found = []
     for name, arguments in hooks.items():
+        named = vars(page).get(name)
+        if isinstance(named, str):  # oTree's name of an app function the app does not have
+            found.append(Problem.at(
+                "LC138", page._defined_at, f"{name} of page '{page.__name__}' names "
+                f"'{named}', which is no function of the app",
+                f"define def {named}({', '.join(arguments)}): in the app's module"))
+            continue
         function = _own_function(page, name)
         if function is None:
             continue

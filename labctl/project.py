@@ -413,6 +413,13 @@ def _record_class(project: Project, init_file: Path, name: str, module: types.Mo
 
 
 def _page_sequence(module: types.ModuleType) -> list:
-    """The declared page_sequence as a list; anything else counts as empty (reported LC130)."""
+    """The declared page_sequence as a list; anything else counts as empty (reported LC130).
+    A wait page's ``after_all_players_arrive = 'set_payoffs'``, oTree's name of a function
+    of the app, is made that function (one the app lacks stays a name: LC138)."""
     declared = getattr(module, "page_sequence", None)
-    return list(declared) if isinstance(declared, (list, tuple)) else []
+    pages = list(declared) if isinstance(declared, (list, tuple)) else []
+    for page in pages:
+        named = vars(page).get("after_all_players_arrive") if isinstance(page, type) else None
+        if isinstance(named, str) and callable(getattr(module, named, None)):
+            page.after_all_players_arrive = staticmethod(getattr(module, named))
+    return pages

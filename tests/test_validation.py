@@ -1223,6 +1223,22 @@ def test_a_page_hook_that_cannot_take_labctls_arguments_is_named_at_its_line(
                        "fine") == []
 
 
+def test_a_wait_page_naming_its_function_as_text_runs_that_function(load, tmp_path):
+    # sschm146/SIB: oTree's after_all_players_arrive = 'payout_calc', a function below
+    hold = ("\n\nclass Hold(labctl.WaitPage):\n    after_all_players_arrive = 'settle'\n\n\n"
+            "def settle(group):\n    pass\n")
+    project = load(write_project(tmp_path / "named", project_files(
+        extra=hold, page_sequence="[Ask, Hold]")))
+    assert validate_project(project) == []
+    hold_page = project.apps["game"].page_sequence[1]
+    assert hold_page.after_all_players_arrive is project.apps["game"].module.settle
+    missing = load(write_project(tmp_path / "missing", project_files(
+        extra=hold.replace("def settle", "def other"), page_sequence="[Ask, Hold]")))
+    assert [(p.code, p.message) for p in reported(missing)] == [
+        ("LC138", "after_all_players_arrive of page 'Hold' names 'settle', which is no "
+                  "function of the app")]
+
+
 def test_a_package_of_helpers_no_session_type_plays_is_not_an_app(problems_of):
     # ak21200/mission_matching: sliders/__init__.py holds code, no pages; oTree ran it
     helpers = ("import random\n\n\ndef shuffled(items):\n"
