@@ -52,7 +52,8 @@ def _page_problems(page: type[Page] | type[WaitPage]) -> list[Problem]:
     found = []
     for name, arguments in hooks.items():
         named = vars(page).get(name)
-        if isinstance(named, str):  # oTree's name of an app function the app does not have
+        if name == "after_all_players_arrive" and isinstance(named, str):
+            # oTree's name of an app function (made the function on load): one the app lacks
             found.append(Problem.at(
                 "LC138", page._defined_at, f"{name} of page '{page.__name__}' names "
                 f"'{named}', which is no function of the app",
