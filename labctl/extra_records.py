@@ -57,7 +57,6 @@ def engine_columns(cls: type) -> dict[str, type]:
                if link.kind == "record"}}
 
 
-
 def round_column(cls: type) -> str:
     """The column of the round a record of ``cls`` was created in."""
     return OWN_ROUND_COLUMN if "round_number" in getattr(cls, "_fields", {}) \

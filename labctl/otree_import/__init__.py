@@ -100,9 +100,10 @@ def _stored_on_participants(modules: Sequence[tuple[str, str]], amounts: Amounts
         for app, text in modules:
             with contextlib.suppress(cst.ParserSyntaxError):  # reported when it is imported
                 rewrite(text, amounts, bots=False, app=app, apps=apps, writes=writes)
-        if writes.values() == amounts.participant_values:
+        found = writes.values()
+        if found == amounts.participant_values:
             break
-        amounts = replace(amounts, participant_values=writes.values())
+        amounts = replace(amounts, participant_values=found)
     return amounts.participant_values
 
 

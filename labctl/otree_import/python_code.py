@@ -903,8 +903,10 @@ class _Rewriter(cst.CSTTransformer):
                      value: cst.BaseExpression) -> None:
         """``participant.payoff_trust = sum(...)``: the unit of what is stored, for the apps
         that read it (a 0 or ``None`` is of any unit)."""
+        if self.writes is None or is_zero(value) or _dotted(value) == "None":
+            return  # only while the project's modules are read for what they store
         keys = written_keys(targets)
-        if self.writes is None or not keys or is_zero(value) or _dotted(value) == "None":
+        if not keys:
             return
         unit, fractional = self.units.of_expression(value), self._divides(value)
         for key in keys:

@@ -74,8 +74,8 @@ class _TimeoutSubmissions(cst.CSTTransformer):
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef
                        ) -> cst.ClassDef:
         settings = _class_settings(updated_node)
-        timed = settings.get("get_timeout_seconds") is not None or (
-            settings.get("timeout_seconds") not in (None, "None"))
+        timed = settings.get("get_timeout_seconds") is not None \
+            or settings.get("timeout_seconds") is not None
         if not timed or "timeout_submission" in settings:
             return updated_node
         if "get_form_fields" in settings:
